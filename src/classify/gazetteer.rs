@@ -1,0 +1,163 @@
+//! Chinese cities: every prefecture-level and higher city, with short names, aliases of
+//! districts and new areas, and phrases that contain a city name but are not about it.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::taxonomy::Cities;
+
+/// The gazetteer that ships with banyue (`config/cities.tsv`, from NBS division codes).
+pub const CITIES_TSV: &str = include_str!("../../config/cities.tsv");
+
+#[derive(Debug, Clone)]
+pub struct City {
+    pub code: String,
+    pub name: String,
+    /// The name the report uses: 南京 for 南京市.
+    pub short: String,
+    pub province: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Hit {
+    City(usize),
+    Block,
+}
+
+/// A place in text that names a city.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mention {
+    pub city: usize,
+    pub start: usize,
+}
+
+pub struct Gazetteer {
+    pub cities: Vec<City>,
+    matcher: AhoCorasick,
+    hits: Vec<Hit>,
+}
+
+impl Gazetteer {
+    pub fn new(cfg: &Cities) -> anyhow::Result<Gazetteer> {
+        let mut cities = Vec::new();
+        for (n, line) in CITIES_TSV.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let f: Vec<&str> = line.split('\t').collect();
+            let [code, name, short, province] = f[..] else {
+                anyhow::bail!("cities.tsv:{}: expected 4 tab-separated fields", n + 1);
+            };
+            cities.push(City {
+                code: code.into(),
+                name: name.into(),
+                short: short.into(),
+                province: province.into(),
+            });
+        }
+        let mut patterns: Vec<String> = Vec::new();
+        let mut hits = Vec::new();
+        for (i, c) in cities.iter().enumerate() {
+            patterns.push(c.name.clone());
+            hits.push(Hit::City(i));
+            if c.short != c.name && !cfg.full_name_only.contains(&c.short) {
+                patterns.push(c.short.clone());
+                hits.push(Hit::City(i));
+            }
+        }
+        for (alias, short) in &cfg.aliases {
+            let Some(i) = cities.iter().position(|c| &c.short == short) else {
+                anyhow::bail!("city alias `{alias}` names `{short}`, which is not a city in the gazetteer");
+            };
+            patterns.push(alias.clone());
+            hits.push(Hit::City(i));
+        }
+        // A province's name is not its capital's or namesake city's (吉林省, 海南省).
+        let provinces: std::collections::BTreeSet<&String> = cities.iter().map(|c| &c.province).collect();
+        for p in provinces.into_iter().filter(|p| p.ends_with('省')) {
+            patterns.push(p.clone());
+            hits.push(Hit::Block);
+        }
+        for b in &cfg.block {
+            patterns.push(b.clone());
+            hits.push(Hit::Block);
+        }
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)?;
+        Ok(Gazetteer { cities, matcher, hits })
+    }
+
+    /// City mentions in `text`, left to right, blocked phrases skipped.
+    pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        self.matcher
+            .find_iter(text)
+            .filter_map(|m| match self.hits[m.pattern().as_usize()] {
+                Hit::City(city) => Some(Mention { city, start: m.start() }),
+                Hit::Block => None,
+            })
+            .collect()
+    }
+
+    /// The first city named in `text`.
+    pub fn first(&self, text: &str) -> Option<usize> {
+        self.mentions(text).first().map(|m| m.city)
+    }
+
+    pub fn by_short(&self, short: &str) -> Option<usize> {
+        self.cities.iter().position(|c| c.short == short || c.name == short)
+    }
+
+    /// Distinct cities named in `text`, in order of first mention.
+    pub fn distinct(&self, text: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        for m in self.mentions(text) {
+            if !out.contains(&m.city) {
+                out.push(m.city);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::taxonomy::Taxonomy;
+
+    fn g() -> Gazetteer {
+        Gazetteer::new(&Taxonomy::builtin().cities).unwrap()
+    }
+
+    fn short(g: &Gazetteer, text: &str) -> Option<String> {
+        g.first(text).map(|i| g.cities[i].short.clone())
+    }
+
+    #[test]
+    fn every_prefecture_city_is_there() {
+        let g = g();
+        assert!(g.cities.len() >= 330, "{}", g.cities.len());
+        for c in ["北京", "上海", "天津", "重庆", "南京", "济南", "大连", "西安", "长沙", "厦门", "拉萨", "三沙"] {
+            assert!(g.by_short(c).is_some(), "{c}");
+        }
+    }
+
+    #[test]
+    fn false_friends_are_not_cities() {
+        let g = g();
+        assert_eq!(short(&g, "游客漫步南京路步行街"), None);
+        assert_eq!(short(&g, "中山大学发布研究成果"), None);
+        assert_eq!(short(&g, "北京时间今晨"), None);
+        assert_eq!(short(&g, "吉林省出台数字经济政策"), None);
+        assert_eq!(short(&g, "中山市出台数字经济政策").as_deref(), Some("中山"));
+        assert_eq!(short(&g, "阿里云发布新模型"), None);
+    }
+
+    #[test]
+    fn districts_map_to_their_city() {
+        let g = g();
+        assert_eq!(short(&g, "浦东新区发布人工智能专项政策").as_deref(), Some("上海"));
+        assert_eq!(short(&g, "雄安新区数字城市建设").as_deref(), Some("保定"));
+        assert_eq!(short(&g, "滨海新区举办信创论坛").as_deref(), Some("天津"));
+        assert_eq!(short(&g, "成都天府软件园举办对接会").as_deref(), Some("成都"));
+    }
+}

@@ -1,0 +1,389 @@
+//! The classify stage: [`Item`](crate::model::Item) → [`Decision`].
+//!
+//! Weighted rules from the taxonomy file, read over the title (which weighs more) and the
+//! start of the body, plus the source's hint; an off-topic gate; the city facet from the
+//! gazetteer. Every point of a score is traceable to a reason string.
+
+pub mod gazetteer;
+pub mod taxonomy;
+
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+
+use crate::model::{Decision, PolicyMeta, TO_SORT};
+use gazetteer::Gazetteer;
+use taxonomy::{Field, Layout, Signal, Taxonomy};
+
+/// Everything the classifier looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub title: &'a str,
+    /// Summary and body text.
+    pub text: &'a str,
+    pub source_name: &'a str,
+    pub section_hint: Option<&'a str>,
+    pub city_hint: Option<&'a str>,
+    pub policy: &'a PolicyMeta,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Rule(usize),
+    OffTopic(usize),
+    Relevance,
+}
+
+struct FlatRule {
+    section: usize,
+    name: String,
+    weight: f32,
+    field: Field,
+    kind: RuleKind,
+}
+
+enum RuleKind {
+    Terms,
+    Pattern(Regex),
+    Signal(Signal),
+}
+
+pub struct Classifier {
+    pub taxonomy: Taxonomy,
+    pub gazetteer: Gazetteer,
+    rules: Vec<FlatRule>,
+    matcher: AhoCorasick,
+    targets: Vec<Vec<Target>>,
+    /// Original spelling of each automaton pattern, for reasons.
+    terms: Vec<String>,
+}
+
+/// Fold full-width ASCII to half-width and ASCII to lowercase, so that `ＡＩ`, `Ai` and
+/// `ai` match alike. Byte offsets change, so fold text and patterns the same way.
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+static DATE_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(\d{4}年)?\d{1,2}月\d{1,2}日\s*[，,、]").expect("static regex"));
+const BODY_WORDS: &[&str] = &["局", "政府", "委员会", "办公室", "办公厅", "管委会", "委", "厅", "人大"];
+
+/// Everything found in one item, before scoring.
+struct Evidence {
+    /// Per flat rule: the term or pattern that fired in the title / body.
+    title: Vec<Option<String>>,
+    body: Vec<Option<String>>,
+    off_title: Vec<Option<String>>,
+    off_body: Vec<Option<String>>,
+    relevance: usize,
+}
+
+impl Classifier {
+    pub fn new(taxonomy: Taxonomy) -> anyhow::Result<Classifier> {
+        let gazetteer = Gazetteer::new(&taxonomy.cities)?;
+        let mut rules = Vec::new();
+        let mut terms: Vec<String> = Vec::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let add_term = |term: &str, t: Target, terms: &mut Vec<String>, targets: &mut Vec<Vec<Target>>| {
+            let folded = fold(term);
+            if folded.trim().is_empty() {
+                return;
+            }
+            match terms.iter().position(|x| fold(x) == folded) {
+                Some(i) => targets[i].push(t),
+                None => {
+                    terms.push(term.to_string());
+                    targets.push(vec![t]);
+                }
+            }
+        };
+        for (si, s) in taxonomy.sections.iter().enumerate() {
+            for r in &s.rules {
+                let idx = rules.len();
+                let kind = if let Some(p) = &r.pattern {
+                    RuleKind::Pattern(Regex::new(p.get_ref())?)
+                } else if let Some(sig) = r.signal {
+                    RuleKind::Signal(sig)
+                } else {
+                    for t in &r.terms {
+                        add_term(t, Target::Rule(idx), &mut terms, &mut targets);
+                    }
+                    RuleKind::Terms
+                };
+                rules.push(FlatRule {
+                    section: si,
+                    name: r.name.clone(),
+                    weight: r.weight,
+                    field: r.field,
+                    kind,
+                });
+            }
+        }
+        for (gi, g) in taxonomy.offtopic.groups.iter().enumerate() {
+            for t in &g.terms {
+                add_term(t, Target::OffTopic(gi), &mut terms, &mut targets);
+            }
+        }
+        for t in &taxonomy.offtopic.relevance {
+            add_term(t, Target::Relevance, &mut terms, &mut targets);
+        }
+        let folded: Vec<String> = terms.iter().map(|t| fold(t)).collect();
+        let matcher = AhoCorasick::new(&folded)?;
+        Ok(Classifier {
+            taxonomy,
+            gazetteer,
+            rules,
+            matcher,
+            targets,
+            terms,
+        })
+    }
+
+    fn evidence(&self, title: &str, body: &str) -> Evidence {
+        let n = self.rules.len();
+        let g = self.taxonomy.offtopic.groups.len();
+        let mut ev = Evidence {
+            title: vec![None; n],
+            body: vec![None; n],
+            off_title: vec![None; g],
+            off_body: vec![None; g],
+            relevance: 0,
+        };
+        let mut relevant_terms: Vec<usize> = Vec::new();
+        for (text, in_title) in [(title, true), (body, false)] {
+            for m in self.matcher.find_overlapping_iter(text) {
+                let p = m.pattern().as_usize();
+                for t in &self.targets[p] {
+                    match *t {
+                        Target::Rule(r) => {
+                            let slot = if in_title { &mut ev.title[r] } else { &mut ev.body[r] };
+                            slot.get_or_insert_with(|| self.terms[p].clone());
+                        }
+                        Target::OffTopic(gi) => {
+                            let slot = if in_title { &mut ev.off_title[gi] } else { &mut ev.off_body[gi] };
+                            slot.get_or_insert_with(|| self.terms[p].clone());
+                        }
+                        Target::Relevance => {
+                            if !relevant_terms.contains(&p) {
+                                relevant_terms.push(p);
+                                ev.relevance += if in_title { 2 } else { 1 };
+                            }
+                        }
+                    }
+                }
+            }
+            for (i, r) in self.rules.iter().enumerate() {
+                if let RuleKind::Pattern(re) = &r.kind
+                    && let Some(m) = re.find(text)
+                {
+                    let slot = if in_title { &mut ev.title[i] } else { &mut ev.body[i] };
+                    *slot = Some(m.as_str().to_string());
+                }
+            }
+        }
+        ev
+    }
+
+    /// The city an item is about: its issuer's, else the first one its title names (unless
+    /// it names many), else the source's configured city, else the source's own city.
+    fn city(&self, input: &Input, title: &str) -> Option<(usize, &'static str)> {
+        let g = &self.gazetteer;
+        if let Some(c) = input.policy.issuer.as_deref().and_then(|i| g.first(i)) {
+            return Some((c, "issuer"));
+        }
+        let in_title = g.distinct(title);
+        if !in_title.is_empty() && in_title.len() <= 2 {
+            return Some((in_title[0], "title"));
+        }
+        if let Some(c) = input.city_hint.and_then(|h| g.by_short(h)) {
+            return Some((c, "source city"));
+        }
+        if in_title.is_empty()
+            && let Some(c) = self.local_body(input.source_name)
+        {
+            return Some((c, "source"));
+        }
+        None
+    }
+
+    /// The city whose government body `name` is (深圳市工业和信息化局 → 深圳).
+    fn local_body(&self, name: &str) -> Option<usize> {
+        let m = self.gazetteer.mentions(name);
+        let first = m.first()?;
+        (first.start == 0 && BODY_WORDS.iter().any(|w| name.contains(w))).then_some(first.city)
+    }
+
+    /// Classify one item.
+    pub fn classify(&self, input: &Input) -> Decision {
+        let tuning = &self.taxonomy.classifier;
+        let title = fold(input.title);
+        let body: String = fold(input.text).chars().take(tuning.body_chars).collect();
+        let ev = self.evidence(&title, &body);
+        let mut reasons = Vec::new();
+
+        let city = self.city(input, input.title);
+        if let Some((c, why)) = city {
+            reasons.push(format!("city {} ({why})", self.gazetteer.cities[c].short));
+        }
+        let local = self.local_body(input.source_name).is_some()
+            || input.policy.issuer.as_deref().is_some_and(|i| self.local_body(i).is_some());
+
+        let mut scores = vec![0f32; self.taxonomy.sections.len()];
+        for (i, r) in self.rules.iter().enumerate() {
+            let sid = self.taxonomy.sections[r.section].id();
+            if let RuleKind::Signal(sig) = r.kind {
+                let on = match sig {
+                    Signal::DocNumber => input.policy.doc_number.is_some(),
+                    Signal::DatePrefix => DATE_PREFIX.is_match(input.title),
+                    Signal::LocalSource => local,
+                };
+                if on {
+                    scores[r.section] += r.weight;
+                    reasons.push(format!("{} → {sid} {:+}", r.name, r.weight));
+                }
+                continue;
+            }
+            if r.field != Field::Body
+                && let Some(t) = &ev.title[i]
+            {
+                let w = r.weight * tuning.title_weight;
+                scores[r.section] += w;
+                reasons.push(format!("title:{t} ({}) → {sid} {w:+}", r.name));
+            }
+            if r.field != Field::Title
+                && let Some(t) = &ev.body[i]
+            {
+                scores[r.section] += r.weight;
+                reasons.push(format!("body:{t} ({}) → {sid} {:+}", r.name, r.weight));
+            }
+        }
+        if let Some(h) = input.section_hint
+            && let Some(i) = self.taxonomy.sections.iter().position(|s| s.id() == h)
+        {
+            scores[i] += tuning.hint_weight;
+            reasons.push(format!("source hint → {h} {:+}", tuning.hint_weight));
+        }
+        for (i, s) in self.taxonomy.sections.iter().enumerate() {
+            if s.layout == Layout::City && city.is_none() {
+                scores[i] = scores[i].min(0.0);
+            }
+        }
+
+        let mut ranked: Vec<(String, f32)> = self
+            .taxonomy
+            .sections
+            .iter()
+            .zip(&scores)
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(sec, s)| (sec.id().to_string(), *s))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let best = ranked.first().map(|(_, s)| *s).unwrap_or(0.0);
+
+        let rejected = self.off_topic(&ev, best, &mut reasons);
+        let (section, score) = match ranked.first() {
+            Some((id, s)) if *s >= tuning.min_score => (id.clone(), *s),
+            _ => (TO_SORT.to_string(), best),
+        };
+        let runners_up = ranked.into_iter().filter(|(id, _)| *id != section).take(3).collect();
+        Decision {
+            section,
+            score,
+            runners_up,
+            city: city.map(|(c, _)| self.gazetteer.cities[c].short.clone()),
+            rejected,
+            reasons,
+        }
+    }
+
+    fn off_topic(&self, ev: &Evidence, best: f32, reasons: &mut Vec<String>) -> Option<String> {
+        let cfg = &self.taxonomy.offtopic;
+        let tw = self.taxonomy.classifier.title_weight;
+        let mut off = 0f32;
+        let mut why: Vec<String> = Vec::new();
+        for (gi, g) in cfg.groups.iter().enumerate() {
+            let mut s = 0f32;
+            if let Some(t) = &ev.off_title[gi] {
+                s += g.weight * tw;
+                why.push(format!("{} ({t})", g.reason));
+            }
+            if let Some(t) = &ev.off_body[gi] {
+                s += g.weight;
+                if ev.off_title[gi].is_none() {
+                    why.push(format!("{} ({t})", g.reason));
+                }
+            }
+            off += s;
+        }
+        let relevance = ev.relevance as f32 * 2.0;
+        if !why.is_empty() {
+            reasons.push(format!("off-topic words {off:+} vs industry words {relevance:+}"));
+        }
+        if off >= cfg.min_score && off > relevance {
+            return Some(format!("off-topic: {}", why.join(", ")));
+        }
+        if ev.relevance == 0 && best < cfg.rescue_score {
+            return Some("off-topic: no industry term and no strong section".to_string());
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(title: &str, text: &str, source: &str) -> Decision {
+        let c = Classifier::new(Taxonomy::builtin()).unwrap();
+        let policy = PolicyMeta::default();
+        c.classify(&Input {
+            title,
+            text,
+            source_name: source,
+            section_hint: None,
+            city_hint: None,
+            policy: &policy,
+        })
+    }
+
+    #[test]
+    fn fold_is_width_and_case_insensitive() {
+        assert_eq!(fold("ＡＩ大模型 Ai"), "ai大模型 ai");
+    }
+
+    #[test]
+    fn sections_from_meaning() {
+        let d = classify("北辰软件完成5亿元C轮融资，加码工业软件研发", "", "示例科技网");
+        assert_eq!(d.section, "market", "{d:?}");
+        let d = classify("星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态", "", "示例科技网");
+        assert_eq!(d.section, "tech-innovation", "{d:?}");
+        let d = classify("开源基金会成立工业操作系统工作组，十家企业首批加入", "", "示例科技网");
+        assert_eq!(d.section, "ecosystem-standards", "{d:?}");
+    }
+
+    #[test]
+    fn off_topic_is_rejected_with_a_reason() {
+        let d = classify("中超第八轮：主队补时绝杀客队", "", "合作媒体");
+        assert!(d.rejected.as_deref().is_some_and(|r| r.contains("sports")), "{d:?}");
+        let d = classify("城东新盘入市，均价每平方米三万二", "", "合作媒体");
+        assert!(d.rejected.as_deref().is_some_and(|r| r.contains("real estate")), "{d:?}");
+        let d = classify("智慧体育平台上线，数字化赋能全民健身", "", "示例科技网");
+        assert!(d.rejected.is_none(), "{d:?}");
+    }
+
+    #[test]
+    fn city_from_issuer_and_title() {
+        let d = classify("杭州启动“软件名城”创新应用场景征集，首批发布20个场景", "", "示例科技网");
+        assert_eq!(d.city.as_deref(), Some("杭州"));
+        let d = classify("我国5G基站总数达321.5万个", "", "工信部");
+        assert_eq!(d.city, None);
+    }
+}

@@ -1,0 +1,274 @@
+//! The taxonomy file: sections in report order, their rules, off-topic groups, cities.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::config::{ConfigError, Locator};
+
+/// The taxonomy that ships with banyue (`config/sections.toml`).
+pub const DEFAULT_TAXONOMY: &str = include_str!("../../config/sections.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Taxonomy {
+    #[serde(default)]
+    pub classifier: Tuning,
+    #[serde(rename = "section")]
+    pub sections: Vec<Section>,
+    #[serde(default)]
+    pub offtopic: OffTopic,
+    #[serde(default)]
+    pub cities: Cities,
+    #[serde(default)]
+    pub digest: Digest,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tuning {
+    #[serde(default = "two")]
+    pub title_weight: f32,
+    #[serde(default = "body_chars")]
+    pub body_chars: usize,
+    #[serde(default = "min_score")]
+    pub min_score: f32,
+    #[serde(default = "hint_weight")]
+    pub hint_weight: f32,
+}
+
+fn two() -> f32 {
+    2.0
+}
+fn body_chars() -> usize {
+    600
+}
+fn min_score() -> f32 {
+    2.5
+}
+fn hint_weight() -> f32 {
+    3.0
+}
+fn yes() -> bool {
+    true
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            title_weight: two(),
+            body_chars: body_chars(),
+            min_score: min_score(),
+            hint_weight: hint_weight(),
+        }
+    }
+}
+
+/// How a section is laid out in the issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// Bold headline, paragraph, （新闻来源：…）.
+    News,
+    /// Headline stating the figure, paragraph, （数据来源：…）.
+    Data,
+    /// A table per policy: title, issuer and number, URL, summary.
+    Policy,
+    /// Dated notes grouped by city.
+    City,
+    /// Event recap plus opinions, with an empty slot for the institute's comment.
+    Commentary,
+    /// One long article.
+    Analysis,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub id: Spanned<String>,
+    pub name: String,
+    /// The part this section belongs to (行业动态).
+    pub parent: Option<String>,
+    pub layout: Layout,
+    /// The attribution word: 新闻来源, 数据来源 …
+    pub attribution: Option<String>,
+    /// Whether the section has a paragraph in 本期提要.
+    #[serde(default = "yes")]
+    pub digest: bool,
+    /// Items of this section that are about one city also appear as city notes.
+    #[serde(default)]
+    pub city_notes: bool,
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<Rule>,
+}
+
+impl Section {
+    pub fn id(&self) -> &str {
+        self.id.get_ref()
+    }
+
+    pub fn attribution(&self) -> &str {
+        self.attribution.as_deref().unwrap_or("新闻来源")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Field {
+    Title,
+    Body,
+    #[default]
+    Any,
+}
+
+/// Facts about an item that are not words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    /// The item carries a 发文字号.
+    DocNumber,
+    /// The title starts with a date, the house style of city notes ("8月26日，…").
+    DatePrefix,
+    /// The source (or issuer) is a body of one city.
+    LocalSource,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub name: String,
+    pub weight: f32,
+    #[serde(default)]
+    pub field: Field,
+    #[serde(default)]
+    pub terms: Vec<String>,
+    pub pattern: Option<Spanned<String>>,
+    pub signal: Option<Signal>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffTopic {
+    #[serde(default = "two")]
+    pub min_score: f32,
+    #[serde(default)]
+    pub relevance: Vec<String>,
+    #[serde(default = "rescue")]
+    pub rescue_score: f32,
+    #[serde(default, rename = "group")]
+    pub groups: Vec<OffTopicGroup>,
+}
+
+fn rescue() -> f32 {
+    5.0
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffTopicGroup {
+    pub reason: String,
+    pub terms: Vec<String>,
+    #[serde(default = "two")]
+    pub weight: f32,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cities {
+    #[serde(default)]
+    pub order: Vec<String>,
+    #[serde(default)]
+    pub full_name_only: Vec<String>,
+    #[serde(default)]
+    pub block: Vec<String>,
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Digest {
+    #[serde(default)]
+    pub topics: Vec<String>,
+}
+
+impl Taxonomy {
+    /// The built-in taxonomy.
+    pub fn builtin() -> Taxonomy {
+        Taxonomy::parse(DEFAULT_TAXONOMY, Path::new("sections.toml (built in)"))
+            .expect("the built-in taxonomy is valid (checked by tests)")
+    }
+
+    pub fn load(path: &Path) -> anyhow::Result<Taxonomy> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read taxonomy {}: {e}", path.display()))?;
+        Ok(Taxonomy::parse(&text, path)?)
+    }
+
+    /// Parse and check a taxonomy; regexes and ids are validated here, with lines.
+    pub fn parse(text: &str, path: &Path) -> Result<Taxonomy, ConfigError> {
+        let file = path.display().to_string();
+        let loc = Locator { file: &file, text };
+        let tax: Taxonomy = toml::from_str(text).map_err(|e| ConfigError(vec![loc.toml_problem(&e)]))?;
+        let mut problems = Vec::new();
+        for (i, s) in tax.sections.iter().enumerate() {
+            if tax.sections[..i].iter().any(|o| o.id() == s.id()) {
+                problems.push(loc.problem(s.id.span().start, format!("section id `{}` is used twice", s.id())));
+            }
+            if s.id() == crate::model::TO_SORT {
+                problems.push(loc.problem(s.id.span().start, "`to-sort` is reserved for unsorted items"));
+            }
+            for r in &s.rules {
+                if let Some(p) = &r.pattern
+                    && let Err(e) = regex::Regex::new(p.get_ref())
+                {
+                    problems.push(loc.problem(p.span().start, format!("rule `{}`: invalid pattern: {e}", r.name)));
+                }
+                let kinds = usize::from(!r.terms.is_empty()) + usize::from(r.pattern.is_some()) + usize::from(r.signal.is_some());
+                if kinds != 1 {
+                    problems.push(loc.problem(
+                        s.id.span().start,
+                        format!("section `{}` rule `{}` needs exactly one of terms, pattern, signal", s.id(), r.name),
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() { Ok(tax) } else { Err(ConfigError(problems)) }
+    }
+
+    pub fn section(&self, id: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.id() == id)
+    }
+
+    /// Display name of a section id (including the to-sort bucket).
+    pub fn name_of<'a>(&'a self, id: &'a str) -> &'a str {
+        if id == crate::model::TO_SORT {
+            return "待分类";
+        }
+        self.section(id).map(|s| s.name.as_str()).unwrap_or(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_taxonomy_parses() {
+        let t = Taxonomy::builtin();
+        let ids: Vec<&str> = t.sections.iter().map(|s| s.id()).collect();
+        assert_eq!(
+            ids,
+            ["industry-data", "policy", "tech-innovation", "company-news", "market", "ecosystem-standards", "city-news", "commentary", "analysis"]
+        );
+    }
+
+    #[test]
+    fn bad_pattern_names_its_line() {
+        let text = "[[section]]\nid = \"x\"\nname = \"X\"\nlayout = \"news\"\n  [[section.rule]]\n  name = \"r\"\n  weight = 1\n  pattern = '(unclosed'\n";
+        let err = Taxonomy::parse(text, Path::new("t.toml")).unwrap_err();
+        assert_eq!(err.0[0].line, 8, "{err}");
+    }
+}

@@ -1,0 +1,543 @@
+//! Sources and settings: the TOML configuration, validated up front.
+//!
+//! Every problem is reported with the file, line and what is wrong, all at once, so an
+//! operator fixes a config in one pass. Nothing else in banyue reads TOML.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+/// A problem found in a config file, located to its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// All problems found in one config file.
+#[derive(Debug, Clone)]
+pub struct ConfigError(pub Vec<Problem>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Turns byte spans into 1-based line numbers for one file.
+pub struct Locator<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+}
+
+impl Locator<'_> {
+    pub fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    }
+
+    pub fn problem(&self, offset: usize, message: impl Into<String>) -> Problem {
+        Problem {
+            file: self.file.to_string(),
+            line: self.line(offset),
+            message: message.into(),
+        }
+    }
+
+    /// A TOML syntax or shape error, located by its span.
+    pub fn toml_problem(&self, err: &toml::de::Error) -> Problem {
+        let offset = err.span().map(|s| s.start).unwrap_or(0);
+        self.problem(offset, err.message().trim().to_string())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The file as written
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    settings: RawSettings,
+    #[serde(default)]
+    source: Vec<Spanned<RawSource>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    data_dir: Option<String>,
+    feeds_dir: Option<String>,
+    drafts_dir: Option<String>,
+    timezone: Option<Spanned<String>>,
+    taxonomy: Option<String>,
+    concurrency: Option<usize>,
+    timeout_secs: Option<u64>,
+    max_body_bytes: Option<usize>,
+    user_agent: Option<String>,
+    base_url: Option<Spanned<String>>,
+    tag_authority: Option<String>,
+    report_name: Option<String>,
+    publisher: Option<String>,
+    feed_items: Option<usize>,
+    issue_window: Option<Spanned<String>>,
+    grace_days: Option<i64>,
+    detail_fetch_limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: Spanned<String>,
+    name: String,
+    url: Spanned<String>,
+    kind: Spanned<String>,
+    section: Option<Spanned<String>>,
+    city: Option<String>,
+    #[serde(default)]
+    allow_private: bool,
+    #[serde(default = "yes")]
+    enabled: bool,
+    list: Option<Spanned<RawList>>,
+    detail: Option<RawDetail>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawList {
+    item: Spanned<String>,
+    title: Spanned<String>,
+    link: Option<Spanned<String>>,
+    date: Option<Spanned<String>>,
+    date_format: Option<String>,
+    summary: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDetail {
+    #[serde(default)]
+    body: Vec<Spanned<String>>,
+    #[serde(default = "yes")]
+    metadata: bool,
+    date: Option<Spanned<String>>,
+}
+
+// ---------------------------------------------------------------------------------------
+// The validated config
+
+/// A CSS selector plus, optionally, the attribute to read (`a@title`, `a@href`).
+#[derive(Debug, Clone)]
+pub struct Pick {
+    pub css: String,
+    pub selector: scraper::Selector,
+    pub attr: Option<String>,
+}
+
+impl Pick {
+    pub fn parse(spec: &str) -> Result<Pick, String> {
+        let (css, attr) = match spec.rsplit_once('@') {
+            Some((css, attr)) if !attr.is_empty() && !attr.contains([' ', ']', '"']) => {
+                (css.trim(), Some(attr.trim().to_string()))
+            }
+            _ => (spec.trim(), None),
+        };
+        let selector = scraper::Selector::parse(css)
+            .map_err(|e| format!("invalid CSS selector `{css}`: {e}"))?;
+        Ok(Pick {
+            css: css.to_string(),
+            selector,
+            attr,
+        })
+    }
+}
+
+/// How to read a list page.
+#[derive(Debug, Clone)]
+pub struct ListSpec {
+    pub item: Pick,
+    pub title: Pick,
+    pub link: Pick,
+    pub date: Option<Pick>,
+    /// A chrono format for the date text, when the built-in forms do not fit.
+    pub date_format: Option<String>,
+    pub summary: Option<Pick>,
+}
+
+/// How to read a detail page.
+#[derive(Debug, Clone)]
+pub struct DetailSpec {
+    /// Body selectors, tried in order.
+    pub body: Vec<Pick>,
+    /// Read 发文机关/发文字号/… from metadata tables and meta tags.
+    pub metadata: bool,
+    pub date: Option<Pick>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SourceKind {
+    /// RSS 0.9x/1.0/2.0, Atom or JSON Feed.
+    Feed,
+    /// An HTML list page scraped with CSS selectors.
+    Html(Box<ListSpec>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub id: String,
+    /// Display name, used in attributions （新闻来源：…）.
+    pub name: String,
+    pub url: Url,
+    pub kind: SourceKind,
+    pub section_hint: Option<String>,
+    pub city_hint: Option<String>,
+    /// Allow scraped links and redirects to loopback/private addresses.
+    pub allow_private: bool,
+    pub detail: Option<DetailSpec>,
+    /// Where the source is defined, for messages.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueWindow {
+    /// 1st–15th and 16th–end of month: the report's rhythm.
+    HalfMonth,
+    Month,
+    Week,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub feeds_dir: PathBuf,
+    pub drafts_dir: PathBuf,
+    pub timezone: chrono_tz::Tz,
+    /// Taxonomy file; `None` means the one built into the binary.
+    pub taxonomy: Option<PathBuf>,
+    pub concurrency: usize,
+    pub timeout_secs: u64,
+    pub max_body_bytes: usize,
+    pub user_agent: String,
+    /// Public base URL of the published feeds (for `rel="self"` links).
+    pub base_url: Url,
+    /// Authority for tag: URIs; ids must never change once feeds are out.
+    pub tag_authority: String,
+    pub report_name: String,
+    pub publisher: String,
+    pub feed_items: usize,
+    pub issue_window: IssueWindow,
+    /// An item first collected inside a window still belongs to it when published at
+    /// most this many days before the window started.
+    pub grace_days: i64,
+    /// Detail pages fetched per source per run, at most.
+    pub detail_fetch_limit: usize,
+}
+
+impl Settings {
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("banyue.db")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub sources: Vec<Source>,
+    /// The file it came from, for messages and relative paths.
+    pub path: PathBuf,
+}
+
+pub const SECTION_IDS_HINT: &str = "a section id of the taxonomy";
+
+impl Config {
+    /// Read and validate a config file.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
+        Ok(Config::parse(&text, path)?)
+    }
+
+    /// Validate config text; `path` names the file in messages and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let loc = Locator { file: &file, text };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError(vec![loc.toml_problem(&e)]))?;
+        let mut problems = Vec::new();
+        let base_dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let settings = settings(raw.settings, &loc, &base_dir, &mut problems);
+        let mut sources: Vec<Source> = Vec::new();
+        for s in raw.source {
+            let line = loc.line(s.span().start);
+            if let Some(src) = source(s.into_inner(), line, &loc, &mut problems) {
+                if sources.iter().any(|o| o.id == src.id) {
+                    problems.push(Problem {
+                        file: file.clone(),
+                        line,
+                        message: format!("source id `{}` is used twice", src.id),
+                    });
+                }
+                sources.push(src);
+            }
+        }
+        if problems.is_empty() {
+            Ok(Config {
+                settings,
+                sources,
+                path: path.to_path_buf(),
+            })
+        } else {
+            Err(ConfigError(problems))
+        }
+    }
+}
+
+fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Problem>) -> Settings {
+    let rel = |p: Option<String>, default: &str| -> PathBuf {
+        let p = PathBuf::from(p.unwrap_or_else(|| default.to_string()));
+        if p.is_absolute() { p } else { base.join(p) }
+    };
+    let timezone = match raw.timezone {
+        None => chrono_tz::Asia::Shanghai,
+        Some(tz) => tz.get_ref().parse().unwrap_or_else(|_| {
+            problems.push(loc.problem(
+                tz.span().start,
+                format!("unknown timezone `{}` (use an IANA name such as Asia/Shanghai)", tz.get_ref()),
+            ));
+            chrono_tz::Asia::Shanghai
+        }),
+    };
+    let default_base = Url::parse("http://127.0.0.1:8080/feeds/").expect("static URL");
+    let base_url = match raw.base_url {
+        None => default_base,
+        Some(u) => match Url::parse(u.get_ref()) {
+            Ok(mut url) => {
+                if !url.path().ends_with('/') {
+                    let p = format!("{}/", url.path());
+                    url.set_path(&p);
+                }
+                url
+            }
+            Err(e) => {
+                problems.push(loc.problem(u.span().start, format!("base_url is not a URL: {e}")));
+                default_base
+            }
+        },
+    };
+    let issue_window = match raw.issue_window.as_ref().map(|w| w.get_ref().as_str()) {
+        None | Some("half-month") => IssueWindow::HalfMonth,
+        Some("month") => IssueWindow::Month,
+        Some("week") => IssueWindow::Week,
+        Some(other) => {
+            let at = raw.issue_window.as_ref().map(|w| w.span().start).unwrap_or(0);
+            problems.push(loc.problem(
+                at,
+                format!("issue_window `{other}` is not one of half-month, month, week"),
+            ));
+            IssueWindow::HalfMonth
+        }
+    };
+    Settings {
+        data_dir: rel(raw.data_dir, "data"),
+        feeds_dir: rel(raw.feeds_dir, "feeds"),
+        drafts_dir: rel(raw.drafts_dir, "drafts"),
+        timezone,
+        taxonomy: raw.taxonomy.map(|t| rel(Some(t), "")),
+        concurrency: raw.concurrency.unwrap_or(8).clamp(1, 256),
+        timeout_secs: raw.timeout_secs.unwrap_or(30).clamp(1, 600),
+        max_body_bytes: raw.max_body_bytes.unwrap_or(8 * 1024 * 1024).max(1024),
+        user_agent: raw
+            .user_agent
+            .unwrap_or_else(|| format!("banyue/{} (feed aggregator)", env!("CARGO_PKG_VERSION"))),
+        base_url,
+        tag_authority: raw.tag_authority.unwrap_or_else(|| "banyue.invalid".to_string()),
+        report_name: raw.report_name.unwrap_or_else(|| "软件和信息技术服务业半月报".to_string()),
+        publisher: raw.publisher.unwrap_or_else(|| "banyue".to_string()),
+        feed_items: raw.feed_items.unwrap_or(50).clamp(1, 1000),
+        issue_window,
+        grace_days: raw.grace_days.unwrap_or(15).clamp(0, 366),
+        detail_fetch_limit: raw.detail_fetch_limit.unwrap_or(30),
+    }
+}
+
+fn pick(spec: &Spanned<String>, what: &str, loc: &Locator, problems: &mut Vec<Problem>) -> Option<Pick> {
+    match Pick::parse(spec.get_ref()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            problems.push(loc.problem(spec.span().start, format!("{what}: {e}")));
+            None
+        }
+    }
+}
+
+fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem>) -> Option<Source> {
+    let before = problems.len();
+    let id = raw.id.get_ref().trim().to_string();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        problems.push(loc.problem(
+            raw.id.span().start,
+            format!("source id `{id}` must be non-empty ASCII letters, digits, - or _"),
+        ));
+    }
+    let url = match Url::parse(raw.url.get_ref()) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Some(u),
+        Ok(u) => {
+            problems.push(loc.problem(
+                raw.url.span().start,
+                format!("source `{id}`: url scheme `{}` is not http or https", u.scheme()),
+            ));
+            None
+        }
+        Err(e) => {
+            problems.push(loc.problem(
+                raw.url.span().start,
+                format!("source `{id}`: url `{}` is not a URL: {e}", raw.url.get_ref()),
+            ));
+            None
+        }
+    };
+    let kind = match raw.kind.get_ref().as_str() {
+        "feed" => {
+            if let Some(l) = &raw.list {
+                problems.push(loc.problem(
+                    l.span().start,
+                    format!("source `{id}`: [source.list] is only for kind = \"html\""),
+                ));
+            }
+            Some(SourceKind::Feed)
+        }
+        "html" => match &raw.list {
+            None => {
+                problems.push(loc.problem(
+                    raw.kind.span().start,
+                    format!("source `{id}`: kind = \"html\" needs a [source.list] table with item and title selectors"),
+                ));
+                None
+            }
+            Some(list) => {
+                let l = list.get_ref();
+                let item = pick(&l.item, &format!("source `{id}` list.item"), loc, problems);
+                let title = pick(&l.title, &format!("source `{id}` list.title"), loc, problems);
+                let link = match &l.link {
+                    Some(s) => pick(s, &format!("source `{id}` list.link"), loc, problems),
+                    None => Pick::parse("a").ok(),
+                };
+                let date = l.date.as_ref().map(|s| pick(s, &format!("source `{id}` list.date"), loc, problems));
+                let summary = l
+                    .summary
+                    .as_ref()
+                    .map(|s| pick(s, &format!("source `{id}` list.summary"), loc, problems));
+                match (item, title, link, date, summary) {
+                    (Some(item), Some(title), Some(link), date, summary)
+                        if date.as_ref().is_none_or(Option::is_some)
+                            && summary.as_ref().is_none_or(Option::is_some) =>
+                    {
+                        Some(SourceKind::Html(Box::new(ListSpec {
+                            item,
+                            title,
+                            link,
+                            date: date.flatten(),
+                            date_format: l.date_format.clone(),
+                            summary: summary.flatten(),
+                        })))
+                    }
+                    _ => None,
+                }
+            }
+        },
+        other => {
+            problems.push(loc.problem(
+                raw.kind.span().start,
+                format!("source `{id}`: kind `{other}` is not one of feed, html"),
+            ));
+            None
+        }
+    };
+    let detail = raw.detail.map(|d| DetailSpec {
+        body: d
+            .body
+            .iter()
+            .filter_map(|b| pick(b, &format!("source `{id}` detail.body"), loc, problems))
+            .collect(),
+        metadata: d.metadata,
+        date: d
+            .date
+            .as_ref()
+            .and_then(|s| pick(s, &format!("source `{id}` detail.date"), loc, problems)),
+    });
+    let section_hint = raw.section.map(|s| s.into_inner());
+    if problems.len() > before || !raw.enabled {
+        return None;
+    }
+    Some(Source {
+        id,
+        name: raw.name,
+        url: url?,
+        kind: kind?,
+        section_hint,
+        city_hint: raw.city,
+        allow_private: raw.allow_private,
+        detail,
+        line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("banyue.toml"))
+    }
+
+    #[test]
+    fn a_typo_in_a_key_names_its_line() {
+        let err = parse("[settings]\n\n[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x.test/\"\nkind = \"feed\"\nsection_hnt = \"policy\"\n")
+            .unwrap_err();
+        assert_eq!(err.0.len(), 1);
+        assert_eq!(err.0[0].line, 8, "{err}");
+        assert!(err.0[0].message.contains("section_hnt"), "{err}");
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported_with_its_line() {
+        let text = "[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"ftp://x.test/\"\nkind = \"feed\"\n\n[[source]]\nid = \"b\"\nname = \"B\"\nurl = \"http://x.test/\"\nkind = \"html\"\n[source.list]\nitem = \"li[\"\ntitle = \"a@title\"\n";
+        let err = parse(text).unwrap_err();
+        let lines: Vec<usize> = err.0.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![4, 13], "{err}");
+        assert!(err.to_string().contains("banyue.toml:13: source `b` list.item: invalid CSS selector"));
+    }
+
+    #[test]
+    fn html_source_with_selectors_is_valid() {
+        let cfg = parse("[[source]]\nid = \"gov\"\nname = \"G\"\nurl = \"http://x.test/list/\"\nkind = \"html\"\ncity = \"南京\"\n[source.list]\nitem = \"ul.list li\"\ntitle = \"a@title\"\ndate = \"span\"\n[source.detail]\nbody = [\"#zoom\"]\n")
+            .unwrap();
+        let s = &cfg.sources[0];
+        let SourceKind::Html(list) = &s.kind else { panic!("not html") };
+        assert_eq!(list.title.attr.as_deref(), Some("title"));
+        assert_eq!(list.link.css, "a");
+        assert_eq!(s.city_hint.as_deref(), Some("南京"));
+        assert_eq!(cfg.settings.timezone, chrono_tz::Asia::Shanghai);
+    }
+}

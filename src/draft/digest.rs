@@ -1,0 +1,113 @@
+//! 本期提要: one paragraph per news section, in the house pattern
+//! "<section>方面，<headline>、<headline>、<headline>。", headlines cut to their core.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{DigestLine, DraftSection};
+use crate::classify::taxonomy::{Layout, Taxonomy};
+
+static DATE_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(\d{4}年)?\d{1,2}月\d{1,2}日\s*[，,、]?\s*").expect("static regex"));
+static LEADING_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*\d{4}\s*年(度)?(\s*\d{1,2}\s*([-—–－~至]\s*\d{1,2}\s*)?月(份)?)?(上半年|前三季度|一季度|全年)?\s*")
+        .expect("static regex")
+});
+static TRAILING_PAREN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[（(][^（）()]{1,20}[）)]\s*$").expect("static regex"));
+
+pub fn has_date_prefix(title: &str) -> bool {
+    DATE_PREFIX.is_match(title)
+}
+
+/// Cut a headline to subject + action + object: no leading date, no trailing clause,
+/// no trailing remark in brackets.
+pub fn shorten(title: &str) -> String {
+    let mut t = DATE_PREFIX.replace(title, "").to_string();
+    t = TRAILING_PAREN.replace(&t, "").to_string();
+    let without_period = LEADING_PERIOD.replace(&t, "").to_string();
+    if without_period.chars().count() >= 6 {
+        t = without_period;
+    }
+    for sep in ["，", "：", ":", "；", ",", " —", "——"] {
+        if let Some(pos) = t.find(sep) {
+            let head = &t[..pos];
+            // Keep the clause only when what precedes it can stand alone.
+            if head.chars().count() >= 6 && !head.ends_with('《') {
+                t = head.to_string();
+                break;
+            }
+        }
+    }
+    t.trim().trim_end_matches(['。', '！', '!']).to_string()
+}
+
+/// The policy paragraph names places and topics, not titles.
+fn policy_line(taxonomy: &Taxonomy, section: &DraftSection) -> Option<String> {
+    let mut places: Vec<String> = Vec::new();
+    let mut topics: Vec<&str> = Vec::new();
+    for i in &section.items {
+        let place = match (&i.city, &i.issuer) {
+            (Some(c), _) => format!("{c}市"),
+            (None, Some(issuer)) => issuer
+                .split(['等', '、'])
+                .next()
+                .unwrap_or(issuer)
+                .trim_end_matches("办公厅")
+                .to_string(),
+            (None, None) => "国家有关部门".to_string(),
+        };
+        if !places.contains(&place) {
+            places.push(place);
+        }
+        for t in &taxonomy.digest.topics {
+            if i.title.contains(t.as_str()) && !topics.contains(&t.as_str()) && !topics.iter().any(|o| o.contains(t.as_str())) {
+                topics.push(t);
+                break;
+            }
+        }
+    }
+    if places.is_empty() {
+        return None;
+    }
+    places.truncate(4);
+    topics.truncate(3);
+    let verb = if places.len() > 1 { "相继发布" } else { "发布" };
+    let what = if topics.is_empty() { "相关政策".to_string() } else { format!("{}相关政策", topics.join("、")) };
+    Some(format!("{}方面，{}{}{}。", section.name, places.join("、"), verb, what))
+}
+
+pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestLine> {
+    let mut out = Vec::new();
+    for s in sections {
+        let Some(def) = taxonomy.section(&s.id) else { continue };
+        if !def.digest || s.items.is_empty() {
+            continue;
+        }
+        let text = if def.layout == Layout::Policy {
+            policy_line(taxonomy, s)
+        } else {
+            let heads: Vec<String> = s.items.iter().take(3).map(|i| shorten(&i.title)).collect();
+            Some(format!("{}方面，{}。", s.name, heads.join("、")))
+        };
+        if let Some(text) = text {
+            out.push(DigestLine { section: s.id.clone(), text });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headlines_are_cut_to_their_core() {
+        assert_eq!(shorten("北辰软件完成5亿元C轮融资，加码工业软件研发"), "北辰软件完成5亿元C轮融资");
+        assert_eq!(shorten("星河DB 5.0正式亮相：分布式数据库性能提升三倍"), "星河DB 5.0正式亮相");
+        assert_eq!(shorten("10月12日，深圳市2023年度软件和信息服务业重点项目名单公示，共58个项目入选"), "深圳市2023年度软件和信息服务业重点项目名单公示");
+        assert_eq!(shorten("2023年1-10月我国软件业务收入98358亿元，同比增长13.7%"), "我国软件业务收入98358亿元");
+        assert_eq!(shorten("2021年1—5月我国软件业务收入同比增长20.5%（示例数据）"), "我国软件业务收入同比增长20.5%");
+    }
+}

@@ -1,0 +1,83 @@
+//! Rendering a draft with minijinja templates: Markdown and HTML in the report's layout,
+//! plus JSON. The default templates are built in; a directory of the same names
+//! overrides them.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{Environment, Value, context};
+
+use super::Draft;
+use crate::fsio::write_atomic;
+
+pub const MARKDOWN: &str = include_str!("../../templates/issue.md");
+pub const HTML: &str = include_str!("../../templates/issue.html");
+
+/// Escape text for Markdown: HTML brackets and the characters that start formatting.
+fn md(value: String) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '*' | '_' | '`' | '[' | ']' | '#' | '|' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Only http(s) links are rendered as links.
+fn safe_url(value: String) -> String {
+    if value.starts_with("http://") || value.starts_with("https://") { value } else { String::new() }
+}
+
+fn env(dir: Option<&Path>) -> anyhow::Result<Environment<'static>> {
+    let mut env = Environment::new();
+    env.add_filter("md", md);
+    env.add_filter("safe_url", safe_url);
+    let load = |name: &str, builtin: &'static str| -> anyhow::Result<String> {
+        match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
+            Some(p) => std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", p.display())),
+            None => Ok(builtin.to_string()),
+        }
+    };
+    env.add_template_owned("issue.md", load("issue.md", MARKDOWN)?)
+        .map_err(|e| anyhow::anyhow!("template issue.md: {e}"))?;
+    env.add_template_owned("issue.html", load("issue.html", HTML)?)
+        .map_err(|e| anyhow::anyhow!("template issue.html: {e}"))?;
+    Ok(env)
+}
+
+pub fn render(draft: &Draft, template: &str, dir: Option<&Path>) -> anyhow::Result<String> {
+    let env = env(dir)?;
+    let t = env.get_template(template)?;
+    t.render(context! { issue => Value::from_serialize(draft) })
+        .map_err(|e| anyhow::anyhow!("rendering {template}: {e:#}"))
+}
+
+/// The files an exported draft was written to.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub markdown: PathBuf,
+    pub html: PathBuf,
+    pub json: PathBuf,
+}
+
+/// Write Markdown, HTML and JSON of the draft under `out_dir`, each atomically.
+pub fn export(draft: &Draft, out_dir: &Path, templates: Option<&Path>) -> anyhow::Result<Exported> {
+    let stem = draft.stem();
+    let files = Exported {
+        markdown: out_dir.join(format!("{stem}.md")),
+        html: out_dir.join(format!("{stem}.html")),
+        json: out_dir.join(format!("{stem}.json")),
+    };
+    write_atomic(&files.markdown, render(draft, "issue.md", templates)?.as_bytes())?;
+    write_atomic(&files.html, render(draft, "issue.html", templates)?.as_bytes())?;
+    write_atomic(&files.json, serde_json::to_string_pretty(draft)?.as_bytes())?;
+    Ok(files)
+}

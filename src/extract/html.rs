@@ -1,0 +1,288 @@
+//! HTML list pages and detail pages, read with the source's CSS selectors.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use scraper::{ElementRef, Html, Selector};
+use std::sync::LazyLock;
+use url::Url;
+
+use super::{ExtractError, dates, policy};
+use crate::config::{DetailSpec, ListSpec, Pick};
+use crate::model::{PolicyMeta, RawItem};
+
+/// Collapse runs of whitespace (including U+3000 and NBSP) to one space.
+pub fn squash(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}' {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn element_text(el: ElementRef) -> String {
+    squash(&el.text().collect::<Vec<_>>().join(" "))
+}
+
+/// The text (or attribute) a [`Pick`] selects under `scope`.
+fn picked(scope: ElementRef, pick: &Pick) -> Option<String> {
+    let el = if scope.value().name() != "html" && pick_matches_self(scope, &pick.selector) {
+        scope
+    } else {
+        scope.select(&pick.selector).next()?
+    };
+    let v = match &pick.attr {
+        Some(a) => el.value().attr(a).map(squash).filter(|s| !s.is_empty()).or_else(|| Some(element_text(el))),
+        None => Some(element_text(el)),
+    }?;
+    (!v.is_empty()).then_some(v)
+}
+
+fn pick_matches_self(el: ElementRef, sel: &Selector) -> bool {
+    sel.matches(&el)
+}
+
+fn link_of(scope: ElementRef, pick: &Pick, base: &Url) -> Option<Url> {
+    let el = if pick_matches_self(scope, &pick.selector) { scope } else { scope.select(&pick.selector).next()? };
+    let href = el.value().attr(pick.attr.as_deref().unwrap_or("href"))?.trim();
+    let lower = href.to_ascii_lowercase();
+    if href.is_empty() || href.starts_with('#') || lower.starts_with("javascript:") || lower.starts_with("mailto:") {
+        return None;
+    }
+    let url = base.join(href).ok()?;
+    matches!(url.scheme(), "http" | "https").then_some(url)
+}
+
+/// Strip the ellipsis a list page puts on titles it cut.
+fn clean_title(t: &str) -> String {
+    t.trim().trim_end_matches("...").trim_end_matches('…').trim().to_string()
+}
+
+/// Read the rows of a list page.
+pub fn parse_list(
+    text: &str,
+    page_url: &Url,
+    spec: &ListSpec,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<Vec<RawItem>, ExtractError> {
+    let doc = Html::parse_document(text);
+    let base = base_href(&doc, page_url);
+    let mut items = Vec::new();
+    for row in doc.select(&spec.item.selector) {
+        let Some(link) = link_of(row, &spec.link, &base) else { continue };
+        let Some(title) = picked(row, &spec.title).map(|t| clean_title(&t)).filter(|t| !t.is_empty()) else {
+            continue;
+        };
+        let date_text = spec.date.as_ref().and_then(|p| picked(row, p));
+        let published = date_text
+            .as_deref()
+            .and_then(|d| match &spec.date_format {
+                Some(f) => dates::parse_with_format(d, f, tz),
+                None => dates::parse(d, now, tz),
+            })
+            .or_else(|| dates::from_url(link.as_str(), tz));
+        items.push(RawItem {
+            guid: None,
+            link: Some(link.to_string()),
+            title,
+            summary: spec.summary.as_ref().and_then(|p| picked(row, p)),
+            content: None,
+            published,
+            author: None,
+            policy: PolicyMeta::default(),
+        });
+    }
+    if items.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    Ok(items)
+}
+
+fn base_href(doc: &Html, page_url: &Url) -> Url {
+    static BASE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("base[href]").expect("static selector"));
+    doc.select(&BASE)
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|h| page_url.join(h).ok())
+        .unwrap_or_else(|| page_url.clone())
+}
+
+/// What a detail page adds to a list row.
+#[derive(Debug, Default, Clone)]
+pub struct Detail {
+    pub title: Option<String>,
+    /// Inner HTML of the body container (not yet sanitized).
+    pub content_html: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub policy: PolicyMeta,
+}
+
+const DEFAULT_BODIES: &[&str] = &[
+    "#UCAP-CONTENT",
+    ".TRS_UEDITOR",
+    ".TRS_Editor",
+    "#zoom",
+    "#mainText",
+    ".ccontent",
+    "#con_con",
+    "#artibody",
+    "article",
+    ".article-content",
+];
+
+/// Read a detail page: body, publication time and the policy metadata block.
+pub fn parse_detail(text: &str, page_url: &Url, spec: &DetailSpec, now: DateTime<Utc>, tz: Tz) -> Detail {
+    let doc = Html::parse_document(text);
+    let mut d = Detail::default();
+    let defaults: Vec<Pick> = DEFAULT_BODIES.iter().filter_map(|s| Pick::parse(s).ok()).collect();
+    let body = spec
+        .body
+        .iter()
+        .chain(defaults.iter())
+        .find_map(|p| doc.select(&p.selector).next());
+    d.content_html = body.map(|b| b.inner_html());
+    let meta = |name: &str| -> Option<String> {
+        let sel = Selector::parse(&format!("meta[name=\"{name}\" i], meta[property=\"{name}\" i]")).ok()?;
+        doc.select(&sel).next()?.value().attr("content").map(squash).filter(|s| !s.is_empty())
+    };
+    d.title = meta("ArticleTitle");
+    d.published = spec
+        .date
+        .as_ref()
+        .and_then(|p| picked(doc.root_element(), p))
+        .and_then(|t| dates::parse(&t, now, tz))
+        .or_else(|| {
+            ["firstpublishedtime", "PubDate", "article:published_time"]
+                .iter()
+                .find_map(|n| meta(n).and_then(|v| dates::parse(&v, now, tz)))
+        });
+    if spec.metadata {
+        let (fields, published) = metadata_block(&doc, now, tz);
+        d.policy = fields;
+        d.published = d.published.or(published);
+        if d.policy.issuer.is_none() {
+            d.policy.issuer = meta("ContentSource");
+        }
+        if d.policy.doc_number.is_none() {
+            let head: String = body.map(element_text).unwrap_or_default().chars().take(300).collect();
+            d.policy.doc_number = policy::find_doc_number(&head);
+        }
+    }
+    let _ = page_url;
+    d
+}
+
+#[derive(Clone, Copy)]
+enum Field {
+    Issuer,
+    DocNumber,
+    Written,
+    IndexNo,
+    Topic,
+    Published,
+}
+
+const KEYS: &[(&str, Field)] = &[
+    ("发文机关", Field::Issuer),
+    ("发文机构", Field::Issuer),
+    ("发布机构", Field::Issuer),
+    ("发文单位", Field::Issuer),
+    ("发文字号", Field::DocNumber),
+    ("文号", Field::DocNumber),
+    ("成文日期", Field::Written),
+    ("生成日期", Field::Written),
+    ("索引号", Field::IndexNo),
+    ("主题分类", Field::Topic),
+    ("发布日期", Field::Published),
+];
+
+/// Split `text` into a metadata key it starts with and the rest, ignoring the padding
+/// portals put inside keys (`索 引 号`, `标　　题`, `[发文字号] `).
+fn split_key(text: &str) -> Option<(Field, String)> {
+    let mut key = String::new();
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() || matches!(c, '\u{3000}' | '\u{a0}' | '[' | '【' | '［') {
+            continue;
+        }
+        key.push(c);
+        if let Some((_, f)) = KEYS.iter().find(|(k, _)| *k == key) {
+            let rest = text[i + c.len_utf8()..]
+                .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '：' | ':' | ']' | '】' | '］' | '\u{3000}' | '\u{a0}'));
+            return Some((*f, squash(rest)));
+        }
+        if key.chars().count() >= 4 {
+            return None;
+        }
+    }
+    None
+}
+
+fn metadata_block(doc: &Html, now: DateTime<Utc>, tz: Tz) -> (PolicyMeta, Option<DateTime<Utc>>) {
+    static CELLS: LazyLock<Selector> = LazyLock::new(|| Selector::parse("td, th, dt, li").expect("static selector"));
+    let mut meta = PolicyMeta::default();
+    let mut published = None;
+    for cell in doc.select(&CELLS) {
+        let text = element_text(cell);
+        if text.chars().count() > 80 {
+            continue;
+        }
+        let Some((field, mut value)) = split_key(&text) else { continue };
+        if value.is_empty() {
+            // The value lives in the next cell (`<td>键：</td><td>值</td>`, `<dt>`/`<dd>`).
+            value = cell
+                .next_siblings()
+                .filter_map(ElementRef::wrap)
+                .next()
+                .map(element_text)
+                .unwrap_or_default();
+        }
+        if value.is_empty() || split_key(&value).is_some() {
+            continue;
+        }
+        let slot = match field {
+            Field::Issuer => &mut meta.issuer,
+            Field::DocNumber => {
+                value = policy::normalize_doc_number(&value);
+                &mut meta.doc_number
+            }
+            Field::Written => {
+                if let Some(d) = dates::parse(&value, now, tz) {
+                    value = d.with_timezone(&tz).format("%Y-%m-%d").to_string();
+                }
+                &mut meta.written
+            }
+            Field::IndexNo => &mut meta.index_no,
+            Field::Topic => &mut meta.topic,
+            Field::Published => {
+                published = published.or_else(|| dates::parse(&value, now, tz));
+                continue;
+            }
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+    }
+    (meta, published)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_with_padding() {
+        assert!(matches!(split_key("索 引 号："), Some((Field::IndexNo, v)) if v.is_empty()));
+        assert!(matches!(split_key("[发文字号] 京经信发[2020]77号"), Some((Field::DocNumber, v)) if v == "京经信发[2020]77号"));
+        assert!(split_key("标　　题：").is_none());
+        assert!(split_key("各有关单位：").is_none());
+    }
+}

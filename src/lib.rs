@@ -1,0 +1,19 @@
+//! banyue: a feed aggregator that drafts a biweekly industry brief.
+//!
+//! The module tree is the pipeline (see ARCHITECTURE.md):
+//! [`config`] (sources) → [`fetch`] → [`extract`] → [`normalize`] → [`dedup`] →
+//! [`classify`] → [`store`] → [`publish`] / [`draft`]; [`pipeline`] wires them together.
+
+pub mod classify;
+pub mod config;
+pub mod dedup;
+pub mod demo;
+pub mod draft;
+pub mod extract;
+pub mod fetch;
+pub mod fsio;
+pub mod model;
+pub mod normalize;
+pub mod pipeline;
+pub mod publish;
+pub mod store;

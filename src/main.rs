@@ -1,0 +1,213 @@
+//! The `banyue` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use banyue::classify::taxonomy::Taxonomy;
+use banyue::config::Config;
+use banyue::draft::{self, Window};
+use banyue::pipeline::{Pipeline, RunOptions};
+
+#[derive(Parser)]
+#[command(name = "banyue", version, about = "Feed aggregator and biweekly industry brief publisher")]
+struct Cli {
+    /// Config file.
+    #[arg(long, short, global = true, env = "BANYUE_CONFIG", default_value = "config/banyue.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch every source once, then publish the feeds and draft the current issue.
+    Run,
+    /// Run the whole pipeline on bundled sample sources served on 127.0.0.1 (offline).
+    Demo {
+        /// Where to put the database, feeds and draft.
+        #[arg(long, default_value = "banyue-demo")]
+        dir: PathBuf,
+    },
+    /// Validate the config (and taxonomy); report each problem with file and line.
+    Check,
+    /// Draft an issue from what is stored, without fetching.
+    Draft {
+        /// First day of the issue window (YYYY-MM-DD); default: the current window.
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last day of the issue window (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+    },
+    /// Show why an item was filed where it was (by id or part of its title).
+    Explain { item: String },
+    /// Show each source's last run.
+    Sources,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BANYUE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run => {
+            let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
+            if pipeline.config.sources.is_empty() {
+                anyhow::bail!("{}: no [[source]] configured", cli.config.display());
+            }
+            let report = pipeline.run(&RunOptions::default()).await?;
+            print!("{}", report.summary());
+            println!("feeds: {}", pipeline.config.settings.feeds_dir.display());
+            println!("draft: {}", report.draft.html.display());
+            Ok(if report.all_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Demo { dir } => {
+            let out = banyue::demo::run(&dir, None).await?;
+            print!("{}", out.report.summary());
+            println!();
+            println!("config:  {}", out.config.display());
+            println!("feeds:   {}", dir.join("feeds").display());
+            for f in &out.report.published.feeds {
+                println!("         {:<28} {:>3} items  {}", f.file, f.items, f.title);
+            }
+            println!("draft:   {}", out.report.draft.markdown.display());
+            println!("         {}", out.report.draft.html.display());
+            println!("         {}", out.report.draft.json.display());
+            Ok(if out.report.all_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Check => check(&cli.config),
+        Command::Draft { from, to } => {
+            let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
+            let s = &pipeline.config.settings;
+            let now = chrono::Utc::now();
+            let window = match (from, to) {
+                (Some(from), Some(to)) if from <= to => Some(Window { from, to }),
+                (Some(_), Some(_)) => anyhow::bail!("--from must not be after --to"),
+                (Some(d), None) | (None, Some(d)) => Some(Window::containing(d, s.issue_window)),
+                (None, None) => None,
+            };
+            let store = pipeline.open_store()?;
+            let (_, files, n) = pipeline.publish_and_draft(&store, now, window)?;
+            println!("draft with {n} items:\n  {}\n  {}\n  {}", files.markdown.display(), files.html.display(), files.json.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { item } => {
+            let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
+            let store = pipeline.open_store()?;
+            let found = match item.parse::<i64>() {
+                Ok(id) => store.item(id)?.into_iter().collect(),
+                Err(_) => store.find_by_title(&item, 5)?,
+            };
+            if found.is_empty() {
+                anyhow::bail!("no stored item matches `{item}`");
+            }
+            let tax = &pipeline.classifier.taxonomy;
+            for i in found {
+                let d = &i.decision;
+                println!("#{} {}", i.id, i.title);
+                println!("  source:   {} ({})", i.source_name, i.url.as_deref().unwrap_or("no link"));
+                println!("  section:  {} [{}] score {:.1}", tax.name_of(&d.section), d.section, d.score);
+                if let Some(r) = &d.rejected {
+                    println!("  rejected: {r}");
+                }
+                if let Some(c) = &d.city {
+                    println!("  city:     {c}");
+                }
+                if let Some(dup) = i.duplicate_of {
+                    println!("  merged into #{dup}");
+                }
+                let ru: Vec<String> = d.runners_up.iter().map(|(s, v)| format!("{s} {v:.1}")).collect();
+                if !ru.is_empty() {
+                    println!("  runners-up: {}", ru.join(", "));
+                }
+                for r in &d.reasons {
+                    println!("    - {r}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources => {
+            let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
+            let store = pipeline.open_store()?;
+            for s in store.sources()? {
+                println!(
+                    "{:<18} last attempt {}  last success {}  status {}  failures {}  new {} seen {}{}",
+                    s.id,
+                    s.last_attempt.as_deref().unwrap_or("-"),
+                    s.last_success.as_deref().unwrap_or("-"),
+                    s.last_status.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+                    s.consecutive_failures,
+                    s.items_new,
+                    s.items_seen,
+                    s.last_error.map(|e| format!("  error: {e}")).unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn check(path: &Path) -> anyhow::Result<ExitCode> {
+    let config = match Config::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e:#}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let taxonomy = match &config.settings.taxonomy {
+        Some(p) => match Taxonomy::load(p) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{e:#}");
+                return Ok(ExitCode::FAILURE);
+            }
+        },
+        None => Taxonomy::builtin(),
+    };
+    let classifier = banyue::classify::Classifier::new(taxonomy).context("building the classifier")?;
+    let mut bad = 0;
+    for s in &config.sources {
+        if let Some(h) = &s.section_hint
+            && classifier.taxonomy.section(h).is_none()
+        {
+            bad += 1;
+            eprintln!("{}:{}: source `{}`: section `{h}` is not in the taxonomy", path.display(), s.line, s.id);
+        }
+        if let Some(c) = &s.city_hint
+            && classifier.gazetteer.by_short(c).is_none()
+        {
+            bad += 1;
+            eprintln!("{}:{}: source `{}`: city `{c}` is not a city in the gazetteer", path.display(), s.line, s.id);
+        }
+    }
+    if bad > 0 {
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("{}: ok, {} sources, {} sections", path.display(), config.sources.len(), classifier.taxonomy.sections.len());
+    let _ = draft::Window::containing;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,168 @@
+//! The normalize stage: [`RawItem`] → [`Item`].
+//!
+//! Canonical links, plain-text titles and summaries, sanitized HTML, and policy fields
+//! filled in from the text when the page did not give them.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::extract::{html::squash, policy};
+use crate::model::{Item, RawItem};
+
+/// Query parameters that only track the reader.
+const TRACKING: &[&str] = &[
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "spm", "from",
+    "fbclid", "gclid", "share_token", "share_from", "sharer", "scene", "srcid", "tt_from", "wfr",
+    "isappinstalled", "timestamp", "_t", "ref", "refer",
+];
+
+/// A link with tracking parameters and fragment removed, so that the same article
+/// reached from different pages has one key.
+pub fn canonical_url(raw: &str) -> Option<String> {
+    let mut url = Url::parse(raw.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.set_fragment(None);
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !(TRACKING.contains(&k.as_str()) || k.starts_with("utm_"))
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    Some(url.to_string())
+}
+
+/// Plain text of an HTML fragment (or of text that is already plain). Scripts, styles
+/// and other non-content go first.
+pub fn html_to_text(html: &str) -> String {
+    if !html.contains('<') && !html.contains('&') {
+        return squash(html);
+    }
+    let clean = ammonia::Builder::empty().clean(html).to_string();
+    let frag = scraper::Html::parse_fragment(&clean);
+    let mut out = String::new();
+    for t in frag.root_element().text() {
+        let t = t.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+        if t.is_empty() {
+            continue;
+        }
+        // Keep Latin words apart; Chinese runs need no space.
+        if out.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+            && t.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            out.push(' ');
+        }
+        out.push_str(t);
+    }
+    squash(&out)
+}
+
+/// HTML that is safe to republish: no scripts, styles, handlers or foreign schemes;
+/// relative links made absolute against `base` (or dropped without one).
+pub fn sanitize(html: &str, base: Option<&Url>) -> String {
+    let mut b = ammonia::Builder::default();
+    b.link_rel(Some("noopener noreferrer nofollow"))
+        .add_generic_attributes(["title"])
+        .rm_tags(["img"]) // remote images track readers; the link to the article stays
+        .url_schemes(["http", "https", "mailto"].into_iter().collect());
+    match base {
+        Some(base) => b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone())),
+        None => b.url_relative(ammonia::UrlRelative::Deny),
+    };
+    b.clean(html).to_string()
+}
+
+/// Cut `text` to at most `max` characters, ending with … when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+const SUMMARY_CHARS: usize = 240;
+const TEXT_CHARS: usize = 20_000;
+
+/// Clean one raw item from `source_id`, fetched at `fetched_at`.
+pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Option<Item> {
+    let title = html_to_text(&raw.title);
+    if title.is_empty() {
+        return None;
+    }
+    let url = raw.link.as_deref().and_then(canonical_url);
+    let base = url.as_deref().and_then(|u| Url::parse(u).ok());
+    let content_src = raw.content.as_deref().or(raw.summary.as_deref()).unwrap_or("");
+    let content_html = sanitize(content_src, base.as_ref());
+    let text = truncate(&html_to_text(content_src), TEXT_CHARS);
+    let summary_src = raw.summary.as_deref().map(html_to_text).filter(|s| !s.is_empty()).unwrap_or_else(|| text.clone());
+    let summary = truncate(&summary_src, SUMMARY_CHARS);
+    let guid = raw
+        .guid
+        .map(|g| g.trim().to_string())
+        .filter(|g| !g.is_empty())
+        .or_else(|| url.clone())
+        .unwrap_or_else(|| format!("title:{title}"));
+    let mut policy_meta = raw.policy;
+    if policy_meta.doc_number.is_none() {
+        let head: String = text.chars().take(300).collect();
+        policy_meta.doc_number = policy::find_doc_number(&title).or_else(|| policy::find_doc_number(&head));
+    }
+    if policy_meta.issuer.is_none() {
+        policy_meta.issuer = policy::issuer_from_title(&title);
+    }
+    // A future date is a site's clock or a parse going wrong; the fetch time is truer.
+    let published = raw.published.map(|p| if p > fetched_at + chrono::Duration::days(1) { fetched_at } else { p });
+    Some(Item {
+        source_id: source_id.to_string(),
+        guid,
+        url,
+        title,
+        summary,
+        content_html,
+        text,
+        published,
+        fetched_at,
+        author: raw.author.map(|a| html_to_text(&a)).filter(|a| !a.is_empty()),
+        policy: policy_meta,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_links_drop_tracking_and_fragments() {
+        assert_eq!(
+            canonical_url("HTTP://News.Example.test/a/1.html?utm_source=x&id=3&spm=a.b#top").as_deref(),
+            Some("http://news.example.test/a/1.html?id=3")
+        );
+        assert_eq!(canonical_url("https://x.test/a?from=timeline").as_deref(), Some("https://x.test/a"));
+        assert_eq!(canonical_url("javascript:alert(1)"), None);
+    }
+
+    #[test]
+    fn sanitizing_removes_scripts_and_resolves_links() {
+        let base = Url::parse("http://x.test/dir/page.html").unwrap();
+        let out = sanitize("<p onclick=\"x()\">hi<script>alert(1)</script><a href=\"../b.html\">b</a><a href=\"javascript:evil()\">j</a></p>", Some(&base));
+        assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("javascript"), "{out}");
+        assert!(out.contains("href=\"http://x.test/b.html\""), "{out}");
+    }
+
+    #[test]
+    fn html_text_keeps_words_apart() {
+        assert_eq!(html_to_text("<p>Open</p><p>Source</p><p>软件</p><p>产业</p>"), "Open Source软件产业");
+        assert_eq!(html_to_text("A &amp; B"), "A & B");
+        assert_eq!(html_to_text("<p>正文</p><script>alert('x')</script><style>p{}</style>"), "正文");
+    }
+}

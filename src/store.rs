@@ -1,0 +1,398 @@
+//! The store stage: one SQLite file. All SQL in banyue lives in this module, so that a
+//! second backend (PostgreSQL, for several workers) only has to replace it.
+//!
+//! Writes happen in transactions and the database runs in WAL mode, so a crash at any
+//! moment leaves either the old or the new state, never half of a source's items.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use crate::dedup::Candidate;
+use crate::model::{Decision, Item, PolicyMeta, StoredItem};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE sources (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    last_attempt TEXT,
+    last_success TEXT,
+    last_status INTEGER,
+    last_error TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    items_new INTEGER NOT NULL DEFAULT 0,
+    items_seen INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    source_id TEXT NOT NULL,
+    guid TEXT NOT NULL,
+    url TEXT,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    content_html TEXT NOT NULL,
+    body_text TEXT NOT NULL,
+    published TEXT,
+    fetched_at TEXT NOT NULL,
+    author TEXT,
+    issuer TEXT,
+    doc_number TEXT,
+    written TEXT,
+    index_no TEXT,
+    topic TEXT,
+    section TEXT NOT NULL,
+    score REAL NOT NULL,
+    city TEXT,
+    rejected TEXT,
+    decision TEXT NOT NULL,
+    fingerprint INTEGER NOT NULL,
+    duplicate_of INTEGER REFERENCES items(id),
+    duplicate_reason TEXT,
+    UNIQUE (source_id, guid)
+);
+CREATE UNIQUE INDEX items_url ON items(url) WHERE url IS NOT NULL;
+CREATE INDEX items_day ON items(coalesce(published, fetched_at));
+CREATE INDEX items_fetched ON items(fetched_at);
+CREATE INDEX items_duplicate_of ON items(duplicate_of);
+"#];
+
+/// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+}
+
+/// A new item with everything decided about it.
+pub struct NewItem<'a> {
+    pub item: &'a Item,
+    pub decision: &'a Decision,
+    pub fingerprint: u64,
+    pub duplicate_of: Option<(i64, String)>,
+}
+
+/// The result of one source in one run, for the sources table.
+#[derive(Debug, Clone, Default)]
+pub struct SourceRun {
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub new: usize,
+    pub seen: usize,
+}
+
+/// A source's health as stored.
+#[derive(Debug, Clone)]
+pub struct SourceHealth {
+    pub id: String,
+    pub name: String,
+    pub last_attempt: Option<String>,
+    pub last_success: Option<String>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: i64,
+    pub items_new: i64,
+    pub items_seen: i64,
+}
+
+/// Another outlet's report of a story, shown as "also reported by".
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AlsoReported {
+    pub id: i64,
+    pub source: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub reason: Option<String>,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+const ITEM_COLUMNS: &str = "i.id, i.source_id, coalesce(s.name, i.source_id), i.guid, i.url, i.title, i.summary, \
+     i.content_html, i.published, i.fetched_at, i.issuer, i.doc_number, i.written, i.index_no, i.topic, \
+     i.decision, i.duplicate_of";
+
+fn item_from_row(r: &Row) -> rusqlite::Result<StoredItem> {
+    let decision: String = r.get(15)?;
+    let published: Option<String> = r.get(8)?;
+    let fetched: String = r.get(9)?;
+    Ok(StoredItem {
+        id: r.get(0)?,
+        source_id: r.get(1)?,
+        source_name: r.get(2)?,
+        guid: r.get(3)?,
+        url: r.get(4)?,
+        title: r.get(5)?,
+        summary: r.get(6)?,
+        content_html: r.get(7)?,
+        published: published.as_deref().and_then(parse_ts),
+        fetched_at: parse_ts(&fetched).unwrap_or_default(),
+        policy: PolicyMeta {
+            issuer: r.get(10)?,
+            doc_number: r.get(11)?,
+            written: r.get(12)?,
+            index_no: r.get(13)?,
+            topic: r.get(14)?,
+        },
+        decision: serde_json::from_str(&decision).unwrap_or_default(),
+        duplicate_of: r.get(16)?,
+    })
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `path` and bring its schema up to date.
+    pub fn open(path: &Path) -> anyhow::Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let conn = Connection::open(path).with_context(|| format!("cannot open database {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        store.migrate().with_context(|| format!("cannot migrate database {}", path.display()))?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> anyhow::Result<()> {
+        let version: usize = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > MIGRATIONS.len() {
+            anyhow::bail!("database schema {version} is newer than this banyue ({})", MIGRATIONS.len());
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> anyhow::Result<usize> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Start a transaction: one per source, so a source's items land all or not at all.
+    pub fn begin(&mut self) -> anyhow::Result<Batch<'_>> {
+        Ok(Batch { tx: self.conn.transaction()? })
+    }
+
+    /// Representatives collected since `since`, for the near-duplicate check.
+    pub fn candidates(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, title, fingerprint, doc_number, coalesce(published, fetched_at) FROM items
+             WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1",
+        )?;
+        let rows = st.query_map([ts(since)], |r| {
+            let fp: i64 = r.get(2)?;
+            let date: String = r.get(4)?;
+            Ok(Candidate {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                fingerprint: fp as u64,
+                doc_number: r.get(3)?,
+                date: parse_ts(&date).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Items that belong to an issue window: published inside it, or first collected
+    /// inside it and published at most `grace` before it started.
+    pub fn items_for_window(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        grace_from: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<StoredItem>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id
+             WHERE (i.published >= ?1 AND i.published < ?2)
+                OR (i.fetched_at >= ?1 AND i.fetched_at < ?2 AND (i.published IS NULL OR i.published >= ?3))
+             ORDER BY coalesce(i.published, i.fetched_at), i.id"
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map(params![ts(from), ts(to), ts(grace_from)], item_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The newest `limit` items that may be published (representatives, not rejected).
+    pub fn recent_publishable(&self, limit: usize) -> anyhow::Result<Vec<StoredItem>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id
+             WHERE i.duplicate_of IS NULL AND i.rejected IS NULL
+             ORDER BY coalesce(i.published, i.fetched_at) DESC, i.id DESC LIMIT ?1"
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map([limit as i64], item_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn item(&self, id: i64) -> anyhow::Result<Option<StoredItem>> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE i.id = ?1");
+        Ok(self.conn.query_row(&sql, [id], item_from_row).optional()?)
+    }
+
+    /// Items whose title contains `needle` (for `explain` by title).
+    pub fn find_by_title(&self, needle: &str, limit: usize) -> anyhow::Result<Vec<StoredItem>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id
+             WHERE instr(i.title, ?1) > 0 ORDER BY i.id DESC LIMIT ?2"
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map(params![needle, limit as i64], item_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// For each representative, the other reports merged into it.
+    pub fn also_reported(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, Vec<AlsoReported>>> {
+        let mut out: HashMap<i64, Vec<AlsoReported>> = HashMap::new();
+        let mut st = self.conn.prepare(
+            "SELECT i.duplicate_of, i.id, coalesce(s.name, i.source_id), i.title, i.url, i.duplicate_reason
+             FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE i.duplicate_of = ?1 ORDER BY i.id",
+        )?;
+        for id in ids {
+            let rows = st.query_map([id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    AlsoReported {
+                        id: r.get(1)?,
+                        source: r.get(2)?,
+                        title: r.get(3)?,
+                        url: r.get(4)?,
+                        reason: r.get(5)?,
+                    },
+                ))
+            })?;
+            for row in rows {
+                let (rep, also) = row?;
+                out.entry(rep).or_default().push(also);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether this item is already stored (same guid in its source, or same link).
+    pub fn is_known(&self, item: &Item) -> anyhow::Result<bool> {
+        known(&self.conn, item)
+    }
+
+    pub fn count_items(&self) -> anyhow::Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?)
+    }
+
+    pub fn sources(&self) -> anyhow::Result<Vec<SourceHealth>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, name, last_attempt, last_success, last_status, last_error, consecutive_failures, items_new, items_seen
+             FROM sources ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(SourceHealth {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                last_attempt: r.get(2)?,
+                last_success: r.get(3)?,
+                last_status: r.get(4)?,
+                last_error: r.get(5)?,
+                consecutive_failures: r.get(6)?,
+                items_new: r.get(7)?,
+                items_seen: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Whether this item is already stored (same guid in its source, or same link).
+fn known(conn: &Connection, item: &Item) -> anyhow::Result<bool> {
+    let found: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM items WHERE (source_id = ?1 AND guid = ?2) OR (url IS NOT NULL AND url = ?3) LIMIT 1",
+            params![item.source_id, item.guid, item.url],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// One source's writes, committed together.
+pub struct Batch<'a> {
+    tx: Transaction<'a>,
+}
+
+impl Batch<'_> {
+    /// Whether this item is already stored (same guid in its source, or same link).
+    pub fn known(&self, item: &Item) -> anyhow::Result<bool> {
+        known(&self.tx, item)
+    }
+
+    /// Insert a new item; `None` if it turned out to be known after all.
+    pub fn insert(&self, new: &NewItem) -> anyhow::Result<Option<i64>> {
+        let i = new.item;
+        let d = new.decision;
+        let n = self.tx.execute(
+            "INSERT INTO items (source_id, guid, url, title, summary, content_html, body_text, published, fetched_at,
+                author, issuer, doc_number, written, index_no, topic, section, score, city, rejected, decision,
+                fingerprint, duplicate_of, duplicate_reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+             ON CONFLICT DO NOTHING",
+            params![
+                i.source_id,
+                i.guid,
+                i.url,
+                i.title,
+                i.summary,
+                i.content_html,
+                i.text,
+                i.published.map(ts),
+                ts(i.fetched_at),
+                i.author,
+                i.policy.issuer,
+                i.policy.doc_number,
+                i.policy.written,
+                i.policy.index_no,
+                i.policy.topic,
+                d.section,
+                d.score,
+                d.city,
+                d.rejected,
+                serde_json::to_string(d)?,
+                new.fingerprint as i64,
+                new.duplicate_of.as_ref().map(|(id, _)| *id),
+                new.duplicate_of.as_ref().map(|(_, why)| why.as_str()),
+            ],
+        )?;
+        Ok((n == 1).then(|| self.tx.last_insert_rowid()))
+    }
+
+    /// Record how a source's run went.
+    pub fn record_source(&self, id: &str, name: &str, run: &SourceRun, at: DateTime<Utc>) -> anyhow::Result<()> {
+        let ok = run.error.is_none();
+        self.tx.execute(
+            "INSERT INTO sources (id, name, last_attempt, last_success, last_status, last_error, consecutive_failures, items_new, items_seen)
+             VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN ?3 END, ?5, ?6, CASE WHEN ?4 THEN 0 ELSE 1 END, ?7, ?8)
+             ON CONFLICT (id) DO UPDATE SET
+                name = excluded.name,
+                last_attempt = excluded.last_attempt,
+                last_success = coalesce(excluded.last_success, sources.last_success),
+                last_status = excluded.last_status,
+                last_error = excluded.last_error,
+                consecutive_failures = CASE WHEN ?4 THEN 0 ELSE sources.consecutive_failures + 1 END,
+                items_new = excluded.items_new,
+                items_seen = excluded.items_seen",
+            params![id, name, ts(at), ok, run.status, run.error, run.new as i64, run.seen as i64],
+        )?;
+        Ok(())
+    }
+
+    pub fn commit(self) -> anyhow::Result<()> {
+        Ok(self.tx.commit()?)
+    }
+}
