@@ -3,7 +3,7 @@
 //! Exact duplicates (same guid within a source, same canonical link anywhere) are caught
 //! by the store's unique keys. Near duplicates — the same story from several outlets, a
 //! notice reposted by several portals — are caught here: the same document number, a
-//! close SimHash of the text, or nearly the same title within a few days.
+//! close MinHash signature of the text, or nearly the same title within a few days.
 
 use chrono::{DateTime, Utc};
 
@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 pub struct Candidate {
     pub id: i64,
     pub title: String,
-    pub fingerprint: u64,
+    pub signature: Signature,
     pub doc_number: Option<String>,
     pub date: DateTime<Utc>,
 }
@@ -41,15 +41,50 @@ pub fn stable_hash(s: &str) -> u64 {
 }
 
 const SHINGLE: usize = 3;
-const TEXT_FOR_FINGERPRINT: usize = 400;
-
-/// Below this many letters a text says too little to be fingerprinted alone.
+const TEXT_FOR_SIGNATURE: usize = 400;
+/// Below this many letters a text says too little to be compared alone.
 const MIN_TEXT: usize = 60;
+/// Number of MinHash values in a signature.
+pub const SIGNATURE_LEN: usize = 32;
 
-/// SimHash over character shingles of the start of the text — outlets reword titles far
-/// more than bodies — or of title and text when the text is short.
-pub fn fingerprint(title: &str, text: &str) -> u64 {
-    let body: Vec<char> = comparable(text).into_iter().take(TEXT_FOR_FINGERPRINT).collect();
+/// A MinHash signature of an item's character shingles: the share of equal positions
+/// between two signatures estimates the Jaccard similarity of their shingle sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signature(pub [u32; SIGNATURE_LEN]);
+
+impl Signature {
+    pub fn similarity(&self, other: &Signature) -> f32 {
+        let same = self.0.iter().zip(other.0.iter()).filter(|(a, b)| a == b).count();
+        same as f32 / SIGNATURE_LEN as f32
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Option<Signature> {
+        if bytes.len() != SIGNATURE_LEN * 4 {
+            return None;
+        }
+        let mut s = [0u32; SIGNATURE_LEN];
+        for (i, c) in bytes.chunks_exact(4).enumerate() {
+            s[i] = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        }
+        Some(Signature(s))
+    }
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The signature of the start of the text — outlets reword titles far more than bodies
+/// — or of title and text together when the text is short.
+pub fn signature(title: &str, text: &str) -> Signature {
+    let body: Vec<char> = comparable(text).into_iter().take(TEXT_FOR_SIGNATURE).collect();
     let chars = if body.len() >= MIN_TEXT {
         body
     } else {
@@ -57,25 +92,23 @@ pub fn fingerprint(title: &str, text: &str) -> u64 {
         c.extend(body);
         c
     };
-    if chars.len() < SHINGLE {
-        return stable_hash(&chars.iter().collect::<String>());
-    }
-    let mut counts = [0i32; 64];
+    let mut mins = [u32::MAX; SIGNATURE_LEN];
     let mut buf = [0u8; 4];
-    for w in chars.windows(SHINGLE) {
+    let mut shingle = |w: &[char]| {
         let h = fnv1a(w.iter().flat_map(|c| c.encode_utf8(&mut buf).as_bytes().to_vec()));
-        for (bit, count) in counts.iter_mut().enumerate() {
-            *count += if h >> bit & 1 == 1 { 1 } else { -1 };
+        for (i, m) in mins.iter_mut().enumerate() {
+            let v = (splitmix(h ^ (i as u64).wrapping_mul(0x2545_f491_4f6c_dd1d)) >> 32) as u32;
+            if v < *m {
+                *m = v;
+            }
         }
+    };
+    if chars.len() < SHINGLE {
+        shingle(&chars);
+    } else {
+        chars.windows(SHINGLE).for_each(&mut shingle);
     }
-    counts
-        .iter()
-        .enumerate()
-        .fold(0u64, |acc, (bit, c)| if *c > 0 { acc | 1 << bit } else { acc })
-}
-
-pub fn hamming(a: u64, b: u64) -> u32 {
-    (a ^ b).count_ones()
+    Signature(mins)
 }
 
 /// Jaccard similarity of character bigrams.
@@ -95,8 +128,8 @@ pub fn title_similarity(a: &str, b: &str) -> f32 {
 /// The thresholds of the near-duplicate check.
 #[derive(Debug, Clone, Copy)]
 pub struct NearDup {
-    /// Fingerprints at most this many bits apart are the same text.
-    pub max_distance: u32,
+    /// Texts at least this alike (estimated Jaccard of shingles) are the same text.
+    pub min_similarity: f32,
     /// Titles at least this similar, published within `title_days`, are the same story.
     pub title_similarity: f32,
     pub title_days: i64,
@@ -109,7 +142,7 @@ pub struct NearDup {
 impl Default for NearDup {
     fn default() -> Self {
         NearDup {
-            max_distance: 7,
+            min_similarity: 0.5,
             title_similarity: 0.6,
             title_days: 3,
             min_title_overlap: 0.15,
@@ -123,7 +156,7 @@ impl NearDup {
     pub fn find(
         &self,
         title: &str,
-        fingerprint: u64,
+        signature: &Signature,
         doc_number: Option<&str>,
         date: DateTime<Utc>,
         candidates: &[Candidate],
@@ -138,13 +171,13 @@ impl NearDup {
             {
                 return Some((c.id, format!("same document number {a}")));
             }
-            let d = hamming(fingerprint, c.fingerprint);
-            if d <= self.max_distance {
+            let sim = signature.similarity(&c.signature);
+            if sim >= self.min_similarity {
                 // A shared boilerplate body (a portal's template, "点击查看全文") is not a
                 // shared story: the titles must have something in common too.
                 let s = title_similarity(title, &c.title);
-                if d <= 2 && s > 0.0 || s >= self.min_title_overlap {
-                    return Some((c.id, format!("text fingerprint {d} bits apart, title {:.0}% alike", s * 100.0)));
+                if s >= self.min_title_overlap {
+                    return Some((c.id, format!("text {:.0}% alike, title {:.0}% alike", sim * 100.0, s * 100.0)));
                 }
             }
             if days <= self.title_days {
@@ -166,25 +199,48 @@ mod tests {
 
     #[test]
     fn reworded_title_with_the_same_body_is_close() {
-        let a = fingerprint("星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态", BODY);
-        let b = fingerprint("星河DB 5.0正式亮相：分布式数据库性能提升三倍", &BODY.replace("今日", "9月4日"));
-        let c = fingerprint("北辰软件完成5亿元C轮融资", "北辰软件宣布完成5亿元C轮融资，本轮由某产业基金领投，资金将用于工业软件研发和市场拓展。");
-        assert!(hamming(a, b) <= NearDup::default().max_distance, "{}", hamming(a, b));
-        assert!(hamming(a, c) > 20, "{}", hamming(a, c));
+        let a = signature("星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态", BODY);
+        let b = signature("星河DB 5.0正式亮相：分布式数据库性能提升三倍", &BODY.replace("今日", "日前"));
+        let c = signature("北辰软件完成5亿元C轮融资", "北辰软件宣布完成5亿元C轮融资，本轮由某产业基金领投，资金将用于工业软件研发和市场拓展，公司将继续加大在设计仿真软件方向的投入。");
+        assert!(a.similarity(&b) >= NearDup::default().min_similarity, "{}", a.similarity(&b));
+        assert!(a.similarity(&c) < 0.2, "{}", a.similarity(&c));
+        assert_eq!(Signature::from_bytes(&a.to_bytes()), Some(a));
+    }
+
+    #[test]
+    fn the_demo_story_from_two_outlets_merges() {
+        let now = Utc::now();
+        let t1 = "星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态";
+        let t2 = "星河DB 5.0正式亮相：分布式数据库性能提升三倍";
+        let b2 = BODY.replace("今日", "日前");
+        let cands = [Candidate { id: 7, title: t1.into(), signature: signature(t1, BODY), doc_number: None, date: now }];
+        let found = NearDup::default().find(t2, &signature(t2, &b2), None, now, &cands);
+        assert_eq!(found.map(|f| f.0), Some(7));
+    }
+
+    #[test]
+    fn shared_boilerplate_is_not_a_shared_story() {
+        let now = Utc::now();
+        let boiler = "本网站所载文章仅供参考，转载请注明出处。欢迎关注我们的公众号获取更多资讯，点击查看全文。本网站所载文章仅供参考。";
+        let cands = [Candidate { id: 1, title: "某市召开工业软件推进会".into(), signature: signature("", boiler), doc_number: None, date: now }];
+        assert!(NearDup::default().find("星河云发布数据库新版本", &signature("", boiler), None, now, &cands).is_none());
     }
 
     #[test]
     fn monthly_figures_are_not_merged_across_months() {
         let now = Utc::now();
-        let cands = [Candidate {
-            id: 1,
-            title: "2023年1-9月我国软件业务收入88287亿元，同比增长13.5%".into(),
-            fingerprint: fingerprint("2023年1-9月我国软件业务收入88287亿元，同比增长13.5%", ""),
-            doc_number: None,
-            date: now - chrono::Duration::days(30),
-        }];
+        let t0 = "2023年1-9月我国软件业务收入88287亿元，同比增长13.5%";
+        let cands = [Candidate { id: 1, title: t0.into(), signature: signature(t0, ""), doc_number: None, date: now - chrono::Duration::days(30) }];
         let t = "2023年1-10月我国软件业务收入98358亿元，同比增长13.7%";
-        assert!(NearDup::default().find(t, fingerprint(t, ""), None, now, &cands).is_none());
+        assert!(NearDup::default().find(t, &signature(t, ""), None, now, &cands).is_none());
+    }
+
+    #[test]
+    fn reposted_notices_merge_by_document_number() {
+        let now = Utc::now();
+        let cands = [Candidate { id: 3, title: "关于印发《行动计划》的通知".into(), signature: signature("a", ""), doc_number: Some("苏工信软〔2026〕12号".into()), date: now }];
+        let found = NearDup::default().find("转发：行动计划", &signature("b", ""), Some("苏工信软〔2026〕12号"), now, &cands);
+        assert_eq!(found.map(|f| f.0), Some(3));
     }
 
     #[test]

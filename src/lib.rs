@@ -7,6 +7,7 @@
 pub mod classify;
 pub mod config;
 pub mod dedup;
+pub mod eval;
 pub mod demo;
 pub mod draft;
 pub mod extract;

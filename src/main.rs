@@ -47,6 +47,8 @@ enum Command {
     Explain { item: String },
     /// Show each source's last run.
     Sources,
+    /// Measure the classifier on a labelled JSON file: precision, recall, F1, confusion.
+    Eval { file: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -99,6 +101,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if out.report.all_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Check => check(&cli.config),
+        Command::Eval { file } => {
+            let taxonomy = match Config::load(&cli.config).ok().and_then(|c| c.settings.taxonomy) {
+                Some(p) => Taxonomy::load(&p)?,
+                None => Taxonomy::builtin(),
+            };
+            let classifier = banyue::classify::Classifier::new(taxonomy)?;
+            let items = banyue::eval::load(&file)?;
+            let report = banyue::eval::evaluate(&classifier, &items);
+            print!("{}", report.render());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Draft { from, to } => {
             let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
             let s = &pipeline.config.settings;

@@ -3,7 +3,10 @@
 //! Canonical links, plain-text titles and summaries, sanitized HTML, and policy fields
 //! filled in from the text when the page did not give them.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
+use regex::Regex;
 use url::Url;
 
 use crate::extract::{html::squash, policy};
@@ -46,7 +49,7 @@ pub fn html_to_text(html: &str) -> String {
     if !html.contains('<') && !html.contains('&') {
         return squash(html);
     }
-    let clean = ammonia::Builder::empty().clean(html).to_string();
+    let clean = ammonia::Builder::default().clean(html).to_string();
     let frag = scraper::Html::parse_fragment(&clean);
     let mut out = String::new();
     for t in frag.root_element().text() {
@@ -91,6 +94,20 @@ pub fn truncate(text: &str, max: usize) -> String {
 }
 
 const SUMMARY_CHARS: usize = 240;
+
+static SALUTATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:[\p{Han}]{1,20}\s*[〔\[［（(【]\s*\d{4}\s*[〕\]］）)】]\s*\d{1,4}\s*号)?\s*(?:[^。！？：]{2,80}：)?\s*")
+        .expect("static regex")
+});
+
+/// The text without what official documents put before their first sentence: the
+/// document number and the salutation (各有关单位：).
+pub fn lead(text: &str) -> &str {
+    match SALUTATION.find(text) {
+        Some(m) if m.end() < text.len() => &text[m.end()..],
+        _ => text,
+    }
+}
 const TEXT_CHARS: usize = 20_000;
 
 /// Clean one raw item from `source_id`, fetched at `fetched_at`.
@@ -104,7 +121,12 @@ pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Op
     let content_src = raw.content.as_deref().or(raw.summary.as_deref()).unwrap_or("");
     let content_html = sanitize(content_src, base.as_ref());
     let text = truncate(&html_to_text(content_src), TEXT_CHARS);
-    let summary_src = raw.summary.as_deref().map(html_to_text).filter(|s| !s.is_empty()).unwrap_or_else(|| text.clone());
+    let summary_src = raw
+        .summary
+        .as_deref()
+        .map(html_to_text)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| lead(&text).to_string());
     let summary = truncate(&summary_src, SUMMARY_CHARS);
     let guid = raw
         .guid
@@ -157,6 +179,12 @@ mod tests {
         let out = sanitize("<p onclick=\"x()\">hi<script>alert(1)</script><a href=\"../b.html\">b</a><a href=\"javascript:evil()\">j</a></p>", Some(&base));
         assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("javascript"), "{out}");
         assert!(out.contains("href=\"http://x.test/b.html\""), "{out}");
+    }
+
+    #[test]
+    fn lead_skips_number_and_salutation() {
+        assert_eq!(lead("苏工信软〔2026〕12号各市（区）工业和信息化主管部门，各有关单位：为加快软件产业提质增效，到2028年"), "为加快软件产业提质增效，到2028年");
+        assert_eq!(lead("星河云今日发布分布式数据库。"), "星河云今日发布分布式数据库。");
     }
 
     #[test]

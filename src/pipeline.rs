@@ -205,15 +205,15 @@ impl Pipeline {
                 city_hint: source.city_hint.as_deref(),
                 policy: &item.policy,
             });
-            let fp = dedup::fingerprint(&item.title, &item.text);
+            let sig = dedup::signature(&item.title, &item.text);
             let date = item.published.unwrap_or(now);
             let all: Vec<Candidate> = candidates.iter().chain(added.iter()).cloned().collect();
             let duplicate_of = if decision.rejected.is_none() {
-                near.find(&item.title, fp, item.policy.doc_number.as_deref(), date, &all)
+                near.find(&item.title, &sig, item.policy.doc_number.as_deref(), date, &all)
             } else {
                 None
             };
-            let new = NewItem { item, decision: &decision, fingerprint: fp, duplicate_of: duplicate_of.clone() };
+            let new = NewItem { item, decision: &decision, signature: sig, duplicate_of: duplicate_of.clone() };
             let Some(id) = batch.insert(&new)? else {
                 c.report.seen += 1;
                 continue;
@@ -227,7 +227,7 @@ impl Pipeline {
                 added.push(Candidate {
                     id,
                     title: item.title.clone(),
-                    fingerprint: fp,
+                    signature: sig,
                     doc_number: item.policy.doc_number.clone(),
                     date,
                 });

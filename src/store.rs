@@ -11,7 +11,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::dedup::Candidate;
+use crate::dedup::{Candidate, Signature};
 use crate::model::{Decision, Item, PolicyMeta, StoredItem};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
@@ -49,7 +49,7 @@ CREATE TABLE items (
     city TEXT,
     rejected TEXT,
     decision TEXT NOT NULL,
-    fingerprint INTEGER NOT NULL,
+    signature BLOB NOT NULL,
     duplicate_of INTEGER REFERENCES items(id),
     duplicate_reason TEXT,
     UNIQUE (source_id, guid)
@@ -73,7 +73,7 @@ fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
 pub struct NewItem<'a> {
     pub item: &'a Item,
     pub decision: &'a Decision,
-    pub fingerprint: u64,
+    pub signature: Signature,
     pub duplicate_of: Option<(i64, String)>,
 }
 
@@ -187,16 +187,16 @@ impl Store {
     /// Representatives collected since `since`, for the near-duplicate check.
     pub fn candidates(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
         let mut st = self.conn.prepare(
-            "SELECT id, title, fingerprint, doc_number, coalesce(published, fetched_at) FROM items
+            "SELECT id, title, signature, doc_number, coalesce(published, fetched_at) FROM items
              WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1",
         )?;
         let rows = st.query_map([ts(since)], |r| {
-            let fp: i64 = r.get(2)?;
+            let sig: Vec<u8> = r.get(2)?;
             let date: String = r.get(4)?;
             Ok(Candidate {
                 id: r.get(0)?,
                 title: r.get(1)?,
-                fingerprint: fp as u64,
+                signature: Signature::from_bytes(&sig).unwrap_or(Signature([0; crate::dedup::SIGNATURE_LEN])),
                 doc_number: r.get(3)?,
                 date: parse_ts(&date).unwrap_or_default(),
             })
@@ -340,7 +340,7 @@ impl Batch<'_> {
         let n = self.tx.execute(
             "INSERT INTO items (source_id, guid, url, title, summary, content_html, body_text, published, fetched_at,
                 author, issuer, doc_number, written, index_no, topic, section, score, city, rejected, decision,
-                fingerprint, duplicate_of, duplicate_reason)
+                signature, duplicate_of, duplicate_reason)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
              ON CONFLICT DO NOTHING",
             params![
@@ -364,7 +364,7 @@ impl Batch<'_> {
                 d.city,
                 d.rejected,
                 serde_json::to_string(d)?,
-                new.fingerprint as i64,
+                new.signature.to_bytes(),
                 new.duplicate_of.as_ref().map(|(id, _)| *id),
                 new.duplicate_of.as_ref().map(|(_, why)| why.as_str()),
             ],

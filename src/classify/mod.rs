@@ -109,7 +109,8 @@ impl Classifier {
             for r in &s.rules {
                 let idx = rules.len();
                 let kind = if let Some(p) = &r.pattern {
-                    RuleKind::Pattern(Regex::new(p.get_ref())?)
+                    // Patterns read folded (lowercased) text, so they ignore case too.
+                    RuleKind::Pattern(Regex::new(&format!("(?i){}", p.get_ref()))?)
                 } else if let Some(sig) = r.signal {
                     RuleKind::Signal(sig)
                 } else {
@@ -251,16 +252,15 @@ impl Classifier {
                 }
                 continue;
             }
-            if r.field != Field::Body
-                && let Some(t) = &ev.title[i]
-            {
+            // A rule counts once per item: the title hit if there is one (weighted up),
+            // else the body hit.
+            let in_title = ev.title[i].as_ref().filter(|_| r.field != Field::Body);
+            let in_body = ev.body[i].as_ref().filter(|_| r.field != Field::Title);
+            if let Some(t) = in_title {
                 let w = r.weight * tuning.title_weight;
                 scores[r.section] += w;
                 reasons.push(format!("title:{t} ({}) → {sid} {w:+}", r.name));
-            }
-            if r.field != Field::Title
-                && let Some(t) = &ev.body[i]
-            {
+            } else if let Some(t) = in_body {
                 scores[r.section] += r.weight;
                 reasons.push(format!("body:{t} ({}) → {sid} {:+}", r.name, r.weight));
             }
@@ -326,6 +326,9 @@ impl Classifier {
         let relevance = ev.relevance as f32 * 2.0;
         if !why.is_empty() {
             reasons.push(format!("off-topic words {off:+} vs industry words {relevance:+}"));
+        }
+        if let Some((g, t)) = cfg.groups.iter().zip(&ev.off_title).find_map(|(g, t)| g.strong.then_some(t.as_ref().map(|t| (g, t))).flatten()) {
+            return Some(format!("off-topic: {} ({t})", g.reason));
         }
         if off >= cfg.min_score && off > relevance {
             return Some(format!("off-topic: {}", why.join(", ")));

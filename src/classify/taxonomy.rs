@@ -172,6 +172,10 @@ pub struct OffTopicGroup {
     pub terms: Vec<String>,
     #[serde(default = "two")]
     pub weight: f32,
+    /// A title hit rejects the item whatever industry words it has (a portal's staff
+    /// recruitment notice mentions its own 信息化局).
+    #[serde(default)]
+    pub strong: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

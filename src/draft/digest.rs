@@ -17,6 +17,19 @@ static LEADING_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
 static TRAILING_PAREN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[（(][^（）()]{1,20}[）)]\s*$").expect("static regex"));
 
+static QUOTED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"《([^《》]+)》").expect("static regex"));
+
+/// The name of the document itself: `X关于印发《Y》的通知` → `Y`; `《Y》` → `Y`.
+pub fn policy_title(title: &str) -> String {
+    let t = title.trim();
+    if let Some(c) = QUOTED.captures(t)
+        && (t.contains("印发") || t.contains("发布") || c.get(0).is_some_and(|m| m.start() == 0 && m.end() == t.len()))
+    {
+        return c[1].to_string();
+    }
+    t.replace(['《', '》'], "")
+}
+
 pub fn has_date_prefix(title: &str) -> bool {
     DATE_PREFIX.is_match(title)
 }
@@ -88,7 +101,9 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
         let text = if def.layout == Layout::Policy {
             policy_line(taxonomy, s)
         } else {
-            let heads: Vec<String> = s.items.iter().take(3).map(|i| shorten(&i.title)).collect();
+            let mut best: Vec<&super::DraftItem> = s.items.iter().collect();
+            best.sort_by(|a, b| b.score.total_cmp(&a.score));
+            let heads: Vec<String> = best.iter().take(3).map(|i| shorten(&i.title)).collect();
             Some(format!("{}方面，{}。", s.name, heads.join("、")))
         };
         if let Some(text) = text {
@@ -101,6 +116,13 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policy_titles() {
+        assert_eq!(policy_title("苏州市工业和信息化局关于印发《苏州市软件产业提质增效三年行动计划（2026—2028年）》的通知"), "苏州市软件产业提质增效三年行动计划（2026—2028年）");
+        assert_eq!(policy_title("《上海市促进人工智能产业发展条例》"), "上海市促进人工智能产业发展条例");
+        assert_eq!(policy_title("工业和信息化部关于推进工业软件适配验证中心建设的指导意见"), "工业和信息化部关于推进工业软件适配验证中心建设的指导意见");
+    }
 
     #[test]
     fn headlines_are_cut_to_their_core() {

@@ -39,6 +39,8 @@ pub struct DraftItem {
     pub doc_number: Option<String>,
     /// The note as it stands under a city heading: "8月26日，…".
     pub note: String,
+    /// The document's own name for the policy table (the 《…》 a notice 印发).
+    pub policy_title: String,
     pub also_reported_by: Vec<AlsoReported>,
 }
 
@@ -105,6 +107,10 @@ fn draft_item(i: &StoredItem, also: Vec<AlsoReported>, tz: Tz) -> DraftItem {
     let headline = digest::shorten(&i.title);
     let note = if digest::has_date_prefix(&i.title) {
         i.title.clone()
+    } else if i.title.starts_with("关于") {
+        // A bare notice title reads as a note only with its issuer in front.
+        let who = i.policy.issuer.as_deref().unwrap_or(&i.source_name);
+        format!("{date_cn}，{who}发布《{}》", i.title)
     } else {
         format!("{date_cn}，{}", i.title)
     };
@@ -124,6 +130,7 @@ fn draft_item(i: &StoredItem, also: Vec<AlsoReported>, tz: Tz) -> DraftItem {
         issuer: i.policy.issuer.clone(),
         doc_number: i.policy.doc_number.clone(),
         note,
+        policy_title: digest::policy_title(&i.title),
         also_reported_by: also,
     }
 }

@@ -122,8 +122,8 @@ pub fn render(
     };
     let mut buf = Vec::new();
     feed.write_to(&mut buf)?;
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    xml.push_str(&String::from_utf8(buf)?);
+    // atom_syndication writes the XML declaration itself.
+    let mut xml = String::from_utf8(buf)?;
     xml.push('\n');
     Ok(xml)
 }

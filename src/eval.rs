@@ -1,0 +1,194 @@
+//! Measuring the classifier on a labelled file (the format of
+//! `shared/examples/labelled-items.json`): per-section precision, recall and F1, the
+//! confusion matrix, off-topic rejection and city accuracy.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::classify::{Classifier, Input};
+use crate::extract::policy;
+use crate::model::{PolicyMeta, TO_SORT};
+
+pub const OFF_TOPIC: &str = "off-topic";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Labelled {
+    pub section: String,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub source: String,
+    pub city: Option<String>,
+    pub issuer: Option<String>,
+    pub doc_number: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LabelledFile {
+    items: Vec<Labelled>,
+}
+
+pub fn load(path: &Path) -> anyhow::Result<Vec<Labelled>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let f: LabelledFile = serde_json::from_str(&text).with_context(|| format!("{} is not a labelled-items file", path.display()))?;
+    Ok(f.items)
+}
+
+/// One item's outcome.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub title: String,
+    pub expected: String,
+    pub predicted: String,
+    pub expected_city: Option<String>,
+    pub predicted_city: Option<String>,
+    pub why: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub outcomes: Vec<Outcome>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scores {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: usize,
+}
+
+impl Report {
+    pub fn accuracy(&self) -> f64 {
+        let right = self.outcomes.iter().filter(|o| o.expected == o.predicted).count();
+        right as f64 / self.outcomes.len().max(1) as f64
+    }
+
+    pub fn labels(&self) -> Vec<String> {
+        let mut l: Vec<String> = self.outcomes.iter().flat_map(|o| [o.expected.clone(), o.predicted.clone()]).collect();
+        l.sort();
+        l.dedup();
+        l
+    }
+
+    pub fn scores(&self, label: &str) -> Scores {
+        let tp = self.outcomes.iter().filter(|o| o.expected == label && o.predicted == label).count() as f64;
+        let predicted = self.outcomes.iter().filter(|o| o.predicted == label).count() as f64;
+        let support = self.outcomes.iter().filter(|o| o.expected == label).count();
+        let precision = if predicted > 0.0 { tp / predicted } else { 0.0 };
+        let recall = if support > 0 { tp / support as f64 } else { 0.0 };
+        let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+        Scores { precision, recall, f1, support }
+    }
+
+    /// Share of items labelled off-topic that were rejected, and of on-topic ones kept.
+    pub fn off_topic(&self) -> (f64, f64) {
+        let off: Vec<&Outcome> = self.outcomes.iter().filter(|o| o.expected == OFF_TOPIC).collect();
+        let on: Vec<&Outcome> = self.outcomes.iter().filter(|o| o.expected != OFF_TOPIC).collect();
+        let rejected = off.iter().filter(|o| o.predicted == OFF_TOPIC).count() as f64 / off.len().max(1) as f64;
+        let kept = on.iter().filter(|o| o.predicted != OFF_TOPIC).count() as f64 / on.len().max(1) as f64;
+        (rejected, kept)
+    }
+
+    /// Of the items labelled with a city, the share given that city.
+    pub fn city_accuracy(&self) -> f64 {
+        let with: Vec<&Outcome> = self.outcomes.iter().filter(|o| o.expected_city.is_some()).collect();
+        with.iter().filter(|o| o.expected_city == o.predicted_city).count() as f64 / with.len().max(1) as f64
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let labels = self.labels();
+        let _ = writeln!(out, "{:<22} {:>9} {:>7} {:>7} {:>8}", "section", "precision", "recall", "F1", "support");
+        for l in &labels {
+            let s = self.scores(l);
+            let _ = writeln!(out, "{l:<22} {:>9.2} {:>7.2} {:>7.2} {:>8}", s.precision, s.recall, s.f1, s.support);
+        }
+        let (rej, kept) = self.off_topic();
+        let _ = writeln!(
+            out,
+            "\naccuracy {:.1}% of {}; off-topic rejected {:.0}%, on-topic kept {:.0}%; city accuracy {:.0}%",
+            self.accuracy() * 100.0,
+            self.outcomes.len(),
+            rej * 100.0,
+            kept * 100.0,
+            self.city_accuracy() * 100.0
+        );
+        let _ = writeln!(out, "\nconfusion (rows: expected, columns: predicted)");
+        let short = |l: &str| l.chars().take(6).collect::<String>();
+        let _ = write!(out, "{:<22}", "");
+        for l in &labels {
+            let _ = write!(out, " {:>6}", short(l));
+        }
+        let _ = writeln!(out);
+        let mut m: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for o in &self.outcomes {
+            *m.entry((o.expected.as_str(), o.predicted.as_str())).or_default() += 1;
+        }
+        for e in &labels {
+            let _ = write!(out, "{e:<22}");
+            for p in &labels {
+                let _ = write!(out, " {:>6}", m.get(&(e.as_str(), p.as_str())).copied().unwrap_or(0));
+            }
+            let _ = writeln!(out);
+        }
+        let wrong: Vec<&Outcome> = self.outcomes.iter().filter(|o| o.expected != o.predicted || o.expected_city.is_some() && o.expected_city != o.predicted_city).collect();
+        if !wrong.is_empty() {
+            let _ = writeln!(out, "\nmisfiled");
+            for o in wrong {
+                let _ = writeln!(
+                    out,
+                    "  {} → {} (city {:?} → {:?}): {}",
+                    o.expected, o.predicted, o.expected_city, o.predicted_city, o.title
+                );
+                for w in &o.why {
+                    let _ = writeln!(out, "      {w}");
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Classify every labelled item as the pipeline would: the text as given, the policy
+/// fields a portal's detail page would have yielded, the document number found in the
+/// text otherwise.
+pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
+    let mut report = Report::default();
+    for it in items {
+        let head: String = it.body.chars().take(300).collect();
+        let meta = PolicyMeta {
+            issuer: it.issuer.clone().or_else(|| policy::issuer_from_title(&it.title)),
+            doc_number: it
+                .doc_number
+                .clone()
+                .or_else(|| policy::find_doc_number(&it.title))
+                .or_else(|| policy::find_doc_number(&head)),
+            ..Default::default()
+        };
+        let d = classifier.classify(&Input {
+            title: &it.title,
+            text: &it.body,
+            source_name: &it.source,
+            section_hint: None,
+            city_hint: None,
+            policy: &meta,
+        });
+        let predicted = if d.rejected.is_some() { OFF_TOPIC.to_string() } else { d.section.clone() };
+        report.outcomes.push(Outcome {
+            title: it.title.clone(),
+            expected: it.section.clone(),
+            predicted,
+            expected_city: it.city.clone(),
+            predicted_city: d.city.clone(),
+            why: d.rejected.iter().cloned().chain(d.reasons.iter().cloned()).collect(),
+        });
+    }
+    let _ = TO_SORT;
+    report
+}
