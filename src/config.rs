@@ -114,6 +114,8 @@ struct RawSource {
     city: Option<String>,
     #[serde(default)]
     allow_private: bool,
+    #[serde(default)]
+    priority: i32,
     #[serde(default = "yes")]
     enabled: bool,
     list: Option<Spanned<RawList>>,
@@ -215,6 +217,9 @@ pub struct Source {
     pub city_hint: Option<String>,
     /// Allow scraped links and redirects to loopback/private addresses.
     pub allow_private: bool,
+    /// Which report of a story represents it: higher first (an official portal over a
+    /// reposting news site).
+    pub priority: i32,
     pub detail: Option<DetailSpec>,
     /// Where the source is defined, for messages.
     pub line: usize,
@@ -498,6 +503,7 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
         section_hint,
         city_hint: raw.city,
         allow_private: raw.allow_private,
+        priority: raw.priority,
         detail,
         line,
     })

@@ -11,10 +11,28 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub id: i64,
+    pub source_id: String,
     pub title: String,
     pub signature: Signature,
     pub doc_number: Option<String>,
     pub date: DateTime<Utc>,
+}
+
+/// What decides which report of a story represents it: the source's priority, then
+/// having the document's metadata, then being first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rank {
+    pub priority: i32,
+    pub has_doc_number: bool,
+    pub date: DateTime<Utc>,
+}
+
+impl Rank {
+    /// Whether a report ranked `self` should represent the story instead of `other`.
+    pub fn beats(&self, other: &Rank) -> bool {
+        (self.priority, self.has_doc_number, std::cmp::Reverse(self.date))
+            > (other.priority, other.has_doc_number, std::cmp::Reverse(other.date))
+    }
 }
 
 /// Letters and digits only, lowercased: what "the same words" means for comparison.
@@ -213,7 +231,7 @@ mod tests {
         let t1 = "星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态";
         let t2 = "星河DB 5.0正式亮相：分布式数据库性能提升三倍";
         let b2 = BODY.replace("今日", "日前");
-        let cands = [Candidate { id: 7, title: t1.into(), signature: signature(t1, BODY), doc_number: None, date: now }];
+        let cands = [Candidate { id: 7, source_id: "a".into(), title: t1.into(), signature: signature(t1, BODY), doc_number: None, date: now }];
         let found = NearDup::default().find(t2, &signature(t2, &b2), None, now, &cands);
         assert_eq!(found.map(|f| f.0), Some(7));
     }
@@ -222,7 +240,7 @@ mod tests {
     fn shared_boilerplate_is_not_a_shared_story() {
         let now = Utc::now();
         let boiler = "本网站所载文章仅供参考，转载请注明出处。欢迎关注我们的公众号获取更多资讯，点击查看全文。本网站所载文章仅供参考。";
-        let cands = [Candidate { id: 1, title: "某市召开工业软件推进会".into(), signature: signature("", boiler), doc_number: None, date: now }];
+        let cands = [Candidate { id: 1, source_id: "a".into(), title: "某市召开工业软件推进会".into(), signature: signature("", boiler), doc_number: None, date: now }];
         assert!(NearDup::default().find("星河云发布数据库新版本", &signature("", boiler), None, now, &cands).is_none());
     }
 
@@ -230,7 +248,7 @@ mod tests {
     fn monthly_figures_are_not_merged_across_months() {
         let now = Utc::now();
         let t0 = "2023年1-9月我国软件业务收入88287亿元，同比增长13.5%";
-        let cands = [Candidate { id: 1, title: t0.into(), signature: signature(t0, ""), doc_number: None, date: now - chrono::Duration::days(30) }];
+        let cands = [Candidate { id: 1, source_id: "a".into(), title: t0.into(), signature: signature(t0, ""), doc_number: None, date: now - chrono::Duration::days(30) }];
         let t = "2023年1-10月我国软件业务收入98358亿元，同比增长13.7%";
         assert!(NearDup::default().find(t, &signature(t, ""), None, now, &cands).is_none());
     }
@@ -238,9 +256,22 @@ mod tests {
     #[test]
     fn reposted_notices_merge_by_document_number() {
         let now = Utc::now();
-        let cands = [Candidate { id: 3, title: "关于印发《行动计划》的通知".into(), signature: signature("a", ""), doc_number: Some("苏工信软〔2026〕12号".into()), date: now }];
+        let cands = [Candidate { id: 3, source_id: "a".into(), title: "关于印发《行动计划》的通知".into(), signature: signature("a", ""), doc_number: Some("苏工信软〔2026〕12号".into()), date: now }];
         let found = NearDup::default().find("转发：行动计划", &signature("b", ""), Some("苏工信软〔2026〕12号"), now, &cands);
         assert_eq!(found.map(|f| f.0), Some(3));
+    }
+
+    #[test]
+    fn representative_rank() {
+        let now = Utc::now();
+        let portal = Rank { priority: 1, has_doc_number: false, date: now };
+        let news = Rank { priority: 0, has_doc_number: true, date: now - chrono::Duration::days(1) };
+        assert!(portal.beats(&news));
+        let with_doc = Rank { priority: 0, has_doc_number: true, date: now };
+        let bare = Rank { priority: 0, has_doc_number: false, date: now - chrono::Duration::days(1) };
+        assert!(with_doc.beats(&bare));
+        let earlier = Rank { date: bare.date - chrono::Duration::hours(1), ..bare };
+        assert!(earlier.beats(&bare) && !bare.beats(&earlier) && !bare.beats(&bare));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::classify::{Classifier, Input, taxonomy::Taxonomy};
 use crate::config::{Config, Source, SourceKind};
-use crate::dedup::{self, Candidate, NearDup};
+use crate::dedup::{self, Candidate, NearDup, Rank};
 use crate::draft::{self, Window, render::Exported};
 use crate::extract::{self, html};
 use crate::fetch::{Fetcher, error_chain};
@@ -207,12 +207,21 @@ impl Pipeline {
             });
             let sig = dedup::signature(&item.title, &item.text);
             let date = item.published.unwrap_or(now);
-            let all: Vec<Candidate> = candidates.iter().chain(added.iter()).cloned().collect();
-            let duplicate_of = if decision.rejected.is_none() {
-                near.find(&item.title, &sig, item.policy.doc_number.as_deref(), date, &all)
-            } else {
-                None
-            };
+            let rank = Rank { priority: source.priority, has_doc_number: item.policy.doc_number.is_some(), date };
+            let mut duplicate_of = None;
+            let mut replaces = None;
+            if decision.rejected.is_none() {
+                let pool = candidates.iter().chain(added.iter());
+                let all: Vec<Candidate> = pool.cloned().collect();
+                if let Some((id, why)) = near.find(&item.title, &sig, item.policy.doc_number.as_deref(), date, &all) {
+                    let old = all.iter().find(|c| c.id == id).map(|c| self.rank_of(c));
+                    if old.is_some_and(|old| rank.beats(&old)) {
+                        replaces = Some((id, why));
+                    } else {
+                        duplicate_of = Some((id, why));
+                    }
+                }
+            }
             let new = NewItem { item, decision: &decision, signature: sig, duplicate_of: duplicate_of.clone() };
             let Some(id) = batch.insert(&new)? else {
                 c.report.seen += 1;
@@ -221,22 +230,39 @@ impl Pipeline {
             c.report.new += 1;
             if decision.rejected.is_some() {
                 c.report.rejected += 1;
-            } else if duplicate_of.is_some() {
-                c.report.merged += 1;
-            } else {
-                added.push(Candidate {
-                    id,
-                    title: item.title.clone(),
-                    signature: sig,
-                    doc_number: item.policy.doc_number.clone(),
-                    date,
-                });
+                continue;
             }
+            if duplicate_of.is_some() {
+                c.report.merged += 1;
+                continue;
+            }
+            if let Some((old, why)) = &replaces {
+                batch.promote(id, *old, why)?;
+                candidates.retain(|c| c.id != *old);
+                added.retain(|c| c.id != *old);
+                c.report.merged += 1;
+            }
+            added.push(Candidate {
+                id,
+                source_id: source.id.clone(),
+                title: item.title.clone(),
+                signature: sig,
+                doc_number: item.policy.doc_number.clone(),
+                date,
+            });
         }
         batch.record_source(&source.id, &source.name, &run_of(&c.report), now)?;
         batch.commit()?;
         candidates.extend(added);
         Ok(())
+    }
+}
+
+impl Pipeline {
+    /// The rank of a stored report, from its source's configured priority.
+    fn rank_of(&self, c: &Candidate) -> Rank {
+        let priority = self.config.sources.iter().find(|s| s.id == c.source_id).map(|s| s.priority).unwrap_or(0);
+        Rank { priority, has_doc_number: c.doc_number.is_some(), date: c.date }
     }
 }
 

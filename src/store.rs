@@ -187,7 +187,7 @@ impl Store {
     /// Representatives collected since `since`, for the near-duplicate check.
     pub fn candidates(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
         let mut st = self.conn.prepare(
-            "SELECT id, title, signature, doc_number, coalesce(published, fetched_at) FROM items
+            "SELECT id, title, signature, doc_number, coalesce(published, fetched_at), source_id FROM items
              WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1",
         )?;
         let rows = st.query_map([ts(since)], |r| {
@@ -195,6 +195,7 @@ impl Store {
             let date: String = r.get(4)?;
             Ok(Candidate {
                 id: r.get(0)?,
+                source_id: r.get(5)?,
                 title: r.get(1)?,
                 signature: Signature::from_bytes(&sig).unwrap_or(Signature([0; crate::dedup::SIGNATURE_LEN])),
                 doc_number: r.get(3)?,
@@ -238,6 +239,19 @@ impl Store {
     pub fn item(&self, id: i64) -> anyhow::Result<Option<StoredItem>> {
         let sql = format!("SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE i.id = ?1");
         Ok(self.conn.query_row(&sql, [id], item_from_row).optional()?)
+    }
+
+    /// Every stored item, oldest first (for tests and exports of small stores).
+    pub fn all_items(&self) -> anyhow::Result<Vec<StoredItem>> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id ORDER BY i.id");
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map([], item_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    pub fn integrity_check(&self) -> anyhow::Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
     /// Items whose title contains `needle` (for `explain` by title).
@@ -370,6 +384,18 @@ impl Batch<'_> {
             ],
         )?;
         Ok((n == 1).then(|| self.tx.last_insert_rowid()))
+    }
+
+    /// Make `new` the representative of the story `old` represented: `old` and every
+    /// report merged into it now point at `new`.
+    pub fn promote(&self, new: i64, old: i64, reason: &str) -> anyhow::Result<()> {
+        self.tx.execute(
+            "UPDATE items SET duplicate_of = ?1, duplicate_reason = coalesce(duplicate_reason, ?3)
+             WHERE (duplicate_of = ?2 OR id = ?2) AND id != ?1",
+            params![new, old, reason],
+        )?;
+        self.tx.execute("UPDATE items SET duplicate_of = NULL, duplicate_reason = NULL WHERE id = ?1", [new])?;
+        Ok(())
     }
 
     /// Record how a source's run went.
