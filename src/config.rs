@@ -166,8 +166,7 @@ impl Pick {
             }
             _ => (spec.trim(), None),
         };
-        let selector = scraper::Selector::parse(css)
-            .map_err(|e| format!("invalid CSS selector `{css}`: {e}"))?;
+        let selector = scraper::Selector::parse(css).map_err(|e| format!("invalid CSS selector `{css}`: {e}"))?;
         Ok(Pick {
             css: css.to_string(),
             selector,
@@ -279,8 +278,8 @@ pub const SECTION_IDS_HINT: &str = "a section id of the taxonomy";
 impl Config {
     /// Read and validate a config file.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
         Ok(Config::parse(&text, path)?)
     }
 
@@ -328,7 +327,10 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
         Some(tz) => tz.get_ref().parse().unwrap_or_else(|_| {
             problems.push(loc.problem(
                 tz.span().start,
-                format!("unknown timezone `{}` (use an IANA name such as Asia/Shanghai)", tz.get_ref()),
+                format!(
+                    "unknown timezone `{}` (use an IANA name such as Asia/Shanghai)",
+                    tz.get_ref()
+                ),
             ));
             chrono_tz::Asia::Shanghai
         }),
@@ -377,7 +379,9 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
             .unwrap_or_else(|| format!("banyue/{} (feed aggregator)", env!("CARGO_PKG_VERSION"))),
         base_url,
         tag_authority: raw.tag_authority.unwrap_or_else(|| "banyue.invalid".to_string()),
-        report_name: raw.report_name.unwrap_or_else(|| "软件和信息技术服务业半月报".to_string()),
+        report_name: raw
+            .report_name
+            .unwrap_or_else(|| "软件和信息技术服务业半月报".to_string()),
         publisher: raw.publisher.unwrap_or_else(|| "banyue".to_string()),
         feed_items: raw.feed_items.unwrap_or(50).clamp(1, 1000),
         issue_window,
@@ -448,7 +452,10 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
                     Some(s) => pick(s, &format!("source `{id}` list.link"), loc, problems),
                     None => Pick::parse("a").ok(),
                 };
-                let date = l.date.as_ref().map(|s| pick(s, &format!("source `{id}` list.date"), loc, problems));
+                let date = l
+                    .date
+                    .as_ref()
+                    .map(|s| pick(s, &format!("source `{id}` list.date"), loc, problems));
                 let summary = l
                     .summary
                     .as_ref()
@@ -532,7 +539,10 @@ mod tests {
         let err = parse(text).unwrap_err();
         let lines: Vec<usize> = err.0.iter().map(|p| p.line).collect();
         assert_eq!(lines, vec![4, 13], "{err}");
-        assert!(err.to_string().contains("banyue.toml:13: source `b` list.item: invalid CSS selector"));
+        assert!(
+            err.to_string()
+                .contains("banyue.toml:13: source `b` list.item: invalid CSS selector")
+        );
     }
 
     #[test]
@@ -540,7 +550,9 @@ mod tests {
         let cfg = parse("[[source]]\nid = \"gov\"\nname = \"G\"\nurl = \"http://x.test/list/\"\nkind = \"html\"\ncity = \"南京\"\n[source.list]\nitem = \"ul.list li\"\ntitle = \"a@title\"\ndate = \"span\"\n[source.detail]\nbody = [\"#zoom\"]\n")
             .unwrap();
         let s = &cfg.sources[0];
-        let SourceKind::Html(list) = &s.kind else { panic!("not html") };
+        let SourceKind::Html(list) = &s.kind else {
+            panic!("not html")
+        };
         assert_eq!(list.title.attr.as_deref(), Some("title"));
         assert_eq!(list.link.css, "a");
         assert_eq!(s.city_hint.as_deref(), Some("南京"));

@@ -195,7 +195,10 @@ impl NearDup {
                 // shared story: the titles must have something in common too.
                 let s = title_similarity(title, &c.title);
                 if s >= self.min_title_overlap {
-                    return Some((c.id, format!("text {:.0}% alike, title {:.0}% alike", sim * 100.0, s * 100.0)));
+                    return Some((
+                        c.id,
+                        format!("text {:.0}% alike, title {:.0}% alike", sim * 100.0, s * 100.0),
+                    ));
                 }
             }
             if days <= self.title_days {
@@ -218,9 +221,19 @@ mod tests {
     #[test]
     fn reworded_title_with_the_same_body_is_close() {
         let a = signature("星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态", BODY);
-        let b = signature("星河DB 5.0正式亮相：分布式数据库性能提升三倍", &BODY.replace("今日", "日前"));
-        let c = signature("北辰软件完成5亿元C轮融资", "北辰软件宣布完成5亿元C轮融资，本轮由某产业基金领投，资金将用于工业软件研发和市场拓展，公司将继续加大在设计仿真软件方向的投入。");
-        assert!(a.similarity(&b) >= NearDup::default().min_similarity, "{}", a.similarity(&b));
+        let b = signature(
+            "星河DB 5.0正式亮相：分布式数据库性能提升三倍",
+            &BODY.replace("今日", "日前"),
+        );
+        let c = signature(
+            "北辰软件完成5亿元C轮融资",
+            "北辰软件宣布完成5亿元C轮融资，本轮由某产业基金领投，资金将用于工业软件研发和市场拓展，公司将继续加大在设计仿真软件方向的投入。",
+        );
+        assert!(
+            a.similarity(&b) >= NearDup::default().min_similarity,
+            "{}",
+            a.similarity(&b)
+        );
         assert!(a.similarity(&c) < 0.2, "{}", a.similarity(&c));
         assert_eq!(Signature::from_bytes(&a.to_bytes()), Some(a));
     }
@@ -231,7 +244,14 @@ mod tests {
         let t1 = "星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态";
         let t2 = "星河DB 5.0正式亮相：分布式数据库性能提升三倍";
         let b2 = BODY.replace("今日", "日前");
-        let cands = [Candidate { id: 7, source_id: "a".into(), title: t1.into(), signature: signature(t1, BODY), doc_number: None, date: now }];
+        let cands = [Candidate {
+            id: 7,
+            source_id: "a".into(),
+            title: t1.into(),
+            signature: signature(t1, BODY),
+            doc_number: None,
+            date: now,
+        }];
         let found = NearDup::default().find(t2, &signature(t2, &b2), None, now, &cands);
         assert_eq!(found.map(|f| f.0), Some(7));
     }
@@ -240,37 +260,91 @@ mod tests {
     fn shared_boilerplate_is_not_a_shared_story() {
         let now = Utc::now();
         let boiler = "本网站所载文章仅供参考，转载请注明出处。欢迎关注我们的公众号获取更多资讯，点击查看全文。本网站所载文章仅供参考。";
-        let cands = [Candidate { id: 1, source_id: "a".into(), title: "某市召开工业软件推进会".into(), signature: signature("", boiler), doc_number: None, date: now }];
-        assert!(NearDup::default().find("星河云发布数据库新版本", &signature("", boiler), None, now, &cands).is_none());
+        let cands = [Candidate {
+            id: 1,
+            source_id: "a".into(),
+            title: "某市召开工业软件推进会".into(),
+            signature: signature("", boiler),
+            doc_number: None,
+            date: now,
+        }];
+        assert!(
+            NearDup::default()
+                .find("星河云发布数据库新版本", &signature("", boiler), None, now, &cands)
+                .is_none()
+        );
     }
 
     #[test]
     fn monthly_figures_are_not_merged_across_months() {
         let now = Utc::now();
         let t0 = "2023年1-9月我国软件业务收入88287亿元，同比增长13.5%";
-        let cands = [Candidate { id: 1, source_id: "a".into(), title: t0.into(), signature: signature(t0, ""), doc_number: None, date: now - chrono::Duration::days(30) }];
+        let cands = [Candidate {
+            id: 1,
+            source_id: "a".into(),
+            title: t0.into(),
+            signature: signature(t0, ""),
+            doc_number: None,
+            date: now - chrono::Duration::days(30),
+        }];
         let t = "2023年1-10月我国软件业务收入98358亿元，同比增长13.7%";
-        assert!(NearDup::default().find(t, &signature(t, ""), None, now, &cands).is_none());
+        assert!(
+            NearDup::default()
+                .find(t, &signature(t, ""), None, now, &cands)
+                .is_none()
+        );
     }
 
     #[test]
     fn reposted_notices_merge_by_document_number() {
         let now = Utc::now();
-        let cands = [Candidate { id: 3, source_id: "a".into(), title: "关于印发《行动计划》的通知".into(), signature: signature("a", ""), doc_number: Some("苏工信软〔2026〕12号".into()), date: now }];
-        let found = NearDup::default().find("转发：行动计划", &signature("b", ""), Some("苏工信软〔2026〕12号"), now, &cands);
+        let cands = [Candidate {
+            id: 3,
+            source_id: "a".into(),
+            title: "关于印发《行动计划》的通知".into(),
+            signature: signature("a", ""),
+            doc_number: Some("苏工信软〔2026〕12号".into()),
+            date: now,
+        }];
+        let found = NearDup::default().find(
+            "转发：行动计划",
+            &signature("b", ""),
+            Some("苏工信软〔2026〕12号"),
+            now,
+            &cands,
+        );
         assert_eq!(found.map(|f| f.0), Some(3));
     }
 
     #[test]
     fn representative_rank() {
         let now = Utc::now();
-        let portal = Rank { priority: 1, has_doc_number: false, date: now };
-        let news = Rank { priority: 0, has_doc_number: true, date: now - chrono::Duration::days(1) };
+        let portal = Rank {
+            priority: 1,
+            has_doc_number: false,
+            date: now,
+        };
+        let news = Rank {
+            priority: 0,
+            has_doc_number: true,
+            date: now - chrono::Duration::days(1),
+        };
         assert!(portal.beats(&news));
-        let with_doc = Rank { priority: 0, has_doc_number: true, date: now };
-        let bare = Rank { priority: 0, has_doc_number: false, date: now - chrono::Duration::days(1) };
+        let with_doc = Rank {
+            priority: 0,
+            has_doc_number: true,
+            date: now,
+        };
+        let bare = Rank {
+            priority: 0,
+            has_doc_number: false,
+            date: now - chrono::Duration::days(1),
+        };
         assert!(with_doc.beats(&bare));
-        let earlier = Rank { date: bare.date - chrono::Duration::hours(1), ..bare };
+        let earlier = Rank {
+            date: bare.date - chrono::Duration::hours(1),
+            ..bare
+        };
         assert!(earlier.beats(&bare) && !bare.beats(&earlier) && !bare.beats(&bare));
     }
 

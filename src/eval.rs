@@ -35,7 +35,8 @@ struct LabelledFile {
 
 pub fn load(path: &Path) -> anyhow::Result<Vec<Labelled>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let f: LabelledFile = serde_json::from_str(&text).with_context(|| format!("{} is not a labelled-items file", path.display()))?;
+    let f: LabelledFile =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a labelled-items file", path.display()))?;
     Ok(f.items)
 }
 
@@ -70,20 +71,37 @@ impl Report {
     }
 
     pub fn labels(&self) -> Vec<String> {
-        let mut l: Vec<String> = self.outcomes.iter().flat_map(|o| [o.expected.clone(), o.predicted.clone()]).collect();
+        let mut l: Vec<String> = self
+            .outcomes
+            .iter()
+            .flat_map(|o| [o.expected.clone(), o.predicted.clone()])
+            .collect();
         l.sort();
         l.dedup();
         l
     }
 
     pub fn scores(&self, label: &str) -> Scores {
-        let tp = self.outcomes.iter().filter(|o| o.expected == label && o.predicted == label).count() as f64;
+        let tp = self
+            .outcomes
+            .iter()
+            .filter(|o| o.expected == label && o.predicted == label)
+            .count() as f64;
         let predicted = self.outcomes.iter().filter(|o| o.predicted == label).count() as f64;
         let support = self.outcomes.iter().filter(|o| o.expected == label).count();
         let precision = if predicted > 0.0 { tp / predicted } else { 0.0 };
         let recall = if support > 0 { tp / support as f64 } else { 0.0 };
-        let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
-        Scores { precision, recall, f1, support }
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        Scores {
+            precision,
+            recall,
+            f1,
+            support,
+        }
     }
 
     /// Share of items labelled off-topic that were rejected, and of on-topic ones kept.
@@ -104,10 +122,18 @@ impl Report {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let labels = self.labels();
-        let _ = writeln!(out, "{:<22} {:>9} {:>7} {:>7} {:>8}", "section", "precision", "recall", "F1", "support");
+        let _ = writeln!(
+            out,
+            "{:<22} {:>9} {:>7} {:>7} {:>8}",
+            "section", "precision", "recall", "F1", "support"
+        );
         for l in &labels {
             let s = self.scores(l);
-            let _ = writeln!(out, "{l:<22} {:>9.2} {:>7.2} {:>7.2} {:>8}", s.precision, s.recall, s.f1, s.support);
+            let _ = writeln!(
+                out,
+                "{l:<22} {:>9.2} {:>7.2} {:>7.2} {:>8}",
+                s.precision, s.recall, s.f1, s.support
+            );
         }
         let (rej, kept) = self.off_topic();
         let _ = writeln!(
@@ -137,7 +163,11 @@ impl Report {
             }
             let _ = writeln!(out);
         }
-        let wrong: Vec<&Outcome> = self.outcomes.iter().filter(|o| o.expected != o.predicted || o.expected_city.is_some() && o.expected_city != o.predicted_city).collect();
+        let wrong: Vec<&Outcome> = self
+            .outcomes
+            .iter()
+            .filter(|o| o.expected != o.predicted || o.expected_city.is_some() && o.expected_city != o.predicted_city)
+            .collect();
         if !wrong.is_empty() {
             let _ = writeln!(out, "\nmisfiled");
             for o in wrong {
@@ -179,7 +209,11 @@ pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
             city_hint: None,
             policy: &meta,
         });
-        let predicted = if d.rejected.is_some() { OFF_TOPIC.to_string() } else { d.section.clone() };
+        let predicted = if d.rejected.is_some() {
+            OFF_TOPIC.to_string()
+        } else {
+            d.section.clone()
+        };
         report.outcomes.push(Outcome {
             title: it.title.clone(),
             expected: it.section.clone(),

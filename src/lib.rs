@@ -7,9 +7,9 @@
 pub mod classify;
 pub mod config;
 pub mod dedup;
-pub mod eval;
 pub mod demo;
 pub mod draft;
+pub mod eval;
 pub mod extract;
 pub mod fetch;
 pub mod fsio;

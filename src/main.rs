@@ -13,10 +13,20 @@ use banyue::draft::{self, Window};
 use banyue::pipeline::{Pipeline, RunOptions};
 
 #[derive(Parser)]
-#[command(name = "banyue", version, about = "Feed aggregator and biweekly industry brief publisher")]
+#[command(
+    name = "banyue",
+    version,
+    about = "Feed aggregator and biweekly industry brief publisher"
+)]
 struct Cli {
     /// Config file.
-    #[arg(long, short, global = true, env = "BANYUE_CONFIG", default_value = "config/banyue.toml")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "BANYUE_CONFIG",
+        default_value = "config/banyue.toml"
+    )]
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -84,7 +94,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", report.summary());
             println!("feeds: {}", pipeline.config.settings.feeds_dir.display());
             println!("draft: {}", report.draft.html.display());
-            Ok(if report.all_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if report.all_failed() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Demo { dir } => {
             let out = banyue::demo::run(&dir, None).await?;
@@ -98,7 +112,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("draft:   {}", out.report.draft.markdown.display());
             println!("         {}", out.report.draft.html.display());
             println!("         {}", out.report.draft.json.display());
-            Ok(if out.report.all_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if out.report.all_failed() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Check => check(&cli.config),
         Command::Eval { file } => {
@@ -124,7 +142,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let store = pipeline.open_store()?;
             let (_, files, n) = pipeline.publish_and_draft(&store, now, window)?;
-            println!("draft with {n} items:\n  {}\n  {}\n  {}", files.markdown.display(), files.html.display(), files.json.display());
+            println!(
+                "draft with {n} items:\n  {}\n  {}\n  {}",
+                files.markdown.display(),
+                files.html.display(),
+                files.json.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { item } => {
@@ -141,8 +164,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             for i in found {
                 let d = &i.decision;
                 println!("#{} {}", i.id, i.title);
-                println!("  source:   {} ({})", i.source_name, i.url.as_deref().unwrap_or("no link"));
-                println!("  section:  {} [{}] score {:.1}", tax.name_of(&d.section), d.section, d.score);
+                println!(
+                    "  source:   {} ({})",
+                    i.source_name,
+                    i.url.as_deref().unwrap_or("no link")
+                );
+                println!(
+                    "  section:  {} [{}] score {:.1}",
+                    tax.name_of(&d.section),
+                    d.section,
+                    d.score
+                );
                 if let Some(r) = &d.rejected {
                     println!("  rejected: {r}");
                 }
@@ -208,19 +240,34 @@ fn check(path: &Path) -> anyhow::Result<ExitCode> {
             && classifier.taxonomy.section(h).is_none()
         {
             bad += 1;
-            eprintln!("{}:{}: source `{}`: section `{h}` is not in the taxonomy", path.display(), s.line, s.id);
+            eprintln!(
+                "{}:{}: source `{}`: section `{h}` is not in the taxonomy",
+                path.display(),
+                s.line,
+                s.id
+            );
         }
         if let Some(c) = &s.city_hint
             && classifier.gazetteer.by_short(c).is_none()
         {
             bad += 1;
-            eprintln!("{}:{}: source `{}`: city `{c}` is not a city in the gazetteer", path.display(), s.line, s.id);
+            eprintln!(
+                "{}:{}: source `{}`: city `{c}` is not a city in the gazetteer",
+                path.display(),
+                s.line,
+                s.id
+            );
         }
     }
     if bad > 0 {
         return Ok(ExitCode::FAILURE);
     }
-    println!("{}: ok, {} sources, {} sections", path.display(), config.sources.len(), classifier.taxonomy.sections.len());
+    println!(
+        "{}: ok, {} sources, {} sections",
+        path.display(),
+        config.sources.len(),
+        classifier.taxonomy.sections.len()
+    );
     let _ = draft::Window::containing;
     Ok(ExitCode::SUCCESS)
 }

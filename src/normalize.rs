@@ -14,9 +14,28 @@ use crate::model::{Item, RawItem};
 
 /// Query parameters that only track the reader.
 const TRACKING: &[&str] = &[
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "spm", "from",
-    "fbclid", "gclid", "share_token", "share_from", "sharer", "scene", "srcid", "tt_from", "wfr",
-    "isappinstalled", "timestamp", "_t", "ref", "refer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "utm_id",
+    "spm",
+    "from",
+    "fbclid",
+    "gclid",
+    "share_token",
+    "share_from",
+    "sharer",
+    "scene",
+    "srcid",
+    "tt_from",
+    "wfr",
+    "isappinstalled",
+    "timestamp",
+    "_t",
+    "ref",
+    "refer",
 ];
 
 /// A link with tracking parameters and fragment removed, so that the same article
@@ -143,7 +162,13 @@ pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Op
         policy_meta.issuer = policy::issuer_from_title(&title);
     }
     // A future date is a site's clock or a parse going wrong; the fetch time is truer.
-    let published = raw.published.map(|p| if p > fetched_at + chrono::Duration::days(1) { fetched_at } else { p });
+    let published = raw.published.map(|p| {
+        if p > fetched_at + chrono::Duration::days(1) {
+            fetched_at
+        } else {
+            p
+        }
+    });
     Some(Item {
         source_id: source_id.to_string(),
         guid,
@@ -169,28 +194,46 @@ mod tests {
             canonical_url("HTTP://News.Example.test/a/1.html?utm_source=x&id=3&spm=a.b#top").as_deref(),
             Some("http://news.example.test/a/1.html?id=3")
         );
-        assert_eq!(canonical_url("https://x.test/a?from=timeline").as_deref(), Some("https://x.test/a"));
+        assert_eq!(
+            canonical_url("https://x.test/a?from=timeline").as_deref(),
+            Some("https://x.test/a")
+        );
         assert_eq!(canonical_url("javascript:alert(1)"), None);
     }
 
     #[test]
     fn sanitizing_removes_scripts_and_resolves_links() {
         let base = Url::parse("http://x.test/dir/page.html").unwrap();
-        let out = sanitize("<p onclick=\"x()\">hi<script>alert(1)</script><a href=\"../b.html\">b</a><a href=\"javascript:evil()\">j</a></p>", Some(&base));
-        assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("javascript"), "{out}");
+        let out = sanitize(
+            "<p onclick=\"x()\">hi<script>alert(1)</script><a href=\"../b.html\">b</a><a href=\"javascript:evil()\">j</a></p>",
+            Some(&base),
+        );
+        assert!(
+            !out.contains("script") && !out.contains("onclick") && !out.contains("javascript"),
+            "{out}"
+        );
         assert!(out.contains("href=\"http://x.test/b.html\""), "{out}");
     }
 
     #[test]
     fn lead_skips_number_and_salutation() {
-        assert_eq!(lead("苏工信软〔2026〕12号各市（区）工业和信息化主管部门，各有关单位：为加快软件产业提质增效，到2028年"), "为加快软件产业提质增效，到2028年");
+        assert_eq!(
+            lead("苏工信软〔2026〕12号各市（区）工业和信息化主管部门，各有关单位：为加快软件产业提质增效，到2028年"),
+            "为加快软件产业提质增效，到2028年"
+        );
         assert_eq!(lead("星河云今日发布分布式数据库。"), "星河云今日发布分布式数据库。");
     }
 
     #[test]
     fn html_text_keeps_words_apart() {
-        assert_eq!(html_to_text("<p>Open</p><p>Source</p><p>软件</p><p>产业</p>"), "Open Source软件产业");
+        assert_eq!(
+            html_to_text("<p>Open</p><p>Source</p><p>软件</p><p>产业</p>"),
+            "Open Source软件产业"
+        );
         assert_eq!(html_to_text("A &amp; B"), "A & B");
-        assert_eq!(html_to_text("<p>正文</p><script>alert('x')</script><style>p{}</style>"), "正文");
+        assert_eq!(
+            html_to_text("<p>正文</p><script>alert('x')</script><style>p{}</style>"),
+            "正文"
+        );
     }
 }

@@ -110,7 +110,11 @@ impl Pipeline {
         };
         let classifier = Classifier::new(taxonomy)?;
         let fetcher = Fetcher::new(&config.settings)?;
-        Ok(Pipeline { config, classifier, fetcher })
+        Ok(Pipeline {
+            config,
+            classifier,
+            fetcher,
+        })
     }
 
     pub fn open_store(&self) -> anyhow::Result<Store> {
@@ -124,7 +128,12 @@ impl Pipeline {
         let sources = self.collect_and_store(&store, now).await?;
         let store = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
         let (published, draft, draft_items) = self.publish_and_draft(&store, now, opts.window)?;
-        Ok(RunReport { sources, published, draft, draft_items })
+        Ok(RunReport {
+            sources,
+            published,
+            draft,
+            draft_items,
+        })
     }
 
     /// Publish feeds and write the draft from what is stored.
@@ -138,13 +147,18 @@ impl Pipeline {
         let tax = &self.classifier.taxonomy;
         let gaz = &self.classifier.gazetteer;
         let published = publish::publish(store, s, tax, gaz, now).context("publishing feeds")?;
-        let window = window.unwrap_or_else(|| Window::containing(now.with_timezone(&s.timezone).date_naive(), s.issue_window));
+        let window =
+            window.unwrap_or_else(|| Window::containing(now.with_timezone(&s.timezone).date_naive(), s.issue_window));
         let d = draft::build(store, s, tax, gaz, window, now).context("building the draft")?;
         let files = draft::render::export(&d, &s.drafts_dir, None).context("writing the draft")?;
         Ok((published, files, d.item_count()))
     }
 
-    async fn collect_and_store(&self, store: &Arc<Mutex<Store>>, now: DateTime<Utc>) -> anyhow::Result<Vec<SourceReport>> {
+    async fn collect_and_store(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<SourceReport>> {
         let near = NearDup::default();
         let mut candidates = {
             let st = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
@@ -207,7 +221,11 @@ impl Pipeline {
             });
             let sig = dedup::signature(&item.title, &item.text);
             let date = item.published.unwrap_or(now);
-            let rank = Rank { priority: source.priority, has_doc_number: item.policy.doc_number.is_some(), date };
+            let rank = Rank {
+                priority: source.priority,
+                has_doc_number: item.policy.doc_number.is_some(),
+                date,
+            };
             let mut duplicate_of = None;
             let mut replaces = None;
             if decision.rejected.is_none() {
@@ -222,7 +240,12 @@ impl Pipeline {
                     }
                 }
             }
-            let new = NewItem { item, decision: &decision, signature: sig, duplicate_of: duplicate_of.clone() };
+            let new = NewItem {
+                item,
+                decision: &decision,
+                signature: sig,
+                duplicate_of: duplicate_of.clone(),
+            };
             let Some(id) = batch.insert(&new)? else {
                 c.report.seen += 1;
                 continue;
@@ -261,13 +284,28 @@ impl Pipeline {
 impl Pipeline {
     /// The rank of a stored report, from its source's configured priority.
     fn rank_of(&self, c: &Candidate) -> Rank {
-        let priority = self.config.sources.iter().find(|s| s.id == c.source_id).map(|s| s.priority).unwrap_or(0);
-        Rank { priority, has_doc_number: c.doc_number.is_some(), date: c.date }
+        let priority = self
+            .config
+            .sources
+            .iter()
+            .find(|s| s.id == c.source_id)
+            .map(|s| s.priority)
+            .unwrap_or(0);
+        Rank {
+            priority,
+            has_doc_number: c.doc_number.is_some(),
+            date: c.date,
+        }
     }
 }
 
 fn run_of(r: &SourceReport) -> SourceRun {
-    SourceRun { status: r.status, error: r.error.clone(), new: r.new, seen: r.seen }
+    SourceRun {
+        status: r.status,
+        error: r.error.clone(),
+        new: r.new,
+        seen: r.seen,
+    }
 }
 
 /// Fetch, extract and normalize one source (and its detail pages). Never fails: a
@@ -280,14 +318,22 @@ async fn collect(
     now: DateTime<Utc>,
     index: usize,
 ) -> Collected {
-    let mut report = SourceReport { id: source.id.clone(), name: source.name.clone(), ..Default::default() };
+    let mut report = SourceReport {
+        id: source.id.clone(),
+        name: source.name.clone(),
+        ..Default::default()
+    };
     let tz = settings.timezone;
     // The configured URL is the operator's own word; everything found from it is not.
     let page = match fetcher.get(&source.url, true).await {
         Ok(p) => p,
         Err(e) => {
             report.error = Some(e.to_string());
-            return Collected { index, items: Vec::new(), report };
+            return Collected {
+                index,
+                items: Vec::new(),
+                report,
+            };
         }
     };
     report.status = Some(page.status);
@@ -300,7 +346,11 @@ async fn collect(
         Ok(r) => r,
         Err(e) => {
             report.error = Some(e.to_string());
-            return Collected { index, items: Vec::new(), report };
+            return Collected {
+                index,
+                items: Vec::new(),
+                report,
+            };
         }
     };
     if let Some(spec) = &source.detail {
@@ -309,7 +359,9 @@ async fn collect(
             if fetched >= settings.detail_fetch_limit {
                 break;
             }
-            let Some(link) = r.link.as_deref().and_then(|l| Url::parse(l).ok()) else { continue };
+            let Some(link) = r.link.as_deref().and_then(|l| Url::parse(l).ok()) else {
+                continue;
+            };
             let probe = normalize::normalize(r.clone(), &source.id, now);
             let known = match (&probe, store.lock()) {
                 (Some(item), Ok(st)) => st.is_known(item).unwrap_or(false),
@@ -336,6 +388,9 @@ async fn collect(
             }
         }
     }
-    let items = raw.into_iter().filter_map(|r| normalize::normalize(r, &source.id, now)).collect();
+    let items = raw
+        .into_iter()
+        .filter_map(|r| normalize::normalize(r, &source.id, now))
+        .collect();
     Collected { index, items, report }
 }

@@ -157,14 +157,19 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn };
-        store.migrate().with_context(|| format!("cannot migrate database {}", path.display()))?;
+        store
+            .migrate()
+            .with_context(|| format!("cannot migrate database {}", path.display()))?;
         Ok(store)
     }
 
     fn migrate(&mut self) -> anyhow::Result<()> {
         let version: usize = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > MIGRATIONS.len() {
-            anyhow::bail!("database schema {version} is newer than this banyue ({})", MIGRATIONS.len());
+            anyhow::bail!(
+                "database schema {version} is newer than this banyue ({})",
+                MIGRATIONS.len()
+            );
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             let tx = self.conn.transaction()?;
@@ -181,7 +186,9 @@ impl Store {
 
     /// Start a transaction: one per source, so a source's items land all or not at all.
     pub fn begin(&mut self) -> anyhow::Result<Batch<'_>> {
-        Ok(Batch { tx: self.conn.transaction()? })
+        Ok(Batch {
+            tx: self.conn.transaction()?,
+        })
     }
 
     /// Representatives collected since `since`, for the near-duplicate check.
@@ -237,7 +244,8 @@ impl Store {
     }
 
     pub fn item(&self, id: i64) -> anyhow::Result<Option<StoredItem>> {
-        let sql = format!("SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE i.id = ?1");
+        let sql =
+            format!("SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE i.id = ?1");
         Ok(self.conn.query_row(&sql, [id], item_from_row).optional()?)
     }
 
@@ -394,7 +402,10 @@ impl Batch<'_> {
              WHERE (duplicate_of = ?2 OR id = ?2) AND id != ?1",
             params![new, old, reason],
         )?;
-        self.tx.execute("UPDATE items SET duplicate_of = NULL, duplicate_reason = NULL WHERE id = ?1", [new])?;
+        self.tx.execute(
+            "UPDATE items SET duplicate_of = NULL, duplicate_reason = NULL WHERE id = ?1",
+            [new],
+        )?;
         Ok(())
     }
 

@@ -15,37 +15,86 @@ use common::*;
 fn routes(origin: &str) -> HashMap<String, Resource> {
     let mut r = HashMap::new();
     let f = |name: &str| fill(&fixture(name), origin);
-    r.insert("/rss2.xml".into(), Resource::ok("application/rss+xml", f("news/rss2.xml")));
-    r.insert("/rss1.xml".into(), Resource::ok("application/rdf+xml", f("news/rss1.xml")));
-    r.insert("/atom.xml".into(), Resource::ok("application/atom+xml", f("news/atom.xml")));
-    r.insert("/feed.json".into(), Resource::ok("application/feed+json", f("news/feed.json")));
-    r.insert("/xxe.xml".into(), Resource::ok("application/rss+xml", f("news/xxe.xml")));
+    r.insert(
+        "/rss2.xml".into(),
+        Resource::ok("application/rss+xml", f("news/rss2.xml")),
+    );
+    r.insert(
+        "/rss1.xml".into(),
+        Resource::ok("application/rdf+xml", f("news/rss1.xml")),
+    );
+    r.insert(
+        "/atom.xml".into(),
+        Resource::ok("application/atom+xml", f("news/atom.xml")),
+    );
+    r.insert(
+        "/feed.json".into(),
+        Resource::ok("application/feed+json", f("news/feed.json")),
+    );
+    r.insert(
+        "/xxe.xml".into(),
+        Resource::ok("application/rss+xml", f("news/xxe.xml")),
+    );
     r.insert("/broken.xml".into(), Resource::status(500, "internal error"));
-    r.insert("/garbage.xml".into(), Resource::ok("application/rss+xml", "<rss><channel><item><title>未闭合"));
-    r.insert("/html-not-feed.xml".into(), Resource::ok("text/html", "<!DOCTYPE html><html><body>首页</body></html>"));
-    r.insert("/slow.xml".into(), Resource { delay: Duration::from_secs(5), ..Resource::ok("application/rss+xml", f("news/rss2.xml")) });
+    r.insert(
+        "/garbage.xml".into(),
+        Resource::ok("application/rss+xml", "<rss><channel><item><title>未闭合"),
+    );
+    r.insert(
+        "/html-not-feed.xml".into(),
+        Resource::ok("text/html", "<!DOCTYPE html><html><body>首页</body></html>"),
+    );
+    r.insert(
+        "/slow.xml".into(),
+        Resource {
+            delay: Duration::from_secs(5),
+            ..Resource::ok("application/rss+xml", f("news/rss2.xml"))
+        },
+    );
     // The portal: charset only in <meta>, bytes in GBK.
     let list = gbk(&f("portal/list_gbk.html"));
     r.insert("/tzgg/".into(), Resource::ok("text/html", list.clone()));
     r.insert("/guarded/tzgg/".into(), Resource::ok("text/html", list));
-    r.insert("/tzgg/202009/t20200904_7730001.html".into(), Resource::ok("text/html", gbk(&fixture("portal/detail_policy_gbk.html"))));
+    r.insert(
+        "/tzgg/202009/t20200904_7730001.html".into(),
+        Resource::ok("text/html", gbk(&fixture("portal/detail_policy_gbk.html"))),
+    );
     let plain = |text: &str| gbk(&fixture("portal/detail_plain_gbk.html").replace("{{text}}", text));
     r.insert(
         "/tzgg/202009/t20200903_7730002.html".into(),
-        Resource::ok("text/html", plain("为推动工业互联网创新发展，现组织开展2020年度工业互联网标杆工厂申报工作，入选项目给予扶持资金。")),
+        Resource::ok(
+            "text/html",
+            plain("为推动工业互联网创新发展，现组织开展2020年度工业互联网标杆工厂申报工作，入选项目给予扶持资金。"),
+        ),
     );
-    r.insert("/tzgg/202009/t20200901_7730004.html".into(), Resource::ok("text/html", plain("副局长王喆带队赴园区调研工业软件企业。")));
+    r.insert(
+        "/tzgg/202009/t20200901_7730004.html".into(),
+        Resource::ok("text/html", plain("副局长王喆带队赴园区调研工业软件企业。")),
+    );
     r.insert(
         "/tzgg/202008/t20200828_7730005.html".into(),
-        Resource::ok("text/html", plain("1—7月，全市软件业务收入1210亿元，同比增长14.2%，其中工业软件产品收入同比增长18.6%。")),
+        Resource::ok(
+            "text/html",
+            plain("1—7月，全市软件业务收入1210亿元，同比增长14.2%，其中工业软件产品收入同比增长18.6%。"),
+        ),
     );
-    r.insert("/tzgg/202008/t20200826_7730007.html".into(), Resource::ok("text/html", plain("面向社会公开招聘编外人员3名。")));
+    r.insert(
+        "/tzgg/202008/t20200826_7730007.html".into(),
+        Resource::ok("text/html", plain("面向社会公开招聘编外人员3名。")),
+    );
     r
 }
 
 fn config_text(site: &banyue::demo::server::SiteHandle) -> String {
-    let feed = |id: &str, name: &str, path: &str| format!("[[source]]\nid = \"{id}\"\nname = \"{name}\"\nurl = \"{}\"\nkind = \"feed\"\n\n", site.url(path));
-    let mut t = String::from("[settings]\nbase_url = \"https://brief.example.test/feeds/\"\nreport_name = \"测试半月报\"\npublisher = \"测试研究院\"\ntimeout_secs = 3\n\n");
+    let feed = |id: &str, name: &str, path: &str| {
+        format!(
+            "[[source]]\nid = \"{id}\"\nname = \"{name}\"\nurl = \"{}\"\nkind = \"feed\"\n\n",
+            site.url(path)
+        )
+    };
+    let mut t = String::from(
+        "[settings]\nbase_url = \"https://brief.example.test/feeds/\"\nreport_name = \"测试半月报\"\npublisher = \"测试研究院\"\ntimeout_secs = 3\n\n",
+    );
     t += &feed("rss2", "示例科技网", "/rss2.xml");
     t += &feed("rss1", "开源资讯", "/rss1.xml");
     t += &feed("atom", "合作媒体", "/atom.xml");
@@ -68,7 +117,11 @@ fn config_text(site: &banyue::demo::server::SiteHandle) -> String {
 fn find<'a>(items: &'a [StoredItem], needle: &str) -> &'a StoredItem {
     let found: Vec<&StoredItem> = items.iter().filter(|i| i.title.contains(needle)).collect();
     assert!(!found.is_empty(), "no stored item contains {needle}");
-    found.iter().find(|i| i.duplicate_of.is_none()).copied().unwrap_or(found[0])
+    found
+        .iter()
+        .find(|i| i.duplicate_of.is_none())
+        .copied()
+        .unwrap_or(found[0])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,25 +131,50 @@ async fn fixture_sources_end_to_end() {
     let cfg_path = dir.path().join("banyue.toml");
     let config = Config::parse(&config_text(&site), &cfg_path).expect("valid config");
     let pipeline = Pipeline::new(config).unwrap();
-    let opts = RunOptions { now: Some(fixture_now()), window: None };
+    let opts = RunOptions {
+        now: Some(fixture_now()),
+        window: None,
+    };
     let report = pipeline.run(&opts).await.expect("run");
     let summary = report.summary();
     println!("{summary}");
 
     // Broken sources are named with the reason; the others went through.
-    let by_id: HashMap<&str, &banyue::pipeline::SourceReport> = report.sources.iter().map(|s| (s.id.as_str(), s)).collect();
+    let by_id: HashMap<&str, &banyue::pipeline::SourceReport> =
+        report.sources.iter().map(|s| (s.id.as_str(), s)).collect();
     assert_eq!(by_id["broken"].error.as_deref(), Some("HTTP 500"));
-    assert!(by_id["garbage"].error.as_deref().is_some_and(|e| e.contains("malformed")), "{summary}");
-    assert!(by_id["htmlfeed"].error.as_deref().is_some_and(|e| e.contains("HTML page")), "{summary}");
+    assert!(
+        by_id["garbage"]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("malformed")),
+        "{summary}"
+    );
+    assert!(
+        by_id["htmlfeed"]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("HTML page")),
+        "{summary}"
+    );
     for ok in ["rss2", "rss1", "atom", "json", "gov"] {
         assert!(by_id[ok].error.is_none(), "{ok}: {summary}");
     }
     assert!(summary.contains("FAIL  broken"), "{summary}");
     assert_eq!(by_id["gov"].details, 5, "the five detail pages that exist; {summary}");
-    assert!(by_id["gov"].warnings.iter().any(|w| w.contains("404")), "a missing detail page is a warning: {summary}");
+    assert!(
+        by_id["gov"].warnings.iter().any(|w| w.contains("404")),
+        "a missing detail page is a warning: {summary}"
+    );
     // Scraped links to 127.0.0.1 are refused for a source that does not allow it.
     assert_eq!(by_id["guarded"].details, 0);
-    assert!(by_id["guarded"].warnings.iter().any(|w| w.contains("non-public address")), "{summary}");
+    assert!(
+        by_id["guarded"]
+            .warnings
+            .iter()
+            .any(|w| w.contains("non-public address")),
+        "{summary}"
+    );
     assert!(!report.all_failed());
 
     let store = pipeline.open_store().unwrap();
@@ -104,7 +182,11 @@ async fn fixture_sources_end_to_end() {
 
     // No XML entity was expanded.
     for i in &items {
-        assert!(!i.title.contains("root:") && !i.title.contains("lollol") && !i.content_html.contains("root:"), "{}", i.title);
+        assert!(
+            !i.title.contains("root:") && !i.title.contains("lollol") && !i.content_html.contains("root:"),
+            "{}",
+            i.title
+        );
     }
 
     // Sections, off-topic, cities, policy fields.
@@ -115,29 +197,57 @@ async fn fixture_sources_end_to_end() {
     assert_eq!(sec("全市软件和信息服务业运行情况"), "industry-data");
     assert_eq!(sec("科创板IPO获受理"), "market");
     let hz = find(&items, "杭州启动");
-    assert_eq!((hz.decision.section.as_str(), hz.decision.city.as_deref()), ("city-news", Some("杭州")));
+    assert_eq!(
+        (hz.decision.section.as_str(), hz.decision.city.as_deref()),
+        ("city-news", Some("杭州"))
+    );
     for off in ["演唱会", "中超第八轮", "城东新盘", "成品油", "公开招聘"] {
         let i = find(&items, off);
-        assert!(i.decision.rejected.is_some(), "{} should be off-topic: {:?}", i.title, i.decision);
+        assert!(
+            i.decision.rejected.is_some(),
+            "{} should be off-topic: {:?}",
+            i.title,
+            i.decision
+        );
     }
-    let policy = items.iter().find(|i| i.source_id == "gov" && i.title.contains("提质增效三年行动计划")).unwrap();
+    let policy = items
+        .iter()
+        .find(|i| i.source_id == "gov" && i.title.contains("提质增效三年行动计划"))
+        .unwrap();
     assert_eq!(policy.decision.section, "policy", "{:?}", policy.decision);
     assert_eq!(policy.policy.doc_number.as_deref(), Some("苏工信软〔2020〕88号"));
     assert_eq!(policy.policy.issuer.as_deref(), Some("苏州市工业和信息化局"));
     assert_eq!(policy.decision.city.as_deref(), Some("苏州"));
-    assert!(find(&items, "王喆").title.contains("王喆"), "GBK-only character survives");
+    assert!(
+        find(&items, "王喆").title.contains("王喆"),
+        "GBK-only character survives"
+    );
 
     // Tracking parameters and fragments are gone from links; HTML is sanitized.
     let xh = find(&items, "星河云发布");
-    assert!(xh.url.as_deref().is_some_and(|u| !u.contains("utm_") && !u.contains("spm")), "{:?}", xh.url);
+    assert!(
+        xh.url
+            .as_deref()
+            .is_some_and(|u| !u.contains("utm_") && !u.contains("spm")),
+        "{:?}",
+        xh.url
+    );
     for i in &items {
-        assert!(!i.content_html.contains("<script") && !i.content_html.contains("onerror"), "{}", i.content_html);
+        assert!(
+            !i.content_html.contains("<script") && !i.content_html.contains("onerror"),
+            "{}",
+            i.content_html
+        );
     }
 
     // One story from two outlets: one representative, one merged report.
     let story: Vec<&StoredItem> = items.iter().filter(|i| i.title.contains("星河")).collect();
     assert_eq!(story.len(), 2);
-    assert_eq!(story.iter().filter(|i| i.duplicate_of.is_none()).count(), 1, "{story:?}");
+    assert_eq!(
+        story.iter().filter(|i| i.duplicate_of.is_none()).count(),
+        1,
+        "{story:?}"
+    );
 
     // Feeds parse back, with stable tag: ids, self links and no unsafe markup.
     let feeds_dir = pipeline.config.settings.feeds_dir.clone();
@@ -146,7 +256,10 @@ async fn fixture_sources_end_to_end() {
         let xml = std::fs::read_to_string(feeds_dir.join(&f.file)).unwrap();
         let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", f.file));
         assert!(feed.id.starts_with("tag:banyue.invalid,2026:feed/"), "{}", feed.id);
-        assert!(feed.links.iter().any(|l| l.rel.as_deref() == Some("self") && l.href == format!("https://brief.example.test/feeds/{}", f.file)));
+        assert!(
+            feed.links.iter().any(|l| l.rel.as_deref() == Some("self")
+                && l.href == format!("https://brief.example.test/feeds/{}", f.file))
+        );
         assert!(xml.contains("xml:lang=\"zh-CN\""));
         assert!(!xml.contains("&lt;script") && !xml.contains("<script"), "{}", f.file);
         assert_eq!(feed.entries.len(), f.items);
@@ -157,36 +270,76 @@ async fn fixture_sources_end_to_end() {
     }
     let market = std::fs::read_to_string(feeds_dir.join("market.xml")).unwrap();
     assert!(market.contains("北辰软件完成5亿元C轮融资"));
-    assert!(std::fs::read_to_string(feeds_dir.join("city-3205.xml")).unwrap().contains("提质增效"), "Suzhou's city feed");
-    assert!(!std::fs::read_to_string(feeds_dir.join("tech-innovation.xml")).unwrap().contains("演唱会"));
+    assert!(
+        std::fs::read_to_string(feeds_dir.join("city-3205.xml"))
+            .unwrap()
+            .contains("提质增效"),
+        "Suzhou's city feed"
+    );
+    assert!(
+        !std::fs::read_to_string(feeds_dir.join("tech-innovation.xml"))
+            .unwrap()
+            .contains("演唱会")
+    );
     let opml = std::fs::read_to_string(feeds_dir.join("feeds.opml")).unwrap();
     assert!(opml.contains("https://brief.example.test/feeds/market.xml"));
 
     // The draft: sections in order, off-topic out, the story once with its other outlet.
     let md = std::fs::read_to_string(&report.draft.markdown).unwrap();
-    assert!(report.draft.markdown.ends_with("2020-17.md"), "{:?}", report.draft.markdown);
+    assert!(
+        report.draft.markdown.ends_with("2020-17.md"),
+        "{:?}",
+        report.draft.markdown
+    );
     for off in ["演唱会", "中超", "城东新盘", "成品油", "招聘", "年终盘点"] {
         assert!(!md.contains(off), "{off} must not reach the draft");
     }
     let story_lines = md.lines().filter(|l| l.starts_with("**") && l.contains("星河")).count();
     assert_eq!(story_lines, 1, "{md}");
     assert!(md.contains("另见："), "{md}");
-    let order: Vec<usize> = ["## 本期提要", "## 产业数据", "## 政策发布", "### 技术创新", "### 企业动态", "### 市场拓展", "### 生态标准", "## 名城动向"]
-        .iter()
-        .map(|h| md.find(h).unwrap_or_else(|| panic!("{h} missing:\n{md}")))
-        .collect();
+    let order: Vec<usize> = [
+        "## 本期提要",
+        "## 产业数据",
+        "## 政策发布",
+        "### 技术创新",
+        "### 企业动态",
+        "### 市场拓展",
+        "### 生态标准",
+        "## 名城动向",
+    ]
+    .iter()
+    .map(|h| md.find(h).unwrap_or_else(|| panic!("{h} missing:\n{md}")))
+    .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "sections out of order");
-    assert!(md.contains("苏工信软〔2020〕88号") && md.contains("《苏州市软件产业提质增效三年行动计划（2020—2022年）》"));
+    assert!(
+        md.contains("苏工信软〔2020〕88号") && md.contains("《苏州市软件产业提质增效三年行动计划（2020—2022年）》")
+    );
     assert!(md.contains("#### 杭州") && md.contains("#### 苏州"));
     assert!(md.contains("（新闻来源：示例科技网）") || md.contains("（新闻来源：合作媒体）"));
     assert!(md.contains("（数据来源：数据观察）"));
     assert!(md.contains("政策发布方面，苏州市发布"), "{md}");
     let html = std::fs::read_to_string(&report.draft.html).unwrap();
     assert!(!html.contains("<script>alert"), "titles are escaped in HTML");
-    assert!(html.contains("&lt;script&gt;") || !html.contains("alert(&quot;title"), "escaped");
+    assert!(
+        html.contains("&lt;script&gt;") || !html.contains("alert(&quot;title"),
+        "escaped"
+    );
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report.draft.json).unwrap()).unwrap();
-    let market_items = json["sections"].as_array().unwrap().iter().find(|s| s["id"] == "market").unwrap()["items"].as_array().unwrap().clone();
-    assert!(market_items.iter().any(|i| i["title"].as_str().is_some_and(|t| t.contains("北辰")) && i["reasons"].as_array().is_some_and(|r| !r.is_empty())));
+    let market_items = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "market")
+        .unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        market_items
+            .iter()
+            .any(|i| i["title"].as_str().is_some_and(|t| t.contains("北辰"))
+                && i["reasons"].as_array().is_some_and(|r| !r.is_empty()))
+    );
 
     // Running again changes nothing: no new items, detail pages not fetched again.
     let count = store.count_items().unwrap();
@@ -194,10 +347,18 @@ async fn fixture_sources_end_to_end() {
     let again = pipeline.run(&opts).await.unwrap();
     assert_eq!(store.count_items().unwrap(), count);
     assert!(again.sources.iter().all(|s| s.new == 0), "{}", again.summary());
-    assert_eq!(site.hits("/tzgg/202009/t20200904_7730001.html"), detail_hits, "known items are not re-fetched");
+    assert_eq!(
+        site.hits("/tzgg/202009/t20200904_7730001.html"),
+        detail_hits,
+        "known items are not re-fetched"
+    );
     assert_eq!(again.published.written, 0, "unchanged feeds are not rewritten");
     // Entry ids are the same in every run.
     for (file, id) in &entry_ids {
-        assert!(std::fs::read_to_string(feeds_dir.join(file)).unwrap().contains(id.as_str()));
+        assert!(
+            std::fs::read_to_string(feeds_dir.join(file))
+                .unwrap()
+                .contains(id.as_str())
+        );
     }
 }

@@ -136,7 +136,9 @@ mod tests {
     fn every_prefecture_city_is_there() {
         let g = g();
         assert!(g.cities.len() >= 330, "{}", g.cities.len());
-        for c in ["北京", "上海", "天津", "重庆", "南京", "济南", "大连", "西安", "长沙", "厦门", "拉萨", "三沙"] {
+        for c in [
+            "北京", "上海", "天津", "重庆", "南京", "济南", "大连", "西安", "长沙", "厦门", "拉萨", "三沙",
+        ] {
             assert!(g.by_short(c).is_some(), "{c}");
         }
     }

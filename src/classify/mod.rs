@@ -169,7 +169,11 @@ impl Classifier {
                             slot.get_or_insert_with(|| self.terms[p].clone());
                         }
                         Target::OffTopic(gi) => {
-                            let slot = if in_title { &mut ev.off_title[gi] } else { &mut ev.off_body[gi] };
+                            let slot = if in_title {
+                                &mut ev.off_title[gi]
+                            } else {
+                                &mut ev.off_body[gi]
+                            };
                             slot.get_or_insert_with(|| self.terms[p].clone());
                         }
                         Target::Relevance => {
@@ -235,7 +239,11 @@ impl Classifier {
             reasons.push(format!("city {} ({why})", self.gazetteer.cities[c].short));
         }
         let local = self.local_body(input.source_name).is_some()
-            || input.policy.issuer.as_deref().is_some_and(|i| self.local_body(i).is_some());
+            || input
+                .policy
+                .issuer
+                .as_deref()
+                .is_some_and(|i| self.local_body(i).is_some());
 
         let mut scores = vec![0f32; self.taxonomy.sections.len()];
         for (i, r) in self.rules.iter().enumerate() {
@@ -327,7 +335,12 @@ impl Classifier {
         if !why.is_empty() {
             reasons.push(format!("off-topic words {off:+} vs industry words {relevance:+}"));
         }
-        if let Some((g, t)) = cfg.groups.iter().zip(&ev.off_title).find_map(|(g, t)| g.strong.then_some(t.as_ref().map(|t| (g, t))).flatten()) {
+        if let Some((g, t)) = cfg
+            .groups
+            .iter()
+            .zip(&ev.off_title)
+            .find_map(|(g, t)| g.strong.then_some(t.as_ref().map(|t| (g, t))).flatten())
+        {
             return Some(format!("off-topic: {} ({t})", g.reason));
         }
         if off >= cfg.min_score && off > relevance {
@@ -377,7 +390,10 @@ mod tests {
         let d = classify("中超第八轮：主队补时绝杀客队", "", "合作媒体");
         assert!(d.rejected.as_deref().is_some_and(|r| r.contains("sports")), "{d:?}");
         let d = classify("城东新盘入市，均价每平方米三万二", "", "合作媒体");
-        assert!(d.rejected.as_deref().is_some_and(|r| r.contains("real estate")), "{d:?}");
+        assert!(
+            d.rejected.as_deref().is_some_and(|r| r.contains("real estate")),
+            "{d:?}"
+        );
         let d = classify("智慧体育平台上线，数字化赋能全民健身", "", "示例科技网");
         assert!(d.rejected.is_none(), "{d:?}");
     }

@@ -230,16 +230,26 @@ impl Taxonomy {
                 {
                     problems.push(loc.problem(p.span().start, format!("rule `{}`: invalid pattern: {e}", r.name)));
                 }
-                let kinds = usize::from(!r.terms.is_empty()) + usize::from(r.pattern.is_some()) + usize::from(r.signal.is_some());
+                let kinds = usize::from(!r.terms.is_empty())
+                    + usize::from(r.pattern.is_some())
+                    + usize::from(r.signal.is_some());
                 if kinds != 1 {
                     problems.push(loc.problem(
                         s.id.span().start,
-                        format!("section `{}` rule `{}` needs exactly one of terms, pattern, signal", s.id(), r.name),
+                        format!(
+                            "section `{}` rule `{}` needs exactly one of terms, pattern, signal",
+                            s.id(),
+                            r.name
+                        ),
                     ));
                 }
             }
         }
-        if problems.is_empty() { Ok(tax) } else { Err(ConfigError(problems)) }
+        if problems.is_empty() {
+            Ok(tax)
+        } else {
+            Err(ConfigError(problems))
+        }
     }
 
     pub fn section(&self, id: &str) -> Option<&Section> {
@@ -265,7 +275,17 @@ mod tests {
         let ids: Vec<&str> = t.sections.iter().map(|s| s.id()).collect();
         assert_eq!(
             ids,
-            ["industry-data", "policy", "tech-innovation", "company-news", "market", "ecosystem-standards", "city-news", "commentary", "analysis"]
+            [
+                "industry-data",
+                "policy",
+                "tech-innovation",
+                "company-news",
+                "market",
+                "ecosystem-standards",
+                "city-news",
+                "commentary",
+                "analysis"
+            ]
         );
     }
 

@@ -27,8 +27,7 @@ const GOV_DETAILS: &[(i64, &str, &str)] = &[
     (-6, "7730007", include_str!("../../samples/gov/detail-jobs.html")),
 ];
 
-static TOKEN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\{\{(\w+)(?::(-?\d+))?\}\}").expect("static regex"));
+static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{\{(\w+)(?::(-?\d+))?\}\}").expect("static regex"));
 
 /// Fill the sample templates' tokens: `{{base}}`, and dates `days` from `now` in the
 /// forms sites write them (`{{rfc2822:-1}}`, `{{date:-2}}`, `{{cn:-4}}`, …).
@@ -63,8 +62,14 @@ fn gbk(text: &str) -> Vec<u8> {
 pub fn sample_routes(base: &str, now: DateTime<Utc>, tz: Tz) -> HashMap<String, Resource> {
     let mut r = HashMap::new();
     let x = |t: &str| expand(t, base, now, tz);
-    r.insert("/news/technews.xml".into(), Resource::ok("application/rss+xml; charset=utf-8", x(TECHNEWS)));
-    r.insert("/partner/atom.xml".into(), Resource::ok("application/atom+xml", x(PARTNER)));
+    r.insert(
+        "/news/technews.xml".into(),
+        Resource::ok("application/rss+xml; charset=utf-8", x(TECHNEWS)),
+    );
+    r.insert(
+        "/partner/atom.xml".into(),
+        Resource::ok("application/atom+xml", x(PARTNER)),
+    );
     // The portal declares its charset only in a <meta> tag, as many do.
     r.insert("/gov/tzgg/".into(), Resource::ok("text/html", gbk(&x(GOV_LIST))));
     for (days, id, page) in GOV_DETAILS {
@@ -143,5 +148,9 @@ pub async fn run(dir: &Path, now: Option<DateTime<Utc>>) -> anyhow::Result<DemoO
     let config = Config::parse(&text, &config_path)?;
     let pipeline = Pipeline::new(config)?;
     let report = pipeline.run(&RunOptions { now, window: None }).await?;
-    Ok(DemoOutcome { dir: dir.to_path_buf(), config: config_path, report })
+    Ok(DemoOutcome {
+        dir: dir.to_path_buf(),
+        config: config_path,
+        report,
+    })
 }

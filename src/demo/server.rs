@@ -35,11 +35,21 @@ impl Resource {
     }
 
     pub fn status(status: u16, body: impl Into<Vec<u8>>) -> Resource {
-        Resource { status, headers: vec![("content-type".into(), "text/plain".into())], body: body.into(), delay: Duration::ZERO }
+        Resource {
+            status,
+            headers: vec![("content-type".into(), "text/plain".into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
     }
 
     pub fn redirect(to: &str) -> Resource {
-        Resource { status: 302, headers: vec![("location".into(), to.into())], body: Vec::new(), delay: Duration::ZERO }
+        Resource {
+            status: 302,
+            headers: vec![("location".into(), to.into())],
+            body: Vec::new(),
+            delay: Duration::ZERO,
+        }
     }
 }
 
@@ -68,7 +78,11 @@ impl SiteHandle {
 }
 
 async fn answer(State(site): State<Arc<Site>>, req: Request<Body>) -> Response<Body> {
-    let key = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let key = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     let found = site.routes.get(&key).or_else(|| site.routes.get(req.uri().path()));
     if let Some(h) = site.hits.get(&key).or_else(|| site.hits.get(req.uri().path())) {
         h.fetch_add(1, Ordering::Relaxed);
@@ -113,5 +127,9 @@ pub async fn serve_with(build: impl FnOnce(&str) -> HashMap<String, Resource>) -
             })
             .await;
     });
-    Ok(SiteHandle { addr, site, _stop: stop })
+    Ok(SiteHandle {
+        addr,
+        site,
+        _stop: stop,
+    })
 }

@@ -75,7 +75,10 @@ fn policy_line(taxonomy: &Taxonomy, section: &DraftSection) -> Option<String> {
             places.push(place);
         }
         for t in &taxonomy.digest.topics {
-            if i.title.contains(t.as_str()) && !topics.contains(&t.as_str()) && !topics.iter().any(|o| o.contains(t.as_str())) {
+            if i.title.contains(t.as_str())
+                && !topics.contains(&t.as_str())
+                && !topics.iter().any(|o| o.contains(t.as_str()))
+            {
                 topics.push(t);
                 break;
             }
@@ -87,7 +90,11 @@ fn policy_line(taxonomy: &Taxonomy, section: &DraftSection) -> Option<String> {
     places.truncate(4);
     topics.truncate(3);
     let verb = if places.len() > 1 { "相继发布" } else { "发布" };
-    let what = if topics.is_empty() { "相关政策".to_string() } else { format!("{}相关政策", topics.join("、")) };
+    let what = if topics.is_empty() {
+        "相关政策".to_string()
+    } else {
+        format!("{}相关政策", topics.join("、"))
+    };
     Some(format!("{}方面，{}{}{}。", section.name, places.join("、"), verb, what))
 }
 
@@ -107,7 +114,10 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
             Some(format!("{}方面，{}。", s.name, heads.join("、")))
         };
         if let Some(text) = text {
-            out.push(DigestLine { section: s.id.clone(), text });
+            out.push(DigestLine {
+                section: s.id.clone(),
+                text,
+            });
         }
     }
     out
@@ -119,17 +129,41 @@ mod tests {
 
     #[test]
     fn policy_titles() {
-        assert_eq!(policy_title("苏州市工业和信息化局关于印发《苏州市软件产业提质增效三年行动计划（2026—2028年）》的通知"), "苏州市软件产业提质增效三年行动计划（2026—2028年）");
-        assert_eq!(policy_title("《上海市促进人工智能产业发展条例》"), "上海市促进人工智能产业发展条例");
-        assert_eq!(policy_title("工业和信息化部关于推进工业软件适配验证中心建设的指导意见"), "工业和信息化部关于推进工业软件适配验证中心建设的指导意见");
+        assert_eq!(
+            policy_title("苏州市工业和信息化局关于印发《苏州市软件产业提质增效三年行动计划（2026—2028年）》的通知"),
+            "苏州市软件产业提质增效三年行动计划（2026—2028年）"
+        );
+        assert_eq!(
+            policy_title("《上海市促进人工智能产业发展条例》"),
+            "上海市促进人工智能产业发展条例"
+        );
+        assert_eq!(
+            policy_title("工业和信息化部关于推进工业软件适配验证中心建设的指导意见"),
+            "工业和信息化部关于推进工业软件适配验证中心建设的指导意见"
+        );
     }
 
     #[test]
     fn headlines_are_cut_to_their_core() {
-        assert_eq!(shorten("北辰软件完成5亿元C轮融资，加码工业软件研发"), "北辰软件完成5亿元C轮融资");
-        assert_eq!(shorten("星河DB 5.0正式亮相：分布式数据库性能提升三倍"), "星河DB 5.0正式亮相");
-        assert_eq!(shorten("10月12日，深圳市2023年度软件和信息服务业重点项目名单公示，共58个项目入选"), "深圳市2023年度软件和信息服务业重点项目名单公示");
-        assert_eq!(shorten("2023年1-10月我国软件业务收入98358亿元，同比增长13.7%"), "我国软件业务收入98358亿元");
-        assert_eq!(shorten("2021年1—5月我国软件业务收入同比增长20.5%（示例数据）"), "我国软件业务收入同比增长20.5%");
+        assert_eq!(
+            shorten("北辰软件完成5亿元C轮融资，加码工业软件研发"),
+            "北辰软件完成5亿元C轮融资"
+        );
+        assert_eq!(
+            shorten("星河DB 5.0正式亮相：分布式数据库性能提升三倍"),
+            "星河DB 5.0正式亮相"
+        );
+        assert_eq!(
+            shorten("10月12日，深圳市2023年度软件和信息服务业重点项目名单公示，共58个项目入选"),
+            "深圳市2023年度软件和信息服务业重点项目名单公示"
+        );
+        assert_eq!(
+            shorten("2023年1-10月我国软件业务收入98358亿元，同比增长13.7%"),
+            "我国软件业务收入98358亿元"
+        );
+        assert_eq!(
+            shorten("2021年1—5月我国软件业务收入同比增长20.5%（示例数据）"),
+            "我国软件业务收入同比增长20.5%"
+        );
     }
 }

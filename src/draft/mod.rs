@@ -153,7 +153,10 @@ pub fn build(
         .iter()
         .filter(|i| i.duplicate_of.is_none() && i.decision.rejected.is_none())
         .collect();
-    let rejected = items.iter().filter(|i| i.duplicate_of.is_none() && i.decision.rejected.is_some()).count();
+    let rejected = items
+        .iter()
+        .filter(|i| i.duplicate_of.is_none() && i.decision.rejected.is_some())
+        .count();
     let ids: Vec<i64> = reps.iter().map(|i| i.id).collect();
     let mut also = store.also_reported(&ids)?;
 
@@ -165,7 +168,10 @@ pub fn build(
         if d.city.is_some() && sec.is_some_and(|s| s.city_notes) {
             city_notes.push(d.clone());
         }
-        by_section.entry(taxonomy_key(taxonomy, &i.decision.section)).or_default().push(d);
+        by_section
+            .entry(taxonomy_key(taxonomy, &i.decision.section))
+            .or_default()
+            .push(d);
     }
     for list in by_section.values_mut() {
         list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.published.cmp(&b.published)));
@@ -180,7 +186,10 @@ pub fn build(
             let mut groups: BTreeMap<(usize, String), Vec<DraftItem>> = BTreeMap::new();
             for it in &items {
                 let city = it.city.clone().unwrap_or_default();
-                groups.entry(crate::publish::city_rank(taxonomy, gazetteer, &city)).or_default().push(it.clone());
+                groups
+                    .entry(crate::publish::city_rank(taxonomy, gazetteer, &city))
+                    .or_default()
+                    .push(it.clone());
             }
             for (_, list) in groups {
                 let city = list.first().and_then(|i| i.city.clone()).unwrap_or_default();

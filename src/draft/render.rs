@@ -33,7 +33,11 @@ fn md(value: String) -> String {
 
 /// Only http(s) links are rendered as links.
 fn safe_url(value: String) -> String {
-    if value.starts_with("http://") || value.starts_with("https://") { value } else { String::new() }
+    if value.starts_with("http://") || value.starts_with("https://") {
+        value
+    } else {
+        String::new()
+    }
 }
 
 fn env(dir: Option<&Path>) -> anyhow::Result<Environment<'static>> {
@@ -42,7 +46,9 @@ fn env(dir: Option<&Path>) -> anyhow::Result<Environment<'static>> {
     env.add_filter("safe_url", safe_url);
     let load = |name: &str, builtin: &'static str| -> anyhow::Result<String> {
         match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
-            Some(p) => std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", p.display())),
+            Some(p) => {
+                std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", p.display()))
+            }
             None => Ok(builtin.to_string()),
         }
     };
@@ -70,6 +76,7 @@ pub struct Exported {
 
 /// Write Markdown, HTML and JSON of the draft under `out_dir`, each atomically.
 pub fn export(draft: &Draft, out_dir: &Path, templates: Option<&Path>) -> anyhow::Result<Exported> {
+    crate::fsio::remove_stale_temps(out_dir);
     let stem = draft.stem();
     let files = Exported {
         markdown: out_dir.join(format!("{stem}.md")),

@@ -16,7 +16,9 @@ pub struct Window {
 
 fn last_day_of_month(y: i32, m: u32) -> NaiveDate {
     let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    NaiveDate::from_ymd_opt(ny, nm, 1).and_then(|d| d.pred_opt()).unwrap_or(NaiveDate::MIN)
+    NaiveDate::from_ymd_opt(ny, nm, 1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(NaiveDate::MIN)
 }
 
 impl Window {
@@ -25,15 +27,24 @@ impl Window {
         let (y, m) = (day.year(), day.month());
         let first = day.with_day(1).unwrap_or(day);
         match kind {
-            IssueWindow::HalfMonth if day.day() <= 15 => Window { from: first, to: first + Duration::days(14) },
+            IssueWindow::HalfMonth if day.day() <= 15 => Window {
+                from: first,
+                to: first + Duration::days(14),
+            },
             IssueWindow::HalfMonth => Window {
                 from: first + Duration::days(15),
                 to: last_day_of_month(y, m),
             },
-            IssueWindow::Month => Window { from: first, to: last_day_of_month(y, m) },
+            IssueWindow::Month => Window {
+                from: first,
+                to: last_day_of_month(y, m),
+            },
             IssueWindow::Week => {
                 let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
-                Window { from: monday, to: monday + Duration::days(6) }
+                Window {
+                    from: monday,
+                    to: monday + Duration::days(6),
+                }
             }
         }
     }
@@ -75,7 +86,10 @@ mod tests {
         let w = Window::containing(d("2024-02-20"), IssueWindow::HalfMonth);
         assert_eq!(w.to, d("2024-02-29"));
         let w = Window::containing(d("2026-01-15"), IssueWindow::HalfMonth);
-        assert_eq!((w.from, w.to, w.number(IssueWindow::HalfMonth)), (d("2026-01-01"), d("2026-01-15"), 1));
+        assert_eq!(
+            (w.from, w.to, w.number(IssueWindow::HalfMonth)),
+            (d("2026-01-01"), d("2026-01-15"), 1)
+        );
         let (a, b) = w.bounds(chrono_tz::Asia::Shanghai);
         assert_eq!(a.to_rfc3339(), "2025-12-31T16:00:00+00:00");
         assert_eq!(b.to_rfc3339(), "2026-01-15T16:00:00+00:00");

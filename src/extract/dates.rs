@@ -15,19 +15,19 @@ use chrono_tz::Tz;
 use regex::Regex;
 
 static FULL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT\-]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?")
-        .expect("static regex")
+    Regex::new(
+        r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT\-]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?",
+    )
+    .expect("static regex")
 });
 static NO_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\d])(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?(?:\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?")
         .expect("static regex")
 });
-static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d+)\s*(秒|分钟|分|小时|天|周|个月|月|年)前").expect("static regex")
-});
-static DAY_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(今天|昨天|前天)\s*(?:(\d{1,2})[:：](\d{2}))?").expect("static regex")
-});
+static RELATIVE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d+)\s*(秒|分钟|分|小时|天|周|个月|月|年)前").expect("static regex"));
+static DAY_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(今天|昨天|前天)\s*(?:(\d{1,2})[:：](\d{2}))?").expect("static regex"));
 static BARE_TIME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{1,2})[:：](\d{2})(?:[:：]\d{2})?$").expect("static regex"));
 static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -49,7 +49,10 @@ fn hms(h: Option<&str>, m: Option<&str>, s: Option<&str>) -> Option<NaiveTime> {
 
 /// Parse a date as a site wrote it. `now` anchors relative and year-less dates.
 pub fn parse(text: &str, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
-    let t = text.trim().trim_matches(['[', ']', '(', ')', '（', '）', '【', '】']).trim();
+    let t = text
+        .trim()
+        .trim_matches(['[', ']', '(', ')', '（', '）', '【', '】'])
+        .trim();
     if t.is_empty() {
         return None;
     }
@@ -69,7 +72,11 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
     }
     if let Some(c) = FULL.captures(t) {
         let date = NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)?;
-        let time = hms(c.get(4).map(|m| m.as_str()), c.get(5).map(|m| m.as_str()), c.get(6).map(|m| m.as_str()));
+        let time = hms(
+            c.get(4).map(|m| m.as_str()),
+            c.get(5).map(|m| m.as_str()),
+            c.get(6).map(|m| m.as_str()),
+        );
         return local(tz, date, time);
     }
     let today = now.with_timezone(&tz).date_naive();
@@ -103,7 +110,11 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
     }
     if let Some(c) = NO_YEAR.captures(t) {
         let (m, d): (u32, u32) = (c[1].parse().ok()?, c[2].parse().ok()?);
-        let time = hms(c.get(3).map(|m| m.as_str()), c.get(4).map(|m| m.as_str()), c.get(5).map(|m| m.as_str()));
+        let time = hms(
+            c.get(3).map(|m| m.as_str()),
+            c.get(4).map(|m| m.as_str()),
+            c.get(5).map(|m| m.as_str()),
+        );
         // The latest year that does not put the date more than a day after `now`.
         for year in [today.year(), today.year() - 1] {
             if let Some(date) = NaiveDate::from_ymd_opt(year, m, d)
@@ -122,14 +133,21 @@ pub fn parse_with_format(text: &str, format: &str, tz: Tz) -> Option<DateTime<Ut
     if let Ok(dt) = NaiveDateTime::parse_from_str(t, format) {
         return tz.from_local_datetime(&dt).earliest().map(|d| d.with_timezone(&Utc));
     }
-    NaiveDate::parse_from_str(t, format).ok().and_then(|d| local(tz, d, None))
+    NaiveDate::parse_from_str(t, format)
+        .ok()
+        .and_then(|d| local(tz, d, None))
 }
 
 /// The date many CMSs write into article URLs (`/t20200904_1.html`, `/art/2020/9/4/`,
 /// `/2020-09-04/`, `/2020-09/04/`).
 pub fn from_url(url: &str, tz: Tz) -> Option<DateTime<Utc>> {
     let c = URL_DATE.captures(url)?;
-    let nums: Vec<u32> = c.iter().skip(1).flatten().filter_map(|m| m.as_str().parse().ok()).collect();
+    let nums: Vec<u32> = c
+        .iter()
+        .skip(1)
+        .flatten()
+        .filter_map(|m| m.as_str().parse().ok())
+        .collect();
     let [y, m, d] = nums[..] else { return None };
     local(tz, NaiveDate::from_ymd_opt(y as i32, m, d)?, None)
 }
@@ -178,10 +196,19 @@ mod tests {
     #[test]
     fn dates_in_urls() {
         let want = Some(bj("2020-09-04T00:00:00+08:00"));
-        assert_eq!(from_url("http://x.test/tzgg/202009/t20200904_7730001.html", Shanghai), want);
-        assert_eq!(from_url("http://x.test/art/2020/9/4/art_4471_310001.html", Shanghai), want);
+        assert_eq!(
+            from_url("http://x.test/tzgg/202009/t20200904_7730001.html", Shanghai),
+            want
+        );
+        assert_eq!(
+            from_url("http://x.test/art/2020/9/4/art_4471_310001.html", Shanghai),
+            want
+        );
         assert_eq!(from_url("http://x.test/it/2020-09-04/2801001.shtml", Shanghai), want);
-        assert_eq!(from_url("http://x.test/yaowen/2020-09/04/content_1.html", Shanghai), want);
+        assert_eq!(
+            from_url("http://x.test/yaowen/2020-09/04/content_1.html", Shanghai),
+            want
+        );
         assert_eq!(from_url("http://x.test/a/b.html", Shanghai), None);
     }
 }

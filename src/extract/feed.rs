@@ -9,9 +9,19 @@ use crate::model::RawItem;
 
 /// Parse a feed document (already decoded to text).
 pub fn parse(text: &str, base: &Url, now: DateTime<Utc>, tz: Tz) -> Result<Vec<RawItem>, ExtractError> {
-    let head: String = text.trim_start().chars().take(512).collect::<String>().to_ascii_lowercase();
-    if head.starts_with("<!doctype html") || head.starts_with("<html") || (head.contains("<html") && !head.contains("<rss") && !head.contains("<feed")) {
-        return Err(ExtractError::NotAFeed("an HTML page was served where a feed was expected".into()));
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take(512)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || (head.contains("<html") && !head.contains("<rss") && !head.contains("<feed"))
+    {
+        return Err(ExtractError::NotAFeed(
+            "an HTML page was served where a feed was expected".into(),
+        ));
     }
     // The text is UTF-8 now, whatever the declaration said; feed-rs must not decode again.
     let body = strip_encoding_declaration(text);

@@ -40,7 +40,12 @@ fn picked(scope: ElementRef, pick: &Pick) -> Option<String> {
         scope.select(&pick.selector).next()?
     };
     let v = match &pick.attr {
-        Some(a) => el.value().attr(a).map(squash).filter(|s| !s.is_empty()).or_else(|| Some(element_text(el))),
+        Some(a) => el
+            .value()
+            .attr(a)
+            .map(squash)
+            .filter(|s| !s.is_empty())
+            .or_else(|| Some(element_text(el))),
         None => Some(element_text(el)),
     }?;
     (!v.is_empty()).then_some(v)
@@ -51,7 +56,11 @@ fn pick_matches_self(el: ElementRef, sel: &Selector) -> bool {
 }
 
 fn link_of(scope: ElementRef, pick: &Pick, base: &Url) -> Option<Url> {
-    let el = if pick_matches_self(scope, &pick.selector) { scope } else { scope.select(&pick.selector).next()? };
+    let el = if pick_matches_self(scope, &pick.selector) {
+        scope
+    } else {
+        scope.select(&pick.selector).next()?
+    };
     let href = el.value().attr(pick.attr.as_deref().unwrap_or("href"))?.trim();
     let lower = href.to_ascii_lowercase();
     if href.is_empty() || href.starts_with('#') || lower.starts_with("javascript:") || lower.starts_with("mailto:") {
@@ -63,7 +72,11 @@ fn link_of(scope: ElementRef, pick: &Pick, base: &Url) -> Option<Url> {
 
 /// Strip the ellipsis a list page puts on titles it cut.
 fn clean_title(t: &str) -> String {
-    t.trim().trim_end_matches("...").trim_end_matches('…').trim().to_string()
+    t.trim()
+        .trim_end_matches("...")
+        .trim_end_matches('…')
+        .trim()
+        .to_string()
 }
 
 /// Read the rows of a list page.
@@ -78,8 +91,13 @@ pub fn parse_list(
     let base = base_href(&doc, page_url);
     let mut items = Vec::new();
     for row in doc.select(&spec.item.selector) {
-        let Some(link) = link_of(row, &spec.link, &base) else { continue };
-        let Some(title) = picked(row, &spec.title).map(|t| clean_title(&t)).filter(|t| !t.is_empty()) else {
+        let Some(link) = link_of(row, &spec.link, &base) else {
+            continue;
+        };
+        let Some(title) = picked(row, &spec.title)
+            .map(|t| clean_title(&t))
+            .filter(|t| !t.is_empty())
+        else {
             continue;
         };
         let date_text = spec.date.as_ref().and_then(|p| picked(row, p));
@@ -152,7 +170,12 @@ pub fn parse_detail(text: &str, page_url: &Url, spec: &DetailSpec, now: DateTime
     d.content_html = body.map(|b| b.inner_html());
     let meta = |name: &str| -> Option<String> {
         let sel = Selector::parse(&format!("meta[name=\"{name}\" i], meta[property=\"{name}\" i]")).ok()?;
-        doc.select(&sel).next()?.value().attr("content").map(squash).filter(|s| !s.is_empty())
+        doc.select(&sel)
+            .next()?
+            .value()
+            .attr("content")
+            .map(squash)
+            .filter(|s| !s.is_empty())
     };
     d.title = meta("ArticleTitle");
     d.published = spec
@@ -215,8 +238,9 @@ fn split_key(text: &str) -> Option<(Field, String)> {
         }
         key.push(c);
         if let Some((_, f)) = KEYS.iter().find(|(k, _)| *k == key) {
-            let rest = text[i + c.len_utf8()..]
-                .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '：' | ':' | ']' | '】' | '］' | '\u{3000}' | '\u{a0}'));
+            let rest = text[i + c.len_utf8()..].trim_start_matches(|c: char| {
+                c.is_whitespace() || matches!(c, '：' | ':' | ']' | '】' | '］' | '\u{3000}' | '\u{a0}')
+            });
             return Some((*f, squash(rest)));
         }
         if key.chars().count() >= 4 {
@@ -235,7 +259,9 @@ fn metadata_block(doc: &Html, now: DateTime<Utc>, tz: Tz) -> (PolicyMeta, Option
         if text.chars().count() > 80 {
             continue;
         }
-        let Some((field, mut value)) = split_key(&text) else { continue };
+        let Some((field, mut value)) = split_key(&text) else {
+            continue;
+        };
         if value.is_empty() {
             // The value lives in the next cell (`<td>键：</td><td>值</td>`, `<dt>`/`<dd>`).
             value = cell
@@ -281,7 +307,9 @@ mod tests {
     #[test]
     fn keys_with_padding() {
         assert!(matches!(split_key("索 引 号："), Some((Field::IndexNo, v)) if v.is_empty()));
-        assert!(matches!(split_key("[发文字号] 京经信发[2020]77号"), Some((Field::DocNumber, v)) if v == "京经信发[2020]77号"));
+        assert!(
+            matches!(split_key("[发文字号] 京经信发[2020]77号"), Some((Field::DocNumber, v)) if v == "京经信发[2020]77号")
+        );
         assert!(split_key("标　　题：").is_none());
         assert!(split_key("各有关单位：").is_none());
     }

@@ -10,12 +10,10 @@ use encoding_rs::{Encoding, GB18030, UTF_8};
 use regex::bytes::Regex;
 use std::sync::LazyLock;
 
-static HTML_META: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)"#).expect("static regex")
-});
-static XML_DECL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^\s*<\?xml[^>]*encoding\s*=\s*["']([a-zA-Z0-9_\-.:]+)["']"#).expect("static regex")
-});
+static HTML_META: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)"#).expect("static regex"));
+static XML_DECL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^\s*<\?xml[^>]*encoding\s*=\s*["']([a-zA-Z0-9_\-.:]+)["']"#).expect("static regex"));
 
 /// The charset parameter of a Content-Type header.
 pub fn charset_from_content_type(content_type: &str) -> Option<&str> {
@@ -71,7 +69,9 @@ mod tests {
 
     #[test]
     fn meta_gb2312_decodes_gbk_only_characters() {
-        let mut page = b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\" /></head><body>".to_vec();
+        let mut page =
+            b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\" /></head><body>"
+                .to_vec();
         page.extend(gbk("副局长王喆带队调研（2020—2022年）"));
         let (text, enc) = decode(&page, Some("text/html"));
         assert_eq!(enc.name(), "GBK");

@@ -87,9 +87,8 @@ impl Resolve for PublicOnlyResolver {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let public: Vec<SocketAddr> = addrs.iter().copied().filter(|a| is_public(a.ip())).collect();
             if public.is_empty() && !addrs.is_empty() {
-                let msg = format!(
-                    "{host} resolves to a {REFUSAL} (set allow_private = true on the source to allow it)"
-                );
+                let msg =
+                    format!("{host} resolves to a {REFUSAL} (set allow_private = true on the source to allow it)");
                 return Err(Box::new(Refused(msg)) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(public.into_iter()) as Addrs)
@@ -132,7 +131,19 @@ mod tests {
 
     #[test]
     fn classifies_addresses() {
-        for bad in ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.5", "169.254.169.254", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "100.64.0.1", "0.0.0.0"] {
+        for bad in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.5",
+            "169.254.169.254",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "100.64.0.1",
+            "0.0.0.0",
+        ] {
             assert!(!is_public(bad.parse().unwrap()), "{bad}");
         }
         for good in ["1.1.1.1", "223.5.5.5", "2400:3200::1"] {

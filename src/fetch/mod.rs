@@ -83,7 +83,10 @@ impl Fetcher {
     /// whether written literally or reached through DNS or a redirect.
     pub async fn get(&self, url: &Url, allow_private: bool) -> Result<Page, FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(FetchError::Refused(format!("scheme `{}` is not http or https", url.scheme())));
+            return Err(FetchError::Refused(format!(
+                "scheme `{}` is not http or https",
+                url.scheme()
+            )));
         }
         if !allow_private {
             guard::check_literal(url)?;

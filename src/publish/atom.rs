@@ -25,7 +25,10 @@ fn link(href: &str, rel: &str, mime: Option<&str>) -> Link {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The id of an item's entry: derived from its source and guid, so it is the same in
@@ -66,7 +69,11 @@ fn entry(meta: &FeedMeta, item: &StoredItem, also: &[AlsoReported], taxonomy: &T
             name: item.source_name.clone(),
             ..Default::default()
         }],
-        links: item.url.iter().map(|u| link(u, "alternate", Some("text/html"))).collect(),
+        links: item
+            .url
+            .iter()
+            .map(|u| link(u, "alternate", Some("text/html")))
+            .collect(),
         summary: (!item.summary.is_empty()).then(|| Text::plain(item.summary.clone())),
         content: (!html.trim().is_empty()).then(|| Content {
             value: Some(html),

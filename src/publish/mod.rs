@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::classify::taxonomy::Taxonomy;
 use crate::classify::gazetteer::Gazetteer;
+use crate::classify::taxonomy::Taxonomy;
 use crate::config::Settings;
 use crate::fsio::write_atomic;
 use crate::model::{StoredItem, TO_SORT};
@@ -43,7 +43,14 @@ pub struct FeedMeta<'a> {
 }
 
 /// Write every section and city feed, then the OPML list.
-pub fn publish(store: &Store, settings: &Settings, taxonomy: &Taxonomy, gazetteer: &Gazetteer, now: DateTime<Utc>) -> anyhow::Result<Published> {
+pub fn publish(
+    store: &Store,
+    settings: &Settings,
+    taxonomy: &Taxonomy,
+    gazetteer: &Gazetteer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Published> {
+    crate::fsio::remove_stale_temps(&settings.feeds_dir);
     // Enough history for every feed to be full, without reading the whole database.
     let items = store.recent_publishable(settings.feed_items * (taxonomy.sections.len() + 20))?;
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
@@ -118,8 +125,16 @@ pub fn publish(store: &Store, settings: &Settings, taxonomy: &Taxonomy, gazettee
 
 /// Cities in the editors' order first, then the rest by name.
 pub fn city_rank(taxonomy: &Taxonomy, gazetteer: &Gazetteer, city: &str) -> (usize, String) {
-    let pos = taxonomy.cities.order.iter().position(|c| c == city).unwrap_or(usize::MAX);
-    let code = gazetteer.by_short(city).map(|i| gazetteer.cities[i].code.clone()).unwrap_or_default();
+    let pos = taxonomy
+        .cities
+        .order
+        .iter()
+        .position(|c| c == city)
+        .unwrap_or(usize::MAX);
+    let code = gazetteer
+        .by_short(city)
+        .map(|i| gazetteer.cities[i].code.clone())
+        .unwrap_or_default();
     (pos, code)
 }
 

@@ -23,7 +23,9 @@ pub fn fill(text: &str, origin: &str) -> String {
 
 /// The fixed clock of the fixtures: the fetch time recorded in roll_relative.html.
 pub fn fixture_now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2020-09-04T10:00:00+08:00").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2020-09-04T10:00:00+08:00")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 pub fn repo_file(rel: &str) -> PathBuf {

@@ -1,0 +1,157 @@
+//! The `banyue` binary as a user runs it: check, demo, and a run killed midway.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::time::Duration;
+
+use banyue::demo::server::Resource;
+use banyue::store::Store;
+use common::*;
+
+fn banyue() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_banyue"));
+    c.env_remove("BANYUE_CONFIG");
+    c
+}
+
+#[test]
+fn check_names_the_line_of_a_typo() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("banyue.toml");
+    std::fs::write(&cfg, "[settings]\nfeeds_dir = \"feeds\"\n\n[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"http://127.0.0.1:9/feed\"\nkind = \"feed\"\nsectoin = \"policy\"\n").unwrap();
+    let out = banyue().args(["check", "--config"]).arg(&cfg).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("banyue.toml:9:") && err.contains("sectoin"), "{err}");
+
+    std::fs::write(&cfg, "[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"http://127.0.0.1:9/feed\"\nkind = \"feed\"\nsection = \"polcy\"\ncity = \"南京\"\n").unwrap();
+    let out = banyue().args(["check", "--config"]).arg(&cfg).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("banyue.toml:1:") && err.contains("polcy"),
+        "{err}"
+    );
+
+    let example = repo_file("config/banyue.toml");
+    let out = banyue().args(["check", "--config"]).arg(&example).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn demo_writes_feeds_and_a_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = banyue().args(["demo", "--dir"]).arg(dir.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("3 sources, 0 failed"), "{stdout}");
+    let feeds = dir.path().join("feeds");
+    for f in [
+        "policy.xml",
+        "market.xml",
+        "tech-innovation.xml",
+        "city-news.xml",
+        "feeds.opml",
+    ] {
+        assert!(feeds.join(f).exists(), "{f}");
+    }
+    let drafts: Vec<_> = std::fs::read_dir(dir.path().join("drafts"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .collect();
+    let md = drafts
+        .iter()
+        .find(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .expect("a markdown draft");
+    let md = std::fs::read_to_string(md.path()).unwrap();
+    assert_eq!(
+        md.matches("星河DB 5.0正式亮相").count() + md.matches("星河云发布分布式数据库").count(),
+        2,
+        "the story once in the body, once in 本期提要:\n{md}"
+    );
+    for off in ["演唱会", "中超", "城东新盘", "招聘"] {
+        assert!(!md.contains(off), "{off}");
+    }
+    assert!(md.contains("王喆"), "GBK page decoded");
+    assert!(md.contains("苏工信软〔2026〕12号"), "{md}");
+}
+
+#[test]
+fn a_run_killed_midway_leaves_nothing_broken_or_doubled() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let site = rt.block_on(site(|origin| {
+        let mut r = HashMap::new();
+        r.insert(
+            "/rss2.xml".to_string(),
+            Resource::ok("application/rss+xml", fill(&fixture("news/rss2.xml"), origin)),
+        );
+        r.insert(
+            "/atom.xml".to_string(),
+            Resource::ok("application/atom+xml", fill(&fixture("news/atom.xml"), origin)),
+        );
+        let slow = Resource {
+            delay: Duration::from_millis(1500),
+            ..Resource::ok("application/rss+xml", fill(&fixture("news/rss1.xml"), origin))
+        };
+        r.insert("/rss1.xml".to_string(), slow);
+        r
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("banyue.toml");
+    let src = |id: &str, path: &str| {
+        format!(
+            "[[source]]\nid = \"{id}\"\nname = \"{id}\"\nurl = \"{}\"\nkind = \"feed\"\n",
+            site.url(path)
+        )
+    };
+    std::fs::write(
+        &cfg,
+        format!(
+            "{}{}{}",
+            src("a", "/rss2.xml"),
+            src("b", "/atom.xml"),
+            src("slow", "/rss1.xml")
+        ),
+    )
+    .unwrap();
+    for wait in [50u64, 300, 900, 1700] {
+        let mut child = banyue().args(["run", "--config"]).arg(&cfg).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(wait));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let out = banyue().args(["run", "--config"]).arg(&cfg).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out2 = banyue().args(["run", "--config"]).arg(&cfg).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out2.stdout).contains("new   0"),
+        "{}",
+        String::from_utf8_lossy(&out2.stdout)
+    );
+
+    let store = Store::open(&dir.path().join("data/banyue.db")).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let items = store.all_items().unwrap();
+    let mut keys: Vec<(String, String)> = items.iter().map(|i| (i.source_id.clone(), i.guid.clone())).collect();
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), n, "no item stored twice");
+    assert_eq!(n, 4 + 4 + 2, "every item of the three feeds, once");
+    for f in std::fs::read_dir(dir.path().join("feeds"))
+        .unwrap()
+        .filter_map(Result::ok)
+    {
+        let name = f.file_name().to_string_lossy().to_string();
+        assert!(!name.ends_with(".tmp"), "a temp file was left: {name}");
+        if name.ends_with(".xml") {
+            let xml = std::fs::read(f.path()).unwrap();
+            feed_rs::parser::parse(&xml[..]).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+}

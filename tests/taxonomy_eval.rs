@@ -1,0 +1,30 @@
+//! The default taxonomy on the hand-labelled development set in
+//! ../shared/examples/labelled-items.json: prints per-section scores, asserts floors.
+
+use banyue::classify::{Classifier, taxonomy::Taxonomy};
+use banyue::eval;
+
+#[test]
+fn default_taxonomy_on_the_labelled_examples() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples/labelled-items.json");
+    let items = eval::load(&path).unwrap_or_else(|e| panic!("the development set must be beside the repo: {e:#}"));
+    assert!(items.len() >= 50, "{} items", items.len());
+    let classifier = Classifier::new(Taxonomy::builtin()).unwrap();
+    let report = eval::evaluate(&classifier, &items);
+    println!("{}", report.render());
+    let (rejected, kept) = report.off_topic();
+    assert_eq!(rejected, 1.0, "every off-topic item is rejected");
+    assert_eq!(kept, 1.0, "no on-topic item is rejected");
+    assert!(report.accuracy() >= 0.95, "accuracy {:.3}", report.accuracy());
+    for label in report.labels() {
+        let s = report.scores(&label);
+        if s.support > 0 {
+            assert!(s.recall >= 0.5, "{label}: recall {:.2}", s.recall);
+        }
+    }
+    assert!(
+        report.city_accuracy() >= 0.9,
+        "city accuracy {:.2}",
+        report.city_accuracy()
+    );
+}
