@@ -322,6 +322,8 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
         let p = PathBuf::from(p.unwrap_or_else(|| default.to_string()));
         if p.is_absolute() { p } else { base.join(p) }
     };
+    // Containers mount their volumes where the image says, whatever the config says.
+    let env_dir = |var: &str| std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from);
     let timezone = match raw.timezone {
         None => chrono_tz::Asia::Shanghai,
         Some(tz) => tz.get_ref().parse().unwrap_or_else(|_| {
@@ -366,9 +368,9 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
         }
     };
     Settings {
-        data_dir: rel(raw.data_dir, "data"),
-        feeds_dir: rel(raw.feeds_dir, "feeds"),
-        drafts_dir: rel(raw.drafts_dir, "drafts"),
+        data_dir: env_dir("BANYUE_DATA_DIR").unwrap_or_else(|| rel(raw.data_dir, "data")),
+        feeds_dir: env_dir("BANYUE_FEEDS_DIR").unwrap_or_else(|| rel(raw.feeds_dir, "feeds")),
+        drafts_dir: env_dir("BANYUE_DRAFTS_DIR").unwrap_or_else(|| rel(raw.drafts_dir, "drafts")),
         timezone,
         taxonomy: raw.taxonomy.map(|t| rel(Some(t), "")),
         concurrency: raw.concurrency.unwrap_or(8).clamp(1, 256),

@@ -12,7 +12,14 @@ use common::*;
 
 fn banyue() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_banyue"));
-    c.env_remove("BANYUE_CONFIG");
+    for v in [
+        "BANYUE_CONFIG",
+        "BANYUE_DATA_DIR",
+        "BANYUE_FEEDS_DIR",
+        "BANYUE_DRAFTS_DIR",
+    ] {
+        c.env_remove(v);
+    }
     c
 }
 
