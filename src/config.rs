@@ -101,6 +101,14 @@ struct RawSettings {
     issue_window: Option<Spanned<String>>,
     grace_days: Option<i64>,
     detail_fetch_limit: Option<usize>,
+    per_host_concurrency: Option<usize>,
+    per_host_delay_ms: Option<u64>,
+    max_redirects: Option<usize>,
+    schedule: Option<Spanned<String>>,
+    jitter_secs: Option<u64>,
+    backoff_base_secs: Option<u64>,
+    backoff_max_secs: Option<u64>,
+    stale_hours: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,8 +126,27 @@ struct RawSource {
     priority: i32,
     #[serde(default = "yes")]
     enabled: bool,
+    schedule: Option<Spanned<String>>,
+    user_agent: Option<String>,
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, String>,
+    cookies: Option<String>,
     list: Option<Spanned<RawList>>,
+    json: Option<Spanned<RawJson>>,
     detail: Option<RawDetail>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJson {
+    items: Option<String>,
+    title: Option<String>,
+    link: Option<String>,
+    date: Option<String>,
+    summary: Option<String>,
+    issuer: Option<String>,
+    doc_number: Option<String>,
+    html: Option<String>,
 }
 
 fn yes() -> bool {
@@ -135,6 +162,9 @@ struct RawList {
     date: Option<Spanned<String>>,
     date_format: Option<String>,
     summary: Option<Spanned<String>>,
+    next: Option<Spanned<String>>,
+    page_pattern: Option<String>,
+    max_pages: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,6 +215,25 @@ pub struct ListSpec {
     /// A chrono format for the date text, when the built-in forms do not fit.
     pub date_format: Option<String>,
     pub summary: Option<Pick>,
+    /// The link to the next list page (`div.page a.next@href`).
+    pub next: Option<Pick>,
+    /// Further pages by pattern: `index_{n}.html`, n = 1, 2, … (the TRS convention).
+    pub page_pattern: Option<String>,
+    /// List pages read per run, the first included.
+    pub max_pages: usize,
+}
+
+/// How to read a JSON list endpoint: dotted paths into the document (`*` = every
+/// element or member), then field names within each item.
+#[derive(Debug, Clone, Default)]
+pub struct JsonSpec {
+    pub items: String,
+    pub title: String,
+    pub link: String,
+    pub date: Option<String>,
+    pub summary: Option<String>,
+    pub issuer: Option<String>,
+    pub doc_number: Option<String>,
 }
 
 /// How to read a detail page.
@@ -203,6 +252,10 @@ pub enum SourceKind {
     Feed,
     /// An HTML list page scraped with CSS selectors.
     Html(Box<ListSpec>),
+    /// A JSON endpoint listing items.
+    Json(Box<JsonSpec>),
+    /// A JSON endpoint whose field holds an HTML fragment of list rows (jpaas/Hanweb).
+    JsonHtml { field: String, list: Box<ListSpec> },
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +273,10 @@ pub struct Source {
     /// reposting news site).
     pub priority: i32,
     pub detail: Option<DetailSpec>,
+    /// When the daemon fetches it; `None` means the settings' default schedule.
+    pub schedule: Option<cron::Schedule>,
+    /// Extra request headers (Referer, Cookie, User-Agent …).
+    pub headers: Vec<(String, String)>,
     /// Where the source is defined, for messages.
     pub line: usize,
 }
@@ -257,6 +314,19 @@ pub struct Settings {
     pub grace_days: i64,
     /// Detail pages fetched per source per run, at most.
     pub detail_fetch_limit: usize,
+    /// Requests to one host at once, and the least time between their starts.
+    pub per_host_concurrency: usize,
+    pub per_host_delay_ms: u64,
+    pub max_redirects: usize,
+    /// The daemon's default schedule (cron, with seconds: `0 0 */3 * * *`).
+    pub schedule: cron::Schedule,
+    /// Random delay added to each scheduled fetch, so sources do not fire together.
+    pub jitter_secs: u64,
+    /// Failing sources wait base·2^(failures−1), at most max, before the next try.
+    pub backoff_base_secs: u64,
+    pub backoff_max_secs: u64,
+    /// A source that has produced nothing new for longer is flagged as stale.
+    pub stale_hours: i64,
 }
 
 impl Settings {
@@ -354,6 +424,11 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
             }
         },
     };
+    let default_schedule: cron::Schedule = "0 0 */3 * * *".parse().expect("static cron expression");
+    let schedule = match &raw.schedule {
+        None => default_schedule,
+        Some(sch) => parse_schedule(sch, loc, problems).unwrap_or(default_schedule),
+    };
     let issue_window = match raw.issue_window.as_ref().map(|w| w.get_ref().as_str()) {
         None | Some("half-month") => IssueWindow::HalfMonth,
         Some("month") => IssueWindow::Month,
@@ -389,6 +464,27 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
         issue_window,
         grace_days: raw.grace_days.unwrap_or(15).clamp(0, 366),
         detail_fetch_limit: raw.detail_fetch_limit.unwrap_or(30),
+        per_host_concurrency: raw.per_host_concurrency.unwrap_or(2).clamp(1, 1024),
+        per_host_delay_ms: raw.per_host_delay_ms.unwrap_or(500),
+        max_redirects: raw.max_redirects.unwrap_or(5).min(20),
+        schedule,
+        jitter_secs: raw.jitter_secs.unwrap_or(60),
+        backoff_base_secs: raw.backoff_base_secs.unwrap_or(300).max(1),
+        backoff_max_secs: raw.backoff_max_secs.unwrap_or(6 * 3600).max(1),
+        stale_hours: raw.stale_hours.unwrap_or(72).max(1),
+    }
+}
+
+fn parse_schedule(spec: &Spanned<String>, loc: &Locator, problems: &mut Vec<Problem>) -> Option<cron::Schedule> {
+    match spec.get_ref().parse::<cron::Schedule>() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            problems.push(loc.problem(
+                spec.span().start,
+                format!("schedule `{}` is not a cron expression (sec min hour day month weekday): {e}", spec.get_ref()),
+            ));
+            None
+        }
     }
 }
 
@@ -400,6 +496,39 @@ fn pick(spec: &Spanned<String>, what: &str, loc: &Locator, problems: &mut Vec<Pr
             None
         }
     }
+}
+
+fn list_spec(id: &str, l: &RawList, loc: &Locator, problems: &mut Vec<Problem>) -> Option<ListSpec> {
+    let before = problems.len();
+    let mut p = |spec: &Spanned<String>, what: &str| pick(spec, &format!("source `{id}` list.{what}"), loc, problems);
+    let item = p(&l.item, "item");
+    let title = p(&l.title, "title");
+    let link = match &l.link {
+        Some(s) => p(s, "link"),
+        None => Pick::parse("a").ok(),
+    };
+    let date = l.date.as_ref().and_then(|s| p(s, "date"));
+    let summary = l.summary.as_ref().and_then(|s| p(s, "summary"));
+    let next = l.next.as_ref().and_then(|s| p(s, "next"));
+    if let Some(pat) = &l.page_pattern
+        && !pat.contains("{n}")
+    {
+        problems.push(loc.problem(l.item.span().start, format!("source `{id}`: page_pattern `{pat}` has no {{n}}")));
+    }
+    if problems.len() > before {
+        return None;
+    }
+    Some(ListSpec {
+        item: item?,
+        title: title?,
+        link: link?,
+        date,
+        date_format: l.date_format.clone(),
+        summary,
+        next,
+        page_pattern: l.page_pattern.clone(),
+        max_pages: l.max_pages.unwrap_or(1).clamp(1, 50),
+    })
 }
 
 fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem>) -> Option<Source> {
@@ -428,63 +557,55 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
             None
         }
     };
+    let kind_at = raw.kind.span().start;
+    let list = raw.list.as_ref().and_then(|l| list_spec(&id, l.get_ref(), loc, problems));
+    let needs = |what: &str, problems: &mut Vec<Problem>| {
+        problems.push(loc.problem(kind_at, format!("source `{id}`: kind = \"{}\" needs {what}", raw.kind.get_ref())));
+    };
     let kind = match raw.kind.get_ref().as_str() {
         "feed" => {
             if let Some(l) = &raw.list {
-                problems.push(loc.problem(
-                    l.span().start,
-                    format!("source `{id}`: [source.list] is only for kind = \"html\""),
-                ));
+                problems.push(loc.problem(l.span().start, format!("source `{id}`: [source.list] is not for kind = \"feed\"")));
             }
             Some(SourceKind::Feed)
         }
-        "html" => match &raw.list {
-            None => {
-                problems.push(loc.problem(
-                    raw.kind.span().start,
-                    format!("source `{id}`: kind = \"html\" needs a [source.list] table with item and title selectors"),
-                ));
+        "html" => match (&raw.list, list) {
+            (None, _) => {
+                needs("a [source.list] table with item and title selectors", problems);
                 None
             }
-            Some(list) => {
-                let l = list.get_ref();
-                let item = pick(&l.item, &format!("source `{id}` list.item"), loc, problems);
-                let title = pick(&l.title, &format!("source `{id}` list.title"), loc, problems);
-                let link = match &l.link {
-                    Some(s) => pick(s, &format!("source `{id}` list.link"), loc, problems),
-                    None => Pick::parse("a").ok(),
-                };
-                let date = l
-                    .date
-                    .as_ref()
-                    .map(|s| pick(s, &format!("source `{id}` list.date"), loc, problems));
-                let summary = l
-                    .summary
-                    .as_ref()
-                    .map(|s| pick(s, &format!("source `{id}` list.summary"), loc, problems));
-                match (item, title, link, date, summary) {
-                    (Some(item), Some(title), Some(link), date, summary)
-                        if date.as_ref().is_none_or(Option::is_some)
-                            && summary.as_ref().is_none_or(Option::is_some) =>
-                    {
-                        Some(SourceKind::Html(Box::new(ListSpec {
-                            item,
-                            title,
-                            link,
-                            date: date.flatten(),
-                            date_format: l.date_format.clone(),
-                            summary: summary.flatten(),
-                        })))
-                    }
-                    _ => None,
-                }
+            (Some(_), l) => l.map(|l| SourceKind::Html(Box::new(l))),
+        },
+        "json" => match raw.json.as_ref().map(|j| j.get_ref()) {
+            None => {
+                needs("a [source.json] table", problems);
+                None
             }
+            Some(RawJson { html: Some(field), .. }) => match list {
+                Some(l) => Some(SourceKind::JsonHtml { field: field.clone(), list: Box::new(l) }),
+                None => {
+                    needs("a [source.list] table to read the HTML in json.html", problems);
+                    None
+                }
+            },
+            Some(j) => match (&j.items, &j.title, &j.link) {
+                (Some(items), Some(title), Some(link)) => Some(SourceKind::Json(Box::new(JsonSpec {
+                    items: items.clone(),
+                    title: title.clone(),
+                    link: link.clone(),
+                    date: j.date.clone(),
+                    summary: j.summary.clone(),
+                    issuer: j.issuer.clone(),
+                    doc_number: j.doc_number.clone(),
+                }))),
+                _ => {
+                    needs("json.items, json.title and json.link (or json.html with a [source.list])", problems);
+                    None
+                }
+            },
         },
         other => {
-            problems.push(loc.problem(
-                raw.kind.span().start,
-                format!("source `{id}`: kind `{other}` is not one of feed, html"),
-            ));
+            problems.push(loc.problem(kind_at, format!("source `{id}`: kind `{other}` is not one of feed, html, json")));
             None
         }
     };
@@ -500,6 +621,23 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
             .as_ref()
             .and_then(|s| pick(s, &format!("source `{id}` detail.date"), loc, problems)),
     });
+    let schedule = raw.schedule.as_ref().and_then(|s| parse_schedule(s, loc, problems));
+    let mut headers: Vec<(String, String)> = raw.headers.into_iter().collect();
+    if let Some(ua) = raw.user_agent {
+        headers.push(("User-Agent".into(), ua));
+    }
+    if let Some(c) = raw.cookies {
+        headers.push(("Cookie".into(), c));
+    }
+    for (k, v) in &headers {
+        if reqwest::header::HeaderName::try_from(k.as_str()).is_err() || reqwest::header::HeaderValue::try_from(v.as_str()).is_err() {
+            problems.push(Problem {
+                file: loc.file.to_string(),
+                line,
+                message: format!("source `{id}`: header `{k}` is not a valid HTTP header"),
+            });
+        }
+    }
     let section_hint = raw.section.map(|s| s.into_inner());
     if problems.len() > before || !raw.enabled {
         return None;
@@ -514,6 +652,8 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
         allow_private: raw.allow_private,
         priority: raw.priority,
         detail,
+        schedule,
+        headers,
         line,
     })
 }

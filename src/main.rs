@@ -35,7 +35,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Fetch every source once, then publish the feeds and draft the current issue.
-    Run,
+    Run {
+        /// Also fetch sources that are backing off after failures or asked us to wait.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run the whole pipeline on bundled sample sources served on 127.0.0.1 (offline).
     Demo {
         /// Where to put the database, feeds and draft.
@@ -85,12 +89,12 @@ fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run => {
+        Command::Run { force } => {
             let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
             if pipeline.config.sources.is_empty() {
                 anyhow::bail!("{}: no [[source]] configured", cli.config.display());
             }
-            let report = pipeline.run(&RunOptions::default()).await?;
+            let report = pipeline.run(&RunOptions { force, progress: true, ..Default::default() }).await?;
             print!("{}", report.summary());
             println!("feeds: {}", pipeline.config.settings.feeds_dir.display());
             println!("draft: {}", report.draft.html.display());

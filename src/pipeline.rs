@@ -2,6 +2,7 @@
 //! store → publish → draft. This module only wires the stages together; each stage's
 //! logic lives in its own module.
 
+use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
@@ -11,15 +12,15 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::classify::{Classifier, Input, taxonomy::Taxonomy};
-use crate::config::{Config, Source, SourceKind};
+use crate::config::{Config, Settings, Source, SourceKind};
 use crate::dedup::{self, Candidate, NearDup, Rank};
 use crate::draft::{self, Window, render::Exported};
 use crate::extract::{self, html};
-use crate::fetch::{Fetcher, error_chain};
+use crate::fetch::{FetchError, Fetched, Fetcher, Page, Request, Validators};
 use crate::model::{Item, RawItem};
 use crate::normalize;
 use crate::publish::{self, Published};
-use crate::store::{NewItem, SourceRun, Store};
+use crate::store::{NewItem, SourceRun, SourceState, Store};
 
 /// How one source went in one run.
 #[derive(Debug, Clone, Default)]
@@ -33,9 +34,19 @@ pub struct SourceReport {
     pub rejected: usize,
     pub merged: usize,
     pub details: usize,
+    /// List pages read.
+    pub pages: usize,
+    /// The server said 304: nothing changed, nothing parsed.
+    pub not_modified: bool,
+    /// Why the source was not fetched this time (backing off, Retry-After).
+    pub skipped: Option<String>,
     /// Problems that did not stop the source (a detail page that failed).
     pub warnings: Vec<String>,
     pub error: Option<String>,
+    /// What the server asked: come back after this long.
+    pub retry_after: Option<std::time::Duration>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
 }
 
 #[derive(Debug)]
@@ -56,12 +67,14 @@ impl RunReport {
     pub fn summary(&self) -> String {
         let mut out = String::new();
         for s in &self.sources {
-            match &s.error {
-                None => out.push_str(&format!(
+            match (&s.error, &s.skipped) {
+                (Some(e), _) => out.push_str(&format!("FAIL  {:<18} {}  ({})\n", s.id, e, s.name)),
+                (None, Some(why)) => out.push_str(&format!("skip  {:<18} {why}  ({})\n", s.id, s.name)),
+                (None, None) if s.not_modified => out.push_str(&format!("304   {:<18} not modified  ({})\n", s.id, s.name)),
+                (None, None) => out.push_str(&format!(
                     "ok    {:<18} new {:>3}  seen {:>3}  off-topic {:>2}  merged {:>2}  details {:>2}  {}\n",
                     s.id, s.new, s.seen, s.rejected, s.merged, s.details, s.name
                 )),
-                Some(e) => out.push_str(&format!("FAIL  {:<18} {}  ({})\n", s.id, e, s.name)),
             }
             for w in &s.warnings {
                 out.push_str(&format!("      {:<18} warning: {w}\n", ""));
@@ -87,6 +100,10 @@ pub struct RunOptions {
     pub now: Option<DateTime<Utc>>,
     /// Draft this window instead of the current one.
     pub window: Option<Window>,
+    /// Fetch even sources that are backing off or asked us to wait.
+    pub force: bool,
+    /// Show progress on stderr.
+    pub progress: bool,
 }
 
 /// Everything a run needs, built once from the config.
@@ -100,6 +117,8 @@ struct Collected {
     index: usize,
     items: Vec<Item>,
     report: SourceReport,
+    /// The source's consecutive failures before this run, for the backoff.
+    failures_before: i64,
 }
 
 impl Pipeline {
@@ -125,7 +144,8 @@ impl Pipeline {
     pub async fn run(&self, opts: &RunOptions) -> anyhow::Result<RunReport> {
         let now = opts.now.unwrap_or_else(Utc::now);
         let store = Arc::new(Mutex::new(self.open_store()?));
-        let sources = self.collect_and_store(&store, now).await?;
+        let all: Vec<usize> = (0..self.config.sources.len()).collect();
+        let sources = self.collect_sources(&store, &all, now, opts.force, opts.progress).await?;
         let store = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
         let (published, draft, draft_items) = self.publish_and_draft(&store, now, opts.window)?;
         Ok(RunReport {
@@ -154,44 +174,60 @@ impl Pipeline {
         Ok((published, files, d.item_count()))
     }
 
-    async fn collect_and_store(
+    /// Fetch the sources at `indices` (bounded concurrency) and store what they bring,
+    /// one transaction per source, as each finishes.
+    pub async fn collect_sources(
         &self,
         store: &Arc<Mutex<Store>>,
+        indices: &[usize],
         now: DateTime<Utc>,
+        force: bool,
+        progress: bool,
     ) -> anyhow::Result<Vec<SourceReport>> {
         let near = NearDup::default();
-        let mut candidates = {
-            let st = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
-            st.candidates(now - chrono::Duration::days(near.window_days * 2))?
+        let (mut candidates, states) = {
+            let st = lock(store)?;
+            let states: Vec<Option<SourceState>> = indices
+                .iter()
+                .map(|i| st.source_state(&self.config.sources[*i].id))
+                .collect::<anyhow::Result<_>>()?;
+            (st.candidates(now - chrono::Duration::days(near.window_days * 2))?, states)
         };
         let limit = Arc::new(Semaphore::new(self.config.settings.concurrency));
         let mut tasks = JoinSet::new();
-        for (index, source) in self.config.sources.iter().enumerate() {
-            let source = source.clone();
-            let fetcher = self.fetcher.clone();
+        for (&index, state) in indices.iter().zip(states) {
+            let source = self.config.sources[index].clone();
+            let ctx = Ctx { fetcher: self.fetcher.clone(), store: store.clone(), settings: self.config.settings.clone() };
             let limit = limit.clone();
-            let store = store.clone();
-            let settings = self.config.settings.clone();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                collect(&source, &fetcher, &store, &settings, now, index).await
+                collect(&ctx, &source, state, now, force, index).await
             });
         }
-        let mut reports: Vec<Option<SourceReport>> = vec![None; self.config.sources.len()];
+        let progress = progress && std::io::stderr().is_terminal();
+        let total = indices.len();
+        let mut reports: Vec<(usize, SourceReport)> = Vec::with_capacity(total);
         while let Some(joined) = tasks.join_next().await {
             let mut c = joined.context("a source task panicked")?;
             let source = &self.config.sources[c.index];
-            let mut st = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
+            let mut st = lock(store)?;
             if let Err(e) = self.store_items(&mut st, source, &mut c, &near, &mut candidates, now) {
                 c.report.error = Some(format!("storing items: {e:#}"));
                 c.report.new = 0;
                 let batch = st.begin()?;
-                batch.record_source(&source.id, &source.name, &run_of(&c.report), now)?;
+                batch.record_source(&source.id, &source.name, &self.run_of(&c, now), now)?;
                 batch.commit()?;
             }
-            reports[c.index] = Some(c.report);
+            if progress {
+                eprint!("\r\x1b[K[{}/{}] {}", reports.len() + 1, total, source.id);
+            }
+            reports.push((c.index, c.report));
         }
-        Ok(reports.into_iter().flatten().collect())
+        if progress {
+            eprintln!();
+        }
+        reports.sort_by_key(|(i, _)| *i);
+        Ok(reports.into_iter().map(|(_, r)| r).collect())
     }
 
     /// Dedup, classify and store one source's items in one transaction.
@@ -205,6 +241,10 @@ impl Pipeline {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let batch = st.begin()?;
+        if c.report.skipped.is_some() {
+            // Nothing was asked of the server, so there is nothing to record either.
+            return Ok(());
+        }
         let mut added: Vec<Candidate> = Vec::new();
         for item in &c.items {
             if batch.known(item)? {
@@ -274,7 +314,7 @@ impl Pipeline {
                 date,
             });
         }
-        batch.record_source(&source.id, &source.name, &run_of(&c.report), now)?;
+        batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
         batch.commit()?;
         candidates.extend(added);
         Ok(())
@@ -299,98 +339,213 @@ impl Pipeline {
     }
 }
 
-fn run_of(r: &SourceReport) -> SourceRun {
-    SourceRun {
-        status: r.status,
-        error: r.error.clone(),
-        new: r.new,
-        seen: r.seen,
+impl Pipeline {
+    /// What to record of a source's run, including when to try a failing one again:
+    /// exponential backoff from the settings, or later if the server asked for it.
+    fn run_of(&self, c: &Collected, now: DateTime<Utc>) -> SourceRun {
+        let r = &c.report;
+        let next_due = r.error.as_ref().map(|_| {
+            let s = &self.config.settings;
+            let failures = c.failures_before + 1;
+            let exp = s.backoff_base_secs.saturating_mul(1u64 << (failures - 1).clamp(0, 20));
+            let backoff = exp.min(s.backoff_max_secs);
+            let wait = r.retry_after.map(|d| d.as_secs()).unwrap_or(0).max(backoff);
+            now + chrono::Duration::seconds(wait as i64)
+        });
+        SourceRun {
+            status: r.status,
+            error: r.error.clone(),
+            new: r.new,
+            seen: r.seen,
+            not_modified: r.not_modified,
+            etag: r.etag.clone(),
+            last_modified: r.last_modified.clone(),
+            next_due,
+        }
+    }
+}
+
+fn lock(store: &Arc<Mutex<Store>>) -> anyhow::Result<std::sync::MutexGuard<'_, Store>> {
+    store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))
+}
+
+/// What a source task needs, owned so it can move into the task.
+struct Ctx {
+    fetcher: Fetcher,
+    store: Arc<Mutex<Store>>,
+    settings: Settings,
+}
+
+/// Why a source produced nothing this time.
+struct Failure {
+    message: String,
+    retry_after: Option<std::time::Duration>,
+}
+
+impl From<FetchError> for Failure {
+    fn from(e: FetchError) -> Failure {
+        Failure { retry_after: e.retry_after(), message: e.to_string() }
+    }
+}
+
+impl From<extract::ExtractError> for Failure {
+    fn from(e: extract::ExtractError) -> Failure {
+        Failure { message: e.to_string(), retry_after: None }
     }
 }
 
 /// Fetch, extract and normalize one source (and its detail pages). Never fails: a
 /// broken source comes back with its error in the report.
 async fn collect(
+    ctx: &Ctx,
     source: &Source,
-    fetcher: &Fetcher,
-    store: &Arc<Mutex<Store>>,
-    settings: &crate::config::Settings,
+    state: Option<SourceState>,
     now: DateTime<Utc>,
+    force: bool,
     index: usize,
 ) -> Collected {
-    let mut report = SourceReport {
-        id: source.id.clone(),
-        name: source.name.clone(),
-        ..Default::default()
-    };
-    let tz = settings.timezone;
-    // The configured URL is the operator's own word; everything found from it is not.
-    let page = match fetcher.get(&source.url, true).await {
-        Ok(p) => p,
-        Err(e) => {
-            report.error = Some(e.to_string());
-            return Collected {
-                index,
-                items: Vec::new(),
-                report,
-            };
+    let mut report = SourceReport { id: source.id.clone(), name: source.name.clone(), ..Default::default() };
+    let failures_before = state.as_ref().map(|s| s.consecutive_failures).unwrap_or(0);
+    if let Some(due) = state.as_ref().and_then(|s| s.next_due).filter(|d| *d > now && !force) {
+        let local = due.with_timezone(&ctx.settings.timezone).format("%Y-%m-%d %H:%M");
+        report.skipped = Some(format!("backing off after {failures_before} failures, next try {local}"));
+        return Collected { index, items: Vec::new(), report, failures_before };
+    }
+    let items = match fetch_source(ctx, source, state.as_ref(), now, &mut report).await {
+        Ok(raw) => raw.into_iter().filter_map(|r| normalize::normalize(r, &source.id, now)).collect(),
+        Err(f) => {
+            report.error = Some(f.message);
+            report.retry_after = f.retry_after;
+            Vec::new()
         }
+    };
+    Collected { index, items, report, failures_before }
+}
+
+/// The list pages (following pagination), then the detail pages of items not yet stored.
+async fn fetch_source(
+    ctx: &Ctx,
+    source: &Source,
+    state: Option<&SourceState>,
+    now: DateTime<Utc>,
+    report: &mut SourceReport,
+) -> Result<Vec<RawItem>, Failure> {
+    let tz = ctx.settings.timezone;
+    let validators = state.map(|s| Validators { etag: s.etag.clone(), last_modified: s.last_modified.clone() });
+    let req = Request {
+        allow_private: source.allow_private,
+        configured: true,
+        headers: &source.headers,
+        validators: validators.as_ref(),
+    };
+    let page = match ctx.fetcher.fetch(&source.url, &req).await? {
+        Fetched::NotModified => {
+            report.not_modified = true;
+            report.status = Some(304);
+            return Ok(Vec::new());
+        }
+        Fetched::Page(p) => p,
     };
     report.status = Some(page.status);
     report.encoding = Some(page.encoding);
-    let raw: Result<Vec<RawItem>, extract::ExtractError> = match &source.kind {
-        SourceKind::Feed => extract::feed::parse(&page.text, &page.url, now, tz),
-        SourceKind::Html(spec) => html::parse_list(&page.text, &page.url, spec, now, tz),
-    };
-    let mut raw = match raw {
-        Ok(r) => r,
-        Err(e) => {
-            report.error = Some(e.to_string());
-            return Collected {
-                index,
-                items: Vec::new(),
-                report,
+    report.etag = page.validators.etag.clone();
+    report.last_modified = page.validators.last_modified.clone();
+    report.pages = 1;
+    let mut raw = extract_page(&page, source, now, tz)?;
+    if let SourceKind::Html(spec) | SourceKind::JsonHtml { list: spec, .. } = &source.kind {
+        let mut current = page;
+        let page_req = Request { validators: None, configured: false, ..req };
+        for n in 1..spec.max_pages {
+            let next = match (&spec.next, &spec.page_pattern) {
+                (Some(pick), _) => html::next_page(&current.text, &current.url, pick),
+                (None, Some(pattern)) => source.url.join(&pattern.replace("{n}", &n.to_string())).ok(),
+                (None, None) => None,
             };
-        }
-    };
-    if let Some(spec) = &source.detail {
-        let mut fetched = 0;
-        for r in raw.iter_mut() {
-            if fetched >= settings.detail_fetch_limit {
+            let Some(next) = next else { break };
+            // A page of items we already have means the rest are older still.
+            if raw.iter().rev().take(3).filter_map(|r| probe(r, source, now)).all(|i| is_known(&ctx.store, &i)) {
                 break;
             }
-            let Some(link) = r.link.as_deref().and_then(|l| Url::parse(l).ok()) else {
-                continue;
-            };
-            let probe = normalize::normalize(r.clone(), &source.id, now);
-            let known = match (&probe, store.lock()) {
-                (Some(item), Ok(st)) => st.is_known(item).unwrap_or(false),
-                _ => false,
-            };
-            if known {
-                continue;
-            }
-            fetched += 1;
-            match fetcher.get(&link, source.allow_private).await {
-                Ok(p) => {
-                    let d = html::parse_detail(&p.text, &p.url, spec, now, tz);
-                    if d.content_html.is_some() {
-                        r.content = d.content_html;
+            match ctx.fetcher.fetch(&next, &page_req).await {
+                Ok(Fetched::Page(p)) => {
+                    match extract_page(&p, source, now, tz) {
+                        Ok(mut more) => raw.append(&mut more),
+                        Err(e) => report.warnings.push(format!("page {next}: {e}")),
                     }
-                    r.published = r.published.or(d.published);
-                    if let Some(t) = d.title.filter(|t| t.chars().count() > r.title.chars().count()) {
-                        r.title = t;
-                    }
-                    r.policy.merge_missing(d.policy);
-                    report.details += 1;
+                    report.pages += 1;
+                    current = p;
                 }
-                Err(e) => report.warnings.push(format!("detail {link}: {}", error_chain(&e))),
+                Ok(Fetched::NotModified) => break,
+                Err(e) => {
+                    report.warnings.push(format!("page {next}: {e}"));
+                    break;
+                }
             }
         }
     }
-    let items = raw
-        .into_iter()
-        .filter_map(|r| normalize::normalize(r, &source.id, now))
-        .collect();
-    Collected { index, items, report }
+    if let Some(spec) = &source.detail {
+        fetch_details(ctx, source, spec, &mut raw, now, report).await;
+    }
+    Ok(raw)
+}
+
+fn extract_page(page: &Page, source: &Source, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<Vec<RawItem>, extract::ExtractError> {
+    match &source.kind {
+        SourceKind::Feed => extract::feed::parse(&page.text, &page.url, now, tz),
+        // A portal that serves a feed where a list page was expected is read as the feed.
+        SourceKind::Html(_) if extract::feed::looks_like_feed(&page.text) => extract::feed::parse(&page.text, &page.url, now, tz),
+        SourceKind::Html(spec) => html::parse_list(&page.text, &page.url, spec, now, tz),
+        SourceKind::Json(spec) => extract::json::parse(&page.text, &page.url, spec, now, tz),
+        SourceKind::JsonHtml { field, list } => {
+            let fragment = extract::json::html_field(&page.text, field)?;
+            html::parse_list(&fragment, &page.url, list, now, tz)
+        }
+    }
+}
+
+fn probe(r: &RawItem, source: &Source, now: DateTime<Utc>) -> Option<Item> {
+    normalize::normalize(r.clone(), &source.id, now)
+}
+
+fn is_known(store: &Arc<Mutex<Store>>, item: &Item) -> bool {
+    lock(store).ok().and_then(|st| st.is_known(item).ok()).unwrap_or(false)
+}
+
+async fn fetch_details(
+    ctx: &Ctx,
+    source: &Source,
+    spec: &crate::config::DetailSpec,
+    raw: &mut [RawItem],
+    now: DateTime<Utc>,
+    report: &mut SourceReport,
+) {
+    let tz = ctx.settings.timezone;
+    let req = Request { allow_private: source.allow_private, configured: false, headers: &source.headers, validators: None };
+    let mut fetched = 0;
+    for r in raw.iter_mut() {
+        if fetched >= ctx.settings.detail_fetch_limit {
+            break;
+        }
+        let Some(link) = r.link.as_deref().and_then(|l| Url::parse(l).ok()) else { continue };
+        if probe(r, source, now).is_some_and(|i| is_known(&ctx.store, &i)) {
+            continue;
+        }
+        fetched += 1;
+        match ctx.fetcher.fetch(&link, &req).await {
+            Ok(Fetched::Page(p)) => {
+                let d = html::parse_detail(&p.text, &p.url, spec, now, tz);
+                if d.content_html.is_some() {
+                    r.content = d.content_html;
+                }
+                r.published = r.published.or(d.published);
+                if let Some(t) = d.title.filter(|t| t.chars().count() > r.title.chars().count()) {
+                    r.title = t;
+                }
+                r.policy.merge_missing(d.policy);
+                report.details += 1;
+            }
+            Ok(Fetched::NotModified) => {}
+            Err(e) => report.warnings.push(format!("detail {link}: {e}")),
+        }
+    }
 }

@@ -58,6 +58,12 @@ CREATE UNIQUE INDEX items_url ON items(url) WHERE url IS NOT NULL;
 CREATE INDEX items_day ON items(coalesce(published, fetched_at));
 CREATE INDEX items_fetched ON items(fetched_at);
 CREATE INDEX items_duplicate_of ON items(duplicate_of);
+"#, r#"
+ALTER TABLE sources ADD COLUMN etag TEXT;
+ALTER TABLE sources ADD COLUMN last_modified TEXT;
+ALTER TABLE sources ADD COLUMN next_due TEXT;
+ALTER TABLE sources ADD COLUMN last_new TEXT;
+ALTER TABLE sources ADD COLUMN not_modified INTEGER NOT NULL DEFAULT 0;
 "#];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -84,6 +90,24 @@ pub struct SourceRun {
     pub error: Option<String>,
     pub new: usize,
     pub seen: usize,
+    /// The server answered 304.
+    pub not_modified: bool,
+    /// Validators of the answer, kept for the next conditional GET.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// Not before this time again (backoff, Retry-After).
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+/// What the fetcher needs to know of a source's past.
+#[derive(Debug, Clone, Default)]
+pub struct SourceState {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub next_due: Option<DateTime<Utc>>,
+    pub consecutive_failures: i64,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_new: Option<DateTime<Utc>>,
 }
 
 /// A source's health as stored.
@@ -98,6 +122,9 @@ pub struct SourceHealth {
     pub consecutive_failures: i64,
     pub items_new: i64,
     pub items_seen: i64,
+    pub next_due: Option<String>,
+    pub last_new: Option<String>,
+    pub not_modified: bool,
 }
 
 /// Another outlet's report of a story, shown as "also reported by".
@@ -312,7 +339,8 @@ impl Store {
 
     pub fn sources(&self) -> anyhow::Result<Vec<SourceHealth>> {
         let mut st = self.conn.prepare(
-            "SELECT id, name, last_attempt, last_success, last_status, last_error, consecutive_failures, items_new, items_seen
+            "SELECT id, name, last_attempt, last_success, last_status, last_error, consecutive_failures, items_new, items_seen,
+                    next_due, last_new, not_modified
              FROM sources ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
@@ -326,9 +354,37 @@ impl Store {
                 consecutive_failures: r.get(6)?,
                 items_new: r.get(7)?,
                 items_seen: r.get(8)?,
+                next_due: r.get(9)?,
+                last_new: r.get(10)?,
+                not_modified: r.get::<_, i64>(11)? != 0,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The stored state of one source (validators, backoff), if it ran before.
+    pub fn source_state(&self, id: &str) -> anyhow::Result<Option<SourceState>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT etag, last_modified, next_due, consecutive_failures, last_attempt, last_new FROM sources WHERE id = ?1",
+                [id],
+                |r| {
+                    let t = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+                        Ok(r.get::<_, Option<String>>(i)?.as_deref().and_then(parse_ts))
+                    };
+                    Ok(SourceState {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                        next_due: t(2)?,
+                        consecutive_failures: r.get(3)?,
+                        last_attempt: t(4)?,
+                        last_new: t(5)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row)
     }
 }
 
@@ -413,18 +469,38 @@ impl Batch<'_> {
     pub fn record_source(&self, id: &str, name: &str, run: &SourceRun, at: DateTime<Utc>) -> anyhow::Result<()> {
         let ok = run.error.is_none();
         self.tx.execute(
-            "INSERT INTO sources (id, name, last_attempt, last_success, last_status, last_error, consecutive_failures, items_new, items_seen)
-             VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN ?3 END, ?5, ?6, CASE WHEN ?4 THEN 0 ELSE 1 END, ?7, ?8)
+            "INSERT INTO sources (id, name, last_attempt, last_success, last_status, last_error, consecutive_failures,
+                                  items_new, items_seen, etag, last_modified, next_due, last_new, not_modified)
+             VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN ?3 END, ?5, ?6, CASE WHEN ?4 THEN 0 ELSE 1 END, ?7, ?8, ?9, ?10, ?11,
+                     CASE WHEN ?7 > 0 THEN ?3 END, ?12)
              ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name,
                 last_attempt = excluded.last_attempt,
                 last_success = coalesce(excluded.last_success, sources.last_success),
-                last_status = excluded.last_status,
+                last_status = coalesce(excluded.last_status, sources.last_status),
                 last_error = excluded.last_error,
                 consecutive_failures = CASE WHEN ?4 THEN 0 ELSE sources.consecutive_failures + 1 END,
                 items_new = excluded.items_new,
-                items_seen = excluded.items_seen",
-            params![id, name, ts(at), ok, run.status, run.error, run.new as i64, run.seen as i64],
+                items_seen = excluded.items_seen,
+                etag = CASE WHEN ?4 AND NOT ?12 THEN excluded.etag ELSE sources.etag END,
+                last_modified = CASE WHEN ?4 AND NOT ?12 THEN excluded.last_modified ELSE sources.last_modified END,
+                next_due = excluded.next_due,
+                last_new = coalesce(excluded.last_new, sources.last_new),
+                not_modified = excluded.not_modified",
+            params![
+                id,
+                name,
+                ts(at),
+                ok,
+                run.status,
+                run.error,
+                run.new as i64,
+                run.seen as i64,
+                run.etag,
+                run.last_modified,
+                run.next_due.map(ts),
+                run.not_modified
+            ],
         )?;
         Ok(())
     }

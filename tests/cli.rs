@@ -119,7 +119,7 @@ fn a_run_killed_midway_leaves_nothing_broken_or_doubled() {
     std::fs::write(
         &cfg,
         format!(
-            "{}{}{}",
+            "[settings]\nper_host_delay_ms = 0\nper_host_concurrency = 4\n{}{}{}",
             src("a", "/rss2.xml"),
             src("b", "/atom.xml"),
             src("slow", "/rss1.xml")

@@ -22,6 +22,9 @@ fn list_spec(item: &str, title: &str, date: &str) -> ListSpec {
         date: Some(Pick::parse(date).unwrap()),
         date_format: None,
         summary: None,
+        next: None,
+        page_pattern: None,
+        max_pages: 1,
     }
 }
 

@@ -93,7 +93,7 @@ fn config_text(site: &banyue::demo::server::SiteHandle) -> String {
         )
     };
     let mut t = String::from(
-        "[settings]\nbase_url = \"https://brief.example.test/feeds/\"\nreport_name = \"测试半月报\"\npublisher = \"测试研究院\"\ntimeout_secs = 3\n\n",
+        "[settings]\nbase_url = \"https://brief.example.test/feeds/\"\nreport_name = \"测试半月报\"\npublisher = \"测试研究院\"\ntimeout_secs = 3\nper_host_delay_ms = 0\nper_host_concurrency = 8\n\n",
     );
     t += &feed("rss2", "示例科技网", "/rss2.xml");
     t += &feed("rss1", "开源资讯", "/rss1.xml");
@@ -133,7 +133,7 @@ async fn fixture_sources_end_to_end() {
     let pipeline = Pipeline::new(config).unwrap();
     let opts = RunOptions {
         now: Some(fixture_now()),
-        window: None,
+        ..Default::default()
     };
     let report = pipeline.run(&opts).await.expect("run");
     let summary = report.summary();

@@ -92,6 +92,9 @@ report_name = "软件和信息技术服务业半月报（演示）"
 publisher = "示例研究院"
 concurrency = 4
 timeout_secs = 10
+# All samples share one host (127.0.0.1); real portals get the polite defaults.
+per_host_concurrency = 4
+per_host_delay_ms = 0
 
 [[source]]
 id = "technews"
@@ -147,7 +150,7 @@ pub async fn run(dir: &Path, now: Option<DateTime<Utc>>) -> anyhow::Result<DemoO
     crate::fsio::write_atomic(&config_path, text.as_bytes())?;
     let config = Config::parse(&text, &config_path)?;
     let pipeline = Pipeline::new(config)?;
-    let report = pipeline.run(&RunOptions { now, window: None }).await?;
+    let report = pipeline.run(&RunOptions { now, force: true, ..Default::default() }).await?;
     Ok(DemoOutcome {
         dir: dir.to_path_buf(),
         config: config_path,

@@ -61,6 +61,12 @@ pub fn parse(text: &str, base: &Url, now: DateTime<Utc>, tz: Tz) -> Result<Vec<R
     Ok(items)
 }
 
+/// Whether a document is an RSS, RDF or Atom feed (whatever it was served as).
+pub fn looks_like_feed(text: &str) -> bool {
+    let head: String = text.trim_start().chars().take(1024).collect::<String>().to_ascii_lowercase();
+    head.starts_with("<?xml") && (head.contains("<rss") || head.contains("<feed") || head.contains("<rdf:rdf"))
+}
+
 fn strip_encoding_declaration(text: &str) -> std::borrow::Cow<'_, str> {
     let t = text.trim_start_matches('\u{feff}');
     if let Some(rest) = t.strip_prefix("<?xml")

@@ -79,6 +79,31 @@ fn clean_title(t: &str) -> String {
         .to_string()
 }
 
+static RECORD: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?s)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>").expect("static regex")
+});
+
+/// Hanweb portals keep their rows in `<script type="text/xml"><datastore>` as CDATA
+/// records, which an HTML parser treats as script text. Lift them into the page.
+pub fn unwrap_datastore(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("<datastore>") {
+        return text.into();
+    }
+    let records: String = RECORD.captures_iter(text).map(|c| c[1].to_string()).collect::<Vec<_>>().join("\n");
+    if records.is_empty() {
+        return text.into();
+    }
+    format!("{text}\n<div class=\"banyue-datastore\">{records}</div>").into()
+}
+
+/// The next list page, by the source's `next` selector.
+pub fn next_page(text: &str, page_url: &Url, pick: &Pick) -> Option<Url> {
+    let doc = Html::parse_document(text);
+    let base = base_href(&doc, page_url);
+    let url = link_of(doc.root_element(), pick, &base)?;
+    (url != *page_url).then_some(url)
+}
+
 /// Read the rows of a list page.
 pub fn parse_list(
     text: &str,
@@ -87,7 +112,8 @@ pub fn parse_list(
     now: DateTime<Utc>,
     tz: Tz,
 ) -> Result<Vec<RawItem>, ExtractError> {
-    let doc = Html::parse_document(text);
+    let text = unwrap_datastore(text);
+    let doc = Html::parse_document(&text);
     let base = base_href(&doc, page_url);
     let mut items = Vec::new();
     for row in doc.select(&spec.item.selector) {
@@ -303,6 +329,32 @@ fn metadata_block(doc: &Html, now: DateTime<Utc>, tz: Tz) -> (PolicyMeta, Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hanweb_datastore_rows() {
+        let page = r#"<div id="4471"><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=9"></a>]]></nextgroup>
+<recordset>
+<record><![CDATA[<li><a href="/art/2020/9/4/art_4471_310001.html" target="_blank" title="济南市关于加快软件名城提档升级的若干措施">济南市关于加快软件名城提档升级的若干措施</a><span style="color:#999">[2020-09-04]</span></li>]]></record>
+<record><![CDATA[<li><a href="/art/2020/9/1/art_4471_309990.html" target="_blank" title="济南市工业和信息化局2020年8月工作动态">济南市工业和信息化局2020年8月工作动态</a><span style="color:#999">[2020-09-01]</span></li>]]></record>
+</recordset></datastore></script></div>"#;
+        let spec = ListSpec {
+            item: Pick::parse("li").unwrap(),
+            title: Pick::parse("a@title").unwrap(),
+            link: Pick::parse("a").unwrap(),
+            date: Some(Pick::parse("span").unwrap()),
+            date_format: None,
+            summary: None,
+            next: None,
+            page_pattern: None,
+            max_pages: 1,
+        };
+        let url = Url::parse("http://jinan.gov.test/col/col4471/index.html").unwrap();
+        let items = parse_list(page, &url, &spec, Utc::now(), chrono_tz::Asia::Shanghai).unwrap();
+        assert_eq!(items.len(), 2, "the nextgroup link is not an article");
+        assert_eq!(items[0].link.as_deref(), Some("http://jinan.gov.test/art/2020/9/4/art_4471_310001.html"));
+        assert_eq!(items[1].published.map(|d| d.to_rfc3339()), Some("2020-08-31T16:00:00+00:00".into()));
+    }
 
     #[test]
     fn keys_with_padding() {

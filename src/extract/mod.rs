@@ -5,6 +5,7 @@
 pub mod dates;
 pub mod feed;
 pub mod html;
+pub mod json;
 pub mod policy;
 
 use thiserror::Error;

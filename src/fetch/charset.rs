@@ -3,10 +3,13 @@
 //! `reqwest` only looks at the HTTP header, but Chinese portals often declare their
 //! charset only in a `<meta>` tag or the XML declaration, or not at all. The order here
 //! follows WHATWG: BOM, then the HTTP header, then an in-document declaration in the
-//! first 1024 bytes, then UTF-8 if the bytes are valid UTF-8, else GB18030 (a superset
-//! of GBK and GB2312, the likeliest legacy encoding for the sources banyue reads).
+//! first 1024 bytes, then UTF-8 if the bytes are valid UTF-8, else a guess from the
+//! bytes (chardetng, told the sources are Chinese). A declaration the bytes clearly
+//! contradict — "UTF-8" over GBK bytes, "GBK" over valid multi-byte UTF-8, or any label
+//! whose decoder hits malformed sequences — is overruled by the bytes.
 
-use encoding_rs::{Encoding, GB18030, UTF_8};
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_8};
 use regex::bytes::Regex;
 use std::sync::LazyLock;
 
@@ -37,6 +40,13 @@ pub fn declared_in_document(bytes: &[u8]) -> Option<&'static Encoding> {
     Some(if enc.name().starts_with("UTF-16") { UTF_8 } else { enc })
 }
 
+/// Guess the encoding of undeclared (or wrongly declared) bytes.
+pub fn detect(bytes: &[u8]) -> &'static Encoding {
+    let mut d = EncodingDetector::new(Iso2022JpDetection::Deny);
+    d.feed(bytes, true);
+    d.guess(Some(b"cn"), Utf8Detection::Allow)
+}
+
 /// Decode `bytes` to text, returning the encoding used.
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Encoding) {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
@@ -47,13 +57,21 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Enc
         .and_then(charset_from_content_type)
         .and_then(|l| Encoding::for_label(l.as_bytes()))
         .or_else(|| declared_in_document(bytes));
+    let utf8 = std::str::from_utf8(bytes).is_ok();
+    let multibyte = bytes.iter().any(|b| *b >= 0x80);
     let enc = match declared {
-        // A UTF-8 declaration over bytes that are not UTF-8 is a common portal mistake;
-        // the bytes win.
-        Some(enc) if enc == UTF_8 && std::str::from_utf8(bytes).is_err() => GB18030,
-        Some(enc) => enc,
-        None if std::str::from_utf8(bytes).is_ok() => UTF_8,
-        None => GB18030,
+        // Chinese text in a legacy encoding is almost never also valid UTF-8.
+        Some(enc) if enc != UTF_8 && utf8 && multibyte => UTF_8,
+        Some(enc) if enc == UTF_8 && !utf8 => detect(bytes),
+        Some(enc) => {
+            let (text, malformed) = enc.decode_without_bom_handling(bytes);
+            if !malformed {
+                return (text.into_owned(), enc);
+            }
+            detect(bytes)
+        }
+        None if utf8 => UTF_8,
+        None => detect(bytes),
     };
     let (text, _) = enc.decode_without_bom_handling(bytes);
     (text.into_owned(), enc)
@@ -92,8 +110,16 @@ mod tests {
         assert!(decode(&bytes, None).0.contains("软件"));
         let bare = gbk("<html><body>信息技术服务收入</body></html>");
         let (text, enc) = decode(&bare, None);
-        assert_eq!(enc.name(), "gb18030");
+        assert!(enc.name() == "GBK" || enc.name() == "gb18030", "{}", enc.name());
         assert!(text.contains("信息技术服务收入"));
+    }
+
+    #[test]
+    fn gbk_declaration_over_utf8_bytes_is_corrected() {
+        let bytes = "<meta charset=\"gbk\"><p>工业软件适配验证</p>".as_bytes();
+        let (text, enc) = decode(bytes, None);
+        assert_eq!(enc, UTF_8);
+        assert!(text.contains("工业软件适配验证"));
     }
 
     #[test]

@@ -1,11 +1,16 @@
-//! The fetch stage: HTTP GET with timeouts, a body cap, gzip, redirect limits, a guard
-//! against private addresses, and charset decoding. The only module that talks HTTP.
+//! The fetch stage: polite, bounded HTTP. Timeouts, a body cap, gzip, a redirect limit,
+//! conditional GET, per-host concurrency and spacing, anti-bot answers recognised, a
+//! guard against private addresses, and charset decoding. The only module that talks
+//! HTTP.
 
 pub mod charset;
 pub mod guard;
+pub mod hosts;
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use thiserror::Error;
 use url::Url;
 
@@ -21,12 +26,32 @@ pub struct Page {
     pub text: String,
     pub encoding: &'static str,
     pub bytes: usize,
+    /// Validators for the next conditional GET.
+    pub validators: Validators,
+}
+
+/// What a server said to identify a version of a document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// The answer to a GET.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    Page(Page),
+    /// 304: the document has not changed since the validators we sent.
+    NotModified,
 }
 
 #[derive(Debug, Error)]
 pub enum FetchError {
     #[error("HTTP {0}")]
     Status(u16),
+    /// 429 or 503: the server asks us to come back later.
+    #[error("HTTP {status}: throttled{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
+    Throttled { status: u16, retry_after: Option<Duration> },
     #[error("blocked by an anti-bot challenge (HTTP {0})")]
     Blocked(u16),
     #[error("timed out after {0} s")]
@@ -35,12 +60,34 @@ pub enum FetchError {
     TooLarge(usize),
     #[error("refused: {0}")]
     Refused(String),
-    #[error("too many redirects")]
-    Redirects,
+    #[error("too many redirects (more than {0})")]
+    Redirects(usize),
     #[error("connection failed: {0}")]
     Connect(String),
     #[error("{0}")]
     Other(String),
+}
+
+impl FetchError {
+    /// How long the server asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Throttled { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// One request: the URL, whether it may reach private addresses, and the source's own
+/// headers and validators.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    pub allow_private: bool,
+    /// The URL is written literally in the config: the operator's own word, so a literal
+    /// private address in it is allowed (redirects from it are still checked).
+    pub configured: bool,
+    pub headers: &'a [(String, String)],
+    pub validators: Option<&'a Validators>,
 }
 
 /// An HTTP client configured from settings. Cheap to clone.
@@ -48,60 +95,93 @@ pub enum FetchError {
 pub struct Fetcher {
     guarded: reqwest::Client,
     open: reqwest::Client,
+    hosts: hosts::HostGate,
     max_body: usize,
     timeout_secs: u64,
+    max_redirects: usize,
 }
-
-const MAX_REDIRECTS: usize = 5;
 
 impl Fetcher {
     pub fn new(settings: &Settings) -> anyhow::Result<Fetcher> {
         // Any of several crates may have installed it already; either way one is there.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let max_redirects = settings.max_redirects;
         let build = |guarded: bool| -> anyhow::Result<reqwest::Client> {
             let mut b = reqwest::Client::builder()
                 .user_agent(settings.user_agent.clone())
                 .connect_timeout(Duration::from_secs(settings.timeout_secs.min(10)))
                 .timeout(Duration::from_secs(settings.timeout_secs))
-                .redirect(guard::redirect_policy(guarded, MAX_REDIRECTS))
+                .redirect(guard::redirect_policy(guarded, max_redirects))
+                .pool_idle_timeout(Duration::from_secs(30))
                 .no_proxy();
             if guarded {
                 b = b.dns_resolver(guard::PublicOnlyResolver);
             }
-            b.build()
-                .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))
+            b.build().map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))
         };
         Ok(Fetcher {
             guarded: build(true)?,
             open: build(false)?,
+            hosts: hosts::HostGate::new(
+                settings.per_host_concurrency,
+                Duration::from_millis(settings.per_host_delay_ms),
+            ),
             max_body: settings.max_body_bytes,
             timeout_secs: settings.timeout_secs,
+            max_redirects,
         })
     }
 
-    /// GET `url`. Unless `allow_private`, addresses that are not public are refused,
-    /// whether written literally or reached through DNS or a redirect.
+    /// GET `url` with no source-specific options (scraped links: guarded).
     pub async fn get(&self, url: &Url, allow_private: bool) -> Result<Page, FetchError> {
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(FetchError::Refused(format!(
-                "scheme `{}` is not http or https",
-                url.scheme()
-            )));
+        let req = Request { allow_private, ..Default::default() };
+        match self.fetch(url, &req).await? {
+            Fetched::Page(p) => Ok(p),
+            Fetched::NotModified => Err(FetchError::Status(304)),
         }
-        if !allow_private {
+    }
+
+    /// GET `url`. Unless allowed, addresses that are not public are refused, whether
+    /// written literally, reached through DNS (checked on the resolved address) or
+    /// through a redirect.
+    pub async fn fetch(&self, url: &Url, req: &Request<'_>) -> Result<Fetched, FetchError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::Refused(format!("scheme `{}` is not http or https", url.scheme())));
+        }
+        let literal_private = guard::check_literal(url).is_err();
+        if !req.allow_private && literal_private && !req.configured {
             guard::check_literal(url)?;
         }
-        let client = if allow_private { &self.open } else { &self.guarded };
-        let mut resp = client.get(url.clone()).send().await.map_err(|e| self.classify(e))?;
+        // The guarded client resolves names to public addresses only; a configured literal
+        // private address goes through the open client, but its redirects stay checked.
+        let client = if req.allow_private || (req.configured && literal_private) { &self.open } else { &self.guarded };
+        let mut headers = HeaderMap::new();
+        for (k, v) in req.headers {
+            let name = HeaderName::try_from(k.as_str()).map_err(|e| FetchError::Other(format!("header {k}: {e}")))?;
+            let value = HeaderValue::try_from(v.as_str()).map_err(|e| FetchError::Other(format!("header {k}: {e}")))?;
+            headers.insert(name, value);
+        }
+        if let Some(v) = req.validators {
+            if let Some(etag) = v.etag.as_deref().and_then(|e| HeaderValue::try_from(e).ok()) {
+                headers.insert(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = v.last_modified.as_deref().and_then(|e| HeaderValue::try_from(e).ok()) {
+                headers.insert(header::IF_MODIFIED_SINCE, lm);
+            }
+        }
+        let _turn = self.hosts.wait_turn(url).await;
+        let mut resp = client.get(url.clone()).headers(headers).send().await.map_err(|e| self.classify(e))?;
         let status = resp.status().as_u16();
+        if status == 304 {
+            return Ok(Fetched::NotModified);
+        }
+        let hdr = |name: header::HeaderName| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let content_type = hdr(header::CONTENT_TYPE);
+        let validators = Validators { etag: hdr(header::ETAG), last_modified: hdr(header::LAST_MODIFIED) };
+        let retry_after = hdr(header::RETRY_AFTER).and_then(|v| parse_retry_after(&v, Utc::now()));
         let final_url = resp.url().clone();
-        let content_type = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
         if let Some(len) = resp.content_length()
-            && len as usize > self.max_body
+            && len > self.max_body as u64
         {
             return Err(FetchError::TooLarge(self.max_body));
         }
@@ -115,38 +195,52 @@ impl Fetcher {
         if matches!(status, 412 | 512 | 521) || (status == 200 && looks_like_challenge(&body)) {
             return Err(FetchError::Blocked(status));
         }
+        if matches!(status, 429 | 503) {
+            return Err(FetchError::Throttled { status, retry_after });
+        }
         if !(200..300).contains(&status) {
             return Err(FetchError::Status(status));
         }
         let (text, enc) = charset::decode(&body, content_type.as_deref());
-        Ok(Page {
+        Ok(Fetched::Page(Page {
             url: final_url,
             status,
             content_type,
             text,
             encoding: enc.name(),
             bytes: body.len(),
-        })
+            validators,
+        }))
     }
 
     fn classify(&self, e: reqwest::Error) -> FetchError {
+        if let Some(why) = guard::refusal_in(&e) {
+            return if why.starts_with("more than") { FetchError::Redirects(self.max_redirects) } else { FetchError::Refused(why) };
+        }
         if e.is_timeout() {
             return FetchError::Timeout(self.timeout_secs);
         }
         if e.is_redirect() {
-            return match guard::refusal_in(&e) {
-                Some(why) => FetchError::Refused(why),
-                None => FetchError::Redirects,
-            };
-        }
-        if let Some(why) = guard::refusal_in(&e) {
-            return FetchError::Refused(why);
+            return FetchError::Redirects(self.max_redirects);
         }
         if e.is_connect() {
             return FetchError::Connect(error_chain(&e));
         }
         FetchError::Other(error_chain(&e))
     }
+}
+
+/// `Retry-After` as seconds or an HTTP date; capped at a day.
+pub fn parse_retry_after(v: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let v = v.trim();
+    let secs = match v.parse::<u64>() {
+        Ok(s) => s,
+        Err(_) => {
+            let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+            (at - now).num_seconds().max(0) as u64
+        }
+    };
+    Some(Duration::from_secs(secs.min(86_400)))
 }
 
 /// A JS challenge page (加速乐, 瑞数) served with 200: tiny and script-only.
@@ -158,7 +252,7 @@ fn looks_like_challenge(body: &[u8]) -> bool {
     (text.contains("document.cookie=") || text.contains("$_ts")) && text.contains("<script")
 }
 
-/// The innermost useful message of an error chain.
+/// The messages of an error and its causes, without repeats.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut cur = e.source();
@@ -170,4 +264,24 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         cur = s.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let now = DateTime::parse_from_rfc3339("2020-09-04T10:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after("Fri, 04 Sep 2020 10:05:00 GMT", now), Some(Duration::from_secs(300)));
+        assert_eq!(parse_retry_after("999999999", now), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn challenge_pages() {
+        assert!(looks_like_challenge(b"<html><script>document.cookie='__jsl_clearance=1';location.reload()</script></html>"));
+        assert!(!looks_like_challenge(b"<html><body>news</body></html>"));
+    }
 }
