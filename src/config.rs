@@ -481,7 +481,10 @@ fn parse_schedule(spec: &Spanned<String>, loc: &Locator, problems: &mut Vec<Prob
         Err(e) => {
             problems.push(loc.problem(
                 spec.span().start,
-                format!("schedule `{}` is not a cron expression (sec min hour day month weekday): {e}", spec.get_ref()),
+                format!(
+                    "schedule `{}` is not a cron expression (sec min hour day month weekday): {e}",
+                    spec.get_ref()
+                ),
             ));
             None
         }
@@ -513,7 +516,10 @@ fn list_spec(id: &str, l: &RawList, loc: &Locator, problems: &mut Vec<Problem>) 
     if let Some(pat) = &l.page_pattern
         && !pat.contains("{n}")
     {
-        problems.push(loc.problem(l.item.span().start, format!("source `{id}`: page_pattern `{pat}` has no {{n}}")));
+        problems.push(loc.problem(
+            l.item.span().start,
+            format!("source `{id}`: page_pattern `{pat}` has no {{n}}"),
+        ));
     }
     if problems.len() > before {
         return None;
@@ -558,14 +564,23 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
         }
     };
     let kind_at = raw.kind.span().start;
-    let list = raw.list.as_ref().and_then(|l| list_spec(&id, l.get_ref(), loc, problems));
+    let list = raw
+        .list
+        .as_ref()
+        .and_then(|l| list_spec(&id, l.get_ref(), loc, problems));
     let needs = |what: &str, problems: &mut Vec<Problem>| {
-        problems.push(loc.problem(kind_at, format!("source `{id}`: kind = \"{}\" needs {what}", raw.kind.get_ref())));
+        problems.push(loc.problem(
+            kind_at,
+            format!("source `{id}`: kind = \"{}\" needs {what}", raw.kind.get_ref()),
+        ));
     };
     let kind = match raw.kind.get_ref().as_str() {
         "feed" => {
             if let Some(l) = &raw.list {
-                problems.push(loc.problem(l.span().start, format!("source `{id}`: [source.list] is not for kind = \"feed\"")));
+                problems.push(loc.problem(
+                    l.span().start,
+                    format!("source `{id}`: [source.list] is not for kind = \"feed\""),
+                ));
             }
             Some(SourceKind::Feed)
         }
@@ -582,7 +597,10 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
                 None
             }
             Some(RawJson { html: Some(field), .. }) => match list {
-                Some(l) => Some(SourceKind::JsonHtml { field: field.clone(), list: Box::new(l) }),
+                Some(l) => Some(SourceKind::JsonHtml {
+                    field: field.clone(),
+                    list: Box::new(l),
+                }),
                 None => {
                     needs("a [source.list] table to read the HTML in json.html", problems);
                     None
@@ -599,13 +617,19 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
                     doc_number: j.doc_number.clone(),
                 }))),
                 _ => {
-                    needs("json.items, json.title and json.link (or json.html with a [source.list])", problems);
+                    needs(
+                        "json.items, json.title and json.link (or json.html with a [source.list])",
+                        problems,
+                    );
                     None
                 }
             },
         },
         other => {
-            problems.push(loc.problem(kind_at, format!("source `{id}`: kind `{other}` is not one of feed, html, json")));
+            problems.push(loc.problem(
+                kind_at,
+                format!("source `{id}`: kind `{other}` is not one of feed, html, json"),
+            ));
             None
         }
     };
@@ -630,7 +654,9 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
         headers.push(("Cookie".into(), c));
     }
     for (k, v) in &headers {
-        if reqwest::header::HeaderName::try_from(k.as_str()).is_err() || reqwest::header::HeaderValue::try_from(v.as_str()).is_err() {
+        if reqwest::header::HeaderName::try_from(k.as_str()).is_err()
+            || reqwest::header::HeaderValue::try_from(v.as_str()).is_err()
+        {
             problems.push(Problem {
                 file: loc.file.to_string(),
                 line,

@@ -6,6 +6,7 @@
 
 pub mod classify;
 pub mod config;
+pub mod daemon;
 pub mod dedup;
 pub mod demo;
 pub mod draft;

@@ -28,6 +28,9 @@ struct Cli {
         default_value = "config/banyue.toml"
     )]
     config: PathBuf,
+    /// Log as JSON lines (for log collectors) instead of text.
+    #[arg(long, global = true)]
+    log_json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,6 +43,8 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run continuously: every source on its schedule; stop with SIGTERM or Ctrl-C.
+    Daemon,
     /// Run the whole pipeline on bundled sample sources served on 127.0.0.1 (offline).
     Demo {
         /// Where to put the database, feeds and draft.
@@ -66,11 +71,21 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BANYUE_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let default = if matches!(cli.command, Command::Daemon) {
+        "info"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BANYUE_LOG").unwrap_or_else(|_| default.into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if cli.log_json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -94,7 +109,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             if pipeline.config.sources.is_empty() {
                 anyhow::bail!("{}: no [[source]] configured", cli.config.display());
             }
-            let report = pipeline.run(&RunOptions { force, progress: true, ..Default::default() }).await?;
+            let report = pipeline
+                .run(&RunOptions {
+                    force,
+                    progress: true,
+                    ..Default::default()
+                })
+                .await?;
             print!("{}", report.summary());
             println!("feeds: {}", pipeline.config.settings.feeds_dir.display());
             println!("draft: {}", report.draft.html.display());
@@ -123,6 +144,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Check => check(&cli.config),
+        Command::Daemon => {
+            let pipeline = std::sync::Arc::new(Pipeline::new(Config::load(&cli.config)?)?);
+            banyue::daemon::run(pipeline, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Eval { file } => {
             let taxonomy = match Config::load(&cli.config).ok().and_then(|c| c.settings.taxonomy) {
                 Some(p) => Taxonomy::load(&p)?,
@@ -216,6 +242,29 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
     }
 }
 

@@ -70,7 +70,9 @@ impl RunReport {
             match (&s.error, &s.skipped) {
                 (Some(e), _) => out.push_str(&format!("FAIL  {:<18} {}  ({})\n", s.id, e, s.name)),
                 (None, Some(why)) => out.push_str(&format!("skip  {:<18} {why}  ({})\n", s.id, s.name)),
-                (None, None) if s.not_modified => out.push_str(&format!("304   {:<18} not modified  ({})\n", s.id, s.name)),
+                (None, None) if s.not_modified => {
+                    out.push_str(&format!("304   {:<18} not modified  ({})\n", s.id, s.name))
+                }
                 (None, None) => out.push_str(&format!(
                     "ok    {:<18} new {:>3}  seen {:>3}  off-topic {:>2}  merged {:>2}  details {:>2}  {}\n",
                     s.id, s.new, s.seen, s.rejected, s.merged, s.details, s.name
@@ -145,7 +147,9 @@ impl Pipeline {
         let now = opts.now.unwrap_or_else(Utc::now);
         let store = Arc::new(Mutex::new(self.open_store()?));
         let all: Vec<usize> = (0..self.config.sources.len()).collect();
-        let sources = self.collect_sources(&store, &all, now, opts.force, opts.progress).await?;
+        let sources = self
+            .collect_sources(&store, &all, now, opts.force, opts.progress)
+            .await?;
         let store = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
         let (published, draft, draft_items) = self.publish_and_draft(&store, now, opts.window)?;
         Ok(RunReport {
@@ -166,10 +170,13 @@ impl Pipeline {
         let s = &self.config.settings;
         let tax = &self.classifier.taxonomy;
         let gaz = &self.classifier.gazetteer;
-        let published = publish::publish(store, s, tax, gaz, now).context("publishing feeds")?;
+        // Outputs are stamped with the store's last change, not the clock, so a run that
+        // brings nothing new rewrites no file.
+        let stamp = store.last_change()?.unwrap_or(now);
+        let published = publish::publish(store, s, tax, gaz, stamp).context("publishing feeds")?;
         let window =
             window.unwrap_or_else(|| Window::containing(now.with_timezone(&s.timezone).date_naive(), s.issue_window));
-        let d = draft::build(store, s, tax, gaz, window, now).context("building the draft")?;
+        let d = draft::build(store, s, tax, gaz, window, stamp).context("building the draft")?;
         let files = draft::render::export(&d, &s.drafts_dir, None).context("writing the draft")?;
         Ok((published, files, d.item_count()))
     }
@@ -191,13 +198,20 @@ impl Pipeline {
                 .iter()
                 .map(|i| st.source_state(&self.config.sources[*i].id))
                 .collect::<anyhow::Result<_>>()?;
-            (st.candidates(now - chrono::Duration::days(near.window_days * 2))?, states)
+            (
+                st.candidates(now - chrono::Duration::days(near.window_days * 2))?,
+                states,
+            )
         };
         let limit = Arc::new(Semaphore::new(self.config.settings.concurrency));
         let mut tasks = JoinSet::new();
         for (&index, state) in indices.iter().zip(states) {
             let source = self.config.sources[index].clone();
-            let ctx = Ctx { fetcher: self.fetcher.clone(), store: store.clone(), settings: self.config.settings.clone() };
+            let ctx = Ctx {
+                fetcher: self.fetcher.clone(),
+                store: store.clone(),
+                settings: self.config.settings.clone(),
+            };
             let limit = limit.clone();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
@@ -384,13 +398,19 @@ struct Failure {
 
 impl From<FetchError> for Failure {
     fn from(e: FetchError) -> Failure {
-        Failure { retry_after: e.retry_after(), message: e.to_string() }
+        Failure {
+            retry_after: e.retry_after(),
+            message: e.to_string(),
+        }
     }
 }
 
 impl From<extract::ExtractError> for Failure {
     fn from(e: extract::ExtractError) -> Failure {
-        Failure { message: e.to_string(), retry_after: None }
+        Failure {
+            message: e.to_string(),
+            retry_after: None,
+        }
     }
 }
 
@@ -404,22 +424,41 @@ async fn collect(
     force: bool,
     index: usize,
 ) -> Collected {
-    let mut report = SourceReport { id: source.id.clone(), name: source.name.clone(), ..Default::default() };
+    let mut report = SourceReport {
+        id: source.id.clone(),
+        name: source.name.clone(),
+        ..Default::default()
+    };
     let failures_before = state.as_ref().map(|s| s.consecutive_failures).unwrap_or(0);
     if let Some(due) = state.as_ref().and_then(|s| s.next_due).filter(|d| *d > now && !force) {
         let local = due.with_timezone(&ctx.settings.timezone).format("%Y-%m-%d %H:%M");
-        report.skipped = Some(format!("backing off after {failures_before} failures, next try {local}"));
-        return Collected { index, items: Vec::new(), report, failures_before };
+        report.skipped = Some(format!(
+            "backing off after {failures_before} failures, next try {local}"
+        ));
+        return Collected {
+            index,
+            items: Vec::new(),
+            report,
+            failures_before,
+        };
     }
     let items = match fetch_source(ctx, source, state.as_ref(), now, &mut report).await {
-        Ok(raw) => raw.into_iter().filter_map(|r| normalize::normalize(r, &source.id, now)).collect(),
+        Ok(raw) => raw
+            .into_iter()
+            .filter_map(|r| normalize::normalize(r, &source.id, now))
+            .collect(),
         Err(f) => {
             report.error = Some(f.message);
             report.retry_after = f.retry_after;
             Vec::new()
         }
     };
-    Collected { index, items, report, failures_before }
+    Collected {
+        index,
+        items,
+        report,
+        failures_before,
+    }
 }
 
 /// The list pages (following pagination), then the detail pages of items not yet stored.
@@ -431,7 +470,10 @@ async fn fetch_source(
     report: &mut SourceReport,
 ) -> Result<Vec<RawItem>, Failure> {
     let tz = ctx.settings.timezone;
-    let validators = state.map(|s| Validators { etag: s.etag.clone(), last_modified: s.last_modified.clone() });
+    let validators = state.map(|s| Validators {
+        etag: s.etag.clone(),
+        last_modified: s.last_modified.clone(),
+    });
     let req = Request {
         allow_private: source.allow_private,
         configured: true,
@@ -454,7 +496,11 @@ async fn fetch_source(
     let mut raw = extract_page(&page, source, now, tz)?;
     if let SourceKind::Html(spec) | SourceKind::JsonHtml { list: spec, .. } = &source.kind {
         let mut current = page;
-        let page_req = Request { validators: None, configured: false, ..req };
+        let page_req = Request {
+            validators: None,
+            configured: false,
+            ..req
+        };
         for n in 1..spec.max_pages {
             let next = match (&spec.next, &spec.page_pattern) {
                 (Some(pick), _) => html::next_page(&current.text, &current.url, pick),
@@ -463,7 +509,13 @@ async fn fetch_source(
             };
             let Some(next) = next else { break };
             // A page of items we already have means the rest are older still.
-            if raw.iter().rev().take(3).filter_map(|r| probe(r, source, now)).all(|i| is_known(&ctx.store, &i)) {
+            if raw
+                .iter()
+                .rev()
+                .take(3)
+                .filter_map(|r| probe(r, source, now))
+                .all(|i| is_known(&ctx.store, &i))
+            {
                 break;
             }
             match ctx.fetcher.fetch(&next, &page_req).await {
@@ -489,11 +541,18 @@ async fn fetch_source(
     Ok(raw)
 }
 
-fn extract_page(page: &Page, source: &Source, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<Vec<RawItem>, extract::ExtractError> {
+fn extract_page(
+    page: &Page,
+    source: &Source,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<RawItem>, extract::ExtractError> {
     match &source.kind {
         SourceKind::Feed => extract::feed::parse(&page.text, &page.url, now, tz),
         // A portal that serves a feed where a list page was expected is read as the feed.
-        SourceKind::Html(_) if extract::feed::looks_like_feed(&page.text) => extract::feed::parse(&page.text, &page.url, now, tz),
+        SourceKind::Html(_) if extract::feed::looks_like_feed(&page.text) => {
+            extract::feed::parse(&page.text, &page.url, now, tz)
+        }
         SourceKind::Html(spec) => html::parse_list(&page.text, &page.url, spec, now, tz),
         SourceKind::Json(spec) => extract::json::parse(&page.text, &page.url, spec, now, tz),
         SourceKind::JsonHtml { field, list } => {
@@ -520,13 +579,20 @@ async fn fetch_details(
     report: &mut SourceReport,
 ) {
     let tz = ctx.settings.timezone;
-    let req = Request { allow_private: source.allow_private, configured: false, headers: &source.headers, validators: None };
+    let req = Request {
+        allow_private: source.allow_private,
+        configured: false,
+        headers: &source.headers,
+        validators: None,
+    };
     let mut fetched = 0;
     for r in raw.iter_mut() {
         if fetched >= ctx.settings.detail_fetch_limit {
             break;
         }
-        let Some(link) = r.link.as_deref().and_then(|l| Url::parse(l).ok()) else { continue };
+        let Some(link) = r.link.as_deref().and_then(|l| Url::parse(l).ok()) else {
+            continue;
+        };
         if probe(r, source, now).is_some_and(|i| is_known(&ctx.store, &i)) {
             continue;
         }

@@ -15,7 +15,8 @@ use crate::dedup::{Candidate, Signature};
 use crate::model::{Decision, Item, PolicyMeta, StoredItem};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE sources (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -58,13 +59,15 @@ CREATE UNIQUE INDEX items_url ON items(url) WHERE url IS NOT NULL;
 CREATE INDEX items_day ON items(coalesce(published, fetched_at));
 CREATE INDEX items_fetched ON items(fetched_at);
 CREATE INDEX items_duplicate_of ON items(duplicate_of);
-"#, r#"
+"#,
+    r#"
 ALTER TABLE sources ADD COLUMN etag TEXT;
 ALTER TABLE sources ADD COLUMN last_modified TEXT;
 ALTER TABLE sources ADD COLUMN next_due TEXT;
 ALTER TABLE sources ADD COLUMN last_new TEXT;
 ALTER TABLE sources ADD COLUMN not_modified INTEGER NOT NULL DEFAULT 0;
-"#];
+"#,
+];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
 pub fn ts(t: DateTime<Utc>) -> String {
@@ -331,6 +334,15 @@ impl Store {
     /// Whether this item is already stored (same guid in its source, or same link).
     pub fn is_known(&self, item: &Item) -> anyhow::Result<bool> {
         known(&self.conn, item)
+    }
+
+    /// When the newest item was collected: what "now" means for outputs, so that an
+    /// unchanged store renders to unchanged files.
+    pub fn last_change(&self) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let t: Option<String> = self
+            .conn
+            .query_row("SELECT max(fetched_at) FROM items", [], |r| r.get(0))?;
+        Ok(t.as_deref().and_then(parse_ts))
     }
 
     pub fn count_items(&self) -> anyhow::Result<i64> {

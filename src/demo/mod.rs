@@ -150,7 +150,13 @@ pub async fn run(dir: &Path, now: Option<DateTime<Utc>>) -> anyhow::Result<DemoO
     crate::fsio::write_atomic(&config_path, text.as_bytes())?;
     let config = Config::parse(&text, &config_path)?;
     let pipeline = Pipeline::new(config)?;
-    let report = pipeline.run(&RunOptions { now, force: true, ..Default::default() }).await?;
+    let report = pipeline
+        .run(&RunOptions {
+            now,
+            force: true,
+            ..Default::default()
+        })
+        .await?;
     Ok(DemoOutcome {
         dir: dir.to_path_buf(),
         config: config_path,

@@ -95,8 +95,26 @@ async fn answer(State(site): State<Arc<Site>>, req: Request<Body>) -> Response<B
     if !res.delay.is_zero() {
         tokio::time::sleep(res.delay).await;
     }
+    // Like any decent web server: an ETag, and 304 when the client already has it.
+    let etag = format!(
+        "\"{:016x}\"",
+        crate::dedup::stable_hash(&String::from_utf8_lossy(&res.body))
+    );
+    if res.status == 200 {
+        let has = req.headers().get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str());
+        if has {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
+            return r;
+        }
+    }
     let mut r = Response::new(Body::from(res.body.clone()));
     *r.status_mut() = StatusCode::from_u16(res.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if res.status == 200
+        && let Ok(v) = HeaderValue::try_from(etag.as_str())
+    {
+        r.headers_mut().insert("etag", v);
+    }
     for (k, v) in &res.headers {
         if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
             r.headers_mut().insert(k, v);

@@ -76,7 +76,8 @@ pub struct Draft {
     /// 第N期 within the year.
     pub number: u32,
     pub window: Window,
-    pub generated_at: String,
+    /// When the newest item in the store was collected (local time).
+    pub data_as_of: String,
     pub digest: Vec<DigestLine>,
     pub sections: Vec<DraftSection>,
     pub to_sort: Vec<DraftItem>,
@@ -214,7 +215,7 @@ pub fn build(
         year: window.from.year(),
         number: window.number(settings.issue_window),
         window,
-        generated_at: now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        data_as_of: now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
         digest,
         sections,
         to_sort,

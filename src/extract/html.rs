@@ -79,9 +79,8 @@ fn clean_title(t: &str) -> String {
         .to_string()
 }
 
-static RECORD: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?s)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>").expect("static regex")
-});
+static RECORD: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"(?s)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>").expect("static regex"));
 
 /// Hanweb portals keep their rows in `<script type="text/xml"><datastore>` as CDATA
 /// records, which an HTML parser treats as script text. Lift them into the page.
@@ -89,7 +88,11 @@ pub fn unwrap_datastore(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains("<datastore>") {
         return text.into();
     }
-    let records: String = RECORD.captures_iter(text).map(|c| c[1].to_string()).collect::<Vec<_>>().join("\n");
+    let records: String = RECORD
+        .captures_iter(text)
+        .map(|c| c[1].to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
     if records.is_empty() {
         return text.into();
     }
@@ -352,8 +355,14 @@ mod tests {
         let url = Url::parse("http://jinan.gov.test/col/col4471/index.html").unwrap();
         let items = parse_list(page, &url, &spec, Utc::now(), chrono_tz::Asia::Shanghai).unwrap();
         assert_eq!(items.len(), 2, "the nextgroup link is not an article");
-        assert_eq!(items[0].link.as_deref(), Some("http://jinan.gov.test/art/2020/9/4/art_4471_310001.html"));
-        assert_eq!(items[1].published.map(|d| d.to_rfc3339()), Some("2020-08-31T16:00:00+00:00".into()));
+        assert_eq!(
+            items[0].link.as_deref(),
+            Some("http://jinan.gov.test/art/2020/9/4/art_4471_310001.html")
+        );
+        assert_eq!(
+            items[1].published.map(|d| d.to_rfc3339()),
+            Some("2020-08-31T16:00:00+00:00".into())
+        );
     }
 
     #[test]

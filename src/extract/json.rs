@@ -46,7 +46,13 @@ pub fn parse_document(text: &str) -> Result<Value, ExtractError> {
 }
 
 /// Read the items of a JSON list endpoint.
-pub fn parse(text: &str, page_url: &Url, spec: &JsonSpec, now: DateTime<Utc>, tz: Tz) -> Result<Vec<RawItem>, ExtractError> {
+pub fn parse(
+    text: &str,
+    page_url: &Url,
+    spec: &JsonSpec,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<Vec<RawItem>, ExtractError> {
     let doc = parse_document(text)?;
     let mut rows: Vec<&Value> = Vec::new();
     for v in select(&doc, &spec.items) {
@@ -110,13 +116,23 @@ mod tests {
             doc_number: Some("pcode".into()),
         };
         let now = Utc::now();
-        let items = parse(GOV, &Url::parse("https://sousuo.gov.test/data").unwrap(), &spec, now, chrono_tz::Asia::Shanghai).unwrap();
+        let items = parse(
+            GOV,
+            &Url::parse("https://sousuo.gov.test/data").unwrap(),
+            &spec,
+            now,
+            chrono_tz::Asia::Shanghai,
+        )
+        .unwrap();
         assert_eq!(items.len(), 1, "empty top-level count, items in catMap");
         let i = &items[0];
         assert!(i.title.contains("<em>"), "tags are stripped in normalize");
         assert_eq!(i.policy.doc_number.as_deref(), Some("工信部信软〔2020〕901号"));
         assert_eq!(i.policy.issuer.as_deref(), Some("工业和信息化部"));
-        assert_eq!(i.published.map(|d| d.to_rfc3339()), Some("2020-09-03T16:00:00+00:00".into()));
+        assert_eq!(
+            i.published.map(|d| d.to_rfc3339()),
+            Some("2020-09-03T16:00:00+00:00".into())
+        );
     }
 
     #[test]
@@ -124,7 +140,11 @@ mod tests {
         let v: Value = serde_json::from_str(r#"{"result":{"data":[{"t":"a","ctime":1599184800},{"t":"b"}]}}"#).unwrap();
         assert_eq!(select(&v, "result.data.*").len(), 2);
         assert_eq!(text_at(&v, "result.data.0.ctime").as_deref(), Some("1599184800"));
-        assert!(html_field(r#"{"data":{"html":"<li>x</li>"}}"#, "data.html").unwrap().contains("<li>"));
+        assert!(
+            html_field(r#"{"data":{"html":"<li>x</li>"}}"#, "data.html")
+                .unwrap()
+                .contains("<li>")
+        );
         assert!(parse_document("<html>").is_err());
     }
 }

@@ -23,13 +23,21 @@ pub struct HostGate {
 
 impl HostGate {
     pub fn new(per_host: usize, spacing: Duration) -> HostGate {
-        HostGate { hosts: Arc::default(), per_host: per_host.max(1), spacing }
+        HostGate {
+            hosts: Arc::default(),
+            per_host: per_host.max(1),
+            spacing,
+        }
     }
 
     /// Wait until `url`'s host has a free slot and its spacing has passed; the returned
     /// permit holds the slot until dropped.
     pub async fn wait_turn(&self, url: &Url) -> Option<OwnedSemaphorePermit> {
-        let key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
         let host = {
             let mut map = self.hosts.lock().ok()?;
             map.entry(key)

@@ -40,7 +40,7 @@ pub struct Validators {
 /// The answer to a GET.
 #[derive(Debug, Clone)]
 pub enum Fetched {
-    Page(Page),
+    Page(Box<Page>),
     /// 304: the document has not changed since the validators we sent.
     NotModified,
 }
@@ -117,7 +117,8 @@ impl Fetcher {
             if guarded {
                 b = b.dns_resolver(guard::PublicOnlyResolver);
             }
-            b.build().map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))
+            b.build()
+                .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))
         };
         Ok(Fetcher {
             guarded: build(true)?,
@@ -134,9 +135,12 @@ impl Fetcher {
 
     /// GET `url` with no source-specific options (scraped links: guarded).
     pub async fn get(&self, url: &Url, allow_private: bool) -> Result<Page, FetchError> {
-        let req = Request { allow_private, ..Default::default() };
+        let req = Request {
+            allow_private,
+            ..Default::default()
+        };
         match self.fetch(url, &req).await? {
-            Fetched::Page(p) => Ok(p),
+            Fetched::Page(p) => Ok(*p),
             Fetched::NotModified => Err(FetchError::Status(304)),
         }
     }
@@ -146,7 +150,10 @@ impl Fetcher {
     /// through a redirect.
     pub async fn fetch(&self, url: &Url, req: &Request<'_>) -> Result<Fetched, FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(FetchError::Refused(format!("scheme `{}` is not http or https", url.scheme())));
+            return Err(FetchError::Refused(format!(
+                "scheme `{}` is not http or https",
+                url.scheme()
+            )));
         }
         let literal_private = guard::check_literal(url).is_err();
         if !req.allow_private && literal_private && !req.configured {
@@ -154,7 +161,11 @@ impl Fetcher {
         }
         // The guarded client resolves names to public addresses only; a configured literal
         // private address goes through the open client, but its redirects stay checked.
-        let client = if req.allow_private || (req.configured && literal_private) { &self.open } else { &self.guarded };
+        let client = if req.allow_private || (req.configured && literal_private) {
+            &self.open
+        } else {
+            &self.guarded
+        };
         let mut headers = HeaderMap::new();
         for (k, v) in req.headers {
             let name = HeaderName::try_from(k.as_str()).map_err(|e| FetchError::Other(format!("header {k}: {e}")))?;
@@ -170,14 +181,27 @@ impl Fetcher {
             }
         }
         let _turn = self.hosts.wait_turn(url).await;
-        let mut resp = client.get(url.clone()).headers(headers).send().await.map_err(|e| self.classify(e))?;
+        let mut resp = client
+            .get(url.clone())
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| self.classify(e))?;
         let status = resp.status().as_u16();
         if status == 304 {
             return Ok(Fetched::NotModified);
         }
-        let hdr = |name: header::HeaderName| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let hdr = |name: header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
         let content_type = hdr(header::CONTENT_TYPE);
-        let validators = Validators { etag: hdr(header::ETAG), last_modified: hdr(header::LAST_MODIFIED) };
+        let validators = Validators {
+            etag: hdr(header::ETAG),
+            last_modified: hdr(header::LAST_MODIFIED),
+        };
         let retry_after = hdr(header::RETRY_AFTER).and_then(|v| parse_retry_after(&v, Utc::now()));
         let final_url = resp.url().clone();
         if let Some(len) = resp.content_length()
@@ -202,7 +226,7 @@ impl Fetcher {
             return Err(FetchError::Status(status));
         }
         let (text, enc) = charset::decode(&body, content_type.as_deref());
-        Ok(Fetched::Page(Page {
+        Ok(Fetched::Page(Box::new(Page {
             url: final_url,
             status,
             content_type,
@@ -210,12 +234,16 @@ impl Fetcher {
             encoding: enc.name(),
             bytes: body.len(),
             validators,
-        }))
+        })))
     }
 
     fn classify(&self, e: reqwest::Error) -> FetchError {
         if let Some(why) = guard::refusal_in(&e) {
-            return if why.starts_with("more than") { FetchError::Redirects(self.max_redirects) } else { FetchError::Refused(why) };
+            return if why.starts_with("more than") {
+                FetchError::Redirects(self.max_redirects)
+            } else {
+                FetchError::Refused(why)
+            };
         }
         if e.is_timeout() {
             return FetchError::Timeout(self.timeout_secs);
@@ -272,16 +300,23 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        let now = DateTime::parse_from_rfc3339("2020-09-04T10:00:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2020-09-04T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("Fri, 04 Sep 2020 10:05:00 GMT", now), Some(Duration::from_secs(300)));
+        assert_eq!(
+            parse_retry_after("Fri, 04 Sep 2020 10:05:00 GMT", now),
+            Some(Duration::from_secs(300))
+        );
         assert_eq!(parse_retry_after("999999999", now), Some(Duration::from_secs(86_400)));
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]
     fn challenge_pages() {
-        assert!(looks_like_challenge(b"<html><script>document.cookie='__jsl_clearance=1';location.reload()</script></html>"));
+        assert!(looks_like_challenge(
+            b"<html><script>document.cookie='__jsl_clearance=1';location.reload()</script></html>"
+        ));
         assert!(!looks_like_challenge(b"<html><body>news</body></html>"));
     }
 }
