@@ -96,8 +96,19 @@ impl Resolve for PublicOnlyResolver {
     }
 }
 
-/// Redirects: at most `max`, http(s) only, and (when guarded) no literal private hosts.
-pub fn redirect_policy(guarded: bool, max: usize) -> reqwest::redirect::Policy {
+/// Which redirects a client follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// Any http(s) target: for sources allowed to reach private addresses.
+    Open,
+    /// No literal private targets (names are checked by the resolver).
+    Guarded,
+    /// For a configured URL on a literal private address: its own host, else as Guarded.
+    Pinned,
+}
+
+/// Redirects: at most `max`, http(s) only, private targets as `mode` says.
+pub fn redirect_policy(mode: Redirects, max: usize) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= max {
             return attempt.error(Refused(format!("more than {max} redirects")));
@@ -106,7 +117,15 @@ pub fn redirect_policy(guarded: bool, max: usize) -> reqwest::redirect::Policy {
         if !matches!(url.scheme(), "http" | "https") {
             return attempt.error(Refused(format!("redirect to a `{}` URL", url.scheme())));
         }
-        if guarded && let Err(FetchError::Refused(why)) = check_literal(&url) {
+        let same_host = attempt.previous().first().is_some_and(|first| {
+            first.host_str() == url.host_str() && first.port_or_known_default() == url.port_or_known_default()
+        });
+        let check = match mode {
+            Redirects::Open => false,
+            Redirects::Guarded => true,
+            Redirects::Pinned => !same_host,
+        };
+        if check && let Err(FetchError::Refused(why)) = check_literal(&url) {
             return attempt.error(Refused(format!("redirect to {url}: {why}")));
         }
         attempt.follow()

@@ -94,6 +94,7 @@ pub struct Request<'a> {
 #[derive(Clone)]
 pub struct Fetcher {
     guarded: reqwest::Client,
+    pinned: reqwest::Client,
     open: reqwest::Client,
     hosts: hosts::HostGate,
     max_body: usize,
@@ -106,23 +107,24 @@ impl Fetcher {
         // Any of several crates may have installed it already; either way one is there.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let max_redirects = settings.max_redirects;
-        let build = |guarded: bool| -> anyhow::Result<reqwest::Client> {
+        let build = |mode: guard::Redirects| -> anyhow::Result<reqwest::Client> {
             let mut b = reqwest::Client::builder()
                 .user_agent(settings.user_agent.clone())
                 .connect_timeout(Duration::from_secs(settings.timeout_secs.min(10)))
                 .timeout(Duration::from_secs(settings.timeout_secs))
-                .redirect(guard::redirect_policy(guarded, max_redirects))
+                .redirect(guard::redirect_policy(mode, max_redirects))
                 .pool_idle_timeout(Duration::from_secs(30))
                 .no_proxy();
-            if guarded {
+            if mode != guard::Redirects::Open {
                 b = b.dns_resolver(guard::PublicOnlyResolver);
             }
             b.build()
                 .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))
         };
         Ok(Fetcher {
-            guarded: build(true)?,
-            open: build(false)?,
+            guarded: build(guard::Redirects::Guarded)?,
+            pinned: build(guard::Redirects::Pinned)?,
+            open: build(guard::Redirects::Open)?,
             hosts: hosts::HostGate::new(
                 settings.per_host_concurrency,
                 Duration::from_millis(settings.per_host_delay_ms),
@@ -160,9 +162,11 @@ impl Fetcher {
             guard::check_literal(url)?;
         }
         // The guarded client resolves names to public addresses only; a configured literal
-        // private address goes through the open client, but its redirects stay checked.
-        let client = if req.allow_private || (req.configured && literal_private) {
+        // private address is reached directly, but redirects away from it stay checked.
+        let client = if req.allow_private {
             &self.open
+        } else if req.configured && literal_private {
+            &self.pinned
         } else {
             &self.guarded
         };

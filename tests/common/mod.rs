@@ -36,3 +36,34 @@ pub fn repo_file(rel: &str) -> PathBuf {
 pub async fn site(build: impl FnOnce(&str) -> HashMap<String, Resource>) -> SiteHandle {
     server::serve_with(build).await.expect("start the fixture server")
 }
+
+/// A raw TCP server on 127.0.0.1 for faults HTTP servers do not make on purpose
+/// (connection resets, slow drips). `handle` gets each accepted connection.
+pub fn raw_server(handle: fn(std::net::TcpStream)) -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("local addr");
+    std::thread::spawn(move || {
+        // Bounded: a test makes a handful of connections.
+        for stream in listener.incoming().take(64).flatten() {
+            std::thread::spawn(move || handle(stream));
+        }
+    });
+    addr
+}
+
+/// Read a request's head, so the client sees its request taken.
+pub fn read_head(stream: &mut std::net::TcpStream) {
+    use std::io::Read;
+    let mut buf = [0u8; 4096];
+    let mut seen = Vec::new();
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+        if seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+}
