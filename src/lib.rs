@@ -14,6 +14,7 @@ pub mod eval;
 pub mod extract;
 pub mod fetch;
 pub mod fsio;
+pub mod health;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;

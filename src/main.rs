@@ -93,13 +93,36 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(dispatch(cli)) {
+    let code = match rt.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    };
+    if std::env::var_os("BANYUE_RUSAGE").is_some() {
+        eprintln!("{}", rusage());
     }
+    code
+}
+
+/// CPU time and peak memory of this process, from /proc (Linux), for benchmarks.
+fn rusage() -> String {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| "?".into());
+    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the name.
+    format!("rusage: user_s={:.2} sys_s={:.2} peak_rss={hwm}", ticks(11), ticks(12))
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -227,17 +250,42 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources => {
             let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
             let store = pipeline.open_store()?;
-            for s in store.sources()? {
+            let tz = pipeline.config.settings.timezone;
+            let local = |t: Option<&str>| {
+                t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&tz).format("%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            println!(
+                "{:<18} {:<12} {:<11} {:<11} {:>6} {:>5} {:>5}  {:<11}  notes",
+                "source", "state", "attempt", "success", "status", "new", "seen", "next due"
+            );
+            for r in banyue::health::rows(&pipeline.config, &store.sources()?, chrono::Utc::now()) {
+                let h = r.health.as_ref();
+                let next = r
+                    .next_due
+                    .map(|d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "now".into());
+                let mut notes: Vec<String> = Vec::new();
+                if let Some(e) = h.and_then(|h| h.last_error.clone()) {
+                    notes.push(e);
+                }
+                if let Some(s) = r.stale {
+                    notes.push(format!("STALE: {s}"));
+                }
                 println!(
-                    "{:<18} last attempt {}  last success {}  status {}  failures {}  new {} seen {}{}",
-                    s.id,
-                    s.last_attempt.as_deref().unwrap_or("-"),
-                    s.last_success.as_deref().unwrap_or("-"),
-                    s.last_status.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
-                    s.consecutive_failures,
-                    s.items_new,
-                    s.items_seen,
-                    s.last_error.map(|e| format!("  error: {e}")).unwrap_or_default()
+                    "{:<18} {:<12} {:<11} {:<11} {:>6} {:>5} {:>5}  {:<11}  {}",
+                    r.id,
+                    r.state,
+                    local(h.and_then(|h| h.last_attempt.as_deref())),
+                    local(h.and_then(|h| h.last_success.as_deref())),
+                    h.and_then(|h| h.last_status)
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    h.map(|h| h.items_new).unwrap_or(0),
+                    h.map(|h| h.items_seen).unwrap_or(0),
+                    next,
+                    notes.join("; ")
                 );
             }
             Ok(ExitCode::SUCCESS)
