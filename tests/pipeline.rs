@@ -362,3 +362,125 @@ async fn fixture_sources_end_to_end() {
         );
     }
 }
+
+/// Portal shapes beyond a plain list: TRS pagination, a JSON policy library, list HTML
+/// wrapped in JSON (jpaas), Hanweb datastore records, and a "list page" that is a feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_shapes_pagination_json_and_datastore() {
+    let page = |rows: &[(&str, &str, &str)]| {
+        let lis: String = rows
+            .iter()
+            .map(|(href, title, date)| {
+                format!("<li><a href=\"{href}\" title=\"{title}\">{title}</a><span>[{date}]</span></li>")
+            })
+            .collect();
+        format!("<html><body><ul class=\"list\">{lis}</ul></body></html>")
+    };
+    let site = site(|origin| {
+        let mut r = HashMap::new();
+        r.insert(
+            "/trs/".to_string(),
+            Resource::ok("text/html; charset=utf-8", page(&[("./202009/t20200904_1.html", "关于印发《示范市数据要素市场培育行动方案》的通知", "2020-09-04")])),
+        );
+        r.insert(
+            "/trs/index_1.html".to_string(),
+            Resource::ok("text/html; charset=utf-8", page(&[("./202009/t20200903_2.html", "示范市召开工业软件产业推进会", "2020-09-03")])),
+        );
+        r.insert(
+            "/trs/index_2.html".to_string(),
+            Resource::ok("text/html; charset=utf-8", page(&[("./202009/t20200902_3.html", "示范市软件园新增入驻企业30家", "2020-09-02")])),
+        );
+        let gov_json = r#"{"searchVO":{"totalCount":0,"catMap":{"bumenfile":{"totalCount":1,"listVO":[
+ {"title":"工业和信息化部关于推进<em>工业软件</em>适配验证中心建设的指导意见","url":"/zhengce/content_5599001.htm",
+  "pubtimeStr":"2020.09.04","puborg":"工业和信息化部","pcode":"工信部信软〔2020〕901号","summary":"为加快<em>工业软件</em>产品迭代，到2022年建成10个左右国家级工业软件适配验证中心。"}]},
+ "gongwen":{"totalCount":0,"listVO":[]}}}}"#;
+        r.insert("/search-gov/data".to_string(), Resource::ok("application/json", gov_json));
+        let jpaas = r#"{"success":true,"code":200,"data":{"html":"<div class=\"page-content\"><ul><li class=\"cf\"><a class=\"fl\" href=\"/zwgk/zcjd/art/2020/art_00aa.html\" title=\"《关于推进工业软件适配验证中心建设的指导意见》解读\">《关于推进工业软件适配验证中心建设的指导意见》解读</a><span class=\"fr\">2020-09-04</span></li><li class=\"cf\"><a class=\"fl\" href=\"/zwgk/zcjd/art/2020/art_99bb.html\" title=\"一图读懂：数据中心绿色低碳发展专项行动\">一图读懂：数据中心绿色低碳发展专项行动</a><span class=\"fr\">2020-09-02</span></li></ul></div>"}}"#;
+        r.insert("/api-gateway/build/unit".to_string(), Resource::ok("application/json", jpaas));
+        let hanweb = "<html><body><div id=\"4471\"><script type=\"text/xml\"><datastore><recordset>\
+            <record><![CDATA[<li><a href=\"/art/2020/9/4/art_4471_310001.html\" title=\"济南市关于加快软件名城提档升级的若干措施\">济南市关于加快软件名城提档升级的若干措施</a><span>[2020-09-04]</span></li>]]></record>\
+            </recordset></datastore></script></div></body></html>";
+        r.insert("/col/col4471/index.html".to_string(), Resource::ok("text/html", hanweb));
+        r.insert("/feed-as-list/".to_string(), Resource::ok("text/html", fill(&fixture("news/rss1.xml"), origin)));
+        r
+    })
+    .await;
+    let list = "[source.list]\nitem = \"ul.list li, li.cf, li\"\ntitle = \"a@title\"\ndate = \"span\"\n";
+    let text = format!(
+        "[settings]\nper_host_delay_ms = 0\nper_host_concurrency = 8\n\n\
+         [[source]]\nid = \"trs\"\nname = \"示范市工信局\"\nurl = \"{trs}\"\nkind = \"html\"\nallow_private = true\n{list}page_pattern = \"index_{{n}}.html\"\nmax_pages = 3\n\n\
+         [[source]]\nid = \"govlib\"\nname = \"中国政府网\"\nurl = \"{gov}\"\nkind = \"json\"\n\
+         [source.json]\nitems = \"searchVO.catMap.*.listVO\"\ntitle = \"title\"\nlink = \"url\"\ndate = \"pubtimeStr\"\nsummary = \"summary\"\nissuer = \"puborg\"\ndoc_number = \"pcode\"\n\n\
+         [[source]]\nid = \"miit\"\nname = \"工业和信息化部\"\nurl = \"{jpaas}\"\nkind = \"json\"\n[source.json]\nhtml = \"data.html\"\n\
+         [source.list]\nitem = \"li.cf\"\ntitle = \"a@title\"\ndate = \"span.fr\"\n\n\
+         [[source]]\nid = \"jinan\"\nname = \"济南市人民政府\"\nurl = \"{hanweb}\"\nkind = \"html\"\n{list}\n\
+         [[source]]\nid = \"feedlist\"\nname = \"开源资讯\"\nurl = \"{feedlist}\"\nkind = \"html\"\n{list}",
+        trs = site.url("/trs/"),
+        gov = site.url("/search-gov/data?t=zhengcelibrary&p=1"),
+        jpaas = site.url("/api-gateway/build/unit"),
+        hanweb = site.url("/col/col4471/index.html"),
+        feedlist = site.url("/feed-as-list/"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = Pipeline::new(Config::parse(&text, &dir.path().join("banyue.toml")).unwrap()).unwrap();
+    let report = pipeline
+        .run(&RunOptions {
+            now: Some(fixture_now()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let summary = report.summary();
+    println!("{summary}");
+    let by: HashMap<&str, &banyue::pipeline::SourceReport> =
+        report.sources.iter().map(|s| (s.id.as_str(), s)).collect();
+    for s in &report.sources {
+        assert!(s.error.is_none(), "{summary}");
+    }
+    assert_eq!((by["trs"].pages, by["trs"].new), (3, 3), "three TRS pages: {summary}");
+    assert_eq!(by["govlib"].new, 1);
+    assert_eq!(by["miit"].new, 2);
+    assert_eq!(by["jinan"].new, 1, "the datastore record");
+    assert_eq!(
+        by["feedlist"].new, 2,
+        "a feed where a list page was expected is read as a feed"
+    );
+
+    let items = pipeline.open_store().unwrap().all_items().unwrap();
+    let gov = find(&items, "适配验证中心建设的指导意见");
+    assert_eq!(
+        gov.title, "工业和信息化部关于推进工业软件适配验证中心建设的指导意见",
+        "highlight tags stripped"
+    );
+    assert_eq!(gov.policy.doc_number.as_deref(), Some("工信部信软〔2020〕901号"));
+    assert_eq!(gov.policy.issuer.as_deref(), Some("工业和信息化部"));
+    assert_eq!(gov.decision.section, "policy");
+    assert!(
+        gov.url
+            .as_deref()
+            .is_some_and(|u| u.ends_with("/zhengce/content_5599001.htm"))
+    );
+    let jiedu = find(&items, "解读");
+    assert_ne!(
+        jiedu.decision.section, "policy",
+        "a 解读 is not a new policy: {:?}",
+        jiedu.decision
+    );
+    assert_eq!(find(&items, "软件名城提档升级").decision.city.as_deref(), Some("济南"));
+
+    // A second run stops at the first page: its items are known.
+    let hits = site.hits("/trs/index_1.html");
+    let again = pipeline
+        .run(&RunOptions {
+            now: Some(fixture_now()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(again.sources.iter().all(|s| s.new == 0));
+    assert_eq!(
+        site.hits("/trs/index_1.html"),
+        hits,
+        "no need to page through known items"
+    );
+}
