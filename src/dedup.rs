@@ -110,6 +110,11 @@ pub fn signature(title: &str, text: &str) -> Signature {
         c.extend(body);
         c
     };
+    minhash(&chars, SHINGLE)
+}
+
+/// MinHash of the `k`-character shingles of `chars`.
+fn minhash(chars: &[char], k: usize) -> Signature {
     let mut mins = [u32::MAX; SIGNATURE_LEN];
     let mut buf = [0u8; 4];
     let mut shingle = |w: &[char]| {
@@ -121,12 +126,17 @@ pub fn signature(title: &str, text: &str) -> Signature {
             }
         }
     };
-    if chars.len() < SHINGLE {
-        shingle(&chars);
+    if chars.len() < k {
+        shingle(chars);
     } else {
-        chars.windows(SHINGLE).for_each(&mut shingle);
+        chars.windows(k).for_each(&mut shingle);
     }
     Signature(mins)
+}
+
+/// The MinHash of a title's character bigrams, for finding alike titles fast.
+pub fn title_signature(title: &str) -> Signature {
+    minhash(&comparable(title), 2)
 }
 
 /// Jaccard similarity of character bigrams.
@@ -170,7 +180,39 @@ impl Default for NearDup {
 }
 
 impl NearDup {
-    /// The stored story this item repeats, if any, and why.
+    /// Why `c` is the same story as the item described by the other arguments, if it is.
+    pub fn matches(
+        &self,
+        title: &str,
+        signature: &Signature,
+        doc_number: Option<&str>,
+        date: DateTime<Utc>,
+        c: &Candidate,
+    ) -> Option<String> {
+        let days = (c.date - date).num_days().abs();
+        if days > self.window_days {
+            return None;
+        }
+        if let (Some(a), Some(b)) = (doc_number, c.doc_number.as_deref())
+            && a == b
+        {
+            return Some(format!("same document number {a}"));
+        }
+        let sim = signature.similarity(&c.signature);
+        let alike = title_similarity(title, &c.title);
+        // A shared boilerplate body (a portal's template, "点击查看全文") is not a shared
+        // story: the titles must have something in common too.
+        if sim >= self.min_similarity && alike >= self.min_title_overlap {
+            return Some(format!("text {:.0}% alike, title {:.0}% alike", sim * 100.0, alike * 100.0));
+        }
+        if days <= self.title_days && alike >= self.title_similarity {
+            return Some(format!("title {:.0}% alike", alike * 100.0));
+        }
+        None
+    }
+
+    /// The first of `candidates` this item repeats, and why (a linear scan; the
+    /// [`Index`] finds the same answer without looking at every candidate).
     pub fn find(
         &self,
         title: &str,
@@ -179,36 +221,103 @@ impl NearDup {
         date: DateTime<Utc>,
         candidates: &[Candidate],
     ) -> Option<(i64, String)> {
+        candidates
+            .iter()
+            .find_map(|c| self.matches(title, signature, doc_number, date, c).map(|why| (c.id, why)))
+    }
+}
+
+/// Rows per LSH band: two of 32 MinHash values per band gives 16 bands, so texts half
+/// alike share a band with probability 1 − (1 − 0.5²)¹⁶ ≈ 0.99.
+const BAND_ROWS: usize = 2;
+
+fn bands(sig: &Signature) -> impl Iterator<Item = u64> + '_ {
+    sig.0.chunks(BAND_ROWS).enumerate().map(|(b, rows)| {
+        let mut h = (b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        for r in rows {
+            h = splitmix(h ^ u64::from(*r));
+        }
+        h
+    })
+}
+
+/// Stories seen so far, indexed so that a new report is compared only with the few
+/// stories that share a band of its text or title signature, or its document number.
+#[derive(Default)]
+pub struct Index {
+    stories: Vec<(Candidate, Signature)>,
+    alive: Vec<bool>,
+    by_band: std::collections::HashMap<u64, Vec<usize>>,
+    by_doc: std::collections::HashMap<String, Vec<usize>>,
+    by_id: std::collections::HashMap<i64, usize>,
+}
+
+impl Index {
+    pub fn new(candidates: Vec<Candidate>) -> Index {
+        let mut idx = Index::default();
         for c in candidates {
-            let days = (c.date - date).num_days().abs();
-            if days > self.window_days {
-                continue;
-            }
-            if let (Some(a), Some(b)) = (doc_number, c.doc_number.as_deref())
-                && a == b
-            {
-                return Some((c.id, format!("same document number {a}")));
-            }
-            let sim = signature.similarity(&c.signature);
-            if sim >= self.min_similarity {
-                // A shared boilerplate body (a portal's template, "点击查看全文") is not a
-                // shared story: the titles must have something in common too.
-                let s = title_similarity(title, &c.title);
-                if s >= self.min_title_overlap {
-                    return Some((
-                        c.id,
-                        format!("text {:.0}% alike, title {:.0}% alike", sim * 100.0, s * 100.0),
-                    ));
-                }
-            }
-            if days <= self.title_days {
-                let s = title_similarity(title, &c.title);
-                if s >= self.title_similarity {
-                    return Some((c.id, format!("title {:.0}% alike", s * 100.0)));
-                }
+            idx.insert(c);
+        }
+        idx
+    }
+
+    pub fn len(&self) -> usize {
+        self.alive.iter().filter(|a| **a).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn insert(&mut self, c: Candidate) {
+        let i = self.stories.len();
+        let title_sig = title_signature(&c.title);
+        for key in bands(&c.signature).chain(bands(&title_sig).map(|k| !k)) {
+            self.by_band.entry(key).or_default().push(i);
+        }
+        if let Some(d) = &c.doc_number {
+            self.by_doc.entry(d.clone()).or_default().push(i);
+        }
+        self.by_id.insert(c.id, i);
+        self.stories.push((c, title_sig));
+        self.alive.push(true);
+    }
+
+    /// A story that another report now represents is no longer a candidate.
+    pub fn remove(&mut self, id: i64) {
+        if let Some(i) = self.by_id.remove(&id) {
+            self.alive[i] = false;
+        }
+    }
+
+    pub fn get(&self, id: i64) -> Option<&Candidate> {
+        self.by_id.get(&id).map(|i| &self.stories[*i].0)
+    }
+
+    /// The story this report repeats, if any, and why.
+    pub fn find(
+        &self,
+        near: &NearDup,
+        title: &str,
+        signature: &Signature,
+        doc_number: Option<&str>,
+        date: DateTime<Utc>,
+    ) -> Option<(i64, String)> {
+        let title_sig = title_signature(title);
+        let mut seen: Vec<usize> = doc_number.and_then(|d| self.by_doc.get(d)).cloned().unwrap_or_default();
+        for key in bands(signature).chain(bands(&title_sig).map(|k| !k)) {
+            if let Some(list) = self.by_band.get(&key) {
+                seen.extend(list);
             }
         }
-        None
+        seen.sort_unstable();
+        seen.dedup();
+        seen.into_iter()
+            .filter(|i| self.alive[*i])
+            .find_map(|i| {
+                let c = &self.stories[i].0;
+                near.matches(title, signature, doc_number, date, c).map(|why| (c.id, why))
+            })
     }
 }
 
@@ -346,6 +455,27 @@ mod tests {
             ..bare
         };
         assert!(earlier.beats(&bare) && !bare.beats(&earlier) && !bare.beats(&bare));
+    }
+
+    #[test]
+    fn the_index_finds_what_a_full_scan_finds() {
+        let now = Utc::now();
+        let near = NearDup::default();
+        let mut cands = Vec::new();
+        for n in 0..300 {
+            let title = format!("第{n}家企业发布新一代工业软件平台{}", n * 7);
+            let text = format!("{}。该平台面向{}行业，支持{}种设备接入，今年已服务{}家客户，计划三年内覆盖全国主要工业城市。", title, n % 13, n * 3, n * 11);
+            cands.push(Candidate { id: n, source_id: "s".into(), signature: signature(&title, &text), title, doc_number: None, date: now });
+        }
+        let idx = Index::new(cands.clone());
+        for probe in [5usize, 77, 299] {
+            let c = &cands[probe];
+            let text = format!("{}。该平台面向{}行业，支持{}种设备接入，今年已服务{}家客户，计划三年内覆盖全国主要工业城市。", c.title, probe % 13, probe * 3, probe * 11);
+            let sig = signature("转载", &text.replace("今年", "年内"));
+            let scan = near.find(&c.title, &sig, None, now, &cands).map(|f| f.0);
+            assert_eq!(idx.find(&near, &c.title, &sig, None, now).map(|f| f.0), scan);
+            assert!(scan.is_some());
+        }
     }
 
     #[test]

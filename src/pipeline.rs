@@ -192,14 +192,14 @@ impl Pipeline {
         progress: bool,
     ) -> anyhow::Result<Vec<SourceReport>> {
         let near = NearDup::default();
-        let (mut candidates, states) = {
+        let (mut index, states) = {
             let st = lock(store)?;
             let states: Vec<Option<SourceState>> = indices
                 .iter()
                 .map(|i| st.source_state(&self.config.sources[*i].id))
                 .collect::<anyhow::Result<_>>()?;
             (
-                st.candidates(now - chrono::Duration::days(near.window_days * 2))?,
+                dedup::Index::new(st.candidates(now - chrono::Duration::days(near.window_days * 2))?),
                 states,
             )
         };
@@ -225,7 +225,7 @@ impl Pipeline {
             let mut c = joined.context("a source task panicked")?;
             let source = &self.config.sources[c.index];
             let mut st = lock(store)?;
-            if let Err(e) = self.store_items(&mut st, source, &mut c, &near, &mut candidates, now) {
+            if let Err(e) = self.store_items(&mut st, source, &mut c, &near, &mut index, now) {
                 c.report.error = Some(format!("storing items: {e:#}"));
                 c.report.new = 0;
                 let batch = st.begin()?;
@@ -251,7 +251,7 @@ impl Pipeline {
         source: &Source,
         c: &mut Collected,
         near: &NearDup,
-        candidates: &mut Vec<Candidate>,
+        index: &mut dedup::Index,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let batch = st.begin()?;
@@ -260,6 +260,7 @@ impl Pipeline {
             return Ok(());
         }
         let mut added: Vec<Candidate> = Vec::new();
+        let mut replaced: Vec<i64> = Vec::new();
         for item in &c.items {
             if batch.known(item)? {
                 c.report.seen += 1;
@@ -283,10 +284,14 @@ impl Pipeline {
             let mut duplicate_of = None;
             let mut replaces = None;
             if decision.rejected.is_none() {
-                let pool = candidates.iter().chain(added.iter());
-                let all: Vec<Candidate> = pool.cloned().collect();
-                if let Some((id, why)) = near.find(&item.title, &sig, item.policy.doc_number.as_deref(), date, &all) {
-                    let old = all.iter().find(|c| c.id == id).map(|c| self.rank_of(c));
+                let doc = item.policy.doc_number.as_deref();
+                // Stories stored before this batch, then this batch's own.
+                let found = index
+                    .find(near, &item.title, &sig, doc, date)
+                    .filter(|(id, _)| !replaced.contains(id))
+                    .or_else(|| near.find(&item.title, &sig, doc, date, &added));
+                if let Some((id, why)) = found {
+                    let old = index.get(id).or_else(|| added.iter().find(|c| c.id == id)).map(|c| self.rank_of(c));
                     if old.is_some_and(|old| rank.beats(&old)) {
                         replaces = Some((id, why));
                     } else {
@@ -315,7 +320,7 @@ impl Pipeline {
             }
             if let Some((old, why)) = &replaces {
                 batch.promote(id, *old, why)?;
-                candidates.retain(|c| c.id != *old);
+                replaced.push(*old);
                 added.retain(|c| c.id != *old);
                 c.report.merged += 1;
             }
@@ -330,7 +335,13 @@ impl Pipeline {
         }
         batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
         batch.commit()?;
-        candidates.extend(added);
+        // Only what is committed becomes a candidate for later sources.
+        for old in replaced {
+            index.remove(old);
+        }
+        for a in added {
+            index.insert(a);
+        }
         Ok(())
     }
 }
