@@ -203,7 +203,11 @@ impl NearDup {
         // A shared boilerplate body (a portal's template, "点击查看全文") is not a shared
         // story: the titles must have something in common too.
         if sim >= self.min_similarity && alike >= self.min_title_overlap {
-            return Some(format!("text {:.0}% alike, title {:.0}% alike", sim * 100.0, alike * 100.0));
+            return Some(format!(
+                "text {:.0}% alike, title {:.0}% alike",
+                sim * 100.0,
+                alike * 100.0
+            ));
         }
         if days <= self.title_days && alike >= self.title_similarity {
             return Some(format!("title {:.0}% alike", alike * 100.0));
@@ -221,9 +225,10 @@ impl NearDup {
         date: DateTime<Utc>,
         candidates: &[Candidate],
     ) -> Option<(i64, String)> {
-        candidates
-            .iter()
-            .find_map(|c| self.matches(title, signature, doc_number, date, c).map(|why| (c.id, why)))
+        candidates.iter().find_map(|c| {
+            self.matches(title, signature, doc_number, date, c)
+                .map(|why| (c.id, why))
+        })
     }
 }
 
@@ -312,12 +317,11 @@ impl Index {
         }
         seen.sort_unstable();
         seen.dedup();
-        seen.into_iter()
-            .filter(|i| self.alive[*i])
-            .find_map(|i| {
-                let c = &self.stories[i].0;
-                near.matches(title, signature, doc_number, date, c).map(|why| (c.id, why))
-            })
+        seen.into_iter().filter(|i| self.alive[*i]).find_map(|i| {
+            let c = &self.stories[i].0;
+            near.matches(title, signature, doc_number, date, c)
+                .map(|why| (c.id, why))
+        })
     }
 }
 
@@ -464,13 +468,32 @@ mod tests {
         let mut cands = Vec::new();
         for n in 0..300 {
             let title = format!("第{n}家企业发布新一代工业软件平台{}", n * 7);
-            let text = format!("{}。该平台面向{}行业，支持{}种设备接入，今年已服务{}家客户，计划三年内覆盖全国主要工业城市。", title, n % 13, n * 3, n * 11);
-            cands.push(Candidate { id: n, source_id: "s".into(), signature: signature(&title, &text), title, doc_number: None, date: now });
+            let text = format!(
+                "{}。该平台面向{}行业，支持{}种设备接入，今年已服务{}家客户，计划三年内覆盖全国主要工业城市。",
+                title,
+                n % 13,
+                n * 3,
+                n * 11
+            );
+            cands.push(Candidate {
+                id: n,
+                source_id: "s".into(),
+                signature: signature(&title, &text),
+                title,
+                doc_number: None,
+                date: now,
+            });
         }
         let idx = Index::new(cands.clone());
         for probe in [5usize, 77, 299] {
             let c = &cands[probe];
-            let text = format!("{}。该平台面向{}行业，支持{}种设备接入，今年已服务{}家客户，计划三年内覆盖全国主要工业城市。", c.title, probe % 13, probe * 3, probe * 11);
+            let text = format!(
+                "{}。该平台面向{}行业，支持{}种设备接入，今年已服务{}家客户，计划三年内覆盖全国主要工业城市。",
+                c.title,
+                probe % 13,
+                probe * 3,
+                probe * 11
+            );
             let sig = signature("转载", &text.replace("今年", "年内"));
             let scan = near.find(&c.title, &sig, None, now, &cands).map(|f| f.0);
             assert_eq!(idx.find(&near, &c.title, &sig, None, now).map(|f| f.0), scan);

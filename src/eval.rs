@@ -204,6 +204,7 @@ pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
         let d = classifier.classify(&Input {
             title: &it.title,
             text: &it.body,
+            source_id: &it.source,
             source_name: &it.source,
             section_hint: None,
             city_hint: None,

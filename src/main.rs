@@ -66,6 +66,19 @@ enum Command {
     Explain { item: String },
     /// Show each source's last run.
     Sources,
+    /// File an item under a section (or `off-topic`) as an editor: the classifier learns
+    /// from it and the current issue is re-drafted.
+    Label {
+        /// Item id (as shown by `explain` and in the draft's JSON).
+        item: i64,
+        /// A section id of the taxonomy, or `off-topic`.
+        section: String,
+        /// Set the item's city too (empty to clear it).
+        #[arg(long)]
+        city: Option<String>,
+        #[arg(long, default_value = "editor", env = "USER")]
+        editor: String,
+    },
     /// Measure the classifier on a labelled JSON file: precision, recall, F1, confusion.
     Eval { file: PathBuf },
 }
@@ -167,6 +180,35 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Check => check(&cli.config),
+        Command::Label {
+            item,
+            section,
+            city,
+            editor,
+        } => {
+            let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
+            if section != banyue::eval::OFF_TOPIC && pipeline.classifier.taxonomy.section(&section).is_none() {
+                let ids: Vec<&str> = pipeline.classifier.taxonomy.sections.iter().map(|s| s.id()).collect();
+                anyhow::bail!("`{section}` is not a section; one of: {}, off-topic", ids.join(", "));
+            }
+            let mut store = pipeline.open_store()?;
+            let now = chrono::Utc::now();
+            store.set_label(item, &section, city.as_deref(), &editor, now)?;
+            pipeline.retrain(&store)?;
+            let s = &pipeline.config.settings;
+            let window = Window::containing(now.with_timezone(&s.timezone).date_naive(), s.issue_window);
+            let moved = pipeline.reclassify(&mut store, window)?;
+            println!(
+                "#{item} filed under {section}; learned from {} editor decisions",
+                pipeline.classifier.learned_from()
+            );
+            for (id, title, from, to) in &moved {
+                println!("  moved #{id} {from} → {to}: {title}");
+            }
+            let (_, files, n) = pipeline.publish_and_draft(&store, now, None)?;
+            println!("draft with {n} items: {}", files.html.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Daemon => {
             let pipeline = std::sync::Arc::new(Pipeline::new(Config::load(&cli.config)?)?);
             banyue::daemon::run(pipeline, shutdown_signal()).await?;

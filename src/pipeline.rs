@@ -181,6 +181,46 @@ impl Pipeline {
         Ok((published, files, d.item_count()))
     }
 
+    /// Learn from editors' decisions if they changed since the model was trained.
+    pub fn retrain(&self, store: &Store) -> anyhow::Result<()> {
+        let examples = store.training_examples()?;
+        if examples.len() != self.classifier.learned_from() {
+            self.classifier.learn(&examples);
+        }
+        Ok(())
+    }
+
+    /// Classify again the items of a window that no editor filed, with what the
+    /// classifier knows now. Returns (id, title, old section, new section) of those that
+    /// moved.
+    pub fn reclassify(&self, store: &mut Store, window: Window) -> anyhow::Result<Vec<(i64, String, String, String)>> {
+        let s = &self.config.settings;
+        let (from, to) = window.bounds(s.timezone);
+        let items = store.items_for_window(from, to, from - chrono::Duration::days(s.grace_days))?;
+        let labelled = store.labelled_ids()?;
+        let mut moved = Vec::new();
+        for i in items.iter().filter(|i| !labelled.contains(&i.id)) {
+            let source = self.config.sources.iter().find(|src| src.id == i.source_id);
+            let text = store.body_text(i.id)?;
+            let d = self.classifier.classify(&Input {
+                title: &i.title,
+                text: &text,
+                source_id: &i.source_id,
+                source_name: &i.source_name,
+                section_hint: source.and_then(|s| s.section_hint.as_deref()),
+                city_hint: source.and_then(|s| s.city_hint.as_deref()),
+                policy: &i.policy,
+            });
+            if d != i.decision {
+                if d.section != i.decision.section || d.rejected != i.decision.rejected {
+                    moved.push((i.id, i.title.clone(), i.decision.section.clone(), d.section.clone()));
+                }
+                store.update_decision(i.id, &d)?;
+            }
+        }
+        Ok(moved)
+    }
+
     /// Fetch the sources at `indices` (bounded concurrency) and store what they bring,
     /// one transaction per source, as each finishes.
     pub async fn collect_sources(
@@ -194,6 +234,7 @@ impl Pipeline {
         let near = NearDup::default();
         let (mut index, states) = {
             let st = lock(store)?;
+            self.retrain(&st)?;
             let states: Vec<Option<SourceState>> = indices
                 .iter()
                 .map(|i| st.source_state(&self.config.sources[*i].id))
@@ -269,6 +310,7 @@ impl Pipeline {
             let decision = self.classifier.classify(&Input {
                 title: &item.title,
                 text: &item.text,
+                source_id: &source.id,
                 source_name: &source.name,
                 section_hint: source.section_hint.as_deref(),
                 city_hint: source.city_hint.as_deref(),
@@ -291,7 +333,10 @@ impl Pipeline {
                     .filter(|(id, _)| !replaced.contains(id))
                     .or_else(|| near.find(&item.title, &sig, doc, date, &added));
                 if let Some((id, why)) = found {
-                    let old = index.get(id).or_else(|| added.iter().find(|c| c.id == id)).map(|c| self.rank_of(c));
+                    let old = index
+                        .get(id)
+                        .or_else(|| added.iter().find(|c| c.id == id))
+                        .map(|c| self.rank_of(c));
                     if old.is_some_and(|old| rank.beats(&old)) {
                         replaces = Some((id, why));
                     } else {

@@ -67,6 +67,15 @@ ALTER TABLE sources ADD COLUMN next_due TEXT;
 ALTER TABLE sources ADD COLUMN last_new TEXT;
 ALTER TABLE sources ADD COLUMN not_modified INTEGER NOT NULL DEFAULT 0;
 "#,
+    r#"
+CREATE TABLE labels (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id),
+    section TEXT NOT NULL,
+    city TEXT,
+    editor TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+"#,
 ];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -336,6 +345,79 @@ impl Store {
         known(&self.conn, item)
     }
 
+    /// File an item where an editor says (a section id, or `off-topic`): stored as a
+    /// label the classifier learns from, and applied to the item at once.
+    pub fn set_label(
+        &mut self,
+        id: i64,
+        section: &str,
+        city: Option<&str>,
+        editor: &str,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let tx = self.conn.transaction()?;
+        let decision: Option<String> = tx
+            .query_row("SELECT decision FROM items WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
+        let Some(decision) = decision else {
+            anyhow::bail!("no item #{id}");
+        };
+        let mut d: Decision = serde_json::from_str(&decision).unwrap_or_default();
+        d.reasons.push(format!("editor {editor} filed it under {section}"));
+        if section == crate::eval::OFF_TOPIC {
+            d.rejected = Some(format!("off-topic: excluded by editor {editor}"));
+        } else {
+            d.rejected = None;
+            d.section = section.to_string();
+        }
+        if let Some(c) = city {
+            d.city = (!c.is_empty()).then(|| c.to_string());
+        }
+        tx.execute(
+            "INSERT INTO labels (item_id, section, city, editor, at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (item_id) DO UPDATE SET section = excluded.section, city = excluded.city, editor = excluded.editor, at = excluded.at",
+            params![id, section, city, editor, ts(at)],
+        )?;
+        write_decision(&tx, id, &d)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every labelled item, as training data.
+    pub fn training_examples(&self) -> anyhow::Result<Vec<crate::classify::learn::Example>> {
+        let mut st = self.conn.prepare(
+            "SELECT i.title, i.body_text, i.source_id, l.section FROM labels l JOIN items i ON i.id = l.item_id ORDER BY l.item_id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(crate::classify::learn::Example {
+                title: r.get(0)?,
+                text: r.get(1)?,
+                source_id: r.get(2)?,
+                label: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Ids of the items editors filed by hand.
+    pub fn labelled_ids(&self) -> anyhow::Result<std::collections::HashSet<i64>> {
+        let mut st = self.conn.prepare("SELECT item_id FROM labels")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The plain text of an item's body.
+    pub fn body_text(&self, id: i64) -> anyhow::Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT body_text FROM items WHERE id = ?1", [id], |r| r.get(0))?)
+    }
+
+    /// Replace the classifier's decision for an item (after it learned something).
+    pub fn update_decision(&mut self, id: i64, d: &Decision) -> anyhow::Result<()> {
+        write_decision(&self.conn, id, d)
+    }
+
     /// When the newest item was collected: what "now" means for outputs, so that an
     /// unchanged store renders to unchanged files.
     pub fn last_change(&self) -> anyhow::Result<Option<DateTime<Utc>>> {
@@ -398,6 +480,14 @@ impl Store {
             .optional()?;
         Ok(row)
     }
+}
+
+fn write_decision(conn: &Connection, id: i64, d: &Decision) -> anyhow::Result<()> {
+    conn.execute(
+        "UPDATE items SET section = ?2, score = ?3, city = ?4, rejected = ?5, decision = ?6 WHERE id = ?1",
+        params![id, d.section, d.score, d.city, d.rejected, serde_json::to_string(d)?],
+    )?;
+    Ok(())
 }
 
 /// Whether this item is already stored (same guid in its source, or same link).

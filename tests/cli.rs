@@ -75,7 +75,8 @@ fn demo_writes_feeds_and_a_draft() {
         .iter()
         .find(|e| e.path().extension().is_some_and(|x| x == "md"))
         .expect("a markdown draft");
-    let md = std::fs::read_to_string(md.path()).unwrap();
+    let md_path = md.path();
+    let md = std::fs::read_to_string(&md_path).unwrap();
     assert_eq!(
         md.matches("星河DB 5.0正式亮相").count() + md.matches("星河云发布分布式数据库").count(),
         2,
@@ -86,6 +87,48 @@ fn demo_writes_feeds_and_a_draft() {
     }
     assert!(md.contains("王喆"), "GBK page decoded");
     assert!(md.contains("苏工信软〔2026〕12号"), "{md}");
+
+    // An editor throws out the inspection visit: it leaves the draft, and the decision
+    // is kept as a label the classifier learns from.
+    let json_path = drafts
+        .iter()
+        .find(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .unwrap()
+        .path();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    let visit = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["items"].as_array().unwrap().iter())
+        .chain(json["to_sort"].as_array().unwrap().iter())
+        .find(|i| i["title"].as_str().is_some_and(|t| t.contains("王喆")))
+        .expect("the visit is in the draft")["id"]
+        .as_i64()
+        .unwrap();
+    let cfg = dir.path().join("banyue.toml");
+    let out = banyue()
+        .args(["label", &visit.to_string(), "off-topic", "--editor", "test", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("filed under off-topic"), "{stdout}");
+    let md = std::fs::read_to_string(&md_path).unwrap();
+    assert!(!md.contains("王喆"), "excluded by the editor:\n{md}");
+    let out = banyue()
+        .args(["explain", &visit.to_string(), "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("excluded by editor test"));
+    let out = banyue()
+        .args(["label", "1", "no-such-section", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not a section"));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! gazetteer. Every point of a score is traceable to a reason string.
 
 pub mod gazetteer;
+pub mod learn;
 pub mod taxonomy;
 
 use std::sync::LazyLock;
@@ -22,6 +23,7 @@ pub struct Input<'a> {
     pub title: &'a str,
     /// Summary and body text.
     pub text: &'a str,
+    pub source_id: &'a str,
     pub source_name: &'a str,
     pub section_hint: Option<&'a str>,
     pub city_hint: Option<&'a str>,
@@ -57,12 +59,16 @@ pub struct Classifier {
     targets: Vec<Vec<Target>>,
     /// Original spelling of each automaton pattern, for reasons.
     terms: Vec<String>,
+    /// What editors' corrections taught; replaced when they change.
+    model: std::sync::RwLock<Option<std::sync::Arc<learn::Model>>>,
 }
 
-/// Fold full-width ASCII to half-width and ASCII to lowercase, so that `ＡＩ`, `Ai` and
-/// `ai` match alike. Byte offsets change, so fold text and patterns the same way.
+/// Fold traditional Chinese to simplified, full-width ASCII to half-width and letters to
+/// lowercase, so that `軟體`/`软件`-style variants, `ＡＩ`, `Ai` and `ai` match alike.
+/// Byte offsets change, so fold text and patterns the same way.
 pub fn fold(text: &str) -> String {
-    text.chars()
+    fast2s::convert(text)
+        .chars()
         .map(|c| match c {
             '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
             '\u{3000}' => ' ',
@@ -145,7 +151,25 @@ impl Classifier {
             matcher,
             targets,
             terms,
+            model: std::sync::RwLock::new(None),
         })
+    }
+
+    /// Learn from editors' decisions (replacing what was learned before).
+    pub fn learn(&self, examples: &[learn::Example]) {
+        let model = learn::Model::train(examples).map(std::sync::Arc::new);
+        if let Ok(mut m) = self.model.write() {
+            *m = model;
+        }
+    }
+
+    /// How many editor decisions the current model learned from.
+    pub fn learned_from(&self) -> usize {
+        self.model
+            .read()
+            .ok()
+            .and_then(|m| m.as_ref().map(|m| m.examples))
+            .unwrap_or(0)
     }
 
     fn evidence(&self, title: &str, body: &str) -> Evidence {
@@ -234,7 +258,7 @@ impl Classifier {
         let ev = self.evidence(&title, &body);
         let mut reasons = Vec::new();
 
-        let city = self.city(input, input.title);
+        let city = self.city(input, &title);
         if let Some((c, why)) = city {
             reasons.push(format!("city {} ({why})", self.gazetteer.cities[c].short));
         }
@@ -273,6 +297,27 @@ impl Classifier {
                 reasons.push(format!("body:{t} ({}) → {sid} {:+}", r.name, r.weight));
             }
         }
+        let mut learned_off_topic = None;
+        let model = self.model.read().ok().and_then(|m| m.clone());
+        if let Some(model) = model {
+            for (label, e) in model.evidence(input.title, input.text, input.source_id) {
+                if e.abs() < 0.05 {
+                    continue;
+                }
+                let w = (e as f32) * tuning.learned_weight;
+                if label == crate::eval::OFF_TOPIC {
+                    if e >= 0.6 {
+                        learned_off_topic = Some(format!("like items editors excluded (evidence {e:.2})"));
+                    }
+                } else if let Some(i) = self.taxonomy.sections.iter().position(|s| s.id() == label) {
+                    scores[i] += w;
+                    reasons.push(format!(
+                        "learned from {} editor decisions → {label} {w:+.1}",
+                        model.examples
+                    ));
+                }
+            }
+        }
         if let Some(h) = input.section_hint
             && let Some(i) = self.taxonomy.sections.iter().position(|s| s.id() == h)
         {
@@ -296,7 +341,9 @@ impl Classifier {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         let best = ranked.first().map(|(_, s)| *s).unwrap_or(0.0);
 
-        let rejected = self.off_topic(&ev, best, &mut reasons);
+        let rejected = self
+            .off_topic(&ev, best, &mut reasons)
+            .or_else(|| learned_off_topic.map(|why| format!("off-topic: {why}")));
         let (section, score) = match ranked.first() {
             Some((id, s)) if *s >= tuning.min_score => (id.clone(), *s),
             _ => (TO_SORT.to_string(), best),
@@ -363,6 +410,7 @@ mod tests {
         c.classify(&Input {
             title,
             text,
+            source_id: "test",
             source_name: source,
             section_hint: None,
             city_hint: None,
@@ -371,8 +419,17 @@ mod tests {
     }
 
     #[test]
-    fn fold_is_width_and_case_insensitive() {
+    fn fold_is_width_case_and_script_insensitive() {
         assert_eq!(fold("ＡＩ大模型 Ai"), "ai大模型 ai");
+        assert_eq!(fold("廣州發佈數據要素政策"), "广州发布数据要素政策");
+    }
+
+    #[test]
+    fn traditional_chinese_items_are_classified_alike() {
+        let d = classify("北辰軟件完成5億元C輪融資，加碼工業軟件研發", "", "示例科技網");
+        assert_eq!(d.section, "market", "{d:?}");
+        let d = classify("廣州市人工智能產業創新聯盟在天河區成立", "", "示例");
+        assert_eq!(d.city.as_deref(), Some("广州"));
     }
 
     #[test]
@@ -396,6 +453,47 @@ mod tests {
         );
         let d = classify("智慧体育平台上线，数字化赋能全民健身", "", "示例科技网");
         assert!(d.rejected.is_none(), "{d:?}");
+    }
+
+    #[test]
+    fn corrections_move_similar_unseen_items() {
+        let c = Classifier::new(Taxonomy::builtin()).unwrap();
+        let policy = PolicyMeta::default();
+        let input = |title: &'static str| Input {
+            title,
+            text: "",
+            source_id: "news",
+            source_name: "示例科技网",
+            section_hint: None,
+            city_hint: None,
+            policy: &policy,
+        };
+        let unseen = "丁软件股份有限公司发布2026年度社会责任报告";
+        let before = c.classify(&input(unseen));
+        assert_eq!(
+            before.section, "ecosystem-standards",
+            "the rules read 报告 as a report release: {before:?}"
+        );
+        let ex = |title: &str, label: &str| learn::Example {
+            title: title.into(),
+            text: String::new(),
+            source_id: "news".into(),
+            label: label.into(),
+        };
+        c.learn(&[
+            ex("甲科技股份有限公司发布年度社会责任报告", "company-news"),
+            ex("乙集团发布2025年社会责任报告", "company-news"),
+            ex("丙软件发布社会责任报告，员工总数突破万人", "company-news"),
+            ex("中国信通院发布《云计算白皮书》", "ecosystem-standards"),
+            ex("2026世界人工智能大会在上海开幕", "ecosystem-standards"),
+        ]);
+        let after = c.classify(&input(unseen));
+        assert_eq!(after.section, "company-news", "{after:?}");
+        let other = c.classify(&input("中国电子技术标准化研究院发布《人工智能标准化白皮书》"));
+        assert_eq!(
+            other.section, "ecosystem-standards",
+            "unrelated items keep their rules: {other:?}"
+        );
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub struct Tuning {
     pub min_score: f32,
     #[serde(default = "hint_weight")]
     pub hint_weight: f32,
+    /// What the model learned from editors adds at most this much to a section.
+    #[serde(default = "learned_weight")]
+    pub learned_weight: f32,
 }
 
 fn two() -> f32 {
@@ -47,6 +50,9 @@ fn body_chars() -> usize {
 }
 fn min_score() -> f32 {
     2.5
+}
+fn learned_weight() -> f32 {
+    8.0
 }
 fn hint_weight() -> f32 {
     3.0
@@ -62,6 +68,7 @@ impl Default for Tuning {
             body_chars: body_chars(),
             min_score: min_score(),
             hint_weight: hint_weight(),
+            learned_weight: learned_weight(),
         }
     }
 }
