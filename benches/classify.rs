@@ -1,0 +1,202 @@
+//! Classification throughput on one core, and near-duplicate clustering of 100,000
+//! items through the LSH index.
+//!
+//!     cargo bench --bench classify
+
+use std::time::Instant;
+
+use banyue::classify::{Classifier, Input, taxonomy::Taxonomy};
+use banyue::dedup::{Candidate, Index, NearDup, signature};
+use banyue::eval;
+use banyue::model::PolicyMeta;
+use chrono::{Duration, Utc};
+
+fn main() {
+    let classifier = Classifier::new(Taxonomy::builtin()).expect("taxonomy");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut items = Vec::new();
+    for f in [
+        "tests/fixtures/eval/dev2.json",
+        "tests/fixtures/eval/heldout.json",
+        "../shared/examples/labelled-items.json",
+    ] {
+        if let Ok(mut v) = eval::load(&root.join(f)) {
+            items.append(&mut v);
+        }
+    }
+    let policy = PolicyMeta::default();
+    let rounds = 200;
+    let t = Instant::now();
+    let mut kept = 0usize;
+    for _ in 0..rounds {
+        for it in &items {
+            let d = classifier.classify(&Input {
+                title: &it.title,
+                text: &it.body,
+                source_id: &it.source,
+                source_name: &it.source,
+                section_hint: None,
+                city_hint: None,
+                policy: &policy,
+            });
+            kept += usize::from(d.rejected.is_none());
+        }
+    }
+    let n = rounds * items.len();
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "classify: {n} items in {secs:.2} s on one thread = {:.0} items/s ({kept} kept)",
+        n as f64 / secs
+    );
+
+    // 20,000 stories, each told 5 times: different openings, reworded titles, trimmed
+    // or extended bodies. Stories are built from pools of names and phrases, so that
+    // different stories share words the way real news does.
+    let stories = 20_000usize;
+    let now = Utc::now();
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % n as u64) as usize
+    };
+    // Company names from a wide pool of characters, as real names are.
+    let syll: Vec<char> = "星辰云海华信达通联创智讯科数芯微天宇恒泰安远航博睿思源明德新锐捷迅飞鸿图腾龙凤麟光景翔\
+        嘉和瑞祥丰盛弘毅卓越精诚致远启明融汇中元九州万方长城东方南山北斗紫金青松白鹭碧水金石铭鼎晟昊煜晨曦朗峰岳川\
+        泽霖露雪松柏桐楠梧樟竹梅兰菊荷莲芷若兮言知行合一秉承开拓进取同舟共济"
+        .chars()
+        .collect();
+    let cities = [
+        "南京", "北京", "上海", "深圳", "杭州", "成都", "济南", "武汉", "苏州", "西安", "合肥", "长沙",
+    ];
+    let things = [
+        "工业软件平台",
+        "分布式数据库",
+        "大模型",
+        "操作系统",
+        "AI芯片",
+        "云原生中间件",
+        "智能网联系统",
+        "工业互联网平台",
+        "安全网关",
+        "低代码平台",
+        "数据中台",
+        "边缘计算盒子",
+    ];
+    let acts = ["发布", "推出", "上线", "开源", "升级"];
+    let fields = [
+        "金融", "电信", "能源", "制造", "交通", "医疗", "政务", "教育", "零售", "物流",
+    ];
+    let openings = ["", "记者获悉，", "据报道，", "本网讯 ", "近日，"];
+    let endings = [
+        "",
+        "（完）",
+        "更多详情请关注后续报道。",
+        "（来源：合作媒体）",
+        "责任编辑：王某",
+    ];
+    let mut reports = Vec::with_capacity(stories * 5);
+    for s in 0..stories {
+        let name: String = (0..2 + next(2)).map(|_| syll[next(syll.len())]).collect();
+        let (city, thing, act) = (
+            cities[next(cities.len())],
+            things[next(things.len())],
+            acts[next(acts.len())],
+        );
+        let version = format!("{}.{}", next(9) + 1, next(10));
+        let (f1, f2) = (fields[next(10)], fields[next(10)]);
+        let pool = [
+            format!(
+                "新版本在{f1}和{f2}场景中性能提升{}%，支持{}种设备接入。",
+                next(90) + 10,
+                next(500) + 20
+            ),
+            format!(
+                "目前已有{}家{f1}客户完成试点，{}名工程师参与研发。",
+                next(300) + 5,
+                next(2000) + 50
+            ),
+            format!(
+                "公司表示将在{}年内投入{}亿元用于{thing}生态建设。",
+                next(5) + 1,
+                next(50) + 1
+            ),
+            format!("业内人士认为，{thing}将加快{f2}行业数字化进程。"),
+            format!("{name}科技创始人在发布会上介绍了{}项核心专利。", next(40) + 2),
+            format!(
+                "该产品由{city}研发中心历时{}个月打造，兼容{}款国产芯片。",
+                next(36) + 6,
+                next(12) + 1
+            ),
+            format!("首批用户包括{}所高校和{}家医院。", next(30) + 1, next(80) + 1),
+            format!("{name}科技计划明年在{}个城市设立服务网点。", next(40) + 3),
+        ];
+        let start = next(pool.len());
+        let mut sentences = vec![format!("{name}科技在{city}{act}{thing}{version}。")];
+        for k in 0..4 {
+            sentences.push(pool[(start + k * 3) % pool.len()].clone());
+        }
+        for v in 0..5 {
+            let title = match v {
+                0 => format!("{name}科技{act}{thing}{version}"),
+                1 => format!("{name}科技{thing}{version}正式{act}，性能大幅提升"),
+                2 => format!("{thing}{version}亮相：{name}科技再发力"),
+                3 => format!("{city}企业{name}科技{act}新一代{thing}"),
+                _ => format!("{name}科技新品{thing}{version}上线"),
+            };
+            // Each outlet keeps a different share of the body.
+            let keep = 3 + v % 3;
+            let text = format!("{}{}{}", openings[v], sentences[..keep].concat(), endings[v]);
+            reports.push((s, title, text));
+        }
+    }
+    // Interleave, as sources deliver them.
+    reports.sort_by_key(|(s, t, _)| (t.len() * 7919 + s) % 100_003);
+    let near = NearDup::default();
+    let mut index = Index::default();
+    let mut story_of = std::collections::HashMap::new();
+    let (mut merged, mut wrong) = (0usize, 0usize);
+    let t = Instant::now();
+    for (i, (story, title, text)) in reports.iter().enumerate() {
+        let sig = signature(title, text);
+        let date = now - Duration::minutes((i % 5000) as i64);
+        match index.find(&near, title, &sig, None, date) {
+            Some((id, why)) => {
+                merged += 1;
+                if story_of.get(&id) != Some(story) {
+                    wrong += 1;
+                    if wrong <= 3 {
+                        let other = reports
+                            .iter()
+                            .find(|r| Some(&r.0) == story_of.get(&id))
+                            .map(|r| r.1.clone())
+                            .unwrap_or_default();
+                        eprintln!("wrong merge ({why}): {title} ⇒ {other}");
+                    }
+                }
+            }
+            None => {
+                let id = i as i64;
+                story_of.insert(id, *story);
+                index.insert(Candidate {
+                    id,
+                    source_id: "s".into(),
+                    title: title.clone(),
+                    signature: sig,
+                    doc_number: None,
+                    date,
+                });
+            }
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let expected = reports.len() - stories;
+    println!(
+        "cluster: {} reports of {stories} stories in {secs:.2} s ({:.0} reports/s); merged {merged} of {expected} repeats ({:.1}%), {wrong} into the wrong story; {} stories left",
+        reports.len(),
+        reports.len() as f64 / secs,
+        merged as f64 * 100.0 / expected as f64,
+        index.len()
+    );
+}
