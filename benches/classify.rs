@@ -85,9 +85,13 @@ fn main() {
         "边缘计算盒子",
     ];
     let acts = ["发布", "推出", "上线", "开源", "升级"];
-    let fields = [
-        "金融", "电信", "能源", "制造", "交通", "医疗", "政务", "教育", "零售", "物流",
-    ];
+    let vocab: Vec<&str> =
+        "金融 电信 能源 制造 交通 医疗 政务 教育 零售 物流 算力 数据 模型 芯片 安全 平台 生态 客户 研发 团队 \
+        市场 试点 部署 接入 性能 提升 降低 成本 效率 场景 应用 服务 合作 伙伴 产品 方案 架构 开源 社区 标准 认证 专利 \
+        工厂 园区 城市 政府 高校 医院 银行 车企 运营商 工程师 用户 订单 营收 增长 投入 资金 基金 项目 系统 网络 终端 \
+        云端 边缘 实时 智能 自动 协同 融合 赋能 转型 升级 迭代 版本 发布 上线 推广 覆盖 全国 海外 东南亚 中东 欧洲"
+            .split_whitespace()
+            .collect();
     let openings = ["", "记者获悉，", "据报道，", "本网讯 ", "近日，"];
     let endings = [
         "",
@@ -105,37 +109,12 @@ fn main() {
             acts[next(acts.len())],
         );
         let version = format!("{}.{}", next(9) + 1, next(10));
-        let (f1, f2) = (fields[next(10)], fields[next(10)]);
-        let pool = [
-            format!(
-                "新版本在{f1}和{f2}场景中性能提升{}%，支持{}种设备接入。",
-                next(90) + 10,
-                next(500) + 20
-            ),
-            format!(
-                "目前已有{}家{f1}客户完成试点，{}名工程师参与研发。",
-                next(300) + 5,
-                next(2000) + 50
-            ),
-            format!(
-                "公司表示将在{}年内投入{}亿元用于{thing}生态建设。",
-                next(5) + 1,
-                next(50) + 1
-            ),
-            format!("业内人士认为，{thing}将加快{f2}行业数字化进程。"),
-            format!("{name}科技创始人在发布会上介绍了{}项核心专利。", next(40) + 2),
-            format!(
-                "该产品由{city}研发中心历时{}个月打造，兼容{}款国产芯片。",
-                next(36) + 6,
-                next(12) + 1
-            ),
-            format!("首批用户包括{}所高校和{}家医院。", next(30) + 1, next(80) + 1),
-            format!("{name}科技计划明年在{}个城市设立服务网点。", next(40) + 3),
-        ];
-        let start = next(pool.len());
+        // The body: the lead, then sentences of this story's own words, as real reports
+        // share a story's facts but hardly another story's sentences.
         let mut sentences = vec![format!("{name}科技在{city}{act}{thing}{version}。")];
-        for k in 0..4 {
-            sentences.push(pool[(start + k * 3) % pool.len()].clone());
+        for _ in 0..4 {
+            let words: String = (0..6).map(|_| vocab[next(vocab.len())]).collect::<Vec<_>>().join("");
+            sentences.push(format!("{words}{}。", next(1000)));
         }
         for v in 0..5 {
             let title = match v {

@@ -144,6 +144,20 @@ pub fn title_signature(title: &str) -> Signature {
 
 type Bigram = (char, char);
 
+/// Names with digits in a title (`DB 5.0` → `db50`, `V3.5`, `A6000`): a product and its
+/// version, which two reports of one launch both name.
+fn product_tokens(title: &str) -> Vec<String> {
+    let c: String = comparable(title).into_iter().collect();
+    let mut out: Vec<String> = c
+        .split(|ch: char| !ch.is_ascii_alphanumeric())
+        .filter(|t| t.len() >= 3 && t.chars().any(|c| c.is_ascii_digit()) && t.chars().any(|c| c.is_ascii_alphabetic()))
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn bigrams(s: &str) -> Vec<Bigram> {
     let c = comparable(s);
     let mut g: Vec<Bigram> = c.windows(2).map(|w| (w[0], w[1])).collect();
@@ -202,8 +216,10 @@ pub struct NearDup {
     pub rewritten_text: f32,
     /// …when their titles are at least this alike.
     pub rewritten_titles: f32,
-    /// Titles at least this alike, published within `title_days`, are the same story.
+    /// Titles at least this alike, published within `title_days`, are the same story…
     pub same_title: f32,
+    /// …and so are titles this alike that name the same product and version.
+    pub same_product_titles: f32,
     pub title_days: i64,
     /// Reports further apart than this are never merged.
     pub window_days: i64,
@@ -216,7 +232,8 @@ impl Default for NearDup {
             same_text_titles: 0.1,
             rewritten_text: 0.4,
             rewritten_titles: 0.4,
-            same_title: 0.6,
+            same_title: 0.7,
+            same_product_titles: 0.2,
             title_days: 3,
             window_days: 14,
         }
@@ -233,6 +250,7 @@ impl NearDup {
         date: DateTime<Utc>,
         c: &Candidate,
         title_alike: f32,
+        product: Option<&str>,
     ) -> Option<String> {
         let days = (c.date - date).num_days().abs();
         if days > self.window_days {
@@ -259,6 +277,12 @@ impl NearDup {
         }
         if days <= self.title_days && title_alike >= self.same_title {
             return Some(format!("title {:.0}% alike", title_alike * 100.0));
+        }
+        if let Some(p) = product
+            && days <= self.title_days
+            && title_alike >= self.same_product_titles
+        {
+            return Some(format!("both name {p}, title {:.0}% alike", title_alike * 100.0));
         }
         None
     }
@@ -298,6 +322,7 @@ fn bands(sig: &Signature) -> impl Iterator<Item = u64> + '_ {
 struct Story {
     candidate: Candidate,
     bigrams: Vec<Bigram>,
+    products: Vec<String>,
 }
 
 /// Stories seen so far, indexed so that a new report is compared only with the few
@@ -308,6 +333,7 @@ pub struct Index {
     alive: Vec<bool>,
     by_band: HashMap<u64, Vec<usize>>,
     by_doc: HashMap<String, Vec<usize>>,
+    by_product: HashMap<String, Vec<usize>>,
     by_id: HashMap<i64, usize>,
     /// In how many stories each title bigram occurs.
     df: HashMap<Bigram, u32>,
@@ -344,9 +370,14 @@ impl Index {
             *self.df.entry(*g).or_default() += 1;
         }
         self.by_id.insert(c.id, i);
+        let products = product_tokens(&c.title);
+        for p in &products {
+            self.by_product.entry(p.clone()).or_default().push(i);
+        }
         self.stories.push(Story {
             candidate: c,
             bigrams: grams,
+            products,
         });
         self.alive.push(true);
     }
@@ -383,6 +414,12 @@ impl Index {
         for i in doc_number.and_then(|d| self.by_doc.get(d)).into_iter().flatten() {
             *hits.entry(*i).or_default() += 100;
         }
+        let products = product_tokens(title);
+        for p in &products {
+            for i in self.by_product.get(p).into_iter().flatten() {
+                *hits.entry(*i).or_default() += 4;
+            }
+        }
         for key in bands(signature).chain(bands(&title_sig).map(|k| !k)) {
             if let Some(list) = self.by_band.get(&key).filter(|l| l.len() <= MAX_BUCKET) {
                 for i in list {
@@ -396,7 +433,8 @@ impl Index {
         ranked.into_iter().take(MAX_COMPARED).find_map(|(i, _)| {
             let story = &self.stories[i];
             let alike = weighted_similarity(&grams, &story.bigrams, |g| self.idf(g));
-            near.matches(signature, doc_number, date, &story.candidate, alike)
+            let product = products.iter().find(|p| story.products.contains(p)).map(String::as_str);
+            near.matches(signature, doc_number, date, &story.candidate, alike, product)
                 .map(|why| (story.candidate.id, why))
         })
     }
@@ -579,6 +617,30 @@ mod tests {
         let other = "北辰科技发布新一代智能网联系统";
         let text = "北辰科技今日发布新一代智能网联系统，首批搭载车型年内上市，已与五家车企签署合作协议。";
         assert_eq!(idx.find(&near, other, &signature(other, text), None, now), None);
+    }
+
+    #[test]
+    fn two_titles_of_one_launch_merge_without_bodies() {
+        let now = Utc::now();
+        let t1 = "星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态";
+        let t2 = "星河DB 5.0正式亮相：分布式数据库性能提升三倍";
+        assert_eq!(product_tokens(t1), vec!["db50".to_string()]);
+        let cands = [Candidate {
+            id: 1,
+            source_id: "a".into(),
+            title: t1.into(),
+            signature: signature(t1, ""),
+            doc_number: None,
+            date: now,
+        }];
+        let found = NearDup::default().find(t2, &signature(t2, ""), None, now, &cands);
+        assert_eq!(found.map(|f| f.0), Some(1));
+        let other = "华为发布盘古大模型5.0";
+        assert!(
+            NearDup::default()
+                .find(other, &signature(other, ""), None, now, &cands)
+                .is_none()
+        );
     }
 
     #[test]
