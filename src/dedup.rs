@@ -25,15 +25,35 @@ pub struct Candidate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rank {
     pub priority: i32,
+    /// A policy's reading (解读) never represents the policy.
+    pub is_reading: bool,
     pub has_doc_number: bool,
     pub date: DateTime<Utc>,
 }
 
 impl Rank {
+    pub fn of(priority: i32, title: &str, has_doc_number: bool, date: DateTime<Utc>) -> Rank {
+        Rank {
+            priority,
+            is_reading: reading_of(title).is_some(),
+            has_doc_number,
+            date,
+        }
+    }
+
     /// Whether a report ranked `self` should represent the story instead of `other`.
     pub fn beats(&self, other: &Rank) -> bool {
-        (self.priority, self.has_doc_number, std::cmp::Reverse(self.date))
-            > (other.priority, other.has_doc_number, std::cmp::Reverse(other.date))
+        (
+            !self.is_reading,
+            self.priority,
+            self.has_doc_number,
+            std::cmp::Reverse(self.date),
+        ) > (
+            !other.is_reading,
+            other.priority,
+            other.has_doc_number,
+            std::cmp::Reverse(other.date),
+        )
     }
 }
 
@@ -143,6 +163,26 @@ pub fn title_signature(title: &str) -> Signature {
 }
 
 type Bigram = (char, char);
+
+/// The policy a reading is of: `《X》解读`, `解读《X》`, `一图读懂X` → X (letters only).
+fn reading_of(title: &str) -> Option<String> {
+    const MARKS: [&str; 5] = ["解读", "一图读懂", "图解", "答记者问", "政策问答"];
+    if !MARKS.iter().any(|m| title.contains(m)) {
+        return None;
+    }
+    let inner = match (title.find('《'), title.find('》')) {
+        (Some(a), Some(b)) if a < b => &title[a + '《'.len_utf8()..b],
+        _ => {
+            let mut t = title;
+            for m in MARKS {
+                t = t.trim_start_matches(m).trim_end_matches(m);
+            }
+            t.trim_start_matches(['：', ':', ' '])
+        }
+    };
+    let c: String = comparable(inner).into_iter().collect();
+    (c.chars().count() >= 6).then_some(c)
+}
 
 /// Names with digits in a title (`DB 5.0` → `db50`, `V3.5`, `A6000`): a product and its
 /// version, which two reports of one launch both name.
@@ -430,8 +470,20 @@ impl Index {
         let mut ranked: Vec<(usize, u32)> = hits.into_iter().filter(|(i, _)| self.alive[*i]).collect();
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let grams = bigrams(title);
+        let reading = reading_of(title);
         ranked.into_iter().take(MAX_COMPARED).find_map(|(i, _)| {
             let story = &self.stories[i];
+            let theirs = reading_of(&story.candidate.title);
+            let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
+            match (&reading, &theirs) {
+                (Some(r), None) if contains(&story.candidate.title, r) => {
+                    return Some((story.candidate.id, "a reading of this policy".to_string()));
+                }
+                (None, Some(r)) if contains(title, r) => {
+                    return Some((story.candidate.id, "the policy this reading is of".to_string()));
+                }
+                _ => {}
+            }
             let alike = weighted_similarity(&grams, &story.bigrams, |g| self.idf(g));
             let product = products.iter().find(|p| story.products.contains(p)).map(String::as_str);
             near.matches(signature, doc_number, date, &story.candidate, alike, product)
@@ -641,6 +693,27 @@ mod tests {
                 .find(other, &signature(other, ""), None, now, &cands)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_reading_joins_its_policy() {
+        let now = Utc::now();
+        let policy = "工业和信息化部关于推进工业软件适配验证中心建设的指导意见";
+        let cands = [Candidate {
+            id: 9,
+            source_id: "a".into(),
+            title: policy.into(),
+            signature: signature(policy, ""),
+            doc_number: None,
+            date: now,
+        }];
+        for r in [
+            "《关于推进工业软件适配验证中心建设的指导意见》解读",
+            "一图读懂：关于推进工业软件适配验证中心建设的指导意见",
+        ] {
+            let found = NearDup::default().find(r, &signature(r, ""), None, now, &cands);
+            assert_eq!(found.map(|f| f.0), Some(9), "{r}");
+        }
     }
 
     #[test]

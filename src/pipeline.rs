@@ -318,11 +318,7 @@ impl Pipeline {
             });
             let sig = dedup::signature(&item.title, &item.text);
             let date = item.published.unwrap_or(now);
-            let rank = Rank {
-                priority: source.priority,
-                has_doc_number: item.policy.doc_number.is_some(),
-                date,
-            };
+            let rank = Rank::of(source.priority, &item.title, item.policy.doc_number.is_some(), date);
             let mut duplicate_of = None;
             let mut replaces = None;
             if decision.rejected.is_none() {
@@ -401,11 +397,7 @@ impl Pipeline {
             .find(|s| s.id == c.source_id)
             .map(|s| s.priority)
             .unwrap_or(0);
-        Rank {
-            priority,
-            has_doc_number: c.doc_number.is_some(),
-            date: c.date,
-        }
+        Rank::of(priority, &c.title, c.doc_number.is_some(), c.date)
     }
 }
 
