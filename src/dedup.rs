@@ -596,22 +596,26 @@ mod tests {
     fn representative_rank() {
         let now = Utc::now();
         let portal = Rank {
+            is_reading: false,
             priority: 1,
             has_doc_number: false,
             date: now,
         };
         let news = Rank {
+            is_reading: false,
             priority: 0,
             has_doc_number: true,
             date: now - chrono::Duration::days(1),
         };
         assert!(portal.beats(&news));
         let with_doc = Rank {
+            is_reading: false,
             priority: 0,
             has_doc_number: true,
             date: now,
         };
         let bare = Rank {
+            is_reading: false,
             priority: 0,
             has_doc_number: false,
             date: now - chrono::Duration::days(1),
@@ -622,6 +626,12 @@ mod tests {
             ..bare
         };
         assert!(earlier.beats(&bare) && !bare.beats(&earlier) && !bare.beats(&bare));
+        let reading = Rank {
+            is_reading: true,
+            priority: 5,
+            ..with_doc
+        };
+        assert!(bare.beats(&reading), "a reading never represents its policy");
     }
 
     #[test]
