@@ -110,7 +110,15 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
         } else {
             let mut best: Vec<&super::DraftItem> = s.items.iter().collect();
             best.sort_by(|a, b| b.score.total_cmp(&a.score));
-            let heads: Vec<String> = best.iter().take(3).map(|i| shorten(&i.title)).collect();
+            // City notes read best with their place and issuer, as written in the note.
+            let text = |i: &&super::DraftItem| {
+                if def.layout == Layout::City {
+                    shorten(&i.note)
+                } else {
+                    shorten(&i.title)
+                }
+            };
+            let heads: Vec<String> = best.iter().take(3).map(text).collect();
             Some(format!("{}方面，{}。", s.name, heads.join("、")))
         };
         if let Some(text) = text {
