@@ -109,6 +109,7 @@ struct RawSettings {
     backoff_base_secs: Option<u64>,
     backoff_max_secs: Option<u64>,
     stale_hours: Option<i64>,
+    issue_first_total: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -327,6 +328,8 @@ pub struct Settings {
     pub backoff_max_secs: u64,
     /// A source that has produced nothing new for longer is flagged as stale.
     pub stale_hours: i64,
+    /// 总第M期 of the first issue this database drafts.
+    pub issue_first_total: u32,
 }
 
 impl Settings {
@@ -472,6 +475,7 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
         backoff_base_secs: raw.backoff_base_secs.unwrap_or(300).max(1),
         backoff_max_secs: raw.backoff_max_secs.unwrap_or(6 * 3600).max(1),
         stale_hours: raw.stale_hours.unwrap_or(72).max(1),
+        issue_first_total: raw.issue_first_total.unwrap_or(1).max(1),
     }
 }
 

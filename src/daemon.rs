@@ -138,8 +138,8 @@ fn finish(
         new += r.new;
     }
     if new > 0 {
-        let st = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
-        let (published, draft, items) = pipeline.publish_and_draft(&st, now, None)?;
+        let mut st = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
+        let (published, draft, items) = pipeline.publish_and_draft(&mut st, now, None)?;
         tracing::info!(new, feeds_changed = published.written, draft = %draft.html.display(), items, "published");
     }
     Ok(())

@@ -19,4 +19,5 @@ pub mod model;
 pub mod normalize;
 pub mod pipeline;
 pub mod publish;
+pub mod review;
 pub mod store;

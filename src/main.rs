@@ -79,8 +79,97 @@ enum Command {
         #[arg(long, default_value = "editor", env = "USER")]
         editor: String,
     },
+    /// Review and publish issues from scripts (what the review UI does).
+    Issue {
+        /// The issue, as YEAR-NN (e.g. 2026-22); default: the current one.
+        #[arg(long, global = true)]
+        issue: Option<String>,
+        #[arg(long, global = true, default_value = "editor", env = "USER")]
+        editor: String,
+        #[command(subcommand)]
+        action: IssueAction,
+    },
     /// Measure the classifier on a labelled JSON file: precision, recall, F1, confusion.
     Eval { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum IssueAction {
+    /// Every issue with its number and status.
+    List,
+    /// The issue's items by section, with ids, and its edits.
+    Show,
+    /// File an item under another section (and city); the classifier learns from it.
+    Move {
+        item: i64,
+        section: String,
+        #[arg(long)]
+        city: Option<String>,
+    },
+    /// Leave an item out of the issue.
+    Exclude {
+        item: i64,
+    },
+    /// Take an excluded or off-topic item back in.
+    Include {
+        item: i64,
+    },
+    /// Pin an item to the top of its section.
+    Pin {
+        item: i64,
+    },
+    Unpin {
+        item: i64,
+    },
+    /// Set an item's position within its section (lower first).
+    Order {
+        item: i64,
+        rank: i64,
+    },
+    /// Rewrite an item's headline.
+    Headline {
+        item: i64,
+        text: String,
+    },
+    /// Rewrite an item's summary.
+    Summary {
+        item: i64,
+        text: String,
+    },
+    /// Show item as another report of INTO's story.
+    Merge {
+        item: i64,
+        into: i64,
+    },
+    /// Show a merged report as a story of its own.
+    Split {
+        item: i64,
+    },
+    /// Rewrite a section's 本期提要 paragraph.
+    Digest {
+        section: String,
+        text: String,
+    },
+    /// Write a free-text slot: `commentary` (the institute's comment) or `analysis`.
+    Text {
+        slot: String,
+        text: String,
+    },
+    /// Undo an edit by its id (see `show`).
+    Undo {
+        edit: i64,
+    },
+    /// Mark the issue as in review.
+    Review,
+    /// Publish: freeze, archive the exports, add to issues.xml.
+    Publish,
+    /// Reopen a published issue.
+    Reopen,
+    /// Write the issue's exports (Markdown, HTML, JSON, DOCX) to a directory.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -180,6 +269,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Check => check(&cli.config),
+        Command::Issue { issue, editor, action } => issue_command(&cli.config, issue.as_deref(), &editor, action),
         Command::Label {
             item,
             section,
@@ -205,7 +295,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             for (id, title, from, to) in &moved {
                 println!("  moved #{id} {from} → {to}: {title}");
             }
-            let (_, files, n) = pipeline.publish_and_draft(&store, now, None)?;
+            let (_, files, n) = pipeline.publish_and_draft(&mut store, now, None)?;
             println!("draft with {n} items: {}", files.html.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -235,8 +325,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 (Some(d), None) | (None, Some(d)) => Some(Window::containing(d, s.issue_window)),
                 (None, None) => None,
             };
-            let store = pipeline.open_store()?;
-            let (_, files, n) = pipeline.publish_and_draft(&store, now, window)?;
+            let mut store = pipeline.open_store()?;
+            let (_, files, n) = pipeline.publish_and_draft(&mut store, now, window)?;
             println!(
                 "draft with {n} items:\n  {}\n  {}\n  {}",
                 files.markdown.display(),
@@ -330,6 +420,140 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     notes.join("; ")
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn issue_command(config: &Path, which: Option<&str>, editor: &str, action: IssueAction) -> anyhow::Result<ExitCode> {
+    use banyue::review::{Edit, Status};
+    let pipeline = Pipeline::new(Config::load(config)?)?;
+    let mut store = pipeline.open_store()?;
+    let now = chrono::Utc::now();
+    pipeline.retrain(&store)?;
+    let issue = match which {
+        None => pipeline.issue_for(&mut store, None, now)?,
+        Some(stem) => {
+            let (y, n) = stem
+                .split_once('-')
+                .and_then(|(y, n)| Some((y.parse::<i32>().ok()?, n.parse::<u32>().ok()?)))
+                .ok_or_else(|| anyhow::anyhow!("--issue takes YEAR-NN, e.g. 2026-22"))?;
+            store
+                .issue(y, n)?
+                .ok_or_else(|| anyhow::anyhow!("no issue {stem}; `banyue issue list` shows them"))?
+        }
+    };
+    let edit = |item: Option<i64>, e: Edit, store: &mut banyue::store::Store| -> anyhow::Result<ExitCode> {
+        let id = pipeline.edit_issue(store, &issue, item, &e, editor, now)?;
+        println!("edit #{id} on issue {}: {}", issue.stem(), serde_json::to_string(&e)?);
+        Ok(ExitCode::SUCCESS)
+    };
+    match action {
+        IssueAction::List => {
+            for i in store.issues()? {
+                println!(
+                    "{}  第{}期（总第{}期）  {} 至 {}  {}",
+                    i.stem(),
+                    i.number,
+                    i.total,
+                    i.window.from,
+                    i.window.to,
+                    i.status.as_str()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        IssueAction::Show => {
+            let d = pipeline.draft_of(&store, &issue, now)?;
+            println!(
+                "{} 第{}期（总第{}期） {} — {}",
+                d.report_name,
+                d.number,
+                d.total,
+                d.status,
+                issue.stem()
+            );
+            for s in d.sections.iter().filter(|s| !s.items.is_empty()) {
+                println!("\n[{}] {}", s.id, s.name);
+                for i in &s.items {
+                    let flags = format!(
+                        "{}{}",
+                        if i.pinned { "📌" } else { "" },
+                        i.rank.map(|r| format!(" #{r}")).unwrap_or_default()
+                    );
+                    println!("  {:>5}  {}  ({}, {:.1}){flags}", i.id, i.title, i.source, i.score);
+                }
+            }
+            if !d.to_sort.is_empty() {
+                println!("\n[to-sort] 待分类");
+                for i in &d.to_sort {
+                    println!("  {:>5}  {}  ({})", i.id, i.title, i.source);
+                }
+            }
+            let edits = store.edits(issue.id)?;
+            if !edits.is_empty() {
+                println!("\nedits:");
+                for e in edits {
+                    println!(
+                        "  #{} {} {} {}{}{}",
+                        e.id,
+                        e.at.format("%Y-%m-%d %H:%M"),
+                        e.editor,
+                        e.item_id.map(|i| format!("item {i} ")).unwrap_or_default(),
+                        serde_json::to_string(&e.edit)?,
+                        if e.undone_at.is_some() { " (undone)" } else { "" }
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        IssueAction::Move { item, section, city } => edit(Some(item), Edit::Move { section, city }, &mut store),
+        IssueAction::Exclude { item } => edit(Some(item), Edit::Exclude, &mut store),
+        IssueAction::Include { item } => edit(Some(item), Edit::Include, &mut store),
+        IssueAction::Pin { item } => edit(Some(item), Edit::Pin, &mut store),
+        IssueAction::Unpin { item } => edit(Some(item), Edit::Unpin, &mut store),
+        IssueAction::Order { item, rank } => edit(Some(item), Edit::Order { rank }, &mut store),
+        IssueAction::Headline { item, text } => edit(Some(item), Edit::Headline { text }, &mut store),
+        IssueAction::Summary { item, text } => edit(Some(item), Edit::Summary { text }, &mut store),
+        IssueAction::Merge { item, into } => edit(Some(item), Edit::Merge { into }, &mut store),
+        IssueAction::Split { item } => edit(Some(item), Edit::Split, &mut store),
+        IssueAction::Digest { section, text } => edit(None, Edit::Digest { section, text }, &mut store),
+        IssueAction::Text { slot, text } => edit(None, Edit::Text { slot, text }, &mut store),
+        IssueAction::Review => edit(None, Edit::Status { status: Status::Review }, &mut store),
+        IssueAction::Undo { edit: id } => {
+            store.undo_edit(id, now)?;
+            let d = pipeline.draft_of(&store, &issue, now)?;
+            banyue::draft::render::export(&d, &pipeline.config.settings.drafts_dir, None)?;
+            println!("edit #{id} undone");
+            Ok(ExitCode::SUCCESS)
+        }
+        IssueAction::Publish => {
+            let files = pipeline.publish_issue(&mut store, &issue, editor, now)?;
+            println!(
+                "published {}:\n  {}\n  {}\n  {}\n  {}",
+                issue.stem(),
+                files.markdown.display(),
+                files.html.display(),
+                files.json.display(),
+                files.docx.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        IssueAction::Reopen => {
+            pipeline.reopen_issue(&mut store, &issue, editor, now)?;
+            println!("reopened {}", issue.stem());
+            Ok(ExitCode::SUCCESS)
+        }
+        IssueAction::Export { out } => {
+            let d = pipeline.draft_of(&store, &issue, now)?;
+            let files = banyue::draft::render::export(&d, &out, None)?;
+            println!(
+                "{}\n{}\n{}\n{}",
+                files.markdown.display(),
+                files.html.display(),
+                files.json.display(),
+                files.docx.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -20,6 +20,7 @@ use crate::fetch::{FetchError, Fetched, Fetcher, Page, Request, Validators};
 use crate::model::{Item, RawItem};
 use crate::normalize;
 use crate::publish::{self, Published};
+use crate::review::{Edit, Issue, Status};
 use crate::store::{NewItem, SourceRun, SourceState, Store};
 
 /// How one source went in one run.
@@ -150,8 +151,8 @@ impl Pipeline {
         let sources = self
             .collect_sources(&store, &all, now, opts.force, opts.progress)
             .await?;
-        let store = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
-        let (published, draft, draft_items) = self.publish_and_draft(&store, now, opts.window)?;
+        let mut store = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
+        let (published, draft, draft_items) = self.publish_and_draft(&mut store, now, opts.window)?;
         Ok(RunReport {
             sources,
             published,
@@ -160,10 +161,19 @@ impl Pipeline {
         })
     }
 
-    /// Publish feeds and write the draft from what is stored.
+    /// The issue covering `window` (default: the current one), created on first use.
+    pub fn issue_for(&self, store: &mut Store, window: Option<Window>, now: DateTime<Utc>) -> anyhow::Result<Issue> {
+        let s = &self.config.settings;
+        let window =
+            window.unwrap_or_else(|| Window::containing(now.with_timezone(&s.timezone).date_naive(), s.issue_window));
+        store.issue_for(window, window.number(s.issue_window), s.issue_first_total, now)
+    }
+
+    /// Publish feeds and write the current issue's draft from what is stored. A
+    /// published issue is frozen: its files are left as they were published.
     pub fn publish_and_draft(
         &self,
-        store: &Store,
+        store: &mut Store,
         now: DateTime<Utc>,
         window: Option<Window>,
     ) -> anyhow::Result<(Published, Exported, usize)> {
@@ -174,11 +184,118 @@ impl Pipeline {
         // brings nothing new rewrites no file.
         let stamp = store.last_change()?.unwrap_or(now);
         let published = publish::publish(store, s, tax, gaz, stamp).context("publishing feeds")?;
-        let window =
-            window.unwrap_or_else(|| Window::containing(now.with_timezone(&s.timezone).date_naive(), s.issue_window));
-        let d = draft::build(store, s, tax, gaz, window, stamp).context("building the draft")?;
+        let issue = self.issue_for(store, window, now)?;
+        if issue.status == Status::Published {
+            let files = draft::render::paths(&s.drafts_dir.join("published"), &issue.stem());
+            return Ok((published, files, 0));
+        }
+        let d = draft::build(store, s, tax, gaz, &issue, stamp).context("building the draft")?;
         let files = draft::render::export(&d, &s.drafts_dir, None).context("writing the draft")?;
         Ok((published, files, d.item_count()))
+    }
+
+    /// The draft of `issue` as it stands, edits applied.
+    pub fn draft_of(&self, store: &Store, issue: &Issue, now: DateTime<Utc>) -> anyhow::Result<draft::Draft> {
+        let stamp = store.last_change()?.unwrap_or(now);
+        let (s, tax, gaz) = (
+            &self.config.settings,
+            &self.classifier.taxonomy,
+            &self.classifier.gazetteer,
+        );
+        draft::build(store, s, tax, gaz, issue, stamp)
+    }
+
+    /// Publish an issue: freeze it, archive its exports (Markdown, HTML, JSON, DOCX) under
+    /// `drafts/published/`, copy the HTML beside the feeds and add it to `issues.xml`.
+    pub fn publish_issue(
+        &self,
+        store: &mut Store,
+        issue: &Issue,
+        editor: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Exported> {
+        if issue.status == Status::Published {
+            anyhow::bail!("issue {} is already published", issue.stem());
+        }
+        let s = &self.config.settings;
+        let d = self.draft_of(store, issue, now)?;
+        let files = draft::render::export(&d, &s.drafts_dir.join("published"), None)?;
+        store.record_edit(
+            issue,
+            None,
+            &Edit::Status {
+                status: Status::Published,
+            },
+            editor,
+            now,
+        )?;
+        let html = std::fs::read(&files.html).with_context(|| format!("reading {}", files.html.display()))?;
+        crate::fsio::write_atomic(
+            &s.feeds_dir.join("issues").join(format!("{}.html", issue.stem())),
+            &html,
+        )?;
+        let issues: Vec<Issue> = store
+            .issues()?
+            .into_iter()
+            .filter(|i| i.status == Status::Published)
+            .collect();
+        let digests: Vec<(Issue, String)> = issues
+            .into_iter()
+            .map(|i| {
+                let text = if i.id == issue.id {
+                    d.digest.iter().map(|l| l.text.clone()).collect::<Vec<_>>().join("\n")
+                } else {
+                    String::new()
+                };
+                (i, text)
+            })
+            .collect();
+        publish::issues_feed(s, &digests, now)?;
+        Ok(files)
+    }
+
+    /// Apply an editor's edit to `issue`: recorded with who and when; a move also
+    /// teaches the classifier; then the issue is re-drafted.
+    pub fn edit_issue(
+        &self,
+        store: &mut Store,
+        issue: &Issue,
+        item: Option<i64>,
+        edit: &Edit,
+        editor: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<i64> {
+        if let Edit::Move { section, .. } = edit
+            && self.classifier.taxonomy.section(section).is_none()
+        {
+            let ids: Vec<&str> = self.classifier.taxonomy.sections.iter().map(|s| s.id()).collect();
+            anyhow::bail!("`{section}` is not a section; one of: {}", ids.join(", "));
+        }
+        let id = store.record_edit(issue, item, edit, editor, now)?;
+        if let (Edit::Move { section, city }, Some(item)) = (edit, item) {
+            store.set_label(item, section, city.as_deref(), editor, now)?;
+            self.retrain(store)?;
+        }
+        if issue.status != Status::Published {
+            let d = self.draft_of(store, issue, now)?;
+            draft::render::export(&d, &self.config.settings.drafts_dir, None)?;
+        }
+        Ok(id)
+    }
+
+    /// Reopen a published issue for editing (recorded with who and when).
+    pub fn reopen_issue(
+        &self,
+        store: &mut Store,
+        issue: &Issue,
+        editor: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        if issue.status != Status::Published {
+            anyhow::bail!("issue {} is not published", issue.stem());
+        }
+        store.record_edit(issue, None, &Edit::Status { status: Status::Review }, editor, now)?;
+        Ok(())
     }
 
     /// Learn from editors' decisions if they changed since the model was trained.

@@ -44,6 +44,7 @@ fn env(dir: Option<&Path>) -> anyhow::Result<Environment<'static>> {
     let mut env = Environment::new();
     env.add_filter("md", md);
     env.add_filter("safe_url", safe_url);
+    env.add_filter("lines", |v: String| v.lines().map(str::to_string).collect::<Vec<_>>());
     let load = |name: &str, builtin: &'static str| -> anyhow::Result<String> {
         match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
             Some(p) => {
@@ -72,19 +73,26 @@ pub struct Exported {
     pub markdown: PathBuf,
     pub html: PathBuf,
     pub json: PathBuf,
+    pub docx: PathBuf,
+}
+
+/// Where the exports of the issue `stem` go under `dir`.
+pub fn paths(dir: &Path, stem: &str) -> Exported {
+    Exported {
+        markdown: dir.join(format!("{stem}.md")),
+        html: dir.join(format!("{stem}.html")),
+        json: dir.join(format!("{stem}.json")),
+        docx: dir.join(format!("{stem}.docx")),
+    }
 }
 
 /// Write Markdown, HTML and JSON of the draft under `out_dir`, each atomically.
 pub fn export(draft: &Draft, out_dir: &Path, templates: Option<&Path>) -> anyhow::Result<Exported> {
     crate::fsio::remove_stale_temps(out_dir);
-    let stem = draft.stem();
-    let files = Exported {
-        markdown: out_dir.join(format!("{stem}.md")),
-        html: out_dir.join(format!("{stem}.html")),
-        json: out_dir.join(format!("{stem}.json")),
-    };
+    let files = paths(out_dir, &draft.stem());
     write_atomic(&files.markdown, render(draft, "issue.md", templates)?.as_bytes())?;
     write_atomic(&files.html, render(draft, "issue.html", templates)?.as_bytes())?;
     write_atomic(&files.json, serde_json::to_string_pretty(draft)?.as_bytes())?;
+    write_atomic(&files.docx, &super::docx::render(draft)?)?;
     Ok(files)
 }

@@ -142,3 +142,67 @@ pub fn city_rank(taxonomy: &Taxonomy, gazetteer: &Gazetteer, city: &str) -> (usi
 pub fn tag_uri(settings: &Settings, specific: &str) -> String {
     format!("tag:{},2026:{specific}", settings.tag_authority)
 }
+
+/// `issues.xml`: one entry per published issue, linking to its HTML beside the feeds.
+pub fn issues_feed(
+    settings: &Settings,
+    issues: &[(crate::review::Issue, String)],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use atom_syndication::{Entry, Feed, Link, Person, Text};
+    let base = &settings.base_url;
+    let entries: Vec<Entry> = issues
+        .iter()
+        .map(|(i, digest)| {
+            let url = base
+                .join(&format!("issues/{}.html", i.stem()))
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            let at = i.published_at.unwrap_or(now).fixed_offset();
+            Entry {
+                id: tag_uri(settings, &format!("issue/{}", i.stem())),
+                title: Text::plain(format!(
+                    "{} 第{}期（总第{}期）",
+                    settings.report_name, i.number, i.total
+                )),
+                updated: at,
+                published: Some(at),
+                links: vec![Link {
+                    href: url,
+                    rel: "alternate".into(),
+                    mime_type: Some("text/html".into()),
+                    ..Default::default()
+                }],
+                summary: (!digest.is_empty()).then(|| Text::plain(digest.clone())),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .unwrap_or_else(|| now.fixed_offset());
+    let feed = Feed {
+        title: Text::plain(format!("{} · 各期", settings.report_name)),
+        id: tag_uri(settings, "feed/issues"),
+        updated,
+        authors: vec![Person {
+            name: settings.publisher.clone(),
+            ..Default::default()
+        }],
+        links: vec![Link {
+            href: base.join("issues.xml")?.to_string(),
+            rel: "self".into(),
+            mime_type: Some("application/atom+xml".into()),
+            ..Default::default()
+        }],
+        lang: Some("zh-CN".into()),
+        entries,
+        ..Default::default()
+    };
+    let mut buf = Vec::new();
+    feed.write_to(&mut buf)?;
+    write_atomic(&settings.feeds_dir.join("issues.xml"), &buf)?;
+    Ok(())
+}

@@ -11,6 +11,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+mod issues;
+
 use crate::dedup::{Candidate, Signature};
 use crate::model::{Decision, Item, PolicyMeta, StoredItem};
 
@@ -76,6 +78,30 @@ CREATE TABLE labels (
     at TEXT NOT NULL
 );
 "#,
+    r#"
+CREATE TABLE issues (
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    window_from TEXT NOT NULL,
+    window_to TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'draft',
+    created_at TEXT NOT NULL,
+    published_at TEXT,
+    UNIQUE (year, number)
+);
+CREATE TABLE edits (
+    id INTEGER PRIMARY KEY,
+    issue_id INTEGER NOT NULL REFERENCES issues(id),
+    item_id INTEGER REFERENCES items(id),
+    edit TEXT NOT NULL,
+    editor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    undone_at TEXT
+);
+CREATE INDEX edits_issue ON edits(issue_id);
+"#,
 ];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -83,7 +109,7 @@ pub fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
 }
 

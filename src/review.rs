@@ -1,0 +1,123 @@
+//! The review stage's vocabulary: issues (第N期, 总第M期) with their lifecycle, and the
+//! edits editors make to a draft. Edits are stored with who and when, survive re-drafts
+//! and restarts (they are keyed by item id and applied on every build) and can be undone.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::draft::Window;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Draft,
+    Review,
+    Published,
+}
+
+impl Status {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Review => "review",
+            Status::Published => "published",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "draft" => Some(Status::Draft),
+            "review" => Some(Status::Review),
+            "published" => Some(Status::Published),
+            _ => None,
+        }
+    }
+}
+
+/// One issue of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Issue {
+    pub id: i64,
+    pub year: i32,
+    /// 第N期: the number within the year.
+    pub number: u32,
+    /// 总第M期: the number since the report began.
+    pub total: u32,
+    pub window: Window,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl Issue {
+    /// File stem of the issue's exports: `2026-22`.
+    pub fn stem(&self) -> String {
+        format!("{}-{:02}", self.year, self.number)
+    }
+}
+
+/// What an editor can do to a draft.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Edit {
+    /// File the item under another section (and city).
+    Move {
+        section: String,
+        city: Option<String>,
+    },
+    /// Leave the item out of the issue.
+    Exclude,
+    /// Take an excluded or off-topic item back in.
+    Include,
+    Pin,
+    Unpin,
+    /// Position within its section (lower first).
+    Order {
+        rank: i64,
+    },
+    Headline {
+        text: String,
+    },
+    Summary {
+        text: String,
+    },
+    /// Treat the item as another report of item `into`'s story.
+    Merge {
+        into: i64,
+    },
+    /// Show a report merged into another story as a story of its own.
+    Split,
+    /// Rewrite a section's 本期提要 paragraph.
+    Digest {
+        section: String,
+        text: String,
+    },
+    /// Free text of the issue: `commentary` (the institute's comment), `analysis`.
+    Text {
+        slot: String,
+        text: String,
+    },
+    /// The issue moved through its lifecycle (recorded, not applied to items).
+    Status {
+        status: Status,
+    },
+}
+
+impl Edit {
+    /// Whether the edit concerns one item.
+    pub fn needs_item(&self) -> bool {
+        !matches!(self, Edit::Digest { .. } | Edit::Text { .. } | Edit::Status { .. })
+    }
+}
+
+/// An edit as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditRecord {
+    pub id: i64,
+    pub issue_id: i64,
+    pub item_id: Option<i64>,
+    pub edit: Edit,
+    pub editor: String,
+    pub at: DateTime<Utc>,
+    pub undone_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,198 @@
+//! Issues and editors' edits.
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Store, parse_ts, ts};
+use crate::draft::Window;
+use crate::review::{Edit, EditRecord, Issue, Status};
+
+const ISSUE_COLUMNS: &str = "id, year, number, total, window_from, window_to, status, created_at, published_at";
+
+fn issue_from_row(r: &Row) -> rusqlite::Result<Issue> {
+    let day = |i: usize| -> rusqlite::Result<NaiveDate> {
+        let s: String = r.get(i)?;
+        Ok(NaiveDate::parse_from_str(&s, "%Y-%m-%d").unwrap_or_default())
+    };
+    let status: String = r.get(6)?;
+    let created: String = r.get(7)?;
+    let published: Option<String> = r.get(8)?;
+    Ok(Issue {
+        id: r.get(0)?,
+        year: r.get(1)?,
+        number: r.get(2)?,
+        total: r.get(3)?,
+        window: Window {
+            from: day(4)?,
+            to: day(5)?,
+        },
+        status: Status::parse(&status).unwrap_or(Status::Draft),
+        created_at: parse_ts(&created).unwrap_or_default(),
+        published_at: published.as_deref().and_then(parse_ts),
+    })
+}
+
+impl Store {
+    /// The issue for `window` (第`number`期), created on first use. 总第M期 counts on from
+    /// `first_total` for the report's first issue in this database.
+    pub fn issue_for(
+        &mut self,
+        window: Window,
+        number: u32,
+        first_total: u32,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Issue> {
+        let year = chrono::Datelike::year(&window.from);
+        let sql = format!("SELECT {ISSUE_COLUMNS} FROM issues WHERE year = ?1 AND number = ?2");
+        if let Some(i) = self
+            .conn
+            .query_row(&sql, params![year, number], issue_from_row)
+            .optional()?
+        {
+            return Ok(i);
+        }
+        let before: u32 = self.conn.query_row(
+            "SELECT count(*) FROM issues WHERE window_from < ?1",
+            [window.from.to_string()],
+            |r| r.get(0),
+        )?;
+        self.conn.execute(
+            "INSERT INTO issues (year, number, total, window_from, window_to, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6)",
+            params![year, number, first_total + before, window.from.to_string(), window.to.to_string(), ts(now)],
+        )?;
+        self.conn
+            .query_row(&sql, params![year, number], issue_from_row)
+            .context("reading the new issue")
+    }
+
+    pub fn issues(&self) -> anyhow::Result<Vec<Issue>> {
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {ISSUE_COLUMNS} FROM issues ORDER BY window_from DESC"))?;
+        let rows = st.query_map([], issue_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn issue(&self, year: i32, number: u32) -> anyhow::Result<Option<Issue>> {
+        let sql = format!("SELECT {ISSUE_COLUMNS} FROM issues WHERE year = ?1 AND number = ?2");
+        Ok(self
+            .conn
+            .query_row(&sql, params![year, number], issue_from_row)
+            .optional()?)
+    }
+
+    /// Record an edit. Refused on a published issue (reopen it first) and for an item
+    /// that does not exist.
+    pub fn record_edit(
+        &mut self,
+        issue: &Issue,
+        item: Option<i64>,
+        edit: &Edit,
+        editor: &str,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<i64> {
+        let current = self
+            .issue(issue.year, issue.number)?
+            .map(|i| i.status)
+            .unwrap_or(issue.status);
+        if current == Status::Published && !matches!(edit, Edit::Status { .. }) {
+            anyhow::bail!("issue {} is published and frozen; reopen it to edit", issue.stem());
+        }
+        if edit.needs_item() {
+            let id = item.ok_or_else(|| anyhow::anyhow!("this edit needs an item"))?;
+            if self.item(id)?.is_none() {
+                anyhow::bail!("no item #{id}");
+            }
+        }
+        if let Edit::Merge { into } = edit
+            && self.item(*into)?.is_none()
+        {
+            anyhow::bail!("no item #{into} to merge into");
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO edits (issue_id, item_id, edit, editor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![issue.id, item, serde_json::to_string(edit)?, editor, ts(at)],
+        )?;
+        let id = tx.last_insert_rowid();
+        if let Edit::Status { status } = edit {
+            tx.execute(
+                "UPDATE issues SET status = ?2, published_at = CASE WHEN ?2 = 'published' THEN ?3 ELSE published_at END WHERE id = ?1",
+                params![issue.id, status.as_str(), ts(at)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Every edit of an issue, oldest first, undone ones included.
+    pub fn edits(&self, issue_id: i64) -> anyhow::Result<Vec<EditRecord>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, issue_id, item_id, edit, editor, at, undone_at FROM edits WHERE issue_id = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([issue_id], |r| {
+            let edit: String = r.get(3)?;
+            let at: String = r.get(5)?;
+            let undone: Option<String> = r.get(6)?;
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, edit, r.get(4)?, at, undone))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, issue_id, item_id, edit, editor, at, undone): (
+                i64,
+                i64,
+                Option<i64>,
+                String,
+                String,
+                String,
+                Option<String>,
+            ) = row?;
+            let edit: Edit = serde_json::from_str(&edit).with_context(|| format!("edit #{id} is unreadable"))?;
+            out.push(EditRecord {
+                id,
+                issue_id,
+                item_id,
+                edit,
+                editor,
+                at: parse_ts(&at).unwrap_or_default(),
+                undone_at: undone.as_deref().and_then(parse_ts),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Undo an edit (it stays in the record, marked undone).
+    pub fn undo_edit(&mut self, id: i64, at: DateTime<Utc>) -> anyhow::Result<()> {
+        let edit: Option<String> = self
+            .conn
+            .query_row("SELECT edit FROM edits WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
+        if edit
+            .as_deref()
+            .and_then(|e| serde_json::from_str::<Edit>(e).ok())
+            .is_some_and(|e| matches!(e, Edit::Status { .. }))
+        {
+            anyhow::bail!("edit #{id} changed the issue's status; publish or reopen instead");
+        }
+        let issue_status: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT i.status FROM edits e JOIN issues i ON i.id = e.issue_id WHERE e.id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if issue_status.as_deref() == Some("published") {
+            anyhow::bail!("the issue of edit #{id} is published and frozen; reopen it first");
+        }
+        let n = self.conn.execute(
+            "UPDATE edits SET undone_at = ?2 WHERE id = ?1 AND undone_at IS NULL",
+            params![id, ts(at)],
+        )?;
+        if n == 0 {
+            anyhow::bail!("no edit #{id} to undo");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,167 @@
+//! Editors' work on an issue through `banyue issue …`: every edit sticks across
+//! re-drafts, can be undone, teaches the classifier; publishing freezes and archives.
+
+use std::path::Path;
+use std::process::Command;
+
+fn banyue(cfg: &Path, args: &[&str]) -> (bool, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_banyue"));
+    for v in [
+        "BANYUE_CONFIG",
+        "BANYUE_DATA_DIR",
+        "BANYUE_FEEDS_DIR",
+        "BANYUE_DRAFTS_DIR",
+    ] {
+        c.env_remove(v);
+    }
+    c.args(args).arg("--config").arg(cfg);
+    if args.first() == Some(&"issue") {
+        c.args(["--editor", "小王"]);
+    }
+    let out = c.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn item_id(json: &serde_json::Value, needle: &str) -> i64 {
+    json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["items"].as_array().unwrap().iter())
+        .chain(json["to_sort"].as_array().unwrap().iter())
+        .find(|i| i["title"].as_str().is_some_and(|t| t.contains(needle)))
+        .unwrap_or_else(|| panic!("{needle} not in the draft"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+fn section_of(json: &serde_json::Value, id: i64) -> Option<String> {
+    json["sections"].as_array().unwrap().iter().find_map(|s| {
+        s["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id)
+            .then(|| s["id"].as_str().unwrap().to_string())
+    })
+}
+
+#[test]
+fn edits_stick_undo_teach_and_publishing_freezes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_banyue"))
+        .args(["demo", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let cfg = dir.path().join("banyue.toml");
+    let drafts = dir.path().join("drafts");
+    let stem = std::fs::read_dir(&drafts)
+        .unwrap()
+        .filter_map(Result::ok)
+        .find_map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .strip_suffix(".json")
+                .map(str::to_string)
+        })
+        .unwrap();
+    let read = || -> (serde_json::Value, String) {
+        let j = serde_json::from_str(&std::fs::read_to_string(drafts.join(format!("{stem}.json"))).unwrap()).unwrap();
+        (j, std::fs::read_to_string(drafts.join(format!("{stem}.md"))).unwrap())
+    };
+    let (json, _) = read();
+    let ipo = item_id(&json, "科创板IPO");
+    let visit = item_id(&json, "王喆");
+    let funding = item_id(&json, "北辰软件");
+    let data = item_id(&json, "全市软件和信息服务业运行情况");
+    assert_eq!(section_of(&json, ipo).as_deref(), Some("market"));
+
+    for args in [
+        vec!["issue", "move", &ipo.to_string(), "tech-innovation"],
+        vec!["issue", "exclude", &visit.to_string()],
+        vec!["issue", "pin", &funding.to_string()],
+        vec!["issue", "headline", &data.to_string(), "苏州1—10月软件业务收入3210亿元"],
+        vec!["issue", "text", "commentary", "研究院认为，开源生态建设需长期投入。"],
+        vec!["issue", "digest", "market", "市场拓展方面，北辰软件完成C轮融资。"],
+    ] {
+        let (ok, stdout, stderr) = banyue(&cfg, &args);
+        assert!(ok, "{args:?}: {stdout}{stderr}");
+    }
+    let (ok, _, stderr) = banyue(&cfg, &["issue", "move", &ipo.to_string(), "no-such-section"]);
+    assert!(!ok && stderr.contains("not a section"), "{stderr}");
+
+    // A re-draft (as after new items arrive) keeps every edit.
+    assert!(banyue(&cfg, &["draft"]).0);
+    let (json, md) = read();
+    assert_eq!(section_of(&json, ipo).as_deref(), Some("tech-innovation"));
+    assert!(!md.contains("王喆"), "excluded");
+    assert!(md.contains("苏州1—10月软件业务收入3210亿元"), "headline rewritten");
+    assert!(md.contains("研究院认为，开源生态建设需长期投入。"));
+    assert!(md.contains("市场拓展方面，北辰软件完成C轮融资。"));
+    assert_eq!(json["total"], 1);
+    let market = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "market")
+        .unwrap();
+    assert_eq!(market["items"][0]["id"], funding, "pinned first");
+    let (_, explain, _) = banyue(&cfg, &["explain", &ipo.to_string()]);
+    assert!(
+        explain.contains("editor 小王 filed it under tech-innovation"),
+        "a move is a label: {explain}"
+    );
+
+    // Undo brings the visit back; the record keeps who did what.
+    let (_, show, _) = banyue(&cfg, &["issue", "show"]);
+    let exclude_edit = show
+        .lines()
+        .find(|l| l.contains("\"exclude\""))
+        .and_then(|l| l.trim().strip_prefix('#'))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert!(show.contains("小王"), "{show}");
+    assert!(banyue(&cfg, &["issue", "undo", &exclude_edit]).0);
+    assert!(read().1.contains("王喆"), "undone");
+
+    // Publishing freezes and archives: DOCX readable, issues.xml, no edits until reopened.
+    let (ok, stdout, stderr) = banyue(&cfg, &["issue", "publish"]);
+    assert!(ok, "{stdout}{stderr}");
+    let published = drafts.join("published");
+    let docx = std::fs::read(published.join(format!("{stem}.docx"))).unwrap();
+    let doc = docx_rs::read_docx(&docx).unwrap();
+    let text = serde_json::to_string(&doc.document).unwrap();
+    for want in [
+        "本期提要",
+        "政策发布",
+        "苏工信软〔2026〕12号",
+        "苏州1—10月软件业务收入3210亿元",
+        "研究院认为",
+    ] {
+        assert!(text.contains(want), "DOCX lacks {want}");
+    }
+    let issues = std::fs::read(dir.path().join("feeds/issues.xml")).unwrap();
+    let feed = feed_rs::parser::parse(&issues[..]).unwrap();
+    assert_eq!(feed.entries.len(), 1);
+    assert!(dir.path().join(format!("feeds/issues/{stem}.html")).exists());
+    let (ok, _, stderr) = banyue(&cfg, &["issue", "pin", &visit.to_string()]);
+    assert!(!ok && stderr.contains("published and frozen"), "{stderr}");
+    let before = std::fs::read(published.join(format!("{stem}.md"))).unwrap();
+    assert!(banyue(&cfg, &["draft"]).0);
+    assert_eq!(
+        std::fs::read(published.join(format!("{stem}.md"))).unwrap(),
+        before,
+        "frozen"
+    );
+    assert!(banyue(&cfg, &["issue", "reopen"]).0);
+    assert!(banyue(&cfg, &["issue", "pin", &visit.to_string()]).0, "editable again");
+    let (_, list, _) = banyue(&cfg, &["issue", "list"]);
+    assert!(list.contains("review"), "{list}");
+}
