@@ -79,6 +79,23 @@ struct RawConfig {
     settings: RawSettings,
     #[serde(default)]
     source: Vec<Spanned<RawSource>>,
+    #[serde(default)]
+    user: Vec<Spanned<RawUser>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUser {
+    name: String,
+    /// An argon2 PHC string (`banyue hash-password` prints one).
+    password_hash: String,
+}
+
+/// Someone who may sign in to the review UI.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub password_hash: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,6 +127,8 @@ struct RawSettings {
     backoff_max_secs: Option<u64>,
     stale_hours: Option<i64>,
     issue_first_total: Option<u32>,
+    listen: Option<Spanned<String>>,
+    secure_cookies: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -330,6 +349,10 @@ pub struct Settings {
     pub stale_hours: i64,
     /// 总第M期 of the first issue this database drafts.
     pub issue_first_total: u32,
+    /// Where `banyue serve` listens; loopback unless the operator says otherwise.
+    pub listen: std::net::SocketAddr,
+    /// Mark the session cookie Secure (behind HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl Settings {
@@ -342,6 +365,8 @@ impl Settings {
 pub struct Config {
     pub settings: Settings,
     pub sources: Vec<Source>,
+    /// Review UI users, from `[[user]]` tables and `$BANYUE_USERS` (`name:hash;…`).
+    pub users: Vec<User>,
     /// The file it came from, for messages and relative paths.
     pub path: PathBuf,
 }
@@ -378,10 +403,39 @@ impl Config {
                 sources.push(src);
             }
         }
+        let mut users = Vec::new();
+        for u in raw.user {
+            let at = u.span().start;
+            let u = u.into_inner();
+            if !u.password_hash.starts_with("$argon2") {
+                problems.push(loc.problem(
+                    at,
+                    format!(
+                        "user `{}`: password_hash must be an argon2 hash (run `banyue hash-password`)",
+                        u.name
+                    ),
+                ));
+            }
+            users.push(User {
+                name: u.name,
+                password_hash: u.password_hash,
+            });
+        }
+        if let Ok(env) = std::env::var("BANYUE_USERS") {
+            for pair in env.split(';').filter(|p| !p.trim().is_empty()) {
+                if let Some((name, hash)) = pair.split_once(':') {
+                    users.push(User {
+                        name: name.trim().to_string(),
+                        password_hash: hash.trim().to_string(),
+                    });
+                }
+            }
+        }
         if problems.is_empty() {
             Ok(Config {
                 settings,
                 sources,
+                users,
                 path: path.to_path_buf(),
             })
         } else {
@@ -476,6 +530,17 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
         backoff_max_secs: raw.backoff_max_secs.unwrap_or(6 * 3600).max(1),
         stale_hours: raw.stale_hours.unwrap_or(72).max(1),
         issue_first_total: raw.issue_first_total.unwrap_or(1).max(1),
+        listen: match &raw.listen {
+            None => std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(l) => l.get_ref().parse().unwrap_or_else(|_| {
+                problems.push(loc.problem(
+                    l.span().start,
+                    format!("listen `{}` is not an address:port", l.get_ref()),
+                ));
+                std::net::SocketAddr::from(([127, 0, 0, 1], 8080))
+            }),
+        },
+        secure_cookies: raw.secure_cookies.unwrap_or(false),
     }
 }
 

@@ -20,4 +20,5 @@ pub mod normalize;
 pub mod pipeline;
 pub mod publish;
 pub mod review;
+pub mod serve;
 pub mod store;

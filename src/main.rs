@@ -89,6 +89,13 @@ enum Command {
         #[command(subcommand)]
         action: IssueAction,
     },
+    /// Serve the review UI and the feeds (127.0.0.1:8080 unless settings.listen says otherwise).
+    Serve {
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Print the argon2 hash of a password read from standard input, for `[[user]]`.
+    HashPassword,
     /// Measure the classifier on a labelled JSON file: precision, recall, F1, confusion.
     Eval { file: PathBuf },
 }
@@ -269,6 +276,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Check => check(&cli.config),
+        Command::Serve { listen } => {
+            let pipeline = std::sync::Arc::new(Pipeline::new(Config::load(&cli.config)?)?);
+            let addr = listen.unwrap_or(pipeline.config.settings.listen);
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            println!("review UI on http://{}/ (Ctrl-C to stop)", listener.local_addr()?);
+            banyue::serve::serve(pipeline, listener, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::HashPassword => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let pw = line.trim_end_matches(['\n', '\r']);
+            if pw.is_empty() {
+                anyhow::bail!("type the password on standard input");
+            }
+            println!("{}", banyue::serve::auth::hash_password(pw)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Issue { issue, editor, action } => issue_command(&cli.config, issue.as_deref(), &editor, action),
         Command::Label {
             item,

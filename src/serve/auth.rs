@@ -1,0 +1,101 @@
+//! Signing in: users with argon2-hashed passwords, random session tokens in an HttpOnly
+//! SameSite=Strict cookie, a CSRF token per session for every form.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+use crate::config::User;
+
+pub const COOKIE: &str = "banyue_session";
+const LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: String,
+    pub csrf: String,
+    expires: Instant,
+}
+
+/// A random token, hex encoded (128 bits from the system RNG).
+pub fn token() -> String {
+    let bytes = argon2::password_hash::generate_salt();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The argon2 PHC string of a password, for the config's `[[user]]` tables.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+}
+
+#[derive(Default)]
+pub struct Sessions {
+    map: Mutex<HashMap<String, Session>>,
+}
+
+impl Sessions {
+    /// Check a user's password; a new session token on success.
+    pub fn sign_in(&self, users: &[User], name: &str, password: &str) -> Option<String> {
+        let user = users.iter().find(|u| u.name == name)?;
+        Argon2::default()
+            .verify_password(password.as_bytes(), user.password_hash.as_str())
+            .ok()?;
+        let t = token();
+        let mut map = self.map.lock().ok()?;
+        map.retain(|_, s| s.expires > Instant::now());
+        map.insert(
+            t.clone(),
+            Session {
+                user: user.name.clone(),
+                csrf: token(),
+                expires: Instant::now() + LIFETIME,
+            },
+        );
+        Some(t)
+    }
+
+    pub fn get(&self, token: &str) -> Option<Session> {
+        let map = self.map.lock().ok()?;
+        map.get(token).filter(|s| s.expires > Instant::now()).cloned()
+    }
+
+    pub fn sign_out(&self, token: &str) {
+        if let Ok(mut map) = self.map.lock() {
+            map.remove(token);
+        }
+    }
+}
+
+/// Compare secrets without an early exit.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_and_sessions() {
+        let users = vec![User {
+            name: "editor".into(),
+            password_hash: hash_password("s3cret").unwrap(),
+        }];
+        let s = Sessions::default();
+        assert!(s.sign_in(&users, "editor", "wrong").is_none());
+        assert!(s.sign_in(&users, "nobody", "s3cret").is_none());
+        let t = s.sign_in(&users, "editor", "s3cret").unwrap();
+        let sess = s.get(&t).unwrap();
+        assert_eq!(sess.user, "editor");
+        assert_eq!(sess.csrf.len(), 32);
+        s.sign_out(&t);
+        assert!(s.get(&t).is_none());
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+    }
+}

@@ -1,0 +1,549 @@
+//! `banyue serve`: the review UI for editors, and the published feeds.
+//!
+//! Server-rendered HTML that works without JavaScript. Every page but the feeds,
+//! `/healthz` and `/metrics` needs a signed-in editor; every form carries the session's
+//! CSRF token, and a POST from another origin is refused. Bound to 127.0.0.1 by default.
+
+pub mod auth;
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use minijinja::{Environment, context};
+use serde::Serialize;
+
+use crate::pipeline::Pipeline;
+use crate::review::{Edit, Issue, Status};
+use crate::store::Store;
+use auth::{COOKIE, Session, Sessions};
+
+pub const REVIEW: &str = include_str!("../../templates/review.html");
+pub const LOGIN: &str = include_str!("../../templates/login.html");
+
+#[derive(Default)]
+struct Metrics {
+    requests: AtomicU64,
+    edits: AtomicU64,
+    refused: AtomicU64,
+    failed_logins: AtomicU64,
+}
+
+pub struct App {
+    pipeline: Arc<Pipeline>,
+    store: Mutex<Store>,
+    sessions: Sessions,
+    env: Environment<'static>,
+    metrics: Metrics,
+}
+
+type Shared = Arc<App>;
+
+impl App {
+    pub fn new(pipeline: Arc<Pipeline>) -> anyhow::Result<App> {
+        let store = pipeline.open_store()?;
+        pipeline.retrain(&store)?;
+        let mut env = Environment::new();
+        env.add_template("review.html", REVIEW)?;
+        env.add_template("login.html", LOGIN)?;
+        Ok(App {
+            pipeline,
+            store: Mutex::new(store),
+            sessions: Sessions::default(),
+            env,
+            metrics: Metrics::default(),
+        })
+    }
+
+    fn store(&self) -> Result<std::sync::MutexGuard<'_, Store>, Response> {
+        self.store
+            .lock()
+            .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "store lock poisoned"))
+    }
+
+    fn render(&self, name: &str, ctx: minijinja::Value) -> Response {
+        match self.env.get_template(name).and_then(|t| t.render(ctx)) {
+            Ok(html) => html_response(html),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &format!("template {name}: {e}")),
+        }
+    }
+}
+
+fn html_response(html: String) -> Response {
+    let mut r = Response::new(Body::from(html));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"),
+    );
+    r.headers_mut()
+        .insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    r
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.to_string(),
+    )
+        .into_response()
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(name)?.strip_prefix('=').map(str::to_string))
+}
+
+fn session(app: &App, headers: &HeaderMap) -> Option<(String, Session)> {
+    let token = cookie(headers, COOKIE)?;
+    app.sessions.get(&token).map(|s| (token, s))
+}
+
+/// A POST must come from this site: an Origin (or Referer) naming another host is refused.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let from = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url::Url::parse(v).ok());
+    match from {
+        None => true,
+        Some(u) => {
+            let h = match u.port() {
+                Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
+                None => u.host_str().unwrap_or("").to_string(),
+            };
+            h == host
+        }
+    }
+}
+
+/// Checks for a state-changing request: signed in, same origin, right CSRF token.
+fn authorize(app: &App, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<Session, Response> {
+    let refuse = |status, why: &str| {
+        app.metrics.refused.fetch_add(1, Ordering::Relaxed);
+        Err(error(status, why))
+    };
+    if !same_origin(headers) {
+        return refuse(StatusCode::FORBIDDEN, "refused: the request comes from another origin");
+    }
+    let Some((_, s)) = session(app, headers) else {
+        return refuse(StatusCode::UNAUTHORIZED, "refused: sign in first");
+    };
+    let token = form.get("csrf").map(String::as_str).unwrap_or("");
+    if !auth::same(token, &s.csrf) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "refused: the form's CSRF token is missing or wrong",
+        );
+    }
+    Ok(s)
+}
+
+fn issue_of(app: &App, store: &mut Store, which: Option<&String>) -> Result<Issue, Response> {
+    let now = Utc::now();
+    let bad = |e: anyhow::Error| error(StatusCode::BAD_REQUEST, &format!("{e:#}"));
+    match which.filter(|w| !w.is_empty()) {
+        None => app.pipeline.issue_for(store, None, now).map_err(bad),
+        Some(stem) => {
+            let (y, n) = stem
+                .split_once('-')
+                .and_then(|(y, n)| Some((y.parse::<i32>().ok()?, n.parse::<u32>().ok()?)))
+                .ok_or_else(|| error(StatusCode::BAD_REQUEST, "issue must be YEAR-NN"))?;
+            store
+                .issue(y, n)
+                .map_err(bad)?
+                .ok_or_else(|| error(StatusCode::NOT_FOUND, "no such issue"))
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EditView {
+    id: i64,
+    at: String,
+    editor: String,
+    item: Option<i64>,
+    what: String,
+    undone: bool,
+    /// A lifecycle change: not undoable, publish or reopen instead.
+    status: bool,
+}
+
+async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    app.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    let Some((_, s)) = session(&app, &headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let mut store = match app.store() {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let issue = match issue_of(&app, &mut store, q.get("issue")) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let now = Utc::now();
+    let draft = match app.pipeline.draft_of(&store, &issue, now) {
+        Ok(d) => d,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    };
+    let tz = app.pipeline.config.settings.timezone;
+    let edits: Vec<EditView> = store
+        .edits(issue.id)
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .map(|e| EditView {
+            id: e.id,
+            at: e.at.with_timezone(&tz).format("%m-%d %H:%M").to_string(),
+            editor: e.editor,
+            item: e.item_id,
+            what: serde_json::to_string(&e.edit).unwrap_or_default(),
+            undone: e.undone_at.is_some(),
+            status: matches!(e.edit, Edit::Status { .. }),
+        })
+        .collect();
+    let issues: Vec<String> = store.issues().unwrap_or_default().iter().map(Issue::stem).collect();
+    let sections: Vec<(String, String)> = app
+        .pipeline
+        .classifier
+        .taxonomy
+        .sections
+        .iter()
+        .map(|s| (s.id().to_string(), s.name.clone()))
+        .collect();
+    app.render(
+        "review.html",
+        context! {
+            issue => minijinja::Value::from_serialize(&draft),
+            stem => issue.stem(),
+            status => issue.status.as_str(),
+            issues => issues,
+            sections => sections,
+            edits => edits,
+            user => s.user,
+            csrf => s.csrf,
+            message => q.get("msg").cloned().unwrap_or_default(),
+        },
+    )
+}
+
+async fn login_page(State(app): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+    app.render("login.html", context! { failed => q.contains_key("failed") })
+}
+
+async fn login(State(app): State<Shared>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+    if !same_origin(&headers) {
+        app.metrics.refused.fetch_add(1, Ordering::Relaxed);
+        return error(StatusCode::FORBIDDEN, "refused: the request comes from another origin");
+    }
+    let name = form.get("name").map(String::as_str).unwrap_or("");
+    let password = form.get("password").map(String::as_str).unwrap_or("");
+    let users = app.pipeline.config.users.clone();
+    match app.sessions.sign_in(&users, name, password) {
+        Some(token) => {
+            let secure = if app.pipeline.config.settings.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
+            let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200{secure}");
+            let mut r = Redirect::to("/issue").into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        None => {
+            app.metrics.failed_logins.fetch_add(1, Ordering::Relaxed);
+            Redirect::to("/login?failed=1").into_response()
+        }
+    }
+}
+
+async fn logout(State(app): State<Shared>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+    if let Err(r) = authorize(&app, &headers, &form) {
+        return r;
+    }
+    if let Some((token, _)) = session(&app, &headers) {
+        app.sessions.sign_out(&token);
+    }
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("banyue_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    r
+}
+
+/// Turn a form into an edit.
+fn edit_of(form: &HashMap<String, String>) -> Result<(Option<i64>, Edit), String> {
+    let f = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let item = f("item").parse::<i64>().ok();
+    let text = f("text");
+    let edit = match f("action").as_str() {
+        "move" => Edit::Move {
+            section: f("section"),
+            city: form.get("city").map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+        },
+        "exclude" => Edit::Exclude,
+        "include" => Edit::Include,
+        "pin" => Edit::Pin,
+        "unpin" => Edit::Unpin,
+        "order" => Edit::Order {
+            rank: f("rank").parse().map_err(|_| "rank must be a number".to_string())?,
+        },
+        "headline" if !text.is_empty() => Edit::Headline { text },
+        "summary" if !text.is_empty() => Edit::Summary { text },
+        "merge" => Edit::Merge {
+            into: f("into")
+                .parse()
+                .map_err(|_| "merge needs the id of the story to merge into".to_string())?,
+        },
+        "split" => Edit::Split,
+        "digest" => Edit::Digest {
+            section: f("section"),
+            text,
+        },
+        "text" if matches!(f("slot").as_str(), "commentary" | "analysis") => Edit::Text { slot: f("slot"), text },
+        "review" => Edit::Status { status: Status::Review },
+        other => return Err(format!("unknown or incomplete action `{other}`")),
+    };
+    Ok((item, edit))
+}
+
+fn back(issue: &Issue, msg: &str) -> Response {
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("issue", &issue.stem())
+        .append_pair("msg", msg)
+        .finish();
+    Redirect::to(&format!("/issue?{q}")).into_response()
+}
+
+async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+    let s = match authorize(&app, &headers, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let mut store = match app.store() {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let issue = match issue_of(&app, &mut store, form.get("issue")) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let now = Utc::now();
+    let result = match form.get("action").map(String::as_str) {
+        Some("undo") => form
+            .get("edit")
+            .and_then(|e| e.parse::<i64>().ok())
+            .ok_or_else(|| anyhow::anyhow!("undo needs an edit id"))
+            .and_then(|id| store.undo_edit(id, now).map(|()| format!("edit #{id} undone"))),
+        Some("publish") => app
+            .pipeline
+            .publish_issue(&mut store, &issue, &s.user, now)
+            .map(|_| format!("issue {} published", issue.stem())),
+        Some("reopen") => app
+            .pipeline
+            .reopen_issue(&mut store, &issue, &s.user, now)
+            .map(|()| format!("issue {} reopened", issue.stem())),
+        _ => match edit_of(&form) {
+            Ok((item, edit)) => app
+                .pipeline
+                .edit_issue(&mut store, &issue, item, &edit, &s.user, now)
+                .map(|id| format!("edit #{id} saved")),
+            Err(e) => Err(anyhow::anyhow!(e)),
+        },
+    };
+    match result {
+        Ok(msg) => {
+            app.metrics.edits.fetch_add(1, Ordering::Relaxed);
+            back(&issue, &msg)
+        }
+        Err(e) => error(StatusCode::BAD_REQUEST, &format!("{e:#}")),
+    }
+}
+
+async fn preview(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    if session(&app, &headers).is_none() {
+        return Redirect::to("/login").into_response();
+    }
+    let mut store = match app.store() {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let issue = match issue_of(&app, &mut store, q.get("issue")) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let format = q.get("format").map(String::as_str).unwrap_or("html");
+    let draft = match app.pipeline.draft_of(&store, &issue, Utc::now()) {
+        Ok(d) => d,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    };
+    let name = format!("{}.{format}", issue.stem());
+    let attach = |ct: &'static str, body: Vec<u8>| {
+        let mut r = Response::new(Body::from(body));
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+        r
+    };
+    let rendered = match format {
+        "html" => crate::draft::render::render(&draft, "issue.html", None).map(html_response),
+        "md" => crate::draft::render::render(&draft, "issue.md", None)
+            .map(|m| attach("text/markdown; charset=utf-8", m.into_bytes())),
+        "json" => serde_json::to_vec_pretty(&draft)
+            .map_err(Into::into)
+            .map(|j| attach("application/json", j)),
+        "docx" => crate::draft::docx::render(&draft).map(|d| {
+            attach(
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                d,
+            )
+        }),
+        _ => return error(StatusCode::BAD_REQUEST, "format is one of html, md, json, docx"),
+    };
+    rendered.unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")))
+}
+
+/// A file under the feeds directory, with ETag and Last-Modified; 304 when unchanged.
+async fn feed_file(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Path(rel): axum::extract::Path<String>,
+) -> Response {
+    app.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    let rel = PathBuf::from(&rel);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return error(StatusCode::NOT_FOUND, "not found");
+    }
+    let path = app.pipeline.config.settings.feeds_dir.join(&rel);
+    let Ok(bytes) = std::fs::read(&path) else {
+        return error(StatusCode::NOT_FOUND, "not found");
+    };
+    let etag = format!(
+        "\"{:016x}\"",
+        crate::dedup::stable_hash(&String::from_utf8_lossy(&bytes))
+    );
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(|t| {
+        chrono::DateTime::<Utc>::from(t)
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string()
+    });
+    let fresh = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str())
+        || (headers.get(header::IF_NONE_MATCH).is_none()
+            && modified.is_some()
+            && headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()) == modified.as_deref());
+    let ct = match Path::new(&rel).extension().and_then(|e| e.to_str()) {
+        Some("xml") => "application/atom+xml; charset=utf-8",
+        Some("opml") => "text/x-opml; charset=utf-8",
+        Some("html") => "text/html; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    let mut r = if fresh {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let mut r = Response::new(Body::from(bytes));
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        r
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    if let Some(v) = modified.and_then(|m| HeaderValue::from_str(&m).ok()) {
+        r.headers_mut().insert(header::LAST_MODIFIED, v);
+    }
+    r
+}
+
+async fn healthz(State(app): State<Shared>) -> Response {
+    match app.store().map(|s| s.schema_version()) {
+        Ok(Ok(_)) => "ok\n".into_response(),
+        _ => error(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+async fn metrics(State(app): State<Shared>) -> Response {
+    let (items, failing) = match app.store() {
+        Ok(s) => (
+            s.count_items().unwrap_or(0),
+            s.sources()
+                .map(|v| v.iter().filter(|h| h.last_error.is_some()).count())
+                .unwrap_or(0),
+        ),
+        Err(r) => return r,
+    };
+    let m = &app.metrics;
+    let body = format!(
+        "# HELP banyue_items Items stored.\n# TYPE banyue_items gauge\nbanyue_items {items}\n\
+         # HELP banyue_sources_failing Sources whose last fetch failed.\n# TYPE banyue_sources_failing gauge\nbanyue_sources_failing {failing}\n\
+         # HELP banyue_http_requests_total Pages and feeds served.\n# TYPE banyue_http_requests_total counter\nbanyue_http_requests_total {}\n\
+         # HELP banyue_edits_total Editor actions applied.\n# TYPE banyue_edits_total counter\nbanyue_edits_total {}\n\
+         # HELP banyue_refused_total Requests refused (no session, bad CSRF token, other origin).\n# TYPE banyue_refused_total counter\nbanyue_refused_total {}\n\
+         # HELP banyue_failed_logins_total Failed sign-ins.\n# TYPE banyue_failed_logins_total counter\nbanyue_failed_logins_total {}\n",
+        m.requests.load(Ordering::Relaxed),
+        m.edits.load(Ordering::Relaxed),
+        m.refused.load(Ordering::Relaxed),
+        m.failed_logins.load(Ordering::Relaxed),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// The router, for `serve` and for tests.
+pub fn router(app: Shared) -> Router {
+    let feeds = Router::new()
+        .route("/feeds/{*path}", get(feed_file))
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true));
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/issue") }))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/issue", get(review))
+        .route("/issue/edit", post(do_edit))
+        .route("/issue/preview", get(preview))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .merge(feeds)
+        .with_state(app)
+}
+
+/// Serve until `shutdown` resolves.
+pub async fn serve(
+    pipeline: Arc<Pipeline>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    if pipeline.config.users.is_empty() {
+        tracing::warn!("no users configured: nobody can sign in (add [[user]] with `banyue hash-password`)");
+    }
+    let app = Arc::new(App::new(pipeline)?);
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

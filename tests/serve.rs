@@ -1,0 +1,370 @@
+//! The review UI over HTTP on 127.0.0.1: sign-in, every action, and the refused ones
+//! (no session, wrong CSRF token, another origin); escaping; feeds with ETag and gzip.
+
+use std::sync::Arc;
+
+use banyue::config::Config;
+use banyue::pipeline::Pipeline;
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
+
+struct Ui {
+    base: String,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start() -> Ui {
+    let dir = tempfile::tempdir().unwrap();
+    banyue::demo::run(dir.path(), None).await.expect("demo");
+    let hash = banyue::serve::auth::hash_password("正确的密码").unwrap();
+    let mut text = std::fs::read_to_string(dir.path().join("banyue.toml")).unwrap();
+    text.push_str(&format!("\n[[user]]\nname = \"editor\"\npassword_hash = \"{hash}\"\n"));
+    let config = Config::parse(&text, &dir.path().join("banyue.toml")).unwrap();
+    let pipeline = Arc::new(Pipeline::new(config).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(banyue::serve::serve(pipeline, listener, async {
+        let _ = stopped.await;
+    }));
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_gzip()
+        .no_proxy()
+        .build()
+        .unwrap();
+    Ui {
+        base,
+        http,
+        _dir: dir,
+        _stop: stop,
+    }
+}
+
+impl Ui {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn sign_in(&self, password: &str) -> Option<String> {
+        let r = self
+            .http
+            .post(self.url("/login"))
+            .form(&[("name", "editor"), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let c = r.headers().get(header::SET_COOKIE)?.to_str().unwrap().to_string();
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict"), "{c}");
+        Some(c.split(';').next().unwrap().to_string())
+    }
+
+    async fn page(&self, cookie: &str) -> String {
+        let r = self
+            .http
+            .get(self.url("/issue"))
+            .header(header::COOKIE, cookie)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{text}");
+        text
+    }
+
+    async fn post(&self, cookie: Option<&str>, form: &[(&str, &str)], extra: HeaderMap) -> reqwest::Response {
+        let mut req = self.http.post(self.url("/issue/edit")).form(form).headers(extra);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        req.send().await.unwrap()
+    }
+}
+
+fn csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
+    page[at..at + 32].to_string()
+}
+
+fn item_id(page: &str, needle: &str) -> String {
+    let first_card = page.find("data-id=\"").expect("item cards");
+    let at = first_card
+        + page[first_card..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in a card"));
+    let before = &page[..at];
+    let start = before.rfind("data-id=\"").unwrap() + "data-id=\"".len();
+    before[start..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_ui_over_http() {
+    let ui = start().await;
+
+    // Not signed in: pages send you to the login form, actions are refused.
+    let r = ui.http.get(ui.url("/issue")).send().await.unwrap();
+    assert_eq!(
+        (r.status(), r.headers()[header::LOCATION].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    let r = ui
+        .post(
+            None,
+            &[("action", "pin"), ("item", "1"), ("csrf", "x")],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        ui.sign_in("错误的密码").await.is_none(),
+        "a wrong password gets no session"
+    );
+
+    let cookie = ui.sign_in("正确的密码").await.expect("signed in");
+    let page = ui.page(&cookie).await;
+    let token = csrf(&page);
+    let ipo = item_id(&page, "科创板IPO获受理");
+    assert!(page.contains("section-market"));
+
+    // Forged or foreign requests are refused and change nothing.
+    let r = ui
+        .post(
+            Some(&cookie),
+            &[("action", "exclude"), ("item", &ipo), ("csrf", "0".repeat(32).as_str())],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let mut evil = HeaderMap::new();
+    evil.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+    let r = ui
+        .post(
+            Some(&cookie),
+            &[("action", "exclude"), ("item", &ipo), ("csrf", &token)],
+            evil,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(ui.page(&cookie).await.contains("科创板IPO获受理"));
+
+    // Actions: move, headline with markup (escaped), pin, commentary text.
+    let ok = |r: reqwest::Response| {
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.headers());
+    };
+    ok(ui
+        .post(
+            Some(&cookie),
+            &[
+                ("action", "move"),
+                ("item", &ipo),
+                ("section", "tech-innovation"),
+                ("csrf", &token),
+            ],
+            HeaderMap::new(),
+        )
+        .await);
+    ok(ui
+        .post(
+            Some(&cookie),
+            &[
+                ("action", "headline"),
+                ("item", &ipo),
+                ("text", "<script>alert(1)</script>芯片企业IPO"),
+                ("csrf", &token),
+            ],
+            HeaderMap::new(),
+        )
+        .await);
+    ok(ui
+        .post(
+            Some(&cookie),
+            &[("action", "pin"), ("item", &ipo), ("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await);
+    ok(ui
+        .post(
+            Some(&cookie),
+            &[
+                ("action", "text"),
+                ("slot", "commentary"),
+                ("text", "研究院点评"),
+                ("csrf", &token),
+            ],
+            HeaderMap::new(),
+        )
+        .await);
+    let page = ui.page(&cookie).await;
+    let tech = &page[page.find("section-tech-innovation").unwrap()..page.find("section-company-news").unwrap()];
+    assert!(
+        tech.contains("芯片企业IPO") && tech.contains("置顶"),
+        "moved, renamed and pinned"
+    );
+    assert!(
+        !page.contains("<script>alert(1)</script>") && page.contains("&lt;script&gt;"),
+        "markup is escaped"
+    );
+    assert!(page.contains("研究院点评") && page.contains("editor"));
+    let preview = ui
+        .http
+        .get(ui.url("/issue/preview"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!preview.contains("<script>alert(1)") && preview.contains("研究院点评"));
+    let r = ui
+        .post(
+            Some(&cookie),
+            &[
+                ("action", "move"),
+                ("item", &ipo),
+                ("section", "nowhere"),
+                ("csrf", &token),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // Exports.
+    let docx = ui
+        .http
+        .get(ui.url("/issue/preview?format=docx"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        docx.headers()[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let bytes = docx.bytes().await.unwrap();
+    assert!(docx_rs::read_docx(&bytes).is_ok());
+
+    // Publish freezes; reopen thaws.
+    ok(ui
+        .post(
+            Some(&cookie),
+            &[("action", "publish"), ("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await);
+    assert!(ui.page(&cookie).await.contains("id=\"status\">published"));
+    let r = ui
+        .post(
+            Some(&cookie),
+            &[("action", "unpin"), ("item", &ipo), ("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    ok(ui
+        .post(
+            Some(&cookie),
+            &[("action", "reopen"), ("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await);
+    ok(ui
+        .post(
+            Some(&cookie),
+            &[("action", "unpin"), ("item", &ipo), ("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await);
+
+    // Feeds: ETag, 304, gzip; health and metrics.
+    let r = ui.http.get(ui.url("/feeds/market.xml")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let etag = r.headers()[header::ETAG].clone();
+    assert!(r.headers().contains_key(header::LAST_MODIFIED));
+    let r = ui
+        .http
+        .get(ui.url("/feeds/market.xml"))
+        .header(header::IF_NONE_MATCH, etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    let r = ui
+        .http
+        .get(ui.url("/feeds/market.xml"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap()),
+        Some("gzip")
+    );
+    assert_eq!(
+        ui.http
+            .get(ui.url("/feeds/../banyue.toml"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        ui.http
+            .get(ui.url("/feeds/issues.xml"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    assert_eq!(
+        ui.http
+            .get(ui.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok\n"
+    );
+    let metrics = ui
+        .http
+        .get(ui.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("banyue_items ") && metrics.contains("banyue_refused_total 3"),
+        "{metrics}"
+    );
+
+    // Signing out ends the session.
+    let r = ui
+        .http
+        .post(ui.url("/logout"))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = ui
+        .http
+        .get(ui.url("/issue"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
