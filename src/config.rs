@@ -129,6 +129,8 @@ struct RawSettings {
     issue_first_total: Option<u32>,
     listen: Option<Spanned<String>>,
     secure_cookies: Option<bool>,
+    templates_dir: Option<String>,
+    manual_allow_private: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -353,6 +355,10 @@ pub struct Settings {
     pub listen: std::net::SocketAddr,
     /// Mark the session cookie Secure (behind HTTPS).
     pub secure_cookies: bool,
+    /// A directory of templates (`issue.md`, `issue.html`) overriding the built-in ones.
+    pub templates_dir: Option<PathBuf>,
+    /// Let editors add items by URL from loopback/private addresses (tests, intranets).
+    pub manual_allow_private: bool,
 }
 
 impl Settings {
@@ -541,6 +547,8 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
             }),
         },
         secure_cookies: raw.secure_cookies.unwrap_or(false),
+        templates_dir: raw.templates_dir.map(|t| rel(Some(t), "")),
+        manual_allow_private: raw.manual_allow_private.unwrap_or(false),
     }
 }
 

@@ -162,6 +162,15 @@ enum IssueAction {
         slot: String,
         text: String,
     },
+    /// Add an item by its URL (fetched and extracted like any other).
+    Add {
+        url: String,
+    },
+    /// Change the days the issue covers.
+    Window {
+        from: NaiveDate,
+        to: NaiveDate,
+    },
     /// Undo an edit by its id (see `show`).
     Undo {
         edit: i64,
@@ -547,10 +556,23 @@ fn issue_command(config: &Path, which: Option<&str>, editor: &str, action: Issue
         IssueAction::Digest { section, text } => edit(None, Edit::Digest { section, text }, &mut store),
         IssueAction::Text { slot, text } => edit(None, Edit::Text { slot, text }, &mut store),
         IssueAction::Review => edit(None, Edit::Status { status: Status::Review }, &mut store),
+        IssueAction::Window { from, to } => edit(None, Edit::Window { from, to }, &mut store),
+        IssueAction::Add { url } => {
+            let shared = std::sync::Arc::new(std::sync::Mutex::new(store));
+            let rt = tokio::runtime::Handle::current();
+            let id =
+                tokio::task::block_in_place(|| rt.block_on(pipeline.add_by_url(&shared, &issue, &url, editor, now)))?;
+            println!("added item #{id} to issue {}", issue.stem());
+            Ok(ExitCode::SUCCESS)
+        }
         IssueAction::Undo { edit: id } => {
             store.undo_edit(id, now)?;
             let d = pipeline.draft_of(&store, &issue, now)?;
-            banyue::draft::render::export(&d, &pipeline.config.settings.drafts_dir, None)?;
+            banyue::draft::render::export(
+                &d,
+                &pipeline.config.settings.drafts_dir,
+                pipeline.config.settings.templates_dir.as_deref(),
+            )?;
             println!("edit #{id} undone");
             Ok(ExitCode::SUCCESS)
         }
@@ -573,7 +595,7 @@ fn issue_command(config: &Path, which: Option<&str>, editor: &str, action: Issue
         }
         IssueAction::Export { out } => {
             let d = pipeline.draft_of(&store, &issue, now)?;
-            let files = banyue::draft::render::export(&d, &out, None)?;
+            let files = banyue::draft::render::export(&d, &out, pipeline.config.settings.templates_dir.as_deref())?;
             println!(
                 "{}\n{}\n{}\n{}",
                 files.markdown.display(),

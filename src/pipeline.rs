@@ -23,6 +23,10 @@ use crate::publish::{self, Published};
 use crate::review::{Edit, Issue, Status};
 use crate::store::{NewItem, SourceRun, SourceState, Store};
 
+/// The source of items editors add by URL.
+pub const MANUAL: &str = "manual";
+const MANUAL_NAME: &str = "编辑添加";
+
 /// How one source went in one run.
 #[derive(Debug, Clone, Default)]
 pub struct SourceReport {
@@ -190,7 +194,8 @@ impl Pipeline {
             return Ok((published, files, 0));
         }
         let d = draft::build(store, s, tax, gaz, &issue, stamp).context("building the draft")?;
-        let files = draft::render::export(&d, &s.drafts_dir, None).context("writing the draft")?;
+        let files =
+            draft::render::export(&d, &s.drafts_dir, s.templates_dir.as_deref()).context("writing the draft")?;
         Ok((published, files, d.item_count()))
     }
 
@@ -219,7 +224,7 @@ impl Pipeline {
         }
         let s = &self.config.settings;
         let d = self.draft_of(store, issue, now)?;
-        let files = draft::render::export(&d, &s.drafts_dir.join("published"), None)?;
+        let files = draft::render::export(&d, &s.drafts_dir.join("published"), s.templates_dir.as_deref())?;
         store.record_edit(
             issue,
             None,
@@ -278,8 +283,97 @@ impl Pipeline {
         }
         if issue.status != Status::Published {
             let d = self.draft_of(store, issue, now)?;
-            draft::render::export(&d, &self.config.settings.drafts_dir, None)?;
+            draft::render::export(
+                &d,
+                &self.config.settings.drafts_dir,
+                self.config.settings.templates_dir.as_deref(),
+            )?;
         }
+        Ok(id)
+    }
+
+    /// Add an item an editor found by its URL: fetched and extracted like any other,
+    /// classified, stored under the source `manual`, and included in `issue`.
+    pub async fn add_by_url(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        issue: &Issue,
+        url: &str,
+        editor: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<i64> {
+        let s = &self.config.settings;
+        let url = Url::parse(url.trim()).map_err(|e| anyhow::anyhow!("`{url}` is not a URL: {e}"))?;
+        let req = Request {
+            allow_private: s.manual_allow_private,
+            ..Default::default()
+        };
+        let page = match self.fetcher.fetch(&url, &req).await? {
+            Fetched::Page(p) => p,
+            Fetched::NotModified => anyhow::bail!("{url} answered 304 to a plain GET"),
+        };
+        if extract::feed::looks_like_feed(&page.text) {
+            anyhow::bail!("{url} is a feed: add it as a [[source]] instead");
+        }
+        let spec = crate::config::DetailSpec {
+            body: Vec::new(),
+            metadata: true,
+            date: None,
+        };
+        let detail = html::parse_detail(&page.text, &page.url, &spec, now, s.timezone);
+        let title = detail
+            .title
+            .clone()
+            .or_else(|| html::page_title(&page.text))
+            .ok_or_else(|| anyhow::anyhow!("{url} has no title"))?;
+        let raw = RawItem {
+            link: Some(page.url.to_string()),
+            title,
+            content: detail.content_html,
+            published: detail
+                .published
+                .or_else(|| extract::dates::from_url(page.url.as_str(), s.timezone)),
+            policy: detail.policy,
+            ..Default::default()
+        };
+        let item =
+            normalize::normalize(raw, MANUAL, now).ok_or_else(|| anyhow::anyhow!("{url} has no usable title"))?;
+        let mut st = lock(store)?;
+        let existing = st.find_by_url(item.url.as_deref().unwrap_or_default())?;
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                let decision = self.classifier.classify(&Input {
+                    title: &item.title,
+                    text: &item.text,
+                    source_id: MANUAL,
+                    source_name: MANUAL_NAME,
+                    section_hint: None,
+                    city_hint: None,
+                    policy: &item.policy,
+                });
+                let batch = st.begin()?;
+                let new = NewItem {
+                    item: &item,
+                    decision: &decision,
+                    signature: dedup::signature(&item.title, &item.text),
+                    duplicate_of: None,
+                };
+                let run = SourceRun {
+                    status: Some(page.status),
+                    new: 1,
+                    ..Default::default()
+                };
+                batch.record_source(MANUAL, MANUAL_NAME, &run, now)?;
+                let id = batch
+                    .insert(&new)?
+                    .ok_or_else(|| anyhow::anyhow!("{url} is already stored"))?;
+                batch.commit()?;
+                id
+            }
+        };
+        st.record_edit(issue, Some(id), &Edit::Add { url: url.to_string() }, editor, now)?;
+        self.edit_issue(&mut st, issue, Some(id), &Edit::Include, editor, now)?;
         Ok(id)
     }
 

@@ -101,12 +101,53 @@ pub enum Edit {
     Status {
         status: Status,
     },
+    /// The issue covers other days than its half month.
+    Window {
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    },
+    /// An editor added an item by its URL (fetched and extracted like any other).
+    Add {
+        url: String,
+    },
 }
 
 impl Edit {
     /// Whether the edit concerns one item.
     pub fn needs_item(&self) -> bool {
-        !matches!(self, Edit::Digest { .. } | Edit::Text { .. } | Edit::Status { .. })
+        !matches!(
+            self,
+            Edit::Digest { .. } | Edit::Text { .. } | Edit::Status { .. } | Edit::Window { .. }
+        )
+    }
+
+    /// Changes to the issue itself are made again, not undone.
+    pub fn undoable(&self) -> bool {
+        !matches!(self, Edit::Status { .. } | Edit::Window { .. })
+    }
+
+    /// What the edit did, in words, for the history.
+    pub fn describe(&self) -> String {
+        match self {
+            Edit::Move { section, city } => format!(
+                "移至 {section}{}",
+                city.as_deref().map(|c| format!("（{c}）")).unwrap_or_default()
+            ),
+            Edit::Exclude => "剔除".into(),
+            Edit::Include => "恢复".into(),
+            Edit::Pin => "置顶".into(),
+            Edit::Unpin => "取消置顶".into(),
+            Edit::Order { rank } => format!("排序 {rank}"),
+            Edit::Headline { text } => format!("标题改为「{text}」"),
+            Edit::Summary { .. } => "改写摘要".into(),
+            Edit::Merge { into } => format!("并入 #{into}"),
+            Edit::Split => "拆分为独立条目".into(),
+            Edit::Digest { section, .. } => format!("改写提要（{section}）"),
+            Edit::Text { slot, .. } => format!("撰写 {slot}"),
+            Edit::Status { status } => format!("状态 → {}", status.as_str()),
+            Edit::Window { from, to } => format!("时间范围 {from} 至 {to}"),
+            Edit::Add { url } => format!("按网址添加 {url}"),
+        }
     }
 }
 

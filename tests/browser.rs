@@ -32,9 +32,16 @@ impl Drop for Driver {
 
 impl Driver {
     async fn start(profile: &Path) -> Option<Driver> {
-        let binary = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| Path::new(p).exists())?;
+        let binary = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())?;
         let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-        let child = Command::new(binary).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder().no_proxy().build().ok()?;
         let base = format!("http://127.0.0.1:{port}");
@@ -51,15 +58,32 @@ impl Driver {
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--window-size=1400,1000", format!("--user-data-dir={}", profile.display())]
         }}}});
-        let v: Value = http.post(format!("{base}/session")).json(&caps).send().await.ok()?.json().await.ok()?;
+        let v: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
         let session = v["value"]["sessionId"].as_str()?.to_string();
-        Some(Driver { http, base, session, child })
+        Some(Driver {
+            http,
+            base,
+            session,
+            child,
+        })
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let req = self.http.request(method.clone(), url);
-        let req = if method == reqwest::Method::POST { req.json(&body) } else { req };
+        let req = if method == reqwest::Method::POST {
+            req.json(&body)
+        } else {
+            req
+        };
         let r = req.send().await.unwrap();
         let v: Value = r.json().await.unwrap();
         assert!(v["value"].get("error").is_none(), "{path}: {v}");
@@ -71,22 +95,38 @@ impl Driver {
     }
 
     async fn find(&self, css: &str) -> String {
-        let v = self.call(reqwest::Method::POST, "/element", json!({"using": "css selector", "value": css})).await;
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
         v[ELEMENT].as_str().unwrap().to_string()
     }
 
     async fn click(&self, css: &str) {
         let e = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{e}/click"), json!({})).await;
+        self.call(reqwest::Method::POST, &format!("/element/{e}/click"), json!({}))
+            .await;
     }
 
     async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{e}/value"), json!({ "text": text })).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            json!({ "text": text }),
+        )
+        .await;
     }
 
     async fn source(&self) -> String {
-        self.call(reqwest::Method::GET, "/source", Value::Null).await.as_str().unwrap().to_string()
+        self.call(reqwest::Method::GET, "/source", Value::Null)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// The page source once `ready` holds (a click's navigation may still be loading).
@@ -104,7 +144,9 @@ impl Driver {
 
     async fn screenshot(&self, to: &Path) {
         let b64 = self.call(reqwest::Method::GET, "/screenshot", Value::Null).await;
-        let png = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap()).unwrap();
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
         std::fs::write(to, png).unwrap();
     }
 }
@@ -120,7 +162,10 @@ fn id_of(page: &str, needle: &str) -> String {
 async fn an_editor_reviews_and_publishes_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let Some(driver) = Driver::start(&dir.path().join("profile")).await else {
-        assert!(std::env::var_os("CI").is_none(), "CI must have chromium and chromium-driver");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium and chromium-driver"
+        );
         eprintln!("SKIPPED: no chromedriver here (apt-get install chromium chromium-driver)");
         return;
     };
@@ -151,20 +196,35 @@ async fn an_editor_reviews_and_publishes_in_chromium() {
     }
 
     let ipo = id_of(&page, "科创板IPO获受理");
-    driver.click(&format!("#item-{ipo} select[name=section] option[value=tech-innovation]")).await;
+    driver
+        .click(&format!(
+            "#item-{ipo} select[name=section] option[value=tech-innovation]"
+        ))
+        .await;
     driver.click(&format!("#item-{ipo} button.move")).await;
-    let page = driver.wait_for("the move", |p| p.contains("\"move\"")).await;
+    let moved = format!("条目#{ipo} 移至 tech-innovation");
+    let page = driver.wait_for("the move", |p| p.contains(&moved)).await;
     let visit = id_of(&page, "王喆");
     driver.click(&format!("#item-{visit} button.exclude")).await;
-    let page = driver.wait_for("the exclusion", |p| p.contains("\"exclude\"")).await;
+    let excluded = format!("条目#{visit} 剔除");
+    let page = driver.wait_for("the exclusion", |p| p.contains(&excluded)).await;
     let tech = &page[page.find("section-tech-innovation").unwrap()..page.find("section-company-news").unwrap()];
     assert!(tech.contains("科创板IPO获受理"), "moved in the browser");
     let cards = &page[page.find("data-id").unwrap()..];
-    assert!(!cards.contains("王喆带队"), "excluded: {}", cards.find("王喆带队").map(|i| &cards[i.saturating_sub(400)..i + 100]).unwrap_or(""));
-    assert!(page.contains("修改记录") && page.contains("\"move\""));
+    assert!(
+        !cards.contains("王喆带队"),
+        "excluded: {}",
+        cards
+            .find("王喆带队")
+            .map(|i| &cards[i.saturating_sub(400)..i + 100])
+            .unwrap_or("")
+    );
+    assert!(page.contains("修改记录") && page.contains(&moved));
 
     driver.click("#publish").await;
-    driver.wait_for("publication", |p| p.contains("id=\"status\">published")).await;
+    driver
+        .wait_for("publication", |p| p.contains("id=\"status\">published"))
+        .await;
     if let Some(d) = &shots {
         driver.screenshot(&d.join("review-published.png")).await;
     }

@@ -10,6 +10,8 @@ use reqwest::header::{self, HeaderMap};
 
 struct Ui {
     base: String,
+    article: String,
+    _site: banyue::demo::server::SiteHandle,
     http: reqwest::Client,
     _dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
@@ -20,6 +22,7 @@ async fn start() -> Ui {
     banyue::demo::run(dir.path(), None).await.expect("demo");
     let hash = banyue::serve::auth::hash_password("正确的密码").unwrap();
     let mut text = std::fs::read_to_string(dir.path().join("banyue.toml")).unwrap();
+    text = text.replace("[settings]\n", "[settings]\nmanual_allow_private = true\n");
     text.push_str(&format!("\n[[user]]\nname = \"editor\"\npassword_hash = \"{hash}\"\n"));
     let config = Config::parse(&text, &dir.path().join("banyue.toml")).unwrap();
     let pipeline = Arc::new(Pipeline::new(config).unwrap());
@@ -36,8 +39,22 @@ async fn start() -> Ui {
         .no_proxy()
         .build()
         .unwrap();
+    let page = "<html><head><meta charset=\"utf-8\"><title>某市发布算力券政策_新闻网</title></head><body><h1>某市发布算力券政策，支持中小企业使用智能算力</h1><div class=\"TRS_Editor\"><p>某市日前印发《算力券管理办法》，每年安排1亿元支持企业购买算力服务。</p></div></body></html>";
+    let site = banyue::demo::server::serve(
+        [(
+            "/news/1.html".to_string(),
+            banyue::demo::server::Resource::ok("text/html; charset=utf-8", page),
+        )]
+        .into_iter()
+        .collect(),
+    )
+    .await
+    .unwrap();
+    let article = site.url("/news/1.html");
     Ui {
         base,
+        article,
+        _site: site,
         http,
         _dir: dir,
         _stop: stop,
@@ -234,6 +251,49 @@ async fn review_ui_over_http() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // Add an item by URL; stretch the window.
+    ok(ui
+        .post(
+            Some(&cookie),
+            &[("action", "add"), ("url", &ui.article), ("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await);
+    let page = ui.page(&cookie).await;
+    assert!(
+        page.contains("某市发布算力券政策，支持中小企业使用智能算力") && page.contains("按网址添加"),
+        "added by URL"
+    );
+    let r = ui
+        .post(
+            Some(&cookie),
+            &[
+                ("action", "add"),
+                ("url", "http://10.255.255.1/x.html"),
+                ("csrf", &token),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "a private address the config does not name is refused"
+    );
+    ok(ui
+        .post(
+            Some(&cookie),
+            &[
+                ("action", "window"),
+                ("from", "2026-11-10"),
+                ("to", "2026-11-30"),
+                ("csrf", &token),
+            ],
+            HeaderMap::new(),
+        )
+        .await);
+    assert!(ui.page(&cookie).await.contains("2026-11-10 至 2026-11-30"));
 
     // Exports.
     let docx = ui

@@ -233,6 +233,42 @@ pub fn parse_detail(text: &str, page_url: &Url, spec: &DetailSpec, now: DateTime
     d
 }
 
+/// The title a page gives itself: ArticleTitle/og:title meta, else the first h1, else
+/// `<title>` (with a trailing " - site name" part dropped).
+pub fn page_title(text: &str) -> Option<String> {
+    let doc = Html::parse_document(text);
+    let sel = |css: &str| Selector::parse(css).ok();
+    let meta = ["meta[name=\"ArticleTitle\" i]", "meta[property=\"og:title\" i]"]
+        .iter()
+        .filter_map(|c| sel(c))
+        .find_map(|s| {
+            doc.select(&s)
+                .next()
+                .and_then(|e| e.value().attr("content"))
+                .map(squash)
+        })
+        .filter(|t| !t.is_empty());
+    meta.or_else(|| {
+        sel("h1")
+            .and_then(|s| doc.select(&s).next())
+            .map(element_text)
+            .filter(|t| !t.is_empty())
+    })
+    .or_else(|| {
+        let t = sel("title").and_then(|s| doc.select(&s).next()).map(element_text)?;
+        let cut = t
+            .split(['_', '|'])
+            .next()
+            .unwrap_or(&t)
+            .split(" - ")
+            .next()
+            .unwrap_or(&t)
+            .trim()
+            .to_string();
+        (!cut.is_empty()).then_some(cut)
+    })
+}
+
 #[derive(Clone, Copy)]
 enum Field {
     Issuer,

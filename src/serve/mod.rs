@@ -42,7 +42,7 @@ struct Metrics {
 
 pub struct App {
     pipeline: Arc<Pipeline>,
-    store: Mutex<Store>,
+    store: Arc<Mutex<Store>>,
     sessions: Sessions,
     env: Environment<'static>,
     metrics: Metrics,
@@ -59,7 +59,7 @@ impl App {
         env.add_template("login.html", LOGIN)?;
         Ok(App {
             pipeline,
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
             sessions: Sessions::default(),
             env,
             metrics: Metrics::default(),
@@ -219,9 +219,9 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
             at: e.at.with_timezone(&tz).format("%m-%d %H:%M").to_string(),
             editor: e.editor,
             item: e.item_id,
-            what: serde_json::to_string(&e.edit).unwrap_or_default(),
+            what: e.edit.describe(),
             undone: e.undone_at.is_some(),
-            status: matches!(e.edit, Edit::Status { .. }),
+            status: !e.edit.undoable() || issue.status == Status::Published,
         })
         .collect();
     let issues: Vec<String> = store.issues().unwrap_or_default().iter().map(Issue::stem).collect();
@@ -328,6 +328,14 @@ fn edit_of(form: &HashMap<String, String>) -> Result<(Option<i64>, Edit), String
         },
         "text" if matches!(f("slot").as_str(), "commentary" | "analysis") => Edit::Text { slot: f("slot"), text },
         "review" => Edit::Status { status: Status::Review },
+        "window" => Edit::Window {
+            from: f("from")
+                .parse()
+                .map_err(|_| "from must be a date, YYYY-MM-DD".to_string())?,
+            to: f("to")
+                .parse()
+                .map_err(|_| "to must be a date, YYYY-MM-DD".to_string())?,
+        },
         other => return Err(format!("unknown or incomplete action `{other}`")),
     };
     Ok((item, edit))
@@ -346,36 +354,58 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
         Ok(s) => s,
         Err(r) => return r,
     };
-    let mut store = match app.store() {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let issue = match issue_of(&app, &mut store, form.get("issue")) {
-        Ok(i) => i,
-        Err(r) => return r,
+    let issue = {
+        let mut store = match app.store() {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
+        match issue_of(&app, &mut store, form.get("issue")) {
+            Ok(i) => i,
+            Err(r) => return r,
+        }
     };
     let now = Utc::now();
-    let result = match form.get("action").map(String::as_str) {
-        Some("undo") => form
-            .get("edit")
-            .and_then(|e| e.parse::<i64>().ok())
-            .ok_or_else(|| anyhow::anyhow!("undo needs an edit id"))
-            .and_then(|id| store.undo_edit(id, now).map(|()| format!("edit #{id} undone"))),
-        Some("publish") => app
-            .pipeline
-            .publish_issue(&mut store, &issue, &s.user, now)
-            .map(|_| format!("issue {} published", issue.stem())),
-        Some("reopen") => app
-            .pipeline
-            .reopen_issue(&mut store, &issue, &s.user, now)
-            .map(|()| format!("issue {} reopened", issue.stem())),
-        _ => match edit_of(&form) {
-            Ok((item, edit)) => app
+    let action = form.get("action").map(String::as_str).unwrap_or("");
+    let result = if action == "add" {
+        // Fetching takes a while; the store is not held meanwhile.
+        let url = form.get("url").cloned().unwrap_or_default();
+        app.pipeline
+            .add_by_url(&app.store, &issue, &url, &s.user, now)
+            .await
+            .map(|id| format!("item #{id} added"))
+    } else {
+        let mut store = match app.store() {
+            Ok(s) => s,
+            Err(r) => return r,
+        };
+        match action {
+            "undo" => form
+                .get("edit")
+                .and_then(|e| e.parse::<i64>().ok())
+                .ok_or_else(|| anyhow::anyhow!("undo needs an edit id"))
+                .and_then(|id| {
+                    store.undo_edit(id, now)?;
+                    let d = app.pipeline.draft_of(&store, &issue, now)?;
+                    let st = &app.pipeline.config.settings;
+                    crate::draft::render::export(&d, &st.drafts_dir, st.templates_dir.as_deref())?;
+                    Ok(format!("edit #{id} undone"))
+                }),
+            "publish" => app
                 .pipeline
-                .edit_issue(&mut store, &issue, item, &edit, &s.user, now)
-                .map(|id| format!("edit #{id} saved")),
-            Err(e) => Err(anyhow::anyhow!(e)),
-        },
+                .publish_issue(&mut store, &issue, &s.user, now)
+                .map(|_| format!("issue {} published", issue.stem())),
+            "reopen" => app
+                .pipeline
+                .reopen_issue(&mut store, &issue, &s.user, now)
+                .map(|()| format!("issue {} reopened", issue.stem())),
+            _ => match edit_of(&form) {
+                Ok((item, edit)) => app
+                    .pipeline
+                    .edit_issue(&mut store, &issue, item, &edit, &s.user, now)
+                    .map(|id| format!("edit #{id} saved")),
+                Err(e) => Err(anyhow::anyhow!(e)),
+            },
+        }
     };
     match result {
         Ok(msg) => {
@@ -404,6 +434,7 @@ async fn preview(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
     };
     let name = format!("{}.{format}", issue.stem());
+    let templates = app.pipeline.config.settings.templates_dir.as_deref();
     let attach = |ct: &'static str, body: Vec<u8>| {
         let mut r = Response::new(Body::from(body));
         r.headers_mut()
@@ -414,8 +445,8 @@ async fn preview(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<
         r
     };
     let rendered = match format {
-        "html" => crate::draft::render::render(&draft, "issue.html", None).map(html_response),
-        "md" => crate::draft::render::render(&draft, "issue.md", None)
+        "html" => crate::draft::render::render(&draft, "issue.html", templates).map(html_response),
+        "md" => crate::draft::render::render(&draft, "issue.md", templates)
             .map(|m| attach("text/markdown; charset=utf-8", m.into_bytes())),
         "json" => serde_json::to_vec_pretty(&draft)
             .map_err(Into::into)

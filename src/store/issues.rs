@@ -99,6 +99,11 @@ impl Store {
         if current == Status::Published && !matches!(edit, Edit::Status { .. }) {
             anyhow::bail!("issue {} is published and frozen; reopen it to edit", issue.stem());
         }
+        if let Edit::Window { from, to } = edit
+            && from > to
+        {
+            anyhow::bail!("the window must not end before it starts");
+        }
         if edit.needs_item() {
             let id = item.ok_or_else(|| anyhow::anyhow!("this edit needs an item"))?;
             if self.item(id)?.is_none() {
@@ -116,6 +121,12 @@ impl Store {
             params![issue.id, item, serde_json::to_string(edit)?, editor, ts(at)],
         )?;
         let id = tx.last_insert_rowid();
+        if let Edit::Window { from, to } = edit {
+            tx.execute(
+                "UPDATE issues SET window_from = ?2, window_to = ?3 WHERE id = ?1",
+                params![issue.id, from.to_string(), to.to_string()],
+            )?;
+        }
         if let Edit::Status { status } = edit {
             tx.execute(
                 "UPDATE issues SET status = ?2, published_at = CASE WHEN ?2 = 'published' THEN ?3 ELSE published_at END WHERE id = ?1",

@@ -366,6 +366,14 @@ impl Store {
         Ok(out)
     }
 
+    /// The item stored under this canonical link, if any.
+    pub fn find_by_url(&self, url: &str) -> anyhow::Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM items WHERE url = ?1", [url], |r| r.get(0))
+            .optional()?)
+    }
+
     /// Whether this item is already stored (same guid in its source, or same link).
     pub fn is_known(&self, item: &Item) -> anyhow::Result<bool> {
         known(&self.conn, item)
