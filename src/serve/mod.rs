@@ -178,6 +178,16 @@ fn issue_of(app: &App, store: &mut Store, which: Option<&String>) -> Result<Issu
     }
 }
 
+/// The store, locked, and the issue a request names (default: the current one).
+fn store_and_issue<'a>(
+    app: &'a App,
+    which: Option<&String>,
+) -> Result<(std::sync::MutexGuard<'a, Store>, Issue), Response> {
+    let mut store = app.store()?;
+    let issue = issue_of(app, &mut store, which)?;
+    Ok((store, issue))
+}
+
 #[derive(Serialize)]
 struct EditView {
     id: i64,
@@ -195,12 +205,8 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
     let Some((_, s)) = session(&app, &headers) else {
         return Redirect::to("/login").into_response();
     };
-    let mut store = match app.store() {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let issue = match issue_of(&app, &mut store, q.get("issue")) {
-        Ok(i) => i,
+    let (store, issue) = match store_and_issue(&app, q.get("issue")) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let now = Utc::now();
@@ -354,15 +360,9 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
         Ok(s) => s,
         Err(r) => return r,
     };
-    let issue = {
-        let mut store = match app.store() {
-            Ok(s) => s,
-            Err(r) => return r,
-        };
-        match issue_of(&app, &mut store, form.get("issue")) {
-            Ok(i) => i,
-            Err(r) => return r,
-        }
+    let issue = match store_and_issue(&app, form.get("issue")) {
+        Ok((_, i)) => i,
+        Err(r) => return r,
     };
     let now = Utc::now();
     let action = form.get("action").map(String::as_str).unwrap_or("");
@@ -420,12 +420,8 @@ async fn preview(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<
     if session(&app, &headers).is_none() {
         return Redirect::to("/login").into_response();
     }
-    let mut store = match app.store() {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let issue = match issue_of(&app, &mut store, q.get("issue")) {
-        Ok(i) => i,
+    let (store, issue) = match store_and_issue(&app, q.get("issue")) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let format = q.get("format").map(String::as_str).unwrap_or("html");
