@@ -470,9 +470,7 @@ fn issue_command(config: &Path, which: Option<&str>, editor: &str, action: Issue
     let issue = match which {
         None => pipeline.issue_for(&mut store, None, now)?,
         Some(stem) => {
-            let (y, n) = stem
-                .split_once('-')
-                .and_then(|(y, n)| Some((y.parse::<i32>().ok()?, n.parse::<u32>().ok()?)))
+            let (y, n) = banyue::review::Issue::parse_stem(stem)
                 .ok_or_else(|| anyhow::anyhow!("--issue takes YEAR-NN, e.g. 2026-22"))?;
             store
                 .issue(y, n)?

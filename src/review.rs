@@ -54,6 +54,12 @@ impl Issue {
     pub fn stem(&self) -> String {
         format!("{}-{:02}", self.year, self.number)
     }
+
+    /// (year, number) from a stem such as `2026-22`.
+    pub fn parse_stem(stem: &str) -> Option<(i32, u32)> {
+        let (y, n) = stem.trim().split_once('-')?;
+        Some((y.parse().ok()?, n.parse().ok()?))
+    }
 }
 
 /// What an editor can do to a draft.

@@ -11,16 +11,7 @@ use banyue::store::Store;
 use common::*;
 
 fn banyue() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_banyue"));
-    for v in [
-        "BANYUE_CONFIG",
-        "BANYUE_DATA_DIR",
-        "BANYUE_FEEDS_DIR",
-        "BANYUE_DRAFTS_DIR",
-    ] {
-        c.env_remove(v);
-    }
-    c
+    banyue_command()
 }
 
 #[test]

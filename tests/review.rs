@@ -1,19 +1,15 @@
 //! Editors' work on an issue through `banyue issue …`: every edit sticks across
 //! re-drafts, can be undone, teaches the classifier; publishing freezes and archives.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
+use common::banyue_command;
+
 fn banyue(cfg: &Path, args: &[&str]) -> (bool, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_banyue"));
-    for v in [
-        "BANYUE_CONFIG",
-        "BANYUE_DATA_DIR",
-        "BANYUE_FEEDS_DIR",
-        "BANYUE_DRAFTS_DIR",
-    ] {
-        c.env_remove(v);
-    }
+    let mut c = banyue_command();
     c.args(args).arg("--config").arg(cfg);
     if args.first() == Some(&"issue") {
         c.args(["--editor", "小王"]);

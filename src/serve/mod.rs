@@ -166,10 +166,8 @@ fn issue_of(app: &App, store: &mut Store, which: Option<&String>) -> Result<Issu
     match which.filter(|w| !w.is_empty()) {
         None => app.pipeline.issue_for(store, None, now).map_err(bad),
         Some(stem) => {
-            let (y, n) = stem
-                .split_once('-')
-                .and_then(|(y, n)| Some((y.parse::<i32>().ok()?, n.parse::<u32>().ok()?)))
-                .ok_or_else(|| error(StatusCode::BAD_REQUEST, "issue must be YEAR-NN"))?;
+            let (y, n) =
+                Issue::parse_stem(stem).ok_or_else(|| error(StatusCode::BAD_REQUEST, "issue must be YEAR-NN"))?;
             store
                 .issue(y, n)
                 .map_err(bad)?

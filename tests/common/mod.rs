@@ -67,3 +67,18 @@ pub fn read_head(stream: &mut std::net::TcpStream) {
         }
     }
 }
+
+/// The `banyue` binary, with no configuration leaking in from the environment.
+pub fn banyue_command() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_banyue"));
+    for v in [
+        "BANYUE_CONFIG",
+        "BANYUE_DATA_DIR",
+        "BANYUE_FEEDS_DIR",
+        "BANYUE_DRAFTS_DIR",
+        "BANYUE_USERS",
+    ] {
+        c.env_remove(v);
+    }
+    c
+}
