@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use banyue::classify::{Classifier, Input, taxonomy::Taxonomy};
-use banyue::dedup::{Candidate, Index, NearDup, signature};
+use banyue::dedup::{Candidate, Index, NearDup};
 use banyue::eval;
 use banyue::model::PolicyMeta;
 use chrono::{Duration, Utc};
@@ -138,9 +138,9 @@ fn main() {
     let (mut merged, mut wrong) = (0usize, 0usize);
     let t = Instant::now();
     for (i, (story, title, text)) in reports.iter().enumerate() {
-        let sig = signature(title, text);
         let date = now - Duration::minutes((i % 5000) as i64);
-        match index.find(&near, title, &sig, None, date) {
+        let report = Candidate::new(i as i64, "s", title, text, None, date);
+        match index.find(&near, &report) {
             Some((id, why)) => {
                 merged += 1;
                 if story_of.get(&id) != Some(story) {
@@ -158,14 +158,7 @@ fn main() {
             None => {
                 let id = i as i64;
                 story_of.insert(id, *story);
-                index.insert(Candidate {
-                    id,
-                    source_id: "s".into(),
-                    title: title.clone(),
-                    signature: sig,
-                    doc_number: None,
-                    date,
-                });
+                index.insert(Candidate { id, ..report });
             }
         }
     }

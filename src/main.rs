@@ -91,13 +91,21 @@ enum Command {
     },
     /// Serve the review UI and the feeds (127.0.0.1:8080 unless settings.listen says otherwise).
     Serve {
-        #[arg(long)]
+        #[arg(long, env = "BANYUE_LISTEN")]
         listen: Option<std::net::SocketAddr>,
     },
     /// Print the argon2 hash of a password read from standard input, for `[[user]]`.
     HashPassword,
     /// Measure the classifier on a labelled JSON file: precision, recall, F1, confusion.
     Eval { file: PathBuf },
+    /// Merging of duplicates on a labelled file of reports with story ids: wrong merges,
+    /// merge recall, template twins merged, and each miss with the facts that decided it.
+    EvalDedup {
+        file: PathBuf,
+        /// List every missed merge, not only the first few.
+        #[arg(long)]
+        verbose: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -349,6 +357,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let items = banyue::eval::load(&file)?;
             let report = banyue::eval::evaluate(&classifier, &items);
             print!("{}", report.render());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::EvalDedup { file, verbose } => {
+            let reports = banyue::eval::dedup::load(&file)?;
+            let e = banyue::eval::dedup::evaluate(&banyue::dedup::NearDup::default(), reports);
+            print!("{}", e.render(verbose));
             Ok(ExitCode::SUCCESS)
         }
         Command::Draft { from, to } => {

@@ -99,6 +99,8 @@ pub struct Decision {
 
 /// The bucket for items no section claims with confidence.
 pub const TO_SORT: &str = "to-sort";
+/// The label of items that are not about the industry at all (never in the draft).
+pub const OFF_TOPIC: &str = "off-topic";
 
 /// An item as stored, with its decision and its place in a duplicate cluster.
 #[derive(Debug, Clone, Serialize)]

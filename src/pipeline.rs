@@ -527,18 +527,25 @@ impl Pipeline {
                 city_hint: source.city_hint.as_deref(),
                 policy: &item.policy,
             });
-            let sig = dedup::signature(&item.title, &item.text);
             let date = item.published.unwrap_or(now);
+            let probe = Candidate::new(
+                0,
+                &source.id,
+                &item.title,
+                &item.text,
+                item.policy.doc_number.as_deref(),
+                date,
+            );
+            let sig = probe.signature;
             let rank = Rank::of(source.priority, &item.title, item.policy.doc_number.is_some(), date);
             let mut duplicate_of = None;
             let mut replaces = None;
             if decision.rejected.is_none() {
-                let doc = item.policy.doc_number.as_deref();
                 // Stories stored before this batch, then this batch's own.
                 let found = index
-                    .find(near, &item.title, &sig, doc, date)
+                    .find(near, &probe)
                     .filter(|(id, _)| !replaced.contains(id))
-                    .or_else(|| near.find(&item.title, &sig, doc, date, &added));
+                    .or_else(|| near.find(&probe, &added));
                 if let Some((id, why)) = found {
                     let old = index
                         .get(id)
@@ -576,14 +583,7 @@ impl Pipeline {
                 added.retain(|c| c.id != *old);
                 c.report.merged += 1;
             }
-            added.push(Candidate {
-                id,
-                source_id: source.id.clone(),
-                title: item.title.clone(),
-                signature: sig,
-                doc_number: item.policy.doc_number.clone(),
-                date,
-            });
+            added.push(Candidate { id, ..probe });
         }
         batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
         batch.commit()?;

@@ -305,7 +305,7 @@ impl Classifier {
                     continue;
                 }
                 let w = (e as f32) * tuning.learned_weight;
-                if label == crate::eval::OFF_TOPIC {
+                if label == crate::model::OFF_TOPIC {
                     if e >= 0.6 {
                         learned_off_topic = Some(format!("like items editors excluded (evidence {e:.2})"));
                     }

@@ -259,16 +259,20 @@ impl Store {
     /// Representatives collected since `since`, for the near-duplicate check.
     pub fn candidates(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
         let mut st = self.conn.prepare(
-            "SELECT id, title, signature, doc_number, coalesce(published, fetched_at), source_id FROM items
+            "SELECT id, title, signature, doc_number, coalesce(published, fetched_at), source_id,
+                    substr(body_text, 1, 200) FROM items
              WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1",
         )?;
         let rows = st.query_map([ts(since)], |r| {
             let sig: Vec<u8> = r.get(2)?;
             let date: String = r.get(4)?;
+            let title: String = r.get(1)?;
+            let lead: String = r.get(6)?;
             Ok(Candidate {
                 id: r.get(0)?,
                 source_id: r.get(5)?,
-                title: r.get(1)?,
+                facts: crate::dedup::Facts::of(&title, &lead),
+                title,
                 signature: Signature::from_bytes(&sig).unwrap_or(Signature([0; crate::dedup::SIGNATURE_LEN])),
                 doc_number: r.get(3)?,
                 date: parse_ts(&date).unwrap_or_default(),
@@ -398,7 +402,7 @@ impl Store {
         };
         let mut d: Decision = serde_json::from_str(&decision).unwrap_or_default();
         d.reasons.push(format!("editor {editor} filed it under {section}"));
-        if section == crate::eval::OFF_TOPIC {
+        if section == crate::model::OFF_TOPIC {
             d.rejected = Some(format!("off-topic: excluded by editor {editor}"));
         } else {
             d.rejected = None;

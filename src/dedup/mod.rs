@@ -3,13 +3,22 @@
 //! Exact duplicates (same guid within a source, same canonical link anywhere) are caught
 //! by the store's unique keys. Near duplicates — the same story from several outlets, a
 //! notice reposted by several portals — are caught here: the same document number, a
-//! close MinHash signature of the text, or nearly the same title within a few days.
+//! close MinHash signature of the text, nearly the same title within a few days, or the
+//! same place and figures told in other words. No likeness merges two reports whose
+//! headlines disagree on a fact ([`facts`]) or fill one template's slots differently
+//! ([`diff`]): template headlines are the rule in government and industry news.
+
+pub mod diff;
+pub mod facts;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-/// What the near-duplicate check needs to know of an item already stored.
+pub use facts::Facts;
+
+/// What the near-duplicate check needs to know of a report: one already stored, or the
+/// new one looking for its story.
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub id: i64,
@@ -18,6 +27,29 @@ pub struct Candidate {
     pub signature: Signature,
     pub doc_number: Option<String>,
     pub date: DateTime<Utc>,
+    pub facts: Facts,
+}
+
+impl Candidate {
+    /// A report's candidate from its title and text (signature and facts computed).
+    pub fn new(
+        id: i64,
+        source_id: &str,
+        title: &str,
+        text: &str,
+        doc_number: Option<&str>,
+        date: DateTime<Utc>,
+    ) -> Candidate {
+        Candidate {
+            id,
+            source_id: source_id.to_string(),
+            title: title.to_string(),
+            signature: signature(title, text),
+            doc_number: doc_number.map(str::to_string),
+            date,
+            facts: Facts::of(title, text),
+        }
+    }
 }
 
 /// What decides which report of a story represents it: the source's priority, then
@@ -260,6 +292,10 @@ pub struct NearDup {
     pub same_title: f32,
     /// …and so are titles this alike that name the same product and version.
     pub same_product_titles: f32,
+    /// Reports of one place that share two figures, names or documents within
+    /// `title_days` are one event told in other words; sharing one, when their texts or
+    /// titles are at least this alike.
+    pub shared_facts_likeness: f32,
     pub title_days: i64,
     /// Reports further apart than this are never merged.
     pub window_days: i64,
@@ -274,70 +310,82 @@ impl Default for NearDup {
             rewritten_titles: 0.4,
             same_title: 0.7,
             same_product_titles: 0.2,
+            shared_facts_likeness: 0.15,
             title_days: 3,
             window_days: 14,
         }
     }
 }
 
+/// Why two reports are, or are not, one story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Same(String),
+    /// Alike, but they disagree on a fact: kept apart, and why.
+    Apart(String),
+    Unlike,
+}
+
 impl NearDup {
-    /// Why a report is the same story as candidate `c`, if it is. `title_alike` is the
+    /// Whether `report` is the same story as candidate `c`. `title_alike` is the
     /// (weighted) likeness of their titles.
-    fn matches(
-        &self,
-        sig: &Signature,
-        doc_number: Option<&str>,
-        date: DateTime<Utc>,
-        c: &Candidate,
-        title_alike: f32,
-        product: Option<&str>,
-    ) -> Option<String> {
-        let days = (c.date - date).num_days().abs();
+    pub fn judge(&self, report: &Candidate, c: &Candidate, title_alike: f32, product: Option<&str>) -> Verdict {
+        let days = (c.date - report.date).num_days().abs();
         if days > self.window_days {
-            return None;
+            return Verdict::Unlike;
         }
-        if let (Some(a), Some(b)) = (doc_number, c.doc_number.as_deref())
-            && a == b
-        {
-            return Some(format!("same document number {a}"));
+        match (report.doc_number.as_deref(), c.doc_number.as_deref()) {
+            (Some(a), Some(b)) if a == b => return Verdict::Same(format!("same document number {a}")),
+            (Some(a), Some(b)) => return Verdict::Apart(format!("document number differs: {a} ≠ {b}")),
+            _ => {}
         }
-        let text = sig.similarity(&c.signature);
-        let why = || {
-            format!(
-                "text {:.0}% alike, title {:.0}% alike",
-                text * 100.0,
-                title_alike * 100.0
-            )
+        let text = report.signature.similarity(&c.signature);
+        let alike = |rule: &str| -> Option<String> {
+            let text_alike = text >= self.same_text && title_alike >= self.same_text_titles
+                || text >= self.rewritten_text && title_alike >= self.rewritten_titles;
+            let title_only = days <= self.title_days && title_alike >= self.same_title;
+            (text_alike || title_only || !rule.is_empty()).then(|| {
+                let mut why = format!(
+                    "text {:.0}% alike, title {:.0}% alike",
+                    text * 100.0,
+                    title_alike * 100.0
+                );
+                if !rule.is_empty() {
+                    why = format!("{rule}, {why}");
+                }
+                why
+            })
         };
-        if text >= self.same_text && title_alike >= self.same_text_titles {
-            return Some(why());
+        let product_rule = product
+            .filter(|_| days <= self.title_days && title_alike >= self.same_product_titles)
+            .map(|p| format!("both name {p}"));
+        let shared = report.facts.lead.shared(&c.facts.lead);
+        let facts_rule = (days <= self.title_days
+            && !shared.places.is_empty()
+            && (shared.specific.len() >= 2
+                || !shared.specific.is_empty()
+                    && (text >= self.shared_facts_likeness || title_alike >= self.shared_facts_likeness)))
+            .then(|| "same place and facts".to_string());
+        let Some(mut why) = alike(product_rule.or(facts_rule).as_deref().unwrap_or("")) else {
+            return Verdict::Unlike;
+        };
+        // Alike — unless a fact tells them apart.
+        if let Some(conflict) = report.facts.title.conflict(&c.facts.title) {
+            return Verdict::Apart(conflict.to_string());
         }
-        if text >= self.rewritten_text && title_alike >= self.rewritten_titles {
-            return Some(why());
+        if let Some(slot) = diff::align(&report.title, &c.title).template_slot() {
+            return Verdict::Apart(format!("one template, other words: {} ≠ {}", slot.ours, slot.theirs));
         }
-        if days <= self.title_days && title_alike >= self.same_title {
-            return Some(format!("title {:.0}% alike", title_alike * 100.0));
+        if !shared.is_empty() {
+            why.push_str(&format!("; shared: {shared}"));
         }
-        if let Some(p) = product
-            && days <= self.title_days
-            && title_alike >= self.same_product_titles
-        {
-            return Some(format!("both name {p}, title {:.0}% alike", title_alike * 100.0));
-        }
-        None
+        Verdict::Same(why)
     }
 
     /// The first of `candidates` this report repeats, and why (through an [`Index`] of
     /// them; for tests and small sets).
-    pub fn find(
-        &self,
-        title: &str,
-        signature: &Signature,
-        doc_number: Option<&str>,
-        date: DateTime<Utc>,
-        candidates: &[Candidate],
-    ) -> Option<(i64, String)> {
-        Index::new(candidates.to_vec()).find(self, title, signature, doc_number, date)
+    pub fn find(&self, report: &Candidate, candidates: &[Candidate]) -> Option<(i64, String)> {
+        Index::new(candidates.to_vec()).find(self, report)
     }
 }
 
@@ -366,7 +414,8 @@ struct Story {
 }
 
 /// Stories seen so far, indexed so that a new report is compared only with the few
-/// stories that share a band of its text or title signature, or its document number.
+/// stories that share a band of its text or title signature, its document number, a
+/// product, or a place and figure of its lead.
 #[derive(Default)]
 pub struct Index {
     stories: Vec<Story>,
@@ -374,9 +423,24 @@ pub struct Index {
     by_band: HashMap<u64, Vec<usize>>,
     by_doc: HashMap<String, Vec<usize>>,
     by_product: HashMap<String, Vec<usize>>,
+    by_fact: HashMap<String, Vec<usize>>,
     by_id: HashMap<i64, usize>,
     /// In how many stories each title bigram occurs.
     df: HashMap<Bigram, u32>,
+}
+
+/// Keys of a report's specific lead facts, each with its place: reports that share one
+/// are compared even when their words differ.
+fn fact_keys(f: &Facts) -> Vec<String> {
+    let shared = f.lead.shared(&f.lead);
+    let mut keys = Vec::new();
+    for p in &shared.places {
+        for s in &shared.specific {
+            keys.push(format!("{p}|{s}"));
+        }
+    }
+    keys.truncate(16);
+    keys
 }
 
 impl Index {
@@ -404,6 +468,9 @@ impl Index {
         }
         if let Some(d) = &c.doc_number {
             self.by_doc.entry(d.clone()).or_default().push(i);
+        }
+        for k in fact_keys(&c.facts) {
+            self.by_fact.entry(k).or_default().push(i);
         }
         let grams = bigrams(&c.title);
         for g in &grams {
@@ -441,17 +508,26 @@ impl Index {
     }
 
     /// The story this report repeats, if any, and why.
-    pub fn find(
-        &self,
-        near: &NearDup,
-        title: &str,
-        signature: &Signature,
-        doc_number: Option<&str>,
-        date: DateTime<Utc>,
-    ) -> Option<(i64, String)> {
+    pub fn find(&self, near: &NearDup, report: &Candidate) -> Option<(i64, String)> {
+        self.judge_all(near, report).into_iter().find_map(|(id, v)| match v {
+            Verdict::Same(why) => Some((id, why)),
+            _ => None,
+        })
+    }
+
+    /// The verdict on each candidate story compared, most promising first, up to the
+    /// first that is the same story.
+    pub fn judge_all(&self, near: &NearDup, report: &Candidate) -> Vec<(i64, Verdict)> {
+        let title = report.title.as_str();
         let title_sig = title_signature(title);
         let mut hits: HashMap<usize, u32> = HashMap::new();
-        for i in doc_number.and_then(|d| self.by_doc.get(d)).into_iter().flatten() {
+        for i in report
+            .doc_number
+            .as_deref()
+            .and_then(|d| self.by_doc.get(d))
+            .into_iter()
+            .flatten()
+        {
             *hits.entry(*i).or_default() += 100;
         }
         let products = product_tokens(title);
@@ -460,7 +536,14 @@ impl Index {
                 *hits.entry(*i).or_default() += 4;
             }
         }
-        for key in bands(signature).chain(bands(&title_sig).map(|k| !k)) {
+        for k in fact_keys(&report.facts) {
+            if let Some(list) = self.by_fact.get(&k).filter(|l| l.len() <= MAX_BUCKET) {
+                for i in list {
+                    *hits.entry(*i).or_default() += 2;
+                }
+            }
+        }
+        for key in bands(&report.signature).chain(bands(&title_sig).map(|k| !k)) {
             if let Some(list) = self.by_band.get(&key).filter(|l| l.len() <= MAX_BUCKET) {
                 for i in list {
                     *hits.entry(*i).or_default() += 1;
@@ -471,24 +554,29 @@ impl Index {
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let grams = bigrams(title);
         let reading = reading_of(title);
-        ranked.into_iter().take(MAX_COMPARED).find_map(|(i, _)| {
+        let mut verdicts = Vec::new();
+        for (i, _) in ranked.into_iter().take(MAX_COMPARED) {
             let story = &self.stories[i];
             let theirs = reading_of(&story.candidate.title);
             let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
-            match (&reading, &theirs) {
+            let verdict = match (&reading, &theirs) {
                 (Some(r), None) if contains(&story.candidate.title, r) => {
-                    return Some((story.candidate.id, "a reading of this policy".to_string()));
+                    Verdict::Same("a reading of this policy".to_string())
                 }
-                (None, Some(r)) if contains(title, r) => {
-                    return Some((story.candidate.id, "the policy this reading is of".to_string()));
+                (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
+                _ => {
+                    let alike = weighted_similarity(&grams, &story.bigrams, |g| self.idf(g));
+                    let product = products.iter().find(|p| story.products.contains(p)).map(String::as_str);
+                    near.judge(report, &story.candidate, alike, product)
                 }
-                _ => {}
+            };
+            let same = matches!(verdict, Verdict::Same(_));
+            verdicts.push((story.candidate.id, verdict));
+            if same {
+                break;
             }
-            let alike = weighted_similarity(&grams, &story.bigrams, |g| self.idf(g));
-            let product = products.iter().find(|p| story.products.contains(p)).map(String::as_str);
-            near.matches(signature, doc_number, date, &story.candidate, alike, product)
-                .map(|why| (story.candidate.id, why))
-        })
+        }
+        verdicts
     }
 }
 
@@ -497,6 +585,15 @@ mod tests {
     use super::*;
 
     const BODY: &str = "星河云今日发布分布式数据库星河DB 5.0。新版本在事务处理性能上较上一代提升三倍，兼容主流开源数据库生态，支持多地多活部署，已在金融、电信等行业完成试点。";
+
+    fn report(id: i64, title: &str, text: &str, date: DateTime<Utc>) -> Candidate {
+        Candidate::new(id, "a", title, text, None, date)
+    }
+
+    fn find(title: &str, text: &str, cands: &[Candidate]) -> Option<i64> {
+        let r = report(0, title, text, cands.first().map(|c| c.date).unwrap_or_else(Utc::now));
+        NearDup::default().find(&r, cands).map(|f| f.0)
+    }
 
     #[test]
     fn reworded_title_with_the_same_body_is_close() {
@@ -516,80 +613,120 @@ mod tests {
 
     #[test]
     fn the_demo_story_from_two_outlets_merges() {
-        let now = Utc::now();
         let t1 = "星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态";
         let t2 = "星河DB 5.0正式亮相：分布式数据库性能提升三倍";
-        let b2 = BODY.replace("今日", "日前");
-        let cands = [Candidate {
-            id: 7,
-            source_id: "a".into(),
-            title: t1.into(),
-            signature: signature(t1, BODY),
-            doc_number: None,
-            date: now,
-        }];
-        let found = NearDup::default().find(t2, &signature(t2, &b2), None, now, &cands);
-        assert_eq!(found.map(|f| f.0), Some(7));
+        let cands = [report(7, t1, BODY, Utc::now())];
+        assert_eq!(find(t2, &BODY.replace("今日", "日前"), &cands), Some(7));
     }
 
     #[test]
     fn shared_boilerplate_is_not_a_shared_story() {
-        let now = Utc::now();
         let boiler = "本网站所载文章仅供参考，转载请注明出处。欢迎关注我们的公众号获取更多资讯，点击查看全文。本网站所载文章仅供参考。";
-        let cands = [Candidate {
-            id: 1,
-            source_id: "a".into(),
-            title: "某市召开工业软件推进会".into(),
-            signature: signature("", boiler),
-            doc_number: None,
-            date: now,
-        }];
-        assert!(
-            NearDup::default()
-                .find("星河云发布数据库新版本", &signature("", boiler), None, now, &cands)
-                .is_none()
-        );
+        let mut c = report(1, "某市召开工业软件推进会", "", Utc::now());
+        c.signature = signature("", boiler);
+        let mut r = report(0, "星河云发布数据库新版本", "", c.date);
+        r.signature = signature("", boiler);
+        assert!(NearDup::default().find(&r, &[c]).is_none());
     }
 
     #[test]
     fn monthly_figures_are_not_merged_across_months() {
         let now = Utc::now();
         let t0 = "2023年1-9月我国软件业务收入88287亿元，同比增长13.5%";
-        let cands = [Candidate {
-            id: 1,
-            source_id: "a".into(),
-            title: t0.into(),
-            signature: signature(t0, ""),
-            doc_number: None,
-            date: now - chrono::Duration::days(30),
-        }];
+        let cands = [report(1, t0, "", now - chrono::Duration::days(30))];
         let t = "2023年1-10月我国软件业务收入98358亿元，同比增长13.7%";
-        assert!(
-            NearDup::default()
-                .find(t, &signature(t, ""), None, now, &cands)
-                .is_none()
+        assert!(NearDup::default().find(&report(0, t, "", now), &cands).is_none());
+    }
+
+    #[test]
+    fn template_twins_stay_apart_even_on_the_same_day() {
+        let now = Utc::now();
+        let pairs = [
+            (
+                "无锡入选国家网络安全创新发展示范区",
+                "福州入选国家网络安全创新发展示范区",
+            ),
+            (
+                "工业和信息化部印发《嵌入式软件产业发展行动计划（2026—2028年）》",
+                "工业和信息化部印发《工业软件产业发展行动计划（2026—2028年）》",
+            ),
+            (
+                "2026年1—6月软件业务收入35656亿元，同比增长12.6%",
+                "2025年1—6月软件业务收入35656亿元，同比增长12.6%",
+            ),
+            (
+                "华为发布工业软件新品，性能提升三成",
+                "华为发布嵌入式软件新品，性能提升三成",
+            ),
+            (
+                "Acme Cloud and Hooli team up on edge computing",
+                "Initech and Hooli team up on edge computing",
+            ),
+            (
+                "Berlin unveils five-year plan to grow its observability sector",
+                "Austin unveils five-year plan to grow its observability sector",
+            ),
+        ];
+        for (a, b) in pairs {
+            let body = "会议指出，要加快推进关键核心技术攻关，提升产业链供应链韧性和安全水平。";
+            let cands = [report(1, a, body, now)];
+            let r = report(0, b, body, now);
+            let verdicts = Index::new(cands.to_vec()).judge_all(&NearDup::default(), &r);
+            assert!(
+                verdicts.iter().all(|(_, v)| !matches!(v, Verdict::Same(_))),
+                "{a} / {b}: {verdicts:?}"
+            );
+            assert!(
+                verdicts.iter().any(|(_, v)| matches!(v, Verdict::Apart(_))),
+                "{a} / {b}: {verdicts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_city_story_in_other_words_merges_on_its_facts() {
+        let now = Utc::now();
+        let portal = report(
+            1,
+            "南京市举办2026软件名城发展大会",
+            "8月26日，2026软件名城发展大会在南京举行，现场签约重点项目32个，总投资120亿元，涉及工业软件、信创等领域。",
+            now,
         );
+        let news = report(
+            0,
+            "32个项目落户 南京软件名城大会签约120亿元",
+            "南京软件名城发展大会日前召开，大会集中签约32个项目，投资总额达120亿元。",
+            now,
+        );
+        let verdicts = Index::new(vec![portal.clone()]).judge_all(&NearDup::default(), &news);
+        let found = NearDup::default().find(&news, std::slice::from_ref(&portal));
+        assert!(found.is_some(), "{verdicts:?} {:?} {:?}", portal.facts, news.facts);
+        assert_eq!(found.as_ref().map(|f| f.0), Some(1), "{found:?}");
+        assert!(found.is_some_and(|f| f.1.contains("南京")));
     }
 
     #[test]
     fn reposted_notices_merge_by_document_number() {
         let now = Utc::now();
-        let cands = [Candidate {
-            id: 3,
-            source_id: "a".into(),
-            title: "关于印发《行动计划》的通知".into(),
-            signature: signature("a", ""),
-            doc_number: Some("苏工信软〔2026〕12号".into()),
-            date: now,
-        }];
-        let found = NearDup::default().find(
-            "转发：行动计划",
-            &signature("b", ""),
+        let cands = [Candidate::new(
+            3,
+            "a",
+            "关于印发《行动计划》的通知",
+            "",
             Some("苏工信软〔2026〕12号"),
             now,
-            &cands,
+        )];
+        let r = Candidate::new(0, "b", "转发：行动计划", "", Some("苏工信软〔2026〕12号"), now);
+        assert_eq!(NearDup::default().find(&r, &cands).map(|f| f.0), Some(3));
+        let other = Candidate::new(
+            0,
+            "b",
+            "关于印发《行动计划》的通知",
+            "",
+            Some("苏工信软〔2026〕13号"),
+            now,
         );
-        assert_eq!(found.map(|f| f.0), Some(3));
+        assert_eq!(NearDup::default().find(&other, &cands), None);
     }
 
     #[test]
@@ -653,22 +790,13 @@ mod tests {
                     (a + 1) * (b + 3) * 7
                 );
                 id += 1;
-                idx.insert(Candidate {
-                    id,
-                    source_id: "a".into(),
-                    signature: signature(&title, &text),
-                    title,
-                    doc_number: None,
-                    date: now,
-                });
+                idx.insert(report(id, &title, &text, now));
             }
         }
         let repost = "新一代操作系统亮相：北辰科技再发力";
         let text =
             "记者获悉，北辰科技今日发布新一代操作系统，新版本性能提升3成，已在制造、物流等行业试点，70家客户参与测试。";
-        let found = idx
-            .find(&near, repost, &signature(repost, text), None, now)
-            .map(|f| f.0);
+        let found = idx.find(&near, &report(0, repost, text, now)).map(|f| f.0);
         let want = idx
             .stories
             .iter()
@@ -678,51 +806,28 @@ mod tests {
         // The same company's other launch, told from the same template, is another story.
         let other = "北辰科技发布新一代智能网联系统";
         let text = "北辰科技今日发布新一代智能网联系统，首批搭载车型年内上市，已与五家车企签署合作协议。";
-        assert_eq!(idx.find(&near, other, &signature(other, text), None, now), None);
+        assert_eq!(idx.find(&near, &report(0, other, text, now)), None);
     }
 
     #[test]
     fn two_titles_of_one_launch_merge_without_bodies() {
-        let now = Utc::now();
         let t1 = "星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态";
         let t2 = "星河DB 5.0正式亮相：分布式数据库性能提升三倍";
         assert_eq!(product_tokens(t1), vec!["db50".to_string()]);
-        let cands = [Candidate {
-            id: 1,
-            source_id: "a".into(),
-            title: t1.into(),
-            signature: signature(t1, ""),
-            doc_number: None,
-            date: now,
-        }];
-        let found = NearDup::default().find(t2, &signature(t2, ""), None, now, &cands);
-        assert_eq!(found.map(|f| f.0), Some(1));
-        let other = "华为发布盘古大模型5.0";
-        assert!(
-            NearDup::default()
-                .find(other, &signature(other, ""), None, now, &cands)
-                .is_none()
-        );
+        let cands = [report(1, t1, "", Utc::now())];
+        assert_eq!(find(t2, "", &cands), Some(1));
+        assert_eq!(find("华为发布盘古大模型5.0", "", &cands), None);
     }
 
     #[test]
     fn a_reading_joins_its_policy() {
-        let now = Utc::now();
         let policy = "工业和信息化部关于推进工业软件适配验证中心建设的指导意见";
-        let cands = [Candidate {
-            id: 9,
-            source_id: "a".into(),
-            title: policy.into(),
-            signature: signature(policy, ""),
-            doc_number: None,
-            date: now,
-        }];
+        let cands = [report(9, policy, "", Utc::now())];
         for r in [
             "《关于推进工业软件适配验证中心建设的指导意见》解读",
             "一图读懂：关于推进工业软件适配验证中心建设的指导意见",
         ] {
-            let found = NearDup::default().find(r, &signature(r, ""), None, now, &cands);
-            assert_eq!(found.map(|f| f.0), Some(9), "{r}");
+            assert_eq!(find(r, "", &cands), Some(9), "{r}");
         }
     }
 

@@ -13,7 +13,9 @@ use crate::classify::{Classifier, Input};
 use crate::extract::policy;
 use crate::model::{PolicyMeta, TO_SORT};
 
-pub const OFF_TOPIC: &str = "off-topic";
+pub mod dedup;
+
+pub use crate::model::OFF_TOPIC;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Labelled {

@@ -1,0 +1,252 @@
+//! Headlines cut from one template: align two headlines word by word (a Chinese
+//! character is a word, so is a Latin word or a number) and find the slots where they
+//! say different things. "华为发布工业软件新品" and "百度发布嵌入式软件新品" share the
+//! template "…发布…软件新品" and fill its slots differently: two stories. A report that
+//! only adds words ("【新华社】", "正式", a trailing clause) or swaps a verb for its synonym
+//! fills no slot differently.
+
+/// Verbs and words that outlets swap for one another without changing the story.
+const SYNONYMS: &[&[&str]] = &[
+    &[
+        "发布",
+        "推出",
+        "亮相",
+        "上线",
+        "发布会",
+        "首发",
+        "面世",
+        "问世",
+        "揭晓",
+        "公布",
+        "官宣",
+        "正式发布",
+    ],
+    &[
+        "launches",
+        "releases",
+        "unveils",
+        "ships",
+        "debuts",
+        "introduces",
+        "announces",
+        "rolls",
+        "launch",
+        "release",
+    ],
+    &["印发", "出台", "发布", "公布", "颁布", "下发", "制定"],
+    &[
+        "召开", "举行", "举办", "开幕", "启幕", "开启", "启动", "落幕", "闭幕", "开展",
+    ],
+    &["签署", "签订", "签约", "达成", "缔结"],
+    &["成立", "揭牌", "组建", "设立", "挂牌"],
+    &["完成", "获得", "获", "斩获", "宣布完成", "拿下"],
+    &["融资", "投资", "注资"],
+    &["入选", "获批", "入围", "获评", "上榜", "列入", "纳入"],
+    &["突破", "超过", "超", "达", "达到", "逾", "约", "近"],
+    &["增长", "增", "上涨", "提升", "提高", "同比增长"],
+    &["亿元", "亿"],
+    &["万元", "万"],
+    &["工信部", "工业和信息化部"],
+    &["发改委", "发展改革委", "国家发展改革委", "国家发改委"],
+    &["我国", "全国", "中国"],
+    &["月", "月份"],
+    &["team", "teams", "partner", "partners", "join", "joins"],
+    &["hits", "reaches", "reach", "hit"],
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    Han(char),
+    Word(String),
+}
+
+fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<Token>| {
+        if !word.is_empty() {
+            out.push(Token::Word(std::mem::take(word)));
+        }
+    };
+    for c in text.chars() {
+        let c = match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            _ => c,
+        };
+        if c.is_ascii_alphanumeric() || (c == '.' && word.chars().last().is_some_and(|p| p.is_ascii_digit())) {
+            word.extend(c.to_lowercase());
+        } else {
+            flush(&mut word, &mut out);
+            if c.is_alphanumeric() {
+                out.push(Token::Han(c));
+            }
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+fn text_of(t: &[Token]) -> String {
+    let mut s = String::new();
+    for (i, tok) in t.iter().enumerate() {
+        match tok {
+            Token::Han(c) => s.push(*c),
+            Token::Word(w) => {
+                if i > 0 && matches!(t[i - 1], Token::Word(_)) {
+                    s.push(' ');
+                }
+                s.push_str(w);
+            }
+        }
+    }
+    s
+}
+
+/// A place where two aligned headlines differ: what each says there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub ours: String,
+    pub theirs: String,
+}
+
+/// How two headlines align.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alignment {
+    /// Share of the longer headline's words that the two have in order.
+    pub common: f32,
+    /// Places where both say something different (substitutions), synonyms left out.
+    pub slots: Vec<Slot>,
+    /// Words only one side has.
+    pub extra: Vec<String>,
+}
+
+/// Longest headline aligned in full; the rest only adds to it.
+const MAX_TOKENS: usize = 96;
+
+pub fn align(a: &str, b: &str) -> Alignment {
+    let mut x = tokens(a);
+    let mut y = tokens(b);
+    x.truncate(MAX_TOKENS);
+    y.truncate(MAX_TOKENS);
+    let (n, m) = (x.len(), y.len());
+    // lcs[i][j]: longest common subsequence of x[i..] and y[j..].
+    let mut lcs = vec![0u16; (n + 1) * (m + 1)];
+    let at = |i: usize, j: usize| i * (m + 1) + j;
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[at(i, j)] = if x[i] == y[j] {
+                lcs[at(i + 1, j + 1)] + 1
+            } else {
+                lcs[at(i + 1, j)].max(lcs[at(i, j + 1)])
+            };
+        }
+    }
+    let common = lcs[at(0, 0)] as f32 / n.max(m).max(1) as f32;
+    let (mut i, mut j) = (0, 0);
+    let mut slots = Vec::new();
+    let mut extra = Vec::new();
+    let (mut ours, mut theirs): (Vec<Token>, Vec<Token>) = (Vec::new(), Vec::new());
+    let mut close = |ours: &mut Vec<Token>, theirs: &mut Vec<Token>| {
+        let (o, t) = (text_of(ours), text_of(theirs));
+        match (o.is_empty(), t.is_empty()) {
+            (false, false) if !synonyms(&o, &t) => slots.push(Slot { ours: o, theirs: t }),
+            (false, true) => extra.push(o),
+            (true, false) => extra.push(t),
+            _ => {}
+        }
+        ours.clear();
+        theirs.clear();
+    };
+    while i < n || j < m {
+        if i < n && j < m && x[i] == y[j] {
+            close(&mut ours, &mut theirs);
+            i += 1;
+            j += 1;
+        } else if j >= m || (i < n && lcs[at(i + 1, j)] >= lcs[at(i, j + 1)]) {
+            ours.push(x[i].clone());
+            i += 1;
+        } else {
+            theirs.push(y[j].clone());
+            j += 1;
+        }
+    }
+    close(&mut ours, &mut theirs);
+    Alignment { common, slots, extra }
+}
+
+/// Whether two different words are one word for the story's purposes: listed
+/// synonyms, or one the other's abbreviation (工信部 ⊂ 工业和信息化部, in order).
+fn synonyms(a: &str, b: &str) -> bool {
+    if SYNONYMS.iter().any(|g| g.contains(&a) && g.contains(&b)) {
+        return true;
+    }
+    let subsequence = |short: &str, long: &str| {
+        let mut it = long.chars();
+        short.chars().count() >= 2 && short.chars().all(|c| it.any(|l| l == c))
+    };
+    subsequence(a, b) || subsequence(b, a)
+}
+
+/// Headlines this alike (in words, in order) are from one template: then every slot
+/// they fill differently is a different fact.
+pub const TEMPLATE: f32 = 0.5;
+
+impl Alignment {
+    /// The first slot two headlines of one template fill differently.
+    pub fn template_slot(&self) -> Option<&Slot> {
+        (self.common >= TEMPLATE).then(|| self.slots.first()).flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_twins_have_a_slot() {
+        let a = align(
+            "华为发布工业软件新品，性能提升三成",
+            "百度智能云发布嵌入式软件新品，性能提升三成",
+        );
+        assert!(a.common >= TEMPLATE, "{a:?}");
+        assert!(a.template_slot().is_some(), "{a:?}");
+        let a = align(
+            "Acme Cloud and Globex team up on edge computing",
+            "Hooli and Globex team up on edge computing",
+        );
+        assert!(a.template_slot().is_some_and(|s| s.ours.contains("acme")), "{a:?}");
+        let a = align(
+            "Why observability matters & what to watch in 2027",
+            "Why edge computing matters & what to watch in 2027",
+        );
+        assert!(a.template_slot().is_some(), "{a:?}");
+    }
+
+    #[test]
+    fn added_words_and_synonyms_are_no_slot() {
+        let a = align(
+            "【新华社】星河云正式发布分布式数据库星河DB 5.0",
+            "星河云推出分布式数据库星河DB 5.0",
+        );
+        assert_eq!(a.template_slot(), None, "{a:?}");
+        let a = align(
+            "工业和信息化部印发《工业软件行动计划》",
+            "工信部印发《工业软件行动计划》",
+        );
+        assert_eq!(a.template_slot(), None, "{a:?}");
+        let a = align(
+            "Acme Cloud releases Nimbus 3.2 with vector search",
+            "Acme Cloud launches Nimbus 3.2 with vector search",
+        );
+        assert_eq!(a.template_slot(), None, "{a:?}");
+    }
+
+    #[test]
+    fn rewordings_are_not_one_template() {
+        let a = align(
+            "星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态",
+            "星河DB 5.0正式亮相：分布式数据库性能提升三倍",
+        );
+        assert!(a.common < TEMPLATE, "{a:?}");
+    }
+}

@@ -1,0 +1,933 @@
+//! The facts that tell two stories apart, read from a headline (and its lead).
+//!
+//! Government and industry news is written from templates: "无锡入选国家…示范区" and
+//! "福州入选国家…示范区" share every word but one, and so do the 2025 and 2026 revenue
+//! figures. Text likeness alone merges them. Two reports are one story only when nothing
+//! that distinguishes stories differs: places, 《》 document names, periods and years,
+//! figures, batch numbers, names and versions — and, for headlines cut from one template,
+//! the words that fill its slots ([`super::diff`]).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
+
+/// The gazetteer's cities (code, name, short name, province).
+const CITIES_TSV: &str = include_str!("../../config/cities.tsv");
+/// The default taxonomy, for its list of city short names that are ordinary words.
+const SECTIONS_TOML: &str = include_str!("../../config/sections.toml");
+
+/// Short city names that are also words or companies (阿里, 中山): read only as 某某市.
+fn full_name_only() -> Vec<String> {
+    let table: toml::Table = toml::from_str(SECTIONS_TOML).unwrap_or_default();
+    table
+        .get("cities")
+        .and_then(|c| c.get("full_name_only"))
+        .and_then(|l| l.as_array())
+        .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// Countries and regions that news names as the place of a story.
+const COUNTRIES: &[&str] = &[
+    "美国",
+    "日本",
+    "韩国",
+    "朝鲜",
+    "德国",
+    "法国",
+    "英国",
+    "俄罗斯",
+    "印度",
+    "新加坡",
+    "欧盟",
+    "越南",
+    "泰国",
+    "马来西亚",
+    "印度尼西亚",
+    "印尼",
+    "巴西",
+    "澳大利亚",
+    "加拿大",
+    "意大利",
+    "西班牙",
+    "荷兰",
+    "瑞士",
+    "瑞典",
+    "以色列",
+    "沙特",
+    "阿联酋",
+    "埃及",
+    "南非",
+    "墨西哥",
+    "阿根廷",
+    "土耳其",
+    "伊朗",
+    "巴基斯坦",
+    "哈萨克斯坦",
+    "乌兹别克斯坦",
+    "老挝",
+    "柬埔寨",
+    "缅甸",
+    "菲律宾",
+    "新西兰",
+    "爱尔兰",
+    "比利时",
+    "丹麦",
+    "芬兰",
+    "挪威",
+    "波兰",
+    "匈牙利",
+    "乌克兰",
+    "葡萄牙",
+    "希腊",
+    "奥地利",
+    "捷克",
+    "塞尔维亚",
+    "蒙古",
+    "尼日利亚",
+    "肯尼亚",
+    "智利",
+    "秘鲁",
+    "香港",
+    "澳门",
+    "台湾",
+    "东盟",
+    "非洲",
+    "拉美",
+    "中东",
+    "欧洲",
+    "亚太",
+];
+
+/// A place a headline names: a city (with its province), a province or a country.
+#[derive(Debug, Clone)]
+struct Place {
+    name: &'static str,
+    /// The province a city lies in, which a report may name instead of the city.
+    province: Option<&'static str>,
+}
+
+struct Places {
+    matcher: AhoCorasick,
+    places: Vec<Place>,
+}
+
+/// 江苏省 → 江苏, 广西壮族自治区 → 广西, 北京市 → 北京.
+fn province_short(full: &str) -> &str {
+    for suffix in [
+        "维吾尔自治区",
+        "壮族自治区",
+        "回族自治区",
+        "特别行政区",
+        "自治区",
+        "省",
+        "市",
+    ] {
+        if let Some(s) = full.strip_suffix(suffix)
+            && s.chars().count() >= 2
+        {
+            return s;
+        }
+    }
+    full
+}
+
+fn leak(s: &str) -> &'static str {
+    // Built once per process from the compiled-in gazetteer: a bounded, one-time leak.
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+static PLACES: LazyLock<Places> = LazyLock::new(|| {
+    let mut patterns: Vec<String> = Vec::new();
+    let mut places: Vec<Place> = Vec::new();
+    let mut add = |pattern: &str, place: Place| {
+        if pattern.chars().count() >= 2 && !patterns.iter().any(|p| p == pattern) {
+            patterns.push(pattern.to_string());
+            places.push(place);
+        }
+    };
+    let words = full_name_only();
+    for line in CITIES_TSV.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [_, name, short, province_name] = f[..] else {
+            continue;
+        };
+        let prov = leak(province_short(province_name));
+        let city = leak(short);
+        let province = (prov != city).then_some(prov);
+        add(name, Place { name: city, province });
+        if !words.iter().any(|w| w == short) {
+            add(short, Place { name: city, province });
+        }
+        if prov != city {
+            add(
+                province_name,
+                Place {
+                    name: prov,
+                    province: None,
+                },
+            );
+            add(
+                prov,
+                Place {
+                    name: prov,
+                    province: None,
+                },
+            );
+        }
+    }
+    for c in COUNTRIES {
+        add(
+            c,
+            Place {
+                name: c,
+                province: None,
+            },
+        );
+    }
+    let matcher = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+        .expect("the place names build an automaton");
+    Places { matcher, places }
+});
+
+static DOC_TITLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"《([^《》]{2,80})》").expect("static regex"));
+static MONTH_RANGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d{1,2})\s*月?\s*(?:[-—–~～至到])\s*(\d{1,2})\s*月(?:份)?").expect("static regex"));
+static FIRST_MONTHS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"前\s*([0-9一二三四五六七八九十]{1,3})\s*(?:个)?月").expect("static regex"));
+static QUARTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(前|第)\s*([1-4一二三四])\s*季度|([一二三四1-4])季度|(上|下)半年").expect("static regex")
+});
+static DAY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日").expect("static regex"));
+static MONTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{1,2})\s*月(?:份)?").expect("static regex"));
+static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:第\s*([0-9一二三四五六七八九十百零〇两]{1,5})|(首))\s*(批|届|期|次|轮|季|版|代|号|家|个|名|阶段)")
+        .expect("static regex")
+});
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^\d.])((?:19|20)\d{2})(?:\s*年|[^\d.%]|$)").expect("static regex"));
+static VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(?:^|[^\w.])v?(\d+(?:\.\d+){1,3})(?:[^\w.%]|$)").expect("static regex"));
+static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(\$|￥|us\$)?\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|个百分点|万亿|亿|万|千|billion|million|bn|[mkb](?:\b|$))?\s*(元|美元|人民币|欧元|港元|个|家|项|台|户|款|条|名|人|座|所|场|件|部|套|吨|兆瓦|千瓦|GW|MW|倍|GB|TB|PB|EB|PFlops|EFlops|P)?",
+    )
+    .expect("static regex")
+});
+static LATIN_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+&'\-]*[A-Za-z0-9+]|[A-Za-z]").expect("static regex"));
+
+/// Capitalised English words that start sentences or headlines and name nothing.
+const ENGLISH_COMMON: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "but",
+    "of",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "with",
+    "by",
+    "from",
+    "as",
+    "into",
+    "why",
+    "how",
+    "what",
+    "when",
+    "where",
+    "who",
+    "which",
+    "report",
+    "reports",
+    "q&a",
+    "new",
+    "its",
+    "it",
+    "this",
+    "that",
+    "these",
+    "is",
+    "are",
+    "was",
+    "be",
+    "will",
+    "can",
+    "says",
+    "said",
+    "exclusive",
+    "update",
+    "updated",
+    "breaking",
+    "analysis",
+    "opinion",
+    "watch",
+    "live",
+    "inside",
+    "after",
+    "before",
+    "over",
+    "under",
+    "up",
+    "out",
+    "more",
+    "most",
+    "first",
+    "says",
+    "plan",
+    "plans",
+    "year",
+    "years",
+    "ceo",
+    "cto",
+    "cfo",
+];
+
+/// What kind of figure a number is: two figures are compared only within one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Year,
+    /// A span of months: `1—6月` is 106.
+    Months,
+    Month,
+    /// A day of a month: `8月26日` is 826.
+    Day,
+    Percent,
+    /// A sum of money, in units of its currency.
+    Money(&'static str),
+    /// A count of things: 32个, 5家.
+    Count(&'static str),
+    /// An ordinal: 第三批, 第5届.
+    Ordinal(&'static str),
+    Version,
+    Plain,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figure {
+    pub kind: Kind,
+    pub value: f64,
+    /// As written, for reasons.
+    text_start: u32,
+    text_len: u32,
+}
+
+/// The facts of one text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FactSet {
+    /// Places with the provinces of the cities named added.
+    pub places: BTreeSet<&'static str>,
+    /// The places as named (no implied provinces).
+    pub named_places: BTreeSet<&'static str>,
+    /// 《》 document names, letters and digits only.
+    pub doc_titles: BTreeSet<String>,
+    pub figures: Vec<(Kind, f64, String)>,
+    /// Latin names, product names and versions (`nimbus`, `db50`), lowercased.
+    pub names: BTreeSet<String>,
+}
+
+/// The facts of a report: its headline's, which decide whether two reports may be one
+/// story, and its headline's and lead's together, which show that they are.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub title: FactSet,
+    pub lead: FactSet,
+}
+
+/// How much of the text after the headline counts as its lead.
+const LEAD_CHARS: usize = 160;
+
+impl Facts {
+    pub fn of(title: &str, text: &str) -> Facts {
+        let lead: String = text.chars().take(LEAD_CHARS).collect();
+        let t = FactSet::of(title);
+        let mut l = FactSet::of(&lead);
+        l.merge(&t);
+        Facts { title: t, lead: l }
+    }
+}
+
+fn chinese_number(s: &str) -> Option<f64> {
+    if let Ok(v) = s.parse::<f64>() {
+        return Some(v);
+    }
+    let digit = |c: char| "零一二三四五六七八九".chars().position(|d| d == c).map(|d| d as f64);
+    let (mut total, mut current) = (0f64, 0f64);
+    for c in s.chars() {
+        match c {
+            '〇' => current = 0.0,
+            '两' => current = 2.0,
+            '十' => {
+                total += if current == 0.0 { 10.0 } else { current * 10.0 };
+                current = 0.0;
+            }
+            '百' => {
+                total += current.max(1.0) * 100.0;
+                current = 0.0;
+            }
+            _ => current = digit(c)?,
+        }
+    }
+    Some(total + current)
+}
+
+/// Full-width digits, letters and signs to ASCII, so that `２０２６` reads as 2026.
+fn half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+fn comparable(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn unit_of(u: &str) -> &'static str {
+    const UNITS: &[&str] = &[
+        "元",
+        "美元",
+        "人民币",
+        "欧元",
+        "港元",
+        "个",
+        "家",
+        "项",
+        "台",
+        "户",
+        "款",
+        "条",
+        "名",
+        "人",
+        "座",
+        "所",
+        "场",
+        "件",
+        "部",
+        "套",
+        "吨",
+        "兆瓦",
+        "千瓦",
+        "gw",
+        "mw",
+        "倍",
+        "gb",
+        "tb",
+        "pb",
+        "eb",
+        "pflops",
+        "eflops",
+        "p",
+        "批",
+        "届",
+        "期",
+        "次",
+        "轮",
+        "季",
+        "版",
+        "代",
+        "号",
+        "阶段",
+    ];
+    let u = u.to_lowercase();
+    UNITS.iter().find(|x| **x == u).copied().unwrap_or("")
+}
+
+impl FactSet {
+    pub fn of(text: &str) -> FactSet {
+        let text = half_width(text);
+        let mut f = FactSet::default();
+        for m in PLACES.matcher.find_iter(&text) {
+            let p = &PLACES.places[m.pattern().as_usize()];
+            f.named_places.insert(p.name);
+            f.places.insert(p.name);
+            if let Some(prov) = p.province {
+                f.places.insert(prov);
+            }
+        }
+        for c in DOC_TITLE.captures_iter(&text) {
+            let t = comparable(&c[1]);
+            if t.chars().count() >= 2 {
+                f.doc_titles.insert(t);
+            }
+        }
+        f.read_figures(&text);
+        f.read_names(&text);
+        f
+    }
+
+    fn push(&mut self, kind: Kind, value: f64, text: &str) {
+        if !self.figures.iter().any(|(k, v, _)| *k == kind && same(kind, *v, value)) {
+            self.figures.push((kind, value, text.trim().to_string()));
+        }
+    }
+
+    fn read_figures(&mut self, text: &str) {
+        // Spans already read as a figure of a more specific kind are not read again.
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        let free = |taken: &[(usize, usize)], s: usize, e: usize| taken.iter().all(|(a, b)| e <= *a || s >= *b);
+        for c in DAY.captures_iter(text) {
+            let (Some(m), Some(d)) = (c[1].parse::<f64>().ok(), c[2].parse::<f64>().ok()) else {
+                continue;
+            };
+            let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
+            self.push(Kind::Day, m * 100.0 + d, &c[0]);
+            taken.push(all);
+        }
+        for c in MONTH_RANGE.captures_iter(text) {
+            let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
+            if !free(&taken, all.0, all.1) {
+                continue;
+            }
+            let (Some(a), Some(b)) = (c[1].parse::<f64>().ok(), c[2].parse::<f64>().ok()) else {
+                continue;
+            };
+            if (1.0..=12.0).contains(&a) && (1.0..=12.0).contains(&b) && a < b {
+                self.push(Kind::Months, a * 100.0 + b, &c[0]);
+                taken.push(all);
+            }
+        }
+        for c in FIRST_MONTHS.captures_iter(text) {
+            if let Some(n) = chinese_number(&c[1]) {
+                let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
+                self.push(Kind::Months, 100.0 + n, &c[0]);
+                taken.push(all);
+            }
+        }
+        for c in QUARTER.captures_iter(text) {
+            let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
+            let months = if let Some(h) = c.get(4) {
+                if h.as_str() == "上" { 106.0 } else { 712.0 }
+            } else {
+                let q = c
+                    .get(2)
+                    .or(c.get(3))
+                    .and_then(|q| chinese_number(q.as_str()))
+                    .unwrap_or(0.0);
+                let cumulative = c.get(1).is_some_and(|p| p.as_str() == "前");
+                if cumulative {
+                    100.0 + q * 3.0
+                } else {
+                    (q * 3.0 - 2.0) * 100.0 + q * 3.0
+                }
+            };
+            self.push(Kind::Months, months, &c[0]);
+            taken.push(all);
+        }
+        for c in MONTH.captures_iter(text) {
+            let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
+            if !free(&taken, all.0, all.1) {
+                continue;
+            }
+            if let Ok(m) = c[1].parse::<f64>()
+                && (1.0..=12.0).contains(&m)
+            {
+                self.push(Kind::Month, m, &c[0]);
+                taken.push(all);
+            }
+        }
+        for c in ORDINAL.captures_iter(text) {
+            let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
+            let n = match (c.get(1), c.get(2)) {
+                (Some(n), _) => chinese_number(n.as_str()),
+                (None, Some(_)) => Some(1.0),
+                _ => None,
+            };
+            if let Some(n) = n {
+                self.push(Kind::Ordinal(unit_of(&c[3])), n, &c[0]);
+                taken.push(all);
+            }
+        }
+        for c in YEAR.captures_iter(text) {
+            let Some(g) = c.get(1) else { continue };
+            if !free(&taken, g.start(), g.end()) {
+                continue;
+            }
+            // 2026亿元 is an amount, not a year.
+            let after = text[g.end()..].trim_start();
+            if after.starts_with(['亿', '万', '元', '%', '个', '家', '项', '台', '.']) {
+                continue;
+            }
+            if let Ok(y) = g.as_str().parse::<f64>() {
+                self.push(Kind::Year, y, g.as_str());
+                taken.push((g.start(), g.end()));
+            }
+        }
+        for c in VERSION.captures_iter(text) {
+            let Some(g) = c.get(1) else { continue };
+            if !free(&taken, g.start(), g.end()) {
+                continue;
+            }
+            let after = text[g.end()..].trim_start();
+            // 3.5亿 and 13.5% are amounts.
+            if after.starts_with(['亿', '万', '元', '%', '倍', '个', '家', '千'])
+                || after.to_lowercase().starts_with("billion")
+            {
+                continue;
+            }
+            let v = g.as_str();
+            let value = stable_version(v);
+            self.push(Kind::Version, value, v);
+            taken.push((g.start(), g.end()));
+        }
+        for c in AMOUNT.captures_iter(text) {
+            let Some(n) = c.get(2) else { continue };
+            let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
+            if !free(&taken, n.start(), n.end()) {
+                continue;
+            }
+            let Ok(mut v) = n.as_str().replace(',', "").parse::<f64>() else {
+                continue;
+            };
+            let scale = c.get(3).map(|m| m.as_str().to_lowercase()).unwrap_or_default();
+            let unit = c.get(4).map(|m| m.as_str()).unwrap_or("");
+            let dollar = c.get(1).is_some();
+            let kind = match scale.as_str() {
+                "%" => Kind::Percent,
+                "个百分点" => Kind::Count("百分点"),
+                s => {
+                    v *= match s {
+                        "万亿" => 1e12,
+                        "亿" => 1e8,
+                        "万" => 1e4,
+                        "千" | "k" => 1e3,
+                        "billion" | "bn" | "b" => 1e9,
+                        "million" | "m" => 1e6,
+                        _ => 1.0,
+                    };
+                    if dollar || unit == "美元" {
+                        Kind::Money("美元")
+                    } else if matches!(unit, "元" | "人民币") || (unit.is_empty() && matches!(s, "万亿" | "亿"))
+                    {
+                        Kind::Money("元")
+                    } else if !unit.is_empty() {
+                        Kind::Count(unit_of(unit))
+                    } else if s.is_empty() && v < 10.0 {
+                        // A lone small digit (5G, 3D) names a thing, not a figure.
+                        continue;
+                    } else {
+                        Kind::Plain
+                    }
+                }
+            };
+            self.push(kind, v, &text[all.0..all.1]);
+            taken.push(all);
+        }
+    }
+
+    fn read_names(&mut self, text: &str) {
+        let words: Vec<&str> = LATIN_WORD.find_iter(text).map(|m| m.as_str()).collect();
+        let capitalised = words
+            .iter()
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
+            .count();
+        // In Title Case Headlines every word is capitalised; then only ALL-CAPS words
+        // and words with digits are names.
+        let title_case = words.len() >= 4 && capitalised * 10 >= words.len() * 7;
+        for w in words {
+            let lower = w.to_lowercase();
+            if ENGLISH_COMMON.contains(&lower.as_str()) {
+                continue;
+            }
+            let caps = w.len() >= 2 && w.chars().all(|c| !c.is_ascii_lowercase());
+            let digits = w.chars().any(|c| c.is_ascii_digit());
+            let capital = w.starts_with(|c: char| c.is_ascii_uppercase());
+            if caps || digits || (capital && !title_case) {
+                self.names.insert(lower);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: &FactSet) {
+        self.places.extend(other.places.iter().copied());
+        self.named_places.extend(other.named_places.iter().copied());
+        self.doc_titles.extend(other.doc_titles.iter().cloned());
+        for (k, v, t) in &other.figures {
+            self.push(*k, *v, t);
+        }
+        self.names.extend(other.names.iter().cloned());
+    }
+
+    /// The first fact on which two headlines disagree, if any: both name something of
+    /// one kind and no value of it is shared (for places and document names: neither
+    /// names a subset of the other's).
+    pub fn conflict(&self, other: &FactSet) -> Option<Conflict> {
+        let a = &self.places;
+        let b = &other.places;
+        if !a.is_empty() && !b.is_empty() && !a.is_subset(b) && !b.is_subset(a) {
+            return Some(Conflict::new(
+                "place",
+                join(&self.named_places),
+                join(&other.named_places),
+            ));
+        }
+        if !self.doc_titles.is_empty()
+            && !other.doc_titles.is_empty()
+            && !self.doc_titles.iter().any(|x| {
+                other
+                    .doc_titles
+                    .iter()
+                    .any(|y| x.contains(y.as_str()) || y.contains(x.as_str()))
+            })
+        {
+            return Some(Conflict::new(
+                "document",
+                self.doc_titles
+                    .iter()
+                    .map(|t| format!("《{t}》"))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                other
+                    .doc_titles
+                    .iter()
+                    .map(|t| format!("《{t}》"))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ));
+        }
+        let kinds: BTreeSet<Kind> = self.figures.iter().map(|f| f.0).collect();
+        for kind in kinds {
+            let mine: Vec<&(Kind, f64, String)> = self.figures.iter().filter(|f| f.0 == kind).collect();
+            let theirs: Vec<&(Kind, f64, String)> = other.figures.iter().filter(|f| f.0 == kind).collect();
+            if theirs.is_empty() {
+                continue;
+            }
+            if !mine.iter().any(|x| theirs.iter().any(|y| same(kind, x.1, y.1))) {
+                let show = |v: &[&(Kind, f64, String)]| v.iter().map(|f| f.2.clone()).collect::<Vec<_>>().join("、");
+                return Some(Conflict::new(kind.label(), show(&mine), show(&theirs)));
+            }
+        }
+        if !self.names.is_empty() && !other.names.is_empty() && self.names.is_disjoint(&other.names) {
+            return Some(Conflict::new(
+                "name",
+                join_strings(&self.names),
+                join_strings(&other.names),
+            ));
+        }
+        None
+    }
+
+    /// What two texts have in common that names a story: places (not provinces a city
+    /// implies), document names, figures other than dates, names.
+    pub fn shared(&self, other: &FactSet) -> Shared {
+        let mut s = Shared::default();
+        for p in self.named_places.intersection(&other.named_places) {
+            if !COUNTRIES.contains(p) {
+                s.places.push((*p).to_string());
+            }
+        }
+        for t in &self.doc_titles {
+            if other
+                .doc_titles
+                .iter()
+                .any(|o| o.contains(t.as_str()) || t.contains(o.as_str()))
+            {
+                s.specific.push(format!("《{t}》"));
+            }
+        }
+        for (k, v, t) in &self.figures {
+            if matches!(k, Kind::Year | Kind::Month | Kind::Day | Kind::Plain) {
+                continue;
+            }
+            if other.figures.iter().any(|(k2, v2, _)| k2 == k && same(*k, *v, *v2)) {
+                s.specific.push(t.clone());
+            }
+        }
+        for n in self.names.intersection(&other.names) {
+            s.specific.push(n.clone());
+        }
+        s
+    }
+}
+
+/// What two reports share.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shared {
+    pub places: Vec<String>,
+    /// Document names, figures, names.
+    pub specific: Vec<String>,
+}
+
+impl Shared {
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty() && self.specific.is_empty()
+    }
+}
+
+impl fmt::Display for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all: Vec<&str> = self.places.iter().chain(&self.specific).map(String::as_str).collect();
+        f.write_str(&all.join(" · "))
+    }
+}
+
+/// Two headlines that disagree on a fact, and what each says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub what: &'static str,
+    pub ours: String,
+    pub theirs: String,
+}
+
+impl Conflict {
+    pub fn new(what: &'static str, ours: String, theirs: String) -> Conflict {
+        Conflict { what, ours, theirs }
+    }
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} differs: {} ≠ {}", self.what, self.ours, self.theirs)
+    }
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Year => "year",
+            Kind::Months | Kind::Month | Kind::Day => "period",
+            Kind::Percent | Kind::Money(_) | Kind::Count(_) | Kind::Plain => "figure",
+            Kind::Ordinal(_) => "batch or edition",
+            Kind::Version => "version",
+        }
+    }
+}
+
+fn join(s: &BTreeSet<&'static str>) -> String {
+    s.iter().copied().collect::<Vec<_>>().join("、")
+}
+
+fn join_strings(s: &BTreeSet<String>) -> String {
+    s.iter().map(String::as_str).collect::<Vec<_>>().join("、")
+}
+
+/// Equal figures, allowing sums of money for rounding (35656亿元 and 3.57万亿元); every
+/// other kind exactly.
+fn same(kind: Kind, a: f64, b: f64) -> bool {
+    let tolerance = match kind {
+        Kind::Money(_) => 0.005,
+        _ => 0.0,
+    };
+    (a - b).abs() <= a.abs().max(b.abs()) * tolerance + 1e-9
+}
+
+/// A version as a number that keeps 3.10 and 3.1 apart.
+fn stable_version(v: &str) -> f64 {
+    v.split('.')
+        .take(4)
+        .enumerate()
+        .map(|(i, p)| p.parse::<f64>().unwrap_or(0.0) * 1000f64.powi(3 - i as i32))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conflict(a: &str, b: &str) -> Option<String> {
+        FactSet::of(a).conflict(&FactSet::of(b)).map(|c| c.to_string())
+    }
+
+    #[test]
+    fn template_facts_differ() {
+        assert!(
+            conflict(
+                "无锡入选国家网络安全创新发展示范区",
+                "福州入选国家网络安全创新发展示范区"
+            )
+            .is_some()
+        );
+        assert!(conflict("2026年1—6月软件业务收入35656亿元", "2025年1—6月软件业务收入35656亿元").is_some());
+        assert!(conflict("1—6月软件业务收入35656亿元", "1—7月软件业务收入41034亿元").is_some());
+        assert!(
+            conflict(
+                "工信部印发《嵌入式软件产业发展行动计划》",
+                "工信部印发《工业软件产业发展行动计划》"
+            )
+            .is_some()
+        );
+        assert!(conflict("工信部公示第三批专精特新企业名单", "工信部公示第四批专精特新企业名单").is_some());
+        assert!(conflict("Acme raises $20M Series B", "Acme raises $35M Series B").is_some());
+        assert!(conflict("Tyrell Labs releases Nimbus 3.2", "Tyrell Labs releases Nimbus 4.0").is_some());
+        assert!(conflict("前三季度软件收入增长12.6%", "上半年软件收入增长12.6%").is_some());
+    }
+
+    #[test]
+    fn reworded_reports_agree() {
+        assert_eq!(
+            conflict(
+                "江苏无锡入选国家网络安全示范区",
+                "无锡获批建设国家网络安全创新发展示范区"
+            ),
+            None
+        );
+        assert_eq!(
+            conflict(
+                "前6月软件业务收入3.57万亿元",
+                "1—6月软件业务收入35656亿元，同比增长12.6%"
+            ),
+            None
+        );
+        assert_eq!(
+            conflict(
+                "《工业软件产业发展行动计划（2026—2028年）》印发",
+                "工信部印发《工业软件产业发展行动计划》"
+            ),
+            None
+        );
+        assert_eq!(
+            conflict("Acme Cloud ships Nimbus 3.2", "Nimbus 3.2 arrives with vector search"),
+            None
+        );
+        assert_eq!(
+            conflict("南京软件名城大会举行 32个项目签约", "2026软件名城发展大会在南京举行"),
+            None
+        );
+        assert_eq!(conflict("华为发布5G新品", "华为5G新品发布会举行"), None);
+    }
+
+    #[test]
+    fn shared_facts_name_the_story() {
+        let a = Facts::of(
+            "南京软件名城大会举行",
+            "8月26日，2026软件名城发展大会在南京举行，现场签约项目32个，总投资120亿元。",
+        );
+        let b = Facts::of(
+            "32个重点项目落户南京软件谷",
+            "南京市软件名城发展大会上，32个项目集中签约，总投资达120亿元。",
+        );
+        let s = a.lead.shared(&b.lead);
+        assert_eq!(s.places, vec!["南京"]);
+        assert!(
+            s.specific.contains(&"项目32个".to_string()) || s.specific.iter().any(|x| x.contains("32")),
+            "{s:?}"
+        );
+        assert!(s.specific.iter().any(|x| x.contains("120")), "{s:?}");
+    }
+
+    #[test]
+    fn numbers_read_as_written() {
+        assert_eq!(chinese_number("二十三"), Some(23.0));
+        assert_eq!(chinese_number("十"), Some(10.0));
+        assert_eq!(chinese_number("一百零五"), Some(105.0));
+        let f = FactSet::of("２０２６年前三季度");
+        assert!(f.figures.iter().any(|x| x.0 == Kind::Year && x.1 == 2026.0), "{f:?}");
+        assert!(f.figures.iter().any(|x| x.0 == Kind::Months && x.1 == 109.0), "{f:?}");
+    }
+}

@@ -1,0 +1,299 @@
+//! Measuring the merging of duplicates on a labelled file: reports with story ids, in
+//! the order a run would meet them. Two reports with one story id must merge (a
+//! rewording); two with different ids must not (a template twin, or any other story).
+//!
+//! Format: `{"items": [{"story": "s1", "title": "…", "body": "…", "source": "…",
+//! "published": "2026-11-03T09:00:00+08:00", "kind": "twin|reword|single"}]}`.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::dedup::{Candidate, Index, NearDup, Verdict};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Report {
+    pub story: String,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub source: String,
+    pub published: Option<DateTime<chrono::FixedOffset>>,
+    #[serde(default)]
+    pub kind: String,
+    pub doc_number: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct File {
+    items: Vec<Report>,
+}
+
+pub fn load(path: &Path) -> anyhow::Result<Vec<Report>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let f: File = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a dedup evaluation file (items with story ids)",
+            path.display()
+        )
+    })?;
+    Ok(f.items)
+}
+
+/// One report's outcome.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub index: usize,
+    /// The report it was merged into, and why.
+    pub merged_into: Option<(usize, String)>,
+    /// Alike reports it was kept apart from, and why (the first few).
+    pub kept_apart: Vec<(usize, String)>,
+}
+
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub reports: Vec<Report>,
+    pub outcomes: Vec<Outcome>,
+}
+
+/// Run the reports through the same index and rules as `banyue run`, oldest first.
+pub fn evaluate(near: &NearDup, reports: Vec<Report>) -> Evaluation {
+    let fallback: DateTime<Utc> = DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
+    let mut order: Vec<usize> = (0..reports.len()).collect();
+    order.sort_by_key(|i| (reports[*i].published.map(|d| d.with_timezone(&Utc)), *i));
+    let mut index = Index::default();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; reports.len()];
+    for i in order {
+        let r = &reports[i];
+        let date = r.published.map(|d| d.with_timezone(&Utc)).unwrap_or(fallback);
+        let probe = Candidate::new(i as i64, &r.source, &r.title, &r.body, r.doc_number.as_deref(), date);
+        let verdicts = index.judge_all(near, &probe);
+        let mut outcome = Outcome {
+            index: i,
+            merged_into: None,
+            kept_apart: Vec::new(),
+        };
+        for (id, v) in verdicts {
+            match v {
+                Verdict::Same(why) => outcome.merged_into = Some((id as usize, why)),
+                Verdict::Apart(why) if outcome.kept_apart.len() < 3 => outcome.kept_apart.push((id as usize, why)),
+                _ => {}
+            }
+        }
+        if outcome.merged_into.is_none() {
+            index.insert(probe);
+        }
+        outcomes[i] = Some(outcome);
+    }
+    Evaluation {
+        outcomes: outcomes.into_iter().flatten().collect(),
+        reports,
+    }
+}
+
+impl Evaluation {
+    pub fn stories(&self) -> usize {
+        self.reports
+            .iter()
+            .map(|r| r.story.as_str())
+            .collect::<HashSet<_>>()
+            .len()
+    }
+
+    /// Reports merged into another story's report.
+    pub fn wrong_merges(&self) -> Vec<&Outcome> {
+        self.outcomes
+            .iter()
+            .filter(|o| {
+                o.merged_into
+                    .as_ref()
+                    .is_some_and(|(m, _)| self.reports[*m].story != self.reports[o.index].story)
+            })
+            .collect()
+    }
+
+    /// Reports that repeat a story met before, and how many of those were merged into it.
+    pub fn repeats(&self) -> (usize, usize) {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut first: HashMap<usize, bool> = HashMap::new();
+        let mut order: Vec<usize> = (0..self.reports.len()).collect();
+        order.sort_by_key(|i| (self.reports[*i].published, *i));
+        for i in order {
+            first.insert(i, seen.insert(self.reports[i].story.as_str()));
+        }
+        let repeats: Vec<&Outcome> = self.outcomes.iter().filter(|o| !first[&o.index]).collect();
+        let merged = repeats
+            .iter()
+            .filter(|o| {
+                o.merged_into
+                    .as_ref()
+                    .is_some_and(|(m, _)| self.reports[*m].story == self.reports[o.index].story)
+            })
+            .count();
+        (repeats.len(), merged)
+    }
+
+    /// Template twins merged into another story, of all twins.
+    pub fn twins(&self) -> (usize, usize) {
+        let twins: Vec<&Outcome> = self
+            .outcomes
+            .iter()
+            .filter(|o| self.reports[o.index].kind == "twin")
+            .collect();
+        let merged = twins
+            .iter()
+            .filter(|o| {
+                o.merged_into
+                    .as_ref()
+                    .is_some_and(|(m, _)| self.reports[*m].story != self.reports[o.index].story)
+            })
+            .count();
+        (twins.len(), merged)
+    }
+
+    /// Reworded reports (kind `reword`) that repeat a story, and how many merged into it.
+    pub fn rewordings(&self) -> (usize, usize) {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut order: Vec<usize> = (0..self.reports.len()).collect();
+        order.sort_by_key(|i| (self.reports[*i].published, *i));
+        let mut total = 0;
+        let mut merged = 0;
+        let by_index: HashMap<usize, &Outcome> = self.outcomes.iter().map(|o| (o.index, o)).collect();
+        for i in order {
+            let r = &self.reports[i];
+            if !seen.insert(r.story.as_str()) && r.kind == "reword" {
+                total += 1;
+                if by_index[&i]
+                    .merged_into
+                    .as_ref()
+                    .is_some_and(|(m, _)| self.reports[*m].story == r.story)
+                {
+                    merged += 1;
+                }
+            }
+        }
+        (total, merged)
+    }
+
+    pub fn render(&self, verbose: bool) -> String {
+        let mut out = String::new();
+        let wrong = self.wrong_merges();
+        let stories = self.stories();
+        let (repeats, merged) = self.repeats();
+        let (reworded, reworded_merged) = self.rewordings();
+        let (twins, twins_merged) = self.twins();
+        let pct = |a: usize, b: usize| a as f64 * 100.0 / b.max(1) as f64;
+        let _ = writeln!(out, "{} reports of {stories} stories", self.reports.len());
+        let _ = writeln!(
+            out,
+            "wrong merges: {} ({:.2}% of stories)",
+            wrong.len(),
+            pct(wrong.len(), stories)
+        );
+        let _ = writeln!(
+            out,
+            "merge recall: {merged} of {repeats} repeats ({:.1}%); rewordings {reworded_merged} of {reworded} ({:.1}%)",
+            pct(merged, repeats),
+            pct(reworded_merged, reworded)
+        );
+        let _ = writeln!(
+            out,
+            "template twins merged: {twins_merged} of {twins} ({:.2}%)",
+            pct(twins_merged, twins)
+        );
+        if !wrong.is_empty() {
+            let _ = writeln!(out, "\nwrong merges");
+            for o in &wrong {
+                if let Some((m, why)) = &o.merged_into {
+                    let _ = writeln!(
+                        out,
+                        "  {} ⇒ {}\n      {why}",
+                        self.reports[o.index].title, self.reports[*m].title
+                    );
+                }
+            }
+        }
+        let by_index: HashMap<usize, &Outcome> = self.outcomes.iter().map(|o| (o.index, o)).collect();
+        let mut missed = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut order: Vec<usize> = (0..self.reports.len()).collect();
+        order.sort_by_key(|i| (self.reports[*i].published, *i));
+        for i in order {
+            let r = &self.reports[i];
+            match seen.get(r.story.as_str()) {
+                Some(first) => {
+                    let o = by_index[&i];
+                    if !o
+                        .merged_into
+                        .as_ref()
+                        .is_some_and(|(m, _)| self.reports[*m].story == r.story)
+                    {
+                        missed.push((i, *first, o));
+                    }
+                }
+                None => {
+                    seen.insert(r.story.as_str(), i);
+                }
+            }
+        }
+        if !missed.is_empty() {
+            let _ = writeln!(out, "\nmissed merges ({})", missed.len());
+            for (i, first, o) in missed.iter().take(if verbose { usize::MAX } else { 15 }) {
+                let _ = writeln!(out, "  {} ⇏ {}", self.reports[*i].title, self.reports[*first].title);
+                for (_, why) in &o.kept_apart {
+                    let _ = writeln!(out, "      kept apart: {why}");
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(story: &str, title: &str, body: &str, kind: &str) -> Report {
+        Report {
+            story: story.into(),
+            title: title.into(),
+            body: body.into(),
+            source: "s".into(),
+            published: None,
+            kind: kind.into(),
+            doc_number: None,
+        }
+    }
+
+    #[test]
+    fn twins_and_rewordings_are_counted() {
+        let body = "会议指出，要加快推进关键核心技术攻关，提升产业链供应链韧性和安全水平，培育一批专精特新企业。";
+        let reports = vec![
+            report("a", "无锡入选国家网络安全创新发展示范区", body, "twin"),
+            report("b", "福州入选国家网络安全创新发展示范区", body, "twin"),
+            report(
+                "c",
+                "星河云发布分布式数据库星河DB 5.0",
+                "星河云今日发布分布式数据库星河DB 5.0，事务处理性能较上一代提升三倍，已在金融、电信等行业完成试点。",
+                "reword",
+            ),
+            report(
+                "c",
+                "星河DB 5.0正式亮相：性能提升三倍",
+                "星河云日前发布分布式数据库星河DB 5.0，事务处理性能较上一代提升三倍，已在金融、电信等行业完成试点。",
+                "reword",
+            ),
+        ];
+        let e = evaluate(&NearDup::default(), reports);
+        assert_eq!(e.stories(), 3);
+        assert_eq!(e.twins(), (2, 0));
+        assert_eq!(e.rewordings(), (1, 1));
+        assert!(e.wrong_merges().is_empty());
+        assert!(e.render(false).contains("wrong merges: 0"));
+    }
+}
