@@ -511,7 +511,10 @@ impl Pipeline {
             // Nothing was asked of the server, so there is nothing to record either.
             return Ok(());
         }
+        // This batch's own stories, indexed as they come: a feed of k new items costs k
+        // look-ups, not k² comparisons.
         let mut added: Vec<Candidate> = Vec::new();
+        let mut added_index = dedup::Index::default();
         let mut replaced: Vec<i64> = Vec::new();
         for item in &c.items {
             if batch.known(item)? {
@@ -545,7 +548,7 @@ impl Pipeline {
                 let found = index
                     .find(near, &probe)
                     .filter(|(id, _)| !replaced.contains(id))
-                    .or_else(|| near.find(&probe, &added));
+                    .or_else(|| added_index.find(near, &probe));
                 if let Some((id, why)) = found {
                     let old = index
                         .get(id)
@@ -581,9 +584,12 @@ impl Pipeline {
                 batch.promote(id, *old, why)?;
                 replaced.push(*old);
                 added.retain(|c| c.id != *old);
+                added_index.remove(*old);
                 c.report.merged += 1;
             }
-            added.push(Candidate { id, ..probe });
+            let candidate = Candidate { id, ..probe };
+            added_index.insert(candidate.clone());
+            added.push(candidate);
         }
         batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
         batch.commit()?;

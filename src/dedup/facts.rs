@@ -19,15 +19,39 @@ const CITIES_TSV: &str = include_str!("../../config/cities.tsv");
 /// The default taxonomy, for its list of city short names that are ordinary words.
 const SECTIONS_TOML: &str = include_str!("../../config/sections.toml");
 
-/// Short city names that are also words or companies (阿里, 中山): read only as 某某市.
-fn full_name_only() -> Vec<String> {
+/// What the default taxonomy says of city names: short names that are ordinary words
+/// (阿里, 中山: read only as 某某市), aliases (光谷 → 武汉, 在沪 → 上海) and phrases that
+/// contain a city's name but are not about it (南京路, 京东).
+struct CityWords {
+    full_name_only: Vec<String>,
+    aliases: Vec<(String, String)>,
+    block: Vec<String>,
+}
+
+fn city_words() -> CityWords {
     let table: toml::Table = toml::from_str(SECTIONS_TOML).unwrap_or_default();
-    table
-        .get("cities")
-        .and_then(|c| c.get("full_name_only"))
-        .and_then(|l| l.as_array())
-        .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-        .unwrap_or_default()
+    let cities = table.get("cities");
+    let list = |key: &str| -> Vec<String> {
+        cities
+            .and_then(|c| c.get(key))
+            .and_then(|l| l.as_array())
+            .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let aliases = cities
+        .and_then(|c| c.get("aliases"))
+        .and_then(|a| a.as_table())
+        .map(|t| {
+            t.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    CityWords {
+        full_name_only: list("full_name_only"),
+        aliases,
+        block: list("block"),
+    }
 }
 
 /// Countries and regions that news names as the place of a story.
@@ -108,6 +132,8 @@ struct Place {
     name: &'static str,
     /// The province a city lies in, which a report may name instead of the city.
     province: Option<&'static str>,
+    /// The city a district lies in (黄埔 in 广州).
+    city: Option<&'static str>,
 }
 
 struct Places {
@@ -149,7 +175,19 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
             places.push(place);
         }
     };
-    let words = full_name_only();
+    let words = city_words();
+    // Blocked phrases are matched (longest first) so that they hide the city they contain.
+    for b in &words.block {
+        add(
+            b,
+            Place {
+                name: "",
+                province: None,
+                city: None,
+            },
+        );
+    }
+    let mut by_short: Vec<(&'static str, Place)> = Vec::new();
     for line in CITIES_TSV.lines().filter(|l| !l.starts_with('#')) {
         let f: Vec<&str> = line.split('\t').collect();
         let [_, name, short, province_name] = f[..] else {
@@ -158,9 +196,31 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
         let prov = leak(province_short(province_name));
         let city = leak(short);
         let province = (prov != city).then_some(prov);
-        add(name, Place { name: city, province });
-        if !words.iter().any(|w| w == short) {
-            add(short, Place { name: city, province });
+        add(
+            name,
+            Place {
+                name: city,
+                province,
+                city: None,
+            },
+        );
+        by_short.push((
+            city,
+            Place {
+                name: city,
+                province,
+                city: None,
+            },
+        ));
+        if !words.full_name_only.iter().any(|w| w == short) {
+            add(
+                short,
+                Place {
+                    name: city,
+                    province,
+                    city: None,
+                },
+            );
         }
         if prov != city {
             add(
@@ -168,6 +228,7 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
                 Place {
                     name: prov,
                     province: None,
+                    city: None,
                 },
             );
             add(
@@ -175,8 +236,30 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
                 Place {
                     name: prov,
                     province: None,
+                    city: None,
                 },
             );
+        }
+    }
+    for (alias, short) in &words.aliases {
+        if let Some((_, place)) = by_short.iter().find(|(c, _)| c == short) {
+            // 在沪 and 鹏城 name the city; 黄埔 and 光谷 name a part of it, and two
+            // parts of one city are two places.
+            let nickname = alias.starts_with(['在', '来', '赴', '进'])
+                || alias.ends_with('城')
+                || ["沪上", "津门", "金陵", "鹭岛"].contains(&alias.as_str());
+            if nickname {
+                add(alias, place.clone());
+            } else {
+                add(
+                    alias,
+                    Place {
+                        name: leak(alias),
+                        province: place.province,
+                        city: Some(place.name),
+                    },
+                );
+            }
         }
     }
     for c in COUNTRIES {
@@ -185,6 +268,18 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
             Place {
                 name: c,
                 province: None,
+                city: None,
+            },
+        );
+    }
+    // The whole country is a place too: a national figure is not a province's.
+    for c in ["全国", "我国"] {
+        add(
+            c,
+            Place {
+                name: "全国",
+                province: None,
+                city: None,
             },
         );
     }
@@ -212,7 +307,7 @@ static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^\d.])((?:19|20)\d{2})(?:\s*年|[^\d.%]|$)").expect("static regex"));
 static VERSION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(?:^|[^\w.])v?(\d+(?:\.\d+){1,3})(?:[^\w.%]|$)").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"(?i)(?:^|[^0-9.])v?(\d+(?:\.\d+){1,3})(?:[^0-9.%]|$)").expect("static regex"));
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)(\$|￥|us\$)?\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|个百分点|万亿|亿|万|千|billion|million|bn|[mkb](?:\b|$))?\s*(元|美元|人民币|欧元|港元|个|家|项|台|户|款|条|名|人|座|所|场|件|部|套|吨|兆瓦|千瓦|GW|MW|倍|GB|TB|PB|EB|PFlops|EFlops|P)?",
@@ -292,6 +387,20 @@ const ENGLISH_COMMON: &[&str] = &[
     "cto",
     "cfo",
 ];
+
+/// Names so common in the industry's news that sharing one says nothing.
+const GENERIC_NAMES: &[&str] = &[
+    "series", "gpu", "cpu", "api", "saas", "llm", "iot", "cloud", "data", "tech", "labs", "inc", "ltd", "corp",
+    "group", "pre-a", "ipo", "app", "aigc", "agi",
+];
+
+/// Whether `text` names a place (a city, province or country).
+pub fn names_place(text: &str) -> bool {
+    PLACES
+        .matcher
+        .find_iter(&half_width(text))
+        .any(|m| !PLACES.places[m.pattern().as_usize()].name.is_empty())
+}
 
 /// What kind of figure a number is: two figures are compared only within one kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -455,11 +564,13 @@ impl FactSet {
         let mut f = FactSet::default();
         for m in PLACES.matcher.find_iter(&text) {
             let p = &PLACES.places[m.pattern().as_usize()];
+            if p.name.is_empty() {
+                continue;
+            }
             f.named_places.insert(p.name);
             f.places.insert(p.name);
-            if let Some(prov) = p.province {
-                f.places.insert(prov);
-            }
+            f.places.extend(p.province);
+            f.places.extend(p.city);
         }
         for c in DOC_TITLE.captures_iter(&text) {
             let t = comparable(&c[1]);
@@ -538,7 +649,7 @@ impl FactSet {
             if let Ok(m) = c[1].parse::<f64>()
                 && (1.0..=12.0).contains(&m)
             {
-                self.push(Kind::Month, m, &c[0]);
+                self.push(Kind::Months, m * 100.0 + m, &c[0]);
                 taken.push(all);
             }
         }
@@ -701,8 +812,20 @@ impl FactSet {
                     .join("、"),
             ));
         }
-        let kinds: BTreeSet<Kind> = self.figures.iter().map(|f| f.0).collect();
-        for kind in kinds {
+        if let Some(c) = self.figure_conflict(other, |_| true) {
+            return Some(c);
+        }
+        let (mine, theirs) = (self.distinctive_names(), other.distinctive_names());
+        if !mine.is_empty() && !theirs.is_empty() && mine.is_disjoint(&theirs) {
+            return Some(Conflict::new("name", join_strings(&mine), join_strings(&theirs)));
+        }
+        None
+    }
+
+    /// The first kind of figure both name without a value in common, among `kinds`.
+    pub fn figure_conflict(&self, other: &FactSet, kinds: impl Fn(Kind) -> bool) -> Option<Conflict> {
+        let present: BTreeSet<Kind> = self.figures.iter().map(|f| f.0).filter(|k| kinds(*k)).collect();
+        for kind in present {
             let mine: Vec<&(Kind, f64, String)> = self.figures.iter().filter(|f| f.0 == kind).collect();
             let theirs: Vec<&(Kind, f64, String)> = other.figures.iter().filter(|f| f.0 == kind).collect();
             if theirs.is_empty() {
@@ -713,14 +836,19 @@ impl FactSet {
                 return Some(Conflict::new(kind.label(), show(&mine), show(&theirs)));
             }
         }
-        if !self.names.is_empty() && !other.names.is_empty() && self.names.is_disjoint(&other.names) {
-            return Some(Conflict::new(
-                "name",
-                join_strings(&self.names),
-                join_strings(&other.names),
-            ));
-        }
         None
+    }
+
+    /// Whether two leads tell of different figures: both give a sum, a share, a count or
+    /// a version and share none of that kind. Dates and periods are left out: a lead
+    /// names the day of the event or of the report, and plans name target years.
+    pub fn lead_conflict(&self, other: &FactSet) -> Option<Conflict> {
+        self.figure_conflict(other, |k| {
+            matches!(
+                k,
+                Kind::Money(_) | Kind::Percent | Kind::Count(_) | Kind::Plain | Kind::Version
+            )
+        })
     }
 
     /// What two texts have in common that names a story: places (not provinces a city
@@ -728,7 +856,7 @@ impl FactSet {
     pub fn shared(&self, other: &FactSet) -> Shared {
         let mut s = Shared::default();
         for p in self.named_places.intersection(&other.named_places) {
-            if !COUNTRIES.contains(p) {
+            if !COUNTRIES.contains(p) && *p != "全国" {
                 s.places.push((*p).to_string());
             }
         }
@@ -742,17 +870,34 @@ impl FactSet {
             }
         }
         for (k, v, t) in &self.figures {
-            if matches!(k, Kind::Year | Kind::Month | Kind::Day | Kind::Plain) {
+            if matches!(
+                k,
+                Kind::Year | Kind::Month | Kind::Months | Kind::Day | Kind::Plain | Kind::Ordinal("季")
+            ) {
+                continue;
+            }
+            // 首批, 首届, 首次: every first of something.
+            if matches!(k, Kind::Ordinal(_)) && t.starts_with('首') {
                 continue;
             }
             if other.figures.iter().any(|(k2, v2, _)| k2 == k && same(*k, *v, *v2)) {
                 s.specific.push(t.clone());
             }
         }
-        for n in self.names.intersection(&other.names) {
+        for n in self.distinctive_names().intersection(&other.distinctive_names()) {
             s.specific.push(n.clone());
         }
         s
+    }
+
+    /// Names that tell one story from another: not single letters (Series B) nor the
+    /// industry's everyday acronyms.
+    fn distinctive_names(&self) -> BTreeSet<String> {
+        self.names
+            .iter()
+            .filter(|n| n.chars().count() >= 3 && !GENERIC_NAMES.contains(&n.as_str()))
+            .cloned()
+            .collect()
     }
 }
 

@@ -240,39 +240,51 @@ fn bigrams(s: &str) -> Vec<Bigram> {
 
 /// Jaccard similarity of character bigrams.
 pub fn title_similarity(a: &str, b: &str) -> f32 {
-    weighted_similarity(&bigrams(a), &bigrams(b), |_| 1.0)
+    weighted_likeness(&bigrams(a), &bigrams(b), |_| 1.0).jaccard
 }
 
-/// Jaccard similarity of two sorted bigram sets, each bigram weighted by `weight`.
-fn weighted_similarity(a: &[Bigram], b: &[Bigram], weight: impl Fn(&Bigram) -> f32) -> f32 {
+/// How alike two titles are, their bigrams weighted by rarity.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Likeness {
+    /// Shared weight of all the weight of both.
+    pub jaccard: f32,
+    /// Shared weight of the lighter title's weight: how much of the shorter title the
+    /// longer one says too (光谷入选… in 武汉市光谷获批建设…).
+    pub contained: f32,
+}
+
+/// Likeness of two sorted bigram sets, each bigram weighted by `weight`.
+fn weighted_likeness(a: &[Bigram], b: &[Bigram], weight: impl Fn(&Bigram) -> f32) -> Likeness {
     let (mut i, mut j) = (0, 0);
-    let (mut shared, mut all) = (0f32, 0f32);
+    let (mut shared, mut only_a, mut only_b) = (0f32, 0f32, 0f32);
     while i < a.len() || j < b.len() {
-        let next = match (a.get(i), b.get(j)) {
+        match (a.get(i), b.get(j)) {
             (Some(x), Some(y)) if x == y => {
-                let w = weight(x);
-                shared += w;
+                shared += weight(x);
                 i += 1;
                 j += 1;
-                w
             }
             (Some(x), Some(y)) if x < y => {
+                only_a += weight(x);
                 i += 1;
-                weight(x)
             }
             (Some(x), None) => {
+                only_a += weight(x);
                 i += 1;
-                weight(x)
             }
             (_, Some(y)) => {
+                only_b += weight(y);
                 j += 1;
-                weight(y)
             }
             (None, None) => break,
-        };
-        all += next;
+        }
     }
-    if all == 0.0 { 0.0 } else { shared / all }
+    let all = shared + only_a + only_b;
+    let lighter = shared + only_a.min(only_b);
+    Likeness {
+        jaccard: if all == 0.0 { 0.0 } else { shared / all },
+        contained: if lighter == 0.0 { 0.0 } else { shared / lighter },
+    }
 }
 
 /// The thresholds of the near-duplicate check. Title likeness is weighted by how rare
@@ -290,12 +302,21 @@ pub struct NearDup {
     pub rewritten_titles: f32,
     /// Titles at least this alike, published within `title_days`, are the same story…
     pub same_title: f32,
+    /// …and so are titles one of which says this much of the other, when their texts
+    /// are at least `contained_text` alike…
+    pub contained_title: f32,
+    pub contained_text: f32,
     /// …and so are titles this alike that name the same product and version.
     pub same_product_titles: f32,
-    /// Reports of one place that share two figures, names or documents within
-    /// `title_days` are one event told in other words; sharing one, when their texts or
-    /// titles are at least this alike.
+    /// Reports within `title_days` that share this many places, figures, names or
+    /// documents are one event told in other words…
+    pub shared_facts: usize,
+    /// …and so are reports that share two (a place and a figure, say) when their texts
+    /// or titles are at least this alike…
     pub shared_facts_likeness: f32,
+    /// …and reports that share one, when the likeness of their texts and their titles
+    /// adds up to this.
+    pub shared_fact_likeness: f32,
     pub title_days: i64,
     /// Reports further apart than this are never merged.
     pub window_days: i64,
@@ -307,10 +328,14 @@ impl Default for NearDup {
             same_text: 0.75,
             same_text_titles: 0.1,
             rewritten_text: 0.4,
-            rewritten_titles: 0.4,
-            same_title: 0.7,
+            rewritten_titles: 0.3,
+            same_title: 0.6,
             same_product_titles: 0.2,
+            contained_title: 0.6,
+            contained_text: 0.1,
+            shared_facts: 3,
             shared_facts_likeness: 0.15,
+            shared_fact_likeness: 0.55,
             title_days: 3,
             window_days: 14,
         }
@@ -323,16 +348,18 @@ pub enum Verdict {
     Same(String),
     /// Alike, but they disagree on a fact: kept apart, and why.
     Apart(String),
-    Unlike,
+    /// Not alike enough; how alike they were.
+    Unlike(String),
 }
 
 impl NearDup {
     /// Whether `report` is the same story as candidate `c`. `title_alike` is the
     /// (weighted) likeness of their titles.
-    pub fn judge(&self, report: &Candidate, c: &Candidate, title_alike: f32, product: Option<&str>) -> Verdict {
+    pub fn judge(&self, report: &Candidate, c: &Candidate, title: Likeness, product: Option<&str>) -> Verdict {
+        let title_alike = title.jaccard;
         let days = (c.date - report.date).num_days().abs();
         if days > self.window_days {
-            return Verdict::Unlike;
+            return Verdict::Unlike(format!("{days} days apart"));
         }
         match (report.doc_number.as_deref(), c.doc_number.as_deref()) {
             (Some(a), Some(b)) if a == b => return Verdict::Same(format!("same document number {a}")),
@@ -343,7 +370,9 @@ impl NearDup {
         let alike = |rule: &str| -> Option<String> {
             let text_alike = text >= self.same_text && title_alike >= self.same_text_titles
                 || text >= self.rewritten_text && title_alike >= self.rewritten_titles;
-            let title_only = days <= self.title_days && title_alike >= self.same_title;
+            let title_only = days <= self.title_days
+                && (title_alike >= self.same_title
+                    || title.contained >= self.contained_title && text >= self.contained_text);
             (text_alike || title_only || !rule.is_empty()).then(|| {
                 let mut why = format!(
                     "text {:.0}% alike, title {:.0}% alike",
@@ -360,20 +389,29 @@ impl NearDup {
             .filter(|_| days <= self.title_days && title_alike >= self.same_product_titles)
             .map(|p| format!("both name {p}"));
         let shared = report.facts.lead.shared(&c.facts.lead);
+        // Facts named by both: an event told in other words shares its place and figures.
+        let (places, specific) = (shared.places.len(), shared.specific.len());
+        let likeness = text.max(title_alike);
         let facts_rule = (days <= self.title_days
-            && !shared.places.is_empty()
-            && (shared.specific.len() >= 2
-                || !shared.specific.is_empty()
-                    && (text >= self.shared_facts_likeness || title_alike >= self.shared_facts_likeness)))
-            .then(|| "same place and facts".to_string());
+            && (places + specific >= self.shared_facts
+                || (specific >= 2 || places >= 1 && specific >= 1) && likeness >= self.shared_facts_likeness
+                || places + specific >= 1 && text + title_alike >= self.shared_fact_likeness))
+            .then(|| "shared facts".to_string());
         let Some(mut why) = alike(product_rule.or(facts_rule).as_deref().unwrap_or("")) else {
-            return Verdict::Unlike;
+            return Verdict::Unlike(format!(
+                "text {:.0}% alike, title {:.0}% alike; shared: {shared}",
+                text * 100.0,
+                title_alike * 100.0
+            ));
         };
         // Alike — unless a fact tells them apart.
         if let Some(conflict) = report.facts.title.conflict(&c.facts.title) {
             return Verdict::Apart(conflict.to_string());
         }
-        if let Some(slot) = diff::align(&report.title, &c.title).template_slot() {
+        if let Some(conflict) = report.facts.lead.lead_conflict(&c.facts.lead) {
+            return Verdict::Apart(format!("in the lead, {conflict}"));
+        }
+        if let Some(slot) = diff::align(&report.title, &c.title).template_slot(facts::names_place) {
             return Verdict::Apart(format!("one template, other words: {} ≠ {}", slot.ours, slot.theirs));
         }
         if !shared.is_empty() {
@@ -394,6 +432,9 @@ impl NearDup {
 const BAND_ROWS: usize = 2;
 /// A bucket this full holds boilerplate every story shares; it tells nothing apart.
 const MAX_BUCKET: usize = 400;
+/// A title bigram in more stories than this is too common to find a story by (its
+/// list stops growing).
+const MAX_POSTINGS: usize = 256;
 /// Candidates compared in full, most shared bands first.
 const MAX_COMPARED: usize = 24;
 
@@ -424,6 +465,9 @@ pub struct Index {
     by_doc: HashMap<String, Vec<usize>>,
     by_product: HashMap<String, Vec<usize>>,
     by_fact: HashMap<String, Vec<usize>>,
+    /// Stories by title bigram: short titles that share their rare bigrams are found
+    /// even when MinHash bands miss them (a band needs two equal minima in a row).
+    by_gram: HashMap<Bigram, Vec<u32>>,
     by_id: HashMap<i64, usize>,
     /// In how many stories each title bigram occurs.
     df: HashMap<Bigram, u32>,
@@ -475,6 +519,10 @@ impl Index {
         let grams = bigrams(&c.title);
         for g in &grams {
             *self.df.entry(*g).or_default() += 1;
+            let list = self.by_gram.entry(*g).or_default();
+            if list.len() <= MAX_POSTINGS {
+                list.push(i as u32);
+            }
         }
         self.by_id.insert(c.id, i);
         let products = product_tokens(&c.title);
@@ -550,9 +598,16 @@ impl Index {
                 }
             }
         }
+        let grams = bigrams(title);
+        for g in &grams {
+            if let Some(list) = self.by_gram.get(g).filter(|l| l.len() <= MAX_POSTINGS) {
+                for i in list {
+                    *hits.entry(*i as usize).or_default() += 1;
+                }
+            }
+        }
         let mut ranked: Vec<(usize, u32)> = hits.into_iter().filter(|(i, _)| self.alive[*i]).collect();
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let grams = bigrams(title);
         let reading = reading_of(title);
         let mut verdicts = Vec::new();
         for (i, _) in ranked.into_iter().take(MAX_COMPARED) {
@@ -565,7 +620,7 @@ impl Index {
                 }
                 (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
                 _ => {
-                    let alike = weighted_similarity(&grams, &story.bigrams, |g| self.idf(g));
+                    let alike = weighted_likeness(&grams, &story.bigrams, |g| self.idf(g));
                     let product = products.iter().find(|p| story.products.contains(p)).map(String::as_str);
                     near.judge(report, &story.candidate, alike, product)
                 }
@@ -835,8 +890,8 @@ mod tests {
     fn weighted_titles() {
         let a = bigrams("北辰科技发布数据库");
         let b = bigrams("星河科技发布数据库");
-        let plain = weighted_similarity(&a, &b, |_| 1.0);
-        let rare_names = weighted_similarity(&a, &b, |g| if "北辰星河".contains(g.0) { 5.0 } else { 1.0 });
+        let plain = weighted_likeness(&a, &b, |_| 1.0).jaccard;
+        let rare_names = weighted_likeness(&a, &b, |g| if "北辰星河".contains(g.0) { 5.0 } else { 1.0 }).jaccard;
         assert!(rare_names < plain / 2.0, "{plain} {rare_names}");
     }
 

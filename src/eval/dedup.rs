@@ -81,7 +81,10 @@ pub fn evaluate(near: &NearDup, reports: Vec<Report>) -> Evaluation {
         for (id, v) in verdicts {
             match v {
                 Verdict::Same(why) => outcome.merged_into = Some((id as usize, why)),
-                Verdict::Apart(why) if outcome.kept_apart.len() < 3 => outcome.kept_apart.push((id as usize, why)),
+                Verdict::Apart(why) if outcome.kept_apart.len() < 24 => outcome.kept_apart.push((id as usize, why)),
+                Verdict::Unlike(why) if outcome.kept_apart.len() < 24 => {
+                    outcome.kept_apart.push((id as usize, format!("unlike: {why}")))
+                }
                 _ => {}
             }
         }
@@ -245,8 +248,13 @@ impl Evaluation {
             let _ = writeln!(out, "\nmissed merges ({})", missed.len());
             for (i, first, o) in missed.iter().take(if verbose { usize::MAX } else { 15 }) {
                 let _ = writeln!(out, "  {} ⇏ {}", self.reports[*i].title, self.reports[*first].title);
-                for (_, why) in &o.kept_apart {
-                    let _ = writeln!(out, "      kept apart: {why}");
+                // Only what was said about the story it belongs to.
+                for (_, why) in o
+                    .kept_apart
+                    .iter()
+                    .filter(|(m, _)| self.reports[*m].story == self.reports[*i].story)
+                {
+                    let _ = writeln!(out, "      {why}");
                 }
             }
         }
