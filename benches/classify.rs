@@ -16,8 +16,9 @@ fn main() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut items = Vec::new();
     for f in [
-        "tests/fixtures/eval/dev2.json",
-        "tests/fixtures/eval/heldout.json",
+        "config/labels/team-dev.json",
+        "config/labels/team-tuned.json",
+        "config/labels/real-dev.json",
         "../shared/examples/labelled-items.json",
     ] {
         if let Ok(mut v) = eval::load(&root.join(f)) {

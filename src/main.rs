@@ -97,7 +97,12 @@ enum Command {
     /// Print the argon2 hash of a password read from standard input, for `[[user]]`.
     HashPassword,
     /// Measure the classifier on a labelled JSON file: precision, recall, F1, confusion.
-    Eval { file: PathBuf },
+    Eval {
+        file: PathBuf,
+        /// Labelled files to learn from first, as if editors had filed their items.
+        #[arg(long)]
+        train: Vec<PathBuf>,
+    },
     /// Merging of duplicates on a labelled file of reports with story ids: wrong merges,
     /// merge recall, template twins merged, and each miss with the facts that decided it.
     EvalDedup {
@@ -348,12 +353,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             banyue::daemon::run(pipeline, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval { file } => {
+        Command::Eval { file, train } => {
             let taxonomy = match Config::load(&cli.config).ok().and_then(|c| c.settings.taxonomy) {
                 Some(p) => Taxonomy::load(&p)?,
                 None => Taxonomy::builtin(),
             };
             let classifier = banyue::classify::Classifier::new(taxonomy)?;
+            let mut examples = Vec::new();
+            for t in &train {
+                examples.extend(banyue::eval::load(t)?.into_iter().map(|l| l.example()));
+            }
+            classifier.learn(&examples);
             let items = banyue::eval::load(&file)?;
             let report = banyue::eval::evaluate(&classifier, &items);
             print!("{}", report.render());

@@ -35,8 +35,8 @@ fn default_taxonomy_on_the_labelled_examples() {
 #[test]
 fn default_taxonomy_on_the_team_sets() {
     let classifier = Classifier::new(Taxonomy::builtin()).unwrap();
-    for name in ["dev2", "heldout"] {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/eval/{name}.json"));
+    for name in ["team-dev", "team-tuned"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("config/labels/{name}.json"));
         let items = eval::load(&path).unwrap();
         let report = eval::evaluate(&classifier, &items);
         println!("== {name}\n{}", report.render());

@@ -59,8 +59,10 @@ pub struct Classifier {
     targets: Vec<Vec<Target>>,
     /// Original spelling of each automaton pattern, for reasons.
     terms: Vec<String>,
-    /// What editors' corrections taught; replaced when they change.
+    /// What editors' corrections (and the shipped examples) taught; replaced when they
+    /// change.
     model: std::sync::RwLock<Option<std::sync::Arc<learn::Model>>>,
+    editor_examples: std::sync::atomic::AtomicUsize,
 }
 
 /// Fold traditional Chinese to simplified, full-width ASCII to half-width and letters to
@@ -144,7 +146,7 @@ impl Classifier {
         }
         let folded: Vec<String> = terms.iter().map(|t| fold(t)).collect();
         let matcher = AhoCorasick::new(&folded)?;
-        Ok(Classifier {
+        let classifier = Classifier {
             taxonomy,
             gazetteer,
             rules,
@@ -152,24 +154,33 @@ impl Classifier {
             targets,
             terms,
             model: std::sync::RwLock::new(None),
-        })
+            editor_examples: std::sync::atomic::AtomicUsize::new(0),
+        };
+        classifier.learn(&[]);
+        Ok(classifier)
     }
 
-    /// Learn from editors' decisions (replacing what was learned before).
+    /// Learn from editors' decisions (replacing what was learned before), on top of the
+    /// shipped examples when the taxonomy asks for them (`seed_examples`).
     pub fn learn(&self, examples: &[learn::Example]) {
-        let model = learn::Model::train(examples).map(std::sync::Arc::new);
+        let mut all: Vec<learn::Example> = Vec::new();
+        if self.taxonomy.classifier.seed_examples {
+            all.extend(learn::seed_examples().iter().cloned());
+        }
+        for _ in 0..learn::EDITOR_WEIGHT {
+            all.extend(examples.iter().cloned());
+        }
+        let model = learn::Model::train(&all).map(std::sync::Arc::new);
         if let Ok(mut m) = self.model.write() {
             *m = model;
         }
+        self.editor_examples
+            .store(examples.len(), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// How many editor decisions the current model learned from.
     pub fn learned_from(&self) -> usize {
-        self.model
-            .read()
-            .ok()
-            .and_then(|m| m.as_ref().map(|m| m.examples))
-            .unwrap_or(0)
+        self.editor_examples.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn evidence(&self, title: &str, body: &str) -> Evidence {
@@ -236,11 +247,44 @@ impl Classifier {
             return Some((c, "source city"));
         }
         if in_title.is_empty()
-            && let Some(c) = self.local_body(input.source_name)
+            && let Some(c) = self
+                .local_body(input.source_name)
+                .or_else(|| self.local_media(input.source_name))
         {
             return Some((c, "source"));
         }
         None
+    }
+
+    /// The city whose newspaper, station or news site `name` is (商洛日报, 福州新闻网).
+    /// Source names are the operator's own words, so every city's short name counts,
+    /// even those that are ordinary words elsewhere.
+    fn local_media(&self, name: &str) -> Option<usize> {
+        const MEDIA: &[&str] = &[
+            "日报",
+            "晚报",
+            "早报",
+            "新闻网",
+            "新闻",
+            "日报社",
+            "融媒",
+            "广播电视台",
+            "电视台",
+            "发布",
+            "政协",
+            "人大",
+            "在线",
+        ];
+        if !MEDIA.iter().any(|m| name.ends_with(m)) {
+            return None;
+        }
+        self.gazetteer
+            .cities
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| name.starts_with(c.name.as_str()) || name.starts_with(c.short.as_str()))
+            .max_by_key(|(_, c)| c.short.len())
+            .map(|(i, _)| i)
     }
 
     /// The city whose government body `name` is (深圳市工业和信息化局 → 深圳).
@@ -311,10 +355,7 @@ impl Classifier {
                     }
                 } else if let Some(i) = self.taxonomy.sections.iter().position(|s| s.id() == label) {
                     scores[i] += w;
-                    reasons.push(format!(
-                        "learned from {} editor decisions → {label} {w:+.1}",
-                        model.examples
-                    ));
+                    reasons.push(format!("learned from {} examples → {label} {w:+.1}", model.examples));
                 }
             }
         }
@@ -457,7 +498,10 @@ mod tests {
 
     #[test]
     fn corrections_move_similar_unseen_items() {
-        let c = Classifier::new(Taxonomy::builtin()).unwrap();
+        // Editors' corrections alone, without the shipped examples.
+        let mut taxonomy = Taxonomy::builtin();
+        taxonomy.classifier.seed_examples = false;
+        let c = Classifier::new(taxonomy).unwrap();
         let policy = PolicyMeta::default();
         let input = |title: &'static str| Input {
             title,

@@ -40,6 +40,10 @@ pub struct Tuning {
     /// What the model learned from editors adds at most this much to a section.
     #[serde(default = "learned_weight")]
     pub learned_weight: f32,
+    /// Learn from the labelled examples shipped with banyue before editors file any:
+    /// right for the default taxonomy, whose sections they are labelled with.
+    #[serde(default)]
+    pub seed_examples: bool,
 }
 
 fn two() -> f32 {
@@ -69,6 +73,7 @@ impl Default for Tuning {
             min_score: min_score(),
             hint_weight: hint_weight(),
             learned_weight: learned_weight(),
+            seed_examples: false,
         }
     }
 }

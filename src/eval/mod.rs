@@ -30,6 +30,18 @@ pub struct Labelled {
     pub doc_number: Option<String>,
 }
 
+impl Labelled {
+    /// The item as an editor's decision, to learn from.
+    pub fn example(&self) -> crate::classify::learn::Example {
+        crate::classify::learn::Example {
+            title: self.title.clone(),
+            text: self.body.clone(),
+            source_id: self.source.clone(),
+            label: self.section.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct LabelledFile {
     items: Vec<Labelled>,
