@@ -120,6 +120,9 @@ pub struct Pipeline {
     fetcher: Fetcher,
 }
 
+/// The least time a run holds a source's lease (it is given back when the run ends).
+const LEASE_SECS: i64 = 30 * 60;
+
 struct Collected {
     index: usize,
     items: Vec<Item>,
@@ -443,9 +446,27 @@ impl Pipeline {
         progress: bool,
     ) -> anyhow::Result<Vec<SourceReport>> {
         let near = NearDup::default();
-        let (mut index, states) = {
-            let st = lock(store)?;
+        // Another run (a cron job that overran, the daemon) may be fetching some of these
+        // sources: take a lease on each, and leave the others to it. Leases are kept in
+        // wall-clock time and expire, so a killed run blocks nobody for long.
+        let holder = crate::store::lease_holder();
+        let wall = Utc::now();
+        let until = wall + chrono::Duration::seconds(LEASE_SECS.max(self.config.settings.timeout_secs as i64 * 20));
+        let (mut index, states, held) = {
+            let mut st = lock(store)?;
             self.retrain(&st)?;
+            let ids: Vec<String> = indices.iter().map(|i| self.config.sources[*i].id.clone()).collect();
+            let taken = st.take_leases(&ids, &holder, wall, until)?;
+            let mut held: Vec<Option<String>> = Vec::with_capacity(indices.len());
+            for id in &ids {
+                held.push(if taken.contains(id) {
+                    None
+                } else {
+                    let until = st.lease(id, wall)?.map(|(_, e)| e).unwrap_or(wall);
+                    let local = until.with_timezone(&self.config.settings.timezone).format("%H:%M");
+                    Some(format!("another run is fetching it (lease until {local})"))
+                });
+            }
             let states: Vec<Option<SourceState>> = indices
                 .iter()
                 .map(|i| st.source_state(&self.config.sources[*i].id))
@@ -453,12 +474,55 @@ impl Pipeline {
             (
                 dedup::Index::new(st.candidates(now - chrono::Duration::days(near.window_days * 2))?),
                 states,
+                held,
             )
         };
+        let reports = self
+            .collect_leased(store, indices, states, held, now, force, progress, &near, &mut index)
+            .await;
+        // Released whatever happened; a crash leaves them to expire.
+        if let Ok(mut st) = lock(store)
+            && let Err(e) = st.release_leases(&holder)
+        {
+            tracing::warn!("releasing this run's leases: {e:#}");
+        }
+        reports
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn collect_leased(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        indices: &[usize],
+        states: Vec<Option<SourceState>>,
+        held: Vec<Option<String>>,
+        now: DateTime<Utc>,
+        force: bool,
+        progress: bool,
+        near: &NearDup,
+        index: &mut dedup::Index,
+    ) -> anyhow::Result<Vec<SourceReport>> {
         let limit = Arc::new(Semaphore::new(self.config.settings.concurrency));
         let mut tasks = JoinSet::new();
-        for (&index, state) in indices.iter().zip(states) {
+        for ((&index, state), held) in indices.iter().zip(states).zip(held) {
             let source = self.config.sources[index].clone();
+            if let Some(why) = held {
+                let report = SourceReport {
+                    id: source.id.clone(),
+                    name: source.name.clone(),
+                    skipped: Some(why),
+                    ..Default::default()
+                };
+                tasks.spawn(async move {
+                    Collected {
+                        index,
+                        items: Vec::new(),
+                        report,
+                        failures_before: 0,
+                    }
+                });
+                continue;
+            }
             let ctx = Ctx {
                 fetcher: self.fetcher.clone(),
                 store: store.clone(),
@@ -477,7 +541,7 @@ impl Pipeline {
             let mut c = joined.context("a source task panicked")?;
             let source = &self.config.sources[c.index];
             let mut st = lock(store)?;
-            if let Err(e) = self.store_items(&mut st, source, &mut c, &near, &mut index, now) {
+            if let Err(e) = self.store_items(&mut st, source, &mut c, near, index, now) {
                 c.report.error = Some(format!("storing items: {e:#}"));
                 c.report.new = 0;
                 let batch = st.begin()?;

@@ -107,7 +107,8 @@ fn demo_writes_feeds_and_a_draft() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("filed under off-topic"), "{stdout}");
     let md = std::fs::read_to_string(&md_path).unwrap();
-    assert!(!md.contains("王喆"), "excluded by the editor:\n{md}");
+    // The visit is gone (a policy notice of the same bureau may still quote him).
+    assert!(!md.contains("王喆带队调研"), "excluded by the editor:\n{md}");
     let out = banyue()
         .args(["explain", &visit.to_string(), "--config"])
         .arg(&cfg)

@@ -305,7 +305,7 @@ static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\d.])((?:19|20)\d{2})(?:\s*年|[^\d.%]|$)").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"(?:^|[^\d.])((?:19|20)\d{2})(?:\s*年|\.(?:\D|$)|[^\d.%]|$)").expect("static regex"));
 static VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(?:^|[^0-9.])v?(\d+(?:\.\d+){1,3})(?:[^0-9.%]|$)").expect("static regex"));
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
@@ -390,8 +390,30 @@ const ENGLISH_COMMON: &[&str] = &[
 
 /// Names so common in the industry's news that sharing one says nothing.
 const GENERIC_NAMES: &[&str] = &[
-    "series", "gpu", "cpu", "api", "saas", "llm", "iot", "cloud", "data", "tech", "labs", "inc", "ltd", "corp",
-    "group", "pre-a", "ipo", "app", "aigc", "agi",
+    "series",
+    "gpu",
+    "cpu",
+    "api",
+    "saas",
+    "llm",
+    "iot",
+    "cloud",
+    "data",
+    "tech",
+    "labs",
+    "inc",
+    "ltd",
+    "corp",
+    "group",
+    "pre-a",
+    "ipo",
+    "app",
+    "aigc",
+    "agi",
+    "open-source",
+    "q&a",
+    "ceo",
+    "cto",
 ];
 
 /// Whether `text` names a place (a city, province or country).
@@ -446,23 +468,35 @@ pub struct FactSet {
 }
 
 /// The facts of a report: its headline's, which decide whether two reports may be one
-/// story, and its headline's and lead's together, which show that they are.
+/// story; its headline's and lead's, which show that they are (a news lead says who
+/// did what where; later sentences name things in passing); and those of the start of
+/// its text, whose figures must not contradict.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
     pub title: FactSet,
     pub lead: FactSet,
+    pub text: FactSet,
 }
 
-/// How much of the text after the headline counts as its lead.
+/// How much of the text is the lead.
 const LEAD_CHARS: usize = 160;
+/// How much of the text is read for contradicting figures.
+const TEXT_CHARS: usize = 400;
 
 impl Facts {
     pub fn of(title: &str, text: &str) -> Facts {
-        let lead: String = text.chars().take(LEAD_CHARS).collect();
+        let first: String = text.chars().take(LEAD_CHARS).collect();
+        let start: String = text.chars().take(TEXT_CHARS).collect();
         let t = FactSet::of(title);
-        let mut l = FactSet::of(&lead);
-        l.merge(&t);
-        Facts { title: t, lead: l }
+        let mut lead = FactSet::of(&first);
+        lead.merge(&t);
+        let mut whole = FactSet::of(&start);
+        whole.merge(&t);
+        Facts {
+            title: t,
+            lead,
+            text: whole,
+        }
     }
 }
 
@@ -670,9 +704,15 @@ impl FactSet {
             if !free(&taken, g.start(), g.end()) {
                 continue;
             }
-            // 2026亿元 is an amount, not a year.
-            let after = text[g.end()..].trim_start();
-            if after.starts_with(['亿', '万', '元', '%', '个', '家', '项', '台', '.']) {
+            // 2026亿元 and $1905 billion are amounts, not years.
+            let after = text[g.end()..].trim_start().to_lowercase();
+            let before = text[..g.start()].trim_end();
+            if after.starts_with(['亿', '万', '元', '%', '个', '家', '项', '台', '.'])
+                || ["billion", "million", "bn", "m ", "k "]
+                    .iter()
+                    .any(|w| after.starts_with(w))
+                || before.ends_with(['$', '￥', '¥'])
+            {
                 continue;
             }
             if let Ok(y) = g.as_str().parse::<f64>() {
@@ -707,7 +747,12 @@ impl FactSet {
                 continue;
             };
             let scale = c.get(3).map(|m| m.as_str().to_lowercase()).unwrap_or_default();
-            let unit = c.get(4).map(|m| m.as_str()).unwrap_or("");
+            // An ASCII unit must end its word: `$42 per month` is not 42 P.
+            let unit = c
+                .get(4)
+                .filter(|u| !u.as_str().is_ascii() || !text[u.end()..].starts_with(|ch: char| ch.is_ascii_alphabetic()))
+                .map(|m| m.as_str())
+                .unwrap_or("");
             let dollar = c.get(1).is_some();
             let kind = match scale.as_str() {
                 "%" => Kind::Percent,
@@ -748,9 +793,17 @@ impl FactSet {
             .iter()
             .filter(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
             .count();
-        // In Title Case Headlines every word is capitalised; then only ALL-CAPS words
-        // and words with digits are names.
-        let title_case = words.len() >= 4 && capitalised * 10 >= words.len() * 7;
+        // In Title Case Headlines every word is capitalised, With Its Little Words Too;
+        // then only ALL-CAPS words and words with digits are names.
+        const LITTLE: &[&str] = &[
+            "the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from", "as", "its",
+            "is", "are",
+        ];
+        let little_word_capitalised = words
+            .iter()
+            .skip(1)
+            .any(|w| w.starts_with(|c: char| c.is_ascii_uppercase()) && LITTLE.contains(&w.to_lowercase().as_str()));
+        let title_case = little_word_capitalised || words.len() >= 4 && capitalised == words.len();
         for w in words {
             let lower = w.to_lowercase();
             if ENGLISH_COMMON.contains(&lower.as_str()) {
@@ -773,6 +826,27 @@ impl FactSet {
             self.push(*k, *v, t);
         }
         self.names.extend(other.names.iter().cloned());
+    }
+
+    /// The parties of an agreement in a headline ("X与Y签署…", "X and Y team up"), as
+    /// a sorted pair.
+    pub fn parties(title: &str) -> Option<(String, String)> {
+        static PARTIES: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"^(?:.{0,6}[：:])?\s*(.{2,16}?)\s*(?:与|和|携手|联手|\band\b)\s*(.{2,16}?)\s*(?:签署|签订|签约|达成|共建|联合|合作|战略合作|\bteam up\b|\bpartner)")
+                .expect("static regex")
+        });
+        let c = PARTIES.captures(title)?;
+        let (a, b) = (comparable(&c[1]), comparable(&c[2]));
+        Some(if a <= b { (a, b) } else { (b, a) })
+    }
+
+    /// Who speaks in a headline of the form "X：…" (工信部：…, Canalys：…), when X is short
+    /// and names no place (a place before a colon is the story's place: 上海：…).
+    pub fn speaker(title: &str) -> Option<String> {
+        let (head, rest) = title.split_once(['：', ':'])?;
+        let head = head.trim();
+        let n = head.chars().count();
+        ((2..=12).contains(&n) && rest.chars().count() >= 6 && !names_place(head)).then(|| comparable(head))
     }
 
     /// The first fact on which two headlines disagree, if any: both name something of
@@ -812,7 +886,7 @@ impl FactSet {
                     .join("、"),
             ));
         }
-        if let Some(c) = self.figure_conflict(other, |_| true) {
+        if let Some(c) = self.figure_conflict(other, |_, _| true) {
             return Some(c);
         }
         let (mine, theirs) = (self.distinctive_names(), other.distinctive_names());
@@ -822,32 +896,37 @@ impl FactSet {
         None
     }
 
-    /// The first kind of figure both name without a value in common, among `kinds`.
-    pub fn figure_conflict(&self, other: &FactSet, kinds: impl Fn(Kind) -> bool) -> Option<Conflict> {
-        let present: BTreeSet<Kind> = self.figures.iter().map(|f| f.0).filter(|k| kinds(*k)).collect();
+    /// The first kind of figure both name without a value in common, among the figures
+    /// `keep` keeps.
+    pub fn figure_conflict(&self, other: &FactSet, keep: impl Fn(Kind, f64) -> bool) -> Option<Conflict> {
+        let kept = |f: &FactSet| -> Vec<(Kind, f64, String)> {
+            f.figures.iter().filter(|(k, v, _)| keep(*k, *v)).cloned().collect()
+        };
+        let (mine, theirs) = (kept(self), kept(other));
+        let present: BTreeSet<Kind> = mine.iter().map(|f| f.0).collect();
         for kind in present {
-            let mine: Vec<&(Kind, f64, String)> = self.figures.iter().filter(|f| f.0 == kind).collect();
-            let theirs: Vec<&(Kind, f64, String)> = other.figures.iter().filter(|f| f.0 == kind).collect();
-            if theirs.is_empty() {
+            let a: Vec<&(Kind, f64, String)> = mine.iter().filter(|f| f.0 == kind).collect();
+            let b: Vec<&(Kind, f64, String)> = theirs.iter().filter(|f| f.0 == kind).collect();
+            if b.is_empty() {
                 continue;
             }
-            if !mine.iter().any(|x| theirs.iter().any(|y| same(kind, x.1, y.1))) {
+            if !a.iter().any(|x| b.iter().any(|y| same(kind, x.1, y.1))) {
                 let show = |v: &[&(Kind, f64, String)]| v.iter().map(|f| f.2.clone()).collect::<Vec<_>>().join("、");
-                return Some(Conflict::new(kind.label(), show(&mine), show(&theirs)));
+                return Some(Conflict::new(kind.label(), show(&a), show(&b)));
             }
         }
         None
     }
 
-    /// Whether two leads tell of different figures: both give a sum, a share, a count or
-    /// a version and share none of that kind. Dates and periods are left out: a lead
-    /// names the day of the event or of the report, and plans name target years.
+    /// Whether two leads tell of different figures: both give a sum, a share, a large
+    /// count or a version and share none of that kind. Dates and periods are left out (a
+    /// lead names the day of the event or of the report, and plans name target years),
+    /// and so are small counts, which every story has.
     pub fn lead_conflict(&self, other: &FactSet) -> Option<Conflict> {
-        self.figure_conflict(other, |k| {
-            matches!(
-                k,
-                Kind::Money(_) | Kind::Percent | Kind::Count(_) | Kind::Plain | Kind::Version
-            )
+        self.figure_conflict(other, |k, v| match k {
+            Kind::Money(_) | Kind::Percent | Kind::Version => true,
+            Kind::Count(_) | Kind::Plain => v >= 100.0,
+            _ => false,
         })
     }
 
@@ -866,6 +945,7 @@ impl FactSet {
                 .iter()
                 .any(|o| o.contains(t.as_str()) || t.contains(o.as_str()))
             {
+                s.strong += 1;
                 s.specific.push(format!("《{t}》"));
             }
         }
@@ -881,11 +961,25 @@ impl FactSet {
                 continue;
             }
             if other.figures.iter().any(|(k2, v2, _)| k2 == k && same(*k, *v, *v2)) {
+                let telling = match k {
+                    Kind::Count(_) | Kind::Plain => *v >= 100.0 || v.fract() != 0.0,
+                    _ => true,
+                };
+                if telling {
+                    s.strong += 1;
+                }
                 s.specific.push(t.clone());
             }
         }
+        // A shared company or place name says little (many stories name 华为 or Acme in
+        // one week); a shared model name with digits (R6900, QAX-GPT 3) says more.
         for n in self.distinctive_names().intersection(&other.distinctive_names()) {
-            s.specific.push(n.clone());
+            if n.chars().any(|c| c.is_ascii_digit()) {
+                s.strong += 1;
+                s.specific.push(n.clone());
+            } else {
+                s.names.push(n.clone());
+            }
         }
         s
     }
@@ -905,19 +999,31 @@ impl FactSet {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Shared {
     pub places: Vec<String>,
-    /// Document names, figures, names.
+    /// Document names, figures, model names.
     pub specific: Vec<String>,
+    /// Other names (companies, products): weak alone.
+    pub names: Vec<String>,
+    /// How many of `specific` chance seldom repeats: document names, model names, and
+    /// figures other than small counts (sums, shares, versions, counts of a hundred or
+    /// more).
+    pub strong: usize,
 }
 
 impl Shared {
     pub fn is_empty(&self) -> bool {
-        self.places.is_empty() && self.specific.is_empty()
+        self.places.is_empty() && self.specific.is_empty() && self.names.is_empty()
     }
 }
 
 impl fmt::Display for Shared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let all: Vec<&str> = self.places.iter().chain(&self.specific).map(String::as_str).collect();
+        let all: Vec<&str> = self
+            .places
+            .iter()
+            .chain(&self.specific)
+            .chain(&self.names)
+            .map(String::as_str)
+            .collect();
         f.write_str(&all.join(" · "))
     }
 }
@@ -1011,6 +1117,13 @@ mod tests {
         assert!(conflict("Acme raises $20M Series B", "Acme raises $35M Series B").is_some());
         assert!(conflict("Tyrell Labs releases Nimbus 3.2", "Tyrell Labs releases Nimbus 4.0").is_some());
         assert!(conflict("前三季度软件收入增长12.6%", "上半年软件收入增长12.6%").is_some());
+        assert!(
+            conflict(
+                "Report: AI spending to reach $16497 billion by 2027",
+                "Report: AI spending to reach $1905 billion by 2027"
+            )
+            .is_some()
+        );
     }
 
     #[test]

@@ -28,6 +28,19 @@ pub struct Candidate {
     pub doc_number: Option<String>,
     pub date: DateTime<Utc>,
     pub facts: Facts,
+    /// Letters and digits in the part of the text that the signature read.
+    pub text_len: usize,
+}
+
+/// A text this long (letters and digits) says enough to disagree with another.
+const SUBSTANTIAL_TEXT: usize = 40;
+
+/// Letters and digits of the part of a text that its signature reads.
+pub fn text_len(text: &str) -> usize {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .take(TEXT_FOR_SIGNATURE)
+        .count()
 }
 
 impl Candidate {
@@ -48,6 +61,7 @@ impl Candidate {
             doc_number: doc_number.map(str::to_string),
             date,
             facts: Facts::of(title, text),
+            text_len: text_len(text),
         }
     }
 }
@@ -157,15 +171,71 @@ fn splitmix(mut x: u64) -> u64 {
 /// The signature of the start of the text — outlets reword titles far more than bodies
 /// — or of title and text together when the text is short.
 pub fn signature(title: &str, text: &str) -> Signature {
-    let body: Vec<char> = comparable(text).into_iter().take(TEXT_FOR_SIGNATURE).collect();
-    let chars = if body.len() >= MIN_TEXT {
-        body
+    let body: String = text
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .scan(0usize, |n, c| {
+            if c.is_alphanumeric() {
+                *n += 1;
+            }
+            (*n <= TEXT_FOR_SIGNATURE).then_some(c)
+        })
+        .collect();
+    let letters = body.chars().filter(|c| c.is_alphanumeric()).count();
+    let units = if letters >= MIN_TEXT {
+        units(&body)
     } else {
-        let mut c = comparable(title);
-        c.extend(body);
-        c
+        let mut u = units(title);
+        u.extend(units(&body));
+        u
     };
-    minhash(&chars, SHINGLE)
+    minhash_units(&units, SHINGLE)
+}
+
+/// The words of a text for shingling: a Chinese character is a word, and so is a Latin
+/// word or a number (three letters of English are in every English text; three words
+/// are not).
+fn units(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            out.push(stable_hash(&word));
+            word.clear();
+        }
+        if c.is_alphanumeric() {
+            let mut buf = [0u8; 4];
+            out.push(stable_hash(c.encode_utf8(&mut buf)));
+        }
+    }
+    if !word.is_empty() {
+        out.push(stable_hash(&word));
+    }
+    out
+}
+
+/// MinHash of the `k`-word shingles of `units`.
+fn minhash_units(units: &[u64], k: usize) -> Signature {
+    let mut mins = [u32::MAX; SIGNATURE_LEN];
+    let mut shingle = |w: &[u64]| {
+        let h = w.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, u| splitmix(h ^ u));
+        for (i, m) in mins.iter_mut().enumerate() {
+            let v = (splitmix(h ^ (i as u64).wrapping_mul(0x2545_f491_4f6c_dd1d)) >> 32) as u32;
+            if v < *m {
+                *m = v;
+            }
+        }
+    };
+    if units.len() < k {
+        shingle(units);
+    } else {
+        units.windows(k).for_each(&mut shingle);
+    }
+    Signature(mins)
 }
 
 /// MinHash of the `k`-character shingles of `chars`.
@@ -219,11 +289,26 @@ fn reading_of(title: &str) -> Option<String> {
 /// Names with digits in a title (`DB 5.0` → `db50`, `V3.5`, `A6000`): a product and its
 /// version, which two reports of one launch both name.
 fn product_tokens(title: &str) -> Vec<String> {
-    let c: String = comparable(title).into_iter().collect();
-    let mut out: Vec<String> = c
-        .split(|ch: char| !ch.is_ascii_alphanumeric())
-        .filter(|t| t.len() >= 3 && t.chars().any(|c| c.is_ascii_digit()) && t.chars().any(|c| c.is_ascii_alphabetic()))
-        .map(str::to_string)
+    static PRODUCT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"([A-Za-z][A-Za-z0-9\-]*)(\s?)([Vv]?\d+(?:\.\d+)*)?").expect("static regex")
+    });
+    let mut out: Vec<String> = PRODUCT
+        .captures_iter(title)
+        .filter_map(|c| {
+            let name = &c[1];
+            let version = c.get(3).map(|v| v.as_str()).unwrap_or("");
+            // A name is capitalised (DB, Nimbus) or carries digits (r6900); a year after
+            // a word ("in 2030") is no version.
+            let named = name.chars().any(|ch| ch.is_ascii_uppercase()) || name.chars().any(|ch| ch.is_ascii_digit());
+            let year = version.len() == 4 && (version.starts_with("19") || version.starts_with("20"));
+            let version = if year { "" } else { version };
+            let token: String = format!("{name}{version}")
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .flat_map(|ch| ch.to_lowercase())
+                .collect();
+            (named && token.len() >= 3 && token.chars().any(|ch| ch.is_ascii_digit())).then_some(token)
+        })
         .collect();
     out.sort();
     out.dedup();
@@ -308,15 +393,25 @@ pub struct NearDup {
     pub contained_text: f32,
     /// …and so are titles this alike that name the same product and version.
     pub same_product_titles: f32,
-    /// Reports within `title_days` that share this many places, figures, names or
-    /// documents are one event told in other words…
+    /// Reports within `title_days` that share this many figures or documents that
+    /// chance seldom repeats are one event told in other words (when their titles are
+    /// at least `shared_facts_floor` alike)…
     pub shared_facts: usize,
-    /// …and so are reports that share two (a place and a figure, say) when their texts
-    /// or titles are at least this alike…
+    pub shared_facts_floor: f32,
+    /// …and so are reports whose titles name one place and are this alike, when their
+    /// texts and titles together are `shared_fact_likeness` alike…
+    pub shared_place_titles: f32,
+    /// …and so are reports that share one, and a place or name, when their titles are
+    /// at least this alike…
     pub shared_facts_likeness: f32,
     /// …and reports that share one, when the likeness of their texts and their titles
     /// adds up to this.
     pub shared_fact_likeness: f32,
+    /// Two substantial texts less alike than this disagree: their titles alone do not
+    /// make them one story.
+    pub disagreeing_text: f32,
+    /// Texts under one headline that are less alike than this tell two stories.
+    pub stock_headline_text: f32,
     pub title_days: i64,
     /// Reports further apart than this are never merged.
     pub window_days: i64,
@@ -326,16 +421,20 @@ impl Default for NearDup {
     fn default() -> Self {
         NearDup {
             same_text: 0.75,
-            same_text_titles: 0.1,
-            rewritten_text: 0.4,
+            same_text_titles: 0.25,
+            rewritten_text: 0.5,
             rewritten_titles: 0.3,
             same_title: 0.6,
             same_product_titles: 0.2,
             contained_title: 0.6,
-            contained_text: 0.1,
-            shared_facts: 3,
-            shared_facts_likeness: 0.15,
+            contained_text: 0.25,
+            shared_facts: 2,
+            shared_facts_floor: 0.05,
+            shared_place_titles: 0.35,
+            shared_facts_likeness: 0.25,
             shared_fact_likeness: 0.55,
+            disagreeing_text: 0.2,
+            stock_headline_text: 0.45,
             title_days: 3,
             window_days: 14,
         }
@@ -367,10 +466,16 @@ impl NearDup {
             _ => {}
         }
         let text = report.signature.similarity(&c.signature);
+        // Alike titles over texts that say different things are two stories with a
+        // stock headline ("Q&A: …", "…运行情况").
+        let shorter = report.text_len.min(c.text_len);
+        let texts_disagree = shorter >= SUBSTANTIAL_TEXT && text < self.disagreeing_text
+            || shorter >= MIN_TEXT && text < self.disagreeing_text / 2.0;
         let alike = |rule: &str| -> Option<String> {
             let text_alike = text >= self.same_text && title_alike >= self.same_text_titles
                 || text >= self.rewritten_text && title_alike >= self.rewritten_titles;
             let title_only = days <= self.title_days
+                && !texts_disagree
                 && (title_alike >= self.same_title
                     || title.contained >= self.contained_title && text >= self.contained_text);
             (text_alike || title_only || !rule.is_empty()).then(|| {
@@ -386,16 +491,33 @@ impl NearDup {
             })
         };
         let product_rule = product
-            .filter(|_| days <= self.title_days && title_alike >= self.same_product_titles)
+            .filter(|_| days <= self.title_days && title_alike >= self.same_product_titles && !texts_disagree)
             .map(|p| format!("both name {p}"));
-        let shared = report.facts.lead.shared(&c.facts.lead);
-        // Facts named by both: an event told in other words shares its place and figures.
-        let (places, specific) = (shared.places.len(), shared.specific.len());
-        let likeness = text.max(title_alike);
+        let mut shared = report.facts.lead.shared(&c.facts.lead);
+        // Names count only when both headlines name them: a lead names many companies.
+        shared.names = report.facts.title.shared(&c.facts.title).names;
+        // Facts named by both: an event told in other words shares its place and
+        // figures. Chance repeats places, names and small counts (many stories of one
+        // week name 华为, 深圳 or 36家), seldom sums, shares, versions or document names.
+        let weak = shared.places.len() + shared.names.len() + shared.specific.len() - shared.strong;
+        // A place both headlines name; a lead names places in passing.
+        let title_places = report.facts.title.shared(&c.facts.title).places.len();
+        // What both headlines say is no evidence that two texts that disagree are one
+        // story: stock headlines repeat ("X出台《关于加快…的若干措施》").
+        let in_both_titles = report.facts.title.shared(&c.facts.title).strong;
+        let stock_headline = texts_disagree && title_alike >= 0.9;
+        let strong = if stock_headline {
+            shared.strong.saturating_sub(in_both_titles)
+        } else {
+            shared.strong
+        };
         let facts_rule = (days <= self.title_days
-            && (places + specific >= self.shared_facts
-                || (specific >= 2 || places >= 1 && specific >= 1) && likeness >= self.shared_facts_likeness
-                || places + specific >= 1 && text + title_alike >= self.shared_fact_likeness))
+            && (strong >= self.shared_facts && title_alike >= self.shared_facts_floor
+                || strong >= 1 && weak >= 1 && title_alike >= self.shared_facts_likeness
+                || strong >= 1 && title_places >= 1 && weak >= 2
+                || (strong >= 1 || title_places >= 1 && title_alike >= self.shared_place_titles)
+                    && !texts_disagree
+                    && text + title_alike >= self.shared_fact_likeness))
             .then(|| "shared facts".to_string());
         let Some(mut why) = alike(product_rule.or(facts_rule).as_deref().unwrap_or("")) else {
             return Verdict::Unlike(format!(
@@ -404,11 +526,30 @@ impl NearDup {
                 title_alike * 100.0
             ));
         };
+        // One stock headline over two texts that say different things: two stories.
+        if title_alike >= 0.9 && report.text_len.min(c.text_len) >= SUBSTANTIAL_TEXT && text < self.stock_headline_text
+        {
+            return Verdict::Apart(format!("one headline over other texts ({:.0}% alike)", text * 100.0));
+        }
         // Alike — unless a fact tells them apart.
         if let Some(conflict) = report.facts.title.conflict(&c.facts.title) {
             return Verdict::Apart(conflict.to_string());
         }
-        if let Some(conflict) = report.facts.lead.lead_conflict(&c.facts.lead) {
+        if let (Some(a), Some(b)) = (
+            facts::FactSet::parties(&report.title),
+            facts::FactSet::parties(&c.title),
+        ) && !(diff::same_word(&a.0, &b.0) && diff::same_word(&a.1, &b.1))
+        {
+            return Verdict::Apart(format!("other parties: {}、{} ≠ {}、{}", a.0, a.1, b.0, b.1));
+        }
+        if let (Some(a), Some(b)) = (
+            facts::FactSet::speaker(&report.title),
+            facts::FactSet::speaker(&c.title),
+        ) && !diff::same_word(&a, &b)
+        {
+            return Verdict::Apart(format!("said by another: {a} ≠ {b}"));
+        }
+        if let Some(conflict) = report.facts.text.lead_conflict(&c.facts.text) {
             return Verdict::Apart(format!("in the lead, {conflict}"));
         }
         if let Some(slot) = diff::align(&report.title, &c.title).template_slot(facts::names_place) {

@@ -98,6 +98,69 @@ fn policy_line(taxonomy: &Taxonomy, section: &DraftSection) -> Option<String> {
     Some(format!("{}方面，{}{}{}。", section.name, places.join("、"), verb, what))
 }
 
+/// The longest phrase a line of 本期提要 names an item by.
+pub const MAX_PHRASE: usize = 20;
+
+static BRACKETED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[（(【\[][^（）()【】\[\]]{0,30}[）)】\]]").expect("static regex"));
+static ANALYSIS_LIKE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[？?]|背后|如何|为何|为什么|怎么|一文|解读|观察|评论|述评|访谈|专访|对话|启示|思考|研究|分析|剖析|展望|盘点|梳理|综述")
+        .expect("static regex")
+});
+
+/// An item named in 本期提要: its headline cut to subject, verb and object, without
+/// brackets, quotes or a trailing clause; `None` when even that is longer than
+/// [`MAX_PHRASE`] characters.
+pub fn phrase(title: &str) -> Option<String> {
+    let mut t = shorten(title);
+    if t.chars().count() > MAX_PHRASE {
+        t = BRACKETED.replace_all(&t, "").to_string();
+    }
+    if t.chars().count() > MAX_PHRASE {
+        // Cut at a listing comma or a space, keeping what can stand alone.
+        for sep in ['、', ' ', '　'] {
+            if let Some(pos) = t.find(sep) {
+                let head = &t[..pos];
+                if head.chars().count() >= 6 {
+                    t = head.to_string();
+                    break;
+                }
+            }
+        }
+    }
+    let t = t.trim().to_string();
+    (t.chars().count() <= MAX_PHRASE && t.chars().count() >= 4).then_some(t)
+}
+
+/// How much an item matters to a reader of 本期提要: what editors said (pinned, their
+/// order) first, then how many outlets reported it, how surely it belongs to its
+/// section, and whether it is news rather than a piece of analysis or opinion.
+fn significance(i: &super::DraftItem) -> f32 {
+    let mut s = i.score.min(12.0);
+    s += 3.0 * i.also_reported_by.len().min(4) as f32;
+    if i.pinned {
+        s += 100.0;
+    }
+    if let Some(rank) = i.rank {
+        s += 50.0 - rank.clamp(0, 40) as f32;
+    }
+    if ANALYSIS_LIKE.is_match(&i.title) {
+        s -= 8.0;
+    }
+    s
+}
+
+/// How many items a section's line names: 2–4, as the report does.
+fn how_many(items: usize) -> usize {
+    match items {
+        0 => 0,
+        1 => 1,
+        2..=3 => 2,
+        4..=7 => 3,
+        _ => 4,
+    }
+}
+
 pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestLine> {
     let mut out = Vec::new();
     for s in sections {
@@ -109,17 +172,27 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
             policy_line(taxonomy, s)
         } else {
             let mut best: Vec<&super::DraftItem> = s.items.iter().collect();
-            best.sort_by(|a, b| b.score.total_cmp(&a.score));
+            best.sort_by(|a, b| significance(b).total_cmp(&significance(a)).then(a.id.cmp(&b.id)));
             // City notes read best with their place and issuer, as written in the note.
-            let text = |i: &&super::DraftItem| {
+            let text = |i: &super::DraftItem| {
                 if def.layout == Layout::City {
-                    shorten(&i.note)
+                    phrase(&i.note)
                 } else {
-                    shorten(&i.title)
+                    phrase(&i.headline).or_else(|| phrase(&i.title))
                 }
             };
-            let heads: Vec<String> = best.iter().take(3).map(text).collect();
-            Some(format!("{}方面，{}。", s.name, heads.join("、")))
+            let mut heads: Vec<String> = Vec::new();
+            for i in &best {
+                if heads.len() >= how_many(s.items.len()) {
+                    break;
+                }
+                if let Some(h) = text(i)
+                    && !heads.contains(&h)
+                {
+                    heads.push(h);
+                }
+            }
+            (!heads.is_empty()).then(|| format!("{}方面，{}。", s.name, heads.join("、")))
         };
         if let Some(text) = text {
             out.push(DigestLine {
@@ -149,6 +222,26 @@ mod tests {
             policy_title("工业和信息化部关于推进工业软件适配验证中心建设的指导意见"),
             "工业和信息化部关于推进工业软件适配验证中心建设的指导意见"
         );
+    }
+
+    #[test]
+    fn phrases_are_short_or_absent() {
+        assert_eq!(
+            phrase("北辰软件完成5亿元C轮融资，加码工业软件研发").as_deref(),
+            Some("北辰软件完成5亿元C轮融资")
+        );
+        assert_eq!(
+            phrase("中关村(京西)人工智能科技园即将开园 助力AI产业发展").as_deref(),
+            Some("中关村人工智能科技园即将开园")
+        );
+        let long = "2023年重庆市渝中区现代服务业招商项目集中签约暨一季度软信服务业重点项目签约活动举行";
+        assert_eq!(phrase(long), None);
+        for t in [
+            "工业和信息化部关于印发《软件产业高质量发展行动计划（2026—2028年）》的通知",
+            long,
+        ] {
+            assert!(phrase(t).is_none_or(|p| p.chars().count() <= MAX_PHRASE), "{t}");
+        }
     }
 
     #[test]

@@ -100,6 +100,20 @@ pub fn evaluate(near: &NearDup, reports: Vec<Report>) -> Evaluation {
 }
 
 impl Evaluation {
+    /// Whether the report was merged into a report of its own story.
+    fn merged_right(&self, o: &Outcome) -> bool {
+        o.merged_into
+            .as_ref()
+            .is_some_and(|(m, _)| self.reports[*m].story == self.reports[o.index].story)
+    }
+
+    /// Whether the report was merged into another story's report.
+    fn merged_wrong(&self, o: &Outcome) -> bool {
+        o.merged_into
+            .as_ref()
+            .is_some_and(|(m, _)| self.reports[*m].story != self.reports[o.index].story)
+    }
+
     pub fn stories(&self) -> usize {
         self.reports
             .iter()
@@ -110,14 +124,7 @@ impl Evaluation {
 
     /// Reports merged into another story's report.
     pub fn wrong_merges(&self) -> Vec<&Outcome> {
-        self.outcomes
-            .iter()
-            .filter(|o| {
-                o.merged_into
-                    .as_ref()
-                    .is_some_and(|(m, _)| self.reports[*m].story != self.reports[o.index].story)
-            })
-            .collect()
+        self.outcomes.iter().filter(|o| self.merged_wrong(o)).collect()
     }
 
     /// Reports that repeat a story met before, and how many of those were merged into it.
@@ -130,14 +137,7 @@ impl Evaluation {
             first.insert(i, seen.insert(self.reports[i].story.as_str()));
         }
         let repeats: Vec<&Outcome> = self.outcomes.iter().filter(|o| !first[&o.index]).collect();
-        let merged = repeats
-            .iter()
-            .filter(|o| {
-                o.merged_into
-                    .as_ref()
-                    .is_some_and(|(m, _)| self.reports[*m].story == self.reports[o.index].story)
-            })
-            .count();
+        let merged = repeats.iter().filter(|o| self.merged_right(o)).count();
         (repeats.len(), merged)
     }
 
@@ -148,14 +148,7 @@ impl Evaluation {
             .iter()
             .filter(|o| self.reports[o.index].kind == "twin")
             .collect();
-        let merged = twins
-            .iter()
-            .filter(|o| {
-                o.merged_into
-                    .as_ref()
-                    .is_some_and(|(m, _)| self.reports[*m].story != self.reports[o.index].story)
-            })
-            .count();
+        let merged = twins.iter().filter(|o| self.merged_wrong(o)).count();
         (twins.len(), merged)
     }
 
@@ -171,11 +164,7 @@ impl Evaluation {
             let r = &self.reports[i];
             if !seen.insert(r.story.as_str()) && r.kind == "reword" {
                 total += 1;
-                if by_index[&i]
-                    .merged_into
-                    .as_ref()
-                    .is_some_and(|(m, _)| self.reports[*m].story == r.story)
-                {
+                if self.merged_right(by_index[&i]) {
                     merged += 1;
                 }
             }
@@ -231,11 +220,7 @@ impl Evaluation {
             match seen.get(r.story.as_str()) {
                 Some(first) => {
                     let o = by_index[&i];
-                    if !o
-                        .merged_into
-                        .as_ref()
-                        .is_some_and(|(m, _)| self.reports[*m].story == r.story)
-                    {
+                    if !self.merged_right(o) {
                         missed.push((i, *first, o));
                     }
                 }

@@ -115,7 +115,7 @@ impl Store {
         {
             anyhow::bail!("no item #{into} to merge into");
         }
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         tx.execute(
             "INSERT INTO edits (issue_id, item_id, edit, editor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![issue.id, item, serde_json::to_string(edit)?, editor, ts(at)],

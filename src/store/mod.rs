@@ -102,6 +102,13 @@ CREATE TABLE edits (
 );
 CREATE INDEX edits_issue ON edits(issue_id);
 "#,
+    r#"
+CREATE TABLE leases (
+    source_id TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
+"#,
 ];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -210,14 +217,59 @@ fn item_from_row(r: &Row) -> rusqlite::Result<StoredItem> {
     })
 }
 
+/// This process's name as a lease holder: host, process id and start time.
+pub fn lease_holder() -> String {
+    format!(
+        "{}:{}:{}",
+        host_name(),
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    )
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Whether a lease holder was a process on this machine that no longer runs.
+fn lease_holder_gone(holder: &str) -> bool {
+    let mut parts = holder.split(':');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let here = host_name();
+    !here.is_empty()
+        && host == here
+        && pid
+            .parse::<u32>()
+            .is_ok_and(|p| !Path::new(&format!("/proc/{p}")).exists())
+}
+
+/// How long a writer waits for another (a run storing a source, an editor's edit).
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Store {
+    /// A write transaction that takes the write lock at once: a deferred one that read
+    /// first cannot upgrade when another connection wrote meanwhile (SQLITE_BUSY
+    /// "cannot promote read transaction") and would fail instead of waiting.
+    fn write(&mut self) -> anyhow::Result<Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .context("waiting for the database's write lock")
+    }
+
     /// Open (creating if needed) the database at `path` and bring its schema up to date.
     pub fn open(path: &Path) -> anyhow::Result<Store> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let conn = Connection::open(path).with_context(|| format!("cannot open database {}", path.display()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Writers wait for each other (every write transaction starts IMMEDIATE, so
+        // none fails half-way on a lock it cannot upgrade), up to this long.
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -229,7 +281,10 @@ impl Store {
     }
 
     fn migrate(&mut self) -> anyhow::Result<()> {
-        let version: usize = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        // The version is read inside the write transaction: a desk and a collector
+        // starting together on one volume migrate once, the second finding it done.
+        let tx = self.write()?;
+        let version: usize = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > MIGRATIONS.len() {
             anyhow::bail!(
                 "database schema {version} is newer than this banyue ({})",
@@ -237,12 +292,16 @@ impl Store {
             );
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i + 1)?;
-            tx.commit()?;
         }
+        tx.commit()?;
         Ok(())
+    }
+
+    /// The database file, for another connection to the same store.
+    pub fn path(&self) -> Option<std::path::PathBuf> {
+        self.conn.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from)
     }
 
     pub fn schema_version(&self) -> anyhow::Result<usize> {
@@ -251,32 +310,88 @@ impl Store {
 
     /// Start a transaction: one per source, so a source's items land all or not at all.
     pub fn begin(&mut self) -> anyhow::Result<Batch<'_>> {
-        Ok(Batch {
-            tx: self.conn.transaction()?,
-        })
+        Ok(Batch { tx: self.write()? })
     }
 
-    /// Representatives collected since `since`, for the near-duplicate check.
+    /// Take the leases of `sources` that no other run holds (or whose holder's lease
+    /// expired), for `holder` until `until`; the ids taken. A second run that overlaps
+    /// the first fetches only what the first is not fetching.
+    pub fn take_leases(
+        &mut self,
+        sources: &[String],
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<String>> {
+        let tx = self.write()?;
+        // A lease whose holder was a process of this machine that is gone (a run
+        // killed mid-way) is free at once; one from another machine waits for expiry.
+        let holders: Vec<String> = {
+            let mut st = tx.prepare("SELECT DISTINCT holder FROM leases WHERE expires >= ?1")?;
+            st.query_map([ts(now)], |r| r.get(0))?.collect::<Result<_, _>>()?
+        };
+        for h in holders {
+            if lease_holder_gone(&h) {
+                tx.execute("DELETE FROM leases WHERE holder = ?1", [&h])?;
+            }
+        }
+        let mut taken = Vec::new();
+        for id in sources {
+            let n = tx.execute(
+                "INSERT INTO leases (source_id, holder, expires) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(source_id) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
+                 WHERE leases.expires < ?4 OR leases.holder = excluded.holder",
+                params![id, holder, ts(until), ts(now)],
+            )?;
+            if n > 0 {
+                taken.push(id.clone());
+            }
+        }
+        tx.commit()?;
+        Ok(taken)
+    }
+
+    /// Who holds the lease of `source` until when, if anyone does after `now`.
+    pub fn lease(&self, source: &str, now: DateTime<Utc>) -> anyhow::Result<Option<(String, DateTime<Utc>)>> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT holder, expires FROM leases WHERE source_id = ?1 AND expires >= ?2",
+                params![source, ts(now)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(h, e)| parse_ts(&e).map(|e| (h, e))))
+    }
+
+    /// Give back the leases `holder` took.
+    pub fn release_leases(&mut self, holder: &str) -> anyhow::Result<()> {
+        let tx = self.write()?;
+        tx.execute("DELETE FROM leases WHERE holder = ?1", [holder])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Representatives collected since `since`, for the near-duplicate check. Their
+    /// signatures and facts are computed from the stored text, so that a database
+    /// written by an older release is compared the way this one reads.
     pub fn candidates(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
         let mut st = self.conn.prepare(
-            "SELECT id, title, signature, doc_number, coalesce(published, fetched_at), source_id,
-                    substr(body_text, 1, 200) FROM items
-             WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1",
+            "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
+             FROM items WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1",
         )?;
         let rows = st.query_map([ts(since)], |r| {
-            let sig: Vec<u8> = r.get(2)?;
-            let date: String = r.get(4)?;
-            let title: String = r.get(1)?;
-            let lead: String = r.get(6)?;
-            Ok(Candidate {
-                id: r.get(0)?,
-                source_id: r.get(5)?,
-                facts: crate::dedup::Facts::of(&title, &lead),
-                title,
-                signature: Signature::from_bytes(&sig).unwrap_or(Signature([0; crate::dedup::SIGNATURE_LEN])),
-                doc_number: r.get(3)?,
-                date: parse_ts(&date).unwrap_or_default(),
-            })
+            let (source, title, text): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
+            let doc: Option<String> = r.get(4)?;
+            let date: String = r.get(5)?;
+            Ok(Candidate::new(
+                r.get(0)?,
+                &source,
+                &title,
+                &text,
+                doc.as_deref(),
+                parse_ts(&date).unwrap_or_default(),
+            ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -393,7 +508,7 @@ impl Store {
         editor: &str,
         at: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let decision: Option<String> = tx
             .query_row("SELECT decision FROM items WHERE id = ?1", [id], |r| r.get(0))
             .optional()?;
