@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure banyue's duplicate merging on the local feed farm (/work/shared/feedfarm).
+"""Measure banyue's duplicate merging on the local feed farm (../shared/feedfarm).
 
 Usage:
   farm_dedup.py --banyue PATH [--n 2000] [--seed 1] [--port 8800] [--work DIR] [--keep]
@@ -41,7 +41,7 @@ import urllib.request
 
 STORY_RE = re.compile(r"/a/(\d+)\.html")
 STORY_RE_B = re.compile(rb"/a/(\d+)\.html")
-DEFAULT_TOOLS = "/work/shared/feedfarm"
+DEFAULT_TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "feedfarm")
 
 
 def log(msg):

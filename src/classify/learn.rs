@@ -78,30 +78,85 @@ pub struct Example {
 
 const TEXT_CHARS: usize = 200;
 
-/// The tokens of an item.
-pub fn tokens(title: &str, text: &str, source_id: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// A token: a hash of a character bigram, a Latin word or the source.
+pub type Token = u64;
+
+/// Tokens are already hashes: the map needs no hashing of its own.
+#[derive(Default, Clone, Copy)]
+pub struct TokenHasher(u64);
+
+impl std::hash::Hasher for TokenHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type TokenMap<V> = HashMap<Token, V, std::hash::BuildHasherDefault<TokenHasher>>;
+
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn word_hash(word: &str) -> Token {
+    mix(word.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    }))
+}
+
+/// The tokens of an item: bigrams of Chinese characters and Latin words of the folded
+/// title (twice: titles carry the story) and of the start of the text, and the source.
+pub fn tokens(title: &str, text: &str, source_id: &str) -> Vec<Token> {
+    let mut out = Vec::with_capacity(2 * title.len() + TEXT_CHARS);
     let mut add = |s: &str, times: usize| {
-        let chars: Vec<char> = fold(s).chars().filter(|c| c.is_alphanumeric()).collect();
-        for w in chars.windows(2) {
-            if w.iter().all(|c| !c.is_ascii()) {
+        let folded = fold(s);
+        let mut prev: Option<char> = None;
+        let mut word_start: Option<usize> = None;
+        let push_word = |w: &str, out: &mut Vec<Token>| {
+            if w.len() >= 2 {
+                let h = word_hash(w);
                 for _ in 0..times {
-                    out.push(w.iter().collect::<String>());
+                    out.push(h);
                 }
             }
-        }
-        for word in fold(s)
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| w.len() >= 2)
-        {
-            for _ in 0..times {
-                out.push(word.to_string());
+        };
+        for (i, c) in folded.char_indices() {
+            if c.is_ascii_alphanumeric() {
+                word_start.get_or_insert(i);
+            } else if let Some(st) = word_start.take() {
+                push_word(&folded[st..i], &mut out);
             }
+            if !c.is_alphanumeric() {
+                continue;
+            }
+            if let Some(p) = prev
+                && !p.is_ascii()
+                && !c.is_ascii()
+            {
+                let h = mix((u64::from(p as u32) << 32) | u64::from(c as u32));
+                for _ in 0..times {
+                    out.push(h);
+                }
+            }
+            prev = Some(c);
+        }
+        if let Some(st) = word_start {
+            push_word(&folded[st..], &mut out);
         }
     };
     add(title, 2);
-    add(&text.chars().take(TEXT_CHARS).collect::<String>(), 1);
-    out.push(format!("src:{source_id}"));
+    let head: String = text.chars().take(TEXT_CHARS).collect();
+    add(&head, 1);
+    out.push(mix(word_hash(source_id) ^ 0x5352_433a));
     out
 }
 
@@ -112,7 +167,7 @@ pub struct Model {
     log_prior: Vec<f64>,
     prior: Vec<f64>,
     /// log P(token | label), per token.
-    log_likelihood: HashMap<String, Vec<f64>>,
+    log_likelihood: TokenMap<Vec<f64>>,
     /// log P(unseen token | label).
     log_unseen: Vec<f64>,
     pub examples: usize,
@@ -130,7 +185,7 @@ impl Model {
         let k = labels.len();
         let mut docs = vec![0usize; k];
         let mut totals = vec![0usize; k];
-        let mut counts: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut counts: TokenMap<Vec<usize>> = TokenMap::default();
         for e in examples {
             let li = labels.iter().position(|l| *l == e.label)?;
             docs[li] += 1;

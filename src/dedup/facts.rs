@@ -416,6 +416,37 @@ const GENERIC_NAMES: &[&str] = &[
     "cto",
 ];
 
+/// Every city's short name, the ordinary-word ones (岳阳, 十堰) too.
+static ALL_CITIES: LazyLock<(AhoCorasick, Vec<&'static str>)> = LazyLock::new(|| {
+    let names: Vec<&'static str> = CITIES_TSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').nth(2))
+        .filter(|s| s.chars().count() >= 2)
+        .map(leak)
+        .collect();
+    let matcher = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&names)
+        .expect("city names build an automaton");
+    (matcher, names)
+});
+
+/// Two headlines each naming a city the other does not, reading every city's short
+/// name (for headlines already known to be of one template).
+pub fn city_names_conflict(a: &str, b: &str) -> Option<String> {
+    let cities = |t: &str| -> BTreeSet<&'static str> {
+        ALL_CITIES
+            .0
+            .find_iter(t)
+            .map(|m| ALL_CITIES.1[m.pattern().as_usize()])
+            .collect()
+    };
+    let (x, y) = (cities(a), cities(b));
+    (!x.is_empty() && !y.is_empty() && !x.is_subset(&y) && !y.is_subset(&x))
+        .then(|| format!("place differs: {} ≠ {}", join(&x), join(&y)))
+}
+
 /// Whether `text` names a place (a city, province or country).
 pub fn names_place(text: &str) -> bool {
     PLACES
@@ -769,7 +800,7 @@ impl FactSet {
                     };
                     if dollar || unit == "美元" {
                         Kind::Money("美元")
-                    } else if matches!(unit, "元" | "人民币") || (unit.is_empty() && matches!(s, "万亿" | "亿"))
+                    } else if matches!(unit, "元" | "人民币") || (unit.is_empty() && matches!(s, "万亿" | "亿" | "万"))
                     {
                         Kind::Money("元")
                     } else if !unit.is_empty() {
@@ -806,6 +837,7 @@ impl FactSet {
         let title_case = little_word_capitalised || words.len() >= 4 && capitalised == words.len();
         for w in words {
             let lower = w.to_lowercase();
+            let lower = lower.strip_suffix("'s").map(str::to_string).unwrap_or(lower);
             if ENGLISH_COMMON.contains(&lower.as_str()) {
                 continue;
             }
@@ -890,7 +922,8 @@ impl FactSet {
             return Some(c);
         }
         let (mine, theirs) = (self.distinctive_names(), other.distinctive_names());
-        if !mine.is_empty() && !theirs.is_empty() && mine.is_disjoint(&theirs) {
+        // Each names someone the other does not: Northwind's Quasar 2.1 is not Wayne's.
+        if !mine.is_empty() && !theirs.is_empty() && !mine.is_subset(&theirs) && !theirs.is_subset(&mine) {
             return Some(Conflict::new("name", join_strings(&mine), join_strings(&theirs)));
         }
         None
