@@ -41,6 +41,7 @@ pub fn rows(config: &Config, stored: &[SourceHealth], now: DateTime<Utc>) -> Vec
                 None => "never run".to_string(),
                 Some(h) if h.last_error.is_some() => format!("failing ×{}", h.consecutive_failures),
                 Some(h) if h.not_modified => "ok (304)".to_string(),
+                Some(h) if h.last_warning.is_some() => "ok, warned".to_string(),
                 Some(_) => "ok".to_string(),
             };
             let limit = chrono::Duration::hours(s.stale_hours);
@@ -86,6 +87,7 @@ mod tests {
             last_success: Some("2026-11-24T10:00:00Z".into()),
             last_status: Some(200),
             last_error: err.map(str::to_string),
+            last_warning: None,
             consecutive_failures: i64::from(err.is_some()) * 3,
             items_new: 0,
             items_seen: 5,

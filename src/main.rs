@@ -462,6 +462,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 if let Some(e) = h.and_then(|h| h.last_error.clone()) {
                     notes.push(e);
                 }
+                if let Some(w) = h.and_then(|h| h.last_warning.clone()) {
+                    notes.push(format!("warning: {w}"));
+                }
                 if let Some(s) = r.stale {
                     notes.push(format!("STALE: {s}"));
                 }

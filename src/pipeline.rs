@@ -120,6 +120,27 @@ pub struct Pipeline {
     fetcher: Fetcher,
 }
 
+/// What decoding a page had to repair, in words, if anything.
+fn repair_warning(page: &Page) -> Option<String> {
+    let mut parts = Vec::new();
+    if page.repaired > 0 {
+        parts.push(format!(
+            "{} invalid byte sequence{} in {} replaced with �",
+            page.repaired,
+            if page.repaired == 1 { "" } else { "s" },
+            page.encoding
+        ));
+    }
+    if page.stripped > 0 {
+        parts.push(format!(
+            "{} control character{} removed",
+            page.stripped,
+            if page.stripped == 1 { "" } else { "s" }
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("{}: {}", page.url, parts.join(", ")))
+}
+
 /// The least time a run holds a source's lease (it is given back when the run ends).
 const LEASE_SECS: i64 = 30 * 60;
 
@@ -704,6 +725,7 @@ impl Pipeline {
             etag: r.etag.clone(),
             last_modified: r.last_modified.clone(),
             next_due,
+            warning: r.warnings.first().cloned(),
         }
     }
 }
@@ -819,6 +841,9 @@ async fn fetch_source(
     };
     report.status = Some(page.status);
     report.encoding = Some(page.encoding);
+    if let Some(w) = repair_warning(&page) {
+        report.warnings.push(w);
+    }
     report.etag = page.validators.etag.clone();
     report.last_modified = page.validators.last_modified.clone();
     report.pages = 1;
@@ -928,6 +953,9 @@ async fn fetch_details(
         fetched += 1;
         match ctx.fetcher.fetch(&link, &req).await {
             Ok(Fetched::Page(p)) => {
+                if let Some(w) = repair_warning(&p) {
+                    report.warnings.push(w);
+                }
                 let d = html::parse_detail(&p.text, &p.url, spec, now, tz);
                 if d.content_html.is_some() {
                     r.content = d.content_html;

@@ -32,7 +32,9 @@ fn list_spec(item: &str, title: &str, date: &str) -> ListSpec {
 fn gbk_list_page_decodes_and_yields_seven_rows() {
     let origin = "http://gxj.shifan.gov.test";
     let bytes = gbk(&fill(&fixture("portal/list_gbk.html"), origin));
-    let (text, enc) = charset::decode(&bytes, Some("text/html"));
+    let charset::Decoded {
+        text, encoding: enc, ..
+    } = charset::decode(&bytes, Some("text/html"));
     assert_eq!(enc.name(), "GBK");
     let page = Url::parse("http://gxj.shifan.gov.test/tzgg/").unwrap();
     let items = html::parse_list(

@@ -116,9 +116,14 @@ fn word_hash(word: &str) -> Token {
 /// The tokens of an item: bigrams of Chinese characters and Latin words of the folded
 /// title (twice: titles carry the story) and of the start of the text, and the source.
 pub fn tokens(title: &str, text: &str, source_id: &str) -> Vec<Token> {
+    let head: String = text.chars().take(TEXT_CHARS).collect();
+    folded_tokens(&fold(title), &fold(&head), source_id)
+}
+
+/// [`tokens`] of a title and text already folded (the classifier has folded them).
+pub fn folded_tokens(title: &str, text: &str, source_id: &str) -> Vec<Token> {
     let mut out = Vec::with_capacity(2 * title.len() + TEXT_CHARS);
-    let mut add = |s: &str, times: usize| {
-        let folded = fold(s);
+    let mut add = |folded: &str, times: usize| {
         let mut prev: Option<char> = None;
         let mut word_start: Option<usize> = None;
         let push_word = |w: &str, out: &mut Vec<Token>| {
@@ -154,8 +159,12 @@ pub fn tokens(title: &str, text: &str, source_id: &str) -> Vec<Token> {
         }
     };
     add(title, 2);
-    let head: String = text.chars().take(TEXT_CHARS).collect();
-    add(&head, 1);
+    let end = text
+        .char_indices()
+        .nth(TEXT_CHARS)
+        .map(|(i, _)| i)
+        .unwrap_or(text.len());
+    add(&text[..end], 1);
     out.push(mix(word_hash(source_id) ^ 0x5352_433a));
     out
 }
@@ -224,10 +233,14 @@ impl Model {
     /// P(label | item) for every label, and the share of the item's tokens the model has
     /// seen (how much it knows about this item).
     pub fn predict(&self, title: &str, text: &str, source_id: &str) -> (Vec<f64>, f64) {
-        let toks = tokens(title, text, source_id);
+        self.predict_tokens(&tokens(title, text, source_id))
+    }
+
+    /// [`Model::predict`] of an item's tokens.
+    pub fn predict_tokens(&self, toks: &[Token]) -> (Vec<f64>, f64) {
         let mut likelihood = vec![0f64; self.labels.len()];
         let mut known = 0usize;
-        for t in &toks {
+        for t in toks {
             match self.log_likelihood.get(t) {
                 Some(l) => {
                     known += 1;
@@ -265,7 +278,12 @@ impl Model {
     /// certainty (1) or impossibility (−1), scaled by how much of the item the model
     /// has seen.
     pub fn evidence(&self, title: &str, text: &str, source_id: &str) -> Vec<(String, f64)> {
-        let (p, known) = self.predict(title, text, source_id);
+        self.evidence_of(&tokens(title, text, source_id))
+    }
+
+    /// [`Model::evidence`] of an item's tokens.
+    pub fn evidence_of(&self, toks: &[Token]) -> Vec<(String, f64)> {
+        let (p, known) = self.predict_tokens(toks);
         self.labels
             .iter()
             .zip(p.iter().zip(&self.prior))

@@ -221,7 +221,14 @@ impl Classifier {
                 }
             }
             for (i, r) in self.rules.iter().enumerate() {
+                // A rule that reads one field only is not run over the other.
+                let wanted = if in_title {
+                    r.field != Field::Body
+                } else {
+                    r.field != Field::Title
+                };
                 if let RuleKind::Pattern(re) = &r.kind
+                    && wanted
                     && let Some(m) = re.find(text)
                 {
                     let slot = if in_title { &mut ev.title[i] } else { &mut ev.body[i] };
@@ -344,8 +351,9 @@ impl Classifier {
         let mut learned_off_topic = None;
         let model = self.model.read().ok().and_then(|m| m.clone());
         if let Some(model) = model {
-            for (label, e) in model.evidence(input.title, input.text, input.source_id) {
-                if e.abs() < 0.05 {
+            for (label, e) in model.evidence_of(&learn::folded_tokens(&title, &body, input.source_id)) {
+                // Small evidence moves nothing worth a reason.
+                if e.abs() < 0.1 {
                     continue;
                 }
                 let w = (e as f32) * tuning.learned_weight;

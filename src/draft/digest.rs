@@ -133,8 +133,8 @@ pub fn phrase(title: &str) -> Option<String> {
 }
 
 /// How much an item matters to a reader of 本期提要: what editors said (pinned, their
-/// order) first, then how many outlets reported it, how surely it belongs to its
-/// section, and whether it is news rather than a piece of analysis or opinion.
+/// order) first, then how many outlets reported it and how surely it belongs to its
+/// section.
 fn significance(i: &super::DraftItem) -> f32 {
     let mut s = i.score.min(12.0);
     s += 3.0 * i.also_reported_by.len().min(4) as f32;
@@ -143,9 +143,6 @@ fn significance(i: &super::DraftItem) -> f32 {
     }
     if let Some(rank) = i.rank {
         s += 50.0 - rank.clamp(0, 40) as f32;
-    }
-    if ANALYSIS_LIKE.is_match(&i.title) {
-        s -= 8.0;
     }
     s
 }
@@ -172,7 +169,15 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
             policy_line(taxonomy, s)
         } else {
             let mut best: Vec<&super::DraftItem> = s.items.iter().collect();
-            best.sort_by(|a, b| significance(b).total_cmp(&significance(a)).then(a.id.cmp(&b.id)));
+            // News first: an analysis or opinion piece is named only when the section has
+            // too little news to fill its line.
+            let analysis = |i: &super::DraftItem| !i.pinned && ANALYSIS_LIKE.is_match(&i.title);
+            best.sort_by(|a, b| {
+                analysis(a)
+                    .cmp(&analysis(b))
+                    .then(significance(b).total_cmp(&significance(a)))
+                    .then(a.id.cmp(&b.id))
+            });
             // City notes read best with their place and issuer, as written in the note.
             let text = |i: &super::DraftItem| {
                 if def.layout == Layout::City {
@@ -222,6 +227,42 @@ mod tests {
             policy_title("工业和信息化部关于推进工业软件适配验证中心建设的指导意见"),
             "工业和信息化部关于推进工业软件适配验证中心建设的指导意见"
         );
+    }
+
+    #[test]
+    fn a_line_names_the_significant_news_shortly() {
+        let item = |id: i64, title: &str, score: f32, outlets: usize| super::super::DraftItem {
+            id,
+            title: title.into(),
+            headline: shorten(title),
+            score,
+            also_reported_by: vec![Default::default(); outlets],
+            ..Default::default()
+        };
+        let section = DraftSection {
+            id: "company-news".into(),
+            name: "企业动态".into(),
+            items: vec![
+                item(1, "大模型价格战背后：云厂商为何纷纷降价？", 12.0, 0),
+                item(2, "北辰软件成立工业智能事业部", 5.0, 3),
+                item(3, "星河云推出面向中小企业的数据库托管服务", 6.0, 1),
+                item(
+                    4,
+                    "某某某某信息技术股份有限公司关于控股子公司完成工商变更登记并取得营业执照的公告",
+                    9.0,
+                    0,
+                ),
+                item(5, "天宇科技宣布进军汽车软件业务", 4.0, 0),
+            ],
+            ..Default::default()
+        };
+        let lines = paragraphs(&Taxonomy::builtin(), std::slice::from_ref(&section));
+        let text = &lines[0].text;
+        assert!(text.starts_with("企业动态方面，北辰软件成立工业智能事业部、"), "{text}");
+        assert!(!text.contains("背后") && !text.contains("公告"), "{text}");
+        let named = text.trim_start_matches("企业动态方面，").trim_end_matches('。');
+        assert_eq!(named.split('、').count(), 3, "{text}");
+        assert!(named.split('、').all(|p| p.chars().count() <= MAX_PHRASE), "{text}");
     }
 
     #[test]

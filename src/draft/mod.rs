@@ -20,7 +20,7 @@ use crate::review::{Edit, EditRecord, Issue};
 use crate::store::{AlsoReported, Store};
 pub use window::Window;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DraftItem {
     pub id: i64,
     pub title: String,
@@ -58,7 +58,7 @@ pub struct CityGroup {
     pub items: Vec<DraftItem>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DraftSection {
     pub id: String,
     pub name: String,

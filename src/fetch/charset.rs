@@ -47,8 +47,58 @@ pub fn detect(bytes: &[u8]) -> &'static Encoding {
     d.guess(Some(b"cn"), Utf8Detection::Allow)
 }
 
-/// Decode `bytes` to text, returning the encoding used.
-pub fn decode(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Encoding) {
+/// Text decoded from bytes.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static Encoding,
+    /// Invalid byte sequences replaced with U+FFFD, one each.
+    pub repaired: usize,
+    /// Characters XML forbids (C0 and C1 controls but tab, LF and CR; U+FFFE, U+FFFF)
+    /// removed: they break feeds and can drive a terminal.
+    pub stripped: usize,
+}
+
+/// A declaration is trusted unless more than this share of the text's non-ASCII
+/// characters are invalid in it: one stray byte costs one character, not the feed.
+const MOSTLY_INVALID: f64 = 0.1;
+
+fn replacements(text: &str) -> usize {
+    text.chars().filter(|c| *c == '\u{FFFD}').count()
+}
+
+fn mostly_invalid(text: &str) -> bool {
+    let repaired = replacements(text);
+    let non_ascii = text.chars().filter(|c| !c.is_ascii()).count().max(1);
+    repaired as f64 > MOSTLY_INVALID * non_ascii as f64
+}
+
+/// Whether XML 1.0 (and a terminal) can take `c`.
+fn allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r')
+        || !(c < ' ' || ('\u{7f}'..='\u{9f}').contains(&c) || c == '\u{FFFE}' || c == '\u{FFFF}')
+}
+
+/// Decode `bytes` to text: the encoding used, and what had to be repaired.
+pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
+    let (text, enc) = decode_raw(bytes, content_type);
+    let repaired = replacements(&text);
+    let before = text.chars().count();
+    let text: String = if text.chars().all(allowed) {
+        text
+    } else {
+        text.chars().filter(|c| allowed(*c)).collect()
+    };
+    let stripped = before - text.chars().count();
+    Decoded {
+        text,
+        encoding: enc,
+        repaired,
+        stripped,
+    }
+}
+
+fn decode_raw(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Encoding) {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return (text.into_owned(), enc);
@@ -62,10 +112,11 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Enc
     let enc = match declared {
         // Chinese text in a legacy encoding is almost never also valid UTF-8.
         Some(enc) if enc != UTF_8 && utf8 && multibyte => UTF_8,
-        Some(enc) if enc == UTF_8 && !utf8 => detect(bytes),
         Some(enc) => {
             let (text, malformed) = enc.decode_without_bom_handling(bytes);
-            if !malformed {
+            // Trusted, each invalid sequence replaced, unless the bytes are mostly
+            // in another encoding (GBK declared as UTF-8).
+            if !malformed || !mostly_invalid(&text) {
                 return (text.into_owned(), enc);
             }
             detect(bytes)
@@ -91,7 +142,9 @@ mod tests {
             b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\" /></head><body>"
                 .to_vec();
         page.extend(gbk("副局长王喆带队调研（2020—2022年）"));
-        let (text, enc) = decode(&page, Some("text/html"));
+        let Decoded {
+            text, encoding: enc, ..
+        } = decode(&page, Some("text/html"));
         assert_eq!(enc.name(), "GBK");
         assert!(text.contains("王喆"), "{text}");
         assert!(text.contains("2020—2022"), "{text}");
@@ -100,16 +153,18 @@ mod tests {
     #[test]
     fn http_header_wins_over_document() {
         let bytes = gbk("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss>软件</rss>");
-        let (text, _) = decode(&bytes, Some("application/xml; charset=GBK"));
+        let text = decode(&bytes, Some("application/xml; charset=GBK")).text;
         assert!(text.contains("软件"));
     }
 
     #[test]
     fn xml_declaration_and_undeclared_bytes() {
         let bytes = gbk("<?xml version=\"1.0\" encoding=\"gb2312\"?><rss>软件</rss>");
-        assert!(decode(&bytes, None).0.contains("软件"));
+        assert!(decode(&bytes, None).text.contains("软件"));
         let bare = gbk("<html><body>信息技术服务收入</body></html>");
-        let (text, enc) = decode(&bare, None);
+        let Decoded {
+            text, encoding: enc, ..
+        } = decode(&bare, None);
         assert!(enc.name() == "GBK" || enc.name() == "gb18030", "{}", enc.name());
         assert!(text.contains("信息技术服务收入"));
     }
@@ -117,7 +172,9 @@ mod tests {
     #[test]
     fn gbk_declaration_over_utf8_bytes_is_corrected() {
         let bytes = "<meta charset=\"gbk\"><p>工业软件适配验证</p>".as_bytes();
-        let (text, enc) = decode(bytes, None);
+        let Decoded {
+            text, encoding: enc, ..
+        } = decode(bytes, None);
         assert_eq!(enc, UTF_8);
         assert!(text.contains("工业软件适配验证"));
     }
@@ -125,6 +182,47 @@ mod tests {
     #[test]
     fn wrong_utf8_declaration_is_corrected() {
         let bytes = gbk("<meta charset=\"utf-8\"><p>工业软件</p>");
-        assert!(decode(&bytes, Some("text/html; charset=utf-8")).0.contains("工业软件"));
+        assert!(
+            decode(&bytes, Some("text/html; charset=utf-8"))
+                .text
+                .contains("工业软件")
+        );
+    }
+
+    #[test]
+    fn one_stray_byte_costs_one_character() {
+        let titles = [
+            "工业和信息化部发布软件业运行情况",
+            "软件业务收入同比增长",
+            "工业软件高质量发展",
+            "数据要素市场化配置",
+            "信创产业生态大会",
+        ];
+        let mut feed = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel>".to_vec();
+        for (i, t) in titles.iter().enumerate() {
+            feed.extend(b"<item><title>");
+            feed.extend(t.as_bytes());
+            if i == 2 {
+                feed.push(0x80);
+            }
+            feed.extend(b"</title></item>");
+        }
+        feed.extend(b"</channel></rss>");
+        let d = decode(&feed, Some("application/rss+xml; charset=utf-8"));
+        assert_eq!(d.encoding, UTF_8);
+        assert_eq!(d.repaired, 1);
+        for t in titles {
+            assert!(d.text.contains(t), "{t} in {}", d.text);
+        }
+    }
+
+    #[test]
+    fn control_characters_are_removed() {
+        let d = decode(
+            "标题\u{1b}[31m红色\u{7}\u{0}完\t\n".as_bytes(),
+            Some("text/html; charset=utf-8"),
+        );
+        assert_eq!(d.text, "标题[31m红色完\t\n");
+        assert_eq!(d.stripped, 3);
     }
 }

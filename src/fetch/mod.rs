@@ -25,6 +25,9 @@ pub struct Page {
     pub content_type: Option<String>,
     pub text: String,
     pub encoding: &'static str,
+    /// Invalid byte sequences replaced (U+FFFD) and control characters removed.
+    pub repaired: usize,
+    pub stripped: usize,
     pub bytes: usize,
     /// Validators for the next conditional GET.
     pub validators: Validators,
@@ -229,13 +232,15 @@ impl Fetcher {
         if !(200..300).contains(&status) {
             return Err(FetchError::Status(status));
         }
-        let (text, enc) = charset::decode(&body, content_type.as_deref());
+        let decoded = charset::decode(&body, content_type.as_deref());
         Ok(Fetched::Page(Box::new(Page {
             url: final_url,
             status,
             content_type,
-            text,
-            encoding: enc.name(),
+            encoding: decoded.encoding.name(),
+            repaired: decoded.repaired,
+            stripped: decoded.stripped,
+            text: decoded.text,
             bytes: body.len(),
             validators,
         })))

@@ -109,6 +109,9 @@ CREATE TABLE leases (
     expires TEXT NOT NULL
 );
 "#,
+    r#"
+ALTER TABLE sources ADD COLUMN last_warning TEXT;
+"#,
 ];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -142,6 +145,8 @@ pub struct SourceRun {
     pub last_modified: Option<String>,
     /// Not before this time again (backoff, Retry-After).
     pub next_due: Option<DateTime<Utc>>,
+    /// The run's first warning, if any.
+    pub warning: Option<String>,
 }
 
 /// What the fetcher needs to know of a source's past.
@@ -164,6 +169,8 @@ pub struct SourceHealth {
     pub last_success: Option<String>,
     pub last_status: Option<i64>,
     pub last_error: Option<String>,
+    /// What the last run had to repair or skip (invalid bytes, control characters).
+    pub last_warning: Option<String>,
     pub consecutive_failures: i64,
     pub items_new: i64,
     pub items_seen: i64,
@@ -173,7 +180,7 @@ pub struct SourceHealth {
 }
 
 /// Another outlet's report of a story, shown as "also reported by".
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct AlsoReported {
     pub id: i64,
     pub source: String,
@@ -587,7 +594,7 @@ impl Store {
     pub fn sources(&self) -> anyhow::Result<Vec<SourceHealth>> {
         let mut st = self.conn.prepare(
             "SELECT id, name, last_attempt, last_success, last_status, last_error, consecutive_failures, items_new, items_seen,
-                    next_due, last_new, not_modified
+                    next_due, last_new, not_modified, last_warning
              FROM sources ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
@@ -604,6 +611,7 @@ impl Store {
                 next_due: r.get(9)?,
                 last_new: r.get(10)?,
                 not_modified: r.get::<_, i64>(11)? != 0,
+                last_warning: r.get(12)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -725,9 +733,9 @@ impl Batch<'_> {
         let ok = run.error.is_none();
         self.tx.execute(
             "INSERT INTO sources (id, name, last_attempt, last_success, last_status, last_error, consecutive_failures,
-                                  items_new, items_seen, etag, last_modified, next_due, last_new, not_modified)
+                                  items_new, items_seen, etag, last_modified, next_due, last_new, not_modified, last_warning)
              VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN ?3 END, ?5, ?6, CASE WHEN ?4 THEN 0 ELSE 1 END, ?7, ?8, ?9, ?10, ?11,
-                     CASE WHEN ?7 > 0 THEN ?3 END, ?12)
+                     CASE WHEN ?7 > 0 THEN ?3 END, ?12, ?13)
              ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name,
                 last_attempt = excluded.last_attempt,
@@ -741,7 +749,8 @@ impl Batch<'_> {
                 last_modified = CASE WHEN ?4 AND NOT ?12 THEN excluded.last_modified ELSE sources.last_modified END,
                 next_due = excluded.next_due,
                 last_new = coalesce(excluded.last_new, sources.last_new),
-                not_modified = excluded.not_modified",
+                not_modified = excluded.not_modified,
+                last_warning = excluded.last_warning",
             params![
                 id,
                 name,
@@ -754,7 +763,8 @@ impl Batch<'_> {
                 run.etag,
                 run.last_modified,
                 run.next_due.map(ts),
-                run.not_modified
+                run.not_modified,
+                run.warning
             ],
         )?;
         Ok(())
