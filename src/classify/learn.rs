@@ -176,7 +176,10 @@ pub struct Model {
     log_prior: Vec<f64>,
     prior: Vec<f64>,
     /// log P(token | label), per token.
-    log_likelihood: TokenMap<Vec<f64>>,
+    /// Row of each known token in `gain`.
+    rows: TokenMap<u32>,
+    /// log P(token | label) − log P(unseen token | label), `labels.len()` per row.
+    gain: Vec<f32>,
     /// log P(unseen token | label).
     log_unseen: Vec<f64>,
     pub examples: usize,
@@ -208,24 +211,24 @@ impl Model {
         let n = examples.len() as f64;
         let prior: Vec<f64> = docs.iter().map(|d| *d as f64 / n).collect();
         let denom: Vec<f64> = totals.iter().map(|t| *t as f64 + alpha * (vocab + 1.0)).collect();
-        let log_likelihood = counts
-            .into_iter()
-            .map(|(t, c)| {
-                (
-                    t,
-                    c.iter()
-                        .zip(&denom)
-                        .map(|(c, d)| ((*c as f64 + alpha) / d).ln())
-                        .collect(),
-                )
-            })
-            .collect();
+        let log_unseen: Vec<f64> = denom.iter().map(|d| (alpha / d).ln()).collect();
+        // Per known token, how much more likely it makes each label than an unknown
+        // token would: a prediction then touches the known tokens only.
+        let mut rows: TokenMap<u32> = TokenMap::default();
+        let mut gain: Vec<f32> = Vec::with_capacity(counts.len() * k);
+        for (t, c) in counts {
+            rows.insert(t, (gain.len() / k) as u32);
+            for (c, (d, u)) in c.iter().zip(denom.iter().zip(&log_unseen)) {
+                gain.push((((*c as f64 + alpha) / d).ln() - u) as f32);
+            }
+        }
         Some(Model {
             labels,
             log_prior: prior.iter().map(|p| p.ln()).collect(),
             prior,
-            log_likelihood,
-            log_unseen: denom.iter().map(|d| (alpha / d).ln()).collect(),
+            rows,
+            gain,
+            log_unseen,
             examples: examples.len(),
         })
     }
@@ -238,20 +241,15 @@ impl Model {
 
     /// [`Model::predict`] of an item's tokens.
     pub fn predict_tokens(&self, toks: &[Token]) -> (Vec<f64>, f64) {
-        let mut likelihood = vec![0f64; self.labels.len()];
+        let k = self.labels.len();
+        let mut likelihood: Vec<f64> = self.log_unseen.iter().map(|u| u * toks.len() as f64).collect();
         let mut known = 0usize;
         for t in toks {
-            match self.log_likelihood.get(t) {
-                Some(l) => {
-                    known += 1;
-                    for (s, v) in likelihood.iter_mut().zip(l) {
-                        *s += v;
-                    }
-                }
-                None => {
-                    for (s, v) in likelihood.iter_mut().zip(&self.log_unseen) {
-                        *s += v;
-                    }
+            if let Some(row) = self.rows.get(t) {
+                known += 1;
+                let start = *row as usize * k;
+                for (s, g) in likelihood.iter_mut().zip(&self.gain[start..start + k]) {
+                    *s += f64::from(*g);
                 }
             }
         }
