@@ -204,7 +204,7 @@ async fn an_editor_reviews_and_publishes_in_chromium() {
     driver.click(&format!("#item-{ipo} button.move")).await;
     let moved = format!("条目#{ipo} 移至 tech-innovation");
     let page = driver.wait_for("the move", |p| p.contains(&moved)).await;
-    let visit = id_of(&page, "王喆");
+    let visit = id_of(&page, "王喆带队");
     driver.click(&format!("#item-{visit} button.exclude")).await;
     let excluded = format!("条目#{visit} 剔除");
     let page = driver.wait_for("the exclusion", |p| p.contains(&excluded)).await;
@@ -236,6 +236,6 @@ async fn an_editor_reviews_and_publishes_in_chromium() {
         .expect("the published HTML");
     let tech = &html[html.find("id=\"tech-innovation\"").unwrap()..html.find("id=\"company-news\"").unwrap()];
     assert!(tech.contains("科创板IPO获受理"), "the export follows the editor");
-    assert!(!html.contains("王喆"), "the excluded item is not exported");
+    assert!(!html.contains("王喆带队"), "the excluded item is not exported");
     let _ = driver.call(reqwest::Method::DELETE, "", Value::Null).await;
 }
