@@ -184,6 +184,17 @@ pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Op
     })
 }
 
+/// A full-width character as its ASCII form (`２０２６` → `2026`, `ＡＩ` → `AI`), the
+/// ideographic space as a space; every other character as it is. Used wherever text
+/// is compared (dedup, classify), so that both read widths alike.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

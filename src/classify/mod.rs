@@ -71,11 +71,7 @@ pub struct Classifier {
 pub fn fold(text: &str) -> String {
     fast2s::convert(text)
         .chars()
-        .map(|c| match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
+        .map(crate::normalize::half_width)
         .flat_map(|c| c.to_lowercase())
         .collect()
 }

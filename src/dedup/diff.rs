@@ -81,10 +81,7 @@ fn tokens(text: &str) -> Vec<Token> {
         }
     };
     for c in text.chars() {
-        let c = match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            _ => c,
-        };
+        let c = crate::normalize::half_width(c);
         if c.is_ascii_alphanumeric() || (c == '.' && word.chars().last().is_some_and(|p| p.is_ascii_digit())) {
             word.extend(c.to_lowercase());
         } else {

@@ -461,7 +461,6 @@ pub enum Kind {
     Year,
     /// A span of months: `1—6月` is 106.
     Months,
-    Month,
     /// A day of a month: `8月26日` is 826.
     Day,
     Percent,
@@ -557,20 +556,11 @@ fn chinese_number(s: &str) -> Option<f64> {
 
 /// Full-width digits, letters and signs to ASCII, so that `２０２６` reads as 2026.
 fn half_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .collect()
+    text.chars().map(crate::normalize::half_width).collect()
 }
 
 fn comparable(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    super::comparable(text).into_iter().collect()
 }
 
 fn unit_of(u: &str) -> &'static str {
@@ -985,7 +975,7 @@ impl FactSet {
         for (k, v, t) in &self.figures {
             if matches!(
                 k,
-                Kind::Year | Kind::Month | Kind::Months | Kind::Day | Kind::Plain | Kind::Ordinal("季")
+                Kind::Year | Kind::Months | Kind::Day | Kind::Plain | Kind::Ordinal("季")
             ) {
                 continue;
             }
@@ -1085,7 +1075,7 @@ impl Kind {
     fn label(self) -> &'static str {
         match self {
             Kind::Year => "year",
-            Kind::Months | Kind::Month | Kind::Day => "period",
+            Kind::Months | Kind::Day => "period",
             Kind::Percent | Kind::Money(_) | Kind::Count(_) | Kind::Plain => "figure",
             Kind::Ordinal(_) => "batch or edition",
             Kind::Version => "version",

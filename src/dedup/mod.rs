@@ -512,16 +512,17 @@ impl NearDup {
             .map(|p| format!("both name {p}"));
         let mut shared = report.facts.lead.shared(&c.facts.lead);
         // Names count only when both headlines name them: a lead names many companies.
-        shared.names = report.facts.title.shared(&c.facts.title).names;
+        let title_shared = report.facts.title.shared(&c.facts.title);
+        shared.names = title_shared.names.clone();
         // Facts named by both: an event told in other words shares its place and
         // figures. Chance repeats places, names and small counts (many stories of one
         // week name 华为, 深圳 or 36家), seldom sums, shares, versions or document names.
         let weak = shared.places.len() + shared.names.len() + shared.specific.len() - shared.strong;
         // A place both headlines name; a lead names places in passing.
-        let title_places = report.facts.title.shared(&c.facts.title).places.len();
+        let title_places = title_shared.places.len();
         // What both headlines say is no evidence that two texts that disagree are one
         // story: stock headlines repeat ("X出台《关于加快…的若干措施》").
-        let in_both_titles = report.facts.title.shared(&c.facts.title).strong;
+        let in_both_titles = title_shared.strong;
         let stock_headline = texts_disagree && title_alike >= 0.9;
         let strong = if stock_headline {
             shared.strong.saturating_sub(in_both_titles)
