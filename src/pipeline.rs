@@ -492,11 +492,11 @@ impl Pipeline {
                 .iter()
                 .map(|i| st.source_state(&self.config.sources[*i].id))
                 .collect::<anyhow::Result<_>>()?;
-            (
-                dedup::Index::new(st.candidates(now - chrono::Duration::days(near.window_days * 2))?),
-                states,
-                held,
-            )
+            let mut index = dedup::Index::new(st.candidates(now - chrono::Duration::days(near.window_days * 2))?);
+            for (a, b) in st.split_pairs()? {
+                index.keep_apart(&a, &b);
+            }
+            (index, states, held)
         };
         let reports = self
             .collect_leased(store, indices, states, held, now, force, progress, &near, &mut index)
@@ -631,9 +631,9 @@ impl Pipeline {
             if decision.rejected.is_none() {
                 // Stories stored before this batch, then this batch's own.
                 let found = index
-                    .find(near, &probe)
+                    .find_among(near, &probe, Some(&added_index))
                     .filter(|(id, _)| !replaced.contains(id))
-                    .or_else(|| added_index.find(near, &probe));
+                    .or_else(|| added_index.find_among(near, &probe, Some(index)));
                 if let Some((id, why)) = found {
                     let old = index
                         .get(id)

@@ -194,7 +194,12 @@ async fn fixture_sources_end_to_end() {
     assert_eq!(sec("北辰软件完成5亿元C轮融资"), "market");
     assert_eq!(sec("开源基金会成立工业操作系统工作组"), "ecosystem-standards");
     assert_eq!(sec("我国软件业务收入同比增长13.1%"), "industry-data");
-    assert_eq!(sec("全市软件和信息服务业运行情况"), "industry-data");
+    assert_eq!(
+        sec("全市软件和信息服务业运行情况"),
+        "industry-data",
+        "{:?}",
+        find(&items, "全市软件和信息服务业运行情况").decision.reasons
+    );
     assert_eq!(sec("科创板IPO获受理"), "market");
     let hz = find(&items, "杭州启动");
     assert_eq!(

@@ -162,3 +162,58 @@ fn edits_stick_undo_teach_and_publishing_freezes() {
     let (_, list, _) = banyue(&cfg, &["issue", "list"]);
     assert!(list.contains("review"), "{list}");
 }
+
+/// An editor's split teaches the near-duplicate check: the two headlines are kept
+/// apart from then on (a repost or the same report from another outlet).
+#[test]
+fn an_editors_split_keeps_the_two_headlines_apart() {
+    use banyue::dedup::{Candidate, Index, NearDup, Verdict};
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_banyue"))
+        .args(["demo", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let cfg = dir.path().join("banyue.toml");
+    let db = dir.path().join("data").join("banyue.db");
+    let merged: Vec<(i64, String, i64)> = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut st = conn
+            .prepare("SELECT id, title, duplicate_of FROM items WHERE duplicate_of IS NOT NULL")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let (report, title, story) = merged.first().cloned().expect("the demo merges one story");
+    let store = banyue::store::Store::open(&db).unwrap();
+    let near = NearDup::default();
+    let index_now = || {
+        let since = chrono::Utc::now() - chrono::Duration::days(60);
+        let mut index = Index::new(store.candidates(since).unwrap());
+        for (a, b) in store.split_pairs().unwrap() {
+            index.keep_apart(&a, &b);
+        }
+        index
+    };
+    let body = "星河云今日发布分布式数据库星河DB 5.0。新版本在事务处理性能上较上一代提升三倍，兼容主流开源数据库生态。";
+    let repost = Candidate::new(-1, "another", &title, body, None, chrono::Utc::now());
+    assert_eq!(
+        index_now().find(&near, &repost).map(|m| m.0),
+        Some(story),
+        "merged before the split"
+    );
+
+    let (ok, stdout, stderr) = banyue(&cfg, &["issue", "split", &report.to_string()]);
+    assert!(ok, "{stdout}{stderr}");
+    assert_eq!(store.split_pairs().unwrap().len(), 1);
+    let verdicts = index_now().judge_all(&near, &repost);
+    assert!(
+        verdicts
+            .iter()
+            .any(|(id, v)| *id == story && matches!(v, Verdict::Apart(why) if why.contains("editor"))),
+        "{verdicts:?}"
+    );
+}

@@ -7,6 +7,9 @@ use super::taxonomy::Cities;
 
 /// The gazetteer that ships with banyue (`config/cities.tsv`, from NBS division codes).
 pub const CITIES_TSV: &str = include_str!("../../config/cities.tsv");
+/// Districts, counties and county-level cities that name one city (`config/districts.tsv`,
+/// written by `scripts/districts.py` from the same NBS codes).
+pub const DISTRICTS_TSV: &str = include_str!("../../config/districts.tsv");
 
 #[derive(Debug, Clone)]
 pub struct City {
@@ -28,6 +31,7 @@ enum Hit {
 pub struct Mention {
     pub city: usize,
     pub start: usize,
+    pub end: usize,
 }
 
 pub struct Gazetteer {
@@ -64,12 +68,56 @@ impl Gazetteer {
                 hits.push(Hit::City(i));
             }
         }
+        // Districts after the cities, so that a city's own name wins where both match.
+        let listed: std::collections::HashSet<&str> = patterns.iter().map(String::as_str).collect();
+        let mut districts: Vec<(String, usize)> = Vec::new();
+        for (n, line) in DISTRICTS_TSV.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let [_code, name, short, city] = line.split('\t').collect::<Vec<_>>()[..] else {
+                anyhow::bail!("districts.tsv:{}: expected 4 tab-separated fields", n + 1);
+            };
+            let Some(i) = cities.iter().position(|c| c.short == city) else {
+                anyhow::bail!("districts.tsv:{}: `{city}` is not a city in the gazetteer", n + 1);
+            };
+            for p in [name, short] {
+                if !p.is_empty() && !listed.contains(p) && !cfg.full_name_only.iter().any(|f| f == p) {
+                    districts.push((p.to_string(), i));
+                }
+            }
+        }
+        for (p, i) in districts {
+            patterns.push(p);
+            hits.push(Hit::City(i));
+        }
         for (alias, short) in &cfg.aliases {
             let Some(i) = cities.iter().position(|c| &c.short == short) else {
                 anyhow::bail!("city alias `{alias}` names `{short}`, which is not a city in the gazetteer");
             };
             patterns.push(alias.clone());
             hits.push(Hit::City(i));
+        }
+        // 在京 is 北京, but 在京口区 is 镇江's 京口: a one-character alias after 在/来/赴 yields
+        // to a place whose name starts with that character.
+        let mut longer = Vec::new();
+        for alias in cfg.aliases.keys() {
+            let mut ch = alias.chars();
+            let (Some(verb), Some(first), None) = (ch.next(), ch.next(), ch.next()) else {
+                continue;
+            };
+            if !"在来赴进抵".contains(verb) {
+                continue;
+            }
+            for (p, h) in patterns.iter().zip(&hits) {
+                if p.chars().count() > 1 && p.starts_with(first) && matches!(h, Hit::City(_)) {
+                    longer.push((format!("{verb}{p}"), *h));
+                }
+            }
+        }
+        for (p, h) in longer {
+            patterns.push(p);
+            hits.push(h);
         }
         // A province's name is not its capital's or namesake city's (吉林省, 海南省).
         let provinces: std::collections::BTreeSet<&String> = cities.iter().map(|c| &c.province).collect();
@@ -92,7 +140,11 @@ impl Gazetteer {
         self.matcher
             .find_iter(text)
             .filter_map(|m| match self.hits[m.pattern().as_usize()] {
-                Hit::City(city) => Some(Mention { city, start: m.start() }),
+                Hit::City(city) => Some(Mention {
+                    city,
+                    start: m.start(),
+                    end: m.end(),
+                }),
                 Hit::Block => None,
             })
             .collect()

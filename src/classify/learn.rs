@@ -24,6 +24,7 @@ use super::fold;
 /// are not among them.
 const SEED_FILES: &[&str] = &[
     include_str!("../../config/labels/real-dev.json"),
+    include_str!("../../config/labels/real-dev2.json"),
     include_str!("../../config/labels/team-dev.json"),
     include_str!("../../config/labels/team-tuned.json"),
 ];

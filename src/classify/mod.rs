@@ -35,6 +35,7 @@ enum Target {
     Rule(usize),
     OffTopic(usize),
     Relevance,
+    WeakRelevance,
 }
 
 struct FlatRule {
@@ -87,7 +88,10 @@ struct Evidence {
     body: Vec<Option<String>>,
     off_title: Vec<Option<String>>,
     off_body: Vec<Option<String>>,
+    /// Industry words: 2 for each in the title, 1 in the body.
     relevance: usize,
+    /// Words other trades use too: 1 for each in the title.
+    weak: usize,
 }
 
 impl Classifier {
@@ -140,6 +144,9 @@ impl Classifier {
         for t in &taxonomy.offtopic.relevance {
             add_term(t, Target::Relevance, &mut terms, &mut targets);
         }
+        for t in &taxonomy.offtopic.weak_relevance {
+            add_term(t, Target::WeakRelevance, &mut terms, &mut targets);
+        }
         let folded: Vec<String> = terms.iter().map(|t| fold(t)).collect();
         let matcher = AhoCorasick::new(&folded)?;
         let classifier = Classifier {
@@ -188,6 +195,7 @@ impl Classifier {
             off_title: vec![None; g],
             off_body: vec![None; g],
             relevance: 0,
+            weak: 0,
         };
         let mut relevant_terms: Vec<usize> = Vec::new();
         for (text, in_title) in [(title, true), (body, false)] {
@@ -211,6 +219,12 @@ impl Classifier {
                             if !relevant_terms.contains(&p) {
                                 relevant_terms.push(p);
                                 ev.relevance += if in_title { 2 } else { 1 };
+                            }
+                        }
+                        Target::WeakRelevance => {
+                            if in_title && !relevant_terms.contains(&p) {
+                                relevant_terms.push(p);
+                                ev.weak += 1;
                             }
                         }
                     }
@@ -297,6 +311,25 @@ impl Classifier {
         (first.start == 0 && BODY_WORDS.iter().any(|w| name.contains(w))).then_some(first.city)
     }
 
+    /// Whether the headline makes a named city or district a party to an agreement or the
+    /// place projects settle in.
+    fn place_acts(&self, title: &str) -> bool {
+        const BODY: [&str; 6] = ["人民政府", "政府", "市", "区", "县", "新区"];
+        const DEAL: [&str; 6] = ["合作", "签约", "签订", "签署", "协议", "携手"];
+        let dealt = DEAL.iter().any(|d| title.contains(d));
+        self.gazetteer.mentions(title).iter().any(|m| {
+            let mut after = &title[m.end..];
+            for b in BODY {
+                after = after.strip_prefix(b).unwrap_or(after);
+            }
+            let before = &title[..m.start];
+            dealt && (after.starts_with('与') || after.starts_with('和') || before.ends_with('与'))
+                || ["落户", "落地", "扎根", "落“", "落\""]
+                    .iter()
+                    .any(|w| before.ends_with(w))
+        })
+    }
+
     /// Classify one item.
     pub fn classify(&self, input: &Input) -> Decision {
         let tuning = &self.taxonomy.classifier;
@@ -324,6 +357,7 @@ impl Classifier {
                     Signal::DocNumber => input.policy.doc_number.is_some(),
                     Signal::DatePrefix => DATE_PREFIX.is_match(input.title),
                     Signal::LocalSource => local,
+                    Signal::PlaceActs => self.place_acts(&title),
                 };
                 if on {
                     scores[r.section] += r.weight;
@@ -423,7 +457,7 @@ impl Classifier {
             }
             off += s;
         }
-        let relevance = ev.relevance as f32 * 2.0;
+        let relevance = ev.relevance as f32 * 2.0 + ev.weak as f32;
         if !why.is_empty() {
             reasons.push(format!("off-topic words {off:+} vs industry words {relevance:+}"));
         }
@@ -435,10 +469,13 @@ impl Classifier {
         {
             return Some(format!("off-topic: {} ({t})", g.reason));
         }
-        if off >= cfg.min_score && off > relevance {
+        // A section that claims the item this strongly outweighs words of other trades
+        // (港股招股说明书 is a listing).
+        if off >= cfg.min_score && off > relevance && best < cfg.rescue_score {
             return Some(format!("off-topic: {}", why.join(", ")));
         }
-        if ev.relevance == 0 && best < cfg.rescue_score {
+        // One word other trades use too (云 of 云遮月, 特斯拉's sales) is no industry.
+        if ev.relevance == 0 && ev.weak < 2 && best < cfg.rescue_score {
             return Some("off-topic: no industry term and no strong section".to_string());
         }
         None

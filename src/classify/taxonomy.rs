@@ -145,6 +145,9 @@ pub enum Signal {
     DatePrefix,
     /// The source (or issuer) is a body of one city.
     LocalSource,
+    /// The headline makes a city or district a party: it signs with a company (上海与科大讯飞
+    /// 达成战略合作, 黄浦区政府与…签订) or projects settle in it (落户渝北).
+    PlaceActs,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -167,6 +170,10 @@ pub struct OffTopic {
     pub min_score: f32,
     #[serde(default)]
     pub relevance: Vec<String>,
+    /// Words of the industry that other trades use too (平台, 系统, 云, 数据): in a
+    /// headline they count for little, in a body for nothing.
+    #[serde(default)]
+    pub weak_relevance: Vec<String>,
     #[serde(default = "rescue")]
     pub rescue_score: f32,
     #[serde(default, rename = "group")]

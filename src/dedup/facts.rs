@@ -862,6 +862,32 @@ impl FactSet {
         Some(if a <= b { (a, b) } else { (b, a) })
     }
 
+    /// The body that issues what a headline announces ("工业和信息化部印发《…》"): the words
+    /// before the first 印发/发布/出台/…, when they end in an organ (部, 厅, 局, 政府 …).
+    pub fn issuer(title: &str) -> Option<String> {
+        const ACTS: [&str; 6] = ["印发", "发布", "出台", "公布", "下发", "下达"];
+        const ORGANS: [&str; 13] = [
+            "部",
+            "厅",
+            "局",
+            "委",
+            "院",
+            "办",
+            "会",
+            "政府",
+            "办公室",
+            "中心",
+            "协会",
+            "委员会",
+            "署",
+        ];
+        let at = ACTS.iter().filter_map(|a| title.find(a)).min()?;
+        let head = title[..at].trim();
+        let head = head.rsplit(['】', ']', '：', ':']).next().unwrap_or(head).trim();
+        let n = head.chars().count();
+        ((2..=16).contains(&n) && ORGANS.iter().any(|o| head.ends_with(o))).then(|| comparable(head))
+    }
+
     /// Who speaks in a headline of the form "X：…" (工信部：…, Canalys：…), when X is short
     /// and names no place (a place before a colon is the story's place: 上海：…).
     pub fn speaker(title: &str) -> Option<String> {

@@ -10,12 +10,14 @@
 
 pub mod diff;
 pub mod facts;
+pub mod terms;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
 pub use facts::Facts;
+pub use terms::Terms;
 
 /// What the near-duplicate check needs to know of a report: one already stored, or the
 /// new one looking for its story.
@@ -30,10 +32,41 @@ pub struct Candidate {
     pub facts: Facts,
     /// Letters and digits in the part of the text that the signature read.
     pub text_len: usize,
+    pub terms: Terms,
+    /// The first sentence of the text (at most `OPENING_CHARS` characters).
+    pub opening: String,
+}
+
+/// How much of a text's first sentence is kept: enough to tell a template's fillings.
+const OPENING_CHARS: usize = 100;
+/// Letters and digits of a shorter opening that the longer must contain to open alike:
+/// enough to reach past a template's first slot ("业内专家认为，…").
+const OPENING_MATCH: usize = 40;
+
+/// The first sentence of a text.
+fn opening(text: &str) -> String {
+    let text = text.trim_start();
+    let mut chars = text.char_indices().peekable();
+    let mut end = text.len();
+    while let Some((i, c)) = chars.next() {
+        let stop = match c {
+            '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n' => true,
+            // A full stop ends an English sentence; 5.0 and U.S. do not.
+            '.' => chars.peek().is_none_or(|(_, n)| n.is_whitespace()),
+            _ => false,
+        };
+        if stop {
+            end = i;
+            break;
+        }
+    }
+    text[..end].chars().take(OPENING_CHARS).collect()
 }
 
 /// A text this long (letters and digits) says enough to disagree with another.
 const SUBSTANTIAL_TEXT: usize = 40;
+/// A text this long says enough to agree with another when the headlines do not.
+const LONG_TEXT: usize = 80;
 
 /// Letters and digits of the part of a text that its signature reads.
 pub fn text_len(text: &str) -> usize {
@@ -62,6 +95,8 @@ impl Candidate {
             date,
             facts: Facts::of(title, text),
             text_len: text_len(text),
+            terms: Terms::of(title, text),
+            opening: opening(text),
         }
     }
 }
@@ -353,6 +388,10 @@ pub struct Likeness {
     /// Shared weight of the lighter title's weight: how much of the shorter title the
     /// longer one says too (光谷入选… in 武汉市光谷获批建设…).
     pub contained: f32,
+    /// Rare names of one headline that the other report names too ([`terms`]).
+    pub rare: terms::SharedNames,
+    /// How alike the two texts are, not counting what many stories share.
+    pub text: f32,
 }
 
 /// Likeness of two sorted bigram sets, each bigram weighted by `weight`.
@@ -386,6 +425,8 @@ fn weighted_likeness(a: &[Bigram], b: &[Bigram], weight: impl Fn(&Bigram) -> f32
     Likeness {
         jaccard: if all == 0.0 { 0.0 } else { shared / all },
         contained: if lighter == 0.0 { 0.0 } else { shared / lighter },
+        rare: terms::SharedNames::default(),
+        text: 0.0,
     }
 }
 
@@ -398,6 +439,8 @@ pub struct NearDup {
     pub same_text: f32,
     /// …when their titles are at least this alike.
     pub same_text_titles: f32,
+    /// Texts shorter than `LONG_TEXT` count only under titles at least this alike.
+    pub short_text_titles: f32,
     /// Texts at least this alike are a rewrite of the same story…
     pub rewritten_text: f32,
     /// …when their titles are at least this alike.
@@ -424,10 +467,16 @@ pub struct NearDup {
     /// …and reports that share one, when the likeness of their texts and their titles
     /// adds up to this.
     pub shared_fact_likeness: f32,
+    /// Reports within `title_days` that share this many rare names of their headlines
+    /// (枫清科技, 混元 and T2) are one event in other words; one name is enough when its
+    /// terms are not alone (two bigrams or more) and titles, texts or facts agree too.
+    pub rare_names: usize,
+    pub rare_name_titles: f32,
     /// Two substantial texts less alike than this disagree: their titles alone do not
     /// make them one story.
     pub disagreeing_text: f32,
-    /// Texts under one headline that are less alike than this tell two stories.
+    /// Texts under one headline that open differently and are less alike than this
+    /// tell two stories.
     pub stock_headline_text: f32,
     pub title_days: i64,
     /// Reports further apart than this are never merged.
@@ -439,6 +488,7 @@ impl Default for NearDup {
         NearDup {
             same_text: 0.75,
             same_text_titles: 0.25,
+            short_text_titles: 0.45,
             rewritten_text: 0.5,
             rewritten_titles: 0.3,
             same_title: 0.6,
@@ -450,8 +500,10 @@ impl Default for NearDup {
             shared_place_titles: 0.35,
             shared_facts_likeness: 0.3,
             shared_fact_likeness: 0.55,
+            rare_names: 2,
+            rare_name_titles: 0.15,
             disagreeing_text: 0.2,
-            stock_headline_text: 0.45,
+            stock_headline_text: 0.6,
             title_days: 3,
             window_days: 14,
         }
@@ -482,15 +534,18 @@ impl NearDup {
             (Some(a), Some(b)) => return Verdict::Apart(format!("document number differs: {a} ≠ {b}")),
             _ => {}
         }
-        let text = report.signature.similarity(&c.signature);
+        let text = title.text;
         // Alike titles over texts that say different things are two stories with a
         // stock headline ("Q&A: …", "…运行情况").
         let shorter = report.text_len.min(c.text_len);
         let texts_disagree = shorter >= SUBSTANTIAL_TEXT && text < self.disagreeing_text
             || shorter >= MIN_TEXT && text < self.disagreeing_text / 2.0;
         let alike = |rule: &str| -> Option<String> {
-            let text_alike = text >= self.same_text && title_alike >= self.same_text_titles
-                || text >= self.rewritten_text && title_alike >= self.rewritten_titles;
+            // A short text (one stock sentence) says the story only under a headline
+            // that says it too.
+            let text_alike = (shorter >= LONG_TEXT || title_alike >= self.short_text_titles)
+                && (text >= self.same_text && title_alike >= self.same_text_titles
+                    || text >= self.rewritten_text && title_alike >= self.rewritten_titles);
             let title_only = days <= self.title_days
                 && !texts_disagree
                 && (title_alike >= self.same_title
@@ -538,8 +593,11 @@ impl NearDup {
             .shared(&c.facts.lead)
             .strong
             .max(c.facts.title.shared(&report.facts.lead).strong);
+        // Unlike headlines over short texts: one stock sentence ("Pricing starts at $36 per
+        // month.") with a figure in it is no evidence of one story.
+        let texts_tell = title_alike >= self.same_text_titles || shorter >= LONG_TEXT || anchored >= 1;
         let facts_rule = (days <= self.title_days
-            && (strong >= self.shared_facts && title_alike >= self.shared_facts_floor
+            && (strong >= self.shared_facts && title_alike >= self.shared_facts_floor && texts_tell
                 || !stock_headline
                     && anchored >= 1
                     && title_alike >= self.shared_facts_floor * 2.0
@@ -548,9 +606,18 @@ impl NearDup {
                 || strong >= 1 && title_places >= 1 && weak >= 2
                 || (strong >= 1 || title_places >= 1 && title_alike >= self.shared_place_titles)
                     && !texts_disagree
+                    && texts_tell
                     && text + title_alike >= self.shared_fact_likeness))
             .then(|| "shared facts".to_string());
-        let Some(mut why) = alike(product_rule.or(facts_rule).as_deref().unwrap_or("")) else {
+        // Names both headlines give (one may say more in its lead): 枫清科技 … 枫清科技, 混元 … 混元 T2.
+        let r = title.rare;
+        let corroborated = title_alike >= self.rare_name_titles || text >= self.rare_name_titles || !shared.is_empty();
+        let rare_rule = (days <= self.title_days
+            && r.in_titles >= 1
+            && (r.names >= self.rare_names || r.names == 1 && r.terms >= 2 && corroborated))
+            .then(|| format!("{} rare names in common", title.rare.names));
+        let rule = product_rule.or(facts_rule).or(rare_rule);
+        let Some(mut why) = alike(rule.as_deref().unwrap_or("")) else {
             return Verdict::Unlike(format!(
                 "text {:.0}% alike, title {:.0}% alike; shared: {shared}",
                 text * 100.0,
@@ -558,9 +625,10 @@ impl NearDup {
             ));
         };
         // One stock headline over two texts that say different things: two stories.
-        if title_alike >= 0.9 && report.text_len.min(c.text_len) >= SUBSTANTIAL_TEXT && text < self.stock_headline_text
+        if title_alike >= 0.9
+            && let Some(why) = self.other_texts(report, c, text)
         {
-            return Verdict::Apart(format!("one headline over other texts ({:.0}% alike)", text * 100.0));
+            return Verdict::Apart(why);
         }
         // Alike — unless a fact tells them apart.
         if let Some(conflict) = report.facts.title.conflict(&c.facts.title) {
@@ -579,6 +647,11 @@ impl NearDup {
         ) && !diff::same_word(&a, &b)
         {
             return Verdict::Apart(format!("said by another: {a} ≠ {b}"));
+        }
+        if let (Some(a), Some(b)) = (facts::FactSet::issuer(&report.title), facts::FactSet::issuer(&c.title))
+            && !diff::same_word(&a, &b)
+        {
+            return Verdict::Apart(format!("issued by another: {a} ≠ {b}"));
         }
         if let Some(conflict) = report.facts.text.lead_conflict(&c.facts.text) {
             return Verdict::Apart(format!("in the lead, {conflict}"));
@@ -606,6 +679,38 @@ impl NearDup {
         Verdict::Same(why)
     }
 
+    /// Whether two texts under one headline tell two stories: their first sentences
+    /// fill one template differently, or the texts are unlike and neither opens the
+    /// way the other does (a teaser is the first sentence of the full text).
+    fn other_texts(&self, report: &Candidate, c: &Candidate, text: f32) -> Option<String> {
+        if report.text_len.min(c.text_len) < MIN_TEXT {
+            return None;
+        }
+        let (a, b) = (comparable(&report.opening), comparable(&c.opening));
+        let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+        // A teaser is the full text's opening, perhaps after a dateline (本报讯…).
+        let opens_alike = !short.is_empty() && {
+            let prefix: String = short.iter().take(OPENING_MATCH).collect();
+            long.iter().collect::<String>().contains(&prefix)
+        };
+        if opens_alike {
+            return None;
+        }
+        let alignment = diff::align(&report.opening, &c.opening);
+        if let Some(slot) = alignment.template_slot(|_| false) {
+            return Some(format!(
+                "one headline over other texts: {} ≠ {}",
+                slot.ours, slot.theirs
+            ));
+        }
+        (text < self.stock_headline_text).then(|| {
+            format!(
+                "one headline over other texts, opening otherwise ({:.0}% alike)",
+                text * 100.0
+            )
+        })
+    }
+
     /// The first of `candidates` this report repeats, and why (through an [`Index`] of
     /// them; for tests and small sets).
     pub fn find(&self, report: &Candidate, candidates: &[Candidate]) -> Option<(i64, String)> {
@@ -621,6 +726,9 @@ const MAX_BUCKET: usize = 400;
 /// A title bigram in more stories than this is too common to find a story by (its
 /// list stops growing).
 const MAX_POSTINGS: usize = 256;
+/// A term of headline or lead in at most this many stories names a story: a company,
+/// a park, a product (a story's reports count once, as it is stored once).
+const RARE_DF: usize = 1;
 /// Candidates compared in full, most shared bands first.
 const MAX_COMPARED: usize = 24;
 
@@ -657,6 +765,51 @@ pub struct Index {
     by_id: HashMap<i64, usize>,
     /// In how many stories each title bigram occurs.
     df: HashMap<Bigram, u32>,
+    /// Stories by term of headline and lead, and in how many stories each occurs.
+    by_term: HashMap<terms::Term, Vec<u32>>,
+    term_df: HashMap<terms::Term, u32>,
+    /// In how many stories each MinHash value occurs at its position (keyed by
+    /// [`shingle_key`]): values that many stories share are boilerplate or a template's
+    /// sentences ("We built this for teams that run … at scale"), not a story's words.
+    shingle_df: HashMap<u32, u32>,
+    /// Headlines editors split apart (keys of both, smaller first): never merged again.
+    apart: std::collections::HashSet<(u64, u64)>,
+}
+
+/// A headline's key for editors' splits: its letters and digits.
+fn headline_key(title: &str) -> u64 {
+    fnv1a(comparable(title).into_iter().collect::<String>().bytes())
+}
+
+fn shingle_key(pos: usize, value: u32) -> u32 {
+    value.rotate_left(7) ^ (pos as u32).wrapping_mul(0x9e37_79b9)
+}
+
+/// A MinHash value in more stories than this (and than `COMMON_SHARE` of them) is
+/// shared text: boilerplate or a template sentence.
+const COMMON_SHINGLE: usize = 8;
+const COMMON_SHARE: usize = 500;
+
+/// Likeness of two signatures over the positions where the report's value is not
+/// common: equal common values say nothing, either way.
+fn distinct_likeness(report: &Signature, common: &[bool; SIGNATURE_LEN], other: &Signature) -> f32 {
+    let (mut same, mut counted) = (0usize, 0usize);
+    for ((a, b), c) in report.0.iter().zip(&other.0).zip(common) {
+        if *c && a == b {
+            continue;
+        }
+        counted += 1;
+        same += usize::from(a == b);
+    }
+    if counted == 0 {
+        0.0
+    } else {
+        same as f32 / counted as f32
+    }
+}
+
+fn pair(a: u64, b: u64) -> (u64, u64) {
+    (a.min(b), a.max(b))
 }
 
 /// Keys of a report's specific lead facts, each with its place: reports that share one
@@ -710,6 +863,16 @@ impl Index {
                 list.push(i as u32);
             }
         }
+        for t in &c.terms.all {
+            let n = self.term_df.entry(*t).or_default();
+            *n += 1;
+            if *n as usize <= RARE_DF {
+                self.by_term.entry(*t).or_default().push(i as u32);
+            }
+        }
+        for (pos, v) in c.signature.0.iter().enumerate() {
+            *self.shingle_df.entry(shingle_key(pos, *v)).or_default() += 1;
+        }
         self.by_id.insert(c.id, i);
         let products = product_tokens(&c.title);
         for p in &products {
@@ -741,19 +904,55 @@ impl Index {
         (n / (df + 1.0)).ln() + 1.0
     }
 
+    /// An editor split a report headed `a` from the story headed `b`: reports with these
+    /// headlines are not merged again (a repost, the same report from another outlet).
+    pub fn keep_apart(&mut self, a: &str, b: &str) {
+        self.apart.insert(pair(headline_key(a), headline_key(b)));
+    }
+
+    /// In how many stories a term occurs.
+    fn term_df(&self, t: terms::Term) -> usize {
+        self.term_df.get(&t).map_or(0, |n| *n as usize)
+    }
+
     /// The story this report repeats, if any, and why.
     pub fn find(&self, near: &NearDup, report: &Candidate) -> Option<(i64, String)> {
-        self.judge_all(near, report).into_iter().find_map(|(id, v)| match v {
-            Verdict::Same(why) => Some((id, why)),
-            _ => None,
-        })
+        self.find_among(near, report, None)
+    }
+
+    /// The story of this index that the report repeats, with the stories of `others`
+    /// counted too when telling rare terms (a run's new stories beside the stored).
+    pub fn find_among(&self, near: &NearDup, report: &Candidate, others: Option<&Index>) -> Option<(i64, String)> {
+        self.judge_among(near, report, others)
+            .into_iter()
+            .find_map(|(id, v)| match v {
+                Verdict::Same(why) => Some((id, why)),
+                _ => None,
+            })
     }
 
     /// The verdict on each candidate story compared, most promising first, up to the
     /// first that is the same story.
     pub fn judge_all(&self, near: &NearDup, report: &Candidate) -> Vec<(i64, Verdict)> {
+        self.judge_among(near, report, None)
+    }
+
+    fn judge_among(&self, near: &NearDup, report: &Candidate, others: Option<&Index>) -> Vec<(i64, Verdict)> {
+        // Whether a term is in so few stories that it names one.
+        let is_rare = |t: terms::Term| {
+            let df = self.term_df(t) + others.map_or(0, |o| o.term_df(t));
+            (1..=RARE_DF).contains(&df)
+        };
         let title = report.title.as_str();
         let title_sig = title_signature(title);
+        let stories = self.stories.len() + others.map_or(0, |o| o.stories.len());
+        let common_at = COMMON_SHINGLE.max(stories / COMMON_SHARE);
+        let mut common = [false; SIGNATURE_LEN];
+        for (pos, v) in report.signature.0.iter().enumerate() {
+            let key = shingle_key(pos, *v);
+            let df = |ix: &Index| ix.shingle_df.get(&key).map_or(0, |n| *n as usize);
+            common[pos] = df(self) + others.map_or(0, df) > common_at;
+        }
         let mut hits: HashMap<usize, u32> = HashMap::new();
         for i in report
             .doc_number
@@ -792,6 +991,13 @@ impl Index {
                 }
             }
         }
+        for t in &report.terms.all {
+            if let Some(list) = self.by_term.get(t).filter(|_| is_rare(*t)) {
+                for i in list {
+                    *hits.entry(*i as usize).or_default() += 2;
+                }
+            }
+        }
         let mut ranked: Vec<(usize, u32)> = hits.into_iter().filter(|(i, _)| self.alive[*i]).collect();
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let reading = reading_of(title);
@@ -800,13 +1006,20 @@ impl Index {
             let story = &self.stories[i];
             let theirs = reading_of(&story.candidate.title);
             let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
+            let split = !self.apart.is_empty()
+                && self
+                    .apart
+                    .contains(&pair(headline_key(title), headline_key(&story.candidate.title)));
             let verdict = match (&reading, &theirs) {
+                _ if split => Verdict::Apart("an editor split these headlines apart".to_string()),
                 (Some(r), None) if contains(&story.candidate.title, r) => {
                     Verdict::Same("a reading of this policy".to_string())
                 }
                 (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
                 _ => {
-                    let alike = weighted_likeness(&grams, &story.bigrams, |g| self.idf(g));
+                    let mut alike = weighted_likeness(&grams, &story.bigrams, |g| self.idf(g));
+                    alike.rare = report.terms.shared_rare(&story.candidate.terms, is_rare);
+                    alike.text = distinct_likeness(&report.signature, &common, &story.candidate.signature);
                     let product = products.iter().find(|p| story.products.contains(p)).map(String::as_str);
                     near.judge(report, &story.candidate, alike, product)
                 }

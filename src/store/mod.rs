@@ -403,6 +403,18 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Headlines of the reports editors split from a story, each with the headline of
+    /// the story's representative: pairs the near-duplicate check must keep apart.
+    pub fn split_pairs(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT a.title, b.title FROM edits e
+             JOIN items a ON a.id = e.item_id JOIN items b ON b.id = a.duplicate_of
+             WHERE e.undone_at IS NULL AND json_extract(e.edit, '$.action') = 'split'",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Items that belong to an issue window: published inside it, or first collected
     /// inside it and published at most `grace` before it started.
     pub fn items_for_window(
