@@ -406,6 +406,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("no stored item matches `{item}`");
             }
             let tax = &pipeline.classifier.taxonomy;
+            let now = chrono::Utc::now();
+            let mut writer = pipeline.open_store()?;
+            let issue = pipeline.issue_for(&mut writer, None, now)?;
+            let draft = pipeline.draft_of(&store, &issue, now)?;
             for i in found {
                 let d = &i.decision;
                 println!("#{} {}", i.id, i.title);
@@ -435,6 +439,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 for r in &d.reasons {
                     println!("    - {r}");
+                }
+                if let Some((place, significance, parts)) = draft.place_of(i.id) {
+                    println!("  issue {}: {place}, significance {significance:.1}", issue.stem());
+                    for p in parts {
+                        println!("    - {p}");
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -217,7 +217,7 @@ impl Pipeline {
             let files = draft::render::paths(&s.drafts_dir.join("published"), &issue.stem());
             return Ok((published, files, 0));
         }
-        let d = draft::build(store, s, tax, gaz, &issue, stamp).context("building the draft")?;
+        let d = draft::build(store, s, tax, gaz, &self.priorities(), &issue, stamp).context("building the draft")?;
         let files =
             draft::render::export(&d, &s.drafts_dir, s.templates_dir.as_deref()).context("writing the draft")?;
         Ok((published, files, d.item_count()))
@@ -231,7 +231,12 @@ impl Pipeline {
             &self.classifier.taxonomy,
             &self.classifier.gazetteer,
         );
-        draft::build(store, s, tax, gaz, issue, stamp)
+        draft::build(store, s, tax, gaz, &self.priorities(), issue, stamp)
+    }
+
+    /// Each source's configured priority, by id.
+    fn priorities(&self) -> std::collections::HashMap<String, i32> {
+        self.config.sources.iter().map(|s| (s.id.clone(), s.priority)).collect()
     }
 
     /// Publish an issue: freeze it, archive its exports (Markdown, HTML, JSON, DOCX) under

@@ -210,15 +210,12 @@ async fn an_editor_reviews_and_publishes_in_chromium() {
     let page = driver.wait_for("the exclusion", |p| p.contains(&excluded)).await;
     let tech = &page[page.find("section-tech-innovation").unwrap()..page.find("section-company-news").unwrap()];
     assert!(tech.contains("科创板IPO获受理"), "moved in the browser");
-    let cards = &page[page.find("data-id").unwrap()..];
-    assert!(
-        !cards.contains("王喆带队"),
-        "excluded: {}",
-        cards
-            .find("王喆带队")
-            .map(|i| &cards[i.saturating_sub(400)..i + 100])
-            .unwrap_or("")
-    );
+    // Out of the issue, into the candidate pool, marked.
+    let cards = &page[page.find("data-id").unwrap()..page.find("id=\"pool\"").unwrap()];
+    assert!(!cards.contains("王喆带队"), "excluded from the issue");
+    let pool = &page[page.find("id=\"pool\"").unwrap()..];
+    let line = pool.find("王喆带队").map(|i| &pool[i..]).unwrap_or("");
+    assert!(line.contains("已剔除"), "at hand in the pool, marked as excluded");
     assert!(page.contains("修改记录") && page.contains(&moved));
 
     driver.click("#publish").await;

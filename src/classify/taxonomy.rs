@@ -24,6 +24,8 @@ pub struct Taxonomy {
     pub cities: Cities,
     #[serde(default)]
     pub digest: Digest,
+    #[serde(default)]
+    pub selection: Selection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -112,6 +114,9 @@ pub struct Section {
     /// Items of this section that are about one city also appear as city notes.
     #[serde(default)]
     pub city_notes: bool,
+    /// How many items of this section an issue holds (none: every item).
+    #[serde(default)]
+    pub quota: Option<usize>,
     #[serde(default, rename = "rule")]
     pub rules: Vec<Rule>,
 }
@@ -208,6 +213,56 @@ pub struct Cities {
     pub block: Vec<String>,
     #[serde(default)]
     pub aliases: BTreeMap<String, String>,
+}
+
+/// How the issue's items are chosen from the window's stories (`draft::select`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    /// Companies and products whose news weighs more.
+    #[serde(default)]
+    pub majors: Vec<String>,
+    /// Under the city layout, at most this many notes per city.
+    #[serde(default = "per_city")]
+    pub per_city: usize,
+    /// No source fills more than this share of a section's quota (unless none other can).
+    #[serde(default = "source_share")]
+    pub source_share: f32,
+    /// What editors kept and dropped before adds up to this much.
+    #[serde(default = "taste_weight")]
+    pub taste_weight: f32,
+    /// The to-sort bucket of the draft lists at most this many items; the rest wait
+    /// in the candidate pool.
+    #[serde(default = "to_sort_cap")]
+    pub to_sort_cap: usize,
+}
+
+fn per_city() -> usize {
+    3
+}
+
+fn source_share() -> f32 {
+    0.5
+}
+
+fn taste_weight() -> f32 {
+    4.0
+}
+
+fn to_sort_cap() -> usize {
+    50
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection {
+            majors: Vec::new(),
+            per_city: per_city(),
+            source_share: source_share(),
+            taste_weight: taste_weight(),
+            to_sort_cap: to_sort_cap(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

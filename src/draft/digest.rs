@@ -136,8 +136,7 @@ pub fn phrase(title: &str) -> Option<String> {
 /// order) first, then how many outlets reported it and how surely it belongs to its
 /// section.
 fn significance(i: &super::DraftItem) -> f32 {
-    let mut s = i.score.min(12.0);
-    s += 3.0 * i.also_reported_by.len().min(4) as f32;
+    let mut s = i.significance;
     if i.pinned {
         s += 100.0;
     }

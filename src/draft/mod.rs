@@ -4,6 +4,7 @@
 pub mod digest;
 pub mod docx;
 pub mod render;
+pub mod select;
 pub mod window;
 
 use std::collections::{BTreeMap, HashMap};
@@ -50,6 +51,104 @@ pub struct DraftItem {
     /// The title as collected, when an editor rewrote the headline.
     pub original_title: Option<String>,
     pub also_reported_by: Vec<AlsoReported>,
+    pub source_id: String,
+    /// How much the story matters to the issue ([`select::significance`]) and why.
+    pub significance: f32,
+    pub why_significant: Vec<String>,
+    /// An editor pinned, included or moved it: always in the issue.
+    pub kept: bool,
+}
+
+/// Which part of the candidate pool an editor looks at: words in the title or source,
+/// a section, a city, a source, and a page of `per_page`.
+#[derive(Debug, Clone, Default)]
+pub struct PoolQuery {
+    pub text: String,
+    pub section: String,
+    pub city: String,
+    pub source: String,
+    /// From 1.
+    pub page: usize,
+    pub per_page: usize,
+}
+
+/// One page of the pool, and how many candidates match in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolPage {
+    pub items: Vec<PoolItem>,
+    pub matching: usize,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+}
+
+impl PoolQuery {
+    fn matches(&self, c: &PoolItem) -> bool {
+        let words = self
+            .text
+            .split_whitespace()
+            .all(|w| c.title.contains(w) || c.source.contains(w));
+        words
+            && (self.section.is_empty() || c.section == self.section)
+            && (self.city.is_empty() || c.city.as_deref() == Some(self.city.as_str()))
+            && (self.source.is_empty() || c.source.contains(self.source.as_str()))
+    }
+
+    /// The page of `pool` this query asks for (the pool is most significant first).
+    pub fn page(&self, pool: &[PoolItem]) -> PoolPage {
+        let per_page = self.per_page.max(1);
+        let matching: Vec<&PoolItem> = pool.iter().filter(|c| self.matches(c)).collect();
+        let pages = matching.len().div_ceil(per_page).max(1);
+        let page = self.page.clamp(1, pages);
+        PoolPage {
+            items: matching
+                .iter()
+                .skip((page - 1) * per_page)
+                .take(per_page)
+                .map(|c| (*c).clone())
+                .collect(),
+            matching: matching.len(),
+            total: pool.len(),
+            page,
+            pages,
+        }
+    }
+}
+
+/// A story of the window that the issue does not hold: the candidate pool editors pick
+/// from ("add to issue").
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolItem {
+    pub id: i64,
+    pub title: String,
+    pub section: String,
+    pub city: Option<String>,
+    pub source: String,
+    pub published: String,
+    pub url: Option<String>,
+    pub significance: f32,
+    /// An editor excluded it (it stays at hand, not out of sight).
+    pub excluded: bool,
+    /// The parts of its significance (for `banyue explain`; not exported).
+    #[serde(skip)]
+    pub why: Vec<String>,
+}
+
+impl PoolItem {
+    fn of(d: &DraftItem, excluded: bool) -> PoolItem {
+        PoolItem {
+            id: d.id,
+            title: d.title.clone(),
+            section: d.section.clone(),
+            city: d.city.clone(),
+            source: d.source.clone(),
+            published: d.published.clone(),
+            url: d.url.clone(),
+            significance: d.significance,
+            excluded,
+            why: d.why_significant.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,9 +200,32 @@ pub struct Draft {
     pub rejected: usize,
     /// Reports merged into another item's story.
     pub merged: usize,
+    /// Every other story of the window, most significant first.
+    pub candidates: Vec<PoolItem>,
 }
 
 impl Draft {
+    /// Where the draft holds a story: in the issue (its section) or in the candidate
+    /// pool, with its significance and the parts of it.
+    pub fn place_of(&self, id: i64) -> Option<(String, f32, Vec<String>)> {
+        let chosen = self.sections.iter().flat_map(|s| s.items.iter()).chain(&self.to_sort);
+        if let Some(d) = chosen.into_iter().find(|d| d.id == id) {
+            return Some((
+                format!("in the issue ({})", d.section),
+                d.significance,
+                d.why_significant.clone(),
+            ));
+        }
+        self.candidates.iter().find(|c| c.id == id).map(|c| {
+            let place = if c.excluded {
+                "excluded, in the candidate pool"
+            } else {
+                "in the candidate pool"
+            };
+            (place.to_string(), c.significance, c.why.clone())
+        })
+    }
+
     /// File stem for this issue's exports: `2026-22`.
     pub fn stem(&self) -> String {
         format!("{}-{:02}", self.year, self.number)
@@ -152,6 +274,10 @@ fn draft_item(i: &StoredItem, also: Vec<AlsoReported>, tz: Tz) -> DraftItem {
         rank: None,
         original_title: None,
         also_reported_by: also,
+        source_id: i.source_id.clone(),
+        significance: 0.0,
+        why_significant: Vec::new(),
+        kept: false,
     }
 }
 
@@ -214,12 +340,43 @@ fn fold_edits(records: &[EditRecord]) -> Edits {
     e
 }
 
-/// Build the draft of `issue`, applying every edit editors made to it.
+/// What editors kept and dropped in every issue so far, as a model of their taste:
+/// pinned, included, moved or rewritten items were kept, excluded ones dropped (an
+/// item's last such edit counts). None until both kinds number at least two.
+fn taste(store: &Store) -> anyhow::Result<Option<crate::classify::learn::Model>> {
+    let mut verdict: HashMap<i64, bool> = HashMap::new();
+    for issue in store.issues()? {
+        for r in store.edits(issue.id)?.iter().filter(|r| r.undone_at.is_none()) {
+            let Some(id) = r.item_id else { continue };
+            let kept = match r.edit {
+                Edit::Exclude => false,
+                Edit::Pin | Edit::Include | Edit::Move { .. } | Edit::Headline { .. } | Edit::Summary { .. } => true,
+                _ => continue,
+            };
+            verdict.insert(id, kept);
+        }
+    }
+    let kept = verdict.values().filter(|k| **k).count();
+    if kept < 2 || verdict.len() - kept < 2 {
+        return Ok(None);
+    }
+    let mut examples = Vec::new();
+    for (id, kept) in verdict {
+        if let Some(item) = store.item(id)? {
+            examples.push(select::taste_example(&item, kept));
+        }
+    }
+    Ok(crate::classify::learn::Model::train(&examples))
+}
+
+/// Build the draft of `issue`, applying every edit editors made to it and choosing the
+/// issue's items from the window's stories (the rest become the candidate pool).
 pub fn build(
     store: &Store,
     settings: &Settings,
     taxonomy: &Taxonomy,
     gazetteer: &Gazetteer,
+    priorities: &HashMap<String, i32>,
     issue: &Issue,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Draft> {
@@ -245,12 +402,17 @@ pub fn build(
         None => i.decision.rejected.is_none(),
     };
     let reps: Vec<&StoredItem> = items.iter().filter(|i| story_of(i).is_none() && included(i)).collect();
+    // Stories an editor excluded stay at hand in the pool.
+    let dropped: Vec<&StoredItem> = items
+        .iter()
+        .filter(|i| story_of(i).is_none() && edit_of(i.id).excluded == Some(true))
+        .collect();
     let rejected = items
         .iter()
         .filter(|i| story_of(i).is_none() && i.decision.rejected.is_some() && edit_of(i.id).excluded.is_none())
         .count();
     let excluded = items.iter().filter(|i| edit_of(i.id).excluded == Some(true)).count();
-    let ids: Vec<i64> = reps.iter().map(|i| i.id).collect();
+    let ids: Vec<i64> = reps.iter().chain(&dropped).map(|i| i.id).collect();
     let mut also = store.also_reported(&ids)?;
     for list in also.values_mut() {
         list.retain(|a| !edit_of(a.id).split && edit_of(a.id).merged_into.is_none());
@@ -265,6 +427,26 @@ pub fn build(
                 reason: Some("merged by an editor".into()),
             });
         }
+    }
+
+    let taste = taste(store)?;
+    let signals = select::Signals {
+        config: &taxonomy.selection,
+        priority: priorities,
+        window_days: (to - from).num_hours() as f32 / 24.0,
+        taste: taste.as_ref(),
+    };
+    let score = |d: &mut DraftItem, date: DateTime<Utc>| {
+        let age = (to - date).num_hours().max(0) as f32 / 24.0;
+        let sig = select::significance(d, age, &signals);
+        d.significance = sig.total;
+        d.why_significant = sig.parts;
+    };
+    let mut candidates: Vec<PoolItem> = Vec::new();
+    for i in &dropped {
+        let mut d = draft_item(i, also.remove(&i.id).unwrap_or_default(), tz);
+        score(&mut d, i.date());
+        candidates.push(PoolItem::of(&d, true));
     }
 
     let mut by_section: BTreeMap<String, Vec<DraftItem>> = BTreeMap::new();
@@ -288,6 +470,9 @@ pub fn build(
         }
         d.pinned = e.pinned;
         d.rank = e.rank;
+        d.kept =
+            e.pinned || e.excluded == Some(false) || e.section.is_some() || e.headline.is_some() || e.summary.is_some();
+        score(&mut d, i.date());
         let sec = taxonomy.section(&d.section);
         if d.city.is_some() && sec.is_some_and(|s| s.city_notes) {
             city_notes.push(d.clone());
@@ -297,23 +482,37 @@ pub fn build(
             .or_default()
             .push(d);
     }
-    // Pinned first, then the editors' order, then the classifier's confidence.
+    // Pinned first, then the editors' order, then the most significant.
     let order = |a: &DraftItem, b: &DraftItem| {
         b.pinned
             .cmp(&a.pinned)
             .then(a.rank.unwrap_or(i64::MAX).cmp(&b.rank.unwrap_or(i64::MAX)))
-            .then(b.score.total_cmp(&a.score))
+            .then(b.significance.total_cmp(&a.significance))
             .then(a.published.cmp(&b.published))
     };
-    for list in by_section.values_mut() {
-        list.sort_by(order);
-    }
+    // Kept items first, then the most significant: the order in which quotas fill.
+    let choosing = |a: &DraftItem, b: &DraftItem| b.kept.cmp(&a.kept).then(order(a, b));
+    let pick = |mut list: Vec<DraftItem>, s: &crate::classify::taxonomy::Section, pool: &mut Vec<PoolItem>| {
+        list.sort_by(choosing);
+        let quota = select::Quota {
+            count: s.quota,
+            per_city: (s.layout == Layout::City).then_some(taxonomy.selection.per_city),
+        };
+        let (mut chosen, rest) = select::select(list, &quota, taxonomy.selection.source_share);
+        pool.extend(rest.iter().map(|d| PoolItem::of(d, false)));
+        chosen.sort_by(order);
+        chosen
+    };
     let mut sections = Vec::new();
     for s in &taxonomy.sections {
         let mut items = by_section.remove(s.id()).unwrap_or_default();
+        if s.layout == Layout::City {
+            // City notes of other sections compete for the same places.
+            items.append(&mut city_notes);
+        }
+        let mut items = pick(items, s, &mut candidates);
         let mut cities = Vec::new();
         if s.layout == Layout::City {
-            items.append(&mut city_notes);
             items.sort_by(|a, b| {
                 b.pinned
                     .cmp(&a.pinned)
@@ -343,7 +542,21 @@ pub fn build(
             cities,
         });
     }
-    let to_sort = by_section.remove(TO_SORT).unwrap_or_default();
+    let mut to_sort = by_section.remove(TO_SORT).unwrap_or_default();
+    to_sort.sort_by(order);
+    if to_sort.len() > taxonomy.selection.to_sort_cap {
+        let rest = to_sort.split_off(taxonomy.selection.to_sort_cap);
+        candidates.extend(rest.iter().map(|d| PoolItem::of(d, false)));
+    }
+    // A city note left out is no candidate when its story is in its own section.
+    let chosen: std::collections::HashSet<i64> = sections
+        .iter()
+        .flat_map(|s: &DraftSection| s.items.iter().map(|i| i.id))
+        .chain(to_sort.iter().map(|i| i.id))
+        .collect();
+    candidates.retain(|c| !chosen.contains(&c.id));
+    candidates.sort_by(|a, b| b.significance.total_cmp(&a.significance).then(a.id.cmp(&b.id)));
+    candidates.dedup_by_key(|c| c.id);
     let mut digest = digest::paragraphs(taxonomy, &sections);
     for line in digest.iter_mut() {
         if let Some(t) = edits.digest.get(&line.section) {
@@ -374,6 +587,7 @@ pub fn build(
         to_sort,
         rejected,
         merged,
+        candidates,
     })
 }
 

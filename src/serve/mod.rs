@@ -208,10 +208,13 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
         Err(r) => return r,
     };
     let now = Utc::now();
-    let draft = match app.pipeline.draft_of(&store, &issue, now) {
+    let mut draft = match app.pipeline.draft_of(&store, &issue, now) {
         Ok(d) => d,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
     };
+    // The pool can hold thousands of stories: the page shows one page of it.
+    let pool_query = banyue_pool_query(&q);
+    let pool = pool_query.page(&std::mem::take(&mut draft.candidates));
     let tz = app.pipeline.config.settings.timezone;
     let edits: Vec<EditView> = store
         .edits(issue.id)
@@ -246,11 +249,31 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
             issues => issues,
             sections => sections,
             edits => edits,
+            pool => minijinja::Value::from_serialize(&pool),
+            pool_query => context! {
+                q => pool_query.text,
+                section => pool_query.section,
+                city => pool_query.city,
+                source => pool_query.source,
+            },
             user => s.user,
             csrf => s.csrf,
             message => q.get("msg").cloned().unwrap_or_default(),
         },
     )
+}
+
+/// The candidate pool's filter and page from the review page's query string.
+fn banyue_pool_query(q: &HashMap<String, String>) -> crate::draft::PoolQuery {
+    let get = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    crate::draft::PoolQuery {
+        text: get("q"),
+        section: get("pool_section"),
+        city: get("pool_city"),
+        source: get("pool_source"),
+        page: get("page").parse().unwrap_or(1),
+        per_page: 30,
+    }
 }
 
 async fn login_page(State(app): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {

@@ -1,0 +1,304 @@
+//! From every story of the window to the issue's fifty: a significance score per story
+//! and per-section quotas with diversity caps. Pure: the draft hands in its items and
+//! the signals, and gets back the selection and the candidate pool.
+//!
+//! What editors value, in the order of the brief: how many outlets carry a story, who
+//! says it (a ministry before a province before a city before an outlet, and the
+//! source's configured priority), official markers (a document number), named major
+//! companies and products, how sure the section is, freshness within the window — and
+//! what editors did before: stories like those they kept rise, like those they dropped
+//! sink (a model learned from their edits, as the classifier learns from moves).
+
+use std::collections::HashMap;
+
+use crate::classify::learn::{self, Model};
+use crate::classify::taxonomy::Selection;
+
+use super::DraftItem;
+
+/// What the score of each story draws on besides the story itself.
+pub struct Signals<'a> {
+    pub config: &'a Selection,
+    /// The configured priority of each source, by source id.
+    pub priority: &'a HashMap<String, i32>,
+    /// Days from each item's date to the window's end are read from `age_days`.
+    pub window_days: f32,
+    /// Editors' taste: a model of the items they kept against those they dropped.
+    pub taste: Option<&'a Model>,
+}
+
+/// A story's significance and its parts, for `banyue explain` and the review page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Significance {
+    pub total: f32,
+    pub parts: Vec<String>,
+}
+
+impl Significance {
+    fn add(&mut self, why: &str, points: f32) {
+        if points.abs() >= 0.05 {
+            self.total += points;
+            self.parts.push(format!("{why} {points:+.1}"));
+        }
+    }
+}
+
+/// Labels of the taste model.
+pub const KEPT: &str = "kept";
+pub const DROPPED: &str = "dropped";
+
+/// Who issues a story: a national body, a province, a city.
+fn authority(issuer: &str) -> f32 {
+    const NATIONAL: [&str; 6] = ["国务院", "中共中央", "国家", "工业和信息化部", "工信部", "总局"];
+    if NATIONAL.iter().any(|n| issuer.starts_with(n)) || issuer.ends_with('部') {
+        2.0
+    } else if issuer.contains('省') || issuer.contains("自治区") {
+        1.0
+    } else if issuer.contains('市') || issuer.contains('区') {
+        0.5
+    } else {
+        0.0
+    }
+}
+
+/// The significance of one story.
+pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significance {
+    let mut sig = Significance::default();
+    let outlets = item.also_reported_by.len();
+    if outlets > 0 {
+        let points = (1.5 * (1.0 + outlets as f32).log2()).min(4.5);
+        sig.add(&format!("reported by {} more outlet(s)", outlets), points);
+    }
+    let priority = s.priority.get(&item.source_id).copied().unwrap_or(0);
+    sig.add("source priority", (priority as f32 * 0.5).clamp(-2.0, 3.0));
+    if let Some(issuer) = item.issuer.as_deref() {
+        sig.add("issued by a government body", authority(issuer));
+    }
+    if item.doc_number.is_some() {
+        sig.add("document number", 1.5);
+    }
+    if let Some(major) = s.config.majors.iter().find(|m| item.title.contains(m.as_str())) {
+        sig.add(&format!("names {major}"), 1.5);
+    }
+    sig.add("section confidence", item.score.clamp(0.0, 12.0) / 6.0);
+    let fresh = 1.0 - (age_days / s.window_days.max(1.0)).clamp(0.0, 1.0);
+    sig.add("freshness", fresh);
+    if let Some(model) = s.taste {
+        let toks = learn::folded_tokens(&item.title, &item.summary, &item.source_id);
+        if let Some((_, e)) = model.evidence_of(&toks).into_iter().find(|(l, _)| l == KEPT) {
+            sig.add(
+                "like what editors kept",
+                (e as f32 * s.config.taste_weight).clamp(-4.0, 4.0),
+            );
+        }
+    }
+    sig
+}
+
+/// How many items of a section the issue holds, when the taxonomy says.
+pub struct Quota {
+    pub count: Option<usize>,
+    /// For the city layout: at most this many notes per city.
+    pub per_city: Option<usize>,
+}
+
+/// Split one section's items (sorted by the caller: kept first, then most significant)
+/// into the selection and the rest. Items an editor kept are always selected, on top of
+/// the quota (an editor's add never pushes out what they may have read already); the
+/// rest fill the quota, no source taking more than its share and no city more than its
+/// cap.
+pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<DraftItem>, Vec<DraftItem>) {
+    let Some(count) = quota.count else {
+        return (items, Vec::new());
+    };
+    let per_source = ((count as f32 * source_share).ceil() as usize).max(1);
+    let mut by_source: HashMap<String, usize> = HashMap::new();
+    let mut by_city: HashMap<String, usize> = HashMap::new();
+    let (mut chosen, mut rest) = (Vec::new(), Vec::new());
+    let mut deferred = Vec::new();
+    let mut filled = 0;
+    for it in items {
+        if it.kept {
+            *by_source.entry(it.source_id.clone()).or_default() += 1;
+            *by_city.entry(it.city.clone().unwrap_or_default()).or_default() += 1;
+            chosen.push(it);
+            continue;
+        }
+        let source_full = by_source.get(&it.source_id).copied().unwrap_or(0) >= per_source;
+        let city_full = quota.per_city.is_some_and(|cap| {
+            by_city
+                .get(it.city.as_deref().unwrap_or_default())
+                .copied()
+                .unwrap_or(0)
+                >= cap
+        });
+        if filled >= count || city_full {
+            rest.push(it);
+        } else if source_full {
+            deferred.push(it);
+        } else {
+            *by_source.entry(it.source_id.clone()).or_default() += 1;
+            *by_city.entry(it.city.clone().unwrap_or_default()).or_default() += 1;
+            chosen.push(it);
+            filled += 1;
+        }
+    }
+    // One source may fill what no other source can.
+    for it in deferred {
+        if filled < count {
+            chosen.push(it);
+            filled += 1;
+        } else {
+            rest.push(it);
+        }
+    }
+    (chosen, rest)
+}
+
+/// The examples editors' edits make for the taste model: what they pinned, included,
+/// moved or rewrote was kept; what they excluded was dropped.
+pub fn taste_example(item: &crate::model::StoredItem, kept: bool) -> learn::Example {
+    learn::Example {
+        title: item.title.clone(),
+        text: item.summary.clone(),
+        source_id: item.source_id.clone(),
+        label: if kept { KEPT } else { DROPPED }.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: i64, source: &str, city: Option<&str>, significance: f32) -> DraftItem {
+        DraftItem {
+            id,
+            source_id: source.into(),
+            city: city.map(str::to_string),
+            significance,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_quota_holds_and_no_source_fills_a_section() {
+        let items: Vec<DraftItem> = (0..10)
+            .map(|i| item(i, if i < 6 { "big" } else { "small" }, None, 10.0 - i as f32))
+            .collect();
+        let (chosen, rest) = select(
+            items,
+            &Quota {
+                count: Some(4),
+                per_city: None,
+            },
+            0.5,
+        );
+        let ids: Vec<i64> = chosen.iter().map(|i| i.id).collect();
+        assert_eq!(
+            ids,
+            vec![0, 1, 6, 7],
+            "two from the big source, then the small one's best"
+        );
+        assert_eq!(rest.len(), 6);
+    }
+
+    #[test]
+    fn kept_items_are_always_in_and_cities_are_capped() {
+        let mut items: Vec<DraftItem> = (0..6).map(|i| item(i, &format!("s{i}"), Some("南京"), 5.0)).collect();
+        items.push(item(9, "s9", Some("苏州"), 1.0));
+        items[5].kept = true;
+        items.sort_by_key(|i| !i.kept);
+        let (chosen, _) = select(
+            items,
+            &Quota {
+                count: Some(4),
+                per_city: Some(2),
+            },
+            1.0,
+        );
+        let ids: Vec<i64> = chosen.iter().map(|i| i.id).collect();
+        assert_eq!(
+            ids,
+            vec![5, 0, 9],
+            "the kept one, one more 南京 note (the cap), then 苏州"
+        );
+    }
+
+    #[test]
+    fn a_section_without_a_quota_keeps_everything() {
+        let items: Vec<DraftItem> = (0..50).map(|i| item(i, "s", None, 0.0)).collect();
+        let (chosen, rest) = select(
+            items,
+            &Quota {
+                count: None,
+                per_city: None,
+            },
+            0.5,
+        );
+        assert_eq!((chosen.len(), rest.len()), (50, 0));
+    }
+
+    #[test]
+    fn what_editors_dropped_sinks_and_what_they_kept_rises() {
+        let ex = |title: &str, kept: bool| learn::Example {
+            title: title.into(),
+            text: String::new(),
+            source_id: "s".into(),
+            label: if kept { KEPT } else { DROPPED }.into(),
+        };
+        let examples = vec![
+            ex("某市副市长带队调研软件企业", false),
+            ex("区领导走访调研数字经济企业", false),
+            ex("市领导调研工业互联网平台企业", false),
+            ex("星河云发布分布式数据库新版本", true),
+            ex("北辰软件发布工业软件新品", true),
+            ex("天穹智能发布大模型新版本", true),
+        ];
+        let model = Model::train(&examples).expect("a model");
+        let config = Selection::default();
+        let priority = HashMap::new();
+        let signals = Signals {
+            config: &config,
+            priority: &priority,
+            window_days: 15.0,
+            taste: Some(&model),
+        };
+        let mut visit = item(1, "s", None, 0.0);
+        visit.title = "副区长带队调研人工智能企业".into();
+        let mut launch = item(2, "s", None, 0.0);
+        launch.title = "云帆数科发布数据库新版本".into();
+        let (v, l) = (
+            significance(&visit, 1.0, &signals),
+            significance(&launch, 1.0, &signals),
+        );
+        assert!(l.total > v.total + 1.0, "{l:?} vs {v:?}");
+        assert!(
+            v.parts.iter().any(|p| p.starts_with("like what editors kept -")),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn significance_counts_outlets_authority_and_documents() {
+        let config = Selection::default();
+        let priority = HashMap::from([("gov".to_string(), 2)]);
+        let signals = Signals {
+            config: &config,
+            priority: &priority,
+            window_days: 15.0,
+            taste: None,
+        };
+        let mut policy = item(1, "gov", None, 0.0);
+        policy.issuer = Some("工业和信息化部".into());
+        policy.doc_number = Some("工信部信发〔2026〕12号".into());
+        let plain = item(2, "blog", None, 0.0);
+        let (a, b) = (
+            significance(&policy, 1.0, &signals),
+            significance(&plain, 1.0, &signals),
+        );
+        assert!(a.total > b.total + 4.0, "{a:?} vs {b:?}");
+        assert!(a.parts.iter().any(|p| p.starts_with("document number")), "{a:?}");
+        let older = significance(&plain, 14.0, &signals);
+        assert!(older.total < b.total, "fresher ranks higher");
+    }
+}
