@@ -88,12 +88,14 @@ pub struct Decision {
     pub section: String,
     pub score: f32,
     /// Other sections that scored, best first.
+    #[serde(default)]
     pub runners_up: Vec<(String, f32)>,
     /// City facet: the city the item is about, by its short name (e.g. 南京).
     pub city: Option<String>,
     /// Why the item is off-topic; `Some` means it never reaches feeds or the draft.
     pub rejected: Option<String>,
     /// Human-readable rules that fired, e.g. `title:同比增长 → industry-data +3`.
+    #[serde(default)]
     pub reasons: Vec<String>,
 }
 

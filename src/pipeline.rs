@@ -299,6 +299,20 @@ impl Pipeline {
         editor: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<i64> {
+        Ok(self.edit_and_draft(store, issue, item, edit, editor, now)?.0)
+    }
+
+    /// [`Pipeline::edit_issue`], returning the new draft too (none for a published
+    /// issue), so that the review page need not build it again.
+    pub fn edit_and_draft(
+        &self,
+        store: &mut Store,
+        issue: &Issue,
+        item: Option<i64>,
+        edit: &Edit,
+        editor: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(i64, Option<draft::Draft>)> {
         if let Edit::Move { section, .. } = edit
             && self.classifier.taxonomy.section(section).is_none()
         {
@@ -310,15 +324,16 @@ impl Pipeline {
             store.set_label(item, section, city.as_deref(), editor, now)?;
             self.retrain(store)?;
         }
-        if issue.status != Status::Published {
-            let d = self.draft_of(store, issue, now)?;
-            draft::render::export(
-                &d,
-                &self.config.settings.drafts_dir,
-                self.config.settings.templates_dir.as_deref(),
-            )?;
+        if issue.status == Status::Published {
+            return Ok((id, None));
         }
-        Ok(id)
+        let d = self.draft_of(store, issue, now)?;
+        draft::render::export(
+            &d,
+            &self.config.settings.drafts_dir,
+            self.config.settings.templates_dir.as_deref(),
+        )?;
+        Ok((id, Some(d)))
     }
 
     /// Add an item an editor found by its URL: fetched and extracted like any other,

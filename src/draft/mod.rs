@@ -200,7 +200,9 @@ pub struct Draft {
     pub rejected: usize,
     /// Reports merged into another item's story.
     pub merged: usize,
-    /// Every other story of the window, most significant first.
+    /// Every other story of the window, most significant first (exported apart, and
+    /// capped: see `render::json`).
+    #[serde(skip)]
     pub candidates: Vec<PoolItem>,
 }
 
@@ -384,7 +386,13 @@ pub fn build(
     let window = issue.window;
     let (from, to) = window.bounds(tz);
     let grace_from = from - chrono::Duration::days(settings.grace_days);
+    let started = std::time::Instant::now();
     let items = store.items_for_window(from, to, grace_from)?;
+    tracing::debug!(
+        items = items.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "draft: window loaded"
+    );
     let edits = fold_edits(&store.edits(issue.id)?);
     let none = ItemEdits::default();
     let edit_of = |id: i64| edits.items.get(&id).unwrap_or(&none);
@@ -429,6 +437,7 @@ pub fn build(
         }
     }
 
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "draft: also-reported loaded");
     let taste = taste(store)?;
     let signals = select::Signals {
         config: &taxonomy.selection,
@@ -503,6 +512,7 @@ pub fn build(
         chosen.sort_by(order);
         chosen
     };
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "draft: stories scored");
     let mut sections = Vec::new();
     for s in &taxonomy.sections {
         let mut items = by_section.remove(s.id()).unwrap_or_default();
@@ -542,6 +552,7 @@ pub fn build(
             cities,
         });
     }
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "draft: selected");
     let mut to_sort = by_section.remove(TO_SORT).unwrap_or_default();
     to_sort.sort_by(order);
     if to_sort.len() > taxonomy.selection.to_sort_cap {
@@ -555,6 +566,23 @@ pub fn build(
         .chain(to_sort.iter().map(|i| i.id))
         .collect();
     candidates.retain(|c| !chosen.contains(&c.id));
+    // Reasons are read for the chosen only: a window holds thousands of stories.
+    let ids: Vec<i64> = chosen.iter().copied().collect();
+    let mut reasons = store.reasons(&ids)?;
+    for d in sections
+        .iter_mut()
+        .flat_map(|s| {
+            s.items
+                .iter_mut()
+                .chain(s.cities.iter_mut().flat_map(|c| c.items.iter_mut()))
+        })
+        .chain(to_sort.iter_mut())
+    {
+        if let Some(r) = reasons.get(&d.id) {
+            d.reasons = r.clone();
+        }
+    }
+    reasons.clear();
     candidates.sort_by(|a, b| b.significance.total_cmp(&a.significance).then(a.id.cmp(&b.id)));
     candidates.dedup_by_key(|c| c.id);
     let mut digest = digest::paragraphs(taxonomy, &sections);

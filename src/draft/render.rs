@@ -86,13 +86,36 @@ pub fn paths(dir: &Path, stem: &str) -> Exported {
     }
 }
 
+/// The candidates the JSON export carries: the most significant; the review page pages
+/// through all of them.
+pub const EXPORTED_CANDIDATES: usize = 500;
+
+#[derive(serde::Serialize)]
+struct JsonExport<'a> {
+    #[serde(flatten)]
+    draft: &'a Draft,
+    /// The most significant stories of the window that the issue does not hold.
+    candidates: &'a [super::PoolItem],
+    candidates_total: usize,
+}
+
+/// The draft as JSON: the selection in its sections, the candidate pool apart.
+pub fn json(draft: &Draft) -> anyhow::Result<String> {
+    let n = draft.candidates.len().min(EXPORTED_CANDIDATES);
+    Ok(serde_json::to_string_pretty(&JsonExport {
+        draft,
+        candidates: &draft.candidates[..n],
+        candidates_total: draft.candidates.len(),
+    })?)
+}
+
 /// Write Markdown, HTML and JSON of the draft under `out_dir`, each atomically.
 pub fn export(draft: &Draft, out_dir: &Path, templates: Option<&Path>) -> anyhow::Result<Exported> {
     crate::fsio::remove_stale_temps(out_dir);
     let files = paths(out_dir, &draft.stem());
     write_atomic(&files.markdown, render(draft, "issue.md", templates)?.as_bytes())?;
     write_atomic(&files.html, render(draft, "issue.html", templates)?.as_bytes())?;
-    write_atomic(&files.json, serde_json::to_string_pretty(draft)?.as_bytes())?;
+    write_atomic(&files.json, json(draft)?.as_bytes())?;
     write_atomic(&files.docx, &super::docx::render(draft)?)?;
     Ok(files)
 }

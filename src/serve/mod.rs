@@ -46,7 +46,12 @@ pub struct App {
     sessions: Sessions,
     env: Environment<'static>,
     metrics: Metrics,
+    /// The last draft built, with the issue and store version it was built from: a
+    /// window of thousands of stories takes a while to draft, a page view should not.
+    drafts: Mutex<Option<(DraftKey, Arc<crate::draft::Draft>)>>,
 }
+
+type DraftKey = (i64, (i64, i64));
 
 type Shared = Arc<App>;
 
@@ -63,7 +68,25 @@ impl App {
             sessions: Sessions::default(),
             env,
             metrics: Metrics::default(),
+            drafts: Mutex::new(None),
         })
+    }
+
+    /// The draft of `issue` as the store holds it now, built again only when the store
+    /// changed since the last one.
+    fn draft(&self, store: &Store, issue: &Issue) -> anyhow::Result<Arc<crate::draft::Draft>> {
+        let key = (issue.id, store.version()?);
+        if let Ok(cache) = self.drafts.lock()
+            && let Some((k, d)) = cache.as_ref()
+            && *k == key
+        {
+            return Ok(d.clone());
+        }
+        let d = Arc::new(self.pipeline.draft_of(store, issue, Utc::now())?);
+        if let Ok(mut cache) = self.drafts.lock() {
+            *cache = Some((key, d.clone()));
+        }
+        Ok(d)
     }
 
     fn store(&self) -> Result<std::sync::MutexGuard<'_, Store>, Response> {
@@ -207,14 +230,13 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
         Ok(v) => v,
         Err(r) => return r,
     };
-    let now = Utc::now();
-    let mut draft = match app.pipeline.draft_of(&store, &issue, now) {
+    let draft = match app.draft(&store, &issue) {
         Ok(d) => d,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
     };
     // The pool can hold thousands of stories: the page shows one page of it.
     let pool_query = banyue_pool_query(&q);
-    let pool = pool_query.page(&std::mem::take(&mut draft.candidates));
+    let pool = pool_query.page(&draft.candidates);
     let tz = app.pipeline.config.settings.timezone;
     let edits: Vec<EditView> = store
         .edits(issue.id)
@@ -243,7 +265,7 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
     app.render(
         "review.html",
         context! {
-            issue => minijinja::Value::from_serialize(&draft),
+            issue => minijinja::Value::from_serialize(&*draft),
             stem => issue.stem(),
             status => issue.status.as_str(),
             issues => issues,
@@ -422,8 +444,17 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
             _ => match edit_of(&form) {
                 Ok((item, edit)) => app
                     .pipeline
-                    .edit_issue(&mut store, &issue, item, &edit, &s.user, now)
-                    .map(|id| format!("edit #{id} saved")),
+                    .edit_and_draft(&mut store, &issue, item, &edit, &s.user, now)
+                    .map(|(id, draft)| {
+                        // The page that follows shows this draft (an item's edit leaves
+                        // the issue itself as it was, so the draft is the page's).
+                        if let (Some(d), Some(_), Ok(version)) = (draft, item, store.version())
+                            && let Ok(mut cache) = app.drafts.lock()
+                        {
+                            *cache = Some(((issue.id, version), Arc::new(d)));
+                        }
+                        format!("edit #{id} saved")
+                    }),
                 Err(e) => Err(anyhow::anyhow!(e)),
             },
         }
@@ -465,9 +496,7 @@ async fn preview(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<
         "html" => crate::draft::render::render(&draft, "issue.html", templates).map(html_response),
         "md" => crate::draft::render::render(&draft, "issue.md", templates)
             .map(|m| attach("text/markdown; charset=utf-8", m.into_bytes())),
-        "json" => serde_json::to_vec_pretty(&draft)
-            .map_err(Into::into)
-            .map(|j| attach("application/json", j)),
+        "json" => crate::draft::render::json(&draft).map(|j| attach("application/json", j.into_bytes())),
         "docx" => crate::draft::docx::render(&draft).map(|d| {
             attach(
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

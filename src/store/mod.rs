@@ -417,14 +417,20 @@ impl Store {
 
     /// Items that belong to an issue window: published inside it, or first collected
     /// inside it and published at most `grace` before it started.
+    /// Their HTML content is left out (empty): drafts and reclassifying never show it,
+    /// and a window of thousands of items would carry megabytes of it.
+    /// So are the reasons of their decisions (see [`Store::reasons`]).
     pub fn items_for_window(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         grace_from: DateTime<Utc>,
     ) -> anyhow::Result<Vec<StoredItem>> {
+        let columns = ITEM_COLUMNS
+            .replace("i.content_html", "'' AS content_html")
+            .replace("i.decision", "json_remove(i.decision, '$.reasons')");
         let sql = format!(
-            "SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id
+            "SELECT {columns} FROM items i LEFT JOIN sources s ON s.id = i.source_id
              WHERE (i.published >= ?1 AND i.published < ?2)
                 OR (i.fetched_at >= ?1 AND i.fetched_at < ?2 AND (i.published IS NULL OR i.published >= ?3))
              ORDER BY coalesce(i.published, i.fetched_at), i.id"
@@ -479,12 +485,15 @@ impl Store {
     /// For each representative, the other reports merged into it.
     pub fn also_reported(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, Vec<AlsoReported>>> {
         let mut out: HashMap<i64, Vec<AlsoReported>> = HashMap::new();
+        // One query for all of them (a window holds thousands of stories).
         let mut st = self.conn.prepare(
             "SELECT i.duplicate_of, i.id, coalesce(s.name, i.source_id), i.title, i.url, i.duplicate_reason
-             FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE i.duplicate_of = ?1 ORDER BY i.id",
+             FROM items i LEFT JOIN sources s ON s.id = i.source_id
+             WHERE i.duplicate_of IN (SELECT value FROM json_each(?1)) ORDER BY i.id",
         )?;
-        for id in ids {
-            let rows = st.query_map([id], |r| {
+        let ids = serde_json::to_string(ids)?;
+        {
+            let rows = st.query_map([ids], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     AlsoReported {
@@ -500,6 +509,23 @@ impl Store {
                 let (rep, also) = row?;
                 out.entry(rep).or_default().push(also);
             }
+        }
+        Ok(out)
+    }
+
+    /// The reasons of the decisions of these items.
+    pub fn reasons(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, Vec<String>>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, json_extract(decision, '$.reasons') FROM items WHERE id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = st.query_map([serde_json::to_string(ids)?], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (id, json) = row?;
+            let reasons: Vec<String> = json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
+            out.insert(id, reasons);
         }
         Ok(out)
     }
@@ -597,6 +623,15 @@ impl Store {
             .conn
             .query_row("SELECT max(fetched_at) FROM items", [], |r| r.get(0))?;
         Ok(t.as_deref().and_then(parse_ts))
+    }
+
+    /// A value that changes whenever anything in the database does, by this connection
+    /// (`total_changes()`) or another (`PRAGMA data_version`): a key for caches of what
+    /// is built from the store.
+    pub fn version(&self) -> anyhow::Result<(i64, i64)> {
+        let other: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let own: i64 = self.conn.query_row("SELECT total_changes()", [], |r| r.get(0))?;
+        Ok((other, own))
     }
 
     pub fn count_items(&self) -> anyhow::Result<i64> {
