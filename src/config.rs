@@ -69,6 +69,41 @@ impl Locator<'_> {
     }
 }
 
+/// Every shape error of the file, not only the first: each top-level table
+/// (`[settings]`, each `[[source]]` with its subtables, each `[[user]]`) is read on its
+/// own, so a wrong type in one does not hide those in the others. Falls back to `first`
+/// when no table alone shows an error (a problem between tables).
+fn every_toml_problem(text: &str, file: &str, first: &toml::de::Error) -> Vec<Problem> {
+    let top = |line: &str| {
+        let t = line.trim();
+        matches!(t, "[settings]" | "[[source]]" | "[[user]]")
+    };
+    let mut starts: Vec<usize> = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if top(line) && offset > 0 {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts.push(text.len());
+    let mut problems = Vec::new();
+    for w in starts.windows(2) {
+        let chunk = &text[w[0]..w[1]];
+        if let Err(e) = toml::from_str::<RawConfig>(chunk) {
+            let before = text[..w[0]].matches('\n').count();
+            let loc = Locator { file, text: chunk };
+            let mut p = loc.toml_problem(&e);
+            p.line += before;
+            problems.push(p);
+        }
+    }
+    if problems.is_empty() {
+        problems.push(Locator { file, text }.toml_problem(first));
+    }
+    problems
+}
+
 // ---------------------------------------------------------------------------------------
 // The file as written
 
@@ -391,7 +426,7 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
         let loc = Locator { file: &file, text };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError(vec![loc.toml_problem(&e)]))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError(every_toml_problem(text, &file, &e)))?;
         let mut problems = Vec::new();
         let base_dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let settings = settings(raw.settings, &loc, &base_dir, &mut problems);
@@ -529,7 +564,7 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
         detail_fetch_limit: raw.detail_fetch_limit.unwrap_or(30),
         per_host_concurrency: raw.per_host_concurrency.unwrap_or(2).clamp(1, 1024),
         per_host_delay_ms: raw.per_host_delay_ms.unwrap_or(500),
-        max_redirects: raw.max_redirects.unwrap_or(5).min(20),
+        max_redirects: raw.max_redirects.unwrap_or(10).min(20),
         schedule,
         jitter_secs: raw.jitter_secs.unwrap_or(60),
         backoff_base_secs: raw.backoff_base_secs.unwrap_or(300).max(1),
@@ -553,19 +588,50 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
 }
 
 fn parse_schedule(spec: &Spanned<String>, loc: &Locator, problems: &mut Vec<Problem>) -> Option<cron::Schedule> {
-    match spec.get_ref().parse::<cron::Schedule>() {
+    match schedule_of(spec.get_ref()) {
         Ok(s) => Some(s),
-        Err(e) => {
-            problems.push(loc.problem(
-                spec.span().start,
-                format!(
-                    "schedule `{}` is not a cron expression (sec min hour day month weekday): {e}",
-                    spec.get_ref()
-                ),
-            ));
+        Err(why) => {
+            problems.push(loc.problem(spec.span().start, why));
             None
         }
     }
+}
+
+/// A cron schedule (with a seconds field), or what is wrong with it in words a person
+/// can act on.
+pub fn schedule_of(expr: &str) -> Result<cron::Schedule, String> {
+    let fields: Vec<&str> = expr.split_whitespace().collect();
+    if fields.len() == 5 {
+        return Err(format!(
+            "schedule `{expr}` has 5 fields; banyue's cron starts with seconds: write `0 {expr}`"
+        ));
+    }
+    // Ranges in our words: the cron crate's say "less than 59" of minutes 0–59.
+    const RANGES: [(&str, u32, u32); 6] = [
+        ("seconds", 0, 59),
+        ("minutes", 0, 59),
+        ("hours", 0, 23),
+        ("day of month", 1, 31),
+        ("month", 1, 12),
+        ("day of week", 1, 7),
+    ];
+    for (field, (name, lo, hi)) in fields.iter().zip(RANGES) {
+        for part in field.split([',', '-', '/']) {
+            if let Ok(n) = part.parse::<u32>()
+                && (n < lo || n > hi)
+                && !field.contains(&format!("/{part}"))
+            {
+                return Err(format!("schedule `{expr}`: {name} must be {lo}–{hi}, not {n}"));
+            }
+        }
+    }
+    let schedule = expr
+        .parse::<cron::Schedule>()
+        .map_err(|e| format!("schedule `{expr}` is not a cron expression (sec min hour day month weekday): {e}"))?;
+    if schedule.upcoming(chrono::Utc).next().is_none() {
+        return Err(format!("schedule `{expr}` never fires (no such date)"));
+    }
+    Ok(schedule)
 }
 
 fn pick(spec: &Spanned<String>, what: &str, loc: &Locator, problems: &mut Vec<Problem>) -> Option<Pick> {
@@ -623,7 +689,22 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
             format!("source id `{id}` must be non-empty ASCII letters, digits, - or _"),
         ));
     }
-    let url = match Url::parse(raw.url.get_ref()) {
+    let written = raw.url.get_ref();
+    let url = match Url::parse(written) {
+        Ok(_) if written.trim() != written || written.contains(char::is_whitespace) => {
+            problems.push(loc.problem(
+                raw.url.span().start,
+                format!("source `{id}`: url `{written}` contains a space; write it as %20"),
+            ));
+            None
+        }
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => {
+            problems.push(loc.problem(
+                raw.url.span().start,
+                format!("source `{id}`: url `{written}` has no host"),
+            ));
+            None
+        }
         Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Some(u),
         Ok(u) => {
             problems.push(loc.problem(
@@ -788,6 +869,46 @@ mod tests {
             err.to_string()
                 .contains("banyue.toml:13: source `b` list.item: invalid CSS selector")
         );
+    }
+
+    #[test]
+    fn every_wrong_type_is_reported_not_only_the_first() {
+        let text = "[settings]\nconcurrency = \"x\"\n\n[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x.test/\"\nkind = \"feed\"\npriority = \"high\"\n\n[[source]]\nid = \"b\"\nname = \"B\"\nurl = \"http://x.test/b\"\nkind = \"feed\"\nallow_private = 1\n";
+        let err = parse(text).unwrap_err();
+        let lines: Vec<usize> = err.0.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![2, 9, 16], "{err}");
+    }
+
+    #[test]
+    fn cron_problems_in_words() {
+        let with = |sched: &str| {
+            parse(&format!(
+                "[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x.test/\"\nkind = \"feed\"\nschedule = \"{sched}\"\n"
+            ))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+        };
+        assert!(with("*/5 * * * *").contains("write `0 */5 * * * *`"), "{}", with("*/5 * * * *"));
+        assert!(with("0 60 * * * *").contains("minutes must be 0–59, not 60"), "{}", with("0 60 * * * *"));
+        assert!(with("0 0 0 30 2 *").contains("never fires"), "{}", with("0 0 0 30 2 *"));
+        assert_eq!(with("0 */15 * * * *"), "");
+        assert_eq!(with("0 0 8 * * Mon-Fri"), "");
+    }
+
+    #[test]
+    fn urls_with_spaces_or_no_host_are_refused() {
+        let with = |url: &str| {
+            parse(&format!(
+                "[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"{url}\"\nkind = \"feed\"\n"
+            ))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+        };
+        assert!(with("http://x.test/a b.xml").contains("contains a space"), "{}", with("http://x.test/a b.xml"));
+        assert!(with("http://:80/feed.xml").contains("not a URL"), "{}", with("http://:80/feed.xml"));
+        assert_eq!(with("http://x.test/a%20b.xml"), "");
     }
 
     #[test]

@@ -90,6 +90,12 @@ fn routes(origin: &str) -> HashMap<String, Resource> {
         ),
     );
     r.insert("/to-private".into(), Resource::redirect("http://10.255.255.1/feed.xml"));
+    // A chain: /hop/1 reaches the feed in 10 redirects (followed), /hop/0 in 11 (one too many).
+    for i in 0..10 {
+        r.insert(format!("/hop/{i}"), Resource::redirect(&format!("/hop/{}", i + 1)));
+    }
+    r.insert("/hop/10".into(), Resource::redirect("/good.xml"));
+    r.insert("/to-file".into(), Resource::redirect("file:///etc/passwd"));
     r.insert(
         "/to-localhost".into(),
         Resource::redirect(&format!(
@@ -138,6 +144,9 @@ async fn every_fault_is_named_and_healthy_sources_still_publish() {
         ("private", "/to-private"),
         ("localhost", "/to-localhost"),
         ("blocked", "/521"),
+        ("ten-hops", "/hop/1"),
+        ("eleven-hops", "/hop/0"),
+        ("to-file", "/to-file"),
     ] {
         text += &feed(id, site.url(path));
     }
@@ -182,7 +191,13 @@ async fn every_fault_is_named_and_healthy_sources_still_publish() {
         "body exceeds the 65536-byte cap",
         "without a Content-Length too"
     );
-    assert!(err("loop").contains("too many redirects"), "{summary}");
+    assert!(err("loop").contains("too many redirects (11)"), "{summary}");
+    assert_eq!(err("eleven-hops"), "too many redirects (11)");
+    assert!(
+        err("to-file").contains("redirect to a `file` URL (file:///etc/passwd): only http and https are fetched"),
+        "{summary}"
+    );
+    assert!(by_id(&report.sources)["ten-hops"].error.is_none(), "ten redirects are followed: {summary}");
     assert!(err("malformed").contains("malformed feed"), "{summary}");
     assert!(
         err("html").contains("HTML page was served where a feed was expected"),

@@ -110,7 +110,8 @@ pub enum Redirects {
 /// Redirects: at most `max`, http(s) only, private targets as `mode` says.
 pub fn redirect_policy(mode: Redirects, max: usize) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() >= max {
+        // `previous` holds the first URL and every one redirected to so far.
+        if attempt.previous().len() > max {
             return attempt.error(Refused(format!("more than {max} redirects")));
         }
         let url = attempt.url().clone();

@@ -63,7 +63,8 @@ pub enum FetchError {
     TooLarge(usize),
     #[error("refused: {0}")]
     Refused(String),
-    #[error("too many redirects (more than {0})")]
+    /// The redirect that was one too many: the (limit + 1)th.
+    #[error("too many redirects ({0})")]
     Redirects(usize),
     #[error("connection failed: {0}")]
     Connect(String),
@@ -204,6 +205,19 @@ impl Fetcher {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
+        // A redirect the client did not follow (to a scheme it does not speak) ends
+        // here: say where it led, not just its status.
+        if (300..400).contains(&status)
+            && let Some(to) = hdr(header::LOCATION)
+        {
+            let target = resp.url().join(&to).map(|u| u.to_string()).unwrap_or(to);
+            let scheme = target.split(':').next().unwrap_or_default();
+            return Err(FetchError::Refused(if matches!(scheme, "http" | "https") {
+                format!("HTTP {status} redirect to {target} was not followed")
+            } else {
+                format!("redirect to a `{scheme}` URL ({target}): only http and https are fetched")
+            }));
+        }
         let content_type = hdr(header::CONTENT_TYPE);
         let validators = Validators {
             etag: hdr(header::ETAG),
@@ -249,7 +263,7 @@ impl Fetcher {
     fn classify(&self, e: reqwest::Error) -> FetchError {
         if let Some(why) = guard::refusal_in(&e) {
             return if why.starts_with("more than") {
-                FetchError::Redirects(self.max_redirects)
+                FetchError::Redirects(self.max_redirects + 1)
             } else {
                 FetchError::Refused(why)
             };
@@ -258,7 +272,7 @@ impl Fetcher {
             return FetchError::Timeout(self.timeout_secs);
         }
         if e.is_redirect() {
-            return FetchError::Redirects(self.max_redirects);
+            return FetchError::Redirects(self.max_redirects + 1);
         }
         if e.is_connect() {
             return FetchError::Connect(error_chain(&e));
