@@ -879,18 +879,29 @@ mod tests {
         assert_eq!(lines, vec![2, 9, 16], "{err}");
     }
 
+    /// The problems of a config of one feed source at `url` with `more` lines, as text.
+    fn one_source_problems(url: &str, more: &str) -> String {
+        parse(&format!(
+            "[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"{url}\"\nkind = \"feed\"\n{more}"
+        ))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+    }
+
     #[test]
     fn cron_problems_in_words() {
-        let with = |sched: &str| {
-            parse(&format!(
-                "[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x.test/\"\nkind = \"feed\"\nschedule = \"{sched}\"\n"
-            ))
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default()
-        };
-        assert!(with("*/5 * * * *").contains("write `0 */5 * * * *`"), "{}", with("*/5 * * * *"));
-        assert!(with("0 60 * * * *").contains("minutes must be 0–59, not 60"), "{}", with("0 60 * * * *"));
+        let with = |sched: &str| one_source_problems("http://x.test/", &format!("schedule = \"{sched}\"\n"));
+        assert!(
+            with("*/5 * * * *").contains("write `0 */5 * * * *`"),
+            "{}",
+            with("*/5 * * * *")
+        );
+        assert!(
+            with("0 60 * * * *").contains("minutes must be 0–59, not 60"),
+            "{}",
+            with("0 60 * * * *")
+        );
         assert!(with("0 0 0 30 2 *").contains("never fires"), "{}", with("0 0 0 30 2 *"));
         assert_eq!(with("0 */15 * * * *"), "");
         assert_eq!(with("0 0 8 * * Mon-Fri"), "");
@@ -898,16 +909,17 @@ mod tests {
 
     #[test]
     fn urls_with_spaces_or_no_host_are_refused() {
-        let with = |url: &str| {
-            parse(&format!(
-                "[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"{url}\"\nkind = \"feed\"\n"
-            ))
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default()
-        };
-        assert!(with("http://x.test/a b.xml").contains("contains a space"), "{}", with("http://x.test/a b.xml"));
-        assert!(with("http://:80/feed.xml").contains("not a URL"), "{}", with("http://:80/feed.xml"));
+        let with = |url: &str| one_source_problems(url, "");
+        assert!(
+            with("http://x.test/a b.xml").contains("contains a space"),
+            "{}",
+            with("http://x.test/a b.xml")
+        );
+        assert!(
+            with("http://:80/feed.xml").contains("not a URL"),
+            "{}",
+            with("http://:80/feed.xml")
+        );
         assert_eq!(with("http://x.test/a%20b.xml"), "");
     }
 

@@ -197,7 +197,10 @@ async fn every_fault_is_named_and_healthy_sources_still_publish() {
         err("to-file").contains("redirect to a `file` URL (file:///etc/passwd): only http and https are fetched"),
         "{summary}"
     );
-    assert!(by_id(&report.sources)["ten-hops"].error.is_none(), "ten redirects are followed: {summary}");
+    assert!(
+        by_id(&report.sources)["ten-hops"].error.is_none(),
+        "ten redirects are followed: {summary}"
+    );
     assert!(err("malformed").contains("malformed feed"), "{summary}");
     assert!(
         err("html").contains("HTML page was served where a feed was expected"),

@@ -46,8 +46,8 @@ fn section_of(json: &serde_json::Value, id: i64) -> Option<String> {
     })
 }
 
-#[test]
-fn edits_stick_undo_teach_and_publishing_freezes() {
+/// A demo directory (its run done: items stored, the issue drafted) and its config.
+fn demo() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_banyue"))
         .args(["demo", "--dir"])
@@ -56,6 +56,12 @@ fn edits_stick_undo_teach_and_publishing_freezes() {
         .unwrap();
     assert!(out.status.success());
     let cfg = dir.path().join("banyue.toml");
+    (dir, cfg)
+}
+
+#[test]
+fn edits_stick_undo_teach_and_publishing_freezes() {
+    let (dir, cfg) = demo();
     let drafts = dir.path().join("drafts");
     let stem = std::fs::read_dir(&drafts)
         .unwrap()
@@ -168,14 +174,7 @@ fn edits_stick_undo_teach_and_publishing_freezes() {
 #[test]
 fn an_editors_split_keeps_the_two_headlines_apart() {
     use banyue::dedup::{Candidate, Index, NearDup, Verdict};
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_banyue"))
-        .args(["demo", "--dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let cfg = dir.path().join("banyue.toml");
+    let (dir, cfg) = demo();
     let db = dir.path().join("data").join("banyue.db");
     let merged: Vec<(i64, String, i64)> = {
         let conn = rusqlite::Connection::open(&db).unwrap();

@@ -242,23 +242,30 @@ fn local_date(t: DateTime<Utc>, tz: Tz) -> chrono::NaiveDate {
     t.with_timezone(&tz).date_naive()
 }
 
+/// The texts a chosen item shows — its short headline, its city note, its policy
+/// title — made for the few, not for every story of the window.
+fn fill_texts(d: &mut DraftItem) {
+    let collected = d.original_title.as_deref().unwrap_or(&d.title);
+    d.note = if digest::has_date_prefix(collected) {
+        collected.to_string()
+    } else if collected.starts_with("关于") {
+        // A bare notice title reads as a note only with its issuer in front.
+        let who = d.issuer.as_deref().unwrap_or(&d.source);
+        format!("{}，{who}发布《{collected}》", d.date_cn)
+    } else {
+        format!("{}，{collected}", d.date_cn)
+    };
+    d.headline = digest::shorten(&d.title);
+    d.policy_title = digest::policy_title(&d.title);
+}
+
 fn draft_item(i: &StoredItem, also: Vec<AlsoReported>, tz: Tz) -> DraftItem {
     let day = local_date(i.date(), tz);
     let date_cn = format!("{}月{}日", day.month(), day.day());
-    let headline = digest::shorten(&i.title);
-    let note = if digest::has_date_prefix(&i.title) {
-        i.title.clone()
-    } else if i.title.starts_with("关于") {
-        // A bare notice title reads as a note only with its issuer in front.
-        let who = i.policy.issuer.as_deref().unwrap_or(&i.source_name);
-        format!("{date_cn}，{who}发布《{}》", i.title)
-    } else {
-        format!("{date_cn}，{}", i.title)
-    };
     DraftItem {
         id: i.id,
         title: i.title.clone(),
-        headline,
+        headline: String::new(),
         summary: i.summary.clone(),
         url: i.url.clone(),
         source: i.source_name.clone(),
@@ -270,8 +277,8 @@ fn draft_item(i: &StoredItem, also: Vec<AlsoReported>, tz: Tz) -> DraftItem {
         reasons: i.decision.reasons.clone(),
         issuer: i.policy.issuer.clone(),
         doc_number: i.policy.doc_number.clone(),
-        note,
-        policy_title: digest::policy_title(&i.title),
+        note: String::new(),
+        policy_title: String::new(),
         pinned: false,
         rank: None,
         original_title: None,
@@ -471,8 +478,6 @@ pub fn build(
         }
         if let Some(h) = &e.headline {
             d.original_title = Some(std::mem::replace(&mut d.title, h.clone()));
-            d.headline = digest::shorten(h);
-            d.policy_title = digest::policy_title(h);
         }
         if let Some(sm) = &e.summary {
             d.summary = sm.clone();
@@ -581,6 +586,7 @@ pub fn build(
         if let Some(r) = reasons.get(&d.id) {
             d.reasons = r.clone();
         }
+        fill_texts(d);
     }
     reasons.clear();
     candidates.sort_by(|a, b| b.significance.total_cmp(&a.significance).then(a.id.cmp(&b.id)));
