@@ -156,6 +156,7 @@ struct RawSettings {
     per_host_concurrency: Option<usize>,
     per_host_delay_ms: Option<u64>,
     max_redirects: Option<usize>,
+    max_items: Option<usize>,
     schedule: Option<Spanned<String>>,
     jitter_secs: Option<u64>,
     backoff_base_secs: Option<u64>,
@@ -375,6 +376,9 @@ pub struct Settings {
     pub per_host_concurrency: usize,
     pub per_host_delay_ms: u64,
     pub max_redirects: usize,
+    /// Items read from one source per run (all its pages together); more are dropped
+    /// with a warning: no list page or feed holds thousands of new items.
+    pub max_items: usize,
     /// The daemon's default schedule (cron, with seconds: `0 0 */3 * * *`).
     pub schedule: cron::Schedule,
     /// Random delay added to each scheduled fetch, so sources do not fire together.
@@ -565,6 +569,7 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
         per_host_concurrency: raw.per_host_concurrency.unwrap_or(2).clamp(1, 1024),
         per_host_delay_ms: raw.per_host_delay_ms.unwrap_or(500),
         max_redirects: raw.max_redirects.unwrap_or(10).min(20),
+        max_items: raw.max_items.unwrap_or(1000).max(1),
         schedule,
         jitter_secs: raw.jitter_secs.unwrap_or(60),
         backoff_base_secs: raw.backoff_base_secs.unwrap_or(300).max(1),

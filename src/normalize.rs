@@ -68,7 +68,9 @@ pub fn html_to_text(html: &str) -> String {
     if !html.contains('<') && !html.contains('&') {
         return squash(html);
     }
-    let clean = ammonia::Builder::default().clean(html).to_string();
+    let clean = ammonia::Builder::default()
+        .clean(&crate::extract::html::bounded(html))
+        .to_string();
     let frag = scraper::Html::parse_fragment(&clean);
     let mut out = String::new();
     for t in frag.root_element().text() {
@@ -99,7 +101,7 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
         Some(base) => b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone())),
         None => b.url_relative(ammonia::UrlRelative::Deny),
     };
-    b.clean(html).to_string()
+    b.clean(&crate::extract::html::bounded(html)).to_string()
 }
 
 /// Cut `text` to at most `max` characters, ending with … when cut.

@@ -909,6 +909,14 @@ async fn fetch_source(
             }
         }
     }
+    let cap = ctx.settings.max_items;
+    if raw.len() > cap {
+        report.warnings.push(format!(
+            "{} items on its pages; read the first {cap} (max_items)",
+            raw.len()
+        ));
+        raw.truncate(cap);
+    }
     if let Some(spec) = &source.detail {
         fetch_details(ctx, source, spec, &mut raw, now, report).await;
     }

@@ -10,6 +10,105 @@ use super::{ExtractError, dates, policy};
 use crate::config::{DetailSpec, ListSpec, Pick};
 use crate::model::{PolicyMeta, RawItem};
 
+/// Deeper nesting than this is no page's layout but a trap: building the tree checks the
+/// stack of open elements at every tag, so a page nested 100,000 `<div>`s deep took a
+/// minute to parse. Tags below this depth are dropped (their text is kept).
+pub const MAX_DEPTH: usize = 512;
+
+/// Elements without content, and elements whose end tag is optional (a list of a
+/// thousand `<li>` without `</li>` is not a thousand deep): neither counts for depth.
+const FLAT: [&str; 25] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+    "li", "p", "dt", "dd", "tr", "td", "th", "option", "html", "head", "body",
+];
+/// Elements whose text may hold `<` that is no tag.
+const RAW: [&str; 5] = ["script", "style", "textarea", "title", "xmp"];
+
+/// `text` with every tag nested deeper than [`MAX_DEPTH`] removed, in one pass; the
+/// text itself untouched when nothing is that deep (the common case).
+pub fn bounded(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    if b.iter().filter(|c| **c == b'<').count() <= MAX_DEPTH {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let (mut depth, mut skipped) = (0usize, 0usize);
+    let mut out: Option<String> = None;
+    let mut copied = 0usize;
+    let mut i = 0usize;
+    let find = |from: usize, pat: &str| text.get(from..).and_then(|t| t.find(pat)).map(|p| p + from);
+    while let Some(lt) = find(i, "<") {
+        let rest = &text[lt..];
+        if rest.starts_with("<!--") {
+            i = find(lt + 4, "-->").map_or(text.len(), |e| e + 3);
+            continue;
+        }
+        let Some(gt) = find(lt, ">") else { break };
+        let closing = rest.starts_with("</");
+        let name: String = text[lt + 1 + usize::from(closing)..gt]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .flat_map(|c| c.to_lowercase())
+            .collect();
+        i = gt + 1;
+        if name.is_empty() || FLAT.contains(&name.as_str()) {
+            continue;
+        }
+        if !closing && RAW.contains(&name.as_str()) {
+            // Up to its end tag, `<` is text.
+            let close = format!("</{name}");
+            let mut j = i;
+            i = loop {
+                match find(j, "</") {
+                    Some(p)
+                        if b.len() >= p + close.len()
+                            && b[p..p + close.len()].eq_ignore_ascii_case(close.as_bytes()) =>
+                    {
+                        break p;
+                    }
+                    Some(p) => j = p + 2,
+                    None => break text.len(),
+                }
+            };
+            continue;
+        }
+        let self_closing = text[..gt].ends_with('/');
+        let drop = if closing {
+            if skipped > 0 {
+                skipped -= 1;
+                true
+            } else {
+                depth = depth.saturating_sub(1);
+                false
+            }
+        } else if self_closing {
+            false
+        } else if depth >= MAX_DEPTH {
+            skipped += 1;
+            true
+        } else {
+            depth += 1;
+            false
+        };
+        if drop {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..lt]);
+            copied = gt + 1;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// A page's tree, its nesting bounded first ([`bounded`]).
+fn parse_page(text: &str) -> Html {
+    Html::parse_document(&bounded(text))
+}
+
 /// Collapse runs of whitespace (including U+3000 and NBSP) to one space.
 pub fn squash(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -101,7 +200,7 @@ pub fn unwrap_datastore(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// The next list page, by the source's `next` selector.
 pub fn next_page(text: &str, page_url: &Url, pick: &Pick) -> Option<Url> {
-    let doc = Html::parse_document(text);
+    let doc = parse_page(text);
     let base = base_href(&doc, page_url);
     let url = link_of(doc.root_element(), pick, &base)?;
     (url != *page_url).then_some(url)
@@ -116,7 +215,7 @@ pub fn parse_list(
     tz: Tz,
 ) -> Result<Vec<RawItem>, ExtractError> {
     let text = unwrap_datastore(text);
-    let doc = Html::parse_document(&text);
+    let doc = parse_page(&text);
     let base = base_href(&doc, page_url);
     let mut items = Vec::new();
     for row in doc.select(&spec.item.selector) {
@@ -188,7 +287,7 @@ const DEFAULT_BODIES: &[&str] = &[
 
 /// Read a detail page: body, publication time and the policy metadata block.
 pub fn parse_detail(text: &str, page_url: &Url, spec: &DetailSpec, now: DateTime<Utc>, tz: Tz) -> Detail {
-    let doc = Html::parse_document(text);
+    let doc = parse_page(text);
     let mut d = Detail::default();
     let defaults: Vec<Pick> = DEFAULT_BODIES.iter().filter_map(|s| Pick::parse(s).ok()).collect();
     let body = spec
@@ -236,7 +335,7 @@ pub fn parse_detail(text: &str, page_url: &Url, spec: &DetailSpec, now: DateTime
 /// The title a page gives itself: ArticleTitle/og:title meta, else the first h1, else
 /// `<title>` (with a trailing " - site name" part dropped).
 pub fn page_title(text: &str) -> Option<String> {
-    let doc = Html::parse_document(text);
+    let doc = parse_page(text);
     let sel = |css: &str| Selector::parse(css).ok();
     let meta = ["meta[name=\"ArticleTitle\" i]", "meta[property=\"og:title\" i]"]
         .iter()
@@ -368,6 +467,37 @@ fn metadata_block(doc: &Html, now: DateTime<Utc>, tz: Tz) -> (PolicyMeta, Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_is_bounded_and_text_kept() {
+        let deep = 5000;
+        let page = format!(
+            "<html><body><ul class=\"list\"><li><a href=\"/a/1.html\">一</a></li></ul>{}深处{}<script>if (a<b) {{}}</script></body></html>",
+            "<div>".repeat(deep),
+            "</div>".repeat(deep)
+        );
+        let out = bounded(&page);
+        assert_eq!(out.matches("<div>").count(), MAX_DEPTH);
+        assert_eq!(out.matches("</div>").count(), MAX_DEPTH);
+        assert!(out.contains("深处") && out.contains("if (a<b)"));
+        // A page of many rows without end tags is not deep, and is left as it is.
+        let rows = format!("<ul>{}</ul>", "<li><a href=\"/x\">x</a>".repeat(5000));
+        assert!(matches!(bounded(&rows), std::borrow::Cow::Borrowed(_)));
+        let list = ListSpec {
+            item: Pick::parse("ul.list li").unwrap(),
+            title: Pick::parse("a").unwrap(),
+            link: Pick::parse("a@href").unwrap(),
+            date: None,
+            date_format: None,
+            summary: None,
+            next: None,
+            page_pattern: None,
+            max_pages: 1,
+        };
+        let url = Url::parse("http://example.test/").unwrap();
+        let items = parse_list(&page, &url, &list, Utc::now(), chrono_tz::Asia::Shanghai).unwrap();
+        assert_eq!(items.len(), 1);
+    }
 
     #[test]
     fn hanweb_datastore_rows() {
