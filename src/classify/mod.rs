@@ -77,6 +77,11 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// A listed company in a headline: its stock code or its legal form.
+static LISTED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[(（]\d{6}[)）]|\d{6}\.(?:sh|sz|bj)|股份有限公司|科技有限公司").expect("static regex")
+});
+
 static DATE_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(\d{4}年)?\d{1,2}月\d{1,2}日\s*[，,、]").expect("static regex"));
 const BODY_WORDS: &[&str] = &["局", "政府", "委员会", "办公室", "办公厅", "管委会", "委", "厅", "人大"];
@@ -198,6 +203,7 @@ impl Classifier {
             weak: 0,
         };
         let mut relevant_terms: Vec<usize> = Vec::new();
+        let listed = LISTED.is_match(title);
         for (text, in_title) in [(title, true), (body, false)] {
             for m in self.matcher.find_overlapping_iter(text) {
                 let p = m.pattern().as_usize();
@@ -224,7 +230,13 @@ impl Classifier {
                         Target::WeakRelevance => {
                             if in_title && !relevant_terms.contains(&p) {
                                 relevant_terms.push(p);
-                                ev.weak += 1;
+                                // In a listed company's name (联迪信息(839790), …科技股份有限公司)
+                                // the word names the company's trade.
+                                if listed {
+                                    ev.relevance += 2;
+                                } else {
+                                    ev.weak += 1;
+                                }
                             }
                         }
                     }
