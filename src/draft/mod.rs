@@ -571,9 +571,9 @@ pub fn build(
         .chain(to_sort.iter().map(|i| i.id))
         .collect();
     candidates.retain(|c| !chosen.contains(&c.id));
-    // Reasons are read for the chosen only: a window holds thousands of stories.
+    // Summaries and reasons are read for the chosen only: a window holds thousands.
     let ids: Vec<i64> = chosen.iter().copied().collect();
-    let mut reasons = store.reasons(&ids)?;
+    let mut shown = store.shown(&ids)?;
     for d in sections
         .iter_mut()
         .flat_map(|s| {
@@ -583,12 +583,16 @@ pub fn build(
         })
         .chain(to_sort.iter_mut())
     {
-        if let Some(r) = reasons.get(&d.id) {
-            d.reasons = r.clone();
+        if let Some((summary, reasons)) = shown.get(&d.id) {
+            d.reasons = reasons.clone();
+            // An editor's summary stands.
+            if d.summary.is_empty() {
+                d.summary = summary.clone();
+            }
         }
         fill_texts(d);
     }
-    reasons.clear();
+    shown.clear();
     candidates.sort_by(|a, b| b.significance.total_cmp(&a.significance).then(a.id.cmp(&b.id)));
     candidates.dedup_by_key(|c| c.id);
     let mut digest = digest::paragraphs(taxonomy, &sections);

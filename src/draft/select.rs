@@ -84,7 +84,7 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     let fresh = 1.0 - (age_days / s.window_days.max(1.0)).clamp(0.0, 1.0);
     sig.add("freshness", fresh);
     if let Some(model) = s.taste {
-        let toks = learn::folded_tokens(&item.title, &item.summary, &item.source_id);
+        let toks = learn::folded_tokens(&item.title, "", &item.source_id);
         if let Some((_, e)) = model.evidence_of(&toks).into_iter().find(|(l, _)| l == KEPT) {
             sig.add(
                 "like what editors kept",
@@ -159,8 +159,10 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
 /// moved or rewrote was kept; what they excluded was dropped.
 pub fn taste_example(item: &crate::model::StoredItem, kept: bool) -> learn::Example {
     learn::Example {
+        // Headlines only: the window's stories are scored by theirs (summaries are read
+        // for the chosen few).
         title: item.title.clone(),
-        text: item.summary.clone(),
+        text: String::new(),
         source_id: item.source_id.clone(),
         label: if kept { KEPT } else { DROPPED }.to_string(),
     }

@@ -417,9 +417,9 @@ impl Store {
 
     /// Items that belong to an issue window: published inside it, or first collected
     /// inside it and published at most `grace` before it started.
-    /// Their HTML content is left out (empty): drafts and reclassifying never show it,
-    /// and a window of thousands of items would carry megabytes of it.
-    /// So are the reasons of their decisions (see [`Store::reasons`]).
+    /// Their HTML content and summary are left out (empty), and so are the reasons and
+    /// runners-up of their decisions: a window holds thousands of items and a draft shows
+    /// a few; [`Store::shown`] reads those for the few.
     pub fn items_for_window(
         &self,
         from: DateTime<Utc>,
@@ -428,7 +428,13 @@ impl Store {
     ) -> anyhow::Result<Vec<StoredItem>> {
         let columns = ITEM_COLUMNS
             .replace("i.content_html", "'' AS content_html")
-            .replace("i.decision", "json_remove(i.decision, '$.reasons')");
+            .replace("i.summary", "'' AS summary")
+            // The decision's own columns, not its JSON: parsing thousands of decisions
+            // with their reasons was most of a draft's time.
+            .replace(
+                "i.decision",
+                "json_object('section', i.section, 'score', i.score, 'city', i.city, 'rejected', i.rejected)",
+            );
         let sql = format!(
             "SELECT {columns} FROM items i LEFT JOIN sources s ON s.id = i.source_id
              WHERE (i.published >= ?1 AND i.published < ?2)
@@ -513,19 +519,25 @@ impl Store {
         Ok(out)
     }
 
-    /// The reasons of the decisions of these items.
-    pub fn reasons(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, Vec<String>>> {
+    /// What a draft shows of these items beyond the window's columns: the summary and
+    /// the reasons of the decision.
+    pub fn shown(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, (String, Vec<String>)>> {
         let mut st = self.conn.prepare(
-            "SELECT id, json_extract(decision, '$.reasons') FROM items WHERE id IN (SELECT value FROM json_each(?1))",
+            "SELECT id, summary, json_extract(decision, '$.reasons') FROM items
+             WHERE id IN (SELECT value FROM json_each(?1))",
         )?;
         let rows = st.query_map([serde_json::to_string(ids)?], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
         })?;
         let mut out = HashMap::new();
         for row in rows {
-            let (id, json) = row?;
+            let (id, summary, json) = row?;
             let reasons: Vec<String> = json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
-            out.insert(id, reasons);
+            out.insert(id, (summary, reasons));
         }
         Ok(out)
     }
