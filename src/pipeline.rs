@@ -867,7 +867,8 @@ async fn fetch_source(
     report.etag = page.validators.etag.clone();
     report.last_modified = page.validators.last_modified.clone();
     report.pages = 1;
-    let mut raw = extract_page(&page, source, now, tz)?;
+    let budget = ctx.settings.timeout_secs;
+    let mut raw = extract_within(&page, source, now, tz, budget).await?;
     if let SourceKind::Html(spec) | SourceKind::JsonHtml { list: spec, .. } = &source.kind {
         let mut current = page;
         let page_req = Request {
@@ -894,7 +895,7 @@ async fn fetch_source(
             }
             match ctx.fetcher.fetch(&next, &page_req).await {
                 Ok(Fetched::Page(p)) => {
-                    match extract_page(&p, source, now, tz) {
+                    match extract_within(&p, source, now, tz, budget).await {
                         Ok(mut more) => raw.append(&mut more),
                         Err(e) => report.warnings.push(format!("page {next}: {e}")),
                     }
@@ -921,6 +922,25 @@ async fn fetch_source(
         fetch_details(ctx, source, spec, &mut raw, now, report).await;
     }
     Ok(raw)
+}
+
+/// [`extract_page`] on a blocking thread, given at most `secs`: a page that takes longer
+/// (a pathological selector or tree no bound foresaw) fails its source with a reason,
+/// and the other sources never wait for it.
+async fn extract_within(
+    page: &Page,
+    source: &Source,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    secs: u64,
+) -> Result<Vec<RawItem>, extract::ExtractError> {
+    let (page, source) = (page.clone(), source.clone());
+    let work = tokio::task::spawn_blocking(move || extract_page(&page, &source, now, tz));
+    match tokio::time::timeout(std::time::Duration::from_secs(secs.max(1)), work).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(extract::ExtractError::Malformed("the page's reader failed".into())),
+        Err(_) => Err(extract::ExtractError::TooSlow(secs)),
+    }
 }
 
 fn extract_page(

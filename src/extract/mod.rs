@@ -18,4 +18,6 @@ pub enum ExtractError {
     Malformed(String),
     #[error("the list selectors matched no items")]
     Empty,
+    #[error("reading the page took longer than {0} s")]
+    TooSlow(u64),
 }
