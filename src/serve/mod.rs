@@ -118,6 +118,27 @@ fn html_response(html: String) -> Response {
     r
 }
 
+/// Why an edit failed, in words an editor can act on: a store that stayed busy past
+/// the wait (a long run writing) is "try again", not an SQLite code.
+fn edit_failure(e: &anyhow::Error) -> (StatusCode, String) {
+    let busy = e.chain().any(|c| {
+        c.downcast_ref::<rusqlite::Error>().is_some_and(|r| {
+            matches!(
+                r.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+        })
+    });
+    if busy {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the edit was not saved: the database stayed busy for a minute (a run is writing); try again".into(),
+        )
+    } else {
+        (StatusCode::BAD_REQUEST, format!("{e:#}"))
+    }
+}
+
 fn error(status: StatusCode, message: &str) -> Response {
     (
         status,
@@ -464,7 +485,10 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
             app.metrics.edits.fetch_add(1, Ordering::Relaxed);
             back(&issue, &msg)
         }
-        Err(e) => error(StatusCode::BAD_REQUEST, &format!("{e:#}")),
+        Err(e) => {
+            let (status, message) = edit_failure(&e);
+            error(status, &message)
+        }
     }
 }
 
@@ -626,4 +650,26 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_store_is_said_in_words() {
+        let busy = anyhow::Error::new(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        ))
+        .context("recording the edit");
+        let (status, message) = edit_failure(&busy);
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(message.contains("try again"), "{message}");
+        let other = anyhow::anyhow!("no item #7");
+        assert_eq!(
+            edit_failure(&other),
+            (StatusCode::BAD_REQUEST, "no item #7".to_string())
+        );
+    }
 }
