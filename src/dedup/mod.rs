@@ -253,7 +253,7 @@ fn units(text: &str) -> Vec<u64> {
     out
 }
 
-/// MinHash of the `k`-word shingles of `units`.
+/// MinHash of the `k`-unit shingles of `units` (words of a text, characters of a title).
 fn minhash_units(units: &[u64], k: usize) -> Signature {
     let mut mins = [u32::MAX; SIGNATURE_LEN];
     let mut shingle = |w: &[u64]| {
@@ -273,30 +273,10 @@ fn minhash_units(units: &[u64], k: usize) -> Signature {
     Signature(mins)
 }
 
-/// MinHash of the `k`-character shingles of `chars`.
-fn minhash(chars: &[char], k: usize) -> Signature {
-    let mut mins = [u32::MAX; SIGNATURE_LEN];
-    let mut buf = [0u8; 4];
-    let mut shingle = |w: &[char]| {
-        let h = fnv1a(w.iter().flat_map(|c| c.encode_utf8(&mut buf).as_bytes().to_vec()));
-        for (i, m) in mins.iter_mut().enumerate() {
-            let v = (splitmix(h ^ (i as u64).wrapping_mul(0x2545_f491_4f6c_dd1d)) >> 32) as u32;
-            if v < *m {
-                *m = v;
-            }
-        }
-    };
-    if chars.len() < k {
-        shingle(chars);
-    } else {
-        chars.windows(k).for_each(&mut shingle);
-    }
-    Signature(mins)
-}
-
 /// The MinHash of a title's character bigrams, for finding alike titles fast.
 pub fn title_signature(title: &str) -> Signature {
-    minhash(&comparable(title), 2)
+    let chars: Vec<u64> = comparable(title).into_iter().map(u64::from).collect();
+    minhash_units(&chars, 2)
 }
 
 type Bigram = (char, char);
@@ -352,10 +332,9 @@ fn product_tokens(title: &str) -> Vec<String> {
 
 /// Two headlines that name one product with different versions (PostgreSQL 18.1 and
 /// PostgreSQL 19).
-fn product_conflict(a: &str, b: &str) -> Option<String> {
+fn product_conflict(pa: &[String], pb: &[String]) -> Option<String> {
     let letters = |t: &str| t.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>();
-    let (pa, pb) = (product_tokens(a), product_tokens(b));
-    for x in &pa {
+    for x in pa {
         let same_name: Vec<&String> = pb
             .iter()
             .filter(|y| letters(y) == letters(x) && letters(x).len() >= 2)
@@ -388,10 +367,19 @@ pub struct Likeness {
     /// Shared weight of the lighter title's weight: how much of the shorter title the
     /// longer one says too (光谷入选… in 武汉市光谷获批建设…).
     pub contained: f32,
+}
+
+/// What the index measured of a report and one candidate story, for [`NearDup::judge`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Comparison<'a> {
+    /// How alike the headlines are, their bigrams weighted by rarity.
+    pub title: Likeness,
+    /// How alike the texts are, not counting what many stories share.
+    pub text: f32,
     /// Rare names of one headline that the other report names too ([`terms`]).
     pub rare: terms::SharedNames,
-    /// How alike the two texts are, not counting what many stories share.
-    pub text: f32,
+    /// The product+version tokens of each headline (`db50`), the report's first.
+    pub products: (&'a [String], &'a [String]),
 }
 
 /// Likeness of two sorted bigram sets, each bigram weighted by `weight`.
@@ -425,8 +413,6 @@ fn weighted_likeness(a: &[Bigram], b: &[Bigram], weight: impl Fn(&Bigram) -> f32
     Likeness {
         jaccard: if all == 0.0 { 0.0 } else { shared / all },
         contained: if lighter == 0.0 { 0.0 } else { shared / lighter },
-        rare: terms::SharedNames::default(),
-        text: 0.0,
     }
 }
 
@@ -521,9 +507,11 @@ pub enum Verdict {
 }
 
 impl NearDup {
-    /// Whether `report` is the same story as candidate `c`. `title_alike` is the
-    /// (weighted) likeness of their titles.
-    pub fn judge(&self, report: &Candidate, c: &Candidate, title: Likeness, product: Option<&str>) -> Verdict {
+    /// Whether `report` is the same story as candidate `c`, from what the index
+    /// measured of the two (`cmp`).
+    pub fn judge(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> Verdict {
+        let title = cmp.title;
+        let product = cmp.products.0.iter().find(|p| cmp.products.1.contains(p));
         let title_alike = title.jaccard;
         let days = (c.date - report.date).num_days().abs();
         if days > self.window_days {
@@ -534,7 +522,7 @@ impl NearDup {
             (Some(a), Some(b)) => return Verdict::Apart(format!("document number differs: {a} ≠ {b}")),
             _ => {}
         }
-        let text = title.text;
+        let text = cmp.text;
         // Alike titles over texts that say different things are two stories with a
         // stock headline ("Q&A: …", "…运行情况").
         let shorter = report.text_len.min(c.text_len);
@@ -610,12 +598,12 @@ impl NearDup {
                     && text + title_alike >= self.shared_fact_likeness))
             .then(|| "shared facts".to_string());
         // Names both headlines give (one may say more in its lead): 枫清科技 … 枫清科技, 混元 … 混元 T2.
-        let r = title.rare;
+        let r = cmp.rare;
         let corroborated = title_alike >= self.rare_name_titles || text >= self.rare_name_titles || !shared.is_empty();
         let rare_rule = (days <= self.title_days
             && r.in_titles >= 1
             && (r.names >= self.rare_names || r.names == 1 && r.terms >= 2 && corroborated))
-            .then(|| format!("{} rare names in common", title.rare.names));
+            .then(|| format!("{} rare names in common", r.names));
         let rule = product_rule.or(facts_rule).or(rare_rule);
         let Some(mut why) = alike(rule.as_deref().unwrap_or("")) else {
             return Verdict::Unlike(format!(
@@ -656,7 +644,7 @@ impl NearDup {
         if let Some(conflict) = report.facts.text.lead_conflict(&c.facts.text) {
             return Verdict::Apart(format!("in the lead, {conflict}"));
         }
-        if let Some(conflict) = product_conflict(&report.title, &c.title) {
+        if let Some(conflict) = product_conflict(cmp.products.0, cmp.products.1) {
             return Verdict::Apart(conflict);
         }
         let alignment = diff::align(&report.title, &c.title);
@@ -1001,15 +989,14 @@ impl Index {
         let mut ranked: Vec<(usize, u32)> = hits.into_iter().filter(|(i, _)| self.alive[*i]).collect();
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let reading = reading_of(title);
+        // Editors' splits, when there are any, are looked up by headline.
+        let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
         let mut verdicts = Vec::new();
         for (i, _) in ranked.into_iter().take(MAX_COMPARED) {
             let story = &self.stories[i];
             let theirs = reading_of(&story.candidate.title);
             let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
-            let split = !self.apart.is_empty()
-                && self
-                    .apart
-                    .contains(&pair(headline_key(title), headline_key(&story.candidate.title)));
+            let split = own_key.is_some_and(|k| self.apart.contains(&pair(k, headline_key(&story.candidate.title))));
             let verdict = match (&reading, &theirs) {
                 _ if split => Verdict::Apart("an editor split these headlines apart".to_string()),
                 (Some(r), None) if contains(&story.candidate.title, r) => {
@@ -1017,11 +1004,13 @@ impl Index {
                 }
                 (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
                 _ => {
-                    let mut alike = weighted_likeness(&grams, &story.bigrams, |g| self.idf(g));
-                    alike.rare = report.terms.shared_rare(&story.candidate.terms, is_rare);
-                    alike.text = distinct_likeness(&report.signature, &common, &story.candidate.signature);
-                    let product = products.iter().find(|p| story.products.contains(p)).map(String::as_str);
-                    near.judge(report, &story.candidate, alike, product)
+                    let cmp = Comparison {
+                        title: weighted_likeness(&grams, &story.bigrams, |g| self.idf(g)),
+                        text: distinct_likeness(&report.signature, &common, &story.candidate.signature),
+                        rare: report.terms.shared_rare(&story.candidate.terms, is_rare),
+                        products: (&products, &story.products),
+                    };
+                    near.judge(report, &story.candidate, &cmp)
                 }
             };
             let same = matches!(verdict, Verdict::Same(_));
