@@ -894,20 +894,16 @@ mod tests {
         .unwrap_or_default()
     }
 
+    fn says(problems: &str, want: &str) {
+        assert!(problems.contains(want), "wanted `{want}` in: {problems}");
+    }
+
     #[test]
     fn cron_problems_in_words() {
         let with = |sched: &str| one_source_problems("http://x.test/", &format!("schedule = \"{sched}\"\n"));
-        assert!(
-            with("*/5 * * * *").contains("write `0 */5 * * * *`"),
-            "{}",
-            with("*/5 * * * *")
-        );
-        assert!(
-            with("0 60 * * * *").contains("minutes must be 0–59, not 60"),
-            "{}",
-            with("0 60 * * * *")
-        );
-        assert!(with("0 0 0 30 2 *").contains("never fires"), "{}", with("0 0 0 30 2 *"));
+        says(&with("*/5 * * * *"), "write `0 */5 * * * *`");
+        says(&with("0 60 * * * *"), "minutes must be 0–59, not 60");
+        says(&with("0 0 0 30 2 *"), "never fires");
         assert_eq!(with("0 */15 * * * *"), "");
         assert_eq!(with("0 0 8 * * Mon-Fri"), "");
     }
@@ -915,16 +911,8 @@ mod tests {
     #[test]
     fn urls_with_spaces_or_no_host_are_refused() {
         let with = |url: &str| one_source_problems(url, "");
-        assert!(
-            with("http://x.test/a b.xml").contains("contains a space"),
-            "{}",
-            with("http://x.test/a b.xml")
-        );
-        assert!(
-            with("http://:80/feed.xml").contains("not a URL"),
-            "{}",
-            with("http://:80/feed.xml")
-        );
+        says(&with("http://x.test/a b.xml"), "contains a space");
+        says(&with("http://:80/feed.xml"), "not a URL");
         assert_eq!(with("http://x.test/a%20b.xml"), "");
     }
 

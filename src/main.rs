@@ -515,7 +515,7 @@ fn issue_command(config: &Path, which: Option<&str>, editor: &str, action: Issue
         }
     };
     let edit = |item: Option<i64>, e: Edit, store: &mut banyue::store::Store| -> anyhow::Result<ExitCode> {
-        let id = pipeline.edit_issue(store, &issue, item, &e, editor, now)?;
+        let (id, _) = pipeline.edit_issue(store, &issue, item, &e, editor, now)?;
         println!("edit #{id} on issue {}: {}", issue.stem(), serde_json::to_string(&e)?);
         Ok(ExitCode::SUCCESS)
     };

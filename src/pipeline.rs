@@ -289,22 +289,10 @@ impl Pipeline {
     }
 
     /// Apply an editor's edit to `issue`: recorded with who and when; a move also
-    /// teaches the classifier; then the issue is re-drafted.
+    /// teaches the classifier; then the issue is re-drafted. Returns the edit's id and
+    /// the new draft (none for a published issue), so the review page need not build
+    /// it again.
     pub fn edit_issue(
-        &self,
-        store: &mut Store,
-        issue: &Issue,
-        item: Option<i64>,
-        edit: &Edit,
-        editor: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<i64> {
-        Ok(self.edit_and_draft(store, issue, item, edit, editor, now)?.0)
-    }
-
-    /// [`Pipeline::edit_issue`], returning the new draft too (none for a published
-    /// issue), so that the review page need not build it again.
-    pub fn edit_and_draft(
         &self,
         store: &mut Store,
         issue: &Issue,

@@ -135,18 +135,20 @@ pub struct PoolItem {
 }
 
 impl PoolItem {
-    fn of(d: &DraftItem, excluded: bool) -> PoolItem {
+    /// The pool's entry for a story the issue does not hold (moved, not copied: a
+    /// window's pool is thousands of stories).
+    fn of(d: DraftItem, excluded: bool) -> PoolItem {
         PoolItem {
             id: d.id,
-            title: d.title.clone(),
-            section: d.section.clone(),
-            city: d.city.clone(),
-            source: d.source.clone(),
-            published: d.published.clone(),
-            url: d.url.clone(),
+            title: d.title,
+            section: d.section,
+            city: d.city,
+            source: d.source,
+            published: d.published,
+            url: d.url,
             significance: d.significance,
             excluded,
-            why: d.why_significant.clone(),
+            why: d.why_significant,
         }
     }
 }
@@ -462,7 +464,7 @@ pub fn build(
     for i in &dropped {
         let mut d = draft_item(i, also.remove(&i.id).unwrap_or_default(), tz);
         score(&mut d, i.date());
-        candidates.push(PoolItem::of(&d, true));
+        candidates.push(PoolItem::of(d, true));
     }
 
     let mut by_section: BTreeMap<String, Vec<DraftItem>> = BTreeMap::new();
@@ -513,7 +515,7 @@ pub fn build(
             per_city: (s.layout == Layout::City).then_some(taxonomy.selection.per_city),
         };
         let (mut chosen, rest) = select::select(list, &quota, taxonomy.selection.source_share);
-        pool.extend(rest.iter().map(|d| PoolItem::of(d, false)));
+        pool.extend(rest.into_iter().map(|d| PoolItem::of(d, false)));
         chosen.sort_by(order);
         chosen
     };
@@ -562,7 +564,7 @@ pub fn build(
     to_sort.sort_by(order);
     if to_sort.len() > taxonomy.selection.to_sort_cap {
         let rest = to_sort.split_off(taxonomy.selection.to_sort_cap);
-        candidates.extend(rest.iter().map(|d| PoolItem::of(d, false)));
+        candidates.extend(rest.into_iter().map(|d| PoolItem::of(d, false)));
     }
     // A city note left out is no candidate when its story is in its own section.
     let chosen: std::collections::HashSet<i64> = sections

@@ -465,7 +465,7 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
             _ => match edit_of(&form) {
                 Ok((item, edit)) => app
                     .pipeline
-                    .edit_and_draft(&mut store, &issue, item, &edit, &s.user, now)
+                    .edit_issue(&mut store, &issue, item, &edit, &s.user, now)
                     .map(|(id, draft)| {
                         // The page that follows shows this draft (an item's edit leaves
                         // the issue itself as it was, so the draft is the page's).
