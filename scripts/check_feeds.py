@@ -3,12 +3,14 @@
 
 Usage: check_feeds.py FEEDS_DIR [--newsboat]
 Fails on any feed Python's feedparser flags as malformed (bozo), or that lacks what
-RFC 4287 requires of a feed and its entries. With --newsboat, newsboat also loads every
-feed (from file:// URLs) and must end up with every feed titled and every entry stored:
-newsboat's exit status does not report a feed it could not parse, its cache does.
+RFC 4287 requires of a feed and its entries. With --newsboat, newsboat imports feeds.opml
+(its URLs pointed at the files) and must end up with every feed titled and every entry of
+every feed stored: newsboat's exit status does not report a feed it could not parse, its
+cache does.
 """
 import os
 import pathlib
+import re
 import sqlite3
 import subprocess
 import sys
@@ -54,27 +56,45 @@ def main() -> int:
 
 
 def newsboat(feeds) -> int:
-    ids = set()
+    """Import feeds.opml into newsboat (its URLs pointed at the files) and reload: every
+    feed must be titled and hold every one of its entries. newsboat keys articles by id
+    across feeds, so an id shared by two feeds would leave one of them short."""
+    want = {}
     for path in feeds:
-        ids.update(e.get("id") for e in feedparser.parse(path.read_bytes()).entries)
+        want[f"file://{path.resolve()}"] = {e.get("id") for e in feedparser.parse(path.read_bytes()).entries}
+    folder = feeds[0].parent
+    opml = (folder / "feeds.opml").read_text(encoding="utf-8")
+    listed = re.findall(r'xmlUrl="([^"]+)"', opml)
+    for url in listed:
+        local = folder / url.rsplit("/", 1)[-1]
+        opml = opml.replace(f'xmlUrl="{url}"', f'xmlUrl="file://{local.resolve()}"')
+    problems = []
     with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "HOME": home}
         urls = pathlib.Path(home, "urls")
-        urls.write_text("".join(f"file://{p.resolve()}\n" for p in feeds))
+        urls.write_text("")
+        local_opml = pathlib.Path(home, "feeds.opml")
+        local_opml.write_text(opml, encoding="utf-8")
+        subprocess.run(["newsboat", "-u", str(urls), "-C", "/dev/null", "-i", str(local_opml)],
+                       check=True, env=env, stdout=subprocess.DEVNULL, timeout=60)
+        imported = [l.split()[0] for l in urls.read_text().splitlines() if l.strip() and not l.startswith("#")]
         cache = pathlib.Path(home, "cache.db")
         subprocess.run(
             ["newsboat", "-u", str(urls), "-c", str(cache), "-C", "/dev/null", "-x", "reload"],
-            check=True, env={**os.environ, "HOME": home}, stdout=subprocess.DEVNULL, timeout=120,
+            check=True, env=env, stdout=subprocess.DEVNULL, timeout=120,
         )
         db = sqlite3.connect(cache)
         untitled = [u for (u,) in db.execute("SELECT rssurl FROM rss_feed WHERE title = '' OR title IS NULL")]
-        loaded = db.execute("SELECT count(DISTINCT guid) FROM rss_item").fetchone()[0]
-        feeds_loaded = db.execute("SELECT count(*) FROM rss_feed").fetchone()[0]
-    problems = [f"newsboat could not parse {u}" for u in untitled]
-    if loaded != len(ids):
-        problems.append(f"newsboat stored {loaded} entries, the feeds hold {len(ids)}")
+        held = dict(db.execute("SELECT feedurl, count(*) FROM rss_item GROUP BY feedurl").fetchall())
+    missing = sorted(set(want) - set(imported))
+    problems += [f"feeds.opml does not list {u}" for u in missing]
+    problems += [f"newsboat could not parse {u}" for u in untitled]
+    for url, ids in sorted(want.items()):
+        if url in imported and held.get(url, 0) != len(ids):
+            problems.append(f"newsboat holds {held.get(url, 0)} of the {len(ids)} entries of {url}")
     for p in problems:
         print(p)
-    print(f"newsboat: {feeds_loaded} feeds, {loaded} entries, {len(problems)} problems")
+    print(f"newsboat: {len(imported)} feeds imported from feeds.opml, {sum(held.values())} entries, {len(problems)} problems")
     return 1 if problems else 0
 
 

@@ -149,6 +149,7 @@ struct RawSettings {
     tag_authority: Option<String>,
     report_name: Option<String>,
     publisher: Option<String>,
+    rights: Option<String>,
     feed_items: Option<usize>,
     issue_window: Option<Spanned<String>>,
     grace_days: Option<i64>,
@@ -365,6 +366,8 @@ pub struct Settings {
     pub tag_authority: String,
     pub report_name: String,
     pub publisher: String,
+    /// The feeds' `atom:rights` (default: © the publisher).
+    pub rights: String,
     pub feed_items: usize,
     pub issue_window: IssueWindow,
     /// An item first collected inside a window still belongs to it when published at
@@ -561,6 +564,9 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
         report_name: raw
             .report_name
             .unwrap_or_else(|| "软件和信息技术服务业半月报".to_string()),
+        rights: raw
+            .rights
+            .unwrap_or_else(|| format!("© {}", raw.publisher.as_deref().unwrap_or("banyue"))),
         publisher: raw.publisher.unwrap_or_else(|| "banyue".to_string()),
         feed_items: raw.feed_items.unwrap_or(50).clamp(1, 1000),
         issue_window,

@@ -22,3 +22,4 @@ pub mod publish;
 pub mod review;
 pub mod serve;
 pub mod store;
+pub mod xmltext;

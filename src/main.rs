@@ -201,8 +201,36 @@ enum IssueAction {
     },
 }
 
+/// Commands that print and end die quietly of SIGPIPE when their reader goes away
+/// (`banyue issue show | head -1`), as Unix tools do, instead of panicking in `println!`.
+/// Commands that use the network keep Rust's default (ignored, so a socket closed by
+/// its peer is an error to handle, not the end of the process).
+fn restore_sigpipe(command: &Command) {
+    let networked = matches!(
+        command,
+        Command::Run { .. }
+            | Command::Daemon
+            | Command::Demo { .. }
+            | Command::Serve { .. }
+            | Command::Issue {
+                action: IssueAction::Add { .. },
+                ..
+            }
+    );
+    #[cfg(unix)]
+    if !networked {
+        // SAFETY: called before any other thread exists; resets one signal's disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = networked;
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    restore_sigpipe(&cli.command);
     let default = if matches!(cli.command, Command::Daemon) {
         "info"
     } else {

@@ -90,18 +90,35 @@ pub fn html_to_text(html: &str) -> String {
 }
 
 /// HTML that is safe to republish: no scripts, styles, handlers or foreign schemes;
-/// relative links made absolute against `base` (or dropped without one).
+/// relative links and images made absolute against `base` (or dropped without one); a
+/// link whose target was refused (`javascript:`) is left as its text, not an empty `<a>`.
 pub fn sanitize(html: &str, base: Option<&Url>) -> String {
     let mut b = ammonia::Builder::default();
     b.link_rel(Some("noopener noreferrer nofollow"))
         .add_generic_attributes(["title"])
-        .rm_tags(["img"]) // remote images track readers; the link to the article stays
+        .set_tag_attribute_value("img", "loading", "lazy")
         .url_schemes(["http", "https", "mailto"].into_iter().collect());
     match base {
         Some(base) => b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone())),
         None => b.url_relative(ammonia::UrlRelative::Deny),
     };
-    b.clean(&crate::extract::html::bounded(html)).to_string()
+    let clean = b.clean(&crate::extract::html::bounded(html)).to_string();
+    unwrap_bare_anchors(&clean)
+}
+
+/// An `<a>` that sanitizing left without `href` (its target was refused).
+static BARE_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?s)<a((?:\s+(?:rel|title|target|hreflang|type|lang|dir)="[^"]*")*)\s*>(.*?)</a>"#)
+        .expect("static regex")
+});
+
+/// Sanitized HTML with every link that lost its target replaced by its text. Sanitized
+/// anchors never nest, so the first `</a>` closes the one that opened.
+pub fn unwrap_bare_anchors(html: &str) -> String {
+    if !html.contains("<a") {
+        return html.to_string();
+    }
+    BARE_ANCHOR.replace_all(html, "$2").into_owned()
 }
 
 /// Cut `text` to at most `max` characters, ending with … when cut.

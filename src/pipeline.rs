@@ -211,7 +211,7 @@ impl Pipeline {
         // Outputs are stamped with the store's last change, not the clock, so a run that
         // brings nothing new rewrites no file.
         let stamp = store.last_change()?.unwrap_or(now);
-        let published = publish::publish(store, s, tax, gaz, stamp).context("publishing feeds")?;
+        let published = self.publish_feeds(store, stamp)?;
         let issue = self.issue_for(store, window, now)?;
         if issue.status == Status::Published {
             let files = draft::render::paths(&s.drafts_dir.join("published"), &issue.stem());
@@ -232,6 +232,30 @@ impl Pipeline {
             &self.classifier.gazetteer,
         );
         draft::build(store, s, tax, gaz, &self.priorities(), issue, stamp)
+    }
+
+    /// Write everything under the feeds directory from what is stored.
+    pub fn publish_feeds(&self, store: &Store, stamp: DateTime<Utc>) -> anyhow::Result<Published> {
+        let outlets: std::collections::HashMap<String, publish::Outlet> = self
+            .config
+            .sources
+            .iter()
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    publish::Outlet {
+                        name: s.name.clone(),
+                        url: s.url.to_string(),
+                    },
+                )
+            })
+            .collect();
+        let (s, tax, gaz) = (
+            &self.config.settings,
+            &self.classifier.taxonomy,
+            &self.classifier.gazetteer,
+        );
+        publish::publish(store, s, tax, gaz, &outlets, stamp).context("publishing feeds")
     }
 
     /// Each source's configured priority, by id.
@@ -268,23 +292,8 @@ impl Pipeline {
             &s.feeds_dir.join("issues").join(format!("{}.html", issue.stem())),
             &html,
         )?;
-        let issues: Vec<Issue> = store
-            .issues()?
-            .into_iter()
-            .filter(|i| i.status == Status::Published)
-            .collect();
-        let digests: Vec<(Issue, String)> = issues
-            .into_iter()
-            .map(|i| {
-                let text = if i.id == issue.id {
-                    d.digest.iter().map(|l| l.text.clone()).collect::<Vec<_>>().join("\n")
-                } else {
-                    String::new()
-                };
-                (i, text)
-            })
-            .collect();
-        publish::issues_feed(s, &digests, now)?;
+        // issues.xml, the editors' texts, the index page and the OPML follow the issue.
+        self.publish_feeds(store, now)?;
         Ok(files)
     }
 

@@ -62,6 +62,14 @@ impl Issue {
     }
 }
 
+/// What editors changed of an item's published entry, and when they last did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ItemEdits {
+    pub headline: Option<String>,
+    pub summary: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
 /// What an editor can do to a draft.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]

@@ -7,18 +7,23 @@ use docx_rs::{
 
 use super::{Draft, DraftItem};
 
+/// A run of text that Word's XML can carry (see [`crate::xmltext`]).
+fn text_run(text: &str) -> Run {
+    Run::new().add_text(crate::xmltext::clean(text))
+}
+
 fn heading(text: &str, level: usize) -> Paragraph {
     Paragraph::new()
-        .add_run(Run::new().add_text(text))
+        .add_run(text_run(text))
         .style(&format!("Heading{level}"))
 }
 
 fn para(text: &str) -> Paragraph {
-    Paragraph::new().add_run(Run::new().add_text(text))
+    Paragraph::new().add_run(text_run(text))
 }
 
 fn bold(text: &str) -> Paragraph {
-    Paragraph::new().add_run(Run::new().add_text(text).bold())
+    Paragraph::new().add_run(text_run(text).bold())
 }
 
 fn page_break() -> Paragraph {
@@ -26,11 +31,7 @@ fn page_break() -> Paragraph {
 }
 
 fn cell(text: &str, strong: bool, width: usize) -> TableCell {
-    let run = if strong {
-        Run::new().add_text(text).bold()
-    } else {
-        Run::new().add_text(text)
-    };
+    let run = if strong { text_run(text).bold() } else { text_run(text) };
     TableCell::new()
         .add_paragraph(Paragraph::new().add_run(run))
         .width(width, WidthType::Dxa)
@@ -88,7 +89,7 @@ pub fn render(d: &Draft) -> anyhow::Result<Vec<u8>> {
     doc = doc
         .add_paragraph(
             Paragraph::new()
-                .add_run(Run::new().add_text(&d.report_name).size(44).bold())
+                .add_run(text_run(&d.report_name).size(44).bold())
                 .align(AlignmentType::Center),
         )
         .add_paragraph(

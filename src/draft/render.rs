@@ -64,6 +64,7 @@ pub fn render(draft: &Draft, template: &str, dir: Option<&Path>) -> anyhow::Resu
     let env = env(dir)?;
     let t = env.get_template(template)?;
     t.render(context! { issue => Value::from_serialize(draft) })
+        .map(|out| crate::xmltext::clean(&out).into_owned())
         .map_err(|e| anyhow::anyhow!("rendering {template}: {e:#}"))
 }
 

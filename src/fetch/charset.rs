@@ -73,21 +73,15 @@ fn mostly_invalid(text: &str) -> bool {
     repaired as f64 > MOSTLY_INVALID * non_ascii as f64
 }
 
-/// Whether XML 1.0 (and a terminal) can take `c`.
-fn allowed(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r')
-        || !(c < ' ' || ('\u{7f}'..='\u{9f}').contains(&c) || c == '\u{FFFE}' || c == '\u{FFFF}')
-}
-
 /// Decode `bytes` to text: the encoding used, and what had to be repaired.
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     let (text, enc) = decode_raw(bytes, content_type);
     let repaired = replacements(&text);
     let before = text.chars().count();
-    let text: String = if text.chars().all(allowed) {
+    let text: String = if text.chars().all(crate::xmltext::allowed) {
         text
     } else {
-        text.chars().filter(|c| allowed(*c)).collect()
+        text.chars().filter(|c| crate::xmltext::allowed(*c)).collect()
     };
     let stripped = before - text.chars().count();
     Decoded {

@@ -1,15 +1,21 @@
-//! Atom 1.0 (RFC 4287) documents, built with atom_syndication.
+//! Atom 1.0 (RFC 4287) documents, built with atom_syndication. Every string goes
+//! through [`crate::xmltext::clean`] on the way out, so a feed is well-formed whatever
+//! the web put into the store.
 
-use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
+use std::sync::LazyLock;
+
+use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Source, Text};
 use chrono::{DateTime, FixedOffset, Utc};
+use regex::Regex;
 
-use super::{FeedMeta, tag_uri};
+use super::{FeedMeta, ItemEdits, Outlet, tag_uri};
 use crate::classify::taxonomy::Taxonomy;
 use crate::dedup::stable_hash;
 use crate::model::StoredItem;
 use crate::store::AlsoReported;
+use crate::xmltext::clean;
 
-const SCHEME: &str = "https://banyue.invalid/sections";
+pub const SCHEME: &str = "https://banyue.invalid/sections";
 
 fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.fixed_offset()
@@ -17,14 +23,18 @@ fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
 
 fn link(href: &str, rel: &str, mime: Option<&str>) -> Link {
     Link {
-        href: href.to_string(),
+        href: clean(href).into_owned(),
         rel: rel.to_string(),
         mime_type: mime.map(str::to_string),
         ..Default::default()
     }
 }
 
-fn escape(s: &str) -> String {
+fn plain(s: &str) -> Text {
+    Text::plain(clean(s).into_owned())
+}
+
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -32,20 +42,94 @@ fn escape(s: &str) -> String {
 }
 
 /// The id of an item's entry: derived from its source and guid, so it is the same in
-/// every run and every feed it appears in.
+/// every run. Section feeds use it as it is; a city feed adds its own key, because
+/// newsboat keys articles by id across all feeds and would otherwise show the entry in
+/// one feed only (the section's or the city's), leaving the other incomplete.
 pub fn entry_id(meta: &FeedMeta, item: &StoredItem) -> String {
     let h = stable_hash(&format!("{}\u{1f}{}", item.source_id, item.guid));
-    tag_uri(meta.settings, &format!("item/{h:016x}"))
+    if meta.key.starts_with("section/") {
+        tag_uri(meta.settings, &format!("item/{h:016x}"))
+    } else {
+        tag_uri(meta.settings, &format!("item/{h:016x}/{}", meta.key))
+    }
 }
 
-fn entry(meta: &FeedMeta, item: &StoredItem, also: &[AlsoReported], taxonomy: &Taxonomy) -> Entry {
-    let updated = fixed(item.date());
-    let mut html = item.content_html.clone();
-    if html.trim().is_empty() && !item.summary.is_empty() {
-        html = format!("<p>{}</p>", escape(&item.summary));
+/// Policy attachments a portal links from its page: the document itself, its annexes.
+static ATTACHMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r##"(?i)<a\b[^>]*\bhref="(https?://[^"?#]+\.(pdf|docx?|wps|ofd|xlsx?|et|pptx?|dps|zip|rar|7z|txt|csv))(\?[^"#]*)?(?:#[^"]*)?""##)
+        .expect("static regex")
+});
+
+/// The MIME type of an attachment by its extension.
+fn attachment_type(ext: &str) -> &'static str {
+    match ext.to_ascii_lowercase().as_str() {
+        "pdf" => "application/pdf",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "wps" => "application/vnd.ms-works",
+        "ofd" => "application/ofd",
+        "xls" | "et" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "ppt" | "dps" => "application/vnd.ms-powerpoint",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "zip" => "application/zip",
+        "rar" => "application/vnd.rar",
+        "7z" => "application/x-7z-compressed",
+        "csv" => "text/csv",
+        _ => "text/plain",
     }
-    if !also.is_empty() {
-        let names: Vec<String> = also.iter().map(|a| escape(&a.source)).collect();
+}
+
+/// `rel="enclosure"` links for the attachments an item's content links to, once each.
+pub fn enclosures(html: &str) -> Vec<Link> {
+    let mut seen = std::collections::HashSet::new();
+    ATTACHMENT
+        .captures_iter(html)
+        .filter_map(|c| {
+            let query = c.get(3).map_or("", |m| m.as_str());
+            let href = format!("{}{query}", c.get(1)?.as_str()).replace("&amp;", "&");
+            let ext = c.get(2)?.as_str();
+            seen.insert(href.clone())
+                .then(|| link(&href, "enclosure", Some(attachment_type(ext))))
+        })
+        .take(20)
+        .collect()
+}
+
+/// Everything an item's entry is built from.
+pub struct ItemEntry<'a> {
+    pub item: &'a StoredItem,
+    pub also: &'a [AlsoReported],
+    pub edits: Option<&'a ItemEdits>,
+    pub outlet: Option<&'a Outlet>,
+}
+
+pub fn item_entry(meta: &FeedMeta, e: &ItemEntry, taxonomy: &Taxonomy) -> Entry {
+    let item = e.item;
+    let published = fixed(item.date());
+    // An editor's change (another section, a corrected headline or summary) is a new
+    // version of the entry: `updated` moves, `published` stays.
+    let updated = e
+        .edits
+        .map(|x| x.at)
+        .filter(|at| *at > item.date())
+        .map(fixed)
+        .unwrap_or(published);
+    let title = e.edits.and_then(|x| x.headline.as_deref()).unwrap_or(&item.title);
+    let summary = e.edits.and_then(|x| x.summary.as_deref()).unwrap_or(&item.summary);
+    let mut html = crate::normalize::unwrap_bare_anchors(&item.content_html);
+    if html.trim().is_empty() && !summary.is_empty() {
+        html = format!("<p>{}</p>", escape(summary));
+    }
+    if !e.also.is_empty() {
+        let names: Vec<String> = e
+            .also
+            .iter()
+            .map(|a| match a.url.as_deref().filter(|u| u.starts_with("http")) {
+                Some(u) => format!("<a href=\"{}\">{}</a>", escape(u), escape(&a.source)),
+                None => escape(&a.source),
+            })
+            .collect();
         html.push_str(&format!("<p>另见：{}</p>", names.join("、")));
     }
     let mut categories = vec![Category {
@@ -55,54 +139,104 @@ fn entry(meta: &FeedMeta, item: &StoredItem, also: &[AlsoReported], taxonomy: &T
     }];
     if let Some(c) = &item.decision.city {
         categories.push(Category {
-            term: format!("city:{c}"),
+            term: format!("city:{}", clean(c)),
             scheme: Some(SCHEME.to_string()),
-            label: Some(c.clone()),
+            label: Some(clean(c).into_owned()),
         });
     }
+    let mut links: Vec<Link> = item
+        .url
+        .iter()
+        .map(|u| link(u, "alternate", Some("text/html")))
+        .collect();
+    for a in e.also {
+        if let Some(u) = a.url.as_deref().filter(|u| u.starts_with("http")) {
+            let mut l = link(u, "related", Some("text/html"));
+            l.title = Some(clean(&format!("{}：{}", a.source, a.title)).into_owned());
+            links.push(l);
+        }
+    }
+    links.extend(enclosures(&item.content_html));
+    let source = e.outlet.map(|o| Source {
+        title: plain(&o.name),
+        id: clean(&o.url).into_owned(),
+        updated: published,
+        links: vec![link(&o.url, "self", None)],
+        ..Default::default()
+    });
     Entry {
         id: entry_id(meta, item),
-        title: Text::plain(item.title.clone()),
+        title: plain(title),
         updated,
-        published: item.published.map(fixed),
+        published: Some(published),
         authors: vec![Person {
-            name: item.source_name.clone(),
+            name: clean(&item.source_name).into_owned(),
             ..Default::default()
         }],
-        links: item
-            .url
-            .iter()
-            .map(|u| link(u, "alternate", Some("text/html")))
-            .collect(),
-        summary: (!item.summary.is_empty()).then(|| Text::plain(item.summary.clone())),
+        links,
+        summary: (!summary.is_empty()).then(|| plain(summary)),
         content: (!html.trim().is_empty()).then(|| Content {
-            value: Some(html),
+            value: Some(clean(&html).into_owned()),
             content_type: Some("html".to_string()),
             ..Default::default()
         }),
         categories,
+        source,
+        ..Default::default()
+    }
+}
+
+/// An editor's text of a published issue (the institute's commentary, the analysis).
+pub struct TextEntry<'a> {
+    pub id: String,
+    pub title: String,
+    pub text: &'a str,
+    pub editor: &'a str,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub link: Option<String>,
+}
+
+pub fn text_entry(t: &TextEntry) -> Entry {
+    let html: String = t
+        .text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("<p>{}</p>", escape(l.trim())))
+        .collect();
+    Entry {
+        id: t.id.clone(),
+        title: plain(&t.title),
+        updated: fixed(t.updated),
+        published: Some(fixed(t.published)),
+        authors: vec![Person {
+            name: clean(t.editor).into_owned(),
+            ..Default::default()
+        }],
+        links: t.link.iter().map(|u| link(u, "alternate", Some("text/html"))).collect(),
+        content: Some(Content {
+            value: Some(clean(&html).into_owned()),
+            content_type: Some("html".to_string()),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
 
 /// Render one feed. `updated` is the newest entry's date, so an unchanged feed renders
 /// to the same bytes and is not rewritten.
-pub fn render(
-    meta: &FeedMeta,
-    items: &[(&StoredItem, &[AlsoReported])],
-    taxonomy: &Taxonomy,
-    now: DateTime<Utc>,
-) -> anyhow::Result<String> {
-    let entries: Vec<Entry> = items.iter().map(|(i, a)| entry(meta, i, a, taxonomy)).collect();
+pub fn render(meta: &FeedMeta, entries: Vec<Entry>, now: DateTime<Utc>) -> anyhow::Result<String> {
     let updated = entries.iter().map(|e| e.updated).max().unwrap_or_else(|| fixed(now));
-    let base = &meta.settings.base_url;
+    let s = meta.settings;
+    let base = &s.base_url;
     let self_url = base.join(&meta.file)?;
     let feed = Feed {
-        title: Text::plain(meta.title.clone()),
-        id: tag_uri(meta.settings, &format!("feed/{}", meta.key)),
+        title: plain(&meta.title),
+        subtitle: Some(plain(&meta.subtitle)),
+        id: tag_uri(s, &format!("feed/{}", meta.key)),
         updated,
         authors: vec![Person {
-            name: meta.settings.publisher.clone(),
+            name: clean(&s.publisher).into_owned(),
             ..Default::default()
         }],
         links: vec![
@@ -113,9 +247,9 @@ pub fn render(
             .category
             .iter()
             .map(|(term, label)| Category {
-                term: term.clone(),
+                term: clean(term).into_owned(),
                 scheme: Some(SCHEME.to_string()),
-                label: Some(label.clone()),
+                label: Some(clean(label).into_owned()),
             })
             .collect(),
         generator: Some(Generator {
@@ -123,6 +257,8 @@ pub fn render(
             uri: None,
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
         }),
+        icon: Some(base.join(super::ICON)?.to_string()),
+        rights: Some(plain(&s.rights)),
         lang: Some("zh-CN".to_string()),
         entries,
         ..Default::default()
@@ -132,5 +268,23 @@ pub fn render(
     // atom_syndication writes the XML declaration itself.
     let mut xml = String::from_utf8(buf)?;
     xml.push('\n');
-    Ok(xml)
+    // Every string above was cleaned; this is the guarantee for what a later change adds.
+    Ok(clean(&xml).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachments_become_enclosures_with_their_type() {
+        let html = r#"<p><a href="https://gov.example.cn/a/附件1.pdf">附件1</a> <a href="https://gov.example.cn/a/x.WPS?t=1">附件2</a>
+            <a href="https://gov.example.cn/a/附件1.pdf">again</a> <a href="https://gov.example.cn/a/page.html">page</a></p>"#;
+        let e = enclosures(html);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(e[0].mime_type.as_deref(), Some("application/pdf"));
+        assert_eq!(e[0].rel, "enclosure");
+        assert_eq!(e[1].href, "https://gov.example.cn/a/x.WPS?t=1");
+        assert_eq!(e[1].mime_type.as_deref(), Some("application/vnd.ms-works"));
+    }
 }

@@ -10,7 +10,7 @@
 pub mod auth;
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -532,14 +532,78 @@ async fn preview(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<
     rendered.unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")))
 }
 
-/// A file under the feeds directory, with ETag and Last-Modified; 304 when unchanged.
+/// Whether an `If-None-Match` field matches a representation whose entity tags are
+/// `tags` (RFC 9110 §13.1.2: `*`, a list, weak comparison). Both the identity and the
+/// gzip body's tag name the same version of the file, so either one matches.
+fn none_match(field: &str, tags: &[&str]) -> bool {
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    field
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || tags.iter().any(|tag| opaque(t) == opaque(tag)))
+}
+
+/// Whether the client takes a gzip body (`Accept-Encoding`, honouring `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let q = parts
+                .find_map(|p| p.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            (name == "gzip" || name == "x-gzip" || name == "*") && q > 0.0
+        })
+}
+
+fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes)?;
+    enc.finish()
+}
+
+/// The answer to a conditional GET of a file with these validators (RFC 9110 §13.2.2):
+/// `If-None-Match` decides when present; otherwise `If-Modified-Since`, "not modified
+/// since", compared at the second.
+fn not_modified(headers: &HeaderMap, tags: &[&str], modified: Option<std::time::SystemTime>) -> bool {
+    if let Some(field) = headers.get(header::IF_NONE_MATCH) {
+        return field.to_str().is_ok_and(|f| none_match(f, tags));
+    }
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok());
+    match (since, modified) {
+        (Some(since), Some(m)) => {
+            let secs = |t: std::time::SystemTime| {
+                t.duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0)
+            };
+            secs(m) <= secs(since)
+        }
+        _ => false,
+    }
+}
+
+/// A file under the feeds directory, with ETag and Last-Modified, gzip when asked for
+/// (with its own ETag), 304 when unchanged; the directory itself is its index page.
 async fn feed_file(
     State(app): State<Shared>,
     headers: HeaderMap,
-    axum::extract::Path(rel): axum::extract::Path<String>,
+    path: Option<axum::extract::Path<String>>,
 ) -> Response {
     app.metrics.requests.fetch_add(1, Ordering::Relaxed);
-    let rel = PathBuf::from(&rel);
+    let rel = match path {
+        Some(axum::extract::Path(p)) if !p.is_empty() && !p.ends_with('/') => PathBuf::from(p),
+        Some(axum::extract::Path(p)) => PathBuf::from(p).join("index.html"),
+        None => PathBuf::from("index.html"),
+    };
     if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
         return error(StatusCode::NOT_FOUND, "not found");
     }
@@ -547,40 +611,50 @@ async fn feed_file(
     let Ok(bytes) = std::fs::read(&path) else {
         return error(StatusCode::NOT_FOUND, "not found");
     };
-    let etag = format!(
-        "\"{:016x}\"",
-        crate::dedup::stable_hash(&String::from_utf8_lossy(&bytes))
-    );
-    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(|t| {
-        chrono::DateTime::<Utc>::from(t)
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string()
-    });
-    let fresh = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str())
-        || (headers.get(header::IF_NONE_MATCH).is_none()
-            && modified.is_some()
-            && headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()) == modified.as_deref());
-    let ct = match Path::new(&rel).extension().and_then(|e| e.to_str()) {
+    let hash = crate::dedup::stable_hash(&String::from_utf8_lossy(&bytes));
+    let (identity_tag, gzip_tag) = (format!("\"{hash:016x}\""), format!("\"{hash:016x}-gzip\""));
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+    let compressed = accepts_gzip(&headers);
+    let etag = if compressed { &gzip_tag } else { &identity_tag };
+    let ct = match rel.extension().and_then(|e| e.to_str()) {
         Some("xml") => "application/atom+xml; charset=utf-8",
         Some("opml") => "text/x-opml; charset=utf-8",
         Some("html") => "text/html; charset=utf-8",
+        Some("svg") => "image/svg+xml",
         _ => "application/octet-stream",
     };
-    let mut r = if fresh {
+    let mut r = if not_modified(&headers, &[&identity_tag, &gzip_tag], modified) {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
-        let mut r = Response::new(Body::from(bytes));
+        let body = if compressed {
+            match gzip(&bytes) {
+                Ok(b) => b,
+                Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("compressing: {e}")),
+            }
+        } else {
+            bytes
+        };
+        let mut r = Response::new(Body::from(body));
         r.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        if compressed {
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
         r
     };
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        r.headers_mut().insert(header::ETAG, v);
+    let h = r.headers_mut();
+    // Caches must key on the encoding, for 304s too (RFC 9110 §15.4.5).
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
     }
-    if let Some(v) = modified.and_then(|m| HeaderValue::from_str(&m).ok()) {
-        r.headers_mut().insert(header::LAST_MODIFIED, v);
+    if let Some(m) = modified
+        && let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(m))
+    {
+        h.insert(header::LAST_MODIFIED, v);
     }
     r
 }
@@ -621,8 +695,9 @@ async fn metrics(State(app): State<Shared>) -> Response {
 /// The router, for `serve` and for tests.
 pub fn router(app: Shared) -> Router {
     let feeds = Router::new()
-        .route("/feeds/{*path}", get(feed_file))
-        .layer(tower_http::compression::CompressionLayer::new().gzip(true));
+        .route("/feeds", get(|| async { Redirect::permanent("/feeds/") }))
+        .route("/feeds/", get(feed_file))
+        .route("/feeds/{*path}", get(feed_file));
     Router::new()
         .route("/", get(|| async { Redirect::to("/issue") }))
         .route("/login", get(login_page).post(login))

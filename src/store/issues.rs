@@ -6,7 +6,8 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Store, parse_ts, ts};
 use crate::draft::Window;
-use crate::review::{Edit, EditRecord, Issue, Status};
+use crate::review::{Edit, EditRecord, Issue, ItemEdits, Status};
+use std::collections::HashMap;
 
 const ISSUE_COLUMNS: &str = "id, year, number, total, window_from, window_to, status, created_at, published_at";
 
@@ -135,6 +136,35 @@ impl Store {
         }
         tx.commit()?;
         Ok(id)
+    }
+
+    /// What editors changed of these items' published entries (another section, a
+    /// headline, a summary), from the edits still in force, by item.
+    pub fn item_edits(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, ItemEdits>> {
+        let mut st = self.conn.prepare(
+            "SELECT item_id, edit, at FROM edits
+             WHERE undone_at IS NULL AND item_id IN (SELECT value FROM json_each(?1))
+               AND json_extract(edit, '$.action') IN ('move', 'headline', 'summary')
+             ORDER BY id",
+        )?;
+        let rows = st.query_map([serde_json::to_string(ids)?], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })?;
+        let mut out: HashMap<i64, ItemEdits> = HashMap::new();
+        for row in rows {
+            let (id, edit, at) = row?;
+            let Ok(edit) = serde_json::from_str::<Edit>(&edit) else {
+                continue;
+            };
+            let e = out.entry(id).or_default();
+            e.at = e.at.max(parse_ts(&at).unwrap_or_default());
+            match edit {
+                Edit::Headline { text } => e.headline = Some(text).filter(|t| !t.trim().is_empty()),
+                Edit::Summary { text } => e.summary = Some(text).filter(|t| !t.trim().is_empty()),
+                _ => {}
+            }
+        }
+        Ok(out)
     }
 
     /// Every edit of an issue, oldest first, undone ones included.
