@@ -275,6 +275,77 @@ pub fn render(meta: &FeedMeta, entries: Vec<Entry>, now: DateTime<Utc>) -> anyho
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Decision;
+
+    /// A few thousand random strings, rich in the characters XML forbids, as every field
+    /// of an entry: the feed always parses and holds only characters XML allows.
+    #[test]
+    fn any_text_makes_a_well_formed_feed() {
+        let config = crate::config::Config::parse("", std::path::Path::new("banyue.toml")).expect("empty config");
+        let taxonomy = Taxonomy::builtin();
+        let meta = FeedMeta {
+            settings: &config.settings,
+            title: "t".into(),
+            subtitle: "s".into(),
+            key: "section/policy".into(),
+            file: "policy.xml".into(),
+            category: None,
+            group: super::super::Group::Section,
+        };
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let pool: Vec<char> = "工业软件<>&\"'; \t\n\r]]>".chars().collect();
+        let mut text = |n: usize| -> String {
+            (0..n)
+                .map(|_| match next() % 4 {
+                    0 => char::from_u32((next() % 0x20) as u32).unwrap_or(' '),
+                    1 => char::from_u32((next() % 0x11_0000) as u32).unwrap_or('\u{FFFE}'),
+                    _ => pool[(next() % pool.len() as u64) as usize],
+                })
+                .collect()
+        };
+        let now = Utc::now();
+        for round in 0..300 {
+            let item = StoredItem {
+                id: round,
+                source_id: text(5),
+                source_name: text(8),
+                guid: text(10),
+                url: Some(format!("https://example.org/{round}")),
+                title: text(30),
+                summary: text(60),
+                content_html: format!("<p>{}</p>", text(80)),
+                published: Some(now),
+                fetched_at: now,
+                policy: Default::default(),
+                decision: Decision {
+                    section: "policy".into(),
+                    city: Some(text(3)),
+                    ..Default::default()
+                },
+                duplicate_of: None,
+            };
+            let entry = item_entry(
+                &meta,
+                &ItemEntry {
+                    item: &item,
+                    also: &[],
+                    edits: None,
+                    outlet: None,
+                },
+                &taxonomy,
+            );
+            let xml = render(&meta, vec![entry], now).expect("render");
+            assert!(xml.chars().all(crate::xmltext::allowed), "round {round}");
+            let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("round {round}: {e}\n{xml}"));
+            assert_eq!(feed.entries.len(), 1, "round {round}");
+        }
+    }
 
     #[test]
     fn attachments_become_enclosures_with_their_type() {
