@@ -811,10 +811,23 @@ async fn collect(
         };
     }
     let items = match fetch_source(ctx, source, state.as_ref(), now, &mut report).await {
-        Ok(raw) => raw
-            .into_iter()
-            .filter_map(|r| normalize::normalize(r, &source.id, now))
-            .collect(),
+        Ok(raw) => {
+            let found = raw.len();
+            let items: Vec<Item> = raw
+                .into_iter()
+                .filter_map(|r| normalize::normalize(r, &source.id, now))
+                .collect();
+            // Entries the document has but that cannot be kept are said, never dropped
+            // silently.
+            if items.len() < found {
+                report.warnings.push(format!(
+                    "{found} entries, {} usable: {} with no title, text or link",
+                    items.len(),
+                    found - items.len()
+                ));
+            }
+            items
+        }
         Err(f) => {
             report.error = Some(f.message);
             report.retry_after = f.retry_after;
@@ -865,7 +878,8 @@ async fn fetch_source(
     report.last_modified = page.validators.last_modified.clone();
     report.pages = 1;
     let budget = ctx.settings.timeout_secs;
-    let mut raw = extract_within(&page, source, now, tz, budget).await?;
+    let (mut raw, notes) = extract_within(&page, source, now, tz, budget).await?;
+    report.warnings.extend(notes);
     if let SourceKind::Html(spec) | SourceKind::JsonHtml { list: spec, .. } = &source.kind {
         let mut current = page;
         let page_req = Request {
@@ -893,7 +907,12 @@ async fn fetch_source(
             match ctx.fetcher.fetch(&next, &page_req).await {
                 Ok(Fetched::Page(p)) => {
                     match extract_within(&p, source, now, tz, budget).await {
-                        Ok(mut more) => raw.append(&mut more),
+                        Ok((mut more, notes)) => {
+                            raw.append(&mut more);
+                            report
+                                .warnings
+                                .extend(notes.into_iter().map(|w| format!("page {next}: {w}")));
+                        }
                         Err(e) => report.warnings.push(format!("page {next}: {e}")),
                     }
                     report.pages += 1;
@@ -930,7 +949,7 @@ async fn extract_within(
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
     secs: u64,
-) -> Result<Vec<RawItem>, extract::ExtractError> {
+) -> Result<(Vec<RawItem>, Vec<String>), extract::ExtractError> {
     let (page, source) = (page.clone(), source.clone());
     let work = tokio::task::spawn_blocking(move || extract_page(&page, &source, now, tz));
     match tokio::time::timeout(std::time::Duration::from_secs(secs.max(1)), work).await {
@@ -945,18 +964,19 @@ fn extract_page(
     source: &Source,
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
-) -> Result<Vec<RawItem>, extract::ExtractError> {
+) -> Result<(Vec<RawItem>, Vec<String>), extract::ExtractError> {
+    let quiet = |r: Result<Vec<RawItem>, extract::ExtractError>| r.map(|items| (items, Vec::new()));
     match &source.kind {
-        SourceKind::Feed => extract::feed::parse(&page.text, &page.url, now, tz),
+        SourceKind::Feed => extract::feed::parse_noting(&page.text, &page.url, now, tz),
         // A portal that serves a feed where a list page was expected is read as the feed.
         SourceKind::Html(_) if extract::feed::looks_like_feed(&page.text) => {
-            extract::feed::parse(&page.text, &page.url, now, tz)
+            extract::feed::parse_noting(&page.text, &page.url, now, tz)
         }
-        SourceKind::Html(spec) => html::parse_list(&page.text, &page.url, spec, now, tz),
-        SourceKind::Json(spec) => extract::json::parse(&page.text, &page.url, spec, now, tz),
+        SourceKind::Html(spec) => quiet(html::parse_list(&page.text, &page.url, spec, now, tz)),
+        SourceKind::Json(spec) => quiet(extract::json::parse(&page.text, &page.url, spec, now, tz)),
         SourceKind::JsonHtml { field, list } => {
             let fragment = extract::json::html_field(&page.text, field)?;
-            html::parse_list(&fragment, &page.url, list, now, tz)
+            quiet(html::parse_list(&fragment, &page.url, list, now, tz))
         }
     }
 }

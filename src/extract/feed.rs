@@ -9,6 +9,22 @@ use crate::model::RawItem;
 
 /// Parse a feed document (already decoded to text).
 pub fn parse(text: &str, base: &Url, now: DateTime<Utc>, tz: Tz) -> Result<Vec<RawItem>, ExtractError> {
+    parse_noting(text, base, now, tz).map(|(items, _)| items)
+}
+
+/// Parse a feed document, with what had to be read leniently (a truncated document, a
+/// format feed-rs does not read) as warnings for the run line.
+///
+/// feed-rs reads the document first. The lenient reader ([`super::loose`]) reads it too,
+/// and wins where feed-rs found fewer entries (Atom 0.3, a document cut off in the
+/// middle, an element feed-rs refuses) or fills what feed-rs left empty (`dc:title`,
+/// `rdf:about`), entry by entry when both found the same number.
+pub fn parse_noting(
+    text: &str,
+    base: &Url,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<(Vec<RawItem>, Vec<String>), ExtractError> {
     let head: String = text
         .trim_start()
         .chars()
@@ -34,33 +50,125 @@ pub fn parse(text: &str, base: &Url, now: DateTime<Utc>, tz: Tz) -> Result<Vec<R
         .build();
     // A parser that panics on a hostile document (quick-xml on a second XML declaration
     // after a DOCTYPE, found by tests/fuzz.rs) fails this source, not the run.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(body.as_bytes())))
-        .map_err(|_| ExtractError::Malformed("the XML parser gave up on this document".into()))?;
-    let feed = parsed.map_err(|e| ExtractError::Malformed(e.to_string()))?;
-    let items = feed
-        .entries
-        .into_iter()
-        .map(|e| {
-            let link = e
-                .links
-                .iter()
-                .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-                .or(e.links.first())
-                .and_then(|l| base.join(l.href.trim()).ok())
-                .map(|u| u.to_string());
-            RawItem {
-                guid: Some(e.id).filter(|id| !id.trim().is_empty()),
-                link,
-                title: e.title.map(|t| t.content).unwrap_or_default(),
-                summary: e.summary.map(|t| t.content),
-                content: e.content.and_then(|c| c.body),
-                published: e.published.or(e.updated),
-                author: e.authors.first().and_then(|a| a.name.clone()).filter(|n| !n.is_empty()),
-                policy: Default::default(),
+    let strict = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(body.as_bytes())))
+        .map_err(|_| ExtractError::Malformed("the XML parser gave up on this document".into()))
+        .and_then(|r| r.map_err(|e| ExtractError::Malformed(e.to_string())));
+    let xml = !body.trim_start().starts_with('{');
+    let loose = if xml {
+        super::loose::read(&body)
+    } else {
+        Default::default()
+    };
+    let link_of = |href: &str| base.join(href.trim()).ok().map(|u| u.to_string());
+    let date = |s: &Option<String>| s.as_deref().and_then(|s| dates::parse(s, now, tz));
+    let mut warnings = Vec::new();
+    let items: Vec<RawItem> = match strict {
+        Ok(feed) if !loose.atom03 && feed.entries.len() >= loose.entries.len() => {
+            let atom = feed.feed_type == feed_rs::model::FeedType::Atom;
+            let paired = feed.entries.len() == loose.entries.len();
+            feed.entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let other = loose.entries.get(i).filter(|_| paired);
+                    let link = e
+                        .links
+                        .iter()
+                        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+                        .or(e.links.first())
+                        .and_then(|l| link_of(&l.href))
+                        .or_else(|| other.and_then(|o| o.link.as_deref()).and_then(link_of));
+                    let title = match e.title {
+                        // Atom's plain-text titles are text: "the <blink> tag" stays.
+                        Some(t) if atom && t.content_type.essence().to_string() == "text/plain" => escape(&t.content),
+                        Some(t) => t.content,
+                        None => String::new(),
+                    };
+                    let title = if title.trim().is_empty() {
+                        other.and_then(|o| o.title.clone()).unwrap_or_default()
+                    } else {
+                        title
+                    };
+                    RawItem {
+                        guid: Some(e.id)
+                            .filter(|id| !id.trim().is_empty())
+                            .or_else(|| other.and_then(|o| o.guid.clone())),
+                        link,
+                        title,
+                        summary: e.summary.map(|t| t.content),
+                        content: e.content.and_then(|c| c.body),
+                        published: e.published.or(e.updated),
+                        author: e.authors.first().and_then(|a| a.name.clone()).filter(|n| !n.is_empty()),
+                        policy: Default::default(),
+                    }
+                })
+                .collect()
+        }
+        strict => {
+            if loose.entries.is_empty() {
+                return match strict {
+                    Err(e) => Err(e),
+                    Ok(_) if loose.truncated => Err(ExtractError::Malformed(
+                        "the document ends before its first entry is complete".into(),
+                    )),
+                    Ok(_) => Ok((Vec::new(), warnings)),
+                };
             }
-        })
-        .collect();
-    Ok(items)
+            let n = loose.entries.len();
+            if loose.truncated {
+                warnings.push(format!(
+                    "the document ends early (truncated?): kept its {n} complete entries"
+                ));
+            } else if let Err(e) = &strict {
+                warnings.push(format!("read leniently ({e})"));
+            }
+            loose
+                .entries
+                .into_iter()
+                .map(|o| RawItem {
+                    guid: o.guid,
+                    link: o.link.as_deref().and_then(link_of),
+                    title: o.title.unwrap_or_default(),
+                    summary: o.summary,
+                    content: o.content,
+                    published: date(&o.published).or_else(|| date(&o.updated)),
+                    author: o.author,
+                    policy: Default::default(),
+                })
+                .collect()
+        }
+    };
+    Ok((items.into_iter().map(titled).collect(), warnings))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// An entry without a title is titled as readers title it: from the start of its text,
+/// else from its link (Miniflux does the same). One with neither stays untitled and is
+/// counted as unusable.
+fn titled(mut item: RawItem) -> RawItem {
+    if !crate::normalize::html_to_text(&item.title).is_empty() {
+        return item;
+    }
+    let text = item
+        .content
+        .as_deref()
+        .or(item.summary.as_deref())
+        .map(crate::normalize::html_to_text)
+        .unwrap_or_default();
+    let first = text
+        .split_inclusive(['。', '！', '？', '.', '!', '?'])
+        .next()
+        .unwrap_or_default()
+        .trim();
+    item.title = if !first.is_empty() {
+        escape(&crate::normalize::truncate(first, 60))
+    } else {
+        item.link.clone().map(|l| escape(&l)).unwrap_or_default()
+    };
+    item
 }
 
 /// Whether a document is an RSS, RDF or Atom feed (whatever it was served as).

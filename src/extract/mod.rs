@@ -6,6 +6,7 @@ pub mod dates;
 pub mod feed;
 pub mod html;
 pub mod json;
+pub mod loose;
 pub mod policy;
 
 use thiserror::Error;
