@@ -58,8 +58,31 @@ fn seeds() -> Vec<Vec<u8>> {
             }
         }
     }
+    // feedparser's corpus (every feed shape readers meet), one file in eight.
+    let mut corpus = Vec::new();
+    collect_files(&root.join("tests/fixtures/feedparser"), &mut corpus);
+    corpus.sort();
+    for p in corpus.iter().step_by(8) {
+        if p.extension().is_some_and(|e| e == "xml" || e == "rdf")
+            && let Ok(bytes) = std::fs::read(p)
+        {
+            out.push(bytes);
+        }
+    }
     assert!(out.len() >= 10, "the seed corpus is the committed fixtures");
     out
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
 }
 
 const TOKENS: [&[u8]; 12] = [

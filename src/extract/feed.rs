@@ -97,7 +97,10 @@ pub fn parse_noting(
                         title,
                         summary: e.summary.map(|t| t.content),
                         content: e.content.and_then(|c| c.body),
-                        published: e.published.or(e.updated),
+                        published: e
+                            .published
+                            .or(e.updated)
+                            .or_else(|| other.and_then(|o| date(&o.published).or_else(|| date(&o.updated)))),
                         author: e.authors.first().and_then(|a| a.name.clone()).filter(|n| !n.is_empty()),
                         policy: Default::default(),
                     }
@@ -107,6 +110,9 @@ pub fn parse_noting(
         strict => {
             if loose.entries.is_empty() {
                 return match strict {
+                    // A well-formed feed with no entries (an <rss> of a version feed-rs
+                    // does not know, CDF) is empty, not broken.
+                    Err(_) if loose.feed_root && !loose.truncated => Ok((Vec::new(), warnings)),
                     Err(e) => Err(e),
                     Ok(_) if loose.truncated => Err(ExtractError::Malformed(
                         "the document ends before its first entry is complete".into(),
@@ -138,7 +144,21 @@ pub fn parse_noting(
                 .collect()
         }
     };
-    Ok((items.into_iter().map(titled).collect(), warnings))
+    Ok((items.into_iter().map(|i| titled(linked(i, base))).collect(), warnings))
+}
+
+/// An entry with no link whose id is an http(s) URL (an RSS `<guid>`, a permalink by
+/// default; an Atom `<id>`) links there, as readers do.
+fn linked(mut item: RawItem, base: &Url) -> RawItem {
+    if item.link.is_none()
+        && let Some(g) = item.guid.as_deref().map(str::trim)
+    {
+        let lower = g.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            item.link = base.join(g).ok().map(|u| u.to_string());
+        }
+    }
+    item
 }
 
 fn escape(s: &str) -> String {

@@ -32,6 +32,9 @@ pub struct Read {
     /// An Atom 0.3 document (`<feed version="0.3">` or its namespace), which feed-rs reads
     /// as an empty feed.
     pub atom03: bool,
+    /// The root element is a feed's (`rss`, `feed`, `rdf:RDF`, CDF's `channel`): a document
+    /// with no entries is an empty feed, not a broken one.
+    pub feed_root: bool,
 }
 
 /// Where a field's text goes.
@@ -73,6 +76,10 @@ fn kind_of(e: &BytesStart, default_html: bool) -> Kind {
         Some("xhtml" | "application/xhtml+xml") => return Kind::Xhtml,
         Some("html" | "text/html") => true,
         Some("text" | "text/plain") => false,
+        // Any other MIME type that is not text or XML is base64 (RFC 4287 §4.1.3.3).
+        Some(t) if t.contains('/') && !t.starts_with("text/") && !t.ends_with("xml") => {
+            return Kind::Base64Text;
+        }
         // Any other type (or none) as the element's usual content: RSS fields carry HTML.
         Some(_) | None => default_html,
     };
@@ -102,7 +109,17 @@ fn vocabulary<'a>(name: &'a str, ns: &HashMap<String, String>) -> &'a str {
         Some(u) if u.contains("purl.org/dc/") => "dc",
         Some(u) if u.contains("search.yahoo.com/mrss") => "media",
         Some(u) if u.contains("purl.org/rss/1.0/modules/content") => "content",
-        Some(u) if u.contains("www.w3.org/2005/Atom") || u.contains("purl.org/atom/ns") => "",
+        // The feed formats' own namespaces (Atom 1.0 and 0.3, RSS 2.0 in userland's, RSS
+        // 1.0, RSS 0.90): their elements are read as the unprefixed ones.
+        Some(u)
+            if u.contains("www.w3.org/2005/Atom")
+                || u.contains("purl.org/atom/ns")
+                || u.contains("backend.userland.com/rss")
+                || u.trim_end_matches('/').ends_with("purl.org/rss/1.0")
+                || u.contains("my.netscape.com/rdf/simple") =>
+        {
+            ""
+        }
         Some(u) if u.contains("www.w3.org/1999/xhtml") => "xhtml",
         _ => p,
     }
@@ -242,6 +259,9 @@ pub fn read(text: &str) -> Read {
                     }
                 }
                 let l = local(&name).to_ascii_lowercase();
+                if stack.is_empty() {
+                    out.feed_root = matches!(l.as_str(), "rss" | "feed" | "rdf" | "channel");
+                }
                 if stack.is_empty() && l == "feed" {
                     atom = true;
                     if attr(&e, "version").as_deref() == Some("0.3") {
@@ -282,6 +302,7 @@ pub fn read(text: &str) -> Read {
                     if let Some(href) = attr(&e, "href") {
                         en.link = Some(href);
                     }
+                    en.updated = attr(&e, "lastmod");
                     entry = Some((depth, en, Vec::new()));
                     continue;
                 }
@@ -422,7 +443,7 @@ fn settle(mut en: Entry, seen: Vec<(Field, String)>) -> Entry {
         Field::Published(r) => Some(r),
         _ => None,
     });
-    en.updated = best(&|f| (f == Field::Updated).then_some(0));
+    en.updated = best(&|f| (f == Field::Updated).then_some(0)).or(en.updated);
     en.summary = best(&|f| (f == Field::Summary).then_some(0));
     en.content = best(&|f| match f {
         Field::Content(r) => Some(r),
