@@ -1,7 +1,9 @@
 //! Mutation fuzzing on stable Rust, deterministic and bounded: the committed fixtures are
 //! the seed corpus; each is mutated (bytes flipped, cut, repeated, spliced with another
-//! seed, nested) a fixed number of times and fed to charset detection, the feed parser,
-//! HTML list and detail extraction, plain text and sanitizing, and the config loader.
+//! seed, nested) a fixed number of times and fed to charset detection, the feed parser
+//! (feed-rs and the lenient reader), HTML list and detail extraction, JSON list
+//! endpoints, the date reader, plain text and sanitizing, and the config loader. The seeds
+//! include one file in eight of feedparser's corpus.
 //! Nothing may panic, hang or return what the next stage cannot take (control characters
 //! out of decoding). `BANYUE_FUZZ_ROUNDS` raises the number of rounds for a longer run;
 //! `BANYUE_FUZZ_SEED` changes the sequence. A failing input is written to the temp dir
@@ -11,8 +13,8 @@ mod common;
 
 use std::path::Path;
 
-use banyue::config::{Config, DetailSpec, ListSpec, Pick};
-use banyue::extract::{feed, html};
+use banyue::config::{Config, DetailSpec, JsonSpec, ListSpec, Pick};
+use banyue::extract::{dates, feed, html, json};
 use banyue::fetch::charset;
 use banyue::normalize;
 use chrono::Utc;
@@ -165,6 +167,15 @@ fn mutated_inputs_never_panic() {
     let tz = chrono_tz::Asia::Shanghai;
     let now = Utc::now();
     let list = list_spec();
+    let json_spec = JsonSpec {
+        items: "data.list".into(),
+        title: "title".into(),
+        link: "url".into(),
+        date: Some("pubDate".into()),
+        summary: Some("summary".into()),
+        issuer: Some("puborg".into()),
+        doc_number: None,
+    };
     let detail = DetailSpec {
         body: vec![Pick::parse(".TRS_Editor").expect("static selector")],
         metadata: true,
@@ -193,6 +204,11 @@ fn mutated_inputs_never_panic() {
             let _ = feed::parse(&text, &base, now, tz);
             let _ = html::parse_list(&text, &base, &list, now, tz);
             let _ = html::parse_detail(&text, &base, &detail, now, tz);
+            let _ = json::parse(&text, &base, &json_spec, now, tz);
+            for piece in text.lines().take(50) {
+                let piece: String = piece.chars().take(80).collect();
+                let _ = dates::parse(&piece, now, tz);
+            }
             let plain = normalize::html_to_text(&text);
             assert!(plain.len() <= text.len() * 4 + 16, "plain text grew without bound");
             let _ = Config::parse(&text, Path::new("fuzz.toml"));

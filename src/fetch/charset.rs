@@ -54,7 +54,12 @@ pub fn detect(bytes: &[u8]) -> &'static Encoding {
     let mut d = EncodingDetector::new(Iso2022JpDetection::Deny);
     d.feed(bytes, true);
     let unbiased = d.guess(None, Utf8Detection::Allow);
-    let other_cjk = [encoding_rs::SHIFT_JIS, encoding_rs::EUC_JP, encoding_rs::EUC_KR, encoding_rs::BIG5];
+    let other_cjk = [
+        encoding_rs::SHIFT_JIS,
+        encoding_rs::EUC_JP,
+        encoding_rs::EUC_KR,
+        encoding_rs::BIG5,
+    ];
     if other_cjk.contains(&unbiased) && bytes.iter().filter(|b| **b >= 0x80).count() >= CJK_EVIDENCE {
         return unbiased;
     }
@@ -286,7 +291,8 @@ mod tests {
             ("gb2312.xml", "GBK"),
             ("koi8r.xml", "KOI8-U"),
         ] {
-            let bytes = std::fs::read(root.join("tests/fixtures/feedparser/illformed/chardet").join(file)).expect("corpus file");
+            let bytes = std::fs::read(root.join("tests/fixtures/feedparser/illformed/chardet").join(file))
+                .expect("corpus file");
             assert_eq!(detect(&bytes).name(), want, "{file}");
         }
         // Every GBK-encoded piece of the labelled sets, short or long, is read as GBK.
