@@ -54,7 +54,19 @@ pub fn parse_noting(
         .map_err(|_| ExtractError::Malformed("the XML parser gave up on this document".into()))
         .and_then(|r| r.map_err(|e| ExtractError::Malformed(e.to_string())));
     let xml = !body.trim_start().starts_with('{');
-    let loose = if xml {
+    // The lenient reader runs only where it can add something: feed-rs failed, found
+    // fewer entries than the document has elements for, left an entry without a title,
+    // link or date, or the document is Atom 0.3. A well-formed feed is read once.
+    let complete = strict.as_ref().is_ok_and(|feed| {
+        feed.entries.len() >= entry_tags(&body)
+            && feed.entries.iter().all(|e| {
+                e.title.as_ref().is_some_and(|t| !t.content.trim().is_empty())
+                    && !e.links.is_empty()
+                    && (e.published.is_some() || e.updated.is_some())
+            })
+            && !body.contains("purl.org/atom/ns")
+    });
+    let loose = if xml && !complete {
         super::loose::read(&body)
     } else {
         Default::default()
@@ -145,6 +157,25 @@ pub fn parse_noting(
         }
     };
     Ok((items.into_iter().map(|i| titled(linked(i, base))).collect(), warnings))
+}
+
+/// How many `<item>` or `<entry>` elements (any prefix, any case) the text opens.
+fn entry_tags(text: &str) -> usize {
+    let b = text.as_bytes();
+    let mut n = 0;
+    for (i, _) in text.match_indices('<') {
+        let rest = &b[i + 1..];
+        let name_end = rest
+            .iter()
+            .position(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
+            .unwrap_or(rest.len());
+        let name = &rest[..name_end];
+        let local = name.rsplit(|c| *c == b':').next().unwrap_or(name);
+        if local.eq_ignore_ascii_case(b"item") || local.eq_ignore_ascii_case(b"entry") {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// An entry with no link whose id is an http(s) URL (an RSS `<guid>`, a permalink by
