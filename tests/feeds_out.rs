@@ -358,18 +358,7 @@ async fn hostile_sources_publish_well_formed_complete_feeds() {
 
 /// Conditional GET and encodings on the published files.
 async fn serve_feeds_by_the_book(pipeline: Pipeline, feeds: &Path) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(banyue::serve::serve(Arc::new(pipeline), listener, async {
-        let _ = stopped.await;
-    }));
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_gzip()
-        .no_proxy()
-        .build()
-        .unwrap();
+    let Served { base, http, stop } = serve_pipeline(Arc::new(pipeline)).await;
     let get = |path: &str, headers: &[(header::HeaderName, String)]| {
         let mut r = http.get(format!("{base}{path}"));
         for (k, v) in headers {

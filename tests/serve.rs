@@ -1,10 +1,13 @@
 //! The review UI over HTTP on 127.0.0.1: sign-in, every action, and the refused ones
 //! (no session, wrong CSRF token, another origin); escaping; feeds with ETag and gzip.
 
+mod common;
+
 use std::sync::Arc;
 
 use banyue::config::Config;
 use banyue::pipeline::Pipeline;
+use common::{Served, serve_pipeline};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 
@@ -26,19 +29,7 @@ async fn start() -> Ui {
     text.push_str(&format!("\n[[user]]\nname = \"editor\"\npassword_hash = \"{hash}\"\n"));
     let config = Config::parse(&text, &dir.path().join("banyue.toml")).unwrap();
     let pipeline = Arc::new(Pipeline::new(config).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(banyue::serve::serve(pipeline, listener, async {
-        let _ = stopped.await;
-    }));
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_gzip()
-        .no_proxy()
-        .build()
-        .unwrap();
+    let Served { base, http, stop } = serve_pipeline(pipeline).await;
     let page = "<html><head><meta charset=\"utf-8\"><title>某市发布算力券政策_新闻网</title></head><body><h1>某市发布算力券政策，支持中小企业使用智能算力</h1><div class=\"TRS_Editor\"><p>某市日前印发《算力券管理办法》，每年安排1亿元支持企业购买算力服务。</p></div></body></html>";
     let site = banyue::demo::server::serve(
         [(

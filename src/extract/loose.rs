@@ -196,6 +196,17 @@ struct Open {
     href: Option<String>,
 }
 
+impl Open {
+    /// Character data of the field: markup-escaped inside XHTML, whose tags are kept.
+    fn push_text(&mut self, s: &str) {
+        if self.kind == Kind::Xhtml {
+            self.text.push_str(&escape(s));
+        } else {
+            self.text.push_str(s);
+        }
+    }
+}
+
 /// An entry being read: its element's depth, what its attributes gave, its fields so far.
 type Reading = (usize, Entry, Vec<(Field, String)>);
 
@@ -377,22 +388,12 @@ pub fn read(text: &str) -> Read {
             }
             Event::Text(t) => {
                 if let Some(o) = open.as_mut() {
-                    let s = t.xml10_content();
-                    if o.kind == Kind::Xhtml {
-                        o.text.push_str(&escape(&s));
-                    } else {
-                        o.text.push_str(&s);
-                    }
+                    o.push_text(&t.xml10_content());
                 }
             }
             Event::CData(t) => {
                 if let Some(o) = open.as_mut() {
-                    let s = t.xml10_content();
-                    if o.kind == Kind::Xhtml {
-                        o.text.push_str(&escape(&s));
-                    } else {
-                        o.text.push_str(&s);
-                    }
+                    o.push_text(&t.xml10_content());
                 }
             }
             Event::GeneralRef(r) => {

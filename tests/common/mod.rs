@@ -82,3 +82,30 @@ pub fn banyue_command() -> std::process::Command {
     }
     c
 }
+
+/// `banyue serve` on 127.0.0.1 for a test, and a client that neither follows redirects
+/// nor decompresses (so the test sees what the server sent). Dropping `stop` ends it.
+pub struct Served {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub stop: tokio::sync::oneshot::Sender<()>,
+}
+
+pub async fn serve_pipeline(pipeline: std::sync::Arc<banyue::pipeline::Pipeline>) -> Served {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(banyue::serve::serve(pipeline, listener, async {
+        let _ = stopped.await;
+    }));
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_gzip()
+        .no_proxy()
+        .build()
+        .expect("a client");
+    Served { base, http, stop }
+}
