@@ -205,6 +205,12 @@ const ITEM_COLUMNS: &str = "i.id, i.source_id, coalesce(s.name, i.source_id), i.
 
 fn item_from_row(r: &Row) -> rusqlite::Result<StoredItem> {
     let decision: String = r.get(15)?;
+    item_with(r, serde_json::from_str(&decision).unwrap_or_default(), 16)
+}
+
+/// An item from the first 15 columns of [`ITEM_COLUMNS`] (in its order), its decision as
+/// the query read it, and `duplicate_of` from column `duplicate_col`.
+fn item_with(r: &Row, decision: Decision, duplicate_col: usize) -> rusqlite::Result<StoredItem> {
     let published: Option<String> = r.get(8)?;
     let fetched: String = r.get(9)?;
     Ok(StoredItem {
@@ -225,8 +231,8 @@ fn item_from_row(r: &Row) -> rusqlite::Result<StoredItem> {
             index_no: r.get(13)?,
             topic: r.get(14)?,
         },
-        decision: serde_json::from_str(&decision).unwrap_or_default(),
-        duplicate_of: r.get(16)?,
+        decision,
+        duplicate_of: r.get(duplicate_col)?,
     })
 }
 
@@ -455,35 +461,14 @@ impl Store {
         let mut st = self.conn.prepare(&sql)?;
         let horizon = to + chrono::Duration::days(2);
         let rows = st.query_map(params![ts(from), ts(to), ts(grace_from.min(from)), ts(horizon)], |r| {
-            let published: Option<String> = r.get(8)?;
-            let fetched: String = r.get(9)?;
-            Ok(StoredItem {
-                id: r.get(0)?,
-                source_id: r.get(1)?,
-                source_name: r.get(2)?,
-                guid: r.get(3)?,
-                url: r.get(4)?,
-                title: r.get(5)?,
-                summary: String::new(),
-                content_html: String::new(),
-                published: published.as_deref().and_then(parse_ts),
-                fetched_at: parse_ts(&fetched).unwrap_or_default(),
-                policy: PolicyMeta {
-                    issuer: r.get(10)?,
-                    doc_number: r.get(11)?,
-                    written: r.get(12)?,
-                    index_no: r.get(13)?,
-                    topic: r.get(14)?,
-                },
-                decision: Decision {
-                    section: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
-                    score: r.get::<_, Option<f64>>(16)?.unwrap_or_default() as f32,
-                    city: r.get(17)?,
-                    rejected: r.get(18)?,
-                    ..Default::default()
-                },
-                duplicate_of: r.get(19)?,
-            })
+            let decision = Decision {
+                section: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+                score: r.get::<_, Option<f64>>(16)?.unwrap_or_default() as f32,
+                city: r.get(17)?,
+                rejected: r.get(18)?,
+                ..Default::default()
+            };
+            item_with(r, decision, 19)
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
