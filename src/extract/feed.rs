@@ -6,6 +6,7 @@ use url::Url;
 
 use super::{ExtractError, dates};
 use crate::model::RawItem;
+use crate::xmltext::escape;
 
 /// Parse a feed document (already decoded to text).
 pub fn parse(text: &str, base: &Url, now: DateTime<Utc>, tz: Tz) -> Result<Vec<RawItem>, ExtractError> {
@@ -190,10 +191,6 @@ fn linked(mut item: RawItem, base: &Url) -> RawItem {
         }
     }
     item
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// An entry without a title is titled as readers title it: from the start of its text,

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use base64::Engine;
 use quick_xml::events::{BytesStart, Event};
 
+use crate::xmltext::escape;
+
 /// An entry as the document gave it. `title`, `summary` and `content` are HTML (plain
 /// text is escaped), as [`crate::model::RawItem`] expects.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -162,10 +164,6 @@ fn attr(e: &BytesStart, want: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
 /// One predefined entity or character reference; any other name is kept as written
 /// (never looked up in a DTD), which HTML fields then read as HTML.
 fn reference(name: &str) -> String {
@@ -288,11 +286,8 @@ pub fn read(text: &str) -> Read {
                         o.text.push_str(local(&name));
                         for a in e.attributes().flatten() {
                             if !a.key.as_ref().starts_with("xmlns") {
-                                o.text.push_str(&format!(
-                                    " {}=\"{}\"",
-                                    local(a.key.as_ref()),
-                                    escape(&a.value).replace('"', "&quot;")
-                                ));
+                                o.text
+                                    .push_str(&format!(" {}=\"{}\"", local(a.key.as_ref()), escape(&a.value)));
                             }
                         }
                         o.text.push('>');

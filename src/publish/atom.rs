@@ -1,6 +1,7 @@
-//! Atom 1.0 (RFC 4287) documents, built with atom_syndication. Every string goes
-//! through [`crate::xmltext::clean`] on the way out, so a feed is well-formed whatever
-//! the web put into the store.
+//! Atom 1.0 (RFC 4287) documents, built with atom_syndication. Each document goes
+//! through [`crate::xmltext::clean`] once on the way out, so a feed is well-formed
+//! whatever the web put into the store (the serializer escapes markup, not characters
+//! XML forbids).
 
 use std::sync::LazyLock;
 
@@ -13,7 +14,7 @@ use crate::classify::taxonomy::Taxonomy;
 use crate::dedup::stable_hash;
 use crate::model::StoredItem;
 use crate::store::AlsoReported;
-use crate::xmltext::clean;
+use crate::xmltext::{clean, escape};
 
 pub const SCHEME: &str = "https://banyue.invalid/sections";
 
@@ -23,7 +24,7 @@ fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
 
 fn link(href: &str, rel: &str, mime: Option<&str>) -> Link {
     Link {
-        href: clean(href).into_owned(),
+        href: href.to_string(),
         rel: rel.to_string(),
         mime_type: mime.map(str::to_string),
         ..Default::default()
@@ -31,14 +32,7 @@ fn link(href: &str, rel: &str, mime: Option<&str>) -> Link {
 }
 
 fn plain(s: &str) -> Text {
-    Text::plain(clean(s).into_owned())
-}
-
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    Text::plain(s.to_string())
 }
 
 /// The id of an item's entry: derived from its source and guid, so it is the same in
@@ -139,9 +133,9 @@ pub fn item_entry(meta: &FeedMeta, e: &ItemEntry, taxonomy: &Taxonomy) -> Entry 
     }];
     if let Some(c) = &item.decision.city {
         categories.push(Category {
-            term: format!("city:{}", clean(c)),
+            term: format!("city:{c}"),
             scheme: Some(SCHEME.to_string()),
-            label: Some(clean(c).into_owned()),
+            label: Some(c.clone()),
         });
     }
     let mut links: Vec<Link> = item
@@ -152,14 +146,14 @@ pub fn item_entry(meta: &FeedMeta, e: &ItemEntry, taxonomy: &Taxonomy) -> Entry 
     for a in e.also {
         if let Some(u) = a.url.as_deref().filter(|u| u.starts_with("http")) {
             let mut l = link(u, "related", Some("text/html"));
-            l.title = Some(clean(&format!("{}：{}", a.source, a.title)).into_owned());
+            l.title = Some(format!("{}：{}", a.source, a.title));
             links.push(l);
         }
     }
     links.extend(enclosures(&item.content_html));
     let source = e.outlet.map(|o| Source {
         title: plain(&o.name),
-        id: clean(&o.url).into_owned(),
+        id: o.url.clone(),
         updated: published,
         links: vec![link(&o.url, "self", None)],
         ..Default::default()
@@ -170,13 +164,13 @@ pub fn item_entry(meta: &FeedMeta, e: &ItemEntry, taxonomy: &Taxonomy) -> Entry 
         updated,
         published: Some(published),
         authors: vec![Person {
-            name: clean(&item.source_name).into_owned(),
+            name: item.source_name.clone(),
             ..Default::default()
         }],
         links,
         summary: (!summary.is_empty()).then(|| plain(summary)),
         content: (!html.trim().is_empty()).then(|| Content {
-            value: Some(clean(&html).into_owned()),
+            value: Some(html),
             content_type: Some("html".to_string()),
             ..Default::default()
         }),
@@ -210,12 +204,12 @@ pub fn text_entry(t: &TextEntry) -> Entry {
         updated: fixed(t.updated),
         published: Some(fixed(t.published)),
         authors: vec![Person {
-            name: clean(t.editor).into_owned(),
+            name: t.editor.to_string(),
             ..Default::default()
         }],
         links: t.link.iter().map(|u| link(u, "alternate", Some("text/html"))).collect(),
         content: Some(Content {
-            value: Some(clean(&html).into_owned()),
+            value: Some(html),
             content_type: Some("html".to_string()),
             ..Default::default()
         }),
@@ -236,7 +230,7 @@ pub fn render(meta: &FeedMeta, entries: Vec<Entry>, now: DateTime<Utc>) -> anyho
         id: tag_uri(s, &format!("feed/{}", meta.key)),
         updated,
         authors: vec![Person {
-            name: clean(&s.publisher).into_owned(),
+            name: s.publisher.clone(),
             ..Default::default()
         }],
         links: vec![
@@ -247,9 +241,9 @@ pub fn render(meta: &FeedMeta, entries: Vec<Entry>, now: DateTime<Utc>) -> anyho
             .category
             .iter()
             .map(|(term, label)| Category {
-                term: clean(term).into_owned(),
+                term: term.clone(),
                 scheme: Some(SCHEME.to_string()),
-                label: Some(clean(label).into_owned()),
+                label: Some(label.clone()),
             })
             .collect(),
         generator: Some(Generator {
@@ -268,7 +262,6 @@ pub fn render(meta: &FeedMeta, entries: Vec<Entry>, now: DateTime<Utc>) -> anyho
     // atom_syndication writes the XML declaration itself.
     let mut xml = String::from_utf8(buf)?;
     xml.push('\n');
-    // Every string above was cleaned; this is the guarantee for what a later change adds.
     Ok(clean(&xml).into_owned())
 }
 

@@ -3,8 +3,7 @@
 
 use super::{FeedFile, Group, Publication, issue_url};
 use crate::config::Settings;
-use crate::publish::atom::escape;
-use crate::xmltext::clean;
+use crate::xmltext::{clean, escape};
 
 pub fn render(settings: &Settings, feeds: &[FeedFile], pubs: &[Publication]) -> String {
     let name = escape(&settings.report_name);

@@ -3,15 +3,7 @@
 
 use super::{FeedFile, Group};
 use crate::config::Settings;
-use crate::xmltext::clean;
-
-fn attr(s: &str) -> String {
-    clean(s)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::xmltext::{clean, escape as attr};
 
 fn outline(settings: &Settings, f: &FeedFile, indent: &str) -> String {
     let url = settings
@@ -49,5 +41,5 @@ pub fn render(settings: &Settings, feeds: &[FeedFile]) -> String {
         out.push_str("    </outline>\n");
     }
     out.push_str("  </body>\n</opml>\n");
-    out
+    clean(&out).into_owned()
 }
