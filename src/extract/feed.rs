@@ -197,7 +197,9 @@ fn linked(mut item: RawItem, base: &Url) -> RawItem {
 /// else from its link (Miniflux does the same). One with neither stays untitled and is
 /// counted as unusable.
 fn titled(mut item: RawItem) -> RawItem {
-    if !crate::normalize::html_to_text(&item.title).is_empty() {
+    // A title with text outside any tag needs no reading (normalize reads it anyway).
+    let plain = !item.title.contains('<') && !item.title.contains('&');
+    if (plain && !item.title.trim().is_empty()) || !crate::normalize::html_to_text(&item.title).is_empty() {
         return item;
     }
     let text = item

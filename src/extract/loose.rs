@@ -192,6 +192,8 @@ struct Open {
     text: String,
     /// A link element's href (Atom), read from its attributes.
     href: Option<String>,
+    /// A link element names the entry's own page (`rel="alternate"` or no `rel`).
+    alternate: bool,
 }
 
 impl Open {
@@ -312,7 +314,7 @@ pub fn read(text: &str) -> Read {
                     entry = Some((depth, en, Vec::new()));
                     continue;
                 }
-                if let Some((edepth, en, _)) = entry.as_mut()
+                if let Some((edepth, _, _)) = entry.as_ref()
                     && depth == *edepth + 1
                     && let Some(field) = field_of(&name, &ns)
                 {
@@ -323,21 +325,15 @@ pub fn read(text: &str) -> Read {
                         Field::Title(_) | Field::Summary | Field::Content(_) => kind_of(&e, default_html),
                         _ => Kind::Text,
                     };
-                    let href = (field == Field::Link).then(|| {
-                        let rel = attr(&e, "rel").unwrap_or_else(|| "alternate".into());
-                        (rel == "alternate").then(|| attr(&e, "href")).flatten()
-                    });
-                    if let (Field::Link, Some(Some(h))) = (field, &href)
-                        && en.link.is_none()
-                    {
-                        en.link = Some(h.clone());
-                    }
+                    // Only the entry's own page is its link: `rel="alternate"` or none.
+                    let alternate = attr(&e, "rel").is_none_or(|rel| rel == "alternate");
                     open = Some(Open {
                         field,
                         kind,
                         depth,
                         text: String::new(),
-                        href: href.flatten(),
+                        href: if field == Field::Link { attr(&e, "href") } else { None },
+                        alternate,
                     });
                 }
             }
@@ -352,11 +348,11 @@ pub fn read(text: &str) -> Read {
                         continue;
                     }
                     let done = open.take();
-                    if let (Some(o), Some((_, en, seen))) = (done, entry.as_mut()) {
+                    if let (Some(o), Some((_, _, seen))) = (done, entry.as_mut()) {
                         let value = if o.field == Field::Link {
-                            o.href
-                                .clone()
-                                .or_else(|| Some(o.text.trim().to_string()).filter(|t| !t.is_empty()))
+                            // Atom names it in `href`, RSS in the text.
+                            let text = Some(o.text.trim().to_string()).filter(|t| !t.is_empty());
+                            o.href.clone().or(text).filter(|_| o.alternate)
                         } else if matches!(o.field, Field::Title(_) | Field::Summary | Field::Content(_)) {
                             finish(&o)
                         } else {
@@ -364,9 +360,6 @@ pub fn read(text: &str) -> Read {
                         };
                         if let Some(v) = value {
                             seen.push((o.field, v));
-                        }
-                        if o.field == Field::Link && en.link.is_none() {
-                            // An RSS <link> names the item; Atom's came from href above.
                         }
                     }
                     continue;
@@ -422,9 +415,9 @@ fn settle(mut en: Entry, seen: Vec<(Field, String)>) -> Entry {
         Field::Title(r) => Some(r),
         _ => None,
     });
-    if en.link.is_none() {
-        en.link = best(&|f| (f == Field::Link).then_some(0));
-    }
+    // A <link> of the entry's own over what the item element's attributes said
+    // (`rdf:about`, CDF's HREF).
+    en.link = best(&|f| (f == Field::Link).then_some(0)).or(en.link);
     let guid = best(&|f| (f == Field::Guid).then_some(0));
     if guid.is_some() {
         en.guid = guid;
