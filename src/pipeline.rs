@@ -293,7 +293,9 @@ impl Pipeline {
             &html,
         )?;
         // issues.xml, the editors' texts, the index page and the OPML follow the issue.
-        self.publish_feeds(store, now)?;
+        // Stamped as runs stamp them, so the next run with nothing new rewrites nothing.
+        let stamp = store.last_change()?.unwrap_or(now);
+        self.publish_feeds(store, stamp)?;
         Ok(files)
     }
 
