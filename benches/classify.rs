@@ -39,6 +39,7 @@ fn main() {
                 section_hint: None,
                 city_hint: None,
                 policy: &policy,
+                source_mix: None,
             });
             kept += usize::from(d.rejected.is_none());
         }

@@ -2,6 +2,7 @@
 //! store → publish → draft. This module only wires the stages together; each stage's
 //! logic lives in its own module.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
@@ -11,13 +12,13 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 
-use crate::classify::{Classifier, Input, taxonomy::Taxonomy};
+use crate::classify::{Classifier, Input, SourceMix, taxonomy::Taxonomy};
 use crate::config::{Config, Settings, Source, SourceKind};
 use crate::dedup::{self, Candidate, NearDup, Rank};
 use crate::draft::{self, Window, render::Exported};
 use crate::extract::{self, html};
 use crate::fetch::{FetchError, Fetched, Fetcher, Page, Request, Validators};
-use crate::model::{Item, RawItem};
+use crate::model::{Decision, Item, RawItem};
 use crate::normalize;
 use crate::publish::{self, Published};
 use crate::review::{Edit, Issue, Status};
@@ -394,6 +395,7 @@ impl Pipeline {
                     section_hint: None,
                     city_hint: None,
                     policy: &item.policy,
+                    source_mix: None,
                 });
                 let batch = st.begin()?;
                 let new = NewItem {
@@ -453,8 +455,13 @@ impl Pipeline {
         let items = store.items_for_window(from, to, from - chrono::Duration::days(s.grace_days))?;
         let labelled = store.labelled_ids()?;
         let mut moved = Vec::new();
+        let mut mixes: HashMap<String, SourceMix> = HashMap::new();
         for i in items.iter().filter(|i| !labelled.contains(&i.id)) {
             let source = self.config.sources.iter().find(|src| src.id == i.source_id);
+            if !mixes.contains_key(&i.source_id) {
+                let mix = history_mix(store, &i.source_id)?;
+                mixes.insert(i.source_id.clone(), mix);
+            }
             let text = store.body_text(i.id)?;
             let d = self.classifier.classify(&Input {
                 title: &i.title,
@@ -464,6 +471,7 @@ impl Pipeline {
                 section_hint: source.and_then(|s| s.section_hint.as_deref()),
                 city_hint: source.and_then(|s| s.city_hint.as_deref()),
                 policy: &i.policy,
+                source_mix: mixes.get(&i.source_id),
             });
             if d != i.decision {
                 if d.section != i.decision.section || d.rejected != i.decision.rejected {
@@ -610,22 +618,15 @@ impl Pipeline {
         index: &mut dedup::Index,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let batch = st.begin()?;
         if c.report.skipped.is_some() {
             // Nothing was asked of the server, so there is nothing to record either.
             return Ok(());
         }
-        // This batch's own stories, indexed as they come: a feed of k new items costs k
-        // look-ups, not k² comparisons.
-        let mut added: Vec<Candidate> = Vec::new();
-        let mut added_index = dedup::Index::default();
-        let mut replaced: Vec<i64> = Vec::new();
-        for item in &c.items {
-            if batch.known(item)? {
-                c.report.seen += 1;
-                continue;
-            }
-            let decision = self.classifier.classify(&Input {
+        // What the source usually yields: its stored items, then a first reading of the
+        // new ones (an item that knows its section votes; the mix then leans the unsure).
+        let mut mix = history_mix(st, &source.id)?;
+        let input = |item: &Item, mix: Option<&SourceMix>| -> Decision {
+            self.classifier.classify(&Input {
                 title: &item.title,
                 text: &item.text,
                 source_id: &source.id,
@@ -633,7 +634,31 @@ impl Pipeline {
                 section_hint: source.section_hint.as_deref(),
                 city_hint: source.city_hint.as_deref(),
                 policy: &item.policy,
-            });
+                source_mix: mix,
+            })
+        };
+        let batch = st.begin()?;
+        let mut fresh: Vec<&Item> = Vec::with_capacity(c.items.len());
+        for item in &c.items {
+            if batch.known(item)? {
+                c.report.seen += 1;
+            } else {
+                fresh.push(item);
+            }
+        }
+        for item in &fresh {
+            let d = input(item, None);
+            if d.rejected.is_none() {
+                mix.add(&d.section, 1);
+            }
+        }
+        // This batch's own stories, indexed as they come: a feed of k new items costs k
+        // look-ups, not k² comparisons.
+        let mut added: Vec<Candidate> = Vec::new();
+        let mut added_index = dedup::Index::default();
+        let mut replaced: Vec<i64> = Vec::new();
+        for item in fresh {
+            let decision = input(item, Some(&mix));
             let date = item.published.unwrap_or(now);
             let probe = Candidate::new(
                 0,
@@ -1038,4 +1063,13 @@ async fn fetch_details(
             Err(e) => report.warnings.push(format!("detail {link}: {e}")),
         }
     }
+}
+
+/// A source's mix of sections from its latest stored items.
+fn history_mix(store: &Store, source_id: &str) -> anyhow::Result<SourceMix> {
+    let mut mix = SourceMix::default();
+    for (section, n) in store.source_sections(source_id, 200)? {
+        mix.add(&section, n);
+    }
+    Ok(mix)
 }

@@ -25,6 +25,8 @@ use super::fold;
 const SEED_FILES: &[&str] = &[
     include_str!("../../config/labels/real-dev.json"),
     include_str!("../../config/labels/real-dev2.json"),
+    include_str!("../../config/labels/real-dev3.json"),
+    include_str!("../../config/labels/real-dev4.json"),
     include_str!("../../config/labels/team-dev.json"),
     include_str!("../../config/labels/team-tuned.json"),
 ];
@@ -102,7 +104,7 @@ impl std::hash::Hasher for TokenHasher {
 
 type TokenMap<V> = HashMap<Token, V, std::hash::BuildHasherDefault<TokenHasher>>;
 
-fn mix(mut x: u64) -> u64 {
+pub fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
@@ -283,19 +285,218 @@ impl Model {
     /// [`Model::evidence`] of an item's tokens.
     pub fn evidence_of(&self, toks: &[Token]) -> Vec<(String, f64)> {
         let (p, known) = self.predict_tokens(toks);
-        self.labels
-            .iter()
-            .zip(p.iter().zip(&self.prior))
-            .map(|(l, (p, prior))| {
-                let moved = if p >= prior {
-                    (p - prior) / (1.0 - prior).max(1e-9)
-                } else {
-                    (p - prior) / prior.max(1e-9)
-                };
-                (l.clone(), moved * known)
-            })
-            .collect()
+        moved(&self.labels, &p, &self.prior, known)
     }
+}
+
+/// The features of an item for [`Linear`]: the title's character bigrams, single
+/// characters and Latin words, the text's bigrams and words, and the source, each kind
+/// in its own namespace (a bigram says more in a title than in a lead), plus whatever
+/// the caller adds (the rules that fired). Sorted and without repeats: presence counts,
+/// not frequency.
+pub fn features(title: &str, text: &str, source_id: &str, extra: &[Token]) -> Vec<Token> {
+    let mut out = Vec::with_capacity(3 * title.len() / 2 + TEXT_CHARS + extra.len() + 1);
+    let mut add = |folded: &str, ns: u64, singles: bool| {
+        let mut prev: Option<char> = None;
+        let mut word_start: Option<usize> = None;
+        for (i, c) in folded.char_indices() {
+            if c.is_ascii_alphanumeric() {
+                word_start.get_or_insert(i);
+            } else if let Some(st) = word_start.take()
+                && i - st >= 2
+            {
+                out.push(mix(word_hash(&folded[st..i]) ^ ns));
+            }
+            if !c.is_alphanumeric() {
+                prev = None;
+                continue;
+            }
+            if !c.is_ascii() {
+                if singles {
+                    out.push(mix(u64::from(c as u32) ^ ns ^ 0x5349_4e47));
+                }
+                if let Some(p) = prev
+                    && !p.is_ascii()
+                {
+                    out.push(mix(((u64::from(p as u32) << 32) | u64::from(c as u32)) ^ ns));
+                }
+            }
+            prev = Some(c);
+        }
+        if let Some(st) = word_start
+            && folded.len() - st >= 2
+        {
+            out.push(mix(word_hash(&folded[st..]) ^ ns));
+        }
+    };
+    add(title, 0x7469_746c_6500_0000, true);
+    let end = text
+        .char_indices()
+        .nth(TEXT_CHARS)
+        .map(|(i, _)| i)
+        .unwrap_or(text.len());
+    add(&text[..end], 0x626f_6479_0000_0000, false);
+    out.push(mix(word_hash(source_id) ^ 0x5352_433a));
+    out.extend_from_slice(extra);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A multinomial logistic regression over [`features`]: unlike naive Bayes it weighs
+/// features that say the same thing (the bigrams of one phrase, a rule and the words
+/// it fired on) once, not once each, so it learns which evidence tells sections apart.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    pub labels: Vec<String>,
+    prior: Vec<f64>,
+    rows: TokenMap<u32>,
+    /// `labels.len()` weights per row.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    pub examples: usize,
+}
+
+/// One labelled feature vector, with how much it counts.
+pub struct Sample {
+    pub features: Vec<Token>,
+    pub label: String,
+    pub weight: f32,
+}
+
+impl Linear {
+    const EPOCHS: usize = 15;
+    const RATE: f32 = 0.5;
+    const L2: f32 = 1e-4;
+
+    /// Train by AdaGrad over the samples, in a fixed order (the same examples give the
+    /// same model); `None` with fewer than two labels.
+    pub fn train(samples: &[Sample]) -> Option<Linear> {
+        let mut labels: Vec<String> = samples.iter().map(|s| s.label.clone()).collect();
+        labels.sort();
+        labels.dedup();
+        if labels.len() < 2 {
+            return None;
+        }
+        let k = labels.len();
+        let mut rows: TokenMap<u32> = TokenMap::default();
+        let mut data: Vec<(Vec<u32>, usize, f32)> = Vec::with_capacity(samples.len());
+        let mut mass = vec![0f64; k];
+        for s in samples {
+            let li = labels.iter().position(|l| *l == s.label)?;
+            mass[li] += f64::from(s.weight);
+            let idx: Vec<u32> = s
+                .features
+                .iter()
+                .map(|f| {
+                    let n = rows.len() as u32;
+                    *rows.entry(*f).or_insert(n)
+                })
+                .collect();
+            data.push((idx, li, s.weight));
+        }
+        let total: f64 = mass.iter().sum();
+        let prior: Vec<f64> = mass.iter().map(|m| m / total.max(1e-9)).collect();
+        let mut weights = vec![0f32; rows.len() * k];
+        let mut g2 = vec![1e-6f32; rows.len() * k];
+        let mut bias: Vec<f32> = prior.iter().map(|p| p.max(1e-6).ln() as f32).collect();
+        let mut bias_g2 = vec![1e-6f32; k];
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut p = vec![0f32; k];
+        for _ in 0..Self::EPOCHS {
+            for i in (1..order.len()).rev() {
+                rng = mix(rng);
+                order.swap(i, (rng % (i as u64 + 1)) as usize);
+            }
+            for &d in &order {
+                let (idx, li, w) = &data[d];
+                // Each item's features together weigh one: long leads do not outshout
+                // headlines.
+                let x = 1.0 / (idx.len().max(1) as f32).sqrt();
+                Self::scores(&weights, &bias, idx, x, k, &mut p);
+                softmax(&mut p);
+                for (j, pj) in p.iter().enumerate() {
+                    let err = (pj - if j == *li { 1.0 } else { 0.0 }) * w;
+                    bias_g2[j] += err * err;
+                    bias[j] -= Self::RATE * err / bias_g2[j].sqrt();
+                    for &f in idx {
+                        let at = f as usize * k + j;
+                        let g = err * x + Self::L2 * weights[at];
+                        g2[at] += g * g;
+                        weights[at] -= Self::RATE * g / g2[at].sqrt();
+                    }
+                }
+            }
+        }
+        Some(Linear {
+            labels,
+            prior,
+            rows,
+            weights,
+            bias,
+            examples: samples.len(),
+        })
+    }
+
+    fn scores(weights: &[f32], bias: &[f32], idx: &[u32], x: f32, k: usize, out: &mut [f32]) {
+        out.copy_from_slice(bias);
+        for &f in idx {
+            let row = &weights[f as usize * k..f as usize * k + k];
+            for (o, w) in out.iter_mut().zip(row) {
+                *o += w * x;
+            }
+        }
+    }
+
+    /// P(label | item) for every label, and the share of the item's features the model
+    /// has seen.
+    pub fn predict(&self, features: &[Token]) -> (Vec<f64>, f64) {
+        let k = self.labels.len();
+        let idx: Vec<u32> = features.iter().filter_map(|f| self.rows.get(f).copied()).collect();
+        let x = 1.0 / (features.len().max(1) as f32).sqrt();
+        let mut p = vec![0f32; k];
+        Self::scores(&self.weights, &self.bias, &idx, x, k, &mut p);
+        softmax(&mut p);
+        (
+            p.iter().map(|v| f64::from(*v)).collect(),
+            idx.len() as f64 / features.len().max(1) as f64,
+        )
+    }
+
+    /// For each label, in −1..=1: how far the item moves P(label) from its prior (see
+    /// [`Model::evidence`]).
+    pub fn evidence(&self, features: &[Token]) -> Vec<(String, f64)> {
+        let (p, known) = self.predict(features);
+        moved(&self.labels, &p, &self.prior, known)
+    }
+}
+
+fn softmax(v: &mut [f32]) {
+    let max = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for x in v.iter_mut() {
+        *x = (*x - max).exp();
+        sum += *x;
+    }
+    for x in v.iter_mut() {
+        *x /= sum;
+    }
+}
+
+fn moved(labels: &[String], p: &[f64], prior: &[f64], known: f64) -> Vec<(String, f64)> {
+    labels
+        .iter()
+        .zip(p.iter().zip(prior))
+        .map(|(l, (p, prior))| {
+            let moved = if p >= prior {
+                (p - prior) / (1.0 - prior).max(1e-9)
+            } else {
+                (p - prior) / prior.max(1e-9)
+            };
+            (l.clone(), moved * known)
+        })
+        .collect()
 }
 
 #[cfg(test)]

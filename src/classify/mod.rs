@@ -28,6 +28,46 @@ pub struct Input<'a> {
     pub section_hint: Option<&'a str>,
     pub city_hint: Option<&'a str>,
     pub policy: &'a PolicyMeta,
+    /// Where the source's other items went (see [`SourceMix`]).
+    pub source_mix: Option<&'a SourceMix>,
+}
+
+/// How a source's items are spread over the sections: its stored items (as editors left
+/// them) and this run's first reading of its new ones. A city portal whose notes are
+/// mostly 名城动向 lends that section weight where an item's own words are unsure, the
+/// way an editor's folder per source would, without fixing every item there.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceMix {
+    counts: Vec<(String, u32)>,
+    total: u32,
+}
+
+impl SourceMix {
+    /// Fewer items than this say nothing about a source.
+    const MIN_ITEMS: u32 = 5;
+    /// A section must hold at least this share of the source's items to lend weight.
+    const MIN_SHARE: f32 = 0.5;
+
+    /// Count one more item filed under `section` (a section id; to-sort counts as a
+    /// section of its own, so an unsure source lends nothing).
+    pub fn add(&mut self, section: &str, n: u32) {
+        self.total += n;
+        match self.counts.iter_mut().find(|(s, _)| s == section) {
+            Some((_, c)) => *c += n,
+            None => self.counts.push((section.to_string(), n)),
+        }
+    }
+
+    /// The section most of the source's items went to, with its share, if the source
+    /// has enough items and that share is a majority.
+    pub fn leaning(&self) -> Option<(&str, f32)> {
+        if self.total < Self::MIN_ITEMS {
+            return None;
+        }
+        let (s, c) = self.counts.iter().max_by_key(|(_, c)| *c)?;
+        let share = *c as f32 / self.total as f32;
+        (share >= Self::MIN_SHARE && s != TO_SORT).then_some((s.as_str(), share))
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +102,7 @@ pub struct Classifier {
     terms: Vec<String>,
     /// What editors' corrections (and the shipped examples) taught; replaced when they
     /// change.
-    model: std::sync::RwLock<Option<std::sync::Arc<learn::Model>>>,
+    model: std::sync::RwLock<Option<std::sync::Arc<learn::Linear>>>,
     editor_examples: std::sync::atomic::AtomicUsize,
 }
 
@@ -75,6 +115,13 @@ pub fn fold(text: &str) -> String {
         .map(crate::normalize::half_width)
         .flat_map(|c| c.to_lowercase())
         .collect()
+}
+
+/// The first `chars` characters of `text`, folded: a long page is not folded whole to
+/// read its start.
+fn fold_head(text: &str, chars: usize) -> String {
+    let end = text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i);
+    fold(&text[..end]).chars().take(chars).collect()
 }
 
 /// A listed company in a headline: its stock code or its legal form.
@@ -171,14 +218,21 @@ impl Classifier {
     /// Learn from editors' decisions (replacing what was learned before), on top of the
     /// shipped examples when the taxonomy asks for them (`seed_examples`).
     pub fn learn(&self, examples: &[learn::Example]) {
-        let mut all: Vec<learn::Example> = Vec::new();
+        let sample = |e: &learn::Example, weight: f32| {
+            let title = fold(&e.title);
+            let body = fold_head(&e.text, self.taxonomy.classifier.body_chars);
+            learn::Sample {
+                features: self.features(&title, &body, &e.source_id, &self.evidence(&title, &body)),
+                label: e.label.clone(),
+                weight,
+            }
+        };
+        let mut samples: Vec<learn::Sample> = Vec::new();
         if self.taxonomy.classifier.seed_examples {
-            all.extend(learn::seed_examples().iter().cloned());
+            samples.extend(learn::seed_examples().iter().map(|e| sample(e, 1.0)));
         }
-        for _ in 0..learn::EDITOR_WEIGHT {
-            all.extend(examples.iter().cloned());
-        }
-        let model = learn::Model::train(&all).map(std::sync::Arc::new);
+        samples.extend(examples.iter().map(|e| sample(e, learn::EDITOR_WEIGHT as f32)));
+        let model = learn::Linear::train(&samples).map(std::sync::Arc::new);
         if let Ok(mut m) = self.model.write() {
             *m = model;
         }
@@ -342,11 +396,47 @@ impl Classifier {
         })
     }
 
+    /// What the learned model reads of an item: its words (see [`learn::features`]) and
+    /// which rules fired where, so that it learns how far to trust each rule.
+    fn features(&self, title: &str, body: &str, source_id: &str, ev: &Evidence) -> Vec<learn::Token> {
+        let mut extra = Vec::new();
+        let mut rule = |i: usize, place: u64| extra.push(learn::mix(((i as u64) << 8 | place) ^ 0x5255_4c45_0000_0000));
+        for i in 0..self.rules.len() {
+            if ev.title[i].is_some() {
+                rule(i, 1);
+            }
+            if ev.body[i].is_some() {
+                rule(i, 2);
+            }
+        }
+        for (gi, t) in ev.off_title.iter().enumerate() {
+            if t.is_some() {
+                rule(1000 + gi, 1);
+            }
+        }
+        for (gi, t) in ev.off_body.iter().enumerate() {
+            if t.is_some() {
+                rule(1000 + gi, 2);
+            }
+        }
+        rule(2000 + ev.relevance.min(4), 3);
+        rule(3000 + ev.weak.min(2), 3);
+        if DATE_PREFIX.is_match(title) {
+            rule(4000, 3);
+        }
+        if self.place_acts(title) {
+            rule(4001, 3);
+        }
+        let cities = self.gazetteer.distinct(title).len();
+        rule(5000 + cities.min(3), 3);
+        learn::features(title, body, source_id, &extra)
+    }
+
     /// Classify one item.
     pub fn classify(&self, input: &Input) -> Decision {
         let tuning = &self.taxonomy.classifier;
         let title = fold(input.title);
-        let body: String = fold(input.text).chars().take(tuning.body_chars).collect();
+        let body = fold_head(input.text, tuning.body_chars);
         let ev = self.evidence(&title, &body);
         let mut reasons = Vec::new();
 
@@ -391,15 +481,19 @@ impl Classifier {
             }
         }
         let mut learned_off_topic = None;
+        // The model has read items like this one filed in sections: missing industry
+        // words alone do not make it off-topic.
+        let mut learned_on_topic = false;
         let model = self.model.read().ok().and_then(|m| m.clone());
         if let Some(model) = model {
-            for (label, e) in model.evidence_of(&learn::folded_tokens(&title, &body, input.source_id)) {
+            for (label, e) in model.evidence(&self.features(&title, &body, input.source_id, &ev)) {
                 // Small evidence moves nothing worth a reason.
                 if e.abs() < 0.1 {
                     continue;
                 }
                 let w = (e as f32) * tuning.learned_weight;
                 if label == crate::model::OFF_TOPIC {
+                    learned_on_topic = e <= -0.5;
                     if e >= 0.6 {
                         learned_off_topic = Some(format!("like items editors excluded (evidence {e:.2})"));
                     }
@@ -414,6 +508,13 @@ impl Classifier {
         {
             scores[i] += tuning.hint_weight;
             reasons.push(format!("source hint → {h} {:+}", tuning.hint_weight));
+        }
+        if let Some((sid, share)) = input.source_mix.and_then(SourceMix::leaning)
+            && let Some(i) = self.taxonomy.sections.iter().position(|s| s.id() == sid)
+        {
+            let w = tuning.source_weight * share;
+            scores[i] += w;
+            reasons.push(format!("{:.0}% of the source's items → {sid} {w:+.1}", share * 100.0));
         }
         for (i, s) in self.taxonomy.sections.iter().enumerate() {
             if s.layout == Layout::City && city.is_none() {
@@ -433,7 +534,7 @@ impl Classifier {
         let best = ranked.first().map(|(_, s)| *s).unwrap_or(0.0);
 
         let rejected = self
-            .off_topic(&ev, best, &mut reasons)
+            .off_topic(&ev, best, learned_on_topic, &mut reasons)
             .or_else(|| learned_off_topic.map(|why| format!("off-topic: {why}")));
         let (section, score) = match ranked.first() {
             Some((id, s)) if *s >= tuning.min_score => (id.clone(), *s),
@@ -450,7 +551,7 @@ impl Classifier {
         }
     }
 
-    fn off_topic(&self, ev: &Evidence, best: f32, reasons: &mut Vec<String>) -> Option<String> {
+    fn off_topic(&self, ev: &Evidence, best: f32, learned_on_topic: bool, reasons: &mut Vec<String>) -> Option<String> {
         let cfg = &self.taxonomy.offtopic;
         let tw = self.taxonomy.classifier.title_weight;
         let mut off = 0f32;
@@ -487,7 +588,7 @@ impl Classifier {
             return Some(format!("off-topic: {}", why.join(", ")));
         }
         // One word other trades use too (云 of 云遮月, 特斯拉's sales) is no industry.
-        if ev.relevance == 0 && ev.weak < 2 && best < cfg.rescue_score {
+        if ev.relevance == 0 && ev.weak < 2 && best < cfg.rescue_score && !learned_on_topic {
             return Some("off-topic: no industry term and no strong section".to_string());
         }
         None
@@ -509,6 +610,7 @@ mod tests {
             section_hint: None,
             city_hint: None,
             policy: &policy,
+            source_mix: None,
         })
     }
 
@@ -564,6 +666,7 @@ mod tests {
             section_hint: None,
             city_hint: None,
             policy: &policy,
+            source_mix: None,
         };
         let unseen = "丁软件股份有限公司发布2026年度社会责任报告";
         let before = c.classify(&input(unseen));
@@ -591,6 +694,62 @@ mod tests {
             other.section, "ecosystem-standards",
             "unrelated items keep their rules: {other:?}"
         );
+    }
+
+    #[test]
+    fn a_source_mix_leans_only_with_enough_items_and_a_majority() {
+        let mut mix = SourceMix::default();
+        mix.add("city-news", 3);
+        assert_eq!(mix.leaning(), None, "three items say nothing");
+        mix.add("policy", 2);
+        assert_eq!(mix.leaning(), Some(("city-news", 0.6)));
+        mix.add("market", 2);
+        assert_eq!(mix.leaning(), None, "3 of 7 is no majority");
+        let mut unsure = SourceMix::default();
+        unsure.add(TO_SORT, 9);
+        unsure.add("policy", 1);
+        assert_eq!(unsure.leaning(), None, "an unsure source lends nothing");
+    }
+
+    #[test]
+    fn what_a_source_usually_yields_tips_an_unsure_item_but_not_a_clear_one() {
+        let c = Classifier::new(Taxonomy::builtin()).unwrap();
+        let policy = PolicyMeta::default();
+        let mut portal = SourceMix::default();
+        portal.add("city-news", 18);
+        portal.add("policy", 2);
+        let classify = |title: &'static str, mix: Option<&SourceMix>| {
+            c.classify(&Input {
+                title,
+                text: "",
+                source_id: "portal",
+                source_name: "示例门户",
+                section_hint: None,
+                city_hint: Some("南京"),
+                policy: &policy,
+                source_mix: mix,
+            })
+        };
+        let unsure = "全市软件企业座谈会召开";
+        let alone = classify(unsure, None);
+        let leaned = classify(unsure, Some(&portal));
+        let share = |d: &Decision| {
+            if d.section == "city-news" {
+                d.score
+            } else {
+                d.runners_up
+                    .iter()
+                    .find(|(s, _)| s == "city-news")
+                    .map_or(0.0, |(_, s)| *s)
+            }
+        };
+        assert!(share(&leaned) > share(&alone), "{alone:?}\n{leaned:?}");
+        assert!(
+            leaned.reasons.iter().any(|r| r.contains("of the source's items")),
+            "{leaned:?}"
+        );
+        let clear = classify("北辰软件完成5亿元C轮融资，加码工业软件研发", Some(&portal));
+        assert_eq!(clear.section, "market", "{clear:?}");
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub struct Tuning {
     pub min_score: f32,
     #[serde(default = "hint_weight")]
     pub hint_weight: f32,
+    /// A source whose items mostly went to one section adds up to this to that section
+    /// (its share of the source's items times this).
+    #[serde(default = "source_weight")]
+    pub source_weight: f32,
     /// What the model learned from editors adds at most this much to a section.
     #[serde(default = "learned_weight")]
     pub learned_weight: f32,
@@ -63,6 +67,9 @@ fn learned_weight() -> f32 {
 fn hint_weight() -> f32 {
     3.0
 }
+fn source_weight() -> f32 {
+    2.0
+}
 fn yes() -> bool {
     true
 }
@@ -74,6 +81,7 @@ impl Default for Tuning {
             body_chars: body_chars(),
             min_score: min_score(),
             hint_weight: hint_weight(),
+            source_weight: source_weight(),
             learned_weight: learned_weight(),
             seed_examples: false,
         }

@@ -223,6 +223,7 @@ pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
             section_hint: None,
             city_hint: None,
             policy: &meta,
+            source_mix: None,
         });
         let predicted = if d.rejected.is_some() {
             OFF_TOPIC.to_string()

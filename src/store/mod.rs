@@ -636,6 +636,17 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Sections of a source's latest `limit` kept items (as editors left them), with how
+    /// many went to each: what the source usually yields.
+    pub fn source_sections(&self, source_id: &str, limit: u32) -> anyhow::Result<Vec<(String, u32)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT section, count(*) FROM (SELECT section FROM items WHERE source_id = ?1 AND rejected IS NULL
+             ORDER BY id DESC LIMIT ?2) GROUP BY section",
+        )?;
+        let rows = st.query_map(params![source_id, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Ids of the items editors filed by hand.
     pub fn labelled_ids(&self) -> anyhow::Result<std::collections::HashSet<i64>> {
         let mut st = self.conn.prepare("SELECT item_id FROM labels")?;

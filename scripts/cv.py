@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Cross-validate the section classifier over the shipped dev sets.
+
+Splits the items of the dev files (config/labels/real-dev*.json by default) into K folds
+by a fixed rule (item position modulo K), and for each fold runs
+`banyue eval FOLD --train OTHER_FOLDS` with a copy of the taxonomy whose seed model is
+off, so no fold learns from itself. Prints per-fold and overall accuracy.
+
+    python3 scripts/cv.py --banyue target/release/banyue [--k 5] [FILES...]
+"""
+import argparse, json, os, re, subprocess, sys, tempfile
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--banyue", default="target/release/banyue")
+ap.add_argument("--k", type=int, default=5)
+ap.add_argument("--taxonomy", default="config/sections.toml")
+ap.add_argument("--set", action="append", default=[], help="KEY=VALUE in [classifier], to try a setting")
+ap.add_argument("--misfiled", action="store_true", help="list each fold's misfiled items")
+ap.add_argument("files", nargs="*", default=["config/labels/real-dev.json", "config/labels/real-dev2.json"])
+a = ap.parse_args()
+
+items = []
+for f in a.files:
+    items.extend(json.load(open(f, encoding="utf-8"))["items"])
+work = tempfile.mkdtemp(prefix="banyue-cv-")
+tax = open(a.taxonomy, encoding="utf-8").read()
+tax = re.sub(r"(?m)^seed_examples\s*=.*$", "seed_examples = false", tax)
+for kv in a.set:
+    key, value = kv.split("=", 1)
+    tax, n = re.subn(rf"(?m)^{re.escape(key)}\s*=.*$", f"{key} = {value}", tax, count=1)
+    if n == 0:
+        sys.exit(f"no setting {key} in {a.taxonomy}")
+open(os.path.join(work, "sections.toml"), "w", encoding="utf-8").write(tax)
+open(os.path.join(work, "banyue.toml"), "w", encoding="utf-8").write(
+    '[settings]\ntaxonomy = "sections.toml"\ndata_dir = "data"\n')
+right = total = 0
+for k in range(a.k):
+    test = [it for i, it in enumerate(items) if i % a.k == k]
+    train = [it for i, it in enumerate(items) if i % a.k != k]
+    tp, trp = os.path.join(work, f"fold{k}.json"), os.path.join(work, f"train{k}.json")
+    json.dump({"items": test}, open(tp, "w", encoding="utf-8"), ensure_ascii=False)
+    json.dump({"items": train}, open(trp, "w", encoding="utf-8"), ensure_ascii=False)
+    out = subprocess.run([a.banyue, "eval", tp, "--train", trp, "-c", os.path.join(work, "banyue.toml")],
+                         capture_output=True, text=True)
+    m = re.search(r"accuracy ([\d.]+)% of (\d+)", out.stdout)
+    if not m:
+        sys.exit(f"fold {k}: no accuracy line\n{out.stdout}\n{out.stderr}")
+    acc, n = float(m.group(1)), int(m.group(2))
+    right += round(acc * n / 100); total += n
+    print(f"fold {k}: {acc:.1f}% of {n}")
+    if a.misfiled:
+        tail = out.stdout.split("\nmisfiled", 1)[-1].splitlines()
+        print("\n".join(l for l in tail if l.startswith("  ") and not l.startswith("    ")))
+print(f"cross-validated accuracy {100 * right / total:.1f}% of {total}")
