@@ -646,19 +646,19 @@ impl Pipeline {
                 fresh.push(item);
             }
         }
-        for item in &fresh {
-            let d = input(item, None);
-            if d.rejected.is_none() {
-                mix.add(&d.section, 1);
-            }
+        let first: Vec<Decision> = fresh.iter().map(|item| input(item, None)).collect();
+        for d in first.iter().filter(|d| d.rejected.is_none()) {
+            mix.add(&d.section, 1);
         }
+        // A source that leans nowhere changes no decision: the first reading stands.
+        let leans = mix.leaning().is_some();
         // This batch's own stories, indexed as they come: a feed of k new items costs k
         // look-ups, not k² comparisons.
         let mut added: Vec<Candidate> = Vec::new();
         let mut added_index = dedup::Index::default();
         let mut replaced: Vec<i64> = Vec::new();
-        for item in fresh {
-            let decision = input(item, Some(&mix));
+        for (item, first) in fresh.into_iter().zip(first) {
+            let decision = if leans { input(item, Some(&mix)) } else { first };
             let date = item.published.unwrap_or(now);
             let probe = Candidate::new(
                 0,
