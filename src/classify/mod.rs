@@ -110,11 +110,19 @@ pub struct Classifier {
 /// lowercase, so that `軟體`/`软件`-style variants, `ＡＩ`, `Ai` and `ai` match alike.
 /// Byte offsets change, so fold text and patterns the same way.
 pub fn fold(text: &str) -> String {
-    fast2s::convert(text)
-        .chars()
-        .map(crate::normalize::half_width)
-        .flat_map(|c| c.to_lowercase())
-        .collect()
+    let simplified = fast2s::convert(text);
+    let mut out = String::with_capacity(simplified.len());
+    for c in simplified.chars().map(crate::normalize::half_width) {
+        // Han characters have no case: skip the case tables for them.
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 /// The first `chars` characters of `text`, folded: a long page is not folded whole to
@@ -144,6 +152,12 @@ struct Evidence {
     relevance: usize,
     /// Words other trades use too: 1 for each in the title.
     weak: usize,
+    /// The headline opens with a date ("8月26日，…"): the form of a city note.
+    dated: bool,
+    /// A named city or district is a party or the place projects settle in.
+    place_acts: bool,
+    /// How many cities the headline names.
+    title_cities: usize,
 }
 
 impl Classifier {
@@ -255,6 +269,9 @@ impl Classifier {
             off_body: vec![None; g],
             relevance: 0,
             weak: 0,
+            dated: DATE_PREFIX.is_match(title),
+            place_acts: self.place_acts(title),
+            title_cities: self.gazetteer.distinct(title).len(),
         };
         let mut relevant_terms: Vec<usize> = Vec::new();
         let listed = LISTED.is_match(title);
@@ -421,14 +438,13 @@ impl Classifier {
         }
         rule(2000 + ev.relevance.min(4), 3);
         rule(3000 + ev.weak.min(2), 3);
-        if DATE_PREFIX.is_match(title) {
+        if ev.dated {
             rule(4000, 3);
         }
-        if self.place_acts(title) {
+        if ev.place_acts {
             rule(4001, 3);
         }
-        let cities = self.gazetteer.distinct(title).len();
-        rule(5000 + cities.min(3), 3);
+        rule(5000 + ev.title_cities.min(3), 3);
         learn::features(title, body, source_id, &extra)
     }
 
@@ -457,9 +473,9 @@ impl Classifier {
             if let RuleKind::Signal(sig) = r.kind {
                 let on = match sig {
                     Signal::DocNumber => input.policy.doc_number.is_some(),
-                    Signal::DatePrefix => DATE_PREFIX.is_match(input.title),
+                    Signal::DatePrefix => ev.dated,
                     Signal::LocalSource => local,
-                    Signal::PlaceActs => self.place_acts(&title),
+                    Signal::PlaceActs => ev.place_acts,
                 };
                 if on {
                     scores[r.section] += r.weight;
@@ -482,25 +498,42 @@ impl Classifier {
         }
         let mut learned_off_topic = None;
         // The model has read items like this one filed in sections: missing industry
-        // words alone do not make it off-topic.
+        // words alone do not make it off-topic (the rule: relevance, not keywords).
         let mut learned_on_topic = false;
         let model = self.model.read().ok().and_then(|m| m.clone());
         if let Some(model) = model {
-            for (label, e) in model.evidence(&self.features(&title, &body, input.source_id, &ev)) {
+            let mut moves: Vec<(&str, f32)> = Vec::new();
+            let evidence = model.evidence(&self.features(&title, &body, input.source_id, &ev));
+            for (label, e) in &evidence {
                 // Small evidence moves nothing worth a reason.
                 if e.abs() < 0.1 {
                     continue;
                 }
-                let w = (e as f32) * tuning.learned_weight;
+                let w = (*e as f32) * tuning.learned_weight;
                 if label == crate::model::OFF_TOPIC {
-                    learned_on_topic = e <= -0.5;
-                    if e >= 0.6 {
+                    learned_on_topic = *e <= -0.5;
+                    if *e >= 0.6 {
                         learned_off_topic = Some(format!("like items editors excluded (evidence {e:.2})"));
                     }
                 } else if let Some(i) = self.taxonomy.sections.iter().position(|s| s.id() == label) {
                     scores[i] += w;
-                    reasons.push(format!("learned from {} examples → {label} {w:+.1}", model.examples));
+                    moves.push((label.as_str(), w));
                 }
+            }
+            // One reason for the model: the moves that matter, largest first.
+            moves.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+            let said: Vec<String> = moves
+                .iter()
+                .filter(|(_, w)| w.abs() >= 0.5)
+                .take(4)
+                .map(|(l, w)| format!("{l} {w:+.1}"))
+                .collect();
+            if !said.is_empty() {
+                reasons.push(format!(
+                    "learned from {} examples → {}",
+                    model.examples,
+                    said.join(", ")
+                ));
             }
         }
         if let Some(h) = input.section_hint
