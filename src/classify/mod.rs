@@ -104,6 +104,9 @@ pub struct Classifier {
     /// change.
     model: std::sync::RwLock<Option<std::sync::Arc<learn::Linear>>>,
     editor_examples: std::sync::atomic::AtomicUsize,
+    /// Nothing learned yet: the shipped examples are learned on the first item, so that
+    /// commands that classify nothing (draft, publish, check) do not pay for it.
+    untrained: std::sync::atomic::AtomicBool,
 }
 
 /// Fold traditional Chinese to simplified, full-width ASCII to half-width and letters to
@@ -215,7 +218,7 @@ impl Classifier {
         }
         let folded: Vec<String> = terms.iter().map(|t| fold(t)).collect();
         let matcher = AhoCorasick::new(&folded)?;
-        let classifier = Classifier {
+        Ok(Classifier {
             taxonomy,
             gazetteer,
             rules,
@@ -224,9 +227,8 @@ impl Classifier {
             terms,
             model: std::sync::RwLock::new(None),
             editor_examples: std::sync::atomic::AtomicUsize::new(0),
-        };
-        classifier.learn(&[]);
-        Ok(classifier)
+            untrained: std::sync::atomic::AtomicBool::new(true),
+        })
     }
 
     /// Learn from editors' decisions (replacing what was learned before), on top of the
@@ -252,6 +254,7 @@ impl Classifier {
         }
         self.editor_examples
             .store(examples.len(), std::sync::atomic::Ordering::Relaxed);
+        self.untrained.store(false, std::sync::atomic::Ordering::Release);
     }
 
     /// How many editor decisions the current model learned from.
@@ -500,6 +503,9 @@ impl Classifier {
         // The model has read items like this one filed in sections: missing industry
         // words alone do not make it off-topic (the rule: relevance, not keywords).
         let mut learned_on_topic = false;
+        if self.untrained.load(std::sync::atomic::Ordering::Acquire) {
+            self.learn(&[]);
+        }
         let model = self.model.read().ok().and_then(|m| m.clone());
         if let Some(model) = model {
             let mut moves: Vec<(&str, f32)> = Vec::new();

@@ -296,7 +296,7 @@ impl Taxonomy {
     /// Parse and check a taxonomy; regexes and ids are validated here, with lines.
     pub fn parse(text: &str, path: &Path) -> Result<Taxonomy, ConfigError> {
         let file = path.display().to_string();
-        let loc = Locator { file: &file, text };
+        let loc = Locator::new(&file, text);
         let tax: Taxonomy = toml::from_str(text).map_err(|e| ConfigError(vec![loc.toml_problem(&e)]))?;
         let mut problems = Vec::new();
         for (i, s) in tax.sections.iter().enumerate() {
