@@ -191,12 +191,7 @@ pub struct Model {
 impl Model {
     /// Train on `examples`; `None` with fewer than two labels (nothing to tell apart).
     pub fn train(examples: &[Example]) -> Option<Model> {
-        let mut labels: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
-        labels.sort();
-        labels.dedup();
-        if labels.len() < 2 {
-            return None;
-        }
+        let labels = label_set(examples.iter().map(|e| e.label.as_str()))?;
         let k = labels.len();
         let mut docs = vec![0usize; k];
         let mut totals = vec![0usize; k];
@@ -377,12 +372,7 @@ impl Linear {
     /// Train by AdaGrad over the samples, in a fixed order (the same examples give the
     /// same model); `None` with fewer than two labels.
     pub fn train(samples: &[Sample]) -> Option<Linear> {
-        let mut labels: Vec<String> = samples.iter().map(|s| s.label.clone()).collect();
-        labels.sort();
-        labels.dedup();
-        if labels.len() < 2 {
-            return None;
-        }
+        let labels = label_set(samples.iter().map(|s| s.label.as_str()))?;
         let k = labels.len();
         let mut rows: TokenMap<u32> = TokenMap::default();
         let mut data: Vec<(Vec<u32>, usize, f32)> = Vec::with_capacity(samples.len());
@@ -475,6 +465,14 @@ impl Linear {
         let (p, known) = self.predict(features);
         moved(&self.labels, &p, &self.prior, known)
     }
+}
+
+/// The labels to tell apart, sorted; `None` with fewer than two (nothing to learn).
+fn label_set<'a>(labels: impl Iterator<Item = &'a str>) -> Option<Vec<String>> {
+    let mut set: Vec<String> = labels.map(str::to_string).collect();
+    set.sort();
+    set.dedup();
+    (set.len() >= 2).then_some(set)
 }
 
 fn softmax(v: &mut [f32]) {
