@@ -448,12 +448,12 @@ pub fn build(
 
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "draft: also-reported loaded");
     let taste = taste(store)?;
-    let signals = select::Signals {
-        config: &taxonomy.selection,
-        priority: priorities,
-        window_days: (to - from).num_hours() as f32 / 24.0,
-        taste: taste.as_ref(),
-    };
+    let signals = select::Signals::new(
+        &taxonomy.selection,
+        priorities,
+        (to - from).num_hours() as f32 / 24.0,
+        taste.as_ref(),
+    );
     let score = |d: &mut DraftItem, date: DateTime<Utc>| {
         let age = (to - date).num_hours().max(0) as f32 / 24.0;
         let sig = select::significance(d, age, &signals);

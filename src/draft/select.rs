@@ -25,6 +25,30 @@ pub struct Signals<'a> {
     pub window_days: f32,
     /// Editors' taste: a model of the items they kept against those they dropped.
     pub taste: Option<&'a Model>,
+    /// The named majors in one automaton: a window of 20k headlines is not searched
+    /// 60 times over.
+    majors: Option<aho_corasick::AhoCorasick>,
+}
+
+impl<'a> Signals<'a> {
+    pub fn new(
+        config: &'a Selection,
+        priority: &'a HashMap<String, i32>,
+        window_days: f32,
+        taste: Option<&'a Model>,
+    ) -> Signals<'a> {
+        let majors = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(&config.majors)
+            .ok();
+        Signals {
+            config,
+            priority,
+            window_days,
+            taste,
+            majors,
+        }
+    }
 }
 
 /// A story's significance and its parts, for `banyue explain` and the review page.
@@ -77,8 +101,8 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     if item.doc_number.is_some() {
         sig.add("document number", 1.5);
     }
-    if let Some(major) = s.config.majors.iter().find(|m| item.title.contains(m.as_str())) {
-        sig.add(&format!("names {major}"), 1.5);
+    if let Some(m) = s.majors.as_ref().and_then(|ac| ac.find(item.title.as_str())) {
+        sig.add(&format!("names {}", &item.title[m.range()]), 1.5);
     }
     sig.add("section confidence", item.score.clamp(0.0, 12.0) / 6.0);
     let fresh = 1.0 - (age_days / s.window_days.max(1.0)).clamp(0.0, 1.0);
@@ -259,12 +283,7 @@ mod tests {
         let model = Model::train(&examples).expect("a model");
         let config = Selection::default();
         let priority = HashMap::new();
-        let signals = Signals {
-            config: &config,
-            priority: &priority,
-            window_days: 15.0,
-            taste: Some(&model),
-        };
+        let signals = Signals::new(&config, &priority, 15.0, Some(&model));
         let mut visit = item(1, "s", None, 0.0);
         visit.title = "副区长带队调研人工智能企业".into();
         let mut launch = item(2, "s", None, 0.0);
@@ -284,12 +303,7 @@ mod tests {
     fn significance_counts_outlets_authority_and_documents() {
         let config = Selection::default();
         let priority = HashMap::from([("gov".to_string(), 2)]);
-        let signals = Signals {
-            config: &config,
-            priority: &priority,
-            window_days: 15.0,
-            taste: None,
-        };
+        let signals = Signals::new(&config, &priority, 15.0, None);
         let mut policy = item(1, "gov", None, 0.0);
         policy.issuer = Some("工业和信息化部".into());
         policy.doc_number = Some("工信部信发〔2026〕12号".into());
