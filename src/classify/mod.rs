@@ -169,14 +169,18 @@ impl Classifier {
         let mut rules = Vec::new();
         let mut terms: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
-        let add_term = |term: &str, t: Target, terms: &mut Vec<String>, targets: &mut Vec<Vec<Target>>| {
+        // Each folded term once, found by a map: folding every earlier term again for
+        // each new one made building the classifier quadratic in its terms.
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut add_term = |term: &str, t: Target, terms: &mut Vec<String>, targets: &mut Vec<Vec<Target>>| {
             let folded = fold(term);
             if folded.trim().is_empty() {
                 return;
             }
-            match terms.iter().position(|x| fold(x) == folded) {
-                Some(i) => targets[i].push(t),
+            match seen.get(&folded) {
+                Some(&i) => targets[i].push(t),
                 None => {
+                    seen.insert(folded, terms.len());
                     terms.push(term.to_string());
                     targets.push(vec![t]);
                 }
