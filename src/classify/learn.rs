@@ -1,10 +1,11 @@
-//! Learning from editors: a multinomial naive Bayes model over the words of the items
-//! editors filed by hand, combined with the rules.
+//! Learning from editors: a logistic model ([`Linear`]) over the words of the items
+//! editors filed by hand and the rules that fired on them, combined with the rules; and
+//! a naive Bayes model ([`Model`]) for editors' taste, where examples are few.
 //!
-//! Tokens are character bigrams of the folded title (counted twice: titles carry the
-//! story) and of the start of the text, Latin words, and the source. Bigrams need no
-//! dictionary, cover new terms (大模型, 信创) that a segmenter's dictionary lacks, and do
-//! as well as words on short Chinese news texts.
+//! Both read the same [`features`]: characters and bigrams of the folded title, bigrams
+//! of the start of the text, Latin words, and the source. Bigrams need no dictionary,
+//! cover new terms (大模型, 信创) that a segmenter's dictionary lacks, and do as well as
+//! words on short Chinese news texts.
 //!
 //! The model speaks only where it knows something: it adds `weight × (P(s|item) −
 //! P(s))`, the evidence beyond the prior, so an item unlike anything editors filed is
@@ -116,60 +117,11 @@ fn word_hash(word: &str) -> Token {
     }))
 }
 
-/// The tokens of an item: bigrams of Chinese characters and Latin words of the folded
-/// title (twice: titles carry the story) and of the start of the text, and the source.
+/// The tokens of an item for either model: [`features`] of the folded title and start of
+/// the text, and the source.
 pub fn tokens(title: &str, text: &str, source_id: &str) -> Vec<Token> {
     let head: String = text.chars().take(TEXT_CHARS).collect();
-    folded_tokens(&fold(title), &fold(&head), source_id)
-}
-
-/// [`tokens`] of a title and text already folded (the classifier has folded them).
-pub fn folded_tokens(title: &str, text: &str, source_id: &str) -> Vec<Token> {
-    let mut out = Vec::with_capacity(2 * title.len() + TEXT_CHARS);
-    let mut add = |folded: &str, times: usize| {
-        let mut prev: Option<char> = None;
-        let mut word_start: Option<usize> = None;
-        let push_word = |w: &str, out: &mut Vec<Token>| {
-            if w.len() >= 2 {
-                let h = word_hash(w);
-                for _ in 0..times {
-                    out.push(h);
-                }
-            }
-        };
-        for (i, c) in folded.char_indices() {
-            if c.is_ascii_alphanumeric() {
-                word_start.get_or_insert(i);
-            } else if let Some(st) = word_start.take() {
-                push_word(&folded[st..i], &mut out);
-            }
-            if !c.is_alphanumeric() {
-                continue;
-            }
-            if let Some(p) = prev
-                && !p.is_ascii()
-                && !c.is_ascii()
-            {
-                let h = mix((u64::from(p as u32) << 32) | u64::from(c as u32));
-                for _ in 0..times {
-                    out.push(h);
-                }
-            }
-            prev = Some(c);
-        }
-        if let Some(st) = word_start {
-            push_word(&folded[st..], &mut out);
-        }
-    };
-    add(title, 2);
-    let end = text
-        .char_indices()
-        .nth(TEXT_CHARS)
-        .map(|(i, _)| i)
-        .unwrap_or(text.len());
-    add(&text[..end], 1);
-    out.push(mix(word_hash(source_id) ^ 0x5352_433a));
-    out
+    features(&fold(title), &fold(&head), source_id, &[])
 }
 
 /// A trained model.

@@ -108,7 +108,8 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     let fresh = 1.0 - (age_days / s.window_days.max(1.0)).clamp(0.0, 1.0);
     sig.add("freshness", fresh);
     if let Some(model) = s.taste {
-        let toks = learn::folded_tokens(&item.title, "", &item.source_id);
+        // Folded as the model's examples were (an editor's headline may be in 繁體).
+        let toks = learn::tokens(&item.title, "", &item.source_id);
         if let Some((_, e)) = model.evidence_of(&toks).into_iter().find(|(l, _)| l == KEPT) {
             sig.add(
                 "like what editors kept",
