@@ -423,35 +423,48 @@ impl Classifier {
     /// What the learned model reads of an item: its words (see [`learn::features`]) and
     /// which rules fired where, so that it learns how far to trust each rule.
     fn features(&self, title: &str, body: &str, source_id: &str, ev: &Evidence) -> Vec<learn::Token> {
+        // Each kind of fact hashes under its own tag, so no index of one kind can be
+        // taken for another.
+        const RULE: u64 = 1;
+        const OFF: u64 = 2;
+        const RELEVANCE: u64 = 3;
+        const WEAK: u64 = 4;
+        const DATED: u64 = 5;
+        const PLACE_ACTS: u64 = 6;
+        const CITIES: u64 = 7;
+        const TITLE: u64 = 1;
+        const BODY: u64 = 2;
         let mut extra = Vec::new();
-        let mut rule = |i: usize, place: u64| extra.push(learn::mix(((i as u64) << 8 | place) ^ 0x5255_4c45_0000_0000));
+        let mut fact = |kind: u64, i: usize, place: u64| {
+            extra.push(learn::mix(
+                (kind << 56 | (i as u64) << 8 | place) ^ 0x5255_4c45_0000_0000,
+            ));
+        };
         for i in 0..self.rules.len() {
             if ev.title[i].is_some() {
-                rule(i, 1);
+                fact(RULE, i, TITLE);
             }
             if ev.body[i].is_some() {
-                rule(i, 2);
+                fact(RULE, i, BODY);
             }
         }
-        for (gi, t) in ev.off_title.iter().enumerate() {
+        for (gi, (t, b)) in ev.off_title.iter().zip(&ev.off_body).enumerate() {
             if t.is_some() {
-                rule(1000 + gi, 1);
+                fact(OFF, gi, TITLE);
+            }
+            if b.is_some() {
+                fact(OFF, gi, BODY);
             }
         }
-        for (gi, t) in ev.off_body.iter().enumerate() {
-            if t.is_some() {
-                rule(1000 + gi, 2);
-            }
-        }
-        rule(2000 + ev.relevance.min(4), 3);
-        rule(3000 + ev.weak.min(2), 3);
+        fact(RELEVANCE, ev.relevance.min(4), 0);
+        fact(WEAK, ev.weak.min(2), 0);
         if ev.dated {
-            rule(4000, 3);
+            fact(DATED, 0, TITLE);
         }
         if ev.place_acts {
-            rule(4001, 3);
+            fact(PLACE_ACTS, 0, TITLE);
         }
-        rule(5000 + ev.title_cities.min(3), 3);
+        fact(CITIES, ev.title_cities.min(3), TITLE);
         learn::features(title, body, source_id, &extra)
     }
 
