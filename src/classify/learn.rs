@@ -323,7 +323,7 @@ impl Linear {
 
     /// Train by AdaGrad over the samples, in a fixed order (the same examples give the
     /// same model); `None` with fewer than two labels.
-    pub fn train(samples: &[Sample]) -> Option<Linear> {
+    pub fn train(samples: &[&Sample]) -> Option<Linear> {
         let labels = label_set(samples.iter().map(|s| s.label.as_str()))?;
         let k = labels.len();
         let mut rows: TokenMap<u32> = TokenMap::default();

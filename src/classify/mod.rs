@@ -107,6 +107,8 @@ pub struct Classifier {
     /// Nothing learned yet: the shipped examples are learned on the first item, so that
     /// commands that classify nothing (draft, publish, check) do not pay for it.
     untrained: std::sync::atomic::AtomicBool,
+    /// The shipped examples as the model reads them.
+    seed_samples: std::sync::OnceLock<Vec<learn::Sample>>,
 }
 
 /// Fold traditional Chinese to simplified, full-width ASCII to half-width and letters to
@@ -232,6 +234,7 @@ impl Classifier {
             model: std::sync::RwLock::new(None),
             editor_examples: std::sync::atomic::AtomicUsize::new(0),
             untrained: std::sync::atomic::AtomicBool::new(true),
+            seed_samples: std::sync::OnceLock::new(),
         })
     }
 
@@ -247,11 +250,19 @@ impl Classifier {
                 weight,
             }
         };
-        let mut samples: Vec<learn::Sample> = Vec::new();
-        if self.taxonomy.classifier.seed_examples {
-            samples.extend(learn::seed_examples().iter().map(|e| sample(e, 1.0)));
-        }
-        samples.extend(examples.iter().map(|e| sample(e, learn::EDITOR_WEIGHT as f32)));
+        // The shipped examples read the same every time: read once, not on every retrain.
+        let seeds = self.seed_samples.get_or_init(|| {
+            if self.taxonomy.classifier.seed_examples {
+                learn::seed_examples().iter().map(|e| sample(e, 1.0)).collect()
+            } else {
+                Vec::new()
+            }
+        });
+        let editors: Vec<learn::Sample> = examples
+            .iter()
+            .map(|e| sample(e, learn::EDITOR_WEIGHT as f32))
+            .collect();
+        let samples: Vec<&learn::Sample> = seeds.iter().chain(&editors).collect();
         let model = learn::Linear::train(&samples).map(std::sync::Arc::new);
         if let Ok(mut m) = self.model.write() {
             *m = model;
