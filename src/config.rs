@@ -101,10 +101,11 @@ fn every_toml_problem(text: &str, file: &str, first: &toml::de::Error) -> Vec<Pr
     }
     starts.push(text.len());
     let mut problems = Vec::new();
+    let whole = Locator::new(file, text);
     for w in starts.windows(2) {
         let chunk = &text[w[0]..w[1]];
         if let Err(e) = toml::from_str::<RawConfig>(chunk) {
-            let before = text[..w[0]].matches('\n').count();
+            let before = whole.line(w[0]) - 1;
             let loc = Locator::new(file, chunk);
             let mut p = loc.toml_problem(&e);
             p.line += before;
@@ -112,7 +113,7 @@ fn every_toml_problem(text: &str, file: &str, first: &toml::de::Error) -> Vec<Pr
         }
     }
     if problems.is_empty() {
-        problems.push(Locator::new(file, text).toml_problem(first));
+        problems.push(whole.toml_problem(first));
     }
     problems
 }
