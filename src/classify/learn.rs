@@ -183,13 +183,8 @@ impl Model {
         })
     }
 
-    /// P(label | item) for every label, and the share of the item's tokens the model has
-    /// seen (how much it knows about this item).
-    pub fn predict(&self, title: &str, text: &str, source_id: &str) -> (Vec<f64>, f64) {
-        self.predict_tokens(&tokens(title, text, source_id))
-    }
-
-    /// [`Model::predict`] of an item's tokens.
+    /// P(label | item) for every label, from the item's tokens, and the share of them the
+    /// model has seen (how much it knows about this item).
     pub fn predict_tokens(&self, toks: &[Token]) -> (Vec<f64>, f64) {
         let k = self.labels.len();
         let mut likelihood: Vec<f64> = self.log_unseen.iter().map(|u| u * toks.len() as f64).collect();
