@@ -291,6 +291,21 @@ const OPPOSITES: &[(&str, &str)] = &[
 /// [`super::facts`] compares by value (上半年 is 1—6月).
 const PERIOD_CHARS: &str = "年月日上下半季度前第至到底末初";
 
+/// Whether a slot states a figure: digits followed by a measure word (63家, 16日, 8亿),
+/// which a product's digits (5G, 3D) are not.
+fn has_measure(s: &str) -> bool {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit()
+            && let Some(&next) = chars.peek()
+            && "家个亿万日月年号项名位款台人%".contains(next)
+        {
+            return true;
+        }
+    }
+    false
+}
+
 impl Slot {
     /// Whether what the slot says on each side names something: at least two Chinese
     /// characters or a Latin word on both sides, and not only figures and periods.
@@ -313,6 +328,11 @@ impl Slot {
             .any(|(a, b)| (self.ours == *a && self.theirs == *b) || (self.ours == *b && self.theirs == *a))
         {
             return true;
+        }
+        // A figure against words is one report saying more (63家企业首批入驻 against 重庆市,
+        // 16日在京 against 在北京), not one name swapped for another.
+        if has_measure(&self.ours) != has_measure(&self.theirs) {
+            return false;
         }
         let (a, b) = (weight(&self.ours), weight(&self.theirs));
         // A name swapped for a name is short on both sides; a long clause swapped for a

@@ -304,8 +304,14 @@ static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:第\s*([0-9一二三四五六七八九十百零〇两]{1,5})|(首))\s*(批|届|期|次|轮|季|版|代|号|家|个|名|阶段)")
         .expect("static regex")
 });
-static YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\d.])((?:19|20)\d{2})(?:\s*年|\.(?:\D|$)|[^\d.%]|$)").expect("static regex"));
+/// A span of years (2026—2028年), read as one fact: a plan for 2026—2028 is not the plan
+/// for 2025—2027, though both name 2027.
+static YEAR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"((?:19|20)\d{2})\s*年?\s*[-—–~～至到]\s*((?:19|20)\d{2})\s*年").expect("static regex")
+});
+/// Four digits of a year; what stands around them is checked in code, since the character
+/// after one year may stand before the next (2026—2028年).
+static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:19|20)\d{2}").expect("static regex"));
 static VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(?:^|[^0-9.])v?(\d+(?:\.\d+){1,3})(?:[^0-9.%]|$)").expect("static regex"));
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
@@ -314,6 +320,9 @@ static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// A round sum named without digits, as headlines do: 营收破万亿, 规模超千亿.
+static ROUND_SUM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:破|超|突破|超过|逾|达)(万亿|千亿)").expect("static regex"));
 static LATIN_WORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+&'\-]*[A-Za-z0-9+]|[A-Za-z]").expect("static regex"));
 
@@ -720,9 +729,27 @@ impl FactSet {
                 taken.push(all);
             }
         }
-        for c in YEAR.captures_iter(text) {
-            let Some(g) = c.get(1) else { continue };
+        for c in YEAR_RANGE.captures_iter(text) {
+            let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
+            if let (Ok(a), Ok(b)) = (c[1].parse::<f64>(), c[2].parse::<f64>())
+                && a < b
+                && free(&taken, all.0, all.1)
+            {
+                self.push(Kind::Year, a * YEAR_SPAN + b, &c[0]);
+                taken.push(all);
+            }
+        }
+        for g in YEAR.find_iter(text) {
             if !free(&taken, g.start(), g.end()) {
+                continue;
+            }
+            let mut rest = text[g.end()..].chars();
+            let next = rest.next();
+            let prev = text[..g.start()].chars().next_back();
+            let part_of_number = prev.is_some_and(|p| p.is_ascii_digit() || p == '.')
+                || next.is_some_and(|n| n.is_ascii_digit() || n == '%')
+                || next == Some('.') && rest.next().is_some_and(|n| n.is_ascii_digit());
+            if part_of_number {
                 continue;
             }
             // 2026亿元 and $1905 billion are amounts, not years.
@@ -806,6 +833,13 @@ impl FactSet {
             self.push(kind, v, &text[all.0..all.1]);
             taken.push(all);
         }
+        for c in ROUND_SUM.captures_iter(text) {
+            let Some(g) = c.get(1) else { continue };
+            if free(&taken, g.start(), g.end()) {
+                let v = if g.as_str() == "万亿" { 1e12 } else { 1e11 };
+                self.push(Kind::Money("元"), v, g.as_str());
+            }
+        }
     }
 
     fn read_names(&mut self, text: &str) {
@@ -883,7 +917,12 @@ impl FactSet {
         ];
         let at = ACTS.iter().filter_map(|a| title.find(a)).min()?;
         let head = title[..at].trim();
-        let head = head.rsplit(['】', ']', '：', ':']).next().unwrap_or(head).trim();
+        let head = head.strip_suffix("关于").unwrap_or(head).trim_end();
+        let head = head
+            .rsplit(['】', ']', '：', ':', '！', '!', '，', ',', ' '])
+            .next()
+            .unwrap_or(head)
+            .trim();
         let n = head.chars().count();
         ((2..=16).contains(&n) && ORGANS.iter().any(|o| head.ends_with(o))).then(|| comparable(head))
     }
@@ -1033,6 +1072,21 @@ impl FactSet {
         s
     }
 
+    /// Whether another report (its facts, `other`) tells what this headline names: each
+    /// of its 《documents》 and places. A report that leaves out the document or the
+    /// place of a headline may be about its template twin.
+    pub fn told_by(&self, other: &FactSet) -> bool {
+        self.doc_titles.iter().all(|t| {
+            other
+                .doc_titles
+                .iter()
+                .any(|o| o.contains(t.as_str()) || t.contains(o.as_str()))
+        }) && self
+            .named_places
+            .iter()
+            .all(|p| other.named_places.contains(p) || other.places.contains(p))
+    }
+
     /// Names that tell one story from another: not single letters (Series B) nor the
     /// industry's everyday acronyms.
     fn distinctive_names(&self) -> BTreeSet<String> {
@@ -1119,7 +1173,16 @@ fn join_strings(s: &BTreeSet<String>) -> String {
 
 /// Equal figures, allowing sums of money for rounding (35656亿元 and 3.57万亿元); every
 /// other kind exactly.
+/// A span of years is stored as first × `YEAR_SPAN` + last.
+const YEAR_SPAN: f64 = 10_000.0;
+
 fn same(kind: Kind, a: f64, b: f64) -> bool {
+    if kind == Kind::Year && (a >= YEAR_SPAN) != (b >= YEAR_SPAN) {
+        // A year within a span is the span's: 到2028年 and （2026—2028年）.
+        let (span, year) = if a >= YEAR_SPAN { (a, b) } else { (b, a) };
+        let (first, last) = ((span / YEAR_SPAN).floor(), span % YEAR_SPAN);
+        return (first..=last).contains(&year);
+    }
     let tolerance = match kind {
         Kind::Money(_) => 0.005,
         _ => 0.0,
@@ -1166,12 +1229,31 @@ mod tests {
         assert!(conflict("Acme raises $20M Series B", "Acme raises $35M Series B").is_some());
         assert!(conflict("Tyrell Labs releases Nimbus 3.2", "Tyrell Labs releases Nimbus 4.0").is_some());
         assert!(conflict("前三季度软件收入增长12.6%", "上半年软件收入增长12.6%").is_some());
+        // Spans of years are one fact each, though these share 2027.
+        assert!(conflict("印发《行动计划（2026—2028年）》", "印发《行动计划（2025—2027年）》").is_some());
         assert!(
             conflict(
                 "Report: AI spending to reach $16497 billion by 2027",
                 "Report: AI spending to reach $1905 billion by 2027"
             )
             .is_some()
+        );
+    }
+
+    #[test]
+    fn a_year_within_a_span_agrees_and_round_sums_read() {
+        assert_eq!(
+            conflict(
+                "《行动计划（2026—2028年）》的通知",
+                "到2028年收入突破18万亿元！行动计划"
+            ),
+            None
+        );
+        assert!(conflict("《行动计划（2026—2028年）》", "到2029年收入突破18万亿元").is_some());
+        let f = FactSet::of("浙江：2027年人工智能核心产业营收破万亿");
+        assert!(
+            f.figures.iter().any(|x| x.0 == Kind::Money("元") && x.1 == 1e12),
+            "{f:?}"
         );
     }
 

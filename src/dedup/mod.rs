@@ -76,6 +76,38 @@ pub fn text_len(text: &str) -> usize {
         .count()
 }
 
+/// A headline without the outlet's name that sites append to it ("…揭牌-中国吉林网",
+/// "…_广州日报", "… | TechCrunch"): two outlets' tags make one story's headlines look
+/// less alike, and one outlet's tag makes two stories' headlines look more alike.
+pub fn headline(title: &str) -> &str {
+    const SEPARATORS: &[char] = &['_', '-', '|', '—', '–', '－', '｜'];
+    const OUTLET_ENDS: &[&str] = &["网", "报", "新闻", "在线", "客户端", "频道", "传媒", "融媒", "电视台"];
+    let title = title.trim();
+    let Some(at) = title.rfind(SEPARATORS) else {
+        return title;
+    };
+    let (head, tag) = (
+        title[..at].trim_end(),
+        title[at..].trim_start_matches(SEPARATORS).trim(),
+    );
+    let tag_chars = tag.chars().count();
+    let chinese_outlet = (2..=10).contains(&tag_chars)
+        && tag.chars().all(|c| !c.is_ascii())
+        && OUTLET_ENDS.iter().any(|e| tag.ends_with(e))
+        && head.chars().count() >= 6;
+    // An English outlet stands apart (" | TechCrunch", " - The Verge"), in a few
+    // capitalised words, after a headline of several.
+    let spaced = title[..at].ends_with(' ') && title[at..].chars().nth(1) == Some(' ');
+    let words: Vec<&str> = tag.split_whitespace().collect();
+    let english_outlet = spaced
+        && (1..=3).contains(&words.len())
+        && words.iter().all(|w| {
+            w.starts_with(|c: char| c.is_ascii_uppercase()) && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+        })
+        && head.split_whitespace().count() >= 4;
+    if chinese_outlet || english_outlet { head } else { title }
+}
+
 impl Candidate {
     /// A report's candidate from its title and text (signature and facts computed).
     pub fn new(
@@ -86,6 +118,7 @@ impl Candidate {
         doc_number: Option<&str>,
         date: DateTime<Utc>,
     ) -> Candidate {
+        let title = headline(title);
         Candidate {
             id,
             source_id: source_id.to_string(),
@@ -584,8 +617,21 @@ impl NearDup {
         // Unlike headlines over short texts: one stock sentence ("Pricing starts at $36 per
         // month.") with a figure in it is no evidence of one story.
         let texts_tell = title_alike >= self.same_text_titles || shorter >= LONG_TEXT || anchored >= 1;
+        let same_issuer = matches!(
+            (facts::FactSet::issuer(&report.title), facts::FactSet::issuer(&c.title)),
+            (Some(a), Some(b)) if diff::same_word(&a, &b)
+        );
+        let told = report.facts.title.told_by(&c.facts.text) && c.facts.title.told_by(&report.facts.text);
         let facts_rule = (days <= self.title_days
             && (strong >= self.shared_facts && title_alike >= self.shared_facts_floor && texts_tell
+                // A headline's own figure that the other report states, over texts that
+                // agree and tell each headline's documents and places, with another figure
+                // in common, a place both headlines name or one issuer.
+                || !stock_headline
+                    && anchored >= 1
+                    && !texts_disagree
+                    && told
+                    && (strong >= 2 || title_places >= 1 || same_issuer)
                 || !stock_headline
                     && anchored >= 1
                     && title_alike >= self.shared_facts_floor * 2.0
@@ -1287,6 +1333,67 @@ mod tests {
         let plain = weighted_likeness(&a, &b, |_| 1.0).jaccard;
         let rare_names = weighted_likeness(&a, &b, |g| if "北辰星河".contains(g.0) { 5.0 } else { 1.0 }).jaccard;
         assert!(rare_names < plain / 2.0, "{plain} {rare_names}");
+    }
+
+    #[test]
+    fn a_headline_figure_the_other_report_tells_merges_unless_it_leaves_out_the_document() {
+        let now = Utc::now();
+        let policy = report(
+            1,
+            "浙江省人民政府办公厅关于加快人工智能产业高质量发展的若干意见",
+            "各市、县（市、区）人民政府，省政府直属各单位：为加快人工智能产业高质量发展，经省政府同意，提出以下意见。到2027年，全省人工智能核心产业营业收入突破1万亿元。",
+            now,
+        );
+        let news = report(
+            0,
+            "浙江：2027年人工智能核心产业营收破万亿",
+            "浙江省政府办公厅日前印发加快人工智能产业高质量发展若干意见，目标到2027年全省人工智能核心产业营业收入突破1万亿元，形成一批具有全球影响力的大模型。",
+            now,
+        );
+        let found = NearDup::default().find(&news, std::slice::from_ref(&policy));
+        assert_eq!(found.as_ref().map(|f| f.0), Some(1), "{found:?}");
+        // A rewrite of one plan against its template twin, whose headline names a
+        // document the rewrite never names: apart, though issuer and figure agree.
+        let twin = report(
+            2,
+            "工信部印发《工业互联网平台产业发展行动计划》",
+            "工业和信息化部近日印发《工业互联网平台产业发展行动计划（2026—2028年）》，提出到2028年产业规模突破5000亿元，培育10家以上具有国际竞争力的龙头企业。",
+            now,
+        );
+        let rewrite = report(
+            0,
+            "到2028年规模破5000亿！工信部印发汽车软件行动计划",
+            "工信部近日发布行动计划，明确到2028年我国智能网联汽车软件产业规模突破5000亿元，并提出打造一批龙头企业和开源社区。",
+            now,
+        );
+        let found = NearDup::default().find(&rewrite, std::slice::from_ref(&twin));
+        assert_eq!(found, None);
+    }
+
+    #[test]
+    fn outlet_tags_are_not_headline() {
+        assert_eq!(
+            headline("长春汽车软件产业园揭牌 40家企业首批签约-中国吉林网"),
+            "长春汽车软件产业园揭牌 40家企业首批签约"
+        );
+        assert_eq!(
+            headline("琶洲AI大会开幕：38个项目签约_广州日报"),
+            "琶洲AI大会开幕：38个项目签约"
+        );
+        assert_eq!(
+            headline("Snowflake snaps up Streamline in $250M deal | TechCrunch"),
+            "Snowflake snaps up Streamline in $250M deal"
+        );
+        // Not outlets: a place pair, a clause, a short headline.
+        assert_eq!(
+            headline("中国—东盟人工智能合作中心揭牌"),
+            "中国—东盟人工智能合作中心揭牌"
+        );
+        assert_eq!(
+            headline("Apple ships iOS 27 - here's what changed"),
+            "Apple ships iOS 27 - here's what changed"
+        );
+        assert_eq!(headline("发布-新华网"), "发布-新华网");
     }
 
     #[test]
