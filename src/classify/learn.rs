@@ -28,6 +28,8 @@ const SEED_FILES: &[&str] = &[
     include_str!("../../config/labels/real-dev2.json"),
     include_str!("../../config/labels/real-dev3.json"),
     include_str!("../../config/labels/real-dev4.json"),
+    include_str!("../../config/labels/real-dev5.json"),
+    include_str!("../../config/labels/real-dev6.json"),
     include_str!("../../config/labels/team-dev.json"),
     include_str!("../../config/labels/team-tuned.json"),
 ];
@@ -314,7 +316,9 @@ pub struct Sample {
 impl Linear {
     const EPOCHS: usize = 15;
     const RATE: f32 = 0.5;
-    const L2: f32 = 1e-4;
+    // Weak: on the shipped dev sets 1e-5 cross-validates 0.7 points above 1e-4 (78.2%
+    // against 77.5%, 806 items); the features are many and each is rare.
+    const L2: f32 = 1e-5;
 
     /// Train by AdaGrad over the samples, in a fixed order (the same examples give the
     /// same model); `None` with fewer than two labels.

@@ -144,6 +144,30 @@ static LISTED: LazyLock<Regex> = LazyLock::new(|| {
 
 static DATE_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(\d{4}年)?\d{1,2}月\d{1,2}日\s*[，,、]").expect("static regex"));
+/// The marks of a headline's shape (see `Classifier::features`), on folded text.
+fn headline_shape(title: &str) -> [bool; 10] {
+    let n = title.chars().count();
+    let has = |cs: &[char]| title.contains(cs);
+    [
+        has(&['?', '？']),
+        has(&['丨', '|', '｜', '【', '】']),
+        has(&[':', '：']),
+        has(&['“', '”', '「', '」', '"']),
+        has(&['!', '！']),
+        title.chars().any(|c| c.is_ascii_digit()),
+        n <= 12,
+        (13..=24).contains(&n),
+        n > 40,
+        title.chars().filter(|c| c.is_ascii_alphabetic()).count() * 2 > n,
+    ]
+}
+
+/// What a city section loses on an item whose city is unknown. Not all: a "我市…座谈会"
+/// from a portal whose city the operator did not name is still city news, which the
+/// draft files under 城市待定 for the editor to place (forbidding it sent such items to
+/// to-sort: 75.6% → 77.5% cross-validated on the shipped dev sets).
+const CITYLESS: f32 = 1.5;
+
 const BODY_WORDS: &[&str] = &["局", "政府", "委员会", "办公室", "办公厅", "管委会", "委", "厅", "人大"];
 
 /// Everything found in one item, before scoring.
@@ -443,6 +467,7 @@ impl Classifier {
         const DATED: u64 = 5;
         const PLACE_ACTS: u64 = 6;
         const CITIES: u64 = 7;
+        const SHAPE: u64 = 8;
         const TITLE: u64 = 1;
         const BODY: u64 = 2;
         let mut extra = Vec::new();
@@ -476,6 +501,14 @@ impl Classifier {
             fact(PLACE_ACTS, 0, TITLE);
         }
         fact(CITIES, ev.title_cities.min(3), TITLE);
+        // The headline's shape: a question, a column's mark (新华视点丨), a speaker's
+        // colon, quotes, an exclamation and its length tell a feature or a view from a
+        // report, whatever its words.
+        for (i, present) in headline_shape(title).into_iter().enumerate() {
+            if present {
+                fact(SHAPE, i, TITLE);
+            }
+        }
         learn::features(title, body, source_id, &extra)
     }
 
@@ -585,7 +618,7 @@ impl Classifier {
         }
         for (i, s) in self.taxonomy.sections.iter().enumerate() {
             if s.layout == Layout::City && city.is_none() {
-                scores[i] = scores[i].min(0.0);
+                scores[i] -= CITYLESS;
             }
         }
 
@@ -703,6 +736,16 @@ mod tests {
         assert_eq!(d.section, "tech-innovation", "{d:?}");
         let d = classify("开源基金会成立工业操作系统工作组，十家企业首批加入", "", "示例科技网");
         assert_eq!(d.section, "ecosystem-standards", "{d:?}");
+    }
+
+    #[test]
+    fn city_news_whose_city_is_unknown_is_still_city_news() {
+        let d = classify(
+            "我市召开软件和信息服务业发展推进会",
+            "会议通报了全市软件和信息服务业上半年运行情况，部署下半年重点工作，市工信局及各区县相关负责人参加。",
+            "市工信局",
+        );
+        assert_eq!((d.section.as_str(), d.city.as_deref()), ("city-news", None), "{d:?}");
     }
 
     #[test]

@@ -21,6 +21,10 @@ use crate::review::{Edit, EditRecord, Issue};
 use crate::store::{AlsoReported, Store};
 pub use window::Window;
 
+/// The heading of city news whose city nobody knows yet (no place in the text, no city
+/// on the source): the editor places them.
+pub const UNPLACED: &str = "城市待定";
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DraftItem {
     pub id: i64,
@@ -545,7 +549,10 @@ pub fn build(
                     .push(it.clone());
             }
             for (_, list) in groups {
-                let city = list.first().and_then(|i| i.city.clone()).unwrap_or_default();
+                let city = list
+                    .first()
+                    .and_then(|i| i.city.clone())
+                    .unwrap_or_else(|| UNPLACED.to_string());
                 cities.push(CityGroup { city, items: list });
             }
         }
