@@ -30,6 +30,8 @@ const SEED_FILES: &[&str] = &[
     include_str!("../../config/labels/real-dev4.json"),
     include_str!("../../config/labels/real-dev5.json"),
     include_str!("../../config/labels/real-dev6.json"),
+    include_str!("../../config/labels/real-dev7.json"),
+    include_str!("../../config/labels/real-dev8.json"),
     include_str!("../../config/labels/team-dev.json"),
     include_str!("../../config/labels/team-tuned.json"),
 ];
