@@ -617,11 +617,14 @@ impl NearDup {
         // Unlike headlines over short texts: one stock sentence ("Pricing starts at $36 per
         // month.") with a figure in it is no evidence of one story.
         let texts_tell = title_alike >= self.same_text_titles || shorter >= LONG_TEXT || anchored >= 1;
-        let same_issuer = matches!(
-            (facts::FactSet::issuer(&report.title), facts::FactSet::issuer(&c.title)),
-            (Some(a), Some(b)) if diff::same_word(&a, &b)
-        );
-        let told = report.facts.title.told_by(&c.facts.text) && c.facts.title.told_by(&report.facts.text);
+        // Read only when the rule below gets that far: this runs for every pair compared.
+        let same_issuer = || {
+            matches!(
+                (facts::FactSet::issuer(&report.title), facts::FactSet::issuer(&c.title)),
+                (Some(a), Some(b)) if diff::same_word(&a, &b)
+            )
+        };
+        let told = || report.facts.title.told_by(&c.facts.text) && c.facts.title.told_by(&report.facts.text);
         let facts_rule = (days <= self.title_days
             && (strong >= self.shared_facts && title_alike >= self.shared_facts_floor && texts_tell
                 // A headline's own figure that the other report states, over texts that
@@ -630,8 +633,8 @@ impl NearDup {
                 || !stock_headline
                     && anchored >= 1
                     && !texts_disagree
-                    && told
-                    && (strong >= 2 || title_places >= 1 || same_issuer)
+                    && (strong >= 2 || title_places >= 1 || same_issuer())
+                    && told()
                 || !stock_headline
                     && anchored >= 1
                     && title_alike >= self.shared_facts_floor * 2.0
