@@ -203,6 +203,39 @@ pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Op
     })
 }
 
+/// A headline without the outlet's name that sites append to it ("…揭牌-中国吉林网",
+/// "…_广州日报", "… | TechCrunch"). Dedup compares headlines without it (two outlets'
+/// tags make one story's headlines look less alike, one outlet's tag makes two stories'
+/// look more alike) and 本期提要 names items without it.
+pub fn without_outlet_tag(title: &str) -> &str {
+    const SEPARATORS: &[char] = &['_', '-', '|', '—', '–', '－', '｜'];
+    const OUTLET_ENDS: &[&str] = &["网", "报", "新闻", "在线", "客户端", "频道", "传媒", "融媒", "电视台"];
+    let title = title.trim();
+    let Some(at) = title.rfind(SEPARATORS) else {
+        return title;
+    };
+    let (head, tag) = (
+        title[..at].trim_end(),
+        title[at..].trim_start_matches(SEPARATORS).trim(),
+    );
+    let tag_chars = tag.chars().count();
+    let chinese_outlet = (2..=10).contains(&tag_chars)
+        && tag.chars().all(|c| !c.is_ascii())
+        && OUTLET_ENDS.iter().any(|e| tag.ends_with(e))
+        && head.chars().count() >= 6;
+    // An English outlet stands apart (" | TechCrunch", " - The Verge"), in a few
+    // capitalised words, after a headline of several.
+    let spaced = title[..at].ends_with(' ') && title[at..].chars().nth(1) == Some(' ');
+    let words: Vec<&str> = tag.split_whitespace().collect();
+    let english_outlet = spaced
+        && (1..=3).contains(&words.len())
+        && words.iter().all(|w| {
+            w.starts_with(|c: char| c.is_ascii_uppercase()) && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+        })
+        && head.split_whitespace().count() >= 4;
+    if chinese_outlet || english_outlet { head } else { title }
+}
+
 /// A full-width character as its ASCII form (`２０２６` → `2026`, `ＡＩ` → `AI`), the
 /// ideographic space as a space; every other character as it is. Used wherever text
 /// is compared (dedup, classify), so that both read widths alike.
@@ -217,6 +250,32 @@ pub fn half_width(c: char) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outlet_tags_are_cut_from_headlines() {
+        assert_eq!(
+            without_outlet_tag("长春汽车软件产业园揭牌 40家企业首批签约-中国吉林网"),
+            "长春汽车软件产业园揭牌 40家企业首批签约"
+        );
+        assert_eq!(
+            without_outlet_tag("琶洲AI大会开幕：38个项目签约_广州日报"),
+            "琶洲AI大会开幕：38个项目签约"
+        );
+        assert_eq!(
+            without_outlet_tag("Snowflake snaps up Streamline in $250M deal | TechCrunch"),
+            "Snowflake snaps up Streamline in $250M deal"
+        );
+        // Not outlets: a place pair, a clause, a short headline.
+        assert_eq!(
+            without_outlet_tag("中国—东盟人工智能合作中心揭牌"),
+            "中国—东盟人工智能合作中心揭牌"
+        );
+        assert_eq!(
+            without_outlet_tag("Apple ships iOS 27 - here's what changed"),
+            "Apple ships iOS 27 - here's what changed"
+        );
+        assert_eq!(without_outlet_tag("发布-新华网"), "发布-新华网");
+    }
 
     #[test]
     fn canonical_links_drop_tracking_and_fragments() {

@@ -951,12 +951,7 @@ impl FactSet {
         }
         if !self.doc_titles.is_empty()
             && !other.doc_titles.is_empty()
-            && !self.doc_titles.iter().any(|x| {
-                other
-                    .doc_titles
-                    .iter()
-                    .any(|y| x.contains(y.as_str()) || y.contains(x.as_str()))
-            })
+            && !self.doc_titles.iter().any(|x| other.names_document(x))
         {
             return Some(Conflict::new(
                 "document",
@@ -1028,11 +1023,7 @@ impl FactSet {
             }
         }
         for t in &self.doc_titles {
-            if other
-                .doc_titles
-                .iter()
-                .any(|o| o.contains(t.as_str()) || t.contains(o.as_str()))
-            {
+            if other.names_document(t) {
                 s.strong += 1;
                 s.specific.push(format!("《{t}》"));
             }
@@ -1072,19 +1063,23 @@ impl FactSet {
         s
     }
 
+    /// Whether these facts name the document `title`, or one whose name holds it or is
+    /// held in it (《行动计划》 in 《软件产业行动计划》).
+    fn names_document(&self, title: &str) -> bool {
+        self.doc_titles
+            .iter()
+            .any(|o| o.contains(title) || title.contains(o.as_str()))
+    }
+
     /// Whether another report (its facts, `other`) tells what this headline names: each
     /// of its 《documents》 and places. A report that leaves out the document or the
     /// place of a headline may be about its template twin.
     pub fn told_by(&self, other: &FactSet) -> bool {
-        self.doc_titles.iter().all(|t| {
-            other
-                .doc_titles
+        self.doc_titles.iter().all(|t| other.names_document(t))
+            && self
+                .named_places
                 .iter()
-                .any(|o| o.contains(t.as_str()) || t.contains(o.as_str()))
-        }) && self
-            .named_places
-            .iter()
-            .all(|p| other.named_places.contains(p) || other.places.contains(p))
+                .all(|p| other.named_places.contains(p) || other.places.contains(p))
     }
 
     /// Names that tell one story from another: not single letters (Series B) nor the

@@ -76,38 +76,6 @@ pub fn text_len(text: &str) -> usize {
         .count()
 }
 
-/// A headline without the outlet's name that sites append to it ("…揭牌-中国吉林网",
-/// "…_广州日报", "… | TechCrunch"): two outlets' tags make one story's headlines look
-/// less alike, and one outlet's tag makes two stories' headlines look more alike.
-pub fn headline(title: &str) -> &str {
-    const SEPARATORS: &[char] = &['_', '-', '|', '—', '–', '－', '｜'];
-    const OUTLET_ENDS: &[&str] = &["网", "报", "新闻", "在线", "客户端", "频道", "传媒", "融媒", "电视台"];
-    let title = title.trim();
-    let Some(at) = title.rfind(SEPARATORS) else {
-        return title;
-    };
-    let (head, tag) = (
-        title[..at].trim_end(),
-        title[at..].trim_start_matches(SEPARATORS).trim(),
-    );
-    let tag_chars = tag.chars().count();
-    let chinese_outlet = (2..=10).contains(&tag_chars)
-        && tag.chars().all(|c| !c.is_ascii())
-        && OUTLET_ENDS.iter().any(|e| tag.ends_with(e))
-        && head.chars().count() >= 6;
-    // An English outlet stands apart (" | TechCrunch", " - The Verge"), in a few
-    // capitalised words, after a headline of several.
-    let spaced = title[..at].ends_with(' ') && title[at..].chars().nth(1) == Some(' ');
-    let words: Vec<&str> = tag.split_whitespace().collect();
-    let english_outlet = spaced
-        && (1..=3).contains(&words.len())
-        && words.iter().all(|w| {
-            w.starts_with(|c: char| c.is_ascii_uppercase()) && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
-        })
-        && head.split_whitespace().count() >= 4;
-    if chinese_outlet || english_outlet { head } else { title }
-}
-
 impl Candidate {
     /// A report's candidate from its title and text (signature and facts computed).
     pub fn new(
@@ -118,7 +86,7 @@ impl Candidate {
         doc_number: Option<&str>,
         date: DateTime<Utc>,
     ) -> Candidate {
-        let title = headline(title);
+        let title = crate::normalize::without_outlet_tag(title);
         Candidate {
             id,
             source_id: source_id.to_string(),
@@ -1371,32 +1339,6 @@ mod tests {
         );
         let found = NearDup::default().find(&rewrite, std::slice::from_ref(&twin));
         assert_eq!(found, None);
-    }
-
-    #[test]
-    fn outlet_tags_are_not_headline() {
-        assert_eq!(
-            headline("长春汽车软件产业园揭牌 40家企业首批签约-中国吉林网"),
-            "长春汽车软件产业园揭牌 40家企业首批签约"
-        );
-        assert_eq!(
-            headline("琶洲AI大会开幕：38个项目签约_广州日报"),
-            "琶洲AI大会开幕：38个项目签约"
-        );
-        assert_eq!(
-            headline("Snowflake snaps up Streamline in $250M deal | TechCrunch"),
-            "Snowflake snaps up Streamline in $250M deal"
-        );
-        // Not outlets: a place pair, a clause, a short headline.
-        assert_eq!(
-            headline("中国—东盟人工智能合作中心揭牌"),
-            "中国—东盟人工智能合作中心揭牌"
-        );
-        assert_eq!(
-            headline("Apple ships iOS 27 - here's what changed"),
-            "Apple ships iOS 27 - here's what changed"
-        );
-        assert_eq!(headline("发布-新华网"), "发布-新华网");
     }
 
     #[test]

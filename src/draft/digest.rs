@@ -37,6 +37,7 @@ pub fn has_date_prefix(title: &str) -> bool {
 /// Cut a headline to subject + action + object: no leading date, no trailing clause,
 /// no trailing remark in brackets.
 pub fn shorten(title: &str) -> String {
+    let title = crate::normalize::without_outlet_tag(title);
     let mut t = DATE_PREFIX.replace(title, "").to_string();
     t = TRAILING_PAREN.replace(&t, "").to_string();
     let without_period = LEADING_PERIOD.replace(&t, "").to_string();
@@ -289,6 +290,10 @@ mod tests {
         assert_eq!(
             shorten("北辰软件完成5亿元C轮融资，加码工业软件研发"),
             "北辰软件完成5亿元C轮融资"
+        );
+        assert_eq!(
+            shorten("长春汽车软件产业园揭牌 40家企业首批签约-中国吉林网"),
+            "长春汽车软件产业园揭牌 40家企业首批签约"
         );
         assert_eq!(
             shorten("星河DB 5.0正式亮相：分布式数据库性能提升三倍"),
