@@ -121,8 +121,24 @@ impl Gazetteer {
         }
         // A province's name is not its capital's or namesake city's (吉林省, 海南省).
         let provinces: std::collections::BTreeSet<&String> = cities.iter().map(|c| &c.province).collect();
-        for p in provinces.into_iter().filter(|p| p.ends_with('省')) {
-            patterns.push(p.clone());
+        // Nor is a province's short name the start of a city: 湖南宁乡 is 宁乡 (长沙), not 南宁.
+        // A short name that is a city's own (吉林) stays that city.
+        let mut blocks: Vec<String> = Vec::new();
+        for p in provinces.into_iter().filter(|p| !p.ends_with('市')) {
+            if p.ends_with('省') {
+                blocks.push(p.clone());
+            }
+            let short: String = match p.strip_suffix('省') {
+                Some(s) => s.to_string(),
+                None if p.starts_with("内蒙古") => "内蒙古".to_string(),
+                None => p.chars().take(2).collect(),
+            };
+            if !patterns.contains(&short) && !cities.iter().any(|c| c.short == short) {
+                blocks.push(short);
+            }
+        }
+        for p in blocks {
+            patterns.push(p);
             hits.push(Hit::Block);
         }
         for b in &cfg.block {
@@ -204,6 +220,16 @@ mod tests {
         assert_eq!(short(&g, "吉林省出台数字经济政策"), None);
         assert_eq!(short(&g, "中山市出台数字经济政策").as_deref(), Some("中山"));
         assert_eq!(short(&g, "阿里云发布新模型"), None);
+    }
+
+    #[test]
+    fn a_province_short_name_does_not_start_a_city() {
+        let g = g();
+        assert_eq!(short(&g, "50亿元光伏储能项目落户湖南宁乡").as_deref(), Some("长沙"));
+        assert_eq!(short(&g, "河南阳光电力项目签约"), None);
+        assert_eq!(short(&g, "湖南长沙举办软件大会").as_deref(), Some("长沙"));
+        // 吉林 is a province and a city; the city stays.
+        assert_eq!(short(&g, "吉林市举办数字经济论坛").as_deref(), Some("吉林"));
     }
 
     #[test]
