@@ -56,9 +56,12 @@ pub struct DraftItem {
     pub original_title: Option<String>,
     pub also_reported_by: Vec<AlsoReported>,
     pub source_id: String,
-    /// How much the story matters to the issue ([`select::significance`]) and why.
+    /// How much the story matters to the issue ([`select::significance`]) and why
+    /// (in words for the issue's items only; see [`select::Significance::parts`]).
     pub significance: f32,
     pub why_significant: Vec<String>,
+    #[serde(skip)]
+    pub scored: select::Significance,
     /// An editor pinned, included or moved it: always in the issue.
     pub kept: bool,
 }
@@ -133,9 +136,9 @@ pub struct PoolItem {
     pub significance: f32,
     /// An editor excluded it (it stays at hand, not out of sight).
     pub excluded: bool,
-    /// The parts of its significance (for `banyue explain`; not exported).
+    /// Its significance signal by signal (for `banyue explain`; not exported).
     #[serde(skip)]
-    pub why: Vec<String>,
+    pub scored: select::Significance,
 }
 
 impl PoolItem {
@@ -152,7 +155,7 @@ impl PoolItem {
             url: d.url,
             significance: d.significance,
             excluded,
-            why: d.why_significant,
+            scored: d.scored,
         }
     }
 }
@@ -230,7 +233,7 @@ impl Draft {
             } else {
                 "in the candidate pool"
             };
-            (place.to_string(), c.significance, c.why.clone())
+            (place.to_string(), c.significance, c.scored.parts(&c.title))
         })
     }
 
@@ -292,6 +295,7 @@ fn draft_item(i: &StoredItem, also: Vec<AlsoReported>, tz: Tz) -> DraftItem {
         source_id: i.source_id.clone(),
         significance: 0.0,
         why_significant: Vec::new(),
+        scored: select::Significance::default(),
         kept: false,
     }
 }
@@ -458,21 +462,15 @@ pub fn build(
         (to - from).num_hours() as f32 / 24.0,
         taste.as_ref(),
     );
-    let score = |d: &mut DraftItem, date: DateTime<Utc>| {
-        let age = (to - date).num_hours().max(0) as f32 / 24.0;
-        let sig = select::significance(d, age, &signals);
-        d.significance = sig.total;
-        d.why_significant = sig.parts;
-    };
     let mut candidates: Vec<PoolItem> = Vec::new();
-    for i in &dropped {
-        let mut d = draft_item(i, also.remove(&i.id).unwrap_or_default(), tz);
-        score(&mut d, i.date());
-        candidates.push(PoolItem::of(d, true));
-    }
+    let mut pooled: Vec<(DraftItem, DateTime<Utc>)> = dropped
+        .iter()
+        .map(|i| (draft_item(i, also.remove(&i.id).unwrap_or_default(), tz), i.date()))
+        .collect();
+    score_all(&mut pooled, to, &signals);
+    candidates.extend(pooled.into_iter().map(|(d, _)| PoolItem::of(d, true)));
 
-    let mut by_section: BTreeMap<String, Vec<DraftItem>> = BTreeMap::new();
-    let mut city_notes: Vec<DraftItem> = Vec::new();
+    let mut drafted: Vec<(DraftItem, DateTime<Utc>)> = Vec::with_capacity(reps.len());
     for i in &reps {
         let e = edit_of(i.id);
         let mut d = draft_item(i, also.remove(&i.id).unwrap_or_default(), tz);
@@ -492,7 +490,12 @@ pub fn build(
         d.rank = e.rank;
         d.kept =
             e.pinned || e.excluded == Some(false) || e.section.is_some() || e.headline.is_some() || e.summary.is_some();
-        score(&mut d, i.date());
+        drafted.push((d, i.date()));
+    }
+    score_all(&mut drafted, to, &signals);
+    let mut by_section: BTreeMap<String, Vec<DraftItem>> = BTreeMap::new();
+    let mut city_notes: Vec<DraftItem> = Vec::new();
+    for (d, _) in drafted {
         let sec = taxonomy.section(&d.section);
         if d.city.is_some() && sec.is_some_and(|s| s.city_notes) {
             city_notes.push(d.clone());
@@ -599,6 +602,7 @@ pub fn build(
                 d.summary = summary.clone();
             }
         }
+        d.why_significant = d.scored.parts(&d.title);
         fill_texts(d);
     }
     shown.clear();
@@ -636,6 +640,30 @@ pub fn build(
         merged,
         candidates,
     })
+}
+
+/// Score every story against the window's end, on every core: a window holds 20k
+/// stories and the review page waits for them.
+fn score_all(items: &mut [(DraftItem, DateTime<Utc>)], to: DateTime<Utc>, signals: &select::Signals) {
+    let score = |part: &mut [(DraftItem, DateTime<Utc>)]| {
+        for (d, date) in part {
+            let age = (to - *date).num_hours().max(0) as f32 / 24.0;
+            d.scored = select::significance(d, age, signals);
+            d.significance = d.scored.total;
+        }
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    // Small windows are not worth a thread.
+    let chunk = items.len().div_ceil(workers).max(2048);
+    if items.len() <= chunk {
+        score(items);
+        return;
+    }
+    std::thread::scope(|s| {
+        for part in items.chunks_mut(chunk) {
+            s.spawn(move || score(part));
+        }
+    });
 }
 
 /// Sections the taxonomy no longer has go to the to-sort bucket.

@@ -51,19 +51,79 @@ impl<'a> Signals<'a> {
     }
 }
 
-/// A story's significance and its parts, for `banyue explain` and the review page.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A story's significance: its total and the points of each signal, kept as numbers so
+/// that a window of 20k stories is scored without writing 20k explanations; the words
+/// ([`Significance::parts`]) are made for the stories someone looks at.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Significance {
     pub total: f32,
-    pub parts: Vec<String>,
+    points: [f32; Signal::COUNT],
+    outlets: u32,
+    /// Where the named major sits in the title.
+    major: Option<(usize, usize)>,
+}
+
+/// The signals of a score, in the order `parts` says them.
+#[derive(Debug, Clone, Copy)]
+enum Signal {
+    Outlets,
+    Priority,
+    Authority,
+    DocNumber,
+    Major,
+    Confidence,
+    Freshness,
+    Taste,
+}
+
+impl Signal {
+    const COUNT: usize = 8;
+    const ALL: [Signal; Signal::COUNT] = [
+        Signal::Outlets,
+        Signal::Priority,
+        Signal::Authority,
+        Signal::DocNumber,
+        Signal::Major,
+        Signal::Confidence,
+        Signal::Freshness,
+        Signal::Taste,
+    ];
 }
 
 impl Significance {
-    fn add(&mut self, why: &str, points: f32) {
+    fn add(&mut self, signal: Signal, points: f32) {
         if points.abs() >= 0.05 {
             self.total += points;
-            self.parts.push(format!("{why} {points:+.1}"));
+            self.points[signal as usize] = points;
         }
+    }
+
+    /// The parts of the score in words, for `banyue explain` and the exports; `title` is
+    /// the headline the score was computed on.
+    pub fn parts(&self, title: &str) -> Vec<String> {
+        Signal::ALL
+            .iter()
+            .filter(|s| self.points[**s as usize] != 0.0)
+            .map(|s| {
+                let why = match s {
+                    Signal::Outlets => format!("reported by {} more outlet(s)", self.outlets),
+                    Signal::Priority => "source priority".to_string(),
+                    Signal::Authority => "issued by a government body".to_string(),
+                    Signal::DocNumber => "document number".to_string(),
+                    Signal::Major => {
+                        let name = self
+                            .major
+                            .and_then(|(a, b)| title.get(a..b))
+                            .unwrap_or("a major company");
+                        format!("names {name}")
+                    }
+                    Signal::Confidence => "section confidence".to_string(),
+                    Signal::Freshness => "freshness".to_string(),
+                    Signal::Taste => "like what editors kept".to_string(),
+                };
+                format!("{why} {:+.1}", self.points[*s as usize])
+            })
+            .collect()
     }
 }
 
@@ -90,31 +150,29 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     let mut sig = Significance::default();
     let outlets = item.also_reported_by.len();
     if outlets > 0 {
-        let points = (1.5 * (1.0 + outlets as f32).log2()).min(4.5);
-        sig.add(&format!("reported by {} more outlet(s)", outlets), points);
+        sig.outlets = outlets as u32;
+        sig.add(Signal::Outlets, (1.5 * (1.0 + outlets as f32).log2()).min(4.5));
     }
     let priority = s.priority.get(&item.source_id).copied().unwrap_or(0);
-    sig.add("source priority", (priority as f32 * 0.5).clamp(-2.0, 3.0));
+    sig.add(Signal::Priority, (priority as f32 * 0.5).clamp(-2.0, 3.0));
     if let Some(issuer) = item.issuer.as_deref() {
-        sig.add("issued by a government body", authority(issuer));
+        sig.add(Signal::Authority, authority(issuer));
     }
     if item.doc_number.is_some() {
-        sig.add("document number", 1.5);
+        sig.add(Signal::DocNumber, 1.5);
     }
     if let Some(m) = s.majors.as_ref().and_then(|ac| ac.find(item.title.as_str())) {
-        sig.add(&format!("names {}", &item.title[m.range()]), 1.5);
+        sig.major = Some((m.start(), m.end()));
+        sig.add(Signal::Major, 1.5);
     }
-    sig.add("section confidence", item.score.clamp(0.0, 12.0) / 6.0);
+    sig.add(Signal::Confidence, item.score.clamp(0.0, 12.0) / 6.0);
     let fresh = 1.0 - (age_days / s.window_days.max(1.0)).clamp(0.0, 1.0);
-    sig.add("freshness", fresh);
+    sig.add(Signal::Freshness, fresh);
     if let Some(model) = s.taste {
         // Folded as the model's examples were (an editor's headline may be in 繁體).
         let toks = learn::tokens(&item.title, "", &item.source_id);
         if let Some((_, e)) = model.evidence_of(&toks).into_iter().find(|(l, _)| l == KEPT) {
-            sig.add(
-                "like what editors kept",
-                (e as f32 * s.config.taste_weight).clamp(-4.0, 4.0),
-            );
+            sig.add(Signal::Taste, (e as f32 * s.config.taste_weight).clamp(-4.0, 4.0));
         }
     }
     sig
@@ -295,7 +353,9 @@ mod tests {
         );
         assert!(l.total > v.total + 1.0, "{l:?} vs {v:?}");
         assert!(
-            v.parts.iter().any(|p| p.starts_with("like what editors kept -")),
+            v.parts(&visit.title)
+                .iter()
+                .any(|p| p.starts_with("like what editors kept -")),
             "{v:?}"
         );
     }
@@ -314,7 +374,10 @@ mod tests {
             significance(&plain, 1.0, &signals),
         );
         assert!(a.total > b.total + 4.0, "{a:?} vs {b:?}");
-        assert!(a.parts.iter().any(|p| p.starts_with("document number")), "{a:?}");
+        assert!(
+            a.parts(&policy.title).iter().any(|p| p.starts_with("document number")),
+            "{a:?}"
+        );
         let older = significance(&plain, 14.0, &signals);
         assert!(older.total < b.total, "fresher ranks higher");
     }

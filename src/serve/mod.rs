@@ -29,6 +29,10 @@ use crate::review::{Edit, Issue, Status};
 use crate::store::Store;
 use auth::{COOKIE, Session, Sessions};
 
+/// How often the server looks for writes by other processes, to have the draft an
+/// editor will look at next built before they ask.
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub const REVIEW: &str = include_str!("../../templates/review.html");
 pub const LOGIN: &str = include_str!("../../templates/login.html");
 
@@ -87,6 +91,25 @@ impl App {
             *cache = Some((key, d.clone()));
         }
         Ok(d)
+    }
+
+    /// Build again the draft an editor looked at last, when another process (a run,
+    /// the CLI) changed the store since: the next view is then served from the cache,
+    /// not built while the editor waits. True when it built one.
+    fn refresh(&self) -> anyhow::Result<bool> {
+        let (year, number, built_at) = match self.drafts.lock().as_deref() {
+            Ok(Some(((_, version), d))) => (d.year, d.number, *version),
+            _ => return Ok(false),
+        };
+        let store = self.store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
+        if store.version()? == built_at {
+            return Ok(false);
+        }
+        let Some(issue) = store.issue(year, number)? else {
+            return Ok(false);
+        };
+        self.draft(&store, &issue)?;
+        Ok(true)
     }
 
     fn store(&self) -> Result<std::sync::MutexGuard<'_, Store>, Response> {
@@ -721,6 +744,20 @@ pub async fn serve(
         tracing::warn!("no users configured: nobody can sign in (add [[user]] with `banyue hash-password`)");
     }
     let app = Arc::new(App::new(pipeline)?);
+    let watcher = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(REFRESH_EVERY);
+        loop {
+            tick.tick().await;
+            let app = watcher.clone();
+            match tokio::task::spawn_blocking(move || app.refresh()).await {
+                Ok(Ok(true)) => tracing::debug!("review: draft built again after another process wrote"),
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => tracing::warn!("review: building the draft again: {e:#}"),
+                Err(e) => tracing::warn!("review: the draft refresh stopped: {e}"),
+            }
+        }
+    });
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown)
         .await?;
@@ -730,6 +767,45 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_by_another_process_has_the_draft_built_before_the_next_view() {
+        let dir = tempfile::tempdir().unwrap();
+        let config =
+            crate::config::Config::parse("[settings]\ndata_dir = \"data\"\n", &dir.path().join("b.toml")).unwrap();
+        let pipeline = Arc::new(Pipeline::new(config).unwrap());
+        let app = App::new(pipeline.clone()).unwrap();
+        assert!(!app.refresh().unwrap(), "no draft viewed yet, none to keep fresh");
+        let issue = {
+            let mut store = app.store.lock().unwrap();
+            let issue = pipeline.issue_for(&mut store, None, Utc::now()).unwrap();
+            app.draft(&store, &issue).unwrap();
+            issue
+        };
+        assert!(!app.refresh().unwrap(), "nothing changed since the view");
+        // Another process (the CLI, a run) writes to the same file.
+        let mut other = pipeline.open_store().unwrap();
+        other
+            .record_edit(
+                &issue,
+                None,
+                &crate::review::Edit::Digest {
+                    section: "policy".into(),
+                    text: "政策发布方面，……".into(),
+                },
+                "cli",
+                Utc::now(),
+            )
+            .unwrap();
+        assert!(app.refresh().unwrap(), "the change is drafted before anyone asks");
+        let cached = app.drafts.lock().unwrap().as_ref().map(|(_, d)| d.clone()).unwrap();
+        assert!(
+            cached.digest.iter().any(|l| l.text == "政策发布方面，……"),
+            "{:?}",
+            cached.digest
+        );
+        assert!(!app.refresh().unwrap(), "built once per change");
+    }
 
     #[test]
     fn a_busy_store_is_said_in_words() {

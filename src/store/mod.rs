@@ -474,13 +474,11 @@ impl Store {
     }
 
     /// The newest `limit` items that may be published (representatives, not rejected).
+    /// The unary `+` keeps SQLite off the `duplicate_of` index: with it, the planner read
+    /// every story with its HTML into a sort (0.41 s on 71k stories); walking the
+    /// window index newest first reads `limit` rows (0.03 s).
     pub fn recent_publishable(&self, limit: usize) -> anyhow::Result<Vec<StoredItem>> {
-        let sql = format!(
-            "SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id
-             WHERE i.duplicate_of IS NULL AND i.rejected IS NULL
-             ORDER BY coalesce(i.published, i.fetched_at) DESC, i.id DESC LIMIT ?1"
-        );
-        let mut st = self.conn.prepare(&sql)?;
+        let mut st = self.conn.prepare(&recent_sql())?;
         let rows = st.query_map([limit as i64], item_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -869,5 +867,39 @@ impl Batch<'_> {
 
     pub fn commit(self) -> anyhow::Result<()> {
         Ok(self.tx.commit()?)
+    }
+}
+
+fn recent_sql() -> String {
+    format!(
+        "SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id
+         WHERE +i.duplicate_of IS NULL AND i.rejected IS NULL
+         ORDER BY coalesce(i.published, i.fetched_at) DESC, i.id DESC LIMIT ?1"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plan SQLite picks for a query: one line per step.
+    fn plan(store: &Store, sql: &str) -> Vec<String> {
+        let mut st = store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        st.query_map([1], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_newest_stories_are_read_from_the_window_index_not_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("b.db")).unwrap();
+        let steps = plan(&store, &recent_sql());
+        assert!(
+            steps.iter().any(|s| s.contains("USING INDEX items_window")),
+            "{steps:?}"
+        );
+        assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{steps:?}");
     }
 }
