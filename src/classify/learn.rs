@@ -32,6 +32,8 @@ const SEED_FILES: &[&str] = &[
     include_str!("../../config/labels/real-dev6.json"),
     include_str!("../../config/labels/real-dev7.json"),
     include_str!("../../config/labels/real-dev8.json"),
+    include_str!("../../config/labels/real-dev9.json"),
+    include_str!("../../config/labels/real-dev10.json"),
     include_str!("../../config/labels/team-dev.json"),
     include_str!("../../config/labels/team-tuned.json"),
 ];
