@@ -148,10 +148,6 @@ const LEASE_SECS: i64 = 30 * 60;
 struct Collected {
     index: usize,
     items: Vec<Item>,
-    /// Each item's near-duplicate candidate (signature, facts, terms), made beside the
-    /// fetch on the runtime's workers: the store thread, which runs one source at a
-    /// time, only looks them up.
-    probes: Vec<Candidate>,
     report: SourceReport,
     /// The source's consecutive failures before this run, for the backoff.
     failures_before: i64,
@@ -569,7 +565,6 @@ impl Pipeline {
                     Collected {
                         index,
                         items: Vec::new(),
-                        probes: Vec::new(),
                         report,
                         failures_before: 0,
                     }
@@ -643,19 +638,15 @@ impl Pipeline {
             })
         };
         let batch = st.begin()?;
-        if c.probes.len() != c.items.len() {
-            // Every path that collects makes one per item; this keeps a new one honest.
-            c.probes = c.items.iter().map(|i| probe_of(i, &source.id, now)).collect();
-        }
-        let mut fresh: Vec<(&Item, Candidate)> = Vec::with_capacity(c.items.len());
-        for (item, probe) in c.items.iter().zip(std::mem::take(&mut c.probes)) {
+        let mut fresh: Vec<&Item> = Vec::with_capacity(c.items.len());
+        for item in &c.items {
             if batch.known(item)? {
                 c.report.seen += 1;
             } else {
-                fresh.push((item, probe));
+                fresh.push(item);
             }
         }
-        let first: Vec<Decision> = fresh.iter().map(|(item, _)| input(item, None)).collect();
+        let first: Vec<Decision> = fresh.iter().map(|item| input(item, None)).collect();
         for d in first.iter().filter(|d| d.rejected.is_none()) {
             mix.add(&d.section, 1);
         }
@@ -666,9 +657,17 @@ impl Pipeline {
         let mut added: Vec<Candidate> = Vec::new();
         let mut added_index = dedup::Index::default();
         let mut replaced: Vec<i64> = Vec::new();
-        for ((item, probe), first) in fresh.into_iter().zip(first) {
+        for (item, first) in fresh.into_iter().zip(first) {
             let decision = if leans { input(item, Some(&mix)) } else { first };
             let date = item.published.unwrap_or(now);
+            let probe = Candidate::new(
+                0,
+                &source.id,
+                &item.title,
+                &item.text,
+                item.policy.doc_number.as_deref(),
+                date,
+            );
             let sig = probe.signature;
             let rank = Rank::of(source.priority, &item.title, item.policy.doc_number.is_some(), date);
             let mut duplicate_of = None;
@@ -834,7 +833,6 @@ async fn collect(
         return Collected {
             index,
             items: Vec::new(),
-            probes: Vec::new(),
             report,
             failures_before,
         };
@@ -863,26 +861,12 @@ async fn collect(
             Vec::new()
         }
     };
-    let probes = items.iter().map(|item| probe_of(item, &source.id, now)).collect();
     Collected {
         index,
         items,
-        probes,
         report,
         failures_before,
     }
-}
-
-/// An item as the near-duplicate index reads it (its id is set once it is stored).
-fn probe_of(item: &Item, source_id: &str, now: DateTime<Utc>) -> Candidate {
-    Candidate::new(
-        0,
-        source_id,
-        &item.title,
-        &item.text,
-        item.policy.doc_number.as_deref(),
-        item.published.unwrap_or(now),
-    )
 }
 
 /// The list pages (following pagination), then the detail pages of items not yet stored.
