@@ -1166,11 +1166,11 @@ fn join_strings(s: &BTreeSet<String>) -> String {
     s.iter().map(String::as_str).collect::<Vec<_>>().join("、")
 }
 
-/// Equal figures, allowing sums of money for rounding (35656亿元 and 3.57万亿元); every
-/// other kind exactly.
 /// A span of years is stored as first × `YEAR_SPAN` + last.
 const YEAR_SPAN: f64 = 10_000.0;
 
+/// Equal figures, allowing sums of money for rounding (35656亿元 and 3.57万亿元); every
+/// other kind exactly, but a year inside a span of years counts as that span.
 fn same(kind: Kind, a: f64, b: f64) -> bool {
     if kind == Kind::Year && (a >= YEAR_SPAN) != (b >= YEAR_SPAN) {
         // A year within a span is the span's: 到2028年 and （2026—2028年）.
