@@ -940,7 +940,7 @@ mod tests {
     #[test]
     fn html_source_with_selectors_is_valid() {
         let cfg = parse("[[source]]\nid = \"gov\"\nname = \"G\"\nurl = \"http://x.test/list/\"\nkind = \"html\"\ncity = \"南京\"\n[source.list]\nitem = \"ul.list li\"\ntitle = \"a@title\"\ndate = \"span\"\n[source.detail]\nbody = [\"#zoom\"]\n")
-            .unwrap();
+            .expect("the html source with selectors parses");
         let s = &cfg.sources[0];
         let SourceKind::Html(list) = &s.kind else {
             panic!("not html")

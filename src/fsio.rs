@@ -63,29 +63,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn replaces_whole_files_and_skips_identical_ones() {
-        let dir = tempfile::tempdir().unwrap();
+    fn replaces_whole_files_and_skips_identical_ones() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
         let p = dir.path().join("sub/a.xml");
-        assert!(write_atomic(&p, b"one").unwrap());
-        assert!(!write_atomic(&p, b"one").unwrap());
-        assert!(write_atomic(&p, b"two").unwrap());
-        assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        let leftovers: Vec<_> = std::fs::read_dir(p.parent().unwrap())
-            .unwrap()
+        assert!(write_atomic(&p, b"one")?);
+        assert!(!write_atomic(&p, b"one")?);
+        assert!(write_atomic(&p, b"two")?);
+        assert_eq!(std::fs::read(&p)?, b"two");
+        let leftovers: Vec<_> = std::fs::read_dir(p.parent().expect("the file path has a parent directory"))?
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+        Ok(())
     }
 
     #[test]
-    fn stale_temps_of_dead_processes_go() {
-        let dir = tempfile::tempdir().unwrap();
+    fn stale_temps_of_dead_processes_go() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
         let dead = dir.path().join(".a.xml.4000000000.tmp");
         let mine = dir.path().join(format!(".a.xml.{}.tmp", std::process::id()));
-        std::fs::write(&dead, "x").unwrap();
-        std::fs::write(&mine, "x").unwrap();
+        std::fs::write(&dead, "x")?;
+        std::fs::write(&mine, "x")?;
         remove_stale_temps(dir.path());
         assert!(!dead.exists() && mine.exists());
+        Ok(())
     }
 }

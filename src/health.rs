@@ -71,15 +71,12 @@ mod tests {
     use std::path::Path;
 
     #[test]
-    fn quiet_and_failing_sources_are_flagged() {
+    fn quiet_and_failing_sources_are_flagged() -> Result<(), Box<dyn std::error::Error>> {
         let cfg = Config::parse(
             "[settings]\nstale_hours = 24\nschedule = \"0 0 * * * *\"\n[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"http://x.test/a\"\nkind = \"feed\"\n[[source]]\nid = \"b\"\nname = \"B\"\nurl = \"http://x.test/b\"\nkind = \"feed\"\n[[source]]\nid = \"c\"\nname = \"C\"\nurl = \"http://x.test/c\"\nkind = \"feed\"\n",
             Path::new("t.toml"),
-        )
-        .unwrap();
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:30:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        )?;
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:30:00Z")?.with_timezone(&Utc);
         let h = |id: &str, err: Option<&str>, last_new: Option<&str>| SourceHealth {
             id: id.into(),
             name: id.into(),
@@ -113,5 +110,6 @@ mod tests {
         );
         assert!(r[1].stale.is_none());
         assert_eq!(r[2].state, "never run");
+        Ok(())
     }
 }

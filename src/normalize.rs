@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn sanitizing_removes_scripts_and_resolves_links() {
-        let base = Url::parse("http://x.test/dir/page.html").unwrap();
+        let base = Url::parse("http://x.test/dir/page.html").expect("the base URL parses");
         let out = sanitize(
             "<p onclick=\"x()\">hi<script>alert(1)</script><a href=\"../b.html\">b</a><a href=\"javascript:evil()\">j</a></p>",
             Some(&base),

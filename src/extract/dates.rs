@@ -158,7 +158,9 @@ mod tests {
     use chrono_tz::Asia::Shanghai;
 
     fn bj(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("the test time is RFC 3339")
+            .with_timezone(&Utc)
     }
 
     #[test]

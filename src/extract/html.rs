@@ -469,7 +469,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nesting_is_bounded_and_text_kept() {
+    fn nesting_is_bounded_and_text_kept() -> Result<(), Box<dyn std::error::Error>> {
         let deep = 5000;
         let page = format!(
             "<html><body><ul class=\"list\"><li><a href=\"/a/1.html\">一</a></li></ul>{}深处{}<script>if (a<b) {{}}</script></body></html>",
@@ -484,9 +484,9 @@ mod tests {
         let rows = format!("<ul>{}</ul>", "<li><a href=\"/x\">x</a>".repeat(5000));
         assert!(matches!(bounded(&rows), std::borrow::Cow::Borrowed(_)));
         let list = ListSpec {
-            item: Pick::parse("ul.list li").unwrap(),
-            title: Pick::parse("a").unwrap(),
-            link: Pick::parse("a@href").unwrap(),
+            item: Pick::parse("ul.list li")?,
+            title: Pick::parse("a")?,
+            link: Pick::parse("a@href")?,
             date: None,
             date_format: None,
             summary: None,
@@ -494,13 +494,14 @@ mod tests {
             page_pattern: None,
             max_pages: 1,
         };
-        let url = Url::parse("http://example.test/").unwrap();
-        let items = parse_list(&page, &url, &list, Utc::now(), chrono_tz::Asia::Shanghai).unwrap();
+        let url = Url::parse("http://example.test/")?;
+        let items = parse_list(&page, &url, &list, Utc::now(), chrono_tz::Asia::Shanghai)?;
         assert_eq!(items.len(), 1);
+        Ok(())
     }
 
     #[test]
-    fn hanweb_datastore_rows() {
+    fn hanweb_datastore_rows() -> Result<(), Box<dyn std::error::Error>> {
         let page = r#"<div id="4471"><script type="text/xml"><datastore>
 <nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=9"></a>]]></nextgroup>
 <recordset>
@@ -508,18 +509,18 @@ mod tests {
 <record><![CDATA[<li><a href="/art/2020/9/1/art_4471_309990.html" target="_blank" title="济南市工业和信息化局2020年8月工作动态">济南市工业和信息化局2020年8月工作动态</a><span style="color:#999">[2020-09-01]</span></li>]]></record>
 </recordset></datastore></script></div>"#;
         let spec = ListSpec {
-            item: Pick::parse("li").unwrap(),
-            title: Pick::parse("a@title").unwrap(),
-            link: Pick::parse("a").unwrap(),
-            date: Some(Pick::parse("span").unwrap()),
+            item: Pick::parse("li")?,
+            title: Pick::parse("a@title")?,
+            link: Pick::parse("a")?,
+            date: Some(Pick::parse("span")?),
             date_format: None,
             summary: None,
             next: None,
             page_pattern: None,
             max_pages: 1,
         };
-        let url = Url::parse("http://jinan.gov.test/col/col4471/index.html").unwrap();
-        let items = parse_list(page, &url, &spec, Utc::now(), chrono_tz::Asia::Shanghai).unwrap();
+        let url = Url::parse("http://jinan.gov.test/col/col4471/index.html")?;
+        let items = parse_list(page, &url, &spec, Utc::now(), chrono_tz::Asia::Shanghai)?;
         assert_eq!(items.len(), 2, "the nextgroup link is not an article");
         assert_eq!(
             items[0].link.as_deref(),
@@ -529,6 +530,7 @@ mod tests {
             items[1].published.map(|d| d.to_rfc3339()),
             Some("2020-08-31T16:00:00+00:00".into())
         );
+        Ok(())
     }
 
     #[test]

@@ -105,7 +105,7 @@ mod tests {
  "gongwen":{"totalCount":0,"listVO":[]}}}}"#;
 
     #[test]
-    fn gov_policy_library() {
+    fn gov_policy_library() -> Result<(), Box<dyn std::error::Error>> {
         let spec = JsonSpec {
             items: "searchVO.catMap.*.listVO".into(),
             title: "title".into(),
@@ -118,12 +118,11 @@ mod tests {
         let now = Utc::now();
         let items = parse(
             GOV,
-            &Url::parse("https://sousuo.gov.test/data").unwrap(),
+            &Url::parse("https://sousuo.gov.test/data")?,
             &spec,
             now,
             chrono_tz::Asia::Shanghai,
-        )
-        .unwrap();
+        )?;
         assert_eq!(items.len(), 1, "empty top-level count, items in catMap");
         let i = &items[0];
         assert!(i.title.contains("<em>"), "tags are stripped in normalize");
@@ -133,18 +132,16 @@ mod tests {
             i.published.map(|d| d.to_rfc3339()),
             Some("2020-09-03T16:00:00+00:00".into())
         );
+        Ok(())
     }
 
     #[test]
-    fn paths() {
-        let v: Value = serde_json::from_str(r#"{"result":{"data":[{"t":"a","ctime":1599184800},{"t":"b"}]}}"#).unwrap();
+    fn paths() -> Result<(), Box<dyn std::error::Error>> {
+        let v: Value = serde_json::from_str(r#"{"result":{"data":[{"t":"a","ctime":1599184800},{"t":"b"}]}}"#)?;
         assert_eq!(select(&v, "result.data.*").len(), 2);
         assert_eq!(text_at(&v, "result.data.0.ctime").as_deref(), Some("1599184800"));
-        assert!(
-            html_field(r#"{"data":{"html":"<li>x</li>"}}"#, "data.html")
-                .unwrap()
-                .contains("<li>")
-        );
+        assert!(html_field(r#"{"data":{"html":"<li>x</li>"}}"#, "data.html")?.contains("<li>"));
         assert!(parse_document("<html>").is_err());
+        Ok(())
     }
 }

@@ -67,10 +67,10 @@ mod tests {
     use super::*;
 
     #[tokio::test(start_paused = true)]
-    async fn requests_to_one_host_are_spaced() {
+    async fn requests_to_one_host_are_spaced() -> Result<(), Box<dyn std::error::Error>> {
         let gate = HostGate::new(4, Duration::from_millis(500));
-        let url = Url::parse("http://portal.test/a").unwrap();
-        let other = Url::parse("http://other.test/a").unwrap();
+        let url = Url::parse("http://portal.test/a")?;
+        let other = Url::parse("http://other.test/a")?;
         let t0 = Instant::now();
         for _ in 0..3 {
             let _p = gate.wait_turn(&url).await;
@@ -79,5 +79,6 @@ mod tests {
         let t1 = Instant::now();
         let _p = gate.wait_turn(&other).await;
         assert_eq!(t1.elapsed(), Duration::ZERO, "other hosts do not wait");
+        Ok(())
     }
 }

@@ -324,7 +324,7 @@ mod tests {
     #[test]
     fn retry_after_forms() {
         let now = DateTime::parse_from_rfc3339("2020-09-04T10:00:00Z")
-            .unwrap()
+            .expect("the clock time is RFC 3339")
             .with_timezone(&Utc);
         assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
         assert_eq!(

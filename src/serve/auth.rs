@@ -85,13 +85,15 @@ mod tests {
     fn passwords_and_sessions() {
         let users = vec![User {
             name: "editor".into(),
-            password_hash: hash_password("s3cret").unwrap(),
+            password_hash: hash_password("s3cret").expect("the password hashes"),
         }];
         let s = Sessions::default();
         assert!(s.sign_in(&users, "editor", "wrong").is_none());
         assert!(s.sign_in(&users, "nobody", "s3cret").is_none());
-        let t = s.sign_in(&users, "editor", "s3cret").unwrap();
-        let sess = s.get(&t).unwrap();
+        let t = s
+            .sign_in(&users, "editor", "s3cret")
+            .expect("the right name and password sign in");
+        let sess = s.get(&t).expect("the new token finds its session");
         assert_eq!(sess.user, "editor");
         assert_eq!(sess.csrf.len(), 32);
         s.sign_out(&t);

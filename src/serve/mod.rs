@@ -769,42 +769,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_write_by_another_process_has_the_draft_built_before_the_next_view() {
-        let dir = tempfile::tempdir().unwrap();
-        let config =
-            crate::config::Config::parse("[settings]\ndata_dir = \"data\"\n", &dir.path().join("b.toml")).unwrap();
-        let pipeline = Arc::new(Pipeline::new(config).unwrap());
-        let app = App::new(pipeline.clone()).unwrap();
-        assert!(!app.refresh().unwrap(), "no draft viewed yet, none to keep fresh");
+    fn a_write_by_another_process_has_the_draft_built_before_the_next_view() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let config = crate::config::Config::parse("[settings]\ndata_dir = \"data\"\n", &dir.path().join("b.toml"))?;
+        let pipeline = Arc::new(Pipeline::new(config)?);
+        let app = App::new(pipeline.clone())?;
+        assert!(!app.refresh()?, "no draft viewed yet, none to keep fresh");
         let issue = {
-            let mut store = app.store.lock().unwrap();
-            let issue = pipeline.issue_for(&mut store, None, Utc::now()).unwrap();
-            app.draft(&store, &issue).unwrap();
+            let mut store = app.store.lock().expect("the store lock is not poisoned");
+            let issue = pipeline.issue_for(&mut store, None, Utc::now())?;
+            app.draft(&store, &issue)?;
             issue
         };
-        assert!(!app.refresh().unwrap(), "nothing changed since the view");
+        assert!(!app.refresh()?, "nothing changed since the view");
         // Another process (the CLI, a run) writes to the same file.
-        let mut other = pipeline.open_store().unwrap();
-        other
-            .record_edit(
-                &issue,
-                None,
-                &crate::review::Edit::Digest {
-                    section: "policy".into(),
-                    text: "政策发布方面，……".into(),
-                },
-                "cli",
-                Utc::now(),
-            )
-            .unwrap();
-        assert!(app.refresh().unwrap(), "the change is drafted before anyone asks");
-        let cached = app.drafts.lock().unwrap().as_ref().map(|(_, d)| d.clone()).unwrap();
+        let mut other = pipeline.open_store()?;
+        other.record_edit(
+            &issue,
+            None,
+            &crate::review::Edit::Digest {
+                section: "policy".into(),
+                text: "政策发布方面，……".into(),
+            },
+            "cli",
+            Utc::now(),
+        )?;
+        assert!(app.refresh()?, "the change is drafted before anyone asks");
+        let cached = app
+            .drafts
+            .lock()
+            .expect("the draft cache lock is not poisoned")
+            .as_ref()
+            .map(|(_, d)| d.clone())
+            .expect("the refresh cached a draft");
         assert!(
             cached.digest.iter().any(|l| l.text == "政策发布方面，……"),
             "{:?}",
             cached.digest
         );
-        assert!(!app.refresh().unwrap(), "built once per change");
+        assert!(!app.refresh()?, "built once per change");
+        Ok(())
     }
 
     #[test]

@@ -883,23 +883,21 @@ mod tests {
     use super::*;
 
     /// The plan SQLite picks for a query: one line per step.
-    fn plan(store: &Store, sql: &str) -> Vec<String> {
-        let mut st = store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        st.query_map([1], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
+    fn plan(store: &Store, sql: &str) -> rusqlite::Result<Vec<String>> {
+        let mut st = store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        st.query_map([1], |r| r.get::<_, String>(3))?.collect()
     }
 
     #[test]
-    fn the_newest_stories_are_read_from_the_window_index_not_sorted() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("b.db")).unwrap();
-        let steps = plan(&store, &recent_sql());
+    fn the_newest_stories_are_read_from_the_window_index_not_sorted() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(&dir.path().join("b.db"))?;
+        let steps = plan(&store, &recent_sql())?;
         assert!(
             steps.iter().any(|s| s.contains("USING INDEX items_window")),
             "{steps:?}"
         );
         assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{steps:?}");
+        Ok(())
     }
 }
