@@ -103,6 +103,23 @@ enum Command {
         #[arg(long)]
         train: Vec<PathBuf>,
     },
+    /// How well significance ranks each section's stories against editors' grades
+    /// (2 carried, 1 second tier, 0 minor) of a labelled file's items.
+    EvalSignificance {
+        /// The labelled items.
+        file: PathBuf,
+        /// Their grades.
+        grades: PathBuf,
+        /// Grades of other items, learned first as editors' keeps and excludes.
+        #[arg(long)]
+        taste: Vec<PathBuf>,
+        /// Labelled files the classifier learns first (as for `eval --train`).
+        #[arg(long)]
+        train: Vec<PathBuf>,
+        /// List each section's stories in score order, with the parts of each score.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Merging of duplicates on a labelled file of reports with story ids: wrong merges,
     /// merge recall, template twins merged, and each miss with the facts that decided it.
     EvalDedup {
@@ -382,19 +399,29 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval { file, train } => {
-            let taxonomy = match Config::load(&cli.config).ok().and_then(|c| c.settings.taxonomy) {
-                Some(p) => Taxonomy::load(&p)?,
-                None => Taxonomy::builtin(),
-            };
-            let classifier = banyue::classify::Classifier::new(taxonomy)?;
-            let mut examples = Vec::new();
-            for t in &train {
-                examples.extend(banyue::eval::load(t)?.into_iter().map(|l| l.example()));
-            }
-            classifier.learn(&examples);
+            let classifier = eval_classifier(&cli.config, &train)?;
             let items = banyue::eval::load(&file)?;
             let report = banyue::eval::evaluate(&classifier, &items);
             print!("{}", report.render());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::EvalSignificance {
+            file,
+            grades,
+            taste,
+            train,
+            verbose,
+        } => {
+            use banyue::eval::significance;
+            let classifier = eval_classifier(&cli.config, &train)?;
+            let mut examples = Vec::new();
+            for t in &taste {
+                examples.extend(significance::taste_examples(&significance::load(t)?));
+            }
+            let taste = banyue::draft::select::taste_model(&classifier.taxonomy.selection, &examples);
+            let items = banyue::eval::load(&file)?;
+            let report = significance::rank(&classifier, &items, &significance::load(&grades)?, taste.as_ref());
+            print!("{}", report.render(verbose));
             Ok(ExitCode::SUCCESS)
         }
         Command::EvalDedup { file, verbose } => {
@@ -749,4 +776,20 @@ fn check(path: &Path) -> anyhow::Result<ExitCode> {
     );
     let _ = draft::Window::containing;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The classifier of `banyue eval`: the config's taxonomy (the shipped one without a
+/// config), having learned the given labelled files as editors' filings.
+fn eval_classifier(config: &std::path::Path, train: &[PathBuf]) -> anyhow::Result<banyue::classify::Classifier> {
+    let taxonomy = match Config::load(config).ok().and_then(|c| c.settings.taxonomy) {
+        Some(p) => Taxonomy::load(&p)?,
+        None => Taxonomy::builtin(),
+    };
+    let classifier = banyue::classify::Classifier::new(taxonomy)?;
+    let mut examples = Vec::new();
+    for t in train {
+        examples.extend(banyue::eval::load(t)?.into_iter().map(|l| l.example()));
+    }
+    classifier.learn(&examples);
+    Ok(classifier)
 }

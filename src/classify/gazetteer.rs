@@ -40,6 +40,17 @@ pub struct Gazetteer {
     hits: Vec<Hit>,
 }
 
+/// The short names of the provincial capitals and the four municipalities: the capital
+/// is the first city of its province's codes (3201 南京), a municipality's code ends in
+/// 00.
+pub fn capitals() -> impl Iterator<Item = &'static str> {
+    CITIES_TSV.lines().filter(|l| !l.starts_with('#')).filter_map(|l| {
+        let mut f = l.split('\t');
+        let (code, _, short) = (f.next()?, f.next()?, f.next()?);
+        (code.len() == 4 && (code.ends_with("01") || code.ends_with("00"))).then_some(short)
+    })
+}
+
 impl Gazetteer {
     pub fn new(cfg: &Cities) -> anyhow::Result<Gazetteer> {
         let mut cities = Vec::new();

@@ -230,6 +230,16 @@ pub struct Selection {
     /// Companies and products whose news weighs more.
     #[serde(default)]
     pub majors: Vec<String>,
+    /// Headline words of an event with an outcome (signed, opened, released, listed).
+    #[serde(default)]
+    pub outcomes: Vec<String>,
+    /// Headline words of routine (a visit, a study session, a training): such stories
+    /// sink.
+    #[serde(default)]
+    pub routine: Vec<String>,
+    /// Headline words of national scope (国家, 全国, a ministry).
+    #[serde(default)]
+    pub national: Vec<String>,
     /// Under the city layout, at most this many notes per city.
     #[serde(default = "per_city")]
     pub per_city: usize,
@@ -239,6 +249,11 @@ pub struct Selection {
     /// What editors kept and dropped before adds up to this much.
     #[serde(default = "taste_weight")]
     pub taste_weight: f32,
+    /// Start the taste model from the shipped grades of real items (the brief would
+    /// carry it, or it is minor: `config/labels/worthy/`), before editors have kept or
+    /// dropped anything; their edits count [`EDITOR_WEIGHT`](crate::classify::learn::EDITOR_WEIGHT) times as much.
+    #[serde(default)]
+    pub seed_taste: bool,
     /// The to-sort bucket of the draft lists at most this many items; the rest wait
     /// in the candidate pool.
     #[serde(default = "to_sort_cap")]
@@ -265,9 +280,13 @@ impl Default for Selection {
     fn default() -> Self {
         Selection {
             majors: Vec::new(),
+            outcomes: Vec::new(),
+            routine: Vec::new(),
+            national: Vec::new(),
             per_city: per_city(),
             source_share: source_share(),
             taste_weight: taste_weight(),
+            seed_taste: false,
             to_sort_cap: to_sort_cap(),
         }
     }

@@ -362,7 +362,10 @@ fn fold_edits(records: &[EditRecord]) -> Edits {
 /// What editors kept and dropped in every issue so far, as a model of their taste:
 /// pinned, included, moved or rewritten items were kept, excluded ones dropped (an
 /// item's last such edit counts). None until both kinds number at least two.
-fn taste(store: &Store) -> anyhow::Result<Option<crate::classify::learn::Model>> {
+fn taste(
+    store: &Store,
+    config: &crate::classify::taxonomy::Selection,
+) -> anyhow::Result<Option<crate::classify::learn::Model>> {
     let mut verdict: HashMap<i64, bool> = HashMap::new();
     for issue in store.issues()? {
         for r in store.edits(issue.id)?.iter().filter(|r| r.undone_at.is_none()) {
@@ -375,17 +378,13 @@ fn taste(store: &Store) -> anyhow::Result<Option<crate::classify::learn::Model>>
             verdict.insert(id, kept);
         }
     }
-    let kept = verdict.values().filter(|k| **k).count();
-    if kept < 2 || verdict.len() - kept < 2 {
-        return Ok(None);
-    }
     let mut examples = Vec::new();
     for (id, kept) in verdict {
         if let Some(item) = store.item(id)? {
             examples.push(select::taste_example(&item, kept));
         }
     }
-    Ok(crate::classify::learn::Model::train(&examples))
+    Ok(select::taste_model(config, &examples))
 }
 
 /// Build the draft of `issue`, applying every edit editors made to it and choosing the
@@ -455,12 +454,13 @@ pub fn build(
     }
 
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "draft: also-reported loaded");
-    let taste = taste(store)?;
+    let taste = taste(store, &taxonomy.selection)?;
     let signals = select::Signals::new(
         &taxonomy.selection,
         priorities,
         (to - from).num_hours() as f32 / 24.0,
         taste.as_ref(),
+        &taxonomy.cities.order,
     );
     let mut candidates: Vec<PoolItem> = Vec::new();
     let mut pooled: Vec<(DraftItem, DateTime<Utc>)> = dropped

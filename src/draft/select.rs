@@ -10,6 +10,10 @@
 //! sink (a model learned from their edits, as the classifier learns from moves).
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
 
 use crate::classify::learn::{self, Model};
 use crate::classify::taxonomy::Selection;
@@ -25,9 +29,28 @@ pub struct Signals<'a> {
     pub window_days: f32,
     /// Editors' taste: a model of the items they kept against those they dropped.
     pub taste: Option<&'a Model>,
+    /// The cities the brief follows (the taxonomy's order of 名城动向) and the
+    /// provincial capitals.
+    cities: std::collections::HashSet<String>,
     /// The named majors in one automaton: a window of 20k headlines is not searched
-    /// 60 times over.
-    majors: Option<aho_corasick::AhoCorasick>,
+    /// 60 times over. Likewise the words of outcomes, routine and national scope.
+    majors: Option<AhoCorasick>,
+    outcomes: Option<AhoCorasick>,
+    routine: Option<AhoCorasick>,
+    national: Option<AhoCorasick>,
+}
+
+/// Names match as written (Intel is not intelligence); the words of what happened match
+/// in any case (Unveils, launch).
+fn automaton(words: &[String], any_case: bool) -> Option<AhoCorasick> {
+    if words.is_empty() {
+        return None;
+    }
+    AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .ascii_case_insensitive(any_case)
+        .build(words)
+        .ok()
 }
 
 impl<'a> Signals<'a> {
@@ -36,17 +59,22 @@ impl<'a> Signals<'a> {
         priority: &'a HashMap<String, i32>,
         window_days: f32,
         taste: Option<&'a Model>,
+        cities: &'a [String],
     ) -> Signals<'a> {
-        let majors = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(&config.majors)
-            .ok();
         Signals {
             config,
             priority,
             window_days,
             taste,
-            majors,
+            cities: cities
+                .iter()
+                .cloned()
+                .chain(crate::classify::gazetteer::capitals().map(str::to_string))
+                .collect(),
+            majors: automaton(&config.majors, false),
+            outcomes: automaton(&config.outcomes, true),
+            routine: automaton(&config.routine, true),
+            national: automaton(&config.national, false),
         }
     }
 }
@@ -70,6 +98,11 @@ enum Signal {
     Priority,
     Authority,
     DocNumber,
+    National,
+    City,
+    Figure,
+    Outcome,
+    Routine,
     Major,
     Confidence,
     Freshness,
@@ -77,12 +110,17 @@ enum Signal {
 }
 
 impl Signal {
-    const COUNT: usize = 8;
+    const COUNT: usize = 13;
     const ALL: [Signal; Signal::COUNT] = [
         Signal::Outlets,
         Signal::Priority,
         Signal::Authority,
         Signal::DocNumber,
+        Signal::National,
+        Signal::City,
+        Signal::Figure,
+        Signal::Outcome,
+        Signal::Routine,
         Signal::Major,
         Signal::Confidence,
         Signal::Freshness,
@@ -110,6 +148,11 @@ impl Significance {
                     Signal::Priority => "source priority".to_string(),
                     Signal::Authority => "issued by a government body".to_string(),
                     Signal::DocNumber => "document number".to_string(),
+                    Signal::National => "national scope".to_string(),
+                    Signal::City => "a city the brief follows, or a capital".to_string(),
+                    Signal::Figure => "states a figure".to_string(),
+                    Signal::Outcome => "an outcome (signed, opened, released)".to_string(),
+                    Signal::Routine => "routine (a visit, a meeting)".to_string(),
                     Signal::Major => {
                         let name = self
                             .major
@@ -145,6 +188,16 @@ fn authority(issuer: &str) -> f32 {
     }
 }
 
+/// A headline that states a figure: a number with its unit.
+static FIGURE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d(?:[\d.,]*\d)?\s*(万亿|亿|万|%|％|倍)").expect("the figure pattern compiles"));
+
+/// A period a figure is for: a year, a quarter, a run of months.
+static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{4}\s*年|[一二三四1-4]\s*季度|[上下]半年|前三季度|全年|\d{1,2}\s*[-—–~至]\s*\d{1,2}\s*月|\d{1,2}\s*月[份末底]|前[\d一二三四五六七八九十]+个?月|年[末底]")
+        .expect("the period pattern compiles")
+});
+
 /// The significance of one story.
 pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significance {
     let mut sig = Significance::default();
@@ -155,13 +208,44 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     }
     let priority = s.priority.get(&item.source_id).copied().unwrap_or(0);
     sig.add(Signal::Priority, (priority as f32 * 0.5).clamp(-2.0, 3.0));
-    if let Some(issuer) = item.issuer.as_deref() {
-        sig.add(Signal::Authority, authority(issuer));
+    // Who says it: the document's issuer, else the source itself (a ministry's news
+    // page speaks for the ministry).
+    const BODIES: [&str; 8] = ["部", "局", "厅", "委", "委员会", "政府", "办公室", "办公厅"];
+    let body = BODIES
+        .iter()
+        .any(|b| item.source.ends_with(b))
+        .then_some(item.source.as_str());
+    if let Some(says) = item.issuer.as_deref().or(body) {
+        sig.add(Signal::Authority, authority(says));
     }
     if item.doc_number.is_some() {
         sig.add(Signal::DocNumber, 1.5);
     }
-    if let Some(m) = s.majors.as_ref().and_then(|ac| ac.find(item.title.as_str())) {
+    let title = item.title.as_str();
+    let found = |ac: &Option<AhoCorasick>| ac.as_ref().and_then(|ac| ac.find(title));
+    if found(&s.national).is_some() {
+        sig.add(Signal::National, 1.0);
+    }
+    if item.city.as_ref().is_some_and(|c| s.cities.contains(c)) {
+        sig.add(Signal::City, 1.0);
+    }
+    // A figure for a period is a data item's news; a sum in 亿 is a deal's size.
+    if let Some(m) = FIGURE.captures(title) {
+        let points = if PERIOD.is_match(title) {
+            1.5
+        } else if m.get(1).is_some_and(|u| u.as_str().contains('亿')) {
+            1.0
+        } else {
+            0.5
+        };
+        sig.add(Signal::Figure, points);
+    }
+    if found(&s.routine).is_some() {
+        sig.add(Signal::Routine, -2.0);
+    } else if found(&s.outcomes).is_some() {
+        sig.add(Signal::Outcome, 1.0);
+    }
+    if let Some(m) = found(&s.majors) {
         sig.major = Some((m.start(), m.end()));
         sig.add(Signal::Major, 1.5);
     }
@@ -236,6 +320,73 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
         }
     }
     (chosen, rest)
+}
+
+/// Shipped grades of real items, for the taste model before editors have kept or
+/// dropped anything: 2 = the brief would carry it, 1 = second tier, 0 = minor. The dev
+/// halves only; the held-out grades in `tests/fixtures/eval/worthy/` measure them.
+const SEED_GRADES: &[&str] = &[
+    include_str!("../../config/labels/worthy/real-dev.json"),
+    include_str!("../../config/labels/worthy/real-dev2.json"),
+    include_str!("../../config/labels/worthy/real-dev5.json"),
+];
+
+/// A grade file: editors' grades of items by headline.
+#[derive(Debug, serde::Deserialize)]
+pub struct Grades {
+    pub grades: Vec<Grade>,
+}
+
+/// An editor's grade of one item.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Grade {
+    pub title: String,
+    pub section: String,
+    pub worthy: u8,
+}
+
+/// What grades teach the taste model: the carried kept, the minor dropped, as editors'
+/// keeps and excludes would (the second tier says neither).
+pub fn graded_examples(grades: &[Grade]) -> Vec<learn::Example> {
+    grades
+        .iter()
+        .filter(|g| g.worthy != 1)
+        .map(|g| learn::Example {
+            title: g.title.clone(),
+            text: String::new(),
+            source_id: String::new(),
+            label: if g.worthy == 2 { KEPT } else { DROPPED }.to_string(),
+        })
+        .collect()
+}
+
+static SEED_TASTE: LazyLock<Vec<learn::Example>> = LazyLock::new(|| {
+    SEED_GRADES
+        .iter()
+        .filter_map(|f| serde_json::from_str::<Grades>(f).ok())
+        .flat_map(|f| graded_examples(&f.grades))
+        .collect()
+});
+
+/// The shipped grades as taste examples (see [`SEED_GRADES`]).
+pub fn seed_taste() -> &'static [learn::Example] {
+    &SEED_TASTE
+}
+
+/// The taste model: the shipped grades when the taxonomy asks for them, and what editors
+/// kept and dropped, each of theirs counting [`learn::EDITOR_WEIGHT`] times. None until
+/// it has seen at least two of each.
+pub fn taste_model(config: &Selection, editors: &[learn::Example]) -> Option<Model> {
+    let seeds = if config.seed_taste { seed_taste() } else { &[] };
+    let mut examples: Vec<learn::Example> = seeds.to_vec();
+    for _ in 0..learn::EDITOR_WEIGHT {
+        examples.extend_from_slice(editors);
+    }
+    let kept = examples.iter().filter(|e| e.label == KEPT).count();
+    if kept < 2 || examples.len() - kept < 2 {
+        return None;
+    }
+    Model::train(&examples)
 }
 
 /// The examples editors' edits make for the taste model: what they pinned, included,
@@ -342,7 +493,7 @@ mod tests {
         let model = Model::train(&examples).expect("a model");
         let config = Selection::default();
         let priority = HashMap::new();
-        let signals = Signals::new(&config, &priority, 15.0, Some(&model));
+        let signals = Signals::new(&config, &priority, 15.0, Some(&model), &[]);
         let mut visit = item(1, "s", None, 0.0);
         visit.title = "副区长带队调研人工智能企业".into();
         let mut launch = item(2, "s", None, 0.0);
@@ -361,10 +512,67 @@ mod tests {
     }
 
     #[test]
+    fn outcomes_figures_cities_and_who_says_it_rise_and_routine_sinks() {
+        let config = Selection {
+            outcomes: vec!["签约".into(), "unveil".into()],
+            routine: vec!["调研".into()],
+            national: vec!["国家".into()],
+            ..Default::default()
+        };
+        let priority = HashMap::new();
+        let followed = ["南京".to_string()];
+        let signals = Signals::new(&config, &priority, 15.0, None, &followed);
+        let score = |title: &str, city: Option<&str>, source: &str| {
+            let mut i = item(1, "s", city, 0.0);
+            i.title = title.into();
+            i.source = source.into();
+            significance(&i, 1.0, &signals)
+        };
+        let signing = score("南京市与星河云签约共建数据中心", Some("南京"), "南京日报");
+        let visit = score("市领导到软件园调研数据中心建设", Some("南京"), "南京日报");
+        let small_city = score("某县与星河云签约共建数据中心", Some("某县"), "南京日报");
+        let capital = score("成都市与星河云签约共建数据中心", Some("成都"), "南京日报");
+        assert!(signing.total > visit.total + 2.5, "{signing:?} vs {visit:?}");
+        assert!(
+            signing.total > small_city.total + 0.5,
+            "a followed city: {signing:?} vs {small_city:?}"
+        );
+        assert_eq!(capital.total, signing.total, "a provincial capital counts as followed");
+        let english = score("Startup Unveils a New Database", None, "wire");
+        assert!(
+            english
+                .parts("Startup Unveils a New Database")
+                .iter()
+                .any(|p| p.starts_with("an outcome"))
+        );
+
+        let data = score("1-10月我国软件业务收入84214亿元", None, "wire");
+        let deal = score("星河云获5亿元融资", None, "wire");
+        let count = score("星河云用户超500万", None, "wire");
+        let figure = |s: &Significance, t: &str| {
+            s.parts(t)
+                .iter()
+                .find_map(|p| p.strip_prefix("states a figure ").map(str::to_string))
+        };
+        assert_eq!(figure(&data, "").as_deref(), Some("+1.5"), "a figure for a period");
+        assert_eq!(figure(&deal, "").as_deref(), Some("+1.0"), "a sum in 亿");
+        assert_eq!(figure(&count, "").as_deref(), Some("+0.5"));
+
+        let ministry = score("推进工业互联网平台建设", None, "工业和信息化部");
+        let outlet = score("推进工业互联网平台建设", None, "某科技网");
+        assert!(
+            ministry.total >= outlet.total + 2.0,
+            "who says it: {ministry:?} vs {outlet:?}"
+        );
+        let national = score("国家数据基础设施建设指引", None, "某科技网");
+        assert!(national.total > outlet.total, "national scope");
+    }
+
+    #[test]
     fn significance_counts_outlets_authority_and_documents() {
         let config = Selection::default();
         let priority = HashMap::from([("gov".to_string(), 2)]);
-        let signals = Signals::new(&config, &priority, 15.0, None);
+        let signals = Signals::new(&config, &priority, 15.0, None, &[]);
         let mut policy = item(1, "gov", None, 0.0);
         policy.issuer = Some("工业和信息化部".into());
         policy.doc_number = Some("工信部信发〔2026〕12号".into());

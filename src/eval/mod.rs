@@ -11,9 +11,10 @@ use serde::Deserialize;
 
 use crate::classify::{Classifier, Input};
 use crate::extract::policy;
-use crate::model::{PolicyMeta, TO_SORT};
+use crate::model::PolicyMeta;
 
 pub mod dedup;
+pub mod significance;
 
 pub use crate::model::OFF_TOPIC;
 
@@ -199,32 +200,38 @@ impl Report {
     }
 }
 
-/// Classify every labelled item as the pipeline would: the text as given, the policy
+/// Classify one labelled item as the pipeline would: the text as given, the policy
 /// fields a portal's detail page would have yielded, the document number found in the
 /// text otherwise.
+pub fn classify(classifier: &Classifier, it: &Labelled) -> (crate::model::Decision, PolicyMeta) {
+    let head: String = it.body.chars().take(300).collect();
+    let meta = PolicyMeta {
+        issuer: it.issuer.clone().or_else(|| policy::issuer_from_title(&it.title)),
+        doc_number: it
+            .doc_number
+            .clone()
+            .or_else(|| policy::find_doc_number(&it.title))
+            .or_else(|| policy::find_doc_number(&head)),
+        ..Default::default()
+    };
+    let d = classifier.classify(&Input {
+        title: &it.title,
+        text: &it.body,
+        source_id: &it.source,
+        source_name: &it.source,
+        section_hint: None,
+        city_hint: None,
+        policy: &meta,
+        source_mix: None,
+    });
+    (d, meta)
+}
+
+/// Classify every labelled item (see [`classify`]) and compare with its label.
 pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
     let mut report = Report::default();
     for it in items {
-        let head: String = it.body.chars().take(300).collect();
-        let meta = PolicyMeta {
-            issuer: it.issuer.clone().or_else(|| policy::issuer_from_title(&it.title)),
-            doc_number: it
-                .doc_number
-                .clone()
-                .or_else(|| policy::find_doc_number(&it.title))
-                .or_else(|| policy::find_doc_number(&head)),
-            ..Default::default()
-        };
-        let d = classifier.classify(&Input {
-            title: &it.title,
-            text: &it.body,
-            source_id: &it.source,
-            source_name: &it.source,
-            section_hint: None,
-            city_hint: None,
-            policy: &meta,
-            source_mix: None,
-        });
+        let (d, _) = classify(classifier, it);
         let predicted = if d.rejected.is_some() {
             OFF_TOPIC.to_string()
         } else {
@@ -239,6 +246,5 @@ pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
             why: d.rejected.iter().cloned().chain(d.reasons.iter().cloned()).collect(),
         });
     }
-    let _ = TO_SORT;
     report
 }
