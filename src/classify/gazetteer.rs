@@ -204,7 +204,7 @@ mod tests {
     use crate::classify::taxonomy::Taxonomy;
 
     fn g() -> Gazetteer {
-        Gazetteer::new(&Taxonomy::builtin().cities).unwrap()
+        Gazetteer::new(&Taxonomy::builtin().cities).expect("the shipped gazetteer loads")
     }
 
     fn short(g: &Gazetteer, text: &str) -> Option<String> {

@@ -479,9 +479,13 @@ mod tests {
             ex("某市召开数字经济大会", "ecosystem-standards"),
             ex("某联盟发布工业互联网白皮书", "ecosystem-standards"),
         ])
-        .unwrap();
+        .expect("a model from the examples");
         let ev = m.evidence("丁股份发布社会责任报告", "", "s");
-        let company = ev.iter().find(|(l, _)| l == "company-news").unwrap().1;
+        let company = ev
+            .iter()
+            .find(|(l, _)| l == "company-news")
+            .expect("company-news has evidence")
+            .1;
         assert!(company > 0.5, "{ev:?}");
         let unrelated = m.evidence("量子计算芯片取得突破", "", "other");
         assert!(unrelated.iter().all(|(_, e)| e.abs() < 0.2), "{unrelated:?}");

@@ -705,7 +705,7 @@ mod tests {
     use super::*;
 
     fn classify(title: &str, text: &str, source: &str) -> Decision {
-        let c = Classifier::new(Taxonomy::builtin()).unwrap();
+        let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
         let policy = PolicyMeta::default();
         c.classify(&Input {
             title,
@@ -771,7 +771,7 @@ mod tests {
         // Editors' corrections alone, without the shipped examples.
         let mut taxonomy = Taxonomy::builtin();
         taxonomy.classifier.seed_examples = false;
-        let c = Classifier::new(taxonomy).unwrap();
+        let c = Classifier::new(taxonomy).expect("the taxonomy loads");
         let policy = PolicyMeta::default();
         let input = |title: &'static str| Input {
             title,
@@ -828,7 +828,7 @@ mod tests {
 
     #[test]
     fn what_a_source_usually_yields_tips_an_unsure_item_but_not_a_clear_one() {
-        let c = Classifier::new(Taxonomy::builtin()).unwrap();
+        let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
         let policy = PolicyMeta::default();
         let mut portal = SourceMix::default();
         portal.add("city-news", 18);
