@@ -1,17 +1,21 @@
-//! Classification throughput on one core, and near-duplicate clustering of 100,000
-//! items through the LSH index.
+//! Classification throughput on one core, the significance score per story, and
+//! near-duplicate clustering of 100,000 items through the LSH index.
 //!
-//!     cargo bench --bench classify
+//!     cargo bench --bench classify [classify|significance|cluster]
 
 use std::time::Instant;
 
 use banyue::classify::{Classifier, Input, taxonomy::Taxonomy};
 use banyue::dedup::{Candidate, Index, NearDup};
+use banyue::draft::{DraftItem, select};
 use banyue::eval;
 use banyue::model::PolicyMeta;
 use chrono::{Duration, Utc};
 
 fn main() {
+    // cargo passes --bench; a bare word picks one part.
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let run = |part: &str| only.is_empty() || only.iter().any(|o| o == part);
     let classifier = Classifier::new(Taxonomy::builtin()).expect("taxonomy");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut items = Vec::new();
@@ -25,12 +29,24 @@ fn main() {
             items.append(&mut v);
         }
     }
+    if run("classify") {
+        classify(&classifier, &items);
+    }
+    if run("significance") {
+        significance(&classifier, &items);
+    }
+    if run("cluster") {
+        cluster();
+    }
+}
+
+fn classify(classifier: &Classifier, items: &[eval::Labelled]) {
     let policy = PolicyMeta::default();
     let rounds = 200;
     let t = Instant::now();
     let mut kept = 0usize;
     for _ in 0..rounds {
-        for it in &items {
+        for it in items {
             let d = classifier.classify(&Input {
                 title: &it.title,
                 text: &it.body,
@@ -50,7 +66,75 @@ fn main() {
         "classify: {n} items in {secs:.2} s on one thread = {:.0} items/s ({kept} kept)",
         n as f64 / secs
     );
+}
 
+/// The selection's score of 20,000 stories on one thread, as the draft of a window gives
+/// it (the draft spreads it over every core): without a taste model, and with the
+/// shipped one.
+fn significance(classifier: &Classifier, items: &[eval::Labelled]) {
+    let stories: Vec<DraftItem> = items
+        .iter()
+        .cycle()
+        .take(20_000)
+        .enumerate()
+        .map(|(i, it)| DraftItem {
+            id: i as i64,
+            title: it.title.clone(),
+            source: it.source.clone(),
+            source_id: it.source.clone(),
+            section: it.section.clone(),
+            city: it.city.clone(),
+            score: 4.0,
+            ..Default::default()
+        })
+        .collect();
+    let selection = &classifier.taxonomy.selection;
+    let priority = std::collections::HashMap::new();
+    let examples = select::taste_examples(selection, &[]).unwrap_or_default();
+    let taste = banyue::classify::learn::Model::train(&examples);
+    // The memo of an earlier build of the same window (the review server's case).
+    let mut memo = select::TasteMemo::new(&examples, selection.taste_weight);
+    {
+        let signals = select::Signals::new(
+            selection,
+            &priority,
+            15.0,
+            taste.as_ref(),
+            &classifier.taxonomy.cities.order,
+        );
+        for d in &stories {
+            let mut d = d.clone();
+            d.scored = select::significance(&d, 3.0, &signals);
+            memo.record(&d);
+        }
+    }
+    for (name, taste, memo) in [
+        ("no taste", None, None),
+        ("shipped taste", taste.as_ref(), None),
+        ("shipped taste, remembered", taste.as_ref(), Some(&memo)),
+    ] {
+        let mut signals = select::Signals::new(selection, &priority, 15.0, taste, &classifier.taxonomy.cities.order);
+        if let Some(m) = memo {
+            signals = signals.with_memo(m);
+        }
+        let t = Instant::now();
+        let mut total = 0.0f32;
+        for _ in 0..5 {
+            for d in &stories {
+                total += select::significance(d, 3.0, &signals).total;
+            }
+        }
+        let secs = t.elapsed().as_secs_f64() / 5.0;
+        println!(
+            "significance ({name}): {} stories in {:.1} ms on one thread = {:.2} µs a story (sum {total:.0})",
+            stories.len(),
+            secs * 1000.0,
+            secs * 1e6 / stories.len() as f64
+        );
+    }
+}
+
+fn cluster() {
     // 20,000 stories, each told 5 times: different openings, reworded titles, trimmed
     // or extended bodies. Stories are built from pools of names and phrases, so that
     // different stories share words the way real news does.

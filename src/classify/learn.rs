@@ -223,6 +223,45 @@ impl Model {
         )
     }
 
+    /// [`Model::evidence_of`] for one label only, without a list per item: the
+    /// selection asks it of every story of a window.
+    pub fn evidence_for(&self, toks: &[Token], label: &str) -> Option<f64> {
+        let li = self.labels.iter().position(|l| l == label)?;
+        let k = self.labels.len();
+        let mut gain = [0f64; 8];
+        let Some(gain) = gain.get_mut(..k) else {
+            // More labels than the stack holds (a section model, not taste).
+            return self
+                .evidence_of(toks)
+                .into_iter()
+                .find(|(l, _)| l == label)
+                .map(|(_, e)| e);
+        };
+        let mut known = 0usize;
+        for t in toks {
+            if let Some(row) = self.rows.get(t) {
+                known += 1;
+                let start = *row as usize * k;
+                for (s, g) in gain.iter_mut().zip(&self.gain[start..start + k]) {
+                    *s += f64::from(*g);
+                }
+            }
+        }
+        let n = toks.len() as f64;
+        let temper = n.sqrt().max(1.0);
+        let score = |j: usize| self.log_prior[j] + (self.log_unseen[j] * n + gain[j]) / temper;
+        let max = (0..k).map(score).fold(f64::NEG_INFINITY, f64::max);
+        let sum: f64 = (0..k).map(|j| (score(j) - max).exp()).sum();
+        let p = (score(li) - max).exp() / sum;
+        let prior = self.prior[li];
+        let moved = if p >= prior {
+            (p - prior) / (1.0 - prior).max(1e-9)
+        } else {
+            (p - prior) / prior.max(1e-9)
+        };
+        Some(moved * known as f64 / toks.len().max(1) as f64)
+    }
+
     /// For each label, in −1..=1: how far the item moves P(label) from its prior, towards
     /// certainty (1) or impossibility (−1), scaled by how much of the item the model
     /// has seen.
@@ -487,6 +526,12 @@ mod tests {
             .expect("company-news has evidence")
             .1;
         assert!(company > 0.5, "{ev:?}");
+        let toks = tokens("丁股份发布社会责任报告", "", "s");
+        for (label, e) in m.evidence_of(&toks) {
+            let one = m.evidence_for(&toks, &label).expect("a known label");
+            assert!((one - e).abs() < 1e-9, "{label}: {one} against {e}");
+        }
+        assert_eq!(m.evidence_for(&toks, "no-such-section"), None);
         let unrelated = m.evidence("量子计算芯片取得突破", "", "other");
         assert!(unrelated.iter().all(|(_, e)| e.abs() < 0.2), "{unrelated:?}");
     }

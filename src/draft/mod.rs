@@ -365,7 +365,7 @@ fn fold_edits(records: &[EditRecord]) -> Edits {
 fn taste(
     store: &Store,
     config: &crate::classify::taxonomy::Selection,
-) -> anyhow::Result<Option<crate::classify::learn::Model>> {
+) -> anyhow::Result<Option<(crate::classify::learn::Model, select::TasteMemo)>> {
     let mut verdict: HashMap<i64, bool> = HashMap::new();
     for issue in store.issues()? {
         for r in store.edits(issue.id)?.iter().filter(|r| r.undone_at.is_none()) {
@@ -378,14 +378,25 @@ fn taste(
             verdict.insert(id, kept);
         }
     }
+    let mut edits: Vec<(i64, bool)> = verdict.into_iter().collect();
+    // In the order of the items, so that the same edits make the same model (and memo).
+    edits.sort_unstable();
     let mut examples = Vec::new();
-    for (id, kept) in verdict {
+    for (id, kept) in edits {
         if let Some(item) = store.item(id)? {
             examples.push(select::taste_example(&item, kept));
         }
     }
-    Ok(select::taste_model(config, &examples))
+    let Some(examples) = select::taste_examples(config, &examples) else {
+        return Ok(None);
+    };
+    let memo = select::TasteMemo::new(&examples, config.taste_weight);
+    Ok(crate::classify::learn::Model::train(&examples).map(|m| (m, memo)))
 }
+
+/// What the taste model said of the last window drafted in this process (see
+/// [`select::TasteMemo`]); the review server drafts the same window again and again.
+static TASTE_MEMO: std::sync::Mutex<Option<select::TasteMemo>> = std::sync::Mutex::new(None);
 
 /// Build the draft of `issue`, applying every edit editors made to it and choosing the
 /// issue's items from the window's stories (the rest become the candidate pool).
@@ -454,20 +465,37 @@ pub fn build(
     }
 
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "draft: also-reported loaded");
-    let taste = taste(store, &taxonomy.selection)?;
-    let signals = select::Signals::new(
+    let (taste, mut memo) = taste(store, &taxonomy.selection)?.unzip();
+    // The last build's memo serves if it was made for the same model.
+    let earlier = TASTE_MEMO
+        .lock()
+        .ok()
+        .and_then(|mut m| m.take())
+        .filter(|e| memo.as_ref().is_some_and(|m| m.same_model(e)));
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        remembered = earlier.as_ref().map_or(0, |m| m.len()),
+        "draft: taste learned"
+    );
+    let mut signals = select::Signals::new(
         &taxonomy.selection,
         priorities,
         (to - from).num_hours() as f32 / 24.0,
         taste.as_ref(),
         &taxonomy.cities.order,
     );
+    if let Some(e) = &earlier {
+        signals = signals.with_memo(e);
+    }
     let mut candidates: Vec<PoolItem> = Vec::new();
     let mut pooled: Vec<(DraftItem, DateTime<Utc>)> = dropped
         .iter()
         .map(|i| (draft_item(i, also.remove(&i.id).unwrap_or_default(), tz), i.date()))
         .collect();
     score_all(&mut pooled, to, &signals);
+    if let Some(m) = memo.as_mut() {
+        pooled.iter().for_each(|(d, _)| m.record(d));
+    }
     candidates.extend(pooled.into_iter().map(|(d, _)| PoolItem::of(d, true)));
 
     let mut drafted: Vec<(DraftItem, DateTime<Utc>)> = Vec::with_capacity(reps.len());
@@ -493,6 +521,12 @@ pub fn build(
         drafted.push((d, i.date()));
     }
     score_all(&mut drafted, to, &signals);
+    if let Some(mut m) = memo {
+        drafted.iter().for_each(|(d, _)| m.record(d));
+        if let Ok(mut slot) = TASTE_MEMO.lock() {
+            *slot = Some(m);
+        }
+    }
     let mut by_section: BTreeMap<String, Vec<DraftItem>> = BTreeMap::new();
     let mut city_notes: Vec<DraftItem> = Vec::new();
     for (d, _) in drafted {

@@ -10,6 +10,7 @@
 //! sink (a model learned from their edits, as the classifier learns from moves).
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -33,22 +34,117 @@ pub struct Signals<'a> {
     /// provincial capitals.
     cities: std::collections::HashSet<String>,
     /// The named majors in one automaton: a window of 20k headlines is not searched
-    /// 60 times over. Likewise the words of outcomes, routine and national scope.
+    /// 60 times over.
     majors: Option<AhoCorasick>,
-    outcomes: Option<AhoCorasick>,
-    routine: Option<AhoCorasick>,
-    national: Option<AhoCorasick>,
+    /// The words of outcomes, routine and national scope, in one pass over a headline.
+    words: Words,
+    /// What the same taste model said of these stories in an earlier build.
+    memo: Option<&'a TasteMemo>,
 }
 
-/// Names match as written (Intel is not intelligence); the words of what happened match
-/// in any case (Unveils, launch).
-fn automaton(words: &[String], any_case: bool) -> Option<AhoCorasick> {
+/// What the taste model said of the stories of a window, so that a draft built again
+/// (the review server builds one after every run) does not read 20k headlines again
+/// when neither the model nor a headline changed: by headline and source, for one model.
+#[derive(Debug, Default)]
+pub struct TasteMemo {
+    model: u64,
+    points: HashMap<u64, f32>,
+}
+
+impl TasteMemo {
+    /// An empty memo for the model trained on `examples` at `weight`.
+    pub fn new(examples: &[learn::Example], weight: f32) -> TasteMemo {
+        let mut h = std::hash::DefaultHasher::new();
+        for e in examples {
+            (&e.title, &e.source_id, &e.label).hash(&mut h);
+        }
+        weight.to_bits().hash(&mut h);
+        TasteMemo {
+            model: h.finish(),
+            points: HashMap::new(),
+        }
+    }
+
+    /// Whether this memo was made for the same model as `other`.
+    pub fn same_model(&self, other: &TasteMemo) -> bool {
+        self.model == other.model
+    }
+
+    /// What the taste model reads of a story: its headline and source.
+    fn key(item: &DraftItem) -> u64 {
+        let mut h = std::hash::DefaultHasher::new();
+        (&item.title, &item.source_id).hash(&mut h);
+        h.finish()
+    }
+
+    /// Keep what the taste model said of `item` when it was scored.
+    pub fn record(&mut self, item: &DraftItem) {
+        self.points
+            .insert(Self::key(item), item.scored.points[Signal::Taste as usize]);
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+}
+
+/// Which of the `[selection]` word lists a headline has words of: bits of `OUTCOME`,
+/// `ROUTINE`, `NATIONAL`.
+struct Words {
+    automaton: Option<AhoCorasick>,
+    /// The list each pattern came from.
+    kinds: Vec<u8>,
+}
+
+const OUTCOME: u8 = 1;
+const ROUTINE: u8 = 2;
+const NATIONAL: u8 = 4;
+
+impl Words {
+    fn new(config: &Selection) -> Words {
+        let lists = [
+            (&config.outcomes, OUTCOME),
+            (&config.routine, ROUTINE),
+            (&config.national, NATIONAL),
+        ];
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut kinds = Vec::new();
+        for (list, kind) in lists {
+            for w in list.iter() {
+                patterns.push(w);
+                kinds.push(kind);
+            }
+        }
+        // Any case: Unveils, launch, miit.
+        let automaton = (!patterns.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&patterns)
+                    .ok()
+            })
+            .flatten();
+        Words { automaton, kinds }
+    }
+
+    fn of(&self, title: &str) -> u8 {
+        let Some(ac) = &self.automaton else { return 0 };
+        ac.find_overlapping_iter(title)
+            .fold(0, |bits, m| bits | self.kinds[m.pattern().as_usize()])
+    }
+}
+
+/// Names match as written: Intel is not intelligence.
+fn automaton(words: &[String]) -> Option<AhoCorasick> {
     if words.is_empty() {
         return None;
     }
     AhoCorasick::builder()
         .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-        .ascii_case_insensitive(any_case)
         .build(words)
         .ok()
 }
@@ -71,11 +167,16 @@ impl<'a> Signals<'a> {
                 .cloned()
                 .chain(crate::classify::gazetteer::capitals().map(str::to_string))
                 .collect(),
-            majors: automaton(&config.majors, false),
-            outcomes: automaton(&config.outcomes, true),
-            routine: automaton(&config.routine, true),
-            national: automaton(&config.national, false),
+            majors: automaton(&config.majors),
+            words: Words::new(config),
+            memo: None,
         }
+    }
+
+    /// Take the taste model's points from `memo` where it has them (see [`TasteMemo`]).
+    pub fn with_memo(mut self, memo: &'a TasteMemo) -> Signals<'a> {
+        self.memo = Some(memo);
+        self
     }
 }
 
@@ -189,12 +290,13 @@ fn authority(issuer: &str) -> f32 {
 }
 
 /// A headline that states a figure: a number with its unit.
-static FIGURE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\d(?:[\d.,]*\d)?\s*(万亿|亿|万|%|％|倍)").expect("the figure pattern compiles"));
+static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[0-9](?:[0-9.,]*[0-9])?\s*(?:万亿|亿|万|%|％|倍)").expect("the figure pattern compiles")
+});
 
 /// A period a figure is for: a year, a quarter, a run of months.
 static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d{4}\s*年|[一二三四1-4]\s*季度|[上下]半年|前三季度|全年|\d{1,2}\s*[-—–~至]\s*\d{1,2}\s*月|\d{1,2}\s*月[份末底]|前[\d一二三四五六七八九十]+个?月|年[末底]")
+    Regex::new(r"[0-9]{4}\s*年|[一二三四1-4]\s*季度|[上下]半年|前三季度|全年|[0-9]{1,2}\s*[-—–~至]\s*[0-9]{1,2}\s*月|[0-9]{1,2}\s*月[份末底]|前[0-9一二三四五六七八九十]+个?月|年[末底]")
         .expect("the period pattern compiles")
 });
 
@@ -222,30 +324,30 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
         sig.add(Signal::DocNumber, 1.5);
     }
     let title = item.title.as_str();
-    let found = |ac: &Option<AhoCorasick>| ac.as_ref().and_then(|ac| ac.find(title));
-    if found(&s.national).is_some() {
+    let words = s.words.of(title);
+    if words & NATIONAL != 0 {
         sig.add(Signal::National, 1.0);
     }
     if item.city.as_ref().is_some_and(|c| s.cities.contains(c)) {
         sig.add(Signal::City, 1.0);
     }
     // A figure for a period is a data item's news; a sum in 亿 is a deal's size.
-    if let Some(m) = FIGURE.captures(title) {
+    if let Some(m) = FIGURE.find(title) {
         let points = if PERIOD.is_match(title) {
             1.5
-        } else if m.get(1).is_some_and(|u| u.as_str().contains('亿')) {
+        } else if m.as_str().contains('亿') {
             1.0
         } else {
             0.5
         };
         sig.add(Signal::Figure, points);
     }
-    if found(&s.routine).is_some() {
+    if words & ROUTINE != 0 {
         sig.add(Signal::Routine, -2.0);
-    } else if found(&s.outcomes).is_some() {
+    } else if words & OUTCOME != 0 {
         sig.add(Signal::Outcome, 1.0);
     }
-    if let Some(m) = found(&s.majors) {
+    if let Some(m) = s.majors.as_ref().and_then(|ac| ac.find(title)) {
         sig.major = Some((m.start(), m.end()));
         sig.add(Signal::Major, 1.5);
     }
@@ -253,11 +355,15 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     let fresh = 1.0 - (age_days / s.window_days.max(1.0)).clamp(0.0, 1.0);
     sig.add(Signal::Freshness, fresh);
     if let Some(model) = s.taste {
-        // Folded as the model's examples were (an editor's headline may be in 繁體).
-        let toks = learn::tokens(&item.title, "", &item.source_id);
-        if let Some((_, e)) = model.evidence_of(&toks).into_iter().find(|(l, _)| l == KEPT) {
-            sig.add(Signal::Taste, (e as f32 * s.config.taste_weight).clamp(-4.0, 4.0));
-        }
+        let known = s.memo.and_then(|m| m.points.get(&TasteMemo::key(item)).copied());
+        let points = known.unwrap_or_else(|| {
+            // Folded as the model's examples were (an editor's headline may be in 繁體).
+            let toks = learn::tokens(&item.title, "", &item.source_id);
+            model
+                .evidence_for(&toks, KEPT)
+                .map_or(0.0, |e| (e as f32 * s.config.taste_weight).clamp(-4.0, 4.0))
+        });
+        sig.add(Signal::Taste, points);
     }
     sig
 }
@@ -377,16 +483,18 @@ pub fn seed_taste() -> &'static [learn::Example] {
 /// kept and dropped, each of theirs counting [`learn::EDITOR_WEIGHT`] times. None until
 /// it has seen at least two of each.
 pub fn taste_model(config: &Selection, editors: &[learn::Example]) -> Option<Model> {
+    taste_examples(config, editors).and_then(|e| Model::train(&e))
+}
+
+/// What [`taste_model`] learns from: None when it would learn nothing.
+pub fn taste_examples(config: &Selection, editors: &[learn::Example]) -> Option<Vec<learn::Example>> {
     let seeds = if config.seed_taste { seed_taste() } else { &[] };
     let mut examples: Vec<learn::Example> = seeds.to_vec();
     for _ in 0..learn::EDITOR_WEIGHT {
         examples.extend_from_slice(editors);
     }
     let kept = examples.iter().filter(|e| e.label == KEPT).count();
-    if kept < 2 || examples.len() - kept < 2 {
-        return None;
-    }
-    Model::train(&examples)
+    (kept >= 2 && examples.len() - kept >= 2).then_some(examples)
 }
 
 /// The examples editors' edits make for the taste model: what they pinned, included,
@@ -566,6 +674,62 @@ mod tests {
         );
         let national = score("国家数据基础设施建设指引", None, "某科技网");
         assert!(national.total > outlet.total, "national scope");
+    }
+
+    #[test]
+    fn the_taste_memo_gives_what_the_model_gives_and_only_for_the_same_headline() {
+        let ex = |title: &str, kept: bool| learn::Example {
+            title: title.into(),
+            text: String::new(),
+            source_id: "s".into(),
+            label: if kept { KEPT } else { DROPPED }.into(),
+        };
+        let examples = vec![
+            ex("市领导带队调研软件企业", false),
+            ex("区领导走访调研数字经济企业", false),
+            ex("星河云发布分布式数据库新版本", true),
+            ex("天穹智能发布大模型新版本", true),
+        ];
+        let config = Selection::default();
+        let model = Model::train(&examples).expect("a model");
+        let priority = HashMap::new();
+        let mut memo = TasteMemo::new(&examples, config.taste_weight);
+        let plain = Signals::new(&config, &priority, 15.0, Some(&model), &[]);
+        let mut launch = item(1, "s", None, 0.0);
+        launch.title = "云帆数科发布数据库新版本".into();
+        launch.scored = significance(&launch, 1.0, &plain);
+        memo.record(&launch);
+        assert_eq!(memo.len(), 1);
+        let remembered = Signals::new(&config, &priority, 15.0, Some(&model), &[]).with_memo(&memo);
+        assert_eq!(significance(&launch, 1.0, &remembered), launch.scored);
+        // Read from the memo, not the model: a model of the opposite taste, given the
+        // memo, still says what the first one said.
+        let flipped: Vec<learn::Example> = examples
+            .iter()
+            .map(|e| learn::Example {
+                label: if e.label == KEPT { DROPPED } else { KEPT }.into(),
+                ..e.clone()
+            })
+            .collect();
+        let opposite = Model::train(&flipped).expect("a model");
+        let fresh = significance(
+            &launch,
+            1.0,
+            &Signals::new(&config, &priority, 15.0, Some(&opposite), &[]),
+        );
+        assert!(fresh.total < launch.scored.total, "{fresh:?} vs {:?}", launch.scored);
+        let served = Signals::new(&config, &priority, 15.0, Some(&opposite), &[]).with_memo(&memo);
+        assert_eq!(significance(&launch, 1.0, &served), launch.scored);
+        let mut visit = launch.clone();
+        visit.title = "副区长带队调研人工智能企业".into();
+        assert_eq!(
+            significance(&visit, 1.0, &remembered),
+            significance(&visit, 1.0, &plain),
+            "a headline the memo has not seen is read"
+        );
+        let other = TasteMemo::new(&examples[..3], config.taste_weight);
+        assert!(!memo.same_model(&other), "other examples, another model");
+        assert!(memo.same_model(&TasteMemo::new(&examples, config.taste_weight)));
     }
 
     #[test]
