@@ -352,7 +352,14 @@ impl Pipeline {
             allow_private: s.manual_allow_private,
             ..Default::default()
         };
-        let page = match self.fetcher.fetch(&url, &req).await? {
+        // The refusal names the setting that governs an editor's URL, not a source's.
+        let fetched = self.fetcher.fetch(&url, &req).await.map_err(|e| match e {
+            crate::fetch::FetchError::Refused(why) => crate::fetch::FetchError::Refused(
+                why.replace(crate::fetch::guard::SOURCE_HINT, crate::fetch::guard::MANUAL_HINT),
+            ),
+            e => e,
+        })?;
+        let page = match fetched {
             Fetched::Page(p) => p,
             Fetched::NotModified => anyhow::bail!("{url} answered 304 to a plain GET"),
         };

@@ -126,7 +126,48 @@ pub enum Edit {
     },
 }
 
+/// The most an edit may hold, in characters: a headline is a line, a summary a
+/// paragraph, the commentary or analysis an article; a paste of a whole page is refused
+/// rather than kept in the history for ever.
+pub const MAX_HEADLINE: usize = 200;
+pub const MAX_PARAGRAPH: usize = 2_000;
+pub const MAX_ARTICLE: usize = 100_000;
+pub const MAX_NAME: usize = 100;
+pub const MAX_URL: usize = 2_048;
+
 impl Edit {
+    /// What is wrong with this edit of `item`, in words for the editor: text longer
+    /// than its kind holds, an item merged into itself.
+    pub fn check(&self, item: Option<i64>) -> Result<(), String> {
+        let cap = |what: &str, text: &str, max: usize| {
+            let n = text.chars().count();
+            if n > max {
+                Err(format!("{what} holds at most {max} characters; this one has {n}"))
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            Edit::Headline { text } => cap("a headline", text, MAX_HEADLINE),
+            Edit::Summary { text } => cap("a summary", text, MAX_PARAGRAPH),
+            Edit::Digest { section, text } => {
+                cap("a section id", section, MAX_NAME)?;
+                cap("a 本期提要 paragraph", text, MAX_PARAGRAPH)
+            }
+            Edit::Text { slot, text } => {
+                cap("a slot name", slot, MAX_NAME)?;
+                cap("the commentary or analysis", text, MAX_ARTICLE)
+            }
+            Edit::Move { section, city } => {
+                cap("a section id", section, MAX_NAME)?;
+                cap("a city", city.as_deref().unwrap_or(""), MAX_NAME)
+            }
+            Edit::Add { url } => cap("a URL", url, MAX_URL),
+            Edit::Merge { into } if item == Some(*into) => Err(format!("item #{into} cannot be merged into itself")),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether the edit concerns one item.
     pub fn needs_item(&self) -> bool {
         !matches!(

@@ -216,3 +216,48 @@ fn an_editors_split_keeps_the_two_headlines_apart() {
         "{verdicts:?}"
     );
 }
+
+/// Issue 14's defects: an item merged into itself showed as "另见" of itself, and a
+/// 1.9 MB headline was kept in the history for ever. Both are refused, with the reason,
+/// and leave no edit behind.
+#[test]
+fn a_merge_into_itself_and_a_page_long_headline_are_refused_and_leave_no_trace() {
+    use banyue::review::Edit;
+    let (dir, _cfg) = demo();
+    let mut store = banyue::store::Store::open(&dir.path().join("data").join("banyue.db")).unwrap();
+    let issue = store
+        .issues()
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("the demo drafted an issue");
+    let id: i64 = rusqlite::Connection::open(dir.path().join("data").join("banyue.db"))
+        .unwrap()
+        .query_row("SELECT id FROM items WHERE duplicate_of IS NULL LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let before = store.edits(issue.id).unwrap().len();
+    let now = chrono::Utc::now();
+
+    let err = store
+        .record_edit(&issue, Some(id), &Edit::Merge { into: id }, "小王", now)
+        .expect_err("a merge into itself is refused");
+    assert!(err.to_string().contains("into itself"), "{err:#}");
+
+    let huge = "长".repeat(650_000);
+    let err = store
+        .record_edit(&issue, Some(id), &Edit::Headline { text: huge }, "小王", now)
+        .expect_err("a 1.9 MB headline is refused");
+    assert!(err.to_string().contains("at most 200 characters"), "{err:#}");
+
+    let fine = "苏州1—10月软件业务收入3210亿元".to_string();
+    store
+        .record_edit(&issue, Some(id), &Edit::Headline { text: fine }, "小王", now)
+        .expect("a headline of a line is taken");
+    assert_eq!(
+        store.edits(issue.id).unwrap().len(),
+        before + 1,
+        "only the good edit is recorded"
+    );
+}

@@ -256,22 +256,6 @@ async fn review_ui_over_http() {
         page.contains("某市发布算力券政策，支持中小企业使用智能算力") && page.contains("按网址添加"),
         "added by URL"
     );
-    let r = ui
-        .post(
-            Some(&cookie),
-            &[
-                ("action", "add"),
-                ("url", "http://10.255.255.1/x.html"),
-                ("csrf", &token),
-            ],
-            HeaderMap::new(),
-        )
-        .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::BAD_REQUEST,
-        "a private address the config does not name is refused"
-    );
     ok(ui
         .post(
             Some(&cookie),
@@ -418,4 +402,35 @@ async fn review_ui_over_http() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// An editor's URL that names a non-public address is refused before anything is asked
+/// of it, unless `manual_allow_private` is set, and the refusal names that setting (not
+/// the sources' `allow_private`). The address is a loopback fixture that would answer.
+#[tokio::test]
+async fn an_editors_url_to_a_private_address_is_refused_unasked() {
+    use std::collections::HashMap;
+    let site = common::site(|_| {
+        HashMap::from([(
+            "/x.html".to_string(),
+            banyue::demo::server::Resource::ok("text/html; charset=utf-8", "<h1>内网页面</h1>"),
+        )])
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = Config::parse("[settings]\ndata_dir = \"data\"\n", &dir.path().join("b.toml")).expect("config");
+    let pipeline = Pipeline::new(config).expect("pipeline");
+    let mut store = pipeline.open_store().expect("store");
+    let issue = pipeline.issue_for(&mut store, None, chrono::Utc::now()).expect("issue");
+    let store = Arc::new(std::sync::Mutex::new(store));
+    let err = pipeline
+        .add_by_url(&store, &issue, &site.url("/x.html"), "小王", chrono::Utc::now())
+        .await
+        .expect_err("a loopback URL is refused");
+    let why = format!("{err:#}");
+    assert!(
+        why.contains("manual_allow_private") && !why.contains("on the source"),
+        "the refusal names the setting for an editor's URL: {why}"
+    );
+    assert_eq!(site.hits("/x.html"), 0, "nothing was asked of the address");
 }

@@ -14,6 +14,12 @@ use super::FetchError;
 
 const REFUSAL: &str = "non-public address";
 
+/// How a source may reach a non-public address: said with every refusal, which a source's
+/// fetch is the most of. [`MANUAL_HINT`] says it for an editor's URL.
+pub const SOURCE_HINT: &str = "set allow_private = true on the source to allow it";
+/// How an editor's add-by-URL may reach a non-public address.
+pub const MANUAL_HINT: &str = "an editor's URL may reach one only with manual_allow_private = true under [settings]";
+
 /// Whether an address is on the public internet.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
@@ -59,7 +65,7 @@ pub fn check_literal(url: &Url) -> Result<(), FetchError> {
     };
     if bad {
         Err(FetchError::Refused(format!(
-            "{} is a {REFUSAL} (set allow_private = true on the source to allow it)",
+            "{} is a {REFUSAL} ({SOURCE_HINT})",
             url.host_str().unwrap_or("?")
         )))
     } else {
@@ -87,8 +93,7 @@ impl Resolve for PublicOnlyResolver {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let public: Vec<SocketAddr> = addrs.iter().copied().filter(|a| is_public(a.ip())).collect();
             if public.is_empty() && !addrs.is_empty() {
-                let msg =
-                    format!("{host} resolves to a {REFUSAL} (set allow_private = true on the source to allow it)");
+                let msg = format!("{host} resolves to a {REFUSAL} ({SOURCE_HINT})");
                 return Err(Box::new(Refused(msg)) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(public.into_iter()) as Addrs)

@@ -34,6 +34,21 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
 }
 
+/// The hash an unknown name's password is checked against, made with the same
+/// parameters as the users' own: signing in as nobody then takes as long as a wrong
+/// password, so names cannot be found by timing.
+static NOBODY: std::sync::LazyLock<Option<String>> =
+    std::sync::LazyLock::new(|| hash_password("banyue: no such user").ok());
+
+/// What a sign-in verifies the password against: the user's hash, or for a name no user
+/// has, the stand-in's.
+fn hash_to_check(user: Option<&User>) -> Option<&str> {
+    match user {
+        Some(u) => Some(u.password_hash.as_str()),
+        None => NOBODY.as_deref(),
+    }
+}
+
 #[derive(Default)]
 pub struct Sessions {
     map: Mutex<HashMap<String, Session>>,
@@ -42,10 +57,11 @@ pub struct Sessions {
 impl Sessions {
     /// Check a user's password; a new session token on success.
     pub fn sign_in(&self, users: &[User], name: &str, password: &str) -> Option<String> {
-        let user = users.iter().find(|u| u.name == name)?;
-        Argon2::default()
-            .verify_password(password.as_bytes(), user.password_hash.as_str())
-            .ok()?;
+        let user = users.iter().find(|u| u.name == name);
+        let verified = Argon2::default()
+            .verify_password(password.as_bytes(), hash_to_check(user)?)
+            .is_ok();
+        let user = user.filter(|_| verified)?;
         let t = token();
         let mut map = self.map.lock().ok()?;
         map.retain(|_, s| s.expires > Instant::now());
@@ -80,6 +96,25 @@ pub fn same(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_name_costs_a_password_check_like_a_known_one() {
+        let stand_in = hash_to_check(None).expect("the stand-in hash is made");
+        let real = hash_password("pw").expect("the password hashes");
+        let params = |h: &str| h.rsplitn(3, '$').nth(2).map(str::to_string);
+        assert_eq!(params(stand_in), params(&real), "the same algorithm, version and cost");
+        assert!(
+            Argon2::default().verify_password(b"anything", stand_in).is_err(),
+            "the stand-in lets no one in"
+        );
+        let sessions = Sessions::default();
+        let users = [User {
+            name: "ed".into(),
+            password_hash: real,
+        }];
+        assert!(sessions.sign_in(&users, "nobody", "banyue: no such user").is_none());
+        assert!(sessions.sign_in(&users, "ed", "pw").is_some());
+    }
 
     #[test]
     fn passwords_and_sessions() {

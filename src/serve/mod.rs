@@ -185,16 +185,17 @@ fn session(app: &App, headers: &HeaderMap) -> Option<(String, Session)> {
     app.sessions.get(&token).map(|s| (token, s))
 }
 
-/// A POST must come from this site: an Origin (or Referer) naming another host is refused.
+/// A POST must come from this site: an Origin (or Referer) naming another host is refused,
+/// and so is one that names no host at all (`Origin: null`, sent from sandboxed frames
+/// and `data:` pages).
 fn same_origin(headers: &HeaderMap) -> bool {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    let from = headers
-        .get(header::ORIGIN)
-        .or_else(|| headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| url::Url::parse(v).ok());
-    match from {
-        None => true,
+    let Some(from) = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)) else {
+        return true;
+    };
+    match from.to_str().ok().and_then(|v| url::Url::parse(v).ok()) {
+        None => false,
+        Some(u) if u.host_str().is_none() => false,
         Some(u) => {
             let h = match u.port() {
                 Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
@@ -767,6 +768,34 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_site_or_no_origin_at_all_may_post() {
+        let headers = |pairs: &[(header::HeaderName, &str)]| {
+            let mut h = HeaderMap::new();
+            h.insert(header::HOST, header::HeaderValue::from_static("127.0.0.1:8080"));
+            for (k, v) in pairs {
+                h.insert(k.clone(), header::HeaderValue::from_str(v).expect("a header value"));
+            }
+            h
+        };
+        assert!(same_origin(&headers(&[])), "no Origin or Referer: a plain form client");
+        assert!(same_origin(&headers(&[(header::ORIGIN, "http://127.0.0.1:8080")])));
+        assert!(same_origin(&headers(&[(
+            header::REFERER,
+            "http://127.0.0.1:8080/issue?issue=2026-21"
+        )])));
+        assert!(!same_origin(&headers(&[(header::ORIGIN, "http://evil.example")])));
+        assert!(
+            !same_origin(&headers(&[(header::ORIGIN, "null")])),
+            "a sandboxed frame's origin"
+        );
+        assert!(
+            !same_origin(&headers(&[(header::ORIGIN, "data:text/html,x")])),
+            "no host"
+        );
+        assert!(!same_origin(&headers(&[(header::REFERER, "not a url")])));
+    }
 
     #[test]
     fn a_write_by_another_process_has_the_draft_built_before_the_next_view() -> Result<(), Box<dyn std::error::Error>> {

@@ -105,6 +105,7 @@ impl Store {
         {
             anyhow::bail!("the window must not end before it starts");
         }
+        edit.check(item).map_err(anyhow::Error::msg)?;
         if edit.needs_item() {
             let id = item.ok_or_else(|| anyhow::anyhow!("this edit needs an item"))?;
             if self.item(id)?.is_none() {
