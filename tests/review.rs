@@ -261,3 +261,78 @@ fn a_merge_into_itself_and_a_page_long_headline_are_refused_and_leave_no_trace()
         "only the good edit is recorded"
     );
 }
+
+/// Issue 14's defects: an edited headline of a 名城动向 item did not reach its city note
+/// nor the 本期提要 line; the published report carried the editors' 待分类 bucket.
+#[test]
+fn a_rewritten_city_headline_reaches_the_notes_and_the_published_report_has_no_to_sort() {
+    let (dir, cfg) = demo();
+    let drafts = dir.path().join("drafts");
+    let file = |ext: &str| -> std::path::PathBuf {
+        std::fs::read_dir(&drafts)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == ext))
+            .unwrap_or_else(|| panic!("a .{ext} export"))
+    };
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file("json")).unwrap()).unwrap();
+    let visit = item_id(&json, "王喆");
+    let rewritten = "苏州市工信局走访工业软件企业听取发展诉求";
+    for args in [
+        vec!["issue", "headline", &visit.to_string(), rewritten],
+        vec!["issue", "pin", &visit.to_string()],
+    ] {
+        let (ok, stdout, stderr) = banyue(&cfg, &args);
+        assert!(ok, "{args:?}: {stdout}{stderr}");
+    }
+    let md = std::fs::read_to_string(file("md")).unwrap();
+    let notes = md.split("名城动向").last().unwrap_or_default();
+    assert!(
+        notes.contains(&format!("11月28日，{rewritten}")),
+        "the city note: {notes}"
+    );
+    let digest = md
+        .lines()
+        .find(|l| l.starts_with("名城动向方面"))
+        .expect("a 名城动向 line in 本期提要");
+    assert!(digest.contains("苏州市工信局走访工业软件企业"), "{digest}");
+    assert!(!md.contains("王喆"), "the collected headline is gone from the report");
+
+    // An item left unsorted: the draft lists it for the editors, the published report not.
+    let pipeline = banyue::pipeline::Pipeline::new(banyue::config::Config::load(&cfg).unwrap()).unwrap();
+    let store = pipeline.open_store().unwrap();
+    let issue = store.issues().unwrap().into_iter().next().unwrap();
+    let mut draft = pipeline.draft_of(&store, &issue, chrono::Utc::now()).unwrap();
+    let mut unsorted = draft.sections[0].items[0].clone();
+    unsorted.title = "某公司召开年度合作伙伴大会".into();
+    draft.to_sort.push(unsorted);
+    for (status, shown) in [("draft", true), ("review", true), ("published", false)] {
+        draft.status = status.into();
+        for t in ["issue.md", "issue.html"] {
+            let text = banyue::draft::render::render(&draft, t, None).unwrap();
+            assert_eq!(text.contains("待分类"), shown, "{t} of a {status} issue");
+            assert_eq!(
+                text.contains("某公司召开年度合作伙伴大会"),
+                shown,
+                "{t} of a {status} issue"
+            );
+        }
+    }
+
+    let (ok, stdout, stderr) = banyue(&cfg, &["issue", "publish"]);
+    assert!(ok, "{stdout}{stderr}");
+    let published: Vec<std::path::PathBuf> = [file("md"), file("html")]
+        .into_iter()
+        .chain(
+            std::fs::read_dir(dir.path().join("feeds").join("issues"))
+                .unwrap()
+                .filter_map(Result::ok)
+                .map(|e| e.path()),
+        )
+        .collect();
+    for p in published {
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(!text.contains("待分类"), "{} shows the editors' bucket", p.display());
+    }
+}

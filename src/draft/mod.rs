@@ -254,15 +254,17 @@ fn local_date(t: DateTime<Utc>, tz: Tz) -> chrono::NaiveDate {
 /// The texts a chosen item shows — its short headline, its city note, its policy
 /// title — made for the few, not for every story of the window.
 fn fill_texts(d: &mut DraftItem) {
-    let collected = d.original_title.as_deref().unwrap_or(&d.title);
-    d.note = if digest::has_date_prefix(collected) {
-        collected.to_string()
-    } else if collected.starts_with("关于") {
+    // The headline as it stands: an editor's rewrite reaches the city note and the
+    // 本期提要 line made from it.
+    let title = d.title.as_str();
+    d.note = if digest::has_date_prefix(title) {
+        title.to_string()
+    } else if title.starts_with("关于") {
         // A bare notice title reads as a note only with its issuer in front.
         let who = d.issuer.as_deref().unwrap_or(&d.source);
-        format!("{}，{who}发布《{collected}》", d.date_cn)
+        format!("{}，{who}发布《{title}》", d.date_cn)
     } else {
-        format!("{}，{collected}", d.date_cn)
+        format!("{}，{title}", d.date_cn)
     };
     d.headline = digest::shorten(&d.title);
     d.policy_title = digest::policy_title(&d.title);
