@@ -514,6 +514,16 @@ pub fn taste_example(item: &crate::model::StoredItem, kept: bool) -> learn::Exam
 mod tests {
     use super::*;
 
+    /// An editor's keep or exclude of a headline, as a taste example.
+    fn ex(title: &str, kept: bool) -> learn::Example {
+        learn::Example {
+            title: title.into(),
+            text: String::new(),
+            source_id: "s".into(),
+            label: if kept { KEPT } else { DROPPED }.into(),
+        }
+    }
+
     fn item(id: i64, source: &str, city: Option<&str>, significance: f32) -> DraftItem {
         DraftItem {
             id,
@@ -584,12 +594,6 @@ mod tests {
 
     #[test]
     fn what_editors_dropped_sinks_and_what_they_kept_rises() {
-        let ex = |title: &str, kept: bool| learn::Example {
-            title: title.into(),
-            text: String::new(),
-            source_id: "s".into(),
-            label: if kept { KEPT } else { DROPPED }.into(),
-        };
         let examples = vec![
             ex("某市副市长带队调研软件企业", false),
             ex("区领导走访调研数字经济企业", false),
@@ -678,12 +682,6 @@ mod tests {
 
     #[test]
     fn the_taste_memo_gives_what_the_model_gives_and_only_for_the_same_headline() {
-        let ex = |title: &str, kept: bool| learn::Example {
-            title: title.into(),
-            text: String::new(),
-            source_id: "s".into(),
-            label: if kept { KEPT } else { DROPPED }.into(),
-        };
         let examples = vec![
             ex("市领导带队调研软件企业", false),
             ex("区领导走访调研数字经济企业", false),
