@@ -94,7 +94,16 @@ fn routes(origin: &str) -> HashMap<String, Resource> {
     for i in 0..10 {
         r.insert(format!("/hop/{i}"), Resource::redirect(&format!("/hop/{}", i + 1)));
     }
-    r.insert("/hop/10".into(), Resource::redirect("/good.xml"));
+    // Its own copy of the good feed (other links and ids): which of the two sources is
+    // fetched first must not decide which one sees the items as new.
+    r.insert("/hop/10".into(), Resource::redirect("/hop-end.xml"));
+    r.insert(
+        "/hop-end.xml".into(),
+        Resource::ok(
+            "application/rss+xml",
+            f("news/rss2.xml").replace("rss2-", "hops-").replace("shtml", "html"),
+        ),
+    );
     r.insert("/to-file".into(), Resource::redirect("file:///etc/passwd"));
     r.insert(
         "/to-localhost".into(),
