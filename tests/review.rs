@@ -263,7 +263,8 @@ fn a_merge_into_itself_and_a_page_long_headline_are_refused_and_leave_no_trace()
 }
 
 /// Issue 14's defects: an edited headline of a 名城动向 item did not reach its city note
-/// nor the 本期提要 line; the published report carried the editors' 待分类 bucket.
+/// nor the 本期提要 line; the published report carried the editors' 待分类 bucket; the
+/// commentary's paragraphs were run together.
 #[test]
 fn a_rewritten_city_headline_reaches_the_notes_and_the_published_report_has_no_to_sort() {
     let (dir, cfg) = demo();
@@ -319,6 +320,23 @@ fn a_rewritten_city_headline_reaches_the_notes_and_the_published_report_has_no_t
             );
         }
     }
+
+    // Issue 14: line breaks typed into the commentary were lost (joined in Markdown).
+    draft.status = "draft".into();
+    draft.texts.insert(
+        "commentary".into(),
+        "研究院认为，开源生态建设需长期投入。\n\n其次，人才培养是关键。".into(),
+    );
+    let md = banyue::draft::render::render(&draft, "issue.md", None).unwrap();
+    assert!(
+        md.contains("研究院认为，开源生态建设需长期投入。\n\n其次，人才培养是关键。"),
+        "two paragraphs in Markdown: {md}"
+    );
+    let html = banyue::draft::render::render(&draft, "issue.html", None).unwrap();
+    assert!(
+        html.contains("<p>研究院认为，开源生态建设需长期投入。</p><p>其次，人才培养是关键。</p>"),
+        "two paragraphs in HTML"
+    );
 
     let (ok, stdout, stderr) = banyue(&cfg, &["issue", "publish"]);
     assert!(ok, "{stdout}{stderr}");

@@ -142,9 +142,11 @@ pub fn render(d: &Draft) -> anyhow::Result<Vec<u8>> {
                         .add_paragraph(para("专家媒体评论："));
                 }
                 let comment = d.texts.get("commentary").map(String::as_str).unwrap_or("");
-                doc = doc
-                    .add_paragraph(bold(&format!("{}评论：", d.publisher)))
-                    .add_paragraph(para(comment));
+                doc = doc.add_paragraph(bold(&format!("{}评论：", d.publisher)));
+                // The editors' paragraphs stay paragraphs.
+                for p in comment.lines().map(str::trim).filter(|p| !p.is_empty()) {
+                    doc = doc.add_paragraph(para(p));
+                }
             }
             "analysis" => {
                 for i in &s.items {

@@ -45,6 +45,16 @@ fn env(dir: Option<&Path>) -> anyhow::Result<Environment<'static>> {
     env.add_filter("md", md);
     env.add_filter("safe_url", safe_url);
     env.add_filter("lines", |v: String| v.lines().map(str::to_string).collect::<Vec<_>>());
+    // Text an editor typed in paragraphs stays in paragraphs: each line escaped, a blank
+    // line between them.
+    env.add_filter("md_paragraphs", |v: String| {
+        v.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| md(l.to_string()))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    });
     let load = |name: &str, builtin: &'static str| -> anyhow::Result<String> {
         match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
             Some(p) => {
