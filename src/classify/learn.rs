@@ -193,34 +193,45 @@ impl Model {
     /// model has seen (how much it knows about this item).
     pub fn predict_tokens(&self, toks: &[Token]) -> (Vec<f64>, f64) {
         let k = self.labels.len();
-        let mut likelihood: Vec<f64> = self.log_unseen.iter().map(|u| u * toks.len() as f64).collect();
+        let mut sums = vec![0f64; k];
+        let known = self.add_gains(toks, &mut sums);
+        let mut p = vec![0f64; k];
+        self.posterior(toks.len(), &sums, &mut p);
+        (p, known as f64 / toks.len().max(1) as f64)
+    }
+
+    /// Add each known token's gain, per label, into `sums`; how many tokens were known.
+    fn add_gains(&self, toks: &[Token], sums: &mut [f64]) -> usize {
+        let k = self.labels.len();
         let mut known = 0usize;
         for t in toks {
             if let Some(row) = self.rows.get(t) {
                 known += 1;
                 let start = *row as usize * k;
-                for (s, g) in likelihood.iter_mut().zip(&self.gain[start..start + k]) {
+                for (s, g) in sums.iter_mut().zip(&self.gain[start..start + k]) {
                     *s += f64::from(*g);
                 }
             }
         }
+        known
+    }
+
+    /// P(label) for every label into `p`, for `n` tokens whose known gains sum to `sums`.
+    fn posterior(&self, n: usize, sums: &[f64], p: &mut [f64]) {
         // Bigrams of one text are far from independent, so their summed evidence is
         // tempered (by √n for n tokens): naive Bayes would otherwise be certain of
         // every item.
-        let temper = (toks.len() as f64).sqrt().max(1.0);
-        let score: Vec<f64> = self
-            .log_prior
-            .iter()
-            .zip(&likelihood)
-            .map(|(p, l)| p + l / temper)
-            .collect();
-        let max = score.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let exp: Vec<f64> = score.iter().map(|s| (s - max).exp()).collect();
-        let sum: f64 = exp.iter().sum();
-        (
-            exp.iter().map(|e| e / sum).collect(),
-            known as f64 / toks.len().max(1) as f64,
-        )
+        let temper = (n as f64).sqrt().max(1.0);
+        for (j, out) in p.iter_mut().enumerate() {
+            *out = self.log_prior[j] + (self.log_unseen[j] * n as f64 + sums[j]) / temper;
+        }
+        let max = p.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mut sum = 0.0;
+        for out in p.iter_mut() {
+            *out = (*out - max).exp();
+            sum += *out;
+        }
+        p.iter_mut().for_each(|out| *out /= sum);
     }
 
     /// [`Model::evidence_of`] for one label only, without a list per item: the
@@ -237,28 +248,11 @@ impl Model {
                 .find(|(l, _)| l == label)
                 .map(|(_, e)| e);
         };
-        let mut known = 0usize;
-        for t in toks {
-            if let Some(row) = self.rows.get(t) {
-                known += 1;
-                let start = *row as usize * k;
-                for (s, g) in gain.iter_mut().zip(&self.gain[start..start + k]) {
-                    *s += f64::from(*g);
-                }
-            }
-        }
-        let n = toks.len() as f64;
-        let temper = n.sqrt().max(1.0);
-        let score = |j: usize| self.log_prior[j] + (self.log_unseen[j] * n + gain[j]) / temper;
-        let max = (0..k).map(score).fold(f64::NEG_INFINITY, f64::max);
-        let sum: f64 = (0..k).map(|j| (score(j) - max).exp()).sum();
-        let p = (score(li) - max).exp() / sum;
-        let prior = self.prior[li];
-        let moved = if p >= prior {
-            (p - prior) / (1.0 - prior).max(1e-9)
-        } else {
-            (p - prior) / prior.max(1e-9)
-        };
+        let known = self.add_gains(toks, gain);
+        let mut p = [0f64; 8];
+        let p = &mut p[..k];
+        self.posterior(toks.len(), gain, p);
+        let moved = moved_by(p[li], self.prior[li]);
         Some(moved * known as f64 / toks.len().max(1) as f64)
     }
 
@@ -485,15 +479,17 @@ fn moved(labels: &[String], p: &[f64], prior: &[f64], known: f64) -> Vec<(String
     labels
         .iter()
         .zip(p.iter().zip(prior))
-        .map(|(l, (p, prior))| {
-            let moved = if p >= prior {
-                (p - prior) / (1.0 - prior).max(1e-9)
-            } else {
-                (p - prior) / prior.max(1e-9)
-            };
-            (l.clone(), moved * known)
-        })
+        .map(|(l, (p, prior))| (l.clone(), moved_by(*p, *prior) * known))
         .collect()
+}
+
+/// In −1..=1: how far `p` moved from `prior`, towards certainty (1) or impossibility (−1).
+fn moved_by(p: f64, prior: f64) -> f64 {
+    if p >= prior {
+        (p - prior) / (1.0 - prior).max(1e-9)
+    } else {
+        (p - prior) / prior.max(1e-9)
+    }
 }
 
 #[cfg(test)]
