@@ -86,7 +86,7 @@ impl<'a> Locator<'a> {
 /// (`[settings]`, each `[[source]]` with its subtables, each `[[user]]`) is read on its
 /// own, so a wrong type in one does not hide those in the others. Falls back to `first`
 /// when no table alone shows an error (a problem between tables).
-fn every_toml_problem(text: &str, file: &str, first: &toml::de::Error) -> Vec<Problem> {
+fn every_toml_problem<T: serde::de::DeserializeOwned>(text: &str, file: &str, first: &toml::de::Error) -> Vec<Problem> {
     let top = |line: &str| {
         let t = line.trim();
         matches!(t, "[settings]" | "[[source]]" | "[[user]]")
@@ -104,7 +104,7 @@ fn every_toml_problem(text: &str, file: &str, first: &toml::de::Error) -> Vec<Pr
     let whole = Locator::new(file, text);
     for w in starts.windows(2) {
         let chunk = &text[w[0]..w[1]];
-        if let Err(e) = toml::from_str::<RawConfig>(chunk) {
+        if let Err(e) = toml::from_str::<T>(chunk) {
             let before = whole.line(w[0]) - 1;
             let loc = Locator::new(file, chunk);
             let mut p = loc.toml_problem(&e);
@@ -124,12 +124,46 @@ fn every_toml_problem(text: &str, file: &str, first: &toml::de::Error) -> Vec<Pr
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    /// Catalogue files whose `[[source]]` tables join this file's.
+    #[serde(default)]
+    include: Vec<Spanned<RawInclude>>,
     #[serde(default)]
     settings: RawSettings,
     #[serde(default)]
     source: Vec<Spanned<RawSource>>,
     #[serde(default)]
     user: Vec<Spanned<RawUser>>,
+}
+
+/// `include = ["sources/national.toml", { file = "sources/cities.toml", except = ["xm-gxj"] }]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawInclude {
+    File(String),
+    Group(RawGroup),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    file: String,
+    /// A whole group switched off without deleting its line.
+    #[serde(default = "yes")]
+    enabled: bool,
+    /// Only these sources of the group.
+    only: Option<Vec<String>>,
+    /// All but these.
+    #[serde(default)]
+    except: Vec<String>,
+}
+
+/// An included file: sources only (settings and users stay in the main file, so a
+/// catalogue cannot change where data goes or who may sign in).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalogue {
+    #[serde(default)]
+    source: Vec<Spanned<RawSource>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,6 +216,7 @@ struct RawSettings {
     secure_cookies: Option<bool>,
     templates_dir: Option<String>,
     manual_allow_private: Option<bool>,
+    rsshub_url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -189,8 +224,11 @@ struct RawSettings {
 struct RawSource {
     id: Spanned<String>,
     name: String,
-    url: Spanned<String>,
+    /// Required for every kind but `rsshub`, whose address is `rsshub_url` + `route`.
+    url: Option<Spanned<String>>,
     kind: Spanned<String>,
+    /// An RSSHub route (`/gov/miit/zcwj`), for `kind = "rsshub"`.
+    route: Option<Spanned<String>>,
     section: Option<Spanned<String>>,
     city: Option<String>,
     #[serde(default)]
@@ -352,6 +390,9 @@ pub struct Source {
     pub headers: Vec<(String, String)>,
     /// Where the source is defined, for messages.
     pub line: usize,
+    /// The catalogue file it came from (`national` for `sources/national.toml`); `None`
+    /// for the main config's own sources.
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,6 +456,8 @@ pub struct Settings {
     pub templates_dir: Option<PathBuf>,
     /// Let editors add items by URL from loopback/private addresses (tests, intranets).
     pub manual_allow_private: bool,
+    /// A (self-hosted) RSSHub instance for `kind = "rsshub"` sources; `$RSSHUB_URL` wins.
+    pub rsshub_url: Option<Url>,
 }
 
 impl Settings {
@@ -447,7 +490,8 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
         let loc = Locator::new(&file, text);
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError(every_toml_problem(text, &file, &e)))?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| ConfigError(every_toml_problem::<RawConfig>(text, &file, &e)))?;
         let mut problems = Vec::new();
         let base_dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let settings = settings(raw.settings, &loc, &base_dir, &mut problems);
@@ -455,13 +499,38 @@ impl Config {
         let mut ids = std::collections::HashSet::new();
         for s in raw.source {
             let line = loc.line(s.span().start);
-            if let Some(src) = source(s.into_inner(), line, &loc, &mut problems) {
+            if let Some(src) = source(s.into_inner(), line, &loc, settings.rsshub_url.as_ref(), &mut problems) {
                 if !ids.insert(src.id.clone()) {
                     problems.push(Problem {
                         file: file.clone(),
                         line,
                         message: format!("source id `{}` is used twice", src.id),
                     });
+                }
+                sources.push(src);
+            }
+        }
+        // The main file's own sources come first and win: an operator overrides one
+        // catalogue entry by writing a source with its id.
+        let own: std::collections::HashSet<String> = ids.clone();
+        let mut included_ids = std::collections::HashMap::new();
+        for inc in &raw.include {
+            let at = inc.span().start;
+            for src in included(
+                inc.get_ref(),
+                at,
+                &loc,
+                &base_dir,
+                settings.rsshub_url.as_ref(),
+                &mut problems,
+            ) {
+                if own.contains(&src.id) {
+                    continue;
+                }
+                let group = src.group.clone().unwrap_or_default();
+                if let Some(first) = included_ids.insert(src.id.clone(), group.clone()) {
+                    problems.push(loc.problem(at, format!("source id `{}` is in both {first} and {group}", src.id)));
+                    continue;
                 }
                 sources.push(src);
             }
@@ -505,6 +574,145 @@ impl Config {
             Err(ConfigError(problems))
         }
     }
+}
+
+fn source_url(id: &str, raw: &Spanned<String>, loc: &Locator, problems: &mut Vec<Problem>) -> Option<Url> {
+    let written = raw.get_ref();
+    let at = raw.span().start;
+    let why = match Url::parse(written) {
+        Ok(_) if written.trim() != written || written.contains(char::is_whitespace) => {
+            format!("source `{id}`: url `{written}` contains a space; write it as %20")
+        }
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => format!("source `{id}`: url `{written}` has no host"),
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => return Some(u),
+        Ok(u) => format!("source `{id}`: url scheme `{}` is not http or https", u.scheme()),
+        Err(e) => format!("source `{id}`: url `{written}` is not a URL: {e}"),
+    };
+    problems.push(loc.problem(at, why));
+    None
+}
+
+/// `rsshub_url` + the route: `/gov/miit/zcwj` on `http://rsshub:1200/`.
+fn rsshub_route(
+    id: &str,
+    route: Option<&Spanned<String>>,
+    rsshub: Option<&Url>,
+    kind_at: usize,
+    loc: &Locator,
+    problems: &mut Vec<Problem>,
+) -> Option<Url> {
+    let Some(route) = route else {
+        problems.push(loc.problem(
+            kind_at,
+            format!("source `{id}`: kind = \"rsshub\" needs a route (such as \"/gov/miit/zcwj\")"),
+        ));
+        return None;
+    };
+    let Some(base) = rsshub else {
+        problems.push(loc.problem(
+            kind_at,
+            format!("source `{id}`: kind = \"rsshub\" needs rsshub_url in [settings] (or $RSSHUB_URL)"),
+        ));
+        return None;
+    };
+    let r = route.get_ref().trim();
+    if !r.starts_with('/') || r.contains(char::is_whitespace) {
+        problems.push(loc.problem(
+            route.span().start,
+            format!("source `{id}`: route `{r}` must start with / and hold no spaces"),
+        ));
+        return None;
+    }
+    match Url::parse(&format!("{}{r}", base.as_str().trim_end_matches('/'))) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            problems.push(loc.problem(route.span().start, format!("source `{id}`: route `{r}`: {e}")));
+            None
+        }
+    }
+}
+
+/// The enabled sources of one `include` entry; problems are located in the included file
+/// (its own lines), or at the `include` line when the file cannot be read.
+fn included(
+    inc: &RawInclude,
+    at: usize,
+    loc: &Locator,
+    base: &Path,
+    rsshub: Option<&Url>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Source> {
+    let group = match inc {
+        RawInclude::File(f) => RawGroup {
+            file: f.clone(),
+            enabled: true,
+            only: None,
+            except: Vec::new(),
+        },
+        RawInclude::Group(g) => RawGroup {
+            file: g.file.clone(),
+            enabled: g.enabled,
+            only: g.only.clone(),
+            except: g.except.clone(),
+        },
+    };
+    if !group.enabled {
+        return Vec::new();
+    }
+    let path = base.join(&group.file);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(loc.problem(at, format!("include `{}`: cannot read it: {e}", group.file)));
+            return Vec::new();
+        }
+    };
+    let shown = path.display().to_string();
+    let inner = Locator::new(&shown, &text);
+    let raw: RawCatalogue = match toml::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut found = every_toml_problem::<RawCatalogue>(&text, &shown, &e);
+            for p in &mut found {
+                if p.message.contains("unknown field") {
+                    p.message = format!("{} (an included file holds only [[source]] tables)", p.message);
+                }
+            }
+            problems.extend(found);
+            return Vec::new();
+        }
+    };
+    let name = Path::new(&group.file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| group.file.clone());
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for s in raw.source {
+        let line = inner.line(s.span().start);
+        let Some(mut src) = source(s.into_inner(), line, &inner, rsshub, problems) else {
+            continue;
+        };
+        if !seen.insert(src.id.clone()) {
+            problems.push(Problem {
+                file: shown.clone(),
+                line,
+                message: format!("source id `{}` is used twice", src.id),
+            });
+            continue;
+        }
+        let wanted = group.only.as_ref().is_none_or(|o| o.contains(&src.id)) && !group.except.contains(&src.id);
+        if wanted {
+            src.group = Some(name.clone());
+            out.push(src);
+        }
+    }
+    for id in group.only.iter().flatten().chain(&group.except) {
+        if !seen.contains(id) {
+            problems.push(loc.problem(at, format!("include `{}`: no source `{id}` in it", group.file)));
+        }
+    }
+    out
 }
 
 fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Problem>) -> Settings {
@@ -610,6 +818,23 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
         secure_cookies: raw.secure_cookies.unwrap_or(false),
         templates_dir: raw.templates_dir.map(|t| rel(Some(t), "")),
         manual_allow_private: raw.manual_allow_private.unwrap_or(false),
+        rsshub_url: rsshub_url(raw.rsshub_url.as_ref(), loc, problems),
+    }
+}
+
+fn rsshub_url(raw: Option<&Spanned<String>>, loc: &Locator, problems: &mut Vec<Problem>) -> Option<Url> {
+    let from_env = std::env::var("RSSHUB_URL").ok().filter(|v| !v.trim().is_empty());
+    let (text, at) = match (from_env, raw) {
+        (Some(env), _) => (env, 0),
+        (None, Some(r)) => (r.get_ref().clone(), r.span().start),
+        (None, None) => return None,
+    };
+    match Url::parse(text.trim()) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Some(u),
+        _ => {
+            problems.push(loc.problem(at, format!("rsshub_url `{text}` is not an http(s) URL")));
+            None
+        }
     }
 }
 
@@ -706,7 +931,13 @@ fn list_spec(id: &str, l: &RawList, loc: &Locator, problems: &mut Vec<Problem>) 
     })
 }
 
-fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem>) -> Option<Source> {
+fn source(
+    raw: RawSource,
+    line: usize,
+    loc: &Locator,
+    rsshub: Option<&Url>,
+    problems: &mut Vec<Problem>,
+) -> Option<Source> {
     let before = problems.len();
     let id = raw.id.get_ref().trim().to_string();
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -715,39 +946,23 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
             format!("source id `{id}` must be non-empty ASCII letters, digits, - or _"),
         ));
     }
-    let written = raw.url.get_ref();
-    let url = match Url::parse(written) {
-        Ok(_) if written.trim() != written || written.contains(char::is_whitespace) => {
-            problems.push(loc.problem(
-                raw.url.span().start,
-                format!("source `{id}`: url `{written}` contains a space; write it as %20"),
-            ));
-            None
-        }
-        Ok(u) if u.host_str().is_none_or(str::is_empty) => {
-            problems.push(loc.problem(
-                raw.url.span().start,
-                format!("source `{id}`: url `{written}` has no host"),
-            ));
-            None
-        }
-        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Some(u),
-        Ok(u) => {
-            problems.push(loc.problem(
-                raw.url.span().start,
-                format!("source `{id}`: url scheme `{}` is not http or https", u.scheme()),
-            ));
-            None
-        }
-        Err(e) => {
-            problems.push(loc.problem(
-                raw.url.span().start,
-                format!("source `{id}`: url `{}` is not a URL: {e}", raw.url.get_ref()),
-            ));
-            None
-        }
-    };
     let kind_at = raw.kind.span().start;
+    let is_rsshub = raw.kind.get_ref() == "rsshub";
+    let url = match (&raw.url, is_rsshub) {
+        (Some(u), false) => source_url(&id, u, loc, problems),
+        (None, false) => {
+            problems.push(loc.problem(kind_at, format!("source `{id}`: url is missing")));
+            None
+        }
+        (Some(u), true) => {
+            problems.push(loc.problem(
+                u.span().start,
+                format!("source `{id}`: kind = \"rsshub\" takes a route, not a url"),
+            ));
+            None
+        }
+        (None, true) => rsshub_route(&id, raw.route.as_ref(), rsshub, kind_at, loc, problems),
+    };
     let list = raw
         .list
         .as_ref()
@@ -758,8 +973,11 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
             format!("source `{id}`: kind = \"{}\" needs {what}", raw.kind.get_ref()),
         ));
     };
+    if let (Some(r), false) = (&raw.route, is_rsshub) {
+        problems.push(loc.problem(r.span().start, format!("source `{id}`: route is for kind = \"rsshub\"")));
+    }
     let kind = match raw.kind.get_ref().as_str() {
-        "feed" => {
+        "feed" | "rsshub" => {
             if let Some(l) = &raw.list {
                 problems.push(loc.problem(
                     l.span().start,
@@ -812,7 +1030,7 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
         other => {
             problems.push(loc.problem(
                 kind_at,
-                format!("source `{id}`: kind `{other}` is not one of feed, html, json"),
+                format!("source `{id}`: kind `{other}` is not one of feed, html, json, rsshub"),
             ));
             None
         }
@@ -859,12 +1077,14 @@ fn source(raw: RawSource, line: usize, loc: &Locator, problems: &mut Vec<Problem
         kind: kind?,
         section_hint,
         city_hint: raw.city,
-        allow_private: raw.allow_private,
+        // The RSSHub instance is the operator's own, often on a private network.
+        allow_private: raw.allow_private || is_rsshub,
         priority: raw.priority,
         detail,
         schedule,
         headers,
         line,
+        group: None,
     })
 }
 
@@ -874,6 +1094,94 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("banyue.toml"))
+    }
+
+    /// A directory with a main config and a catalogue file, removed on drop.
+    struct Dir(PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    fn dir_with(files: &[(&str, &str)]) -> Dir {
+        let d = std::env::temp_dir().join(format!(
+            "banyue-config-{}-{:x}",
+            std::process::id(),
+            crate::dedup::stable_hash(files[0].1)
+        ));
+        for (name, text) in files {
+            let path = d.join(name);
+            std::fs::create_dir_all(path.parent().expect("has a parent")).expect("temp dir");
+            std::fs::write(path, text).expect("temp file");
+        }
+        Dir(d)
+    }
+
+    const CATALOGUE: &str = "# two portals\n[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"http://a.test/\"\nkind = \"feed\"\n\n[[source]]\nid = \"b\"\nname = \"B\"\nurl = \"http://b.test/\"\nkind = \"feed\"\n";
+
+    #[test]
+    fn included_sources_join_with_their_group_and_the_main_file_overrides_them() {
+        let d = dir_with(&[
+            (
+                "banyue.toml",
+                "include = [\"sources/gov.toml\"]\n[[source]]\nid = \"b\"\nname = \"Mine\"\nurl = \"http://mine.test/\"\nkind = \"feed\"\n",
+            ),
+            ("sources/gov.toml", CATALOGUE),
+        ]);
+        let cfg = Config::load(&d.0.join("banyue.toml")).expect("valid");
+        let seen: Vec<(&str, Option<&str>, &str)> = cfg
+            .sources
+            .iter()
+            .map(|s| (s.id.as_str(), s.group.as_deref(), s.name.as_str()))
+            .collect();
+        assert_eq!(seen, vec![("b", None, "Mine"), ("a", Some("gov"), "A")]);
+    }
+
+    #[test]
+    fn a_group_can_be_switched_off_or_cut_and_its_problems_name_its_own_lines() {
+        let d = dir_with(&[
+            (
+                "banyue.toml",
+                "include = [{ file = \"sources/gov.toml\", except = [\"a\"] }, { file = \"sources/off.toml\", enabled = false }]\n",
+            ),
+            ("sources/gov.toml", CATALOGUE),
+            ("sources/off.toml", "[[source]]\nid = \"c\"\n"),
+        ]);
+        let cfg = Config::load(&d.0.join("banyue.toml")).expect("valid: the broken group is off");
+        assert_eq!(cfg.sources.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), vec!["b"]);
+
+        let d = dir_with(&[
+            (
+                "banyue.toml",
+                "include = [\"sources/bad.toml\", { file = \"sources/gov.toml\", only = [\"zz\"] }, \"sources/missing.toml\"]\n",
+            ),
+            ("sources/gov.toml", CATALOGUE),
+            (
+                "sources/bad.toml",
+                "[[source]]\nid = \"x\"\nname = \"X\"\nurl = \"ftp://x.test/\"\nkind = \"feed\"\n\n[settings]\nconcurrency = 1\n",
+            ),
+        ]);
+        let err = Config::load(&d.0.join("banyue.toml")).expect_err("three problems");
+        let text = err.to_string();
+        assert!(text.contains("bad.toml:7:"), "{text}");
+        assert!(text.contains("only [[source]] tables"), "{text}");
+        assert!(text.contains("no source `zz`"), "{text}");
+        assert!(text.contains("missing.toml") && text.contains("cannot read"), "{text}");
+    }
+
+    #[test]
+    fn an_rsshub_source_is_a_feed_at_the_instance_plus_its_route() {
+        let cfg = parse("[settings]\nrsshub_url = \"http://rsshub:1200/\"\n[[source]]\nid = \"miit\"\nname = \"工信部\"\nkind = \"rsshub\"\nroute = \"/gov/miit/zcwj\"\n")
+            .expect("valid");
+        let s = &cfg.sources[0];
+        assert!(matches!(s.kind, SourceKind::Feed));
+        assert_eq!(s.url.as_str(), "http://rsshub:1200/gov/miit/zcwj");
+        let err =
+            parse("[[source]]\nid = \"miit\"\nname = \"工信部\"\nkind = \"rsshub\"\nroute = \"/gov/miit/zcwj\"\n")
+                .expect_err("no instance");
+        assert!(err.to_string().contains("rsshub_url"), "{err}");
+        let err = parse("[[source]]\nid = \"a\"\nname = \"A\"\nkind = \"feed\"\n").expect_err("no url");
+        assert!(err.to_string().contains("url is missing"), "{err}");
     }
 
     #[test]

@@ -64,8 +64,24 @@ enum Command {
     },
     /// Show why an item was filed where it was (by id or part of its title).
     Explain { item: String },
-    /// Show each source's last run.
-    Sources,
+    /// Show each source's last run, grouped by catalogue file; `import` adds a feed
+    /// reader's OPML subscriptions.
+    Sources {
+        #[command(subcommand)]
+        action: Option<SourcesAction>,
+    },
+    /// Fetch one page and say how to read it: print a ready `[[source]]` block (feed,
+    /// HTML list with selectors and pager, JSON paths) and the first rows it reads.
+    Probe {
+        /// The page: a list page, a JSON endpoint or a feed.
+        url: Option<String>,
+        /// Show what a configured source reads now, row by row, instead.
+        #[arg(long)]
+        source: Option<String>,
+        /// Allow loopback and private addresses (an intranet portal, a test site).
+        #[arg(long)]
+        allow_private: bool,
+    },
     /// File an item under a section (or `off-topic`) as an editor: the classifier learns
     /// from it and the current issue is re-drafted.
     Label {
@@ -127,6 +143,18 @@ enum Command {
         /// List every missed merge, not only the first few.
         #[arg(long)]
         verbose: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SourcesAction {
+    /// Turn an OPML subscription list into `[[source]]` blocks (folder → section hint),
+    /// skipping feeds already configured; printed, or appended to a file with --into.
+    Import {
+        file: PathBuf,
+        /// Append to this config or catalogue file (checked before it is written).
+        #[arg(long)]
+        into: Option<PathBuf>,
     },
 }
 
@@ -504,53 +532,85 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sources => {
+        Command::Sources {
+            action: Some(SourcesAction::Import { file, into }),
+        } => import_opml(&cli.config, &file, into.as_deref()),
+        Command::Probe {
+            url,
+            source,
+            allow_private,
+        } => probe(&cli.config, url.as_deref(), source.as_deref(), allow_private).await,
+        Command::Sources { action: None } => {
             let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
             let store = pipeline.open_store()?;
-            let tz = pipeline.config.settings.timezone;
-            let local = |t: Option<&str>| {
-                t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .map(|t| t.with_timezone(&tz).format("%m-%d %H:%M").to_string())
-                    .unwrap_or_else(|| "-".into())
-            };
-            println!(
-                "{:<18} {:<12} {:<11} {:<11} {:>6} {:>5} {:>5}  {:<11}  notes",
-                "source", "state", "attempt", "success", "status", "new", "seen", "next due"
-            );
-            for r in banyue::health::rows(&pipeline.config, &store.sources()?, chrono::Utc::now()) {
-                let h = r.health.as_ref();
-                let next = r
-                    .next_due
-                    .map(|d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string())
-                    .unwrap_or_else(|| "now".into());
-                let mut notes: Vec<String> = Vec::new();
-                if let Some(e) = h.and_then(|h| h.last_error.clone()) {
-                    notes.push(e);
-                }
-                if let Some(w) = h.and_then(|h| h.last_warning.clone()) {
-                    notes.push(format!("warning: {w}"));
-                }
-                if let Some(s) = r.stale {
-                    notes.push(format!("STALE: {s}"));
-                }
-                println!(
-                    "{:<18} {:<12} {:<11} {:<11} {:>6} {:>5} {:>5}  {:<11}  {}",
-                    r.id,
-                    r.state,
-                    local(h.and_then(|h| h.last_attempt.as_deref())),
-                    local(h.and_then(|h| h.last_success.as_deref())),
-                    h.and_then(|h| h.last_status)
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                    h.map(|h| h.items_new).unwrap_or(0),
-                    h.map(|h| h.items_seen).unwrap_or(0),
-                    next,
-                    notes.join("; ")
-                );
-            }
+            let rows = banyue::health::rows(&pipeline.config, &store.sources()?, chrono::Utc::now());
+            print!("{}", banyue::health::table(&rows, pipeline.config.settings.timezone));
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn import_opml(config: &Path, file: &Path, into: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(config)?;
+    let taxonomy = match &cfg.settings.taxonomy {
+        Some(t) => Taxonomy::load(t)?,
+        None => Taxonomy::builtin(),
+    };
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let subs = banyue::import::subscriptions(&text).with_context(|| format!("{}", file.display()))?;
+    let urls: Vec<String> = cfg.sources.iter().map(|s| s.url.to_string()).collect();
+    let ids: Vec<String> = cfg.sources.iter().map(|s| s.id.clone()).collect();
+    let got = banyue::import::import(&subs, &urls, &ids, &taxonomy);
+    for (title, url, why) in &got.skipped {
+        eprintln!("skipped {title} ({url}): {why}");
+    }
+    match into {
+        None => print!("{}", got.blocks),
+        Some(target) => {
+            let old = std::fs::read_to_string(target).unwrap_or_default();
+            let new = format!("{}{}", old.trim_end(), got.blocks);
+            Config::parse(&new, target).map_err(|e| anyhow::anyhow!("not written, the result would not load:\n{e}"))?;
+            banyue::fsio::write_atomic(target, new.as_bytes())?;
+            eprintln!("{} sources appended to {}", got.added, target.display());
+        }
+    }
+    eprintln!("{} added, {} skipped", got.added, got.skipped.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn probe(
+    config: &Path,
+    url: Option<&str>,
+    source: Option<&str>,
+    allow_private: bool,
+) -> anyhow::Result<ExitCode> {
+    let now = chrono::Utc::now();
+    match (url, source) {
+        (Some(u), None) => {
+            let url = url::Url::parse(u).with_context(|| format!("`{u}` is not a URL"))?;
+            // Probing needs no config; one that is there lends its network settings.
+            let settings = Config::load(config)
+                .map(|c| c.settings)
+                .or_else(|_| Config::parse("", Path::new("probe")).map(|c| c.settings))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let fetcher = banyue::fetch::Fetcher::new(&settings)?;
+            let found = banyue::probe::probe(&fetcher, &url, allow_private, now).await?;
+            print!("{}", banyue::probe::render(&found, settings.timezone));
+        }
+        (None, Some(id)) => {
+            let cfg = Config::load(config)?;
+            let src = cfg
+                .sources
+                .iter()
+                .find(|s| s.id == id)
+                .ok_or_else(|| anyhow::anyhow!("no source `{id}` in {}", config.display()))?;
+            let fetcher = banyue::fetch::Fetcher::new(&cfg.settings)?;
+            let tz = cfg.settings.timezone;
+            print!("{}", banyue::probe::probe_source(&fetcher, src, now, tz).await?);
+        }
+        _ => anyhow::bail!("give a URL or --source ID"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn issue_command(config: &Path, which: Option<&str>, editor: &str, action: IssueAction) -> anyhow::Result<ExitCode> {

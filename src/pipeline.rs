@@ -40,6 +40,10 @@ pub struct SourceReport {
     pub rejected: usize,
     pub merged: usize,
     pub details: usize,
+    /// Rows its documents held this run (`None`: not read, as on a 304 or a failed fetch),
+    /// and how many of them had a date: a list whose shape changed shows here first.
+    pub found: Option<usize>,
+    pub dated: usize,
     /// List pages read.
     pub pages: usize,
     /// The server said 304: nothing changed, nothing parsed.
@@ -777,6 +781,8 @@ impl Pipeline {
             last_modified: r.last_modified.clone(),
             next_due,
             warning: r.warnings.first().cloned(),
+            rows: r.found,
+            dated: r.found.map(|_| r.dated),
         }
     }
 }
@@ -796,6 +802,8 @@ struct Ctx {
 struct Failure {
     message: String,
     retry_after: Option<std::time::Duration>,
+    /// The page came but its list selectors matched nothing: a list whose shape changed.
+    no_rows: bool,
 }
 
 impl From<FetchError> for Failure {
@@ -803,6 +811,7 @@ impl From<FetchError> for Failure {
         Failure {
             retry_after: e.retry_after(),
             message: e.to_string(),
+            no_rows: false,
         }
     }
 }
@@ -810,6 +819,7 @@ impl From<FetchError> for Failure {
 impl From<extract::ExtractError> for Failure {
     fn from(e: extract::ExtractError) -> Failure {
         Failure {
+            no_rows: matches!(e, extract::ExtractError::Empty),
             message: e.to_string(),
             retry_after: None,
         }
@@ -847,6 +857,10 @@ async fn collect(
     let items = match fetch_source(ctx, source, state.as_ref(), now, &mut report).await {
         Ok(raw) => {
             let found = raw.len();
+            if !report.not_modified {
+                report.found = Some(found);
+                report.dated = raw.iter().filter(|r| r.published.is_some()).count();
+            }
             let items: Vec<Item> = raw
                 .into_iter()
                 .filter_map(|r| normalize::normalize(r, &source.id, now))
@@ -863,6 +877,9 @@ async fn collect(
             items
         }
         Err(f) => {
+            if f.no_rows {
+                report.found = Some(0);
+            }
             report.error = Some(f.message);
             report.retry_after = f.retry_after;
             Vec::new()
@@ -985,33 +1002,11 @@ async fn extract_within(
     secs: u64,
 ) -> Result<(Vec<RawItem>, Vec<String>), extract::ExtractError> {
     let (page, source) = (page.clone(), source.clone());
-    let work = tokio::task::spawn_blocking(move || extract_page(&page, &source, now, tz));
+    let work = tokio::task::spawn_blocking(move || extract::read(&page.text, &page.url, &source.kind, now, tz));
     match tokio::time::timeout(std::time::Duration::from_secs(secs.max(1)), work).await {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(extract::ExtractError::Malformed("the page's reader failed".into())),
         Err(_) => Err(extract::ExtractError::TooSlow(secs)),
-    }
-}
-
-fn extract_page(
-    page: &Page,
-    source: &Source,
-    now: DateTime<Utc>,
-    tz: chrono_tz::Tz,
-) -> Result<(Vec<RawItem>, Vec<String>), extract::ExtractError> {
-    let quiet = |r: Result<Vec<RawItem>, extract::ExtractError>| r.map(|items| (items, Vec::new()));
-    match &source.kind {
-        SourceKind::Feed => extract::feed::parse_noting(&page.text, &page.url, now, tz),
-        // A portal that serves a feed where a list page was expected is read as the feed.
-        SourceKind::Html(_) if extract::feed::looks_like_feed(&page.text) => {
-            extract::feed::parse_noting(&page.text, &page.url, now, tz)
-        }
-        SourceKind::Html(spec) => quiet(html::parse_list(&page.text, &page.url, spec, now, tz)),
-        SourceKind::Json(spec) => quiet(extract::json::parse(&page.text, &page.url, spec, now, tz)),
-        SourceKind::JsonHtml { field, list } => {
-            let fragment = extract::json::html_field(&page.text, field)?;
-            quiet(html::parse_list(&fragment, &page.url, list, now, tz))
-        }
     }
 }
 

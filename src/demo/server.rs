@@ -83,7 +83,11 @@ async fn answer(State(site): State<Arc<Site>>, req: Request<Body>) -> Response<B
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
-    let found = site.routes.get(&key).or_else(|| site.routes.get(req.uri().path()));
+    let found = site
+        .routes
+        .get(&key)
+        .or_else(|| site.routes.get(req.uri().path()))
+        .or_else(|| site.routes.get(ANY_PATH));
     if let Some(h) = site.hits.get(&key).or_else(|| site.hits.get(req.uri().path())) {
         h.fetch_add(1, Ordering::Relaxed);
     }
@@ -123,7 +127,11 @@ async fn answer(State(site): State<Arc<Site>>, req: Request<Body>) -> Response<B
     r
 }
 
-/// Serve `routes` (path, or path with query, → resource) on 127.0.0.1 at a free port.
+/// The route key that answers every path no other route has (a portal's detail pages).
+pub const ANY_PATH: &str = "*";
+
+/// Serve `routes` (path, or path with query, → resource; [`ANY_PATH`] for the rest) on
+/// 127.0.0.1 at a free port.
 pub async fn serve(routes: HashMap<String, Resource>) -> anyhow::Result<SiteHandle> {
     serve_with(|_| routes).await
 }

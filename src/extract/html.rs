@@ -272,7 +272,7 @@ pub struct Detail {
     pub policy: PolicyMeta,
 }
 
-const DEFAULT_BODIES: &[&str] = &[
+pub const DEFAULT_BODIES: &[&str] = &[
     "#UCAP-CONTENT",
     ".TRS_UEDITOR",
     ".TRS_Editor",

@@ -118,6 +118,14 @@ ALTER TABLE sources ADD COLUMN last_warning TEXT;
 CREATE INDEX IF NOT EXISTS items_window ON items(coalesce(published, fetched_at), id, published, fetched_at, source_id,
     guid, url, title, issuer, doc_number, written, index_no, topic, section, score, city, rejected, duplicate_of);
 "#,
+    // What a source's documents held last time and at best: a list page whose template
+    // changed reads zero rows, or rows without dates, where it read them before.
+    r#"
+ALTER TABLE sources ADD COLUMN rows_read INTEGER;
+ALTER TABLE sources ADD COLUMN rows_dated INTEGER;
+ALTER TABLE sources ADD COLUMN rows_best INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN dated_best INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -153,6 +161,9 @@ pub struct SourceRun {
     pub next_due: Option<DateTime<Utc>>,
     /// The run's first warning, if any.
     pub warning: Option<String>,
+    /// Rows its documents held, and how many were dated (`None`: nothing was read).
+    pub rows: Option<usize>,
+    pub dated: Option<usize>,
 }
 
 /// What the fetcher needs to know of a source's past.
@@ -167,7 +178,7 @@ pub struct SourceState {
 }
 
 /// A source's health as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SourceHealth {
     pub id: String,
     pub name: String,
@@ -183,6 +194,11 @@ pub struct SourceHealth {
     pub next_due: Option<String>,
     pub last_new: Option<String>,
     pub not_modified: bool,
+    /// Rows read last time (and dated), and the most ever read (and dated) in one run.
+    pub rows_read: Option<i64>,
+    pub rows_dated: Option<i64>,
+    pub rows_best: i64,
+    pub dated_best: i64,
 }
 
 /// Another outlet's report of a story, shown as "also reported by".
@@ -689,7 +705,7 @@ impl Store {
     pub fn sources(&self) -> anyhow::Result<Vec<SourceHealth>> {
         let mut st = self.conn.prepare(
             "SELECT id, name, last_attempt, last_success, last_status, last_error, consecutive_failures, items_new, items_seen,
-                    next_due, last_new, not_modified, last_warning
+                    next_due, last_new, not_modified, last_warning, rows_read, rows_dated, rows_best, dated_best
              FROM sources ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
@@ -707,6 +723,10 @@ impl Store {
                 last_new: r.get(10)?,
                 not_modified: r.get::<_, i64>(11)? != 0,
                 last_warning: r.get(12)?,
+                rows_read: r.get(13)?,
+                rows_dated: r.get(14)?,
+                rows_best: r.get(15)?,
+                dated_best: r.get(16)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -828,9 +848,10 @@ impl Batch<'_> {
         let ok = run.error.is_none();
         self.tx.execute(
             "INSERT INTO sources (id, name, last_attempt, last_success, last_status, last_error, consecutive_failures,
-                                  items_new, items_seen, etag, last_modified, next_due, last_new, not_modified, last_warning)
+                                  items_new, items_seen, etag, last_modified, next_due, last_new, not_modified, last_warning,
+                                  rows_read, rows_dated, rows_best, dated_best)
              VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN ?3 END, ?5, ?6, CASE WHEN ?4 THEN 0 ELSE 1 END, ?7, ?8, ?9, ?10, ?11,
-                     CASE WHEN ?7 > 0 THEN ?3 END, ?12, ?13)
+                     CASE WHEN ?7 > 0 THEN ?3 END, ?12, ?13, ?14, ?15, coalesce(?14, 0), coalesce(?15, 0))
              ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name,
                 last_attempt = excluded.last_attempt,
@@ -845,7 +866,11 @@ impl Batch<'_> {
                 next_due = excluded.next_due,
                 last_new = coalesce(excluded.last_new, sources.last_new),
                 not_modified = excluded.not_modified,
-                last_warning = excluded.last_warning",
+                last_warning = excluded.last_warning,
+                rows_read = coalesce(excluded.rows_read, sources.rows_read),
+                rows_dated = coalesce(excluded.rows_dated, sources.rows_dated),
+                rows_best = max(sources.rows_best, excluded.rows_best),
+                dated_best = max(sources.dated_best, excluded.dated_best)",
             params![
                 id,
                 name,
@@ -859,7 +884,9 @@ impl Batch<'_> {
                 run.last_modified,
                 run.next_due.map(ts),
                 run.not_modified,
-                run.warning
+                run.warning,
+                run.rows.map(|n| n as i64),
+                run.dated.map(|n| n as i64)
             ],
         )?;
         Ok(())

@@ -109,3 +109,126 @@ pub async fn serve_pipeline(pipeline: std::sync::Arc<banyue::pipeline::Pipeline>
         .expect("a client");
     Served { base, http, stop }
 }
+
+/// A site as a fixture directory describes it in its `expect.toml`: the main document at
+/// `path`, more documents under `[pages]`, a `detail` page for every other path, links to
+/// `host` turned into the loopback server's. Used by the catalogue and probe tests.
+pub mod fixture_site {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use banyue::demo::server::{ANY_PATH, Resource};
+
+    /// XML namespaces and schema ids: URIs in documents, never fetched.
+    const NAMESPACE_HOSTS: [&str; 9] = [
+        "www.w3.org",
+        "purl.org",
+        "web.resource.org",
+        "backend.userland.com",
+        "search.yahoo.com",
+        "wellformedweb.org",
+        "www.itunes.com",
+        "jsonfeed.org",
+        "xmlns.com",
+    ];
+
+    /// The content type a fixture file is served with, unless `expect.toml` says.
+    pub fn content_type(file: &str) -> &'static str {
+        match file.rsplit('.').next() {
+            Some("json") => "application/json; charset=utf-8",
+            Some("xml" | "rss" | "atom") => "application/xml",
+            _ => "text/html",
+        }
+    }
+
+    /// Every http(s) host a fixture names, other than `own` and namespace URIs: a test
+    /// must never be sent beyond 127.0.0.1.
+    pub fn foreign_hosts(body: &[u8], own: &str) -> Vec<String> {
+        let text = String::from_utf8_lossy(body);
+        let mut out = Vec::new();
+        for (i, _) in text.match_indices("://") {
+            let scheme_ok = text[..i].ends_with("http") || text[..i].ends_with("https");
+            if !scheme_ok {
+                continue;
+            }
+            let host: String = text[i + 3..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+                .collect();
+            let host = host.trim_end_matches('.').to_ascii_lowercase();
+            if host.is_empty() || host == own || NAMESPACE_HOSTS.contains(&host.as_str()) {
+                continue;
+            }
+            out.push(host);
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Links to `host` (any scheme, or scheme-relative) pointed at `origin`.
+    pub fn to_origin(body: &[u8], host: &str, origin: &str) -> Vec<u8> {
+        let mut out = body.to_vec();
+        for from in [format!("https://{host}"), format!("http://{host}"), format!("//{host}")] {
+            out = replace_bytes(&out, from.as_bytes(), origin.as_bytes());
+        }
+        out
+    }
+
+    fn replace_bytes(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(hay.len());
+        let mut i = 0;
+        while i < hay.len() {
+            if hay[i..].starts_with(from) {
+                out.extend_from_slice(to);
+                i += from.len();
+            } else {
+                out.push(hay[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    /// One fixture file as a resource: read, its host's links pointed at `origin`.
+    pub fn resource(
+        dir: &Path,
+        file: &str,
+        host: &str,
+        origin: &str,
+        content_type_override: Option<&str>,
+    ) -> Result<Resource, String> {
+        let body = std::fs::read(dir.join(file)).map_err(|e| format!("{}/{file}: {e}", dir.display()))?;
+        let foreign = foreign_hosts(&body, host);
+        if !foreign.is_empty() {
+            return Err(format!(
+                "{}/{file} names other hosts {foreign:?}: tests must stay on 127.0.0.1",
+                dir.display()
+            ));
+        }
+        let ct = content_type_override.unwrap_or_else(|| content_type(file));
+        Ok(Resource::ok(ct, to_origin(&body, host, origin)))
+    }
+
+    /// The routes of a fixture site: `main` at `path`, `pages`, and `detail` for the rest.
+    pub fn routes(
+        dir: &Path,
+        host: &str,
+        origin: &str,
+        main: (&str, &str),
+        pages: &HashMap<String, String>,
+        detail: Option<&str>,
+        content_type: Option<&str>,
+    ) -> Result<HashMap<String, Resource>, String> {
+        let mut routes = HashMap::new();
+        let (path, file) = main;
+        routes.insert(path.to_string(), resource(dir, file, host, origin, content_type)?);
+        for (p, f) in pages {
+            routes.insert(p.clone(), resource(dir, f, host, origin, content_type)?);
+        }
+        if let Some(d) = detail {
+            routes.insert(ANY_PATH.to_string(), resource(dir, d, host, origin, None)?);
+        }
+        Ok(routes)
+    }
+}
