@@ -535,6 +535,27 @@ impl Config {
                 sources.push(src);
             }
         }
+        // Two sources on one address fetch it twice and store its items twice.
+        let mut by_url: std::collections::HashMap<&str, &Source> = std::collections::HashMap::new();
+        for src in &sources {
+            if let Some(first) = by_url.insert(src.url.as_str(), src) {
+                let where_ = |s: &Source| match &s.group {
+                    Some(g) => format!("`{}` (catalogue {g})", s.id),
+                    None => format!("`{}`", s.id),
+                };
+                problems.push(Problem {
+                    file: file.clone(),
+                    // A line of this file: the source written here, else the top.
+                    line: [src, first].iter().find(|s| s.group.is_none()).map_or(1, |s| s.line),
+                    message: format!(
+                        "sources {} and {} fetch the same address {}; keep one (a source here with a catalogue id replaces it)",
+                        where_(first),
+                        where_(src),
+                        src.url
+                    ),
+                });
+            }
+        }
         let mut users = Vec::new();
         for u in raw.user {
             let at = u.span().start;
