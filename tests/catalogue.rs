@@ -270,3 +270,51 @@ async fn an_rsshub_route_is_read_from_the_configured_instance() {
     assert_eq!(site.hits("/gov/miit/zcwj"), 1);
     assert!(r.new >= 3, "{r:?}");
 }
+
+/// A portal that changes its template: the next run reads no rows, and `banyue sources`
+/// says the list changed (and how to look) instead of a bare error.
+#[tokio::test]
+async fn a_list_whose_template_changed_is_flagged() {
+    let before = r#"<ul class="list"><li><a href="/a/1.html" title="关于开展2026年度软件产品评估工作的通知">关于开展2026年度软件产品评估工作的通知</a><span>2026-11-20</span></li><li><a href="/a/2.html" title="市工信局召开人工智能产业发展座谈会">市工信局召开人工智能产业发展座谈会</a><span>2026-11-18</span></li></ul>"#;
+    let after = r#"<div class="news-list"><div class="row"><a href="/a/3.html">关于公布第三批数据要素应用场景名单的通知</a><em>2026-11-25</em></div></div>"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config_for = |origin: &str| {
+        format!(
+            "[settings]\ndata_dir = {:?}\nfeeds_dir = {:?}\ndrafts_dir = {:?}\n\n[[source]]\nid = \"portal\"\nname = \"某市工业和信息化局\"\nurl = \"{origin}/tzgg/\"\nkind = \"html\"\nallow_private = true\n[source.list]\nitem = \"ul.list li\"\ntitle = \"a@title\"\ndate = \"span\"\n",
+            dir.path().join("data").display().to_string(),
+            dir.path().join("feeds").display().to_string(),
+            dir.path().join("drafts").display().to_string()
+        )
+    };
+    let mut flags = Vec::new();
+    for page in [before, after] {
+        let site = common::site(|_| {
+            HashMap::from([(
+                "/tzgg/".to_string(),
+                banyue::demo::server::Resource::ok("text/html; charset=utf-8", page),
+            )])
+        })
+        .await;
+        let path = dir.path().join("banyue.toml");
+        std::fs::write(&path, config_for(&site.url(""))).expect("write config");
+        let pipeline = Pipeline::new(Config::load(&path).expect("config")).expect("pipeline");
+        let now = chrono::Utc::now();
+        pipeline
+            .run(&RunOptions {
+                force: true,
+                now: Some(now),
+                ..Default::default()
+            })
+            .await
+            .expect("run");
+        let store = pipeline.open_store().expect("store");
+        let rows = banyue::health::rows(&pipeline.config, &store.sources().expect("health"), now);
+        flags.push(rows[0].shape.clone());
+    }
+    assert_eq!(flags[0], None, "the first template reads fine");
+    let changed = flags[1].clone().unwrap_or_default();
+    assert!(
+        changed.starts_with("LIST CHANGED: 0 rows where there were 2"),
+        "{changed}"
+    );
+}
