@@ -409,6 +409,23 @@ pub fn guess_pager(text: &str, page_url: &Url) -> Option<Pager> {
     (has_sibling || trs_script).then(|| Pager::Pattern(format!("{stem}_{{n}}.{ext}")))
 }
 
+/// The portal platform a page shows signs of, for the operator's bearings: its quirks
+/// (TRS `index_{n}.html` pages, Hanweb `<datastore>`, jpaas JSON) are handled alike.
+pub fn platform(text: &str, url: &Url) -> Option<&'static str> {
+    static TRS_LINK: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"/t\d{8}_\d+\.s?html?").expect("static regex"));
+    let path = url.path();
+    if text.contains("<datastore>") || text.contains("/module/web/jpage/dataproxy.jsp") {
+        Some("Hanweb 大汉")
+    } else if path.contains("jpaas") || path.contains("/build/unit") || text.contains("parseType=buildstatic") {
+        Some("jpaas")
+    } else if text.contains("createPageHTML") || text.contains("TRS_") || TRS_LINK.is_match(text) {
+        Some("TRS")
+    } else {
+        None
+    }
+}
+
 /// Feeds a page announces with `<link rel="alternate">`.
 pub fn linked_feeds(text: &str, page_url: &Url) -> Vec<Url> {
     let doc = Html::parse_document(&html::bounded(text));

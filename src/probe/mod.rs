@@ -70,6 +70,9 @@ pub async fn probe(fetcher: &Fetcher, url: &Url, allow_private: bool, now: DateT
     let mut notes = Vec::new();
     let (page, shape) = shape_of(fetcher, page, allow_private, now, &mut notes).await?;
     let name = name_of(&page);
+    if let Some(p) = detect::platform(&page.text, &page.url) {
+        notes.push(format!("the page shows signs of the {p} platform"));
+    }
     let mut block = block_for(&page.url, &name, &shape, allow_private);
     let source = parse_block(&block)?;
     let (rows, more) = extract::read(&page.text, &page.url, &source.kind, now, tz)
