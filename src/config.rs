@@ -275,6 +275,7 @@ struct RawList {
     summary: Option<Spanned<String>>,
     next: Option<Spanned<String>>,
     page_pattern: Option<String>,
+    page_start: Option<usize>,
     max_pages: Option<usize>,
 }
 
@@ -330,6 +331,8 @@ pub struct ListSpec {
     pub next: Option<Pick>,
     /// Further pages by pattern: `index_{n}.html`, n = 1, 2, … (the TRS convention).
     pub page_pattern: Option<String>,
+    /// The n of the second page (1 for TRS `index_1.html`; 2 where page 2 is `index_2.html`).
+    pub page_start: usize,
     /// List pages read per run, the first included.
     pub max_pages: usize,
 }
@@ -948,6 +951,7 @@ fn list_spec(id: &str, l: &RawList, loc: &Locator, problems: &mut Vec<Problem>) 
         summary,
         next,
         page_pattern: l.page_pattern.clone(),
+        page_start: l.page_start.unwrap_or(1).min(10_000),
         max_pages: l.max_pages.unwrap_or(1).clamp(1, 50),
     })
 }

@@ -941,7 +941,10 @@ async fn fetch_source(
         for n in 1..spec.max_pages {
             let next = match (&spec.next, &spec.page_pattern) {
                 (Some(pick), _) => html::next_page(&current.text, &current.url, pick),
-                (None, Some(pattern)) => source.url.join(&pattern.replace("{n}", &n.to_string())).ok(),
+                (None, Some(pattern)) => source
+                    .url
+                    .join(&pattern.replace("{n}", &(spec.page_start + n - 1).to_string()))
+                    .ok(),
                 (None, None) => None,
             };
             let Some(next) = next else { break };

@@ -143,6 +143,14 @@ async fn try_case(dir: &Path) -> Vec<String> {
             case.expect.items
         ));
     }
+    // A paginated list whose next page is served: the block must read it too.
+    if case.expect.paginated && !case.pages.is_empty() && items.len() <= case.expect.items {
+        wrong.push(format!(
+            "{} items: the next page was not read (its first page has {})",
+            items.len(),
+            case.expect.items
+        ));
+    }
     let tz = chrono_tz::Asia::Shanghai;
     match items.iter().find(|i| i.title == case.expect.first_title) {
         None => wrong.push(format!(

@@ -492,6 +492,7 @@ mod tests {
             summary: None,
             next: None,
             page_pattern: None,
+            page_start: 1,
             max_pages: 1,
         };
         let url = Url::parse("http://example.test/")?;
@@ -517,6 +518,7 @@ mod tests {
             summary: None,
             next: None,
             page_pattern: None,
+            page_start: 1,
             max_pages: 1,
         };
         let url = Url::parse("http://jinan.gov.test/col/col4471/index.html")?;

@@ -32,7 +32,8 @@ pub struct ListGuess {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pager {
     Next(String),
-    Pattern(String),
+    /// `index_{n}.html` and the n of the second page.
+    Pattern(String, usize),
 }
 
 /// How to read a JSON answer, as `[source.json]` paths.
@@ -401,12 +402,25 @@ pub fn guess_pager(text: &str, page_url: &Url) -> Option<Pager> {
         regex::escape(&ext)
     ))
     .ok()?;
-    let has_sibling = doc
+    let number = |a: ElementRef| -> Option<usize> {
+        numbered
+            .captures(a.value().attr("href")?.trim())
+            .and_then(|c| c[1].parse().ok())
+    };
+    // The 下一页 link names the second page's number; else the smallest number linked.
+    let from_next = doc
         .select(&a_sel)
-        .filter_map(|a| a.value().attr("href"))
-        .any(|h| numbered.is_match(h.trim()));
-    let trs_script = text.contains("createPageHTML(");
-    (has_sibling || trs_script).then(|| Pager::Pattern(format!("{stem}_{{n}}.{ext}")))
+        .filter(|a| NEXT.contains(&text_of(*a).to_lowercase().trim()))
+        .find_map(number);
+    let smallest = doc.select(&a_sel).filter_map(number).min();
+    // TRS pagers are written by script: `createPageHTML(4, 0, "index", "html")`, or by
+    // hand as `'index_'+nextPage+'.html'` with a `countPage`.
+    let trs_script = text.contains("createPageHTML(")
+        || text.contains(&format!("{stem}_\"+"))
+        || text.contains(&format!("{stem}_'+"))
+        || text.contains("countPage");
+    let start = from_next.or(smallest).or(trs_script.then_some(1))?;
+    Some(Pager::Pattern(format!("{stem}_{{n}}.{ext}"), start))
 }
 
 /// The portal platform a page shows signs of, for the operator's bearings: its quirks

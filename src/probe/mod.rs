@@ -296,8 +296,11 @@ pub fn block_for(url: &Url, name: &str, shape: &Shape, allow_private: bool) -> S
                     let _ = writeln!(out, "  next = {}", quoted(n));
                     let _ = writeln!(out, "  max_pages = 3");
                 }
-                Some(Pager::Pattern(p)) => {
+                Some(Pager::Pattern(p, start)) => {
                     let _ = writeln!(out, "  page_pattern = {}", quoted(p));
+                    if *start != 1 {
+                        let _ = writeln!(out, "  page_start = {start}     # the second page's n");
+                    }
                     let _ = writeln!(out, "  max_pages = 3");
                 }
                 None => {}
