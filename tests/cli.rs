@@ -199,3 +199,81 @@ fn a_run_killed_midway_leaves_nothing_broken_or_doubled() {
         }
     }
 }
+
+#[test]
+fn sources_import_appends_a_readers_list_that_still_loads() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let cfg = dir.path().join("banyue.toml");
+    std::fs::write(
+        &cfg,
+        "[[source]]\nid = \"techweb\"\nname = \"TechWeb\"\nurl = \"http://www.techweb.com.cn/rss/allnews.xml\"\nkind = \"feed\"\n",
+    )?;
+    let opml = dir.path().join("reader.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0"?><opml version="2.0"><body>
+<outline text="技术创新"><outline type="rss" text="InfoQ" xmlUrl="https://www.infoq.cn/feed"/></outline>
+<outline text="新闻"><outline type="rss" text="TechWeb" xmlUrl="https://techweb.com.cn/rss/allnews.xml/"/></outline>
+</body></opml>"#,
+    )?;
+    let out = banyue()
+        .args(["sources", "import"])
+        .arg(&opml)
+        .arg("--into")
+        .arg(&cfg)
+        .arg("--config")
+        .arg(&cfg)
+        .output()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("TechWeb") && err.contains("already configured"), "{err}");
+    let loaded = banyue::config::Config::load(&cfg)?;
+    let ids: Vec<&str> = loaded.sources.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, vec!["techweb", "infoq"]);
+    assert_eq!(loaded.sources[1].section_hint.as_deref(), Some("tech-innovation"));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_prints_a_block_that_reads_a_portal_list() {
+    let page = r#"<html><head><title>通知公告_某市工业和信息化局</title></head><body>
+<ul class="nav"><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li><li><a href="/hd/">互动</a></li></ul>
+<ul class="list">
+<li><a href="/tzgg/202611/t20261120_1.html" title="关于组织申报2026年度软件和信息服务业专项资金项目的通知">关于组织申报2026年度软件和信息服务业专项资金项目的...</a><span>[2026-11-20]</span></li>
+<li><a href="/tzgg/202611/t20261118_2.html" title="市工信局召开人工智能产业发展座谈会">市工信局召开人工智能产业发展座谈会</a><span>[2026-11-18]</span></li>
+<li><a href="/tzgg/202611/t20261115_3.html" title="2026年10月全市软件业务收入情况">2026年10月全市软件业务收入情况</a><span>[2026-11-15]</span></li>
+</ul></body></html>"#;
+    let site = site(|_| HashMap::from([("/tzgg/".to_string(), Resource::ok("text/html; charset=utf-8", page))])).await;
+    let url = site.url("/tzgg/");
+    let out = tokio::task::spawn_blocking(move || {
+        banyue()
+            .args(["probe", &url, "--allow-private", "--config", "/nonexistent/banyue.toml"])
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run banyue");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for want in [
+        "kind = \"html\"",
+        "item = \"ul.list > li\"",
+        "title = \"a@title\"",
+        "date = \"span\"",
+        "2026-11-20  关于组织申报2026年度软件和信息服务业专项资金项目的通知",
+    ] {
+        assert!(stdout.contains(want), "no {want:?} in\n{stdout}");
+    }
+    // Without --allow-private a loopback address is refused, and the message says how.
+    let url = site.url("/tzgg/");
+    let out = tokio::task::spawn_blocking(move || banyue().args(["probe", &url]).output())
+        .await
+        .expect("join")
+        .expect("run banyue");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--allow-private"), "{err}");
+}
