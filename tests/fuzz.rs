@@ -147,6 +147,7 @@ fn list_spec() -> ListSpec {
         summary: None,
         next: Some(pick("a.next@href")),
         page_pattern: None,
+        page_start: 1,
         max_pages: 1,
     }
 }
