@@ -24,6 +24,7 @@ fn list_spec(item: &str, title: &str, date: &str) -> ListSpec {
         summary: None,
         next: None,
         page_pattern: None,
+        page_start: 1,
         max_pages: 1,
     }
 }
