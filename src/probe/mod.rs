@@ -196,6 +196,29 @@ fn name_of(page: &Page) -> String {
         .unwrap_or_else(|| page.url.host_str().unwrap_or("source").to_string())
 }
 
+/// An id for a page: the host's telling part and the column's path, as the catalogue
+/// names them (`https://jxj.beijing.gov.cn/jxdt/tzgg/` → `jxj-beijing-jxdt-tzgg`), so
+/// blocks for several columns of one site can sit in one config.
+fn id_for_page(url: &Url) -> String {
+    let host = id_from_host(url);
+    let path: Vec<String> = url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .map(|seg| seg.split('.').next().unwrap_or("").to_ascii_lowercase())
+        .filter(|seg| !seg.is_empty() && seg != "index" && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .take(3)
+        .map(|seg| seg.replace('_', "-"))
+        .collect();
+    let mut parts: Vec<String> = Vec::new();
+    if host != "source" || path.is_empty() {
+        parts.push(host);
+    }
+    parts.extend(path);
+    let id = parts.join("-");
+    id.chars().take(48).collect::<String>().trim_end_matches('-').to_string()
+}
+
 /// An id from the host: `jxj.beijing.gov.cn` → `jxj-beijing`.
 pub fn id_from_host(url: &Url) -> String {
     const GENERIC: [&str; 9] = ["www", "gov", "cn", "com", "org", "net", "edu", "ac", "rss"];
@@ -272,7 +295,7 @@ pub fn block_for(url: &Url, name: &str, shape: &Shape, allow_private: bool) -> S
     };
     let _ = writeln!(out, "# found by `banyue probe`: {what}");
     let _ = writeln!(out, "[[source]]");
-    let _ = writeln!(out, "id = {}", quoted(&id_from_host(url)));
+    let _ = writeln!(out, "id = {}", quoted(&id_for_page(url)));
     let _ = writeln!(out, "name = {}", quoted(name));
     let _ = writeln!(out, "url = {}", quoted(url.as_str()));
     let kind = match shape {
@@ -433,6 +456,12 @@ mod tests {
         );
         assert_eq!(id_from_host(&Url::parse("http://127.0.0.1:8080/x")?), "source");
         assert_eq!(id_from_host(&Url::parse("https://www.ithome.com/rss/")?), "ithome");
+        assert_eq!(
+            id_for_page(&Url::parse("https://jxj.beijing.gov.cn/jxdt/tzgg/index.html")?),
+            "jxj-beijing-jxdt-tzgg"
+        );
+        assert_eq!(id_for_page(&Url::parse("http://127.0.0.1:5555/kjdt/tzgg/index_1.html")?), "kjdt-tzgg-index-1");
+        assert_eq!(id_for_page(&Url::parse("http://127.0.0.1:5555/")?), "source");
         Ok(())
     }
 }
