@@ -139,6 +139,8 @@ fn edits_stick_undo_teach_and_publishing_freezes() {
     assert!(ok, "{stdout}{stderr}");
     let published = drafts.join("published");
     let docx = std::fs::read(published.join(format!("{stem}.docx"))).unwrap();
+    assert_ppr_in_schema_order(&docx);
+    office_reads(&published.join(format!("{stem}.docx")), "软件和信息技术服务业半月报");
     let doc = docx_rs::read_docx(&docx).unwrap();
     let text = serde_json::to_string(&doc.document).unwrap();
     for want in [
@@ -353,4 +355,89 @@ fn a_rewritten_city_headline_reaches_the_notes_and_the_published_report_has_no_t
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(!text.contains("待分类"), "{} shows the editors' bucket", p.display());
     }
+}
+
+/// Every `w:pPr` of the document and styles parts lists its children in the order
+/// ECMA-376 requires (pStyle … jc … rPr): Word may refuse a file that does not.
+fn assert_ppr_in_schema_order(docx: &[u8]) {
+    use std::io::Read;
+    const ORDER: [&str; 8] = [
+        "pStyle",
+        "keepNext",
+        "keepLines",
+        "pageBreakBefore",
+        "spacing",
+        "ind",
+        "jc",
+        "rPr",
+    ];
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip");
+    for part in ["word/document.xml", "word/styles.xml"] {
+        let mut xml = String::new();
+        zip.by_name(part).expect(part).read_to_string(&mut xml).expect("utf-8");
+        let mut checked = 0;
+        for ppr in xml.split("<w:pPr>").skip(1) {
+            let body = ppr.split("</w:pPr>").next().unwrap_or("");
+            let ranks: Vec<usize> = ORDER
+                .iter()
+                .enumerate()
+                .filter_map(|(rank, name)| body.find(&format!("<w:{name}")).map(|at| (at, rank)))
+                .collect::<std::collections::BTreeMap<usize, usize>>()
+                .into_values()
+                .collect();
+            assert!(
+                ranks.windows(2).all(|w| w[0] < w[1]),
+                "{part}: w:pPr out of schema order: {body}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 0, "{part} has no w:pPr to check");
+    }
+}
+
+/// LibreOffice opens the DOCX and its first page carries `want`. CI installs it
+/// (`BANYUE_REQUIRE_OFFICE=1`); elsewhere a missing LibreOffice is said loudly, not passed.
+fn office_reads(docx: &std::path::Path, want: &str) {
+    let have = |cmd: &str| {
+        std::process::Command::new(cmd)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("soffice") || !have("pdftotext") {
+        assert!(
+            std::env::var_os("BANYUE_REQUIRE_OFFICE").is_none(),
+            "BANYUE_REQUIRE_OFFICE is set but soffice or pdftotext is missing"
+        );
+        eprintln!("SKIPPED: the LibreOffice check of the DOCX (install libreoffice-writer-nogui and poppler-utils)");
+        return;
+    }
+    let out = tempfile::tempdir().expect("temp dir");
+    let profile = format!("-env:UserInstallation=file://{}", out.path().join("profile").display());
+    let run = std::process::Command::new("soffice")
+        .args([profile.as_str(), "--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(out.path())
+        .arg(docx)
+        .output()
+        .expect("run soffice");
+    let pdf = out
+        .path()
+        .join(docx.file_stem().expect("a file name"))
+        .with_extension("pdf");
+    assert!(
+        pdf.is_file(),
+        "LibreOffice made no PDF: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::process::Command::new("pdftotext")
+        .args(["-f", "1", "-l", "1"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
+    let first_page = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        first_page.contains(want),
+        "the first page lacks {want:?}:\n{first_page}"
+    );
 }

@@ -175,5 +175,158 @@ pub fn render(d: &Draft) -> anyhow::Result<Vec<u8>> {
     doc.build()
         .pack(&mut buf)
         .map_err(|e| anyhow::anyhow!("writing DOCX: {e}"))?;
-    Ok(buf.into_inner())
+    in_schema_order(&buf.into_inner())
+}
+
+/// The children of `w:pPr` in the order ECMA-376 (CT_PPr) requires. docx-rs writes
+/// `w:rPr` first, which Word may call a corrupt file.
+const PPR_ORDER: [&str; 36] = [
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "suppressLineNumbers",
+    "pBdr",
+    "shd",
+    "tabs",
+    "suppressAutoHyphens",
+    "kinsoku",
+    "wordWrap",
+    "overflowPunct",
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+    "textDirection",
+    "textAlignment",
+    "textboxTightWrap",
+    "outlineLvl",
+    "divId",
+    "cnfStyle",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+];
+
+fn local(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
+}
+
+/// One XML part with every `w:pPr`'s children sorted into [`PPR_ORDER`] (stable; unknown
+/// children last). Everything else is copied event by event.
+pub fn reorder_ppr(xml: &str) -> anyhow::Result<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut writer = quick_xml::Writer::new(Vec::new());
+    // Inside a pPr: its children, each as its events, with its rank.
+    let mut children: Option<Vec<(usize, Vec<Event<'static>>)>> = None;
+    let mut depth = 0usize;
+    loop {
+        let ev = reader.read_event().map_err(|e| anyhow::anyhow!("DOCX part: {e}"))?;
+        if matches!(ev, Event::Eof) {
+            break;
+        }
+        match (&mut children, &ev) {
+            (None, Event::Start(e)) if local(e.name().as_ref()) == "pPr" => {
+                writer.write_event(ev.clone())?;
+                children = Some(Vec::new());
+                depth = 0;
+            }
+            (None, _) => writer.write_event(ev)?,
+            (Some(kids), Event::End(e)) if depth == 0 && local(e.name().as_ref()) == "pPr" => {
+                kids.sort_by_key(|(rank, _)| *rank);
+                for (_, events) in kids.drain(..) {
+                    for e in events {
+                        writer.write_event(e)?;
+                    }
+                }
+                writer.write_event(ev.clone())?;
+                children = None;
+            }
+            (Some(kids), _) => {
+                let rank_of = |name: &str| {
+                    PPR_ORDER
+                        .iter()
+                        .position(|n| *n == local(name))
+                        .unwrap_or(PPR_ORDER.len())
+                };
+                match &ev {
+                    Event::Start(e) if depth == 0 => {
+                        kids.push((rank_of(e.name().as_ref()), vec![ev.clone().into_owned()]));
+                        depth += 1;
+                    }
+                    Event::Empty(e) if depth == 0 => {
+                        kids.push((rank_of(e.name().as_ref()), vec![ev.clone().into_owned()]));
+                    }
+                    Event::Start(_) => {
+                        depth += 1;
+                        if let Some(last) = kids.last_mut() {
+                            last.1.push(ev.clone().into_owned());
+                        }
+                    }
+                    Event::End(_) => {
+                        depth = depth.saturating_sub(1);
+                        if let Some(last) = kids.last_mut() {
+                            last.1.push(ev.clone().into_owned());
+                        }
+                    }
+                    _ if depth > 0 => {
+                        if let Some(last) = kids.last_mut() {
+                            last.1.push(ev.clone().into_owned());
+                        }
+                    }
+                    // Text or whitespace between the children: not kept.
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(String::from_utf8(writer.into_inner())?)
+}
+
+/// The package with its document and styles parts' paragraph properties reordered.
+fn in_schema_order(docx: &[u8]) -> anyhow::Result<Vec<u8>> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx))?;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i)?;
+        let name = file.name().to_string();
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        if name == "word/document.xml" || name == "word/styles.xml" {
+            bytes = reorder_ppr(std::str::from_utf8(&bytes)?)?.into_bytes();
+        }
+        out.start_file(name, options)?;
+        out.write_all(&bytes)?;
+    }
+    Ok(out.finish()?.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraph_properties_come_in_schema_order() -> anyhow::Result<()> {
+        let raw = r#"<w:body><w:p><w:pPr><w:rPr><w:b/></w:rPr><w:pStyle w:val="Heading1"/><w:jc w:val="center"/></w:pPr><w:r><w:t>标题</w:t></w:r></w:p><w:p><w:pPr><w:jc w:val="left"/><w:pStyle w:val="x"/></w:pPr></w:p><w:p><w:pPr/></w:p></w:body>"#;
+        let fixed = reorder_ppr(raw)?;
+        assert_eq!(
+            fixed,
+            r#"<w:body><w:p><w:pPr><w:pStyle w:val="Heading1"/><w:jc w:val="center"/><w:rPr><w:b/></w:rPr></w:pPr><w:r><w:t>标题</w:t></w:r></w:p><w:p><w:pPr><w:pStyle w:val="x"/><w:jc w:val="left"/></w:pPr></w:p><w:p><w:pPr/></w:p></w:body>"#
+        );
+        Ok(())
+    }
 }

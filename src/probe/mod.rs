@@ -216,7 +216,11 @@ fn id_for_page(url: &Url) -> String {
     }
     parts.extend(path);
     let id = parts.join("-");
-    id.chars().take(48).collect::<String>().trim_end_matches('-').to_string()
+    id.chars()
+        .take(48)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 /// An id from the host: `jxj.beijing.gov.cn` → `jxj-beijing`.
@@ -460,7 +464,10 @@ mod tests {
             id_for_page(&Url::parse("https://jxj.beijing.gov.cn/jxdt/tzgg/index.html")?),
             "jxj-beijing-jxdt-tzgg"
         );
-        assert_eq!(id_for_page(&Url::parse("http://127.0.0.1:5555/kjdt/tzgg/index_1.html")?), "kjdt-tzgg-index-1");
+        assert_eq!(
+            id_for_page(&Url::parse("http://127.0.0.1:5555/kjdt/tzgg/index_1.html")?),
+            "kjdt-tzgg-index-1"
+        );
         assert_eq!(id_for_page(&Url::parse("http://127.0.0.1:5555/")?), "source");
         Ok(())
     }
