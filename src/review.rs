@@ -24,6 +24,15 @@ impl Status {
         }
     }
 
+    /// What editors call it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::Draft => "草稿",
+            Status::Review => "审核中",
+            Status::Published => "已发布",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Status> {
         match s {
             "draft" => Some(Status::Draft),
@@ -181,11 +190,13 @@ impl Edit {
         !matches!(self, Edit::Status { .. } | Edit::Window { .. })
     }
 
-    /// What the edit did, in words, for the history.
-    pub fn describe(&self) -> String {
+    /// What the edit did, in editors' words, for the history and the page's message;
+    /// `name` gives a section id's name (公司动态 for company-news).
+    pub fn describe(&self, name: &dyn Fn(&str) -> String) -> String {
         match self {
             Edit::Move { section, city } => format!(
-                "移至 {section}{}",
+                "移至「{}」{}",
+                name(section),
                 city.as_deref().map(|c| format!("（{c}）")).unwrap_or_default()
             ),
             Edit::Exclude => "剔除".into(),
@@ -198,8 +209,15 @@ impl Edit {
             Edit::Merge { into } => format!("并入 #{into}"),
             Edit::Split => "拆分为独立条目".into(),
             Edit::Digest { section, .. } => format!("改写提要（{section}）"),
-            Edit::Text { slot, .. } => format!("撰写 {slot}"),
-            Edit::Status { status } => format!("状态 → {}", status.as_str()),
+            Edit::Text { slot, .. } => format!(
+                "撰写{}",
+                match slot.as_str() {
+                    "commentary" => "评论",
+                    "analysis" => "专题剖析正文",
+                    other => other,
+                }
+            ),
+            Edit::Status { status } => format!("状态改为「{}」", status.label()),
             Edit::Window { from, to } => format!("时间范围 {from} 至 {to}"),
             Edit::Add { url } => format!("按网址添加 {url}"),
         }

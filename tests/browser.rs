@@ -202,7 +202,7 @@ async fn an_editor_reviews_and_publishes_in_chromium() {
         ))
         .await;
     driver.click(&format!("#item-{ipo} button.move")).await;
-    let moved = format!("条目#{ipo} 移至 tech-innovation");
+    let moved = format!("条目#{ipo} 移至「技术创新」");
     let page = driver.wait_for("the move", |p| p.contains(&moved)).await;
     let visit = id_of(&page, "王喆带队");
     driver.click(&format!("#item-{visit} button.exclude")).await;
@@ -220,7 +220,11 @@ async fn an_editor_reviews_and_publishes_in_chromium() {
 
     driver.click("#publish").await;
     driver
-        .wait_for("publication", |p| p.contains("id=\"status\">published"))
+        .wait_for("the confirmation", |p| p.contains("confirm-publish"))
+        .await;
+    driver.click("#confirm-publish").await;
+    driver
+        .wait_for("publication", |p| p.contains("data-status=\"published\""))
         .await;
     if let Some(d) = &shots {
         driver.screenshot(&d.join("review-published.png")).await;

@@ -128,6 +128,15 @@ async fn review_ui_over_http() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // An HTML page in Chinese with the way back in, not a bare line of text.
+    assert!(
+        r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let body = r.text().await.unwrap();
+    assert!(body.contains("请先登录") && body.contains("href=\"/login\""), "{body}");
     assert!(
         ui.sign_in("错误的密码").await.is_none(),
         "a wrong password gets no session"
@@ -164,7 +173,7 @@ async fn review_ui_over_http() {
     let ok = |r: reqwest::Response| {
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.headers());
     };
-    ok(ui
+    let moved = ui
         .post(
             Some(&cookie),
             &[
@@ -175,7 +184,25 @@ async fn review_ui_over_http() {
             ],
             HeaderMap::new(),
         )
-        .await);
+        .await;
+    // Back at the item, with the change said in editors' words.
+    let back = moved.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert!(back.ends_with(&format!("#item-{ipo}")), "{back}");
+    let said = ui
+        .http
+        .get(ui.url(&back))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        said.contains("已保存：条目") && said.contains("移至「技术创新」"),
+        "the message"
+    );
+    ok(moved);
     ok(ui
         .post(
             Some(&cookie),
@@ -285,15 +312,59 @@ async fn review_ui_over_http() {
     let bytes = docx.bytes().await.unwrap();
     assert!(docx_rs::read_docx(&bytes).is_ok());
 
-    // Publish freezes; reopen thaws.
-    ok(ui
+    // Publishing asks first, and names what is still unsorted; then it freezes.
+    let r = ui
         .post(
             Some(&cookie),
             &[("action", "publish"), ("csrf", &token)],
             HeaderMap::new(),
         )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let asked = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert!(asked.starts_with("/issue/publish?"), "{asked}");
+    assert!(!ui.page(&cookie).await.contains("data-status=\"published\""), "not yet");
+    let confirm = ui
+        .http
+        .get(ui.url(&asked))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        confirm.contains("确认发布") && confirm.contains("confirm-publish"),
+        "{confirm}"
+    );
+    // Items left in 待分类 are named before they are left out of the published report.
+    let page = ui.page(&cookie).await;
+    let unsorted = page
+        .find("id=\"section-to-sort\"")
+        .map(|at| {
+            page[at..]
+                .split("</section>")
+                .next()
+                .unwrap_or("")
+                .matches("data-id=")
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        confirm.contains(&format!("还有 <strong>{unsorted}</strong> 条在「待分类」")),
+        unsorted > 0,
+        "{unsorted} unsorted: {confirm}"
+    );
+    ok(ui
+        .post(
+            Some(&cookie),
+            &[("action", "publish"), ("confirm", "yes"), ("csrf", &token)],
+            HeaderMap::new(),
+        )
         .await);
-    assert!(ui.page(&cookie).await.contains("id=\"status\">published"));
+    let page = ui.page(&cookie).await;
+    assert!(page.contains("data-status=\"published\"") && page.contains("状态：已发布"));
     let r = ui
         .post(
             Some(&cookie),

@@ -118,6 +118,15 @@ impl App {
             .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "store lock poisoned"))
     }
 
+    /// A section's name for editors (`company-news` → 企业动态); other labels as they are.
+    fn section_name(&self, id: &str) -> String {
+        match id {
+            crate::model::TO_SORT => "待分类".into(),
+            crate::model::OFF_TOPIC => "无关".into(),
+            id => self.pipeline.classifier.taxonomy.name_of(id).to_string(),
+        }
+    }
+
     fn render(&self, name: &str, ctx: minijinja::Value) -> Response {
         match self.env.get_template(name).and_then(|t| t.render(ctx)) {
             Ok(html) => html_response(html),
@@ -155,20 +164,31 @@ fn edit_failure(e: &anyhow::Error) -> (StatusCode, String) {
     if busy {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            "the edit was not saved: the database stayed busy for a minute (a run is writing); try again".into(),
+            "未保存：数据库忙了一分钟（采集正在写入），请稍后再试".into(),
         )
     } else {
-        (StatusCode::BAD_REQUEST, format!("{e:#}"))
+        (StatusCode::BAD_REQUEST, format!("未保存：{e:#}"))
     }
 }
 
+/// An error as a page an editor can act on: what happened, and the way back (to sign in
+/// again after a restart, or to the issue).
 fn error(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message.to_string(),
-    )
-        .into_response()
+    let way = if status == StatusCode::UNAUTHORIZED {
+        r#"<a href="/login">重新登录</a>"#
+    } else {
+        r#"<a href="/issue">返回本期</a>"#
+    };
+    let html = format!(
+        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>出错了（{code}）</title>\
+<style>body{{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;color:#222}}p.why{{background:#fff3f3;border:1px solid #ecc;padding:.6em 1em;border-radius:4px}}a{{color:#0645ad}}</style></head>\
+<body><h1>出错了</h1><p class=\"why\" role=\"alert\">{msg}</p><p>{way}</p><p><small>HTTP {code}</small></p></body></html>\n",
+        code = status.as_u16(),
+        msg = crate::xmltext::escape(message),
+    );
+    let mut r = html_response(html);
+    *r.status_mut() = status;
+    r
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -213,16 +233,19 @@ fn authorize(app: &App, headers: &HeaderMap, form: &HashMap<String, String>) -> 
         Err(error(status, why))
     };
     if !same_origin(headers) {
-        return refuse(StatusCode::FORBIDDEN, "refused: the request comes from another origin");
+        return refuse(StatusCode::FORBIDDEN, "已拒绝：请求来自别的网站，不是本页面");
     }
     let Some((_, s)) = session(app, headers) else {
-        return refuse(StatusCode::UNAUTHORIZED, "refused: sign in first");
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "请先登录：会话已过期，或服务重启过。登录后再做一次刚才的操作。",
+        );
     };
     let token = form.get("csrf").map(String::as_str).unwrap_or("");
     if !auth::same(token, &s.csrf) {
         return refuse(
             StatusCode::FORBIDDEN,
-            "refused: the form's CSRF token is missing or wrong",
+            "已拒绝：表单已过期（或不是本页面发出的），请刷新页面后重试",
         );
     }
     Ok(s)
@@ -234,12 +257,12 @@ fn issue_of(app: &App, store: &mut Store, which: Option<&String>) -> Result<Issu
     match which.filter(|w| !w.is_empty()) {
         None => app.pipeline.issue_for(store, None, now).map_err(bad),
         Some(stem) => {
-            let (y, n) =
-                Issue::parse_stem(stem).ok_or_else(|| error(StatusCode::BAD_REQUEST, "issue must be YEAR-NN"))?;
+            let (y, n) = Issue::parse_stem(stem)
+                .ok_or_else(|| error(StatusCode::BAD_REQUEST, "期次应写作 年-期号，如 2026-22"))?;
             store
                 .issue(y, n)
                 .map_err(bad)?
-                .ok_or_else(|| error(StatusCode::NOT_FOUND, "no such issue"))
+                .ok_or_else(|| error(StatusCode::NOT_FOUND, "没有这一期"))
         }
     }
 }
@@ -293,7 +316,7 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
             at: e.at.with_timezone(&tz).format("%m-%d %H:%M").to_string(),
             editor: e.editor,
             item: e.item_id,
-            what: e.edit.describe(),
+            what: e.edit.describe(&|id| app.section_name(id)),
             undone: e.undone_at.is_some(),
             status: !e.edit.undoable() || issue.status == Status::Published,
         })
@@ -313,6 +336,7 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
             issue => minijinja::Value::from_serialize(&*draft),
             stem => issue.stem(),
             status => issue.status.as_str(),
+            status_label => issue.status.label(),
             issues => issues,
             sections => sections,
             edits => edits,
@@ -350,7 +374,7 @@ async fn login_page(State(app): State<Shared>, Query(q): Query<HashMap<String, S
 async fn login(State(app): State<Shared>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
     if !same_origin(&headers) {
         app.metrics.refused.fetch_add(1, Ordering::Relaxed);
-        return error(StatusCode::FORBIDDEN, "refused: the request comes from another origin");
+        return error(StatusCode::FORBIDDEN, "已拒绝：请求来自别的网站，不是本页面");
     }
     let name = form.get("name").map(String::as_str).unwrap_or("");
     let password = form.get("password").map(String::as_str).unwrap_or("");
@@ -435,12 +459,15 @@ fn edit_of(form: &HashMap<String, String>) -> Result<(Option<i64>, Edit), String
     Ok((item, edit))
 }
 
-fn back(issue: &Issue, msg: &str) -> Response {
+/// Back to the issue page with a message, at the item acted on (so the editor does not
+/// scroll back from the top after every action).
+fn back(issue: &Issue, msg: &str, at: Option<&str>) -> Response {
     let q = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("issue", &issue.stem())
         .append_pair("msg", msg)
         .finish();
-    Redirect::to(&format!("/issue?{q}")).into_response()
+    let anchor = at.map(|a| format!("#{a}")).unwrap_or_default();
+    Redirect::to(&format!("/issue?{q}{anchor}")).into_response()
 }
 
 async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
@@ -454,13 +481,25 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
     };
     let now = Utc::now();
     let action = form.get("action").map(String::as_str).unwrap_or("");
+    // Publishing asks first, and says what readers would miss (items still in 待分类).
+    if action == "publish" && form.get("confirm").map(String::as_str) != Some("yes") {
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("issue", &issue.stem())
+            .finish();
+        return Redirect::to(&format!("/issue/publish?{q}")).into_response();
+    }
+    // Where the page should land after the action: the item acted on.
+    let at = form
+        .get("item")
+        .filter(|i| i.parse::<i64>().is_ok())
+        .map(|i| format!("item-{i}"));
     let result = if action == "add" {
         // Fetching takes a while; the store is not held meanwhile.
         let url = form.get("url").cloned().unwrap_or_default();
         app.pipeline
             .add_by_url(&app.store, &issue, &url, &s.user, now)
             .await
-            .map(|id| format!("item #{id} added"))
+            .map(|id| format!("已按网址添加条目 #{id}"))
     } else {
         let mut store = match app.store() {
             Ok(s) => s,
@@ -470,36 +509,41 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
             "undo" => form
                 .get("edit")
                 .and_then(|e| e.parse::<i64>().ok())
-                .ok_or_else(|| anyhow::anyhow!("undo needs an edit id"))
+                .ok_or_else(|| anyhow::anyhow!("撤销哪一项修改？（缺少 edit）"))
                 .and_then(|id| {
                     store.undo_edit(id, now)?;
                     let d = app.pipeline.draft_of(&store, &issue, now)?;
                     let st = &app.pipeline.config.settings;
                     crate::draft::render::export(&d, &st.drafts_dir, st.templates_dir.as_deref())?;
-                    Ok(format!("edit #{id} undone"))
+                    Ok(format!("已撤销第 {id} 项修改"))
                 }),
             "publish" => app
                 .pipeline
                 .publish_issue(&mut store, &issue, &s.user, now)
-                .map(|_| format!("issue {} published", issue.stem())),
+                .map(|_| format!("第{}期已发布", issue.number)),
             "reopen" => app
                 .pipeline
                 .reopen_issue(&mut store, &issue, &s.user, now)
-                .map(|()| format!("issue {} reopened", issue.stem())),
+                .map(|()| format!("第{}期已重新打开，可以继续修改", issue.number)),
             _ => match edit_of(&form) {
-                Ok((item, edit)) => app
-                    .pipeline
-                    .edit_issue(&mut store, &issue, item, &edit, &s.user, now)
-                    .map(|(id, draft)| {
-                        // The page that follows shows this draft (an item's edit leaves
-                        // the issue itself as it was, so the draft is the page's).
-                        if let (Some(d), Some(_), Ok(version)) = (draft, item, store.version())
-                            && let Ok(mut cache) = app.drafts.lock()
-                        {
-                            *cache = Some(((issue.id, version), Arc::new(d)));
-                        }
-                        format!("edit #{id} saved")
-                    }),
+                Ok((item, edit)) => {
+                    let what = edit.describe(&|id| app.section_name(id));
+                    app.pipeline
+                        .edit_issue(&mut store, &issue, item, &edit, &s.user, now)
+                        .map(|(_, draft)| {
+                            // The page that follows shows this draft (an item's edit leaves
+                            // the issue itself as it was, so the draft is the page's).
+                            if let (Some(d), Some(_), Ok(version)) = (draft, item, store.version())
+                                && let Ok(mut cache) = app.drafts.lock()
+                            {
+                                *cache = Some(((issue.id, version), Arc::new(d)));
+                            }
+                            match item {
+                                Some(i) => format!("已保存：条目 #{i} {what}"),
+                                None => format!("已保存：{what}"),
+                            }
+                        })
+                }
                 Err(e) => Err(anyhow::anyhow!(e)),
             },
         }
@@ -507,13 +551,73 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
     match result {
         Ok(msg) => {
             app.metrics.edits.fetch_add(1, Ordering::Relaxed);
-            back(&issue, &msg)
+            back(&issue, &msg, at.as_deref())
         }
         Err(e) => {
             let (status, message) = edit_failure(&e);
             error(status, &message)
         }
     }
+}
+
+/// What the confirmation says of items left in 待分类: the published report leaves them out.
+fn unsorted_warning(unsorted: usize, stem: &str) -> String {
+    if unsorted == 0 {
+        return String::new();
+    }
+    format!(
+        "<p class=\"warn\" role=\"alert\">还有 <strong>{unsorted}</strong> 条在「待分类」：发布后的报告和订阅源里<strong>不会有它们</strong>。要收录，请先<a href=\"/issue?issue={stem}#section-{}\">归入栏目</a>。</p>",
+        crate::model::TO_SORT
+    )
+}
+
+/// The step before publishing: what will go out, and what is still unsorted.
+async fn publish_page(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some((_, s)) = session(&app, &headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let (store, issue) = match store_and_issue(&app, q.get("issue")) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let draft = match app.draft(&store, &issue) {
+        Ok(d) => d,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    };
+    let count = |id: &str| {
+        draft
+            .sections
+            .iter()
+            .filter(|sec| sec.id == id)
+            .map(|sec| sec.items.len())
+            .sum::<usize>()
+    };
+    let unsorted = count(crate::model::TO_SORT);
+    let total: usize = draft
+        .sections
+        .iter()
+        .filter(|sec| sec.id != crate::model::TO_SORT)
+        .map(|sec| sec.items.len())
+        .sum();
+    let stem = issue.stem();
+    let warning = unsorted_warning(unsorted, &stem);
+    let html = format!(
+        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>确认发布 第{n}期</title>\
+<style>body{{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;color:#222}}.warn{{background:#fff3d6;border:1px solid #e0c070;padding:.6em 1em;border-radius:4px}}button{{font-size:1em;padding:.4em 1.2em}}button.primary{{background:#0645ad;color:#fff;border:0;border-radius:4px}}</style></head>\
+<body><h1>确认发布 第{n}期</h1><p>{name}（{from} 至 {to}），共 {total} 条。发布后本期冻结（可重新打开），报告和订阅源对外更新。</p>{warning}\
+<form method=\"post\" action=\"/issue/edit\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"issue\" value=\"{stem}\"><input type=\"hidden\" name=\"action\" value=\"publish\"><input type=\"hidden\" name=\"confirm\" value=\"yes\">\
+<button class=\"primary\" id=\"confirm-publish\">确认发布</button> <a href=\"/issue?issue={stem}\">返回修改</a></form></body></html>\n",
+        n = issue.number,
+        name = crate::xmltext::escape(&draft.report_name),
+        from = draft.window.from,
+        to = draft.window.to,
+        csrf = s.csrf,
+    );
+    html_response(html)
 }
 
 async fn preview(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -728,6 +832,7 @@ pub fn router(app: Shared) -> Router {
         .route("/logout", post(logout))
         .route("/issue", get(review))
         .route("/issue/edit", post(do_edit))
+        .route("/issue/publish", get(publish_page))
         .route("/issue/preview", get(preview))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -767,6 +872,17 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_publish_confirmation_names_what_is_still_unsorted() {
+        assert_eq!(unsorted_warning(0, "2026-22"), "");
+        let w = unsorted_warning(3, "2026-22");
+        assert!(
+            w.contains("还有 <strong>3</strong> 条在「待分类」") && w.contains("不会有它们"),
+            "{w}"
+        );
+        assert!(w.contains("href=\"/issue?issue=2026-22#section-to-sort\""), "{w}");
+    }
     use super::*;
 
     #[test]
@@ -849,11 +965,11 @@ mod tests {
         .context("recording the edit");
         let (status, message) = edit_failure(&busy);
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-        assert!(message.contains("try again"), "{message}");
+        assert!(message.contains("稍后再试"), "{message}");
         let other = anyhow::anyhow!("no item #7");
         assert_eq!(
             edit_failure(&other),
-            (StatusCode::BAD_REQUEST, "no item #7".to_string())
+            (StatusCode::BAD_REQUEST, "未保存：no item #7".to_string())
         );
     }
 }
