@@ -398,13 +398,13 @@ fn assert_ppr_in_schema_order(docx: &[u8]) {
 /// LibreOffice opens the DOCX and its first page carries `want`. CI installs it
 /// (`BANYUE_REQUIRE_OFFICE=1`); elsewhere a missing LibreOffice is said loudly, not passed.
 fn office_reads(docx: &std::path::Path, want: &str) {
-    let have = |cmd: &str| {
+    let have = |cmd: &str, arg: &str| {
         std::process::Command::new(cmd)
-            .arg("--version")
+            .arg(arg)
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    if !have("soffice") || !have("pdftotext") {
+    if !have("soffice", "--version") || !have("pdftotext", "-v") {
         assert!(
             std::env::var_os("BANYUE_REQUIRE_OFFICE").is_none(),
             "BANYUE_REQUIRE_OFFICE is set but soffice or pdftotext is missing"
