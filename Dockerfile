@@ -47,12 +47,15 @@ RUN apt-get update \
     && chown -R banyue:banyue /var/lib/banyue
 COPY --from=build /out/banyue /usr/local/bin/banyue
 COPY config/banyue.toml /etc/banyue/banyue.toml
+# The source catalogue the example config includes.
+COPY config/sources /etc/banyue/sources
 ENV BANYUE_CONFIG=/etc/banyue/banyue.toml \
     BANYUE_DATA_DIR=/var/lib/banyue/data \
     BANYUE_FEEDS_DIR=/var/lib/banyue/feeds \
     BANYUE_DRAFTS_DIR=/var/lib/banyue/drafts \
     BANYUE_LISTEN=0.0.0.0:8080 \
-    BANYUE_LOG=warn
+    BANYUE_LOG=warn \
+    BANYUE_LOG_JSON=1
 # Numeric, so that Kubernetes' runAsNonRoot can verify it.
 USER 10001:10001
 WORKDIR /var/lib/banyue

@@ -172,6 +172,18 @@ struct RawUser {
     name: String,
     /// An argon2 PHC string (`banyue hash-password` prints one).
     password_hash: String,
+    /// `editor` (default) or `chief`.
+    role: Option<String>,
+}
+
+/// What a user may do on the review desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Edits the draft.
+    #[default]
+    Editor,
+    /// Edits, and alone publishes and reopens (when any user is chief).
+    Chief,
 }
 
 /// Someone who may sign in to the review UI.
@@ -179,6 +191,16 @@ struct RawUser {
 pub struct User {
     pub name: String,
     pub password_hash: String,
+    pub role: Role,
+}
+
+impl Config {
+    /// Whether `user` may publish or reopen an issue: a chief editor, or anyone while no
+    /// user is chief.
+    pub fn may_publish(&self, user: &str) -> bool {
+        let chiefs = self.users.iter().filter(|u| u.role == Role::Chief).count();
+        chiefs == 0 || self.users.iter().any(|u| u.name == user && u.role == Role::Chief)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -572,17 +594,33 @@ impl Config {
                     ),
                 ));
             }
+            let role = match u.role.as_deref() {
+                None | Some("editor") => Role::Editor,
+                Some("chief") => Role::Chief,
+                Some(other) => {
+                    problems.push(loc.problem(at, format!("user `{}`: role `{other}` is not editor or chief", u.name)));
+                    Role::Editor
+                }
+            };
             users.push(User {
                 name: u.name,
                 password_hash: u.password_hash,
+                role,
             });
         }
+        // `name:hash` or `name:hash:chief`, separated by `;` (PHC strings hold no `:`).
         if let Ok(env) = std::env::var("BANYUE_USERS") {
-            for pair in env.split(';').filter(|p| !p.trim().is_empty()) {
-                if let Some((name, hash)) = pair.split_once(':') {
+            for entry in env.split(';').filter(|p| !p.trim().is_empty()) {
+                let mut parts = entry.splitn(3, ':');
+                if let (Some(name), Some(hash)) = (parts.next(), parts.next()) {
                     users.push(User {
                         name: name.trim().to_string(),
                         password_hash: hash.trim().to_string(),
+                        role: if parts.next().map(str::trim) == Some("chief") {
+                            Role::Chief
+                        } else {
+                            Role::Editor
+                        },
                     });
                 }
             }

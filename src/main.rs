@@ -28,8 +28,9 @@ struct Cli {
         default_value = "config/banyue.toml"
     )]
     config: PathBuf,
-    /// Log as JSON lines (for log collectors) instead of text.
-    #[arg(long, global = true)]
+    /// Log as JSON lines (for log collectors) instead of text; the container image sets
+    /// $BANYUE_LOG_JSON=1.
+    #[arg(long, global = true, env = "BANYUE_LOG_JSON", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
     log_json: bool,
     #[command(subcommand)]
     command: Command,
@@ -282,8 +283,10 @@ fn main() -> ExitCode {
         "warn"
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("BANYUE_LOG").unwrap_or_else(|_| default.into());
+    // Colour codes only for a person at a terminal, never into a file or a collector.
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if cli.log_json {
         logs.json().init();

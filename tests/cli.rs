@@ -40,8 +40,20 @@ fn check_names_the_line_of_a_typo() {
 #[test]
 fn demo_writes_feeds_and_a_draft() {
     let dir = tempfile::tempdir().unwrap();
-    let out = banyue().args(["demo", "--dir"]).arg(dir.path()).output().unwrap();
+    let out = banyue()
+        .args(["demo", "--dir"])
+        .arg(dir.path())
+        .env("BANYUE_LOG", "debug")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // Logs into a pipe (a file, a container log) carry no colour codes.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DEBUG"), "debug logs: {stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "colour codes in logs that are not a terminal: {stderr:?}"
+    );
     assert!(
         out.status.success(),
         "{stdout}\n{}",

@@ -1,14 +1,15 @@
 //! Signing in: users with argon2-hashed passwords, random session tokens in an HttpOnly
 //! SameSite=Strict cookie, a CSRF token per session for every form.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
 use crate::config::User;
+use crate::store::{Store, StoredSession};
 
 pub const COOKIE: &str = "banyue_session";
 const LIFETIME: Duration = Duration::from_secs(12 * 3600);
@@ -17,7 +18,6 @@ const LIFETIME: Duration = Duration::from_secs(12 * 3600);
 pub struct Session {
     pub user: String,
     pub csrf: String,
-    expires: Instant,
 }
 
 /// A random token, hex encoded (128 bits from the system RNG).
@@ -49,43 +49,104 @@ fn hash_to_check(user: Option<&User>) -> Option<&str> {
     }
 }
 
-#[derive(Default)]
-pub struct Sessions {
-    map: Mutex<HashMap<String, Session>>,
+/// Sign-ins that went wrong before a wait is asked; each one after doubles it.
+const FREE_FAILURES: u32 = 3;
+const LONGEST_WAIT: Duration = Duration::from_secs(15 * 60);
+/// Failures older than this are forgotten.
+const FAILURES_KEPT: Duration = Duration::from_secs(3600);
+
+/// How a sign-in went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    /// Signed in: the session token for the cookie.
+    Token(String),
+    /// Wrong name or password (which one is not said).
+    Refused,
+    /// Too many failures for this name or from this address: try again after this long.
+    Wait(Duration),
 }
 
-impl Sessions {
-    /// Check a user's password; a new session token on success.
-    pub fn sign_in(&self, users: &[User], name: &str, password: &str) -> Option<String> {
-        let user = users.iter().find(|u| u.name == name);
-        let verified = Argon2::default()
-            .verify_password(password.as_bytes(), hash_to_check(user)?)
-            .is_ok();
-        let user = user.filter(|_| verified)?;
-        let t = token();
-        let mut map = self.map.lock().ok()?;
-        map.retain(|_, s| s.expires > Instant::now());
-        map.insert(
-            t.clone(),
-            Session {
-                user: user.name.clone(),
-                csrf: token(),
-                expires: Instant::now() + LIFETIME,
-            },
-        );
-        Some(t)
-    }
+/// What a session token is stored as: its hash, so the database alone signs no one in.
+pub fn token_hash(token: &str) -> String {
+    use blake2::Digest;
+    blake2::Blake2s256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
-    pub fn get(&self, token: &str) -> Option<Session> {
-        let map = self.map.lock().ok()?;
-        map.get(token).filter(|s| s.expires > Instant::now()).cloned()
+/// The wait that `failures` (the last at `last`) impose at `now`.
+fn wait_after(failures: u32, last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    let Some(last) = last else { return Duration::ZERO };
+    let since = (now - last).to_std().unwrap_or(Duration::ZERO);
+    if failures <= FREE_FAILURES || since >= FAILURES_KEPT {
+        return Duration::ZERO;
     }
+    let wait = Duration::from_secs(1u64 << (failures - FREE_FAILURES - 1).min(20)).min(LONGEST_WAIT);
+    wait.saturating_sub(since)
+}
 
-    pub fn sign_out(&self, token: &str) {
-        if let Ok(mut map) = self.map.lock() {
-            map.remove(token);
+/// Check a user's password against the store's throttle; a new stored session on success.
+/// Failures are counted per name (known or not: the answer never says which) and per
+/// address, and each is logged.
+pub fn sign_in(
+    store: &Store,
+    users: &[User],
+    name: &str,
+    password: &str,
+    addr: Option<std::net::IpAddr>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<SignIn> {
+    let user_key = format!("user:{name}");
+    let addr_key = addr.map(|a| format!("addr:{a}"));
+    let keys: Vec<&str> = std::iter::once(user_key.as_str()).chain(addr_key.as_deref()).collect();
+    let mut wait = Duration::ZERO;
+    for key in &keys {
+        let (n, last) = store.login_failures(key)?;
+        let forgotten = last.is_some_and(|l| (now - l).to_std().unwrap_or(Duration::ZERO) >= FAILURES_KEPT);
+        if forgotten {
+            store.clear_login_failures(&[key])?;
         }
+        wait = wait.max(wait_after(n, last, now));
     }
+    if !wait.is_zero() {
+        tracing::warn!(user = name, addr = ?addr, wait_secs = wait.as_secs(), "sign-in refused: too many failures");
+        return Ok(SignIn::Wait(wait));
+    }
+    let user = users.iter().find(|u| u.name == name);
+    let verified =
+        hash_to_check(user).is_some_and(|h| Argon2::default().verify_password(password.as_bytes(), h).is_ok());
+    let Some(user) = user.filter(|_| verified) else {
+        let counts = store.record_login_failure(&keys, now)?;
+        tracing::warn!(user = name, addr = ?addr, failures = ?counts, "sign-in failed");
+        return Ok(SignIn::Refused);
+    };
+    store.clear_login_failures(&[user_key.as_str()])?;
+    let t = token();
+    let lifetime = chrono::Duration::from_std(LIFETIME).unwrap_or(chrono::Duration::hours(12));
+    store.create_session(
+        &token_hash(&t),
+        &StoredSession {
+            user: user.name.clone(),
+            csrf: token(),
+            expires: now + lifetime,
+        },
+        now,
+    )?;
+    tracing::info!(user = name, "signed in");
+    Ok(SignIn::Token(t))
+}
+
+/// The session a cookie's token names, if it is still good.
+pub fn session(store: &Store, token: &str, now: DateTime<Utc>) -> Option<Session> {
+    store.session(&token_hash(token), now).ok().flatten().map(|s| Session {
+        user: s.user,
+        csrf: s.csrf,
+    })
+}
+
+pub fn sign_out(store: &Store, token: &str) -> anyhow::Result<()> {
+    store.end_session(&token_hash(token))
 }
 
 /// Compare secrets without an early exit.
@@ -97,6 +158,18 @@ pub fn same(a: &str, b: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("t.db")).expect("store");
+        (dir, store)
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-30T10:00:00Z")
+            .expect("a date")
+            .with_timezone(&Utc)
+    }
+
     #[test]
     fn an_unknown_name_costs_a_password_check_like_a_known_one() {
         let stand_in = hash_to_check(None).expect("the stand-in hash is made");
@@ -107,32 +180,87 @@ mod tests {
             Argon2::default().verify_password(b"anything", stand_in).is_err(),
             "the stand-in lets no one in"
         );
-        let sessions = Sessions::default();
-        let users = [User {
-            name: "ed".into(),
-            password_hash: real,
-        }];
-        assert!(sessions.sign_in(&users, "nobody", "banyue: no such user").is_none());
-        assert!(sessions.sign_in(&users, "ed", "pw").is_some());
     }
 
     #[test]
-    fn passwords_and_sessions() {
+    fn sessions_live_in_the_store_by_their_hash() -> anyhow::Result<()> {
+        let (_d, store) = store();
         let users = vec![User {
             name: "editor".into(),
-            password_hash: hash_password("s3cret").expect("the password hashes"),
+            password_hash: hash_password("s3cret")?,
+            role: crate::config::Role::Editor,
         }];
-        let s = Sessions::default();
-        assert!(s.sign_in(&users, "editor", "wrong").is_none());
-        assert!(s.sign_in(&users, "nobody", "s3cret").is_none());
-        let t = s
-            .sign_in(&users, "editor", "s3cret")
-            .expect("the right name and password sign in");
-        let sess = s.get(&t).expect("the new token finds its session");
+        assert_eq!(
+            sign_in(&store, &users, "editor", "wrong", None, now())?,
+            SignIn::Refused
+        );
+        assert_eq!(
+            sign_in(&store, &users, "nobody", "s3cret", None, now())?,
+            SignIn::Refused
+        );
+        let SignIn::Token(t) = sign_in(&store, &users, "editor", "s3cret", None, now())? else {
+            anyhow::bail!("the right name and password sign in");
+        };
+        let sess = session(&store, &t, now()).expect("the new token finds its session");
         assert_eq!(sess.user, "editor");
         assert_eq!(sess.csrf.len(), 32);
-        s.sign_out(&t);
-        assert!(s.get(&t).is_none());
+        assert!(
+            store.session(&t, now())?.is_none(),
+            "the token itself is not what is stored"
+        );
+        assert!(
+            session(&store, &t, now() + chrono::Duration::hours(13)).is_none(),
+            "sessions expire"
+        );
+        sign_out(&store, &t)?;
+        assert!(session(&store, &t, now()).is_none());
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+        Ok(())
+    }
+
+    #[test]
+    fn guessing_meets_growing_waits_the_same_for_any_name() -> anyhow::Result<()> {
+        let (_d, store) = store();
+        let users = vec![User {
+            name: "editor".into(),
+            password_hash: hash_password("s3cret")?,
+            role: crate::config::Role::Editor,
+        }];
+        let addr: Option<std::net::IpAddr> = Some([192, 0, 2, 7].into());
+        let mut t = now();
+        for name in ["editor", "nobody"] {
+            for _ in 0..FREE_FAILURES {
+                assert_eq!(sign_in(&store, &users, name, "guess", None, t)?, SignIn::Refused);
+            }
+            assert_eq!(sign_in(&store, &users, name, "guess", None, t)?, SignIn::Refused);
+            // Now even the right password waits: the answer says nothing of the name.
+            assert_eq!(
+                sign_in(&store, &users, name, "s3cret", None, t)?,
+                SignIn::Wait(Duration::from_secs(1))
+            );
+        }
+        t += chrono::Duration::seconds(2);
+        assert_eq!(sign_in(&store, &users, "editor", "guess", None, t)?, SignIn::Refused);
+        assert_eq!(
+            sign_in(&store, &users, "editor", "s3cret", None, t)?,
+            SignIn::Wait(Duration::from_secs(2)),
+            "the wait doubles"
+        );
+        // One address guessing across names is held back too.
+        for n in 0..=FREE_FAILURES {
+            let r = sign_in(&store, &users, &format!("name{n}"), "guess", addr, t)?;
+            assert_eq!(r, SignIn::Refused);
+        }
+        assert!(matches!(
+            sign_in(&store, &users, "other", "x", addr, t)?,
+            SignIn::Wait(_)
+        ));
+        // An hour later the failures are forgotten and the editor gets in.
+        t += chrono::Duration::hours(2);
+        assert!(matches!(
+            sign_in(&store, &users, "editor", "s3cret", addr, t)?,
+            SignIn::Token(_)
+        ));
+        Ok(())
     }
 }

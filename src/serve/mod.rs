@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Form, Query, State};
+use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,7 +27,7 @@ use serde::Serialize;
 use crate::pipeline::Pipeline;
 use crate::review::{Edit, Issue, Status};
 use crate::store::Store;
-use auth::{COOKIE, Session, Sessions};
+use auth::{COOKIE, Session, SignIn};
 
 /// How often the server looks for writes by other processes, to have the draft an
 /// editor will look at next built before they ask.
@@ -47,7 +47,6 @@ struct Metrics {
 pub struct App {
     pipeline: Arc<Pipeline>,
     store: Arc<Mutex<Store>>,
-    sessions: Sessions,
     env: Environment<'static>,
     metrics: Metrics,
     /// The last draft built, with the issue and store version it was built from: a
@@ -69,7 +68,6 @@ impl App {
         Ok(App {
             pipeline,
             store: Arc::new(Mutex::new(store)),
-            sessions: Sessions::default(),
             env,
             metrics: Metrics::default(),
             drafts: Mutex::new(None),
@@ -202,7 +200,8 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 fn session(app: &App, headers: &HeaderMap) -> Option<(String, Session)> {
     let token = cookie(headers, COOKIE)?;
-    app.sessions.get(&token).map(|s| (token, s))
+    let store = app.store.lock().ok()?;
+    auth::session(&store, &token, Utc::now()).map(|s| (token, s))
 }
 
 /// A POST must come from this site: an Origin (or Referer) naming another host is refused,
@@ -306,9 +305,10 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
     let pool_query = banyue_pool_query(&q);
     let pool = pool_query.page(&draft.candidates);
     let tz = app.pipeline.config.settings.timezone;
-    let edits: Vec<EditView> = store
-        .edits(issue.id)
-        .unwrap_or_default()
+    let stored_edits = store.edits(issue.id).unwrap_or_default();
+    // Forms say which edits their page had seen, so a later one can tell what it missed.
+    let last_edit = stored_edits.iter().map(|e| e.id).max().unwrap_or(0);
+    let edits: Vec<EditView> = stored_edits
         .into_iter()
         .rev()
         .map(|e| EditView {
@@ -337,6 +337,7 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
             stem => issue.stem(),
             status => issue.status.as_str(),
             status_label => issue.status.label(),
+            seen => last_edit,
             issues => issues,
             sections => sections,
             edits => edits,
@@ -371,16 +372,37 @@ async fn login_page(State(app): State<Shared>, Query(q): Query<HashMap<String, S
     app.render("login.html", context! { failed => q.contains_key("failed") })
 }
 
-async fn login(State(app): State<Shared>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn login(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     if !same_origin(&headers) {
         app.metrics.refused.fetch_add(1, Ordering::Relaxed);
         return error(StatusCode::FORBIDDEN, "已拒绝：请求来自别的网站，不是本页面");
     }
-    let name = form.get("name").map(String::as_str).unwrap_or("");
-    let password = form.get("password").map(String::as_str).unwrap_or("");
-    let users = app.pipeline.config.users.clone();
-    match app.sessions.sign_in(&users, name, password) {
-        Some(token) => {
+    let name = form.get("name").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    // Password hashing is slow on purpose: off the async workers.
+    let worker = app.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let store = worker
+            .store
+            .lock()
+            .map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
+        auth::sign_in(
+            &store,
+            &worker.pipeline.config.users,
+            &name,
+            &password,
+            Some(peer.ip()),
+            Utc::now(),
+        )
+    })
+    .await;
+    match outcome {
+        Ok(Ok(SignIn::Token(token))) => {
             let secure = if app.pipeline.config.settings.secure_cookies {
                 "; Secure"
             } else {
@@ -393,10 +415,26 @@ async fn login(State(app): State<Shared>, headers: HeaderMap, Form(form): Form<H
             }
             r
         }
-        None => {
+        Ok(Ok(SignIn::Refused)) => {
             app.metrics.failed_logins.fetch_add(1, Ordering::Relaxed);
             Redirect::to("/login?failed=1").into_response()
         }
+        Ok(Ok(SignIn::Wait(wait))) => {
+            app.metrics.failed_logins.fetch_add(1, Ordering::Relaxed);
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "登录失败次数过多，请 {} 秒后再试（为防止猜测密码）。",
+                    wait.as_secs().max(1)
+                ),
+            );
+            if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &format!("sign-in stopped: {e}")),
     }
 }
 
@@ -404,8 +442,11 @@ async fn logout(State(app): State<Shared>, headers: HeaderMap, Form(form): Form<
     if let Err(r) = authorize(&app, &headers, &form) {
         return r;
     }
-    if let Some((token, _)) = session(&app, &headers) {
-        app.sessions.sign_out(&token);
+    if let Some((token, _)) = session(&app, &headers)
+        && let Ok(store) = app.store.lock()
+        && let Err(e) = auth::sign_out(&store, &token)
+    {
+        tracing::warn!("signing out: {e:#}");
     }
     let mut r = Redirect::to("/login").into_response();
     r.headers_mut().insert(
@@ -487,6 +528,41 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
             .append_pair("issue", &issue.stem())
             .finish();
         return Redirect::to(&format!("/issue/publish?{q}")).into_response();
+    }
+    if matches!(action, "publish" | "reopen") && !app.pipeline.config.may_publish(&s.user) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "只有主编（role = \"chief\"）能发布或重新打开一期；请主编来做。",
+        );
+    }
+    // Two editors on one item at once: the later form was made before the other's edit,
+    // so it is refused and the editor told, never silently written over.
+    if let (Some(item), Some(seen)) = (
+        form.get("item").and_then(|i| i.parse::<i64>().ok()),
+        form.get("seen").and_then(|v| v.parse::<i64>().ok()),
+    ) {
+        let newer = app.store().map(|st| {
+            st.edits(issue.id)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|e| e.item_id == Some(item) && e.id > seen && e.editor != s.user)
+        });
+        match newer {
+            Err(r) => return r,
+            Ok(Some(e)) => {
+                let tz = app.pipeline.config.settings.timezone;
+                return error(
+                    StatusCode::CONFLICT,
+                    &format!(
+                        "未保存：{} 在 {} 刚改过条目 #{item}（{}）。请看最新内容后再改。",
+                        e.editor,
+                        e.at.with_timezone(&tz).format("%H:%M:%S"),
+                        e.edit.describe(&|id| app.section_name(id))
+                    ),
+                );
+            }
+            Ok(None) => {}
+        }
     }
     // Where the page should land after the action: the item acted on.
     let at = form
@@ -864,9 +940,12 @@ pub async fn serve(
             }
         }
     });
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }
 

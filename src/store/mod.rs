@@ -11,7 +11,10 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+mod auth;
 mod issues;
+
+pub use auth::StoredSession;
 
 use crate::dedup::{Candidate, Signature};
 use crate::model::{Decision, Item, PolicyMeta, StoredItem};
@@ -125,6 +128,20 @@ ALTER TABLE sources ADD COLUMN rows_read INTEGER;
 ALTER TABLE sources ADD COLUMN rows_dated INTEGER;
 ALTER TABLE sources ADD COLUMN rows_best INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sources ADD COLUMN dated_best INTEGER NOT NULL DEFAULT 0;
+"#,
+    // Sign-in state every review server shares and a restart keeps.
+    r#"
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
+CREATE TABLE login_failures (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_at TEXT NOT NULL
+);
 "#,
 ];
 
