@@ -505,3 +505,109 @@ async fn an_editors_url_to_a_private_address_is_refused_unasked() {
     );
     assert_eq!(site.hits("/x.html"), 0, "nothing was asked of the address");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_side_panel_and_the_discarded_list() {
+    let ui = start().await;
+    let cookie = ui.sign_in("正确的密码").await.expect("signed in");
+    let page = ui.page(&cookie).await;
+    let token = csrf(&page);
+    let ipo = item_id(&page, "科创板IPO获受理");
+    assert!(
+        !page.contains("src=\"http") && !page.contains("href=\"//"),
+        "nothing fetched from elsewhere"
+    );
+
+    // The stored text of an item, for signed-in editors only.
+    let item = |id: &str, cookie: Option<&str>| {
+        let mut req = ui.http.get(ui.url(&format!("/issue/item?id={id}")));
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        req.send()
+    };
+    let r = item(&ipo, None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        !r.text().await.unwrap().contains("<article>"),
+        "no text without a session"
+    );
+    let r = item(&ipo, Some(&cookie)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'self'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("<article>") && text.contains("科创板") && text.contains(&format!("#{ipo}")),
+        "{text}"
+    );
+    assert!(!text.contains("<script"), "{text}");
+    assert_eq!(
+        item("99999999", Some(&cookie)).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        item("x", Some(&cookie)).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // 已剔除: the off-topic stories of the window with why, each with an include button.
+    let list = &page[page.find("id=\"discarded\"").expect("the 已剔除 list")..];
+    let list = &list[..list.find("</section>").unwrap()];
+    assert!(list.contains("已剔除（") && list.contains("与主题无关："), "{list}");
+    let off = list
+        .split("<li id=\"discard-")
+        .skip(1)
+        .find(|li| li.contains("class=\"discard off-topic\""))
+        .expect("an off-topic story");
+    let off_id = off.split('"').next().unwrap().to_string();
+    assert!(off.contains("button class=\"include\""), "{off}");
+
+    // An editor's exclusion shows there with who did it; include takes a story back.
+    let post = |form: Vec<(&'static str, String)>| {
+        ui.http
+            .post(ui.url("/issue/edit"))
+            .header(header::COOKIE, &cookie)
+            .form(&form)
+            .send()
+    };
+    let r = post(vec![
+        ("action", "exclude".into()),
+        ("item", ipo.clone()),
+        ("csrf", token.clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = ui.page(&cookie).await;
+    let li = &page[page
+        .find(&format!("<li id=\"discard-{ipo}\""))
+        .expect("excluded, listed")..];
+    let li = &li[..li.find("</li>").unwrap()];
+    assert!(li.contains("编辑剔除") && li.contains("编辑 editor 于"), "{li}");
+    assert!(!page.contains(&format!("id=\"item-{ipo}\"")), "out of the issue");
+    for id in [&ipo, &off_id] {
+        let r = post(vec![
+            ("action", "include".into()),
+            ("item", id.clone()),
+            ("csrf", token.clone()),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let page = ui.page(&cookie).await;
+    for id in [&ipo, &off_id] {
+        assert!(page.contains(&format!("id=\"item-{id}\"")), "#{id} back in the issue");
+        assert!(
+            !page.contains(&format!("<li id=\"discard-{id}\"")),
+            "#{id} no longer 已剔除"
+        );
+    }
+}

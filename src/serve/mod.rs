@@ -52,6 +52,9 @@ pub struct App {
     /// The last draft built, with the issue and store version it was built from: a
     /// window of thousands of stories takes a while to draft, a page view should not.
     drafts: Mutex<Option<(DraftKey, Arc<crate::draft::Draft>)>>,
+    /// The 已剔除 list of the last issue shown, with the issue and store version it was
+    /// read at (it reads the window again, a little wider).
+    discards: Mutex<Option<(DraftKey, Arc<Vec<Discard>>)>>,
 }
 
 type DraftKey = (i64, (i64, i64));
@@ -71,6 +74,7 @@ impl App {
             env,
             metrics: Metrics::default(),
             drafts: Mutex::new(None),
+            discards: Mutex::new(None),
         })
     }
 
@@ -89,6 +93,100 @@ impl App {
             *cache = Some((key, d.clone()));
         }
         Ok(d)
+    }
+
+    /// What the issue leaves out, each with why: stories of the window kept out as
+    /// off-topic, stories an editor excluded (who and when), and stale ones (collected in
+    /// the window, published more than `grace_days` before it: never drafted).
+    fn discards(&self, store: &Store, issue: &Issue, draft: &crate::draft::Draft) -> anyhow::Result<Arc<Vec<Discard>>> {
+        let key = (issue.id, store.version()?);
+        if let Ok(cache) = self.discards.lock()
+            && let Some((k, d)) = cache.as_ref()
+            && *k == key
+        {
+            return Ok(d.clone());
+        }
+        let settings = &self.pipeline.config.settings;
+        let tz = settings.timezone;
+        let (from, to) = issue.window.bounds(tz);
+        let grace_from = from - chrono::Duration::days(settings.grace_days);
+        let local = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
+        // Who excluded what, last: an editor's include after it takes it back.
+        let mut by_editor: HashMap<i64, (String, chrono::DateTime<Utc>)> = HashMap::new();
+        let mut touched: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        for e in store.edits(issue.id)?.into_iter().filter(|e| e.undone_at.is_none()) {
+            let Some(id) = e.item_id else { continue };
+            match e.edit {
+                Edit::Exclude => {
+                    by_editor.insert(id, (e.editor, e.at));
+                    touched.insert(id);
+                }
+                Edit::Include => {
+                    by_editor.remove(&id);
+                    touched.insert(id);
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        for c in draft.candidates.iter().filter(|c| c.excluded) {
+            let reason = match by_editor.get(&c.id) {
+                Some((who, at)) => format!("编辑 {who} 于 {} 剔除", at.with_timezone(&tz).format("%m-%d %H:%M")),
+                None => "编辑剔除".to_string(),
+            };
+            out.push(Discard {
+                id: c.id,
+                title: c.title.clone(),
+                url: c.url.clone(),
+                source: c.source.clone(),
+                published: c.published.clone(),
+                kind: "excluded",
+                reason,
+                includable: true,
+            });
+        }
+        // A few weeks before the grace period: stale stories of the window, without
+        // reading years of items.
+        let lookback = grace_from - chrono::Duration::days(STALE_LOOKBACK_DAYS);
+        let window = store.items_for_window(from, to, lookback)?;
+        for i in window
+            .iter()
+            .filter(|i| i.duplicate_of.is_none() && !touched.contains(&i.id))
+        {
+            let stale = i.published.is_some_and(|p| p < grace_from);
+            let (kind, reason) = if stale {
+                (
+                    "stale",
+                    format!(
+                        "旧闻：发布于 {}，早于本期起始日 {} 天以上（{} 才采集到）",
+                        local(i.date()),
+                        settings.grace_days,
+                        local(i.fetched_at)
+                    ),
+                )
+            } else if let Some(why) = &i.decision.rejected {
+                let why = why.strip_prefix("off-topic:").unwrap_or(why).trim();
+                ("off-topic", format!("与主题无关：{why}"))
+            } else {
+                continue;
+            };
+            out.push(Discard {
+                id: i.id,
+                title: i.title.clone(),
+                url: i.url.clone(),
+                source: i.source_name.clone(),
+                published: local(i.date()),
+                kind,
+                reason,
+                // A stale story is outside the window: including it changes nothing.
+                includable: !stale,
+            });
+        }
+        let out = Arc::new(out);
+        if let Ok(mut cache) = self.discards.lock() {
+            *cache = Some((key, out.clone()));
+        }
+        Ok(out)
     }
 
     /// Build again the draft an editor looked at last, when another process (a run,
@@ -288,6 +386,24 @@ struct EditView {
     status: bool,
 }
 
+/// How far before an issue's grace period the 已剔除 list looks for stale stories.
+const STALE_LOOKBACK_DAYS: i64 = 60;
+
+/// A story the issue leaves out, for the 已剔除 list.
+#[derive(Serialize, Clone)]
+struct Discard {
+    id: i64,
+    title: String,
+    url: Option<String>,
+    source: String,
+    published: String,
+    /// `off-topic`, `excluded` (by an editor) or `stale`.
+    kind: &'static str,
+    reason: String,
+    /// Whether "include" brings it in (a stale story is outside the window).
+    includable: bool,
+}
+
 async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
     app.metrics.requests.fetch_add(1, Ordering::Relaxed);
     let Some((_, s)) = session(&app, &headers) else {
@@ -330,6 +446,18 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
         .iter()
         .map(|s| (s.id().to_string(), s.name.clone()))
         .collect();
+    let mut section_names: HashMap<String, String> = sections.iter().cloned().collect();
+    section_names.insert(crate::model::TO_SORT.into(), app.section_name(crate::model::TO_SORT));
+    let discards = match app.discards(&store, &issue, &draft) {
+        Ok(d) => d,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    };
+    let discard_count = |kind: &str| discards.iter().filter(|d| d.kind == kind).count();
+    let discard_counts = context! {
+        off_topic => discard_count("off-topic"),
+        excluded => discard_count("excluded"),
+        stale => discard_count("stale"),
+    };
     app.render(
         "review.html",
         context! {
@@ -340,6 +468,9 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
             seen => last_edit,
             issues => issues,
             sections => sections,
+            section_names => section_names,
+            discards => minijinja::Value::from_serialize(&*discards),
+            discard_counts => discard_counts,
             edits => edits,
             pool => minijinja::Value::from_serialize(&pool),
             pool_query => context! {
@@ -696,6 +827,66 @@ async fn publish_page(
     html_response(html)
 }
 
+/// An item's stored text (its HTML, sanitized when it was collected; else its summary)
+/// with its link, as a page of its own: the review page shows it in a side panel, in a
+/// sandboxed frame. Signed-in editors only.
+async fn item_text(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    app.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    if session(&app, &headers).is_none() {
+        return error(StatusCode::UNAUTHORIZED, "请先登录：会话已过期，或服务重启过。");
+    }
+    let Some(id) = q.get("id").and_then(|i| i.trim().parse::<i64>().ok()) else {
+        return error(StatusCode::BAD_REQUEST, "哪一条？（缺少条目编号 id）");
+    };
+    let item = match app.store().map(|s| s.item(id)) {
+        Err(r) => return r,
+        Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+        Ok(Ok(None)) => return error(StatusCode::NOT_FOUND, &format!("没有条目 #{id}")),
+        Ok(Ok(Some(i))) => i,
+    };
+    let esc = crate::xmltext::escape;
+    let tz = app.pipeline.config.settings.timezone;
+    let body = if item.content_html.trim().is_empty() {
+        if item.summary.trim().is_empty() {
+            "<p class=\"none\">（未存正文）</p>".to_string()
+        } else {
+            format!("<p>{}</p>", esc(&item.summary))
+        }
+    } else {
+        item.content_html.clone()
+    };
+    let link = item
+        .url
+        .as_deref()
+        .map(|u| format!("<a href=\"{}\" rel=\"noopener noreferrer\">原文链接</a>", esc(u)))
+        .unwrap_or_default();
+    let html = format!(
+        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><base target=\"_blank\"><title>{title}</title>\
+<style>body{{font-family:\"Noto Serif CJK SC\",\"Songti SC\",serif;margin:1em 1.2em;color:#111;line-height:1.8;font-size:15px}}h1{{font-size:1.2em;line-height:1.4}}\
+.meta{{color:#555;font-size:.85em}}img{{max-width:100%;height:auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .4em}}a{{color:#0645ad}}</style></head>\
+<body><h1>{title}</h1><p class=\"meta\">#{id} · {source} · {date} · {link}</p><article>{body}</article></body></html>\n",
+        title = esc(&item.title),
+        source = esc(&item.source_name),
+        date = item.date().with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+    );
+    let mut r = html_response(html);
+    // Framed by the review page only; the stored text runs no script and loads nothing
+    // from elsewhere (its images stay out: nothing is fetched from outside this server).
+    r.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'",
+        ),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    r
+}
+
 async fn preview(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
     if session(&app, &headers).is_none() {
         return Redirect::to("/login").into_response();
@@ -910,6 +1101,7 @@ pub fn router(app: Shared) -> Router {
         .route("/issue/edit", post(do_edit))
         .route("/issue/publish", get(publish_page))
         .route("/issue/preview", get(preview))
+        .route("/issue/item", get(item_text))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(feeds)
