@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod publish;
 pub mod review;
+pub mod search;
 pub mod serve;
 pub mod store;
 pub mod xmltext;

@@ -71,6 +71,35 @@ enum Command {
         #[command(subcommand)]
         action: Option<SourcesAction>,
     },
+    /// Search everything ever collected: words (Chinese without spaces too), "phrases",
+    /// -exclusions; traditional and simplified forms match each other.
+    Search {
+        query: String,
+        #[arg(long)]
+        section: Option<String>,
+        #[arg(long)]
+        city: Option<String>,
+        /// A source id.
+        #[arg(long)]
+        source: Option<String>,
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last day (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// By relevance instead of newest first.
+        #[arg(long)]
+        relevance: bool,
+        /// Off-topic reports and merged duplicates too.
+        #[arg(long)]
+        all: bool,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Fetch one page and say how to read it: print a ready `[[source]]` block (feed,
     /// HTML list with selectors and pager, JSON paths) and the first rows it reads.
     Probe {
@@ -538,6 +567,31 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sources {
             action: Some(SourcesAction::Import { file, into }),
         } => import_opml(&cli.config, &file, into.as_deref()),
+        Command::Search {
+            query,
+            section,
+            city,
+            source,
+            from,
+            to,
+            limit,
+            relevance,
+            all,
+            json,
+        } => {
+            let q = banyue::store::SearchQuery {
+                text: query,
+                section,
+                city,
+                source,
+                from,
+                to,
+                by_relevance: relevance,
+                everything: all,
+                limit,
+            };
+            search_command(&cli.config, &q, json)
+        }
         Command::Probe {
             url,
             source,
@@ -551,6 +605,56 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn search_command(config: &Path, q: &banyue::store::SearchQuery, json: bool) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(config)?;
+    let tz = cfg.settings.timezone;
+    let taxonomy = match &cfg.settings.taxonomy {
+        Some(t) => Taxonomy::load(t)?,
+        None => Taxonomy::builtin(),
+    };
+    let store = banyue::store::Store::open(&cfg.settings.db_path())?;
+    let found = store.search(q)?;
+    for f in &found {
+        if json {
+            println!("{}", serde_json::to_string(f)?);
+            continue;
+        }
+        let marked = match f.mark {
+            Some((at, len)) => {
+                let chars: Vec<char> = f.passage.chars().collect();
+                let (a, b) = (at.min(chars.len()), (at + len).min(chars.len()));
+                format!(
+                    "{}【{}】{}",
+                    chars[..a].iter().collect::<String>(),
+                    chars[a..b].iter().collect::<String>(),
+                    chars[b..].iter().collect::<String>()
+                )
+            }
+            None => f.passage.clone(),
+        };
+        println!(
+            "{}  #{:<6} {}  {}{}{}",
+            f.date.with_timezone(&tz).format("%Y-%m-%d"),
+            f.id,
+            taxonomy.name_of(&f.section),
+            f.source_id,
+            f.city.as_deref().map(|c| format!("  {c}")).unwrap_or_default(),
+            if f.rejected { "  (无关)" } else { "" }
+        );
+        if f.in_title {
+            println!("    {marked}");
+        } else {
+            println!("    {}", f.title);
+            println!("    …{marked}…");
+        }
+        if let Some(u) = &f.url {
+            println!("    {u}");
+        }
+    }
+    eprintln!("{} found", found.len());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn import_opml(config: &Path, file: &Path, into: Option<&Path>) -> anyhow::Result<ExitCode> {

@@ -13,11 +13,21 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 mod auth;
 mod issues;
+mod search;
 
 pub use auth::StoredSession;
+pub use search::{Found, SearchQuery, key as search_key};
 
 use crate::dedup::{Candidate, Signature};
 use crate::model::{Decision, Item, PolicyMeta, StoredItem};
+
+/// The migration (counted from 1) that makes the search index.
+fn search_migration() -> usize {
+    MIGRATIONS
+        .iter()
+        .position(|m| m.contains("CREATE VIRTUAL TABLE item_words"))
+        .map_or(usize::MAX, |p| p + 1)
+}
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[
@@ -142,6 +152,13 @@ CREATE TABLE login_failures (
     failures INTEGER NOT NULL,
     last_at TEXT NOT NULL
 );
+"#,
+    // Archive search: each report's words (`search::document`) under `search::key`
+    // (its date, then its id). The words are not kept (contentless): results are read
+    // from `items`.
+    r#"
+CREATE VIRTUAL TABLE item_words USING fts5(words, content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 0');
 "#,
 ];
 
@@ -348,6 +365,11 @@ impl Store {
             tx.pragma_update(None, "user_version", i + 1)?;
         }
         tx.commit()?;
+        // Reports stored before the search index existed are indexed once, when it comes.
+        if version > 0 && version < search_migration() {
+            let n = self.index_all()?;
+            tracing::info!("search: indexed {n} reports stored before the index existed");
+        }
         Ok(())
     }
 
@@ -842,7 +864,12 @@ impl Batch<'_> {
                 new.duplicate_of.as_ref().map(|(_, why)| why.as_str()),
             ],
         )?;
-        Ok((n == 1).then(|| self.tx.last_insert_rowid()))
+        if n != 1 {
+            return Ok(None);
+        }
+        let id = self.tx.last_insert_rowid();
+        self.index_words(id, i.published.unwrap_or(i.fetched_at), &i.title, &i.summary, &i.text)?;
+        Ok(Some(id))
     }
 
     /// Make `new` the representative of the story `old` represented: `old` and every

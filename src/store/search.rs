@@ -1,0 +1,203 @@
+//! Archive search, the SQL half: an FTS5 index of every stored report's words
+//! (`search::document`), kept in step as reports are stored, and queries over it with the
+//! section, city, source and date filters.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{ToSql, params};
+
+use super::{Batch, Store, parse_ts, ts};
+use crate::search;
+
+/// Filters and order of a search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    pub section: Option<String>,
+    pub city: Option<String>,
+    pub source: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// By relevance (bm25) instead of newest first.
+    pub by_relevance: bool,
+    /// Off-topic reports and merged duplicates too.
+    pub everything: bool,
+    pub limit: usize,
+}
+
+/// One report found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Found {
+    pub id: i64,
+    pub title: String,
+    pub source_id: String,
+    pub section: String,
+    pub city: Option<String>,
+    pub date: DateTime<Utc>,
+    pub url: Option<String>,
+    /// The text around the first term found, and where the term is in it (chars).
+    pub passage: String,
+    pub mark: Option<(usize, usize)>,
+    /// The passage is from the title (not the summary or body).
+    pub in_title: bool,
+    pub rejected: bool,
+    pub duplicate_of: Option<i64>,
+}
+
+/// The index's rowid for a report: its date in minutes, then its id, so that the index
+/// itself lists reports newest first and a search reads it from the top and stops at the
+/// limit, however common the word (`KEY_SQL` is the same in SQL).
+pub fn key(id: i64, date: DateTime<Utc>) -> i64 {
+    ((date.timestamp().max(0) / 60) << 32) | (id & ID_BITS)
+}
+
+const ID_BITS: i64 = 0xFFFF_FFFF;
+
+/// [`key`] of an `items` row, in SQL.
+const KEY_SQL: &str = "((max(0, CAST(strftime('%s', coalesce(published, fetched_at)) AS INTEGER)) / 60) << 32) | id";
+
+impl Batch<'_> {
+    /// Index a stored report's words (done with its insert, in the same transaction).
+    pub(super) fn index_words(
+        &self,
+        id: i64,
+        date: DateTime<Utc>,
+        title: &str,
+        summary: &str,
+        body: &str,
+    ) -> anyhow::Result<()> {
+        self.tx.execute(
+            "INSERT INTO item_words (rowid, words) VALUES (?1, ?2)",
+            params![key(id, date), search::document(title, summary, body)],
+        )?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Index every stored report (once, when the index is new to this store).
+    pub(super) fn index_all(&mut self) -> anyhow::Result<usize> {
+        let tx = self.write()?;
+        let mut n = 0;
+        {
+            let mut st = tx.prepare(&format!(
+                "SELECT {KEY_SQL}, title, summary, substr(body_text, 1, ?1) FROM items ORDER BY id"
+            ))?;
+            let mut ins = tx.prepare("INSERT INTO item_words (rowid, words) VALUES (?1, ?2)")?;
+            let mut rows = st.query(params![search::BODY_CHARS as i64])?;
+            while let Some(r) = rows.next()? {
+                let (key, title, summary, body): (i64, String, String, String) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                ins.execute(params![key, search::document(&title, &summary, &body)])?;
+                n += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Reports matching `q`, newest first (or by relevance), at most `q.limit`.
+    pub fn search(&self, q: &SearchQuery) -> anyhow::Result<Vec<Found>> {
+        let parsed = search::parse(&q.text);
+        let Some(expr) = parsed.fts() else {
+            anyhow::bail!("nothing to look for: give a word (words with - in front only leave things out)");
+        };
+        const COLUMNS: &str =
+            "SELECT i.id, i.title, i.source_id, i.section, i.city, coalesce(i.published, i.fetched_at),
+                    i.url, i.summary, substr(i.body_text, 1, 400), i.rejected IS NOT NULL, i.duplicate_of";
+        // The index's rowids are in date order: newest first reads it from the top and
+        // stops at the limit. By relevance, every match is ranked.
+        let mut sql = format!(
+            "{COLUMNS} FROM item_words w JOIN items i ON i.id = (w.rowid & {ID_BITS}) WHERE item_words MATCH ?1"
+        );
+        let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(expr)];
+        let mut arg = |sql: &mut String, clause: &str, v: Box<dyn ToSql>| {
+            args.push(v);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if !q.everything {
+            sql.push_str(" AND i.rejected IS NULL AND i.duplicate_of IS NULL");
+        }
+        if let Some(s) = &q.section {
+            arg(&mut sql, " AND i.section = ?", Box::new(s.clone()));
+        }
+        if let Some(c) = &q.city {
+            arg(&mut sql, " AND i.city = ?", Box::new(c.clone()));
+        }
+        if let Some(s) = &q.source {
+            arg(&mut sql, " AND i.source_id = ?", Box::new(s.clone()));
+        }
+        if let Some(d) = q.from {
+            let start = d.and_hms_opt(0, 0, 0).map(|t| ts(t.and_utc())).unwrap_or_default();
+            arg(
+                &mut sql,
+                " AND coalesce(i.published, i.fetched_at) >= ?",
+                Box::new(start),
+            );
+        }
+        if let Some(d) = q.to.and_then(|d| d.succ_opt()) {
+            let end = d.and_hms_opt(0, 0, 0).map(|t| ts(t.and_utc())).unwrap_or_default();
+            arg(&mut sql, " AND coalesce(i.published, i.fetched_at) < ?", Box::new(end));
+        }
+        sql.push_str(if q.by_relevance {
+            " ORDER BY bm25(item_words), i.id DESC"
+        } else {
+            " ORDER BY w.rowid DESC"
+        });
+        arg(&mut sql, " LIMIT ?", Box::new(q.limit.clamp(1, 1000) as i64));
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let rows = st.query_map(refs.as_slice(), |r| {
+            let date: String = r.get(5)?;
+            let summary: String = r.get(7)?;
+            let body: String = r.get(8)?;
+            Ok((
+                Found {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    source_id: r.get(2)?,
+                    section: r.get(3)?,
+                    city: r.get(4)?,
+                    date: parse_ts(&date).unwrap_or_default(),
+                    url: r.get(6)?,
+                    passage: String::new(),
+                    mark: None,
+                    in_title: false,
+                    rejected: r.get(9)?,
+                    duplicate_of: r.get(10)?,
+                },
+                summary,
+                body,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut f, summary, body) = row?;
+            // The passage: where a term is, in the title, else the summary, else the body.
+            for (n, text) in [&f.title, &summary, &body].into_iter().enumerate() {
+                let (p, mark) = search::passage(text, &parsed.shown, 80);
+                if mark.is_some() || f.passage.is_empty() {
+                    f.passage = p;
+                    f.mark = mark;
+                    f.in_title = n == 0 && mark.is_some();
+                }
+                if mark.is_some() {
+                    break;
+                }
+            }
+            out.push(f);
+        }
+        Ok(out)
+    }
+
+    /// The search index's size on disk, in bytes (the FTS5 shadow tables' pages).
+    pub fn search_index_bytes(&self) -> anyhow::Result<i64> {
+        let page: i64 = self.conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let pages: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM dbstat WHERE name LIKE 'item_words%'", [], |r| {
+                r.get(0)
+            })
+            .unwrap_or(0);
+        Ok(page * pages)
+    }
+}
