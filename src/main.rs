@@ -737,7 +737,11 @@ fn issue_command(config: &Path, which: Option<&str>, editor: &str, action: Issue
         }
     };
     let edit = |item: Option<i64>, e: Edit, store: &mut banyue::store::Store| -> anyhow::Result<ExitCode> {
-        let (id, _) = pipeline.edit_issue(store, &issue, item, &e, editor, now)?;
+        let edited = pipeline.edit_issue(store, &issue, item, &e, editor, now)?;
+        let id = edited.id;
+        for r in &edited.resorted {
+            println!("  also re-sorted #{} {} → {}: {}", r.id, r.from, r.to, r.title);
+        }
         println!("edit #{id} on issue {}: {}", issue.stem(), serde_json::to_string(&e)?);
         Ok(ExitCode::SUCCESS)
     };

@@ -105,6 +105,24 @@ impl RunReport {
     }
 }
 
+/// An item the classifier filed elsewhere after an editor's move taught it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resorted {
+    pub id: i64,
+    pub title: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// What an editor's edit did: its record id, the issue drafted again (unless published),
+/// and the items a move re-sorted.
+#[derive(Debug)]
+pub struct Edited {
+    pub id: i64,
+    pub draft: Option<draft::Draft>,
+    pub resorted: Vec<Resorted>,
+}
+
 /// Options of a run that are not configuration.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -316,7 +334,7 @@ impl Pipeline {
         edit: &Edit,
         editor: &str,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<(i64, Option<draft::Draft>)> {
+    ) -> anyhow::Result<Edited> {
         if let Edit::Move { section, .. } = edit
             && self.classifier.taxonomy.section(section).is_none()
         {
@@ -324,12 +342,25 @@ impl Pipeline {
             anyhow::bail!("`{section}` is not a section; one of: {}", ids.join(", "));
         }
         let id = store.record_edit(issue, item, edit, editor, now)?;
+        let mut resorted = Vec::new();
         if let (Edit::Move { section, city }, Some(item)) = (edit, item) {
             store.set_label(item, section, city.as_deref(), editor, now)?;
             self.retrain(store)?;
+            // What the lesson changes now: the issue's other unfiled items, sorted again.
+            if issue.status != Status::Published {
+                resorted = self
+                    .reclassify(store, issue.window)?
+                    .into_iter()
+                    .map(|(id, title, from, to)| Resorted { id, title, from, to })
+                    .collect();
+            }
         }
         if issue.status == Status::Published {
-            return Ok((id, None));
+            return Ok(Edited {
+                id,
+                draft: None,
+                resorted,
+            });
         }
         let d = self.draft_of(store, issue, now)?;
         draft::render::export(
@@ -337,7 +368,11 @@ impl Pipeline {
             &self.config.settings.drafts_dir,
             self.config.settings.templates_dir.as_deref(),
         )?;
-        Ok((id, Some(d)))
+        Ok(Edited {
+            id,
+            draft: Some(d),
+            resorted,
+        })
     }
 
     /// Add an item an editor found by its URL: fetched and extracted like any other,

@@ -173,7 +173,7 @@ async fn hostile_sources_publish_well_formed_complete_feeds() {
         let target = matches!(edit, Edit::Headline { .. }).then_some(item.id);
         pipeline
             .edit_issue(&mut store, &issue, target, &edit, "editor", t1)
-            .unwrap();
+            .expect("the edit");
     }
     let t2 = now + Duration::hours(2);
     pipeline.publish_issue(&mut store, &issue, "editor", t2).unwrap();

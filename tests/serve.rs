@@ -611,3 +611,131 @@ async fn the_side_panel_and_the_discarded_list() {
         );
     }
 }
+
+/// The archive search on the desk: the word marked in its passage, and an item of the
+/// issue's window that is not in it brought in with "加入本期".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_searches_everything_and_adds_from_the_results() {
+    let ui = start().await;
+    let cookie = ui.sign_in("正确的密码").await.expect("signed in");
+    let page = ui.page(&cookie).await;
+    let token = csrf(&page);
+    assert!(page.contains("action=\"/search\""), "a search box on the page");
+    let ipo = item_id(&page, "科创板IPO获受理");
+    let r = ui
+        .post(
+            Some(&cookie),
+            &[("action", "exclude"), ("item", &ipo), ("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let search = |q: &str| {
+        let url = ui.url(&format!(
+            "/search?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        ));
+        let http = ui.http.clone();
+        let cookie = cookie.clone();
+        async move {
+            let r = http.get(url).header(header::COOKIE, cookie).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.text().await.unwrap()
+        }
+    };
+    let found = search("募资").await;
+    let card = &found[found
+        .find(&format!("id=\"found-{ipo}\""))
+        .expect("the excluded item is found")..];
+    let card = &card[..card.find("</li>").unwrap_or(card.len())];
+    assert!(card.contains("<mark>募资</mark>") || card.contains("募资"), "{card}");
+    assert!(card.contains("加入本期"), "it may be added back: {card}");
+    let r = ui
+        .post(
+            Some(&cookie),
+            &[("action", "include"), ("item", &ipo), ("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let found = search("募资").await;
+    let card = &found[found.find(&format!("id=\"found-{ipo}\"")).expect("found again")..];
+    assert!(card[..card.find("</li>").unwrap_or(card.len())].contains("已在本期"));
+    // A query with nothing to look for says so on the page.
+    assert!(search("-招聘").await.contains("没有要找的词"));
+    // Not signed in: to the sign-in page.
+    let r = ui.http.get(ui.url("/search?q=软件")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// A move teaches the classifier; the page then lists the other items it re-sorted, each
+/// with a way back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_lists_what_it_re_sorted_with_undo() {
+    let ui = start().await;
+    let cookie = ui.sign_in("正确的密码").await.expect("signed in");
+    let page = ui.page(&cookie).await;
+    let token = csrf(&page);
+    let funding = item_id(&page, "北辰软件完成5亿元C轮融资");
+    let r = ui
+        .post(
+            Some(&cookie),
+            &[
+                ("action", "move"),
+                ("item", &funding),
+                ("section", "company-news"),
+                ("csrf", &token),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert!(
+        back.contains("resorted="),
+        "the demo's first move re-sorts another item: {back}"
+    );
+    let shown = ui
+        .http
+        .get(ui.url(&back))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let note = &shown[shown.find("id=\"resorted\"").expect("the note")..];
+    let note = &note[..note.find("</section>").unwrap_or(note.len())];
+    assert!(note.contains("随之把另外") && note.contains("撤销（放回"), "{note}");
+    // Its undo files the item back where it was.
+    let item = note
+        .split("name=\"item\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("an item in the note")
+        .to_string();
+    let section = note
+        .split("name=\"section\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("its former section")
+        .to_string();
+    let r = ui
+        .post(
+            Some(&cookie),
+            &[
+                ("action", "move"),
+                ("item", &item),
+                ("section", &section),
+                ("csrf", &token),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = ui.page(&cookie).await;
+    let part = &page[page.find(&format!("id=\"section-{section}\"")).expect("its section")..];
+    let part = &part[..part.find("</section>").unwrap_or(part.len())];
+    assert!(part.contains(&format!("data-id=\"{item}\"")), "back in {section}");
+}

@@ -35,6 +35,7 @@ const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub const REVIEW: &str = include_str!("../../templates/review.html");
 pub const LOGIN: &str = include_str!("../../templates/login.html");
+pub const SEARCH: &str = include_str!("../../templates/search.html");
 
 #[derive(Default)]
 struct Metrics {
@@ -68,6 +69,7 @@ impl App {
         let mut env = Environment::new();
         env.add_template("review.html", REVIEW)?;
         env.add_template("login.html", LOGIN)?;
+        env.add_template("search.html", SEARCH)?;
         Ok(App {
             pipeline,
             store: Arc::new(Mutex::new(store)),
@@ -482,8 +484,51 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
             user => s.user,
             csrf => s.csrf,
             message => q.get("msg").cloned().unwrap_or_default(),
+            resorted => resorted_note(&app, &draft, q.get("resorted").map(String::as_str).unwrap_or("")),
         },
     )
+}
+
+#[derive(Serialize)]
+struct ResortedView {
+    id: i64,
+    title: String,
+    from: String,
+    from_name: String,
+    to_name: String,
+}
+
+/// The note after a move taught the classifier: the other items it filed elsewhere, each
+/// with a way back (filing it where it was, which the classifier learns too).
+fn resorted_note(app: &App, draft: &crate::draft::Draft, param: &str) -> Vec<ResortedView> {
+    let title_of = |id: i64| -> String {
+        draft
+            .sections
+            .iter()
+            .flat_map(|s| s.items.iter())
+            .chain(draft.to_sort.iter())
+            .find(|i| i.id == id)
+            .map(|i| i.title.clone())
+            .or_else(|| draft.candidates.iter().find(|c| c.id == id).map(|c| c.title.clone()))
+            .unwrap_or_else(|| format!("条目 #{id}"))
+    };
+    param
+        .split(',')
+        .filter_map(|entry| {
+            let mut parts = entry.splitn(3, ':');
+            let id = parts.next()?.parse::<i64>().ok()?;
+            let from = parts.next()?.to_string();
+            let to = parts.next()?.to_string();
+            Some(ResortedView {
+                id,
+                title: title_of(id),
+                from_name: app.section_name(&from),
+                to_name: app.section_name(&to),
+                from,
+            })
+        })
+        .take(MAX_RESORTED_SHOWN)
+        .collect()
 }
 
 /// The candidate pool's filter and page from the review page's query string.
@@ -631,13 +676,18 @@ fn edit_of(form: &HashMap<String, String>) -> Result<(Option<i64>, Edit), String
     Ok((item, edit))
 }
 
+/// How many re-sorted items the note after a move lists.
+const MAX_RESORTED_SHOWN: usize = 30;
+
 /// Back to the issue page with a message, at the item acted on (so the editor does not
 /// scroll back from the top after every action).
-fn back(issue: &Issue, msg: &str, at: Option<&str>) -> Response {
-    let q = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("issue", &issue.stem())
-        .append_pair("msg", msg)
-        .finish();
+fn back(issue: &Issue, msg: &str, resorted: &str, at: Option<&str>) -> Response {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("issue", &issue.stem()).append_pair("msg", msg);
+    if !resorted.is_empty() {
+        q.append_pair("resorted", resorted);
+    }
+    let q = q.finish();
     let anchor = at.map(|a| format!("#{a}")).unwrap_or_default();
     Redirect::to(&format!("/issue?{q}{anchor}")).into_response()
 }
@@ -700,6 +750,8 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
         .get("item")
         .filter(|i| i.parse::<i64>().is_ok())
         .map(|i| format!("item-{i}"));
+    // Items a move re-sorted, for the note on the next page (id:from:to,…).
+    let mut resorted = String::new();
     let result = if action == "add" {
         // Fetching takes a while; the store is not held meanwhile.
         let url = form.get("url").cloned().unwrap_or_default();
@@ -737,17 +789,25 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
                     let what = edit.describe(&|id| app.section_name(id));
                     app.pipeline
                         .edit_issue(&mut store, &issue, item, &edit, &s.user, now)
-                        .map(|(_, draft)| {
+                        .map(|edited| {
                             // The page that follows shows this draft (an item's edit leaves
                             // the issue itself as it was, so the draft is the page's).
-                            if let (Some(d), Some(_), Ok(version)) = (draft, item, store.version())
+                            if let (Some(d), Some(_), Ok(version)) = (edited.draft, item, store.version())
                                 && let Ok(mut cache) = app.drafts.lock()
                             {
                                 *cache = Some(((issue.id, version), Arc::new(d)));
                             }
-                            match item {
-                                Some(i) => format!("已保存：条目 #{i} {what}"),
-                                None => format!("已保存：{what}"),
+                            resorted = edited
+                                .resorted
+                                .iter()
+                                .take(MAX_RESORTED_SHOWN)
+                                .map(|r| format!("{}:{}:{}", r.id, r.from, r.to))
+                                .collect::<Vec<_>>()
+                                .join(",");
+                            match (item, edited.resorted.len()) {
+                                (Some(i), 0) => format!("已保存：条目 #{i} {what}"),
+                                (Some(i), n) => format!("已保存：条目 #{i} {what}；分类器随之改归了另外 {n} 条，见下"),
+                                (None, _) => format!("已保存：{what}"),
                             }
                         })
                 }
@@ -758,13 +818,140 @@ async fn do_edit(State(app): State<Shared>, headers: HeaderMap, Form(form): Form
     match result {
         Ok(msg) => {
             app.metrics.edits.fetch_add(1, Ordering::Relaxed);
-            back(&issue, &msg, at.as_deref())
+            back(&issue, &msg, &resorted, at.as_deref())
         }
         Err(e) => {
             let (status, message) = edit_failure(&e);
             error(status, &message)
         }
     }
+}
+
+#[derive(Serialize)]
+struct FoundView {
+    id: i64,
+    title: String,
+    url: Option<String>,
+    date: String,
+    section_name: String,
+    city: Option<String>,
+    source: String,
+    in_title: bool,
+    before: String,
+    hit: String,
+    after: String,
+    /// "in" (already in the issue), "can" (in its window: may be added), "" (outside it).
+    state: &'static str,
+}
+
+/// The archive search on the review desk: the matching passage marked, and "加入本期" for
+/// reports of the issue's window that are not in it yet.
+async fn search_page(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some((_, s)) = session(&app, &headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let (store, issue) = match store_and_issue(&app, q.get("issue")) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let get = |k: &str| q.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let day = |k: &str| get(k).and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let text = get("q").unwrap_or_default();
+    let query = crate::store::SearchQuery {
+        text: text.clone(),
+        section: get("section"),
+        city: get("city"),
+        source: get("source"),
+        from: day("from"),
+        to: day("to"),
+        by_relevance: get("sort").as_deref() == Some("relevance"),
+        everything: false,
+        limit: 100,
+    };
+    let (found, error_text) = if text.is_empty() {
+        (Vec::new(), String::new())
+    } else {
+        match store.search(&query) {
+            Ok(f) => (f, String::new()),
+            Err(e) => (Vec::new(), format!("{e:#}")),
+        }
+    };
+    let draft = match app.draft(&store, &issue) {
+        Ok(d) => d,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    };
+    let in_issue: std::collections::HashSet<i64> = draft
+        .sections
+        .iter()
+        .flat_map(|sec| sec.items.iter().map(|i| i.id))
+        .collect();
+    let in_pool: std::collections::HashSet<i64> = draft.candidates.iter().map(|c| c.id).collect();
+    let tz = app.pipeline.config.settings.timezone;
+    let views: Vec<FoundView> = found
+        .into_iter()
+        .map(|f| {
+            let chars: Vec<char> = f.passage.chars().collect();
+            let (a, b) = f
+                .mark
+                .map(|(at, len)| (at.min(chars.len()), (at + len).min(chars.len())))
+                .unwrap_or((chars.len(), chars.len()));
+            let local = f.date.with_timezone(&tz).date_naive();
+            // The window's other stories are the pool (excluded ones included).
+            let state = if in_issue.contains(&f.id) {
+                "in"
+            } else if in_pool.contains(&f.id) && issue.status != Status::Published {
+                "can"
+            } else {
+                ""
+            };
+            FoundView {
+                id: f.id,
+                title: f.title,
+                url: f.url,
+                date: local.format("%Y-%m-%d").to_string(),
+                section_name: app.section_name(&f.section),
+                city: f.city,
+                source: f.source_id,
+                in_title: f.in_title,
+                before: chars[..a].iter().collect(),
+                hit: chars[a..b].iter().collect(),
+                after: chars[b..].iter().collect(),
+                state,
+            }
+        })
+        .collect();
+    let sections: Vec<(String, String)> = app
+        .pipeline
+        .classifier
+        .taxonomy
+        .sections
+        .iter()
+        .map(|s| (s.id().to_string(), s.name.clone()))
+        .collect();
+    app.render(
+        "search.html",
+        context! {
+            q => text,
+            section => get("section").unwrap_or_default(),
+            city => get("city").unwrap_or_default(),
+            source => get("source").unwrap_or_default(),
+            from => get("from").unwrap_or_default(),
+            to => get("to").unwrap_or_default(),
+            relevance => query.by_relevance,
+            limit => query.limit,
+            found => views,
+            error => error_text,
+            sections => sections,
+            stem => issue.stem(),
+            number => issue.number,
+            report_name => draft.report_name.clone(),
+            csrf => s.csrf,
+        },
+    )
 }
 
 /// What the confirmation says of items left in 待分类: the published report leaves them out.
@@ -1100,6 +1287,7 @@ pub fn router(app: Shared) -> Router {
         .route("/issue", get(review))
         .route("/issue/edit", post(do_edit))
         .route("/issue/publish", get(publish_page))
+        .route("/search", get(search_page))
         .route("/issue/preview", get(preview))
         .route("/issue/item", get(item_text))
         .route("/healthz", get(healthz))

@@ -99,7 +99,7 @@ impl Store {
     pub fn search(&self, q: &SearchQuery) -> anyhow::Result<Vec<Found>> {
         let parsed = search::parse(&q.text);
         let Some(expr) = parsed.fts() else {
-            anyhow::bail!("nothing to look for: give a word (words with - in front only leave things out)");
+            anyhow::bail!("没有要找的词：请给一个词（前面带 - 的词只用来排除）");
         };
         const COLUMNS: &str =
             "SELECT i.id, i.title, i.source_id, i.section, i.city, coalesce(i.published, i.fetched_at),
