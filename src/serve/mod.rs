@@ -367,6 +367,21 @@ fn issue_of(app: &App, store: &mut Store, which: Option<&String>) -> Result<Issu
 }
 
 /// The store, locked, and the issue a request names (default: the current one).
+/// What every page of an issue starts with: the editor's session (else the sign-in
+/// page), the store and the issue the query names.
+#[allow(clippy::type_complexity)]
+fn page_of<'a>(
+    app: &'a App,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+) -> Result<(Session, std::sync::MutexGuard<'a, Store>, Issue), Response> {
+    let Some((_, s)) = session(app, headers) else {
+        return Err(Redirect::to("/login").into_response());
+    };
+    let (store, issue) = store_and_issue(app, q.get("issue"))?;
+    Ok((s, store, issue))
+}
+
 fn store_and_issue<'a>(
     app: &'a App,
     which: Option<&String>,
@@ -408,10 +423,7 @@ struct Discard {
 
 async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
     app.metrics.requests.fetch_add(1, Ordering::Relaxed);
-    let Some((_, s)) = session(&app, &headers) else {
-        return Redirect::to("/login").into_response();
-    };
-    let (store, issue) = match store_and_issue(&app, q.get("issue")) {
+    let (s, store, issue) = match page_of(&app, &headers, &q) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -845,16 +857,13 @@ struct FoundView {
 }
 
 /// The archive search on the review desk: the matching passage marked, and "加入本期" for
-/// reports of the issue's window that are not in it yet.
+/// reports of the issue's window that are not in it (its candidate pool).
 async fn search_page(
     State(app): State<Shared>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, s)) = session(&app, &headers) else {
-        return Redirect::to("/login").into_response();
-    };
-    let (store, issue) = match store_and_issue(&app, q.get("issue")) {
+    let (s, store, issue) = match page_of(&app, &headers, &q) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -971,10 +980,7 @@ async fn publish_page(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some((_, s)) = session(&app, &headers) else {
-        return Redirect::to("/login").into_response();
-    };
-    let (store, issue) = match store_and_issue(&app, q.get("issue")) {
+    let (s, store, issue) = match page_of(&app, &headers, &q) {
         Ok(v) => v,
         Err(r) => return r,
     };
