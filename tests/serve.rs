@@ -85,6 +85,19 @@ impl Ui {
         text
     }
 
+    /// A signed-in page's text (any status).
+    async fn text(&self, cookie: &str, path: &str) -> String {
+        self.http
+            .get(self.url(path))
+            .header(header::COOKIE, cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     async fn post(&self, cookie: Option<&str>, form: &[(&str, &str)], extra: HeaderMap) -> reqwest::Response {
         let mut req = self.http.post(self.url("/issue/edit")).form(form).headers(extra);
         if let Some(c) = cookie {
@@ -188,16 +201,7 @@ async fn review_ui_over_http() {
     // Back at the item, with the change said in editors' words.
     let back = moved.headers()[header::LOCATION].to_str().unwrap().to_string();
     assert!(back.ends_with(&format!("#item-{ipo}")), "{back}");
-    let said = ui
-        .http
-        .get(ui.url(&back))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let said = ui.text(&cookie, &back).await;
     assert!(
         said.contains("已保存：条目") && said.contains("移至「技术创新」"),
         "the message"
@@ -245,16 +249,7 @@ async fn review_ui_over_http() {
         "markup is escaped"
     );
     assert!(page.contains("研究院点评") && page.contains("editor"));
-    let preview = ui
-        .http
-        .get(ui.url("/issue/preview"))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let preview = ui.text(&cookie, "/issue/preview").await;
     assert!(!preview.contains("<script>alert(1)") && preview.contains("研究院点评"));
     let r = ui
         .post(
@@ -324,16 +319,7 @@ async fn review_ui_over_http() {
     let asked = r.headers()[header::LOCATION].to_str().unwrap().to_string();
     assert!(asked.starts_with("/issue/publish?"), "{asked}");
     assert!(!ui.page(&cookie).await.contains("data-status=\"published\""), "not yet");
-    let confirm = ui
-        .http
-        .get(ui.url(&asked))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let confirm = ui.text(&cookie, &asked).await;
     assert!(
         confirm.contains("确认发布") && confirm.contains("confirm-publish"),
         "{confirm}"
@@ -695,16 +681,7 @@ async fn a_move_lists_what_it_re_sorted_with_undo() {
         back.contains("resorted="),
         "the demo's first move re-sorts another item: {back}"
     );
-    let shown = ui
-        .http
-        .get(ui.url(&back))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let shown = ui.text(&cookie, &back).await;
     let note = &shown[shown.find("id=\"resorted\"").expect("the note")..];
     let note = &note[..note.find("</section>").unwrap_or(note.len())];
     assert!(note.contains("随之把另外") && note.contains("撤销（放回"), "{note}");
