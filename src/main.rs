@@ -610,10 +610,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 fn search_command(config: &Path, q: &banyue::store::SearchQuery, json: bool) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(config)?;
     let tz = cfg.settings.timezone;
-    let taxonomy = match &cfg.settings.taxonomy {
-        Some(t) => Taxonomy::load(t)?,
-        None => Taxonomy::builtin(),
-    };
+    let taxonomy = Taxonomy::configured(cfg.settings.taxonomy.as_deref())?;
     let store = banyue::store::Store::open(&cfg.settings.db_path())?;
     let found = store.search(q)?;
     for f in &found {
@@ -659,10 +656,7 @@ fn search_command(config: &Path, q: &banyue::store::SearchQuery, json: bool) -> 
 
 fn import_opml(config: &Path, file: &Path, into: Option<&Path>) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(config)?;
-    let taxonomy = match &cfg.settings.taxonomy {
-        Some(t) => Taxonomy::load(t)?,
-        None => Taxonomy::builtin(),
-    };
+    let taxonomy = Taxonomy::configured(cfg.settings.taxonomy.as_deref())?;
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let subs = banyue::import::subscriptions(&text).with_context(|| format!("{}", file.display()))?;
     let urls: Vec<String> = cfg.sources.iter().map(|s| s.url.to_string()).collect();
@@ -952,10 +946,7 @@ fn check(path: &Path) -> anyhow::Result<ExitCode> {
 /// The classifier of `banyue eval`: the config's taxonomy (the shipped one without a
 /// config), having learned the given labelled files as editors' filings.
 fn eval_classifier(config: &std::path::Path, train: &[PathBuf]) -> anyhow::Result<banyue::classify::Classifier> {
-    let taxonomy = match Config::load(config).ok().and_then(|c| c.settings.taxonomy) {
-        Some(p) => Taxonomy::load(&p)?,
-        None => Taxonomy::builtin(),
-    };
+    let taxonomy = Taxonomy::configured(Config::load(config).ok().and_then(|c| c.settings.taxonomy).as_deref())?;
     let classifier = banyue::classify::Classifier::new(taxonomy)?;
     let mut examples = Vec::new();
     for t in train {

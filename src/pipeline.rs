@@ -177,10 +177,7 @@ struct Collected {
 
 impl Pipeline {
     pub fn new(config: Config) -> anyhow::Result<Pipeline> {
-        let taxonomy = match &config.settings.taxonomy {
-            Some(p) => Taxonomy::load(p)?,
-            None => Taxonomy::builtin(),
-        };
+        let taxonomy = Taxonomy::configured(config.settings.taxonomy.as_deref())?;
         let classifier = Classifier::new(taxonomy)?;
         let fetcher = Fetcher::new(&config.settings)?;
         Ok(Pipeline {

@@ -306,6 +306,14 @@ impl Taxonomy {
             .expect("the built-in taxonomy is valid (checked by tests)")
     }
 
+    /// The taxonomy a config names (`settings.taxonomy`), else the built-in one.
+    pub fn configured(path: Option<&Path>) -> anyhow::Result<Taxonomy> {
+        match path {
+            Some(p) => Taxonomy::load(p),
+            None => Ok(Taxonomy::builtin()),
+        }
+    }
+
     pub fn load(path: &Path) -> anyhow::Result<Taxonomy> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read taxonomy {}: {e}", path.display()))?;

@@ -173,7 +173,18 @@ fn read_detail(page: &Page, now: DateTime<Utc>) -> DetailFound {
         metadata: true,
         date: None,
     };
-    let d = html::parse_detail(&page.text, &page.url, &spec, now, chrono_tz::Asia::Shanghai);
+    detail_found(page, &spec, body, now, chrono_tz::Asia::Shanghai)
+}
+
+/// A detail page as `spec` reads it: where its body was, how it starts, its metadata.
+fn detail_found(
+    page: &Page,
+    spec: &DetailSpec,
+    body: Option<String>,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> DetailFound {
+    let d = html::parse_detail(&page.text, &page.url, spec, now, tz);
     let text = d
         .content_html
         .as_deref()
@@ -429,21 +440,13 @@ pub async fn probe_source(
             .and_then(|l| Url::parse(l).ok()),
     ) {
         let d = fetch(fetcher, &link, source.allow_private).await?;
-        let read = html::parse_detail(&d.text, &d.url, spec, now, tz);
-        p.detail = Some(DetailFound {
-            url: d.url.clone(),
-            body: spec.body.first().map(|b| b.css.clone()),
-            text_start: read
-                .content_html
-                .as_deref()
-                .map(crate::normalize::html_to_text)
-                .unwrap_or_default()
-                .chars()
-                .take(120)
-                .collect(),
-            issuer: read.policy.issuer,
-            doc_number: read.policy.doc_number,
-        });
+        p.detail = Some(detail_found(
+            &d,
+            spec,
+            spec.body.first().map(|b| b.css.clone()),
+            now,
+            tz,
+        ));
     }
     Ok(render(&p, tz))
 }

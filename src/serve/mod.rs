@@ -216,6 +216,17 @@ impl App {
             .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "store lock poisoned"))
     }
 
+    /// (id, name) of every section, for the pages' section menus.
+    fn section_options(&self) -> Vec<(String, String)> {
+        self.pipeline
+            .classifier
+            .taxonomy
+            .sections
+            .iter()
+            .map(|s| (s.id().to_string(), s.name.clone()))
+            .collect()
+    }
+
     /// A section's name for editors (`company-news` → 企业动态); other labels as they are.
     fn section_name(&self, id: &str) -> String {
         match id {
@@ -452,14 +463,7 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
         })
         .collect();
     let issues: Vec<String> = store.issues().unwrap_or_default().iter().map(Issue::stem).collect();
-    let sections: Vec<(String, String)> = app
-        .pipeline
-        .classifier
-        .taxonomy
-        .sections
-        .iter()
-        .map(|s| (s.id().to_string(), s.name.clone()))
-        .collect();
+    let sections = app.section_options();
     let mut section_names: HashMap<String, String> = sections.iter().cloned().collect();
     section_names.insert(crate::model::TO_SORT.into(), app.section_name(crate::model::TO_SORT));
     let discards = match app.discards(&store, &issue, &draft) {
@@ -933,14 +937,7 @@ async fn search_page(
             }
         })
         .collect();
-    let sections: Vec<(String, String)> = app
-        .pipeline
-        .classifier
-        .taxonomy
-        .sections
-        .iter()
-        .map(|s| (s.id().to_string(), s.name.clone()))
-        .collect();
+    let sections = app.section_options();
     app.render(
         "search.html",
         context! {
