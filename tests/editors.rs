@@ -232,7 +232,14 @@ async fn thirty_guesses_meet_growing_waits_whoever_is_named() {
                 other => panic!("unexpected {other}"),
             }
         }
-        assert!(waits >= 26, "{name}: only {waits} of 30 guesses were held back");
+        // Password checks are slow (argon2, a debug build, a busy machine): a short wait
+        // may run out between two guesses, and that guess is checked. Most are held back
+        // (that the waits double is checked with a fixed clock in serve::auth's tests).
+        assert!(waits >= 20, "{name}: only {waits} of 30 guesses were held back");
+        assert!(
+            retry_after.iter().all(|s| s.parse::<u64>().is_ok_and(|n| n >= 1)),
+            "{retry_after:?}"
+        );
         // While the wait lasts, even the right password does not get in.
         if name == "小王" {
             assert_eq!(sign_in(&s, name, "密码").await.status(), StatusCode::TOO_MANY_REQUESTS);
