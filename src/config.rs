@@ -10,6 +10,9 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+mod alert;
+pub use alert::{Alert, Email, EventKind, Secret, SmtpTls, Target};
+
 /// A problem found in a config file, located to its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -89,7 +92,7 @@ impl<'a> Locator<'a> {
 fn every_toml_problem<T: serde::de::DeserializeOwned>(text: &str, file: &str, first: &toml::de::Error) -> Vec<Problem> {
     let top = |line: &str| {
         let t = line.trim();
-        matches!(t, "[settings]" | "[[source]]" | "[[user]]")
+        matches!(t, "[settings]" | "[[source]]" | "[[user]]" | "[[alert]]")
     };
     let mut starts: Vec<usize> = vec![0];
     let mut offset = 0;
@@ -133,6 +136,8 @@ struct RawConfig {
     source: Vec<Spanned<RawSource>>,
     #[serde(default)]
     user: Vec<Spanned<RawUser>>,
+    #[serde(default)]
+    alert: Vec<Spanned<alert::RawAlert>>,
 }
 
 /// `include = ["sources/national.toml", { file = "sources/cities.toml", except = ["xm-gxj"] }]`.
@@ -497,6 +502,8 @@ pub struct Config {
     pub sources: Vec<Source>,
     /// Review UI users, from `[[user]]` tables and `$BANYUE_USERS` (`name:hash;…`).
     pub users: Vec<User>,
+    /// Where to say that something needs a person (`[[alert]]`).
+    pub alerts: Vec<Alert>,
     /// The file it came from, for messages and relative paths.
     pub path: PathBuf,
 }
@@ -625,11 +632,22 @@ impl Config {
                 }
             }
         }
+        let mut alerts: Vec<Alert> = Vec::new();
+        for (i, a) in raw.alert.into_iter().enumerate() {
+            let at = a.span().start;
+            if let Some(a) = alert::alert(a.into_inner(), at, i, &loc, &base_dir, &mut problems) {
+                if alerts.iter().any(|b| b.id == a.id) {
+                    problems.push(loc.problem(at, format!("alert id `{}` is used twice", a.id)));
+                }
+                alerts.push(a);
+            }
+        }
         if problems.is_empty() {
             Ok(Config {
                 settings,
                 sources,
                 users,
+                alerts,
                 path: path.to_path_buf(),
             })
         } else {

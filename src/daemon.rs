@@ -14,6 +14,9 @@ use tokio::task::JoinSet;
 use crate::pipeline::{Pipeline, SourceReport};
 use crate::store::Store;
 
+/// How often queued alerts are sent.
+const ALERTS_EVERY: Duration = Duration::from_secs(10);
+
 /// A random delay in `0..=max_secs`.
 fn jitter(max_secs: u64) -> chrono::Duration {
     if max_secs == 0 {
@@ -58,6 +61,7 @@ impl Plan {
 /// Run until `shutdown` resolves; then let fetches in flight finish their writes.
 pub async fn run(pipeline: Arc<Pipeline>, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
     let store = Arc::new(Mutex::new(pipeline.open_store()?));
+    crate::alert::send::keep_delivering(&pipeline.config, ALERTS_EVERY)?;
     let mut plan = {
         let st = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
         Plan::new(&pipeline, &st, Utc::now())?

@@ -4,6 +4,7 @@
 //! [`config`] (sources) → [`fetch`] → [`extract`] → [`normalize`] → [`dedup`] →
 //! [`classify`] → [`store`] → [`publish`] / [`draft`]; [`pipeline`] wires them together.
 
+pub mod alert;
 pub mod classify;
 pub mod config;
 pub mod daemon;

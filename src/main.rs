@@ -71,6 +71,12 @@ enum Command {
         #[command(subcommand)]
         action: Option<SourcesAction>,
     },
+    /// What the alerts told and what waits or failed; `send` delivers what is due now,
+    /// `test ID` sends one target a test message and says what it answered.
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertsAction>,
+    },
     /// Search everything ever collected: words (Chinese without spaces too), "phrases",
     /// -exclusions; traditional and simplified forms match each other.
     Search {
@@ -189,6 +195,14 @@ enum SourcesAction {
 }
 
 #[derive(Subcommand)]
+enum AlertsAction {
+    /// Deliver every message that is due now.
+    Send,
+    /// Send a test message to one `[[alert]]` target, now, outside the queue.
+    Test { id: String },
+}
+
+#[derive(Subcommand)]
 enum IssueAction {
     /// Every issue with its number and status.
     List,
@@ -287,6 +301,7 @@ fn restore_sigpipe(command: &Command) {
             | Command::Daemon
             | Command::Demo { .. }
             | Command::Serve { .. }
+            | Command::Alerts { .. }
             | Command::Issue {
                 action: IssueAction::Add { .. },
                 ..
@@ -378,6 +393,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", report.summary());
             println!("feeds: {}", pipeline.config.settings.feeds_dir.display());
             println!("draft: {}", report.draft.html.display());
+            deliver_alerts(&pipeline.config).await;
             Ok(if report.all_failed() {
                 ExitCode::FAILURE
             } else {
@@ -423,7 +439,15 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", banyue::serve::auth::hash_password(pw)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Issue { issue, editor, action } => issue_command(&cli.config, issue.as_deref(), &editor, action),
+        Command::Issue { issue, editor, action } => {
+            let publishing = matches!(action, IssueAction::Publish);
+            let code = issue_command(&cli.config, issue.as_deref(), &editor, action)?;
+            if publishing {
+                deliver_alerts(&Config::load(&cli.config)?).await;
+            }
+            Ok(code)
+        }
+        Command::Alerts { action } => alerts_command(&cli.config, action).await,
         Command::Label {
             item,
             section,
@@ -602,6 +626,74 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = pipeline.open_store()?;
             let rows = banyue::health::rows(&pipeline.config, &store.sources()?, chrono::Utc::now());
             print!("{}", banyue::health::table(&rows, pipeline.config.settings.timezone));
+            if !pipeline.config.alerts.is_empty() {
+                println!();
+                print!("{}", banyue::alert::summary(&pipeline.config, &store.alert_tallies()?));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Send what a command queued, within a short budget: the command's work is done, and
+/// what does not go now waits for the next run, the daemon or `banyue alerts send`.
+async fn deliver_alerts(config: &Config) {
+    match banyue::alert::send::deliver_now(config, std::time::Duration::from_secs(20)).await {
+        Ok(d) if d.sent + d.failed + d.held > 0 => {
+            println!("alerts: {} sent, {} failed, {} waiting", d.sent, d.failed, d.held)
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("warning: alerts not sent: {e:#}"),
+    }
+}
+
+async fn alerts_command(config: &Path, action: Option<AlertsAction>) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(config)?;
+    match action {
+        Some(AlertsAction::Send) => {
+            let d = banyue::alert::send::deliver_now(&cfg, std::time::Duration::from_secs(300)).await?;
+            println!("{} sent, {} failed, {} waiting", d.sent, d.failed, d.held);
+            Ok(if d.failed > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Some(AlertsAction::Test { id }) => {
+            let Some(alert) = cfg.alerts.iter().find(|a| a.id == id) else {
+                let ids: Vec<&str> = cfg.alerts.iter().map(|a| a.id.as_str()).collect();
+                anyhow::bail!("no [[alert]] with id `{id}`; configured: {}", ids.join(", "));
+            };
+            let sender = banyue::alert::send::Sender::new(&cfg.settings.user_agent)?;
+            let e = banyue::alert::test_event(&cfg, chrono::Utc::now());
+            match sender.send(alert, &e, 0).await {
+                Ok(()) => {
+                    println!("{id}: sent ({})", alert.target.kind());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(err) => {
+                    eprintln!("{id}: not sent: {err}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        None => {
+            let store = banyue::store::Store::open(&cfg.settings.db_path())?;
+            print!("{}", banyue::alert::summary(&cfg, &store.alert_tallies()?));
+            let recent = store.recent_alerts(30)?;
+            if !recent.is_empty() {
+                println!();
+            }
+            for r in recent {
+                let state = match (&r.sent_at, r.gave_up) {
+                    (Some(t), _) => format!("sent {t}"),
+                    (None, true) => format!("GIVEN UP after {} tries", r.attempts),
+                    (None, false) if r.attempts > 0 => format!("retry {} (tried {})", r.next_try, r.attempts),
+                    (None, false) => "waiting".to_string(),
+                };
+                let error = r.last_error.map(|e| format!(" — {e}")).unwrap_or_default();
+                println!("#{:<5} {:<12} {:<48} {}{error}", r.id, r.target, r.key, state);
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -905,6 +997,17 @@ fn check(path: &Path) -> anyhow::Result<ExitCode> {
         None => Taxonomy::builtin(),
     };
     let classifier = banyue::classify::Classifier::new(taxonomy).context("building the classifier")?;
+    // Secrets are read when a message goes out; say now which are missing here.
+    for a in &config.alerts {
+        for missing in banyue::alert::missing_secrets(a) {
+            eprintln!(
+                "{}:{}: warning: alert `{}`: {missing} (needed when a message is sent)",
+                path.display(),
+                a.line,
+                a.id
+            );
+        }
+    }
     let mut bad = 0;
     for s in &config.sources {
         if let Some(h) = &s.section_hint

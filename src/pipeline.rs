@@ -240,6 +240,19 @@ impl Pipeline {
         let d = draft::build(store, s, tax, gaz, &self.priorities(), &issue, stamp).context("building the draft")?;
         let files =
             draft::render::export(&d, &s.drafts_dir, s.templates_dir.as_deref()).context("writing the draft")?;
+        if !self.config.alerts.is_empty() {
+            let today = now.with_timezone(&s.timezone).date_naive();
+            let state = crate::alert::DraftState {
+                stem: &issue.stem(),
+                issue: format!("{}年第{}期", d.year, d.number),
+                window_closing: today >= issue.window.to,
+                items: d.item_ids(),
+                link: None,
+            };
+            if let Err(e) = crate::alert::watch_draft(&self.config, store, &state, now) {
+                tracing::warn!("alerts: watching the draft: {e:#}");
+            }
+        }
         Ok((published, files, d.item_count()))
     }
 
@@ -316,6 +329,21 @@ impl Pipeline {
         // Stamped as runs stamp them, so the next run with nothing new rewrites nothing.
         let stamp = store.last_change()?.unwrap_or(now);
         self.publish_feeds(store, stamp)?;
+        let link = s
+            .base_url
+            .join(&format!("issues/{}.html", issue.stem()))
+            .ok()
+            .map(String::from);
+        let published = crate::alert::DraftState {
+            stem: &issue.stem(),
+            issue: format!("{}年第{}期", d.year, d.number),
+            window_closing: false,
+            items: d.item_ids(),
+            link,
+        };
+        if let Err(e) = crate::alert::issue_published(&self.config, store, &published, editor, now) {
+            tracing::warn!("alerts: {e:#}");
+        }
         Ok(files)
     }
 
@@ -646,6 +674,13 @@ impl Pipeline {
         }
         if progress {
             eprintln!();
+        }
+        // Health that changed is queued to be told; sending comes after the run.
+        if !self.config.alerts.is_empty() {
+            let mut st = lock(store)?;
+            if let Err(e) = crate::alert::watch_sources(&self.config, &mut st, now) {
+                tracing::warn!("alerts: watching the sources: {e:#}");
+            }
         }
         reports.sort_by_key(|(i, _)| *i);
         Ok(reports.into_iter().map(|(_, r)| r).collect())

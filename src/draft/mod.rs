@@ -245,6 +245,14 @@ impl Draft {
     pub fn item_count(&self) -> usize {
         self.sections.iter().map(|s| s.items.len()).sum()
     }
+
+    /// The ids of the items in the sections (the selection, not the pool).
+    pub fn item_ids(&self) -> Vec<i64> {
+        self.sections
+            .iter()
+            .flat_map(|s| s.items.iter().map(|i| i.id))
+            .collect()
+    }
 }
 
 fn local_date(t: DateTime<Utc>, tz: Tz) -> chrono::NaiveDate {

@@ -55,6 +55,7 @@ pub enum FetchError {
     /// 429 or 503: the server asks us to come back later.
     #[error("HTTP {status}: throttled{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
     Throttled { status: u16, retry_after: Option<Duration> },
+    // Worded as `BLOCKED` says, which alerts look for in a stored error.
     #[error("blocked by an anti-bot challenge (HTTP {0})")]
     Blocked(u16),
     #[error("timed out after {0} s")]
@@ -93,6 +94,9 @@ pub struct Request<'a> {
     pub headers: &'a [(String, String)],
     pub validators: Option<&'a Validators>,
 }
+
+/// How a blocked fetch's error begins (alerts tell a blocked source at once).
+pub const BLOCKED: &str = "blocked by an anti-bot challenge";
 
 /// An HTTP client configured from settings. Cheap to clone.
 #[derive(Clone)]

@@ -442,6 +442,16 @@ async fn review(State(app): State<Shared>, headers: HeaderMap, Query(q): Query<H
         Ok(d) => d,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
     };
+    // What this editor now has seen: "changed since an editor looked" counts from here.
+    let config = &app.pipeline.config;
+    if config
+        .alerts
+        .iter()
+        .any(|a| a.wants(crate::config::EventKind::DraftChanged))
+        && let Err(e) = store.record_look(&issue.stem(), &s.user, &draft.item_ids(), chrono::Utc::now())
+    {
+        tracing::warn!("review: recording what {} saw: {e:#}", s.user);
+    }
     // The pool can hold thousands of stories: the page shows one page of it.
     let pool_query = banyue_pool_query(&q);
     let pool = pool_query.page(&draft.candidates);
@@ -1252,12 +1262,13 @@ async fn healthz(State(app): State<Shared>) -> Response {
 }
 
 async fn metrics(State(app): State<Shared>) -> Response {
-    let (items, failing) = match app.store() {
+    let (items, failing, alerts) = match app.store() {
         Ok(s) => (
             s.count_items().unwrap_or(0),
             s.sources()
                 .map(|v| v.iter().filter(|h| h.last_error.is_some()).count())
                 .unwrap_or(0),
+            s.alert_tallies().unwrap_or_default(),
         ),
         Err(r) => return r,
     };
@@ -1273,7 +1284,7 @@ async fn metrics(State(app): State<Shared>) -> Response {
         m.edits.load(Ordering::Relaxed),
         m.refused.load(Ordering::Relaxed),
         m.failed_logins.load(Ordering::Relaxed),
-    );
+    ) + &crate::alert::metrics(&alerts);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
@@ -1308,6 +1319,8 @@ pub async fn serve(
     if pipeline.config.users.is_empty() {
         tracing::warn!("no users configured: nobody can sign in (add [[user]] with `banyue hash-password`)");
     }
+    // "Published" is queued here when an editor publishes; this process sends it.
+    crate::alert::send::keep_delivering(&pipeline.config, std::time::Duration::from_secs(5))?;
     let app = Arc::new(App::new(pipeline)?);
     let watcher = app.clone();
     tokio::spawn(async move {

@@ -11,10 +11,12 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+mod alerts;
 mod auth;
 mod issues;
 mod search;
 
+pub use alerts::{AlertTally, Look, OutboxRow, Outgoing};
 pub use auth::StoredSession;
 pub use search::{Found, SearchQuery, key as search_key};
 
@@ -159,6 +161,39 @@ CREATE TABLE login_failures (
     r#"
 CREATE VIRTUAL TABLE item_words USING fts5(words, content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 0');
+"#,
+    // Alerts: messages waiting to go (one per target and event key, so a state change is
+    // told once), the last state told of each watched thing, and what editors last saw.
+    r#"
+CREATE TABLE alert_outbox (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    key TEXT NOT NULL,
+    event TEXT NOT NULL,
+    created TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try TEXT NOT NULL,
+    claimed_until TEXT,
+    last_error TEXT,
+    last_error_at TEXT,
+    sent_at TEXT,
+    gave_up INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (target, key)
+);
+CREATE INDEX alert_outbox_due ON alert_outbox (next_try) WHERE sent_at IS NULL AND gave_up = 0;
+CREATE TABLE alert_states (
+    target TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    state TEXT NOT NULL,
+    since TEXT NOT NULL,
+    PRIMARY KEY (target, subject)
+);
+CREATE TABLE draft_looks (
+    issue TEXT PRIMARY KEY,
+    editor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    items TEXT NOT NULL
+);
 "#,
 ];
 
