@@ -24,7 +24,7 @@ use crate::dedup::{Candidate, Signature};
 use crate::model::{Decision, Item, PolicyMeta, StoredItem};
 
 /// The migration (counted from 1) that makes the search index.
-fn search_migration() -> usize {
+pub fn search_migration() -> usize {
     MIGRATIONS
         .iter()
         .position(|m| m.contains("CREATE VIRTUAL TABLE item_words"))
@@ -164,8 +164,9 @@ CREATE VIRTUAL TABLE item_words USING fts5(words, content = '', contentless_dele
 "#,
     // Alerts: messages waiting to go (one per target and event key, so a state change is
     // told once), the last state told of each watched thing, and what editors last saw.
+    // IF NOT EXISTS: a store rebuilt from before the search index runs it again.
     r#"
-CREATE TABLE alert_outbox (
+CREATE TABLE IF NOT EXISTS alert_outbox (
     id INTEGER PRIMARY KEY,
     target TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -180,15 +181,15 @@ CREATE TABLE alert_outbox (
     gave_up INTEGER NOT NULL DEFAULT 0,
     UNIQUE (target, key)
 );
-CREATE INDEX alert_outbox_due ON alert_outbox (next_try) WHERE sent_at IS NULL AND gave_up = 0;
-CREATE TABLE alert_states (
+CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox (next_try) WHERE sent_at IS NULL AND gave_up = 0;
+CREATE TABLE IF NOT EXISTS alert_states (
     target TEXT NOT NULL,
     subject TEXT NOT NULL,
     state TEXT NOT NULL,
     since TEXT NOT NULL,
     PRIMARY KEY (target, subject)
 );
-CREATE TABLE draft_looks (
+CREATE TABLE IF NOT EXISTS draft_looks (
     issue TEXT PRIMARY KEY,
     editor TEXT NOT NULL,
     at TEXT NOT NULL,

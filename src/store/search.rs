@@ -73,6 +73,9 @@ impl Batch<'_> {
     }
 }
 
+/// How many of the newest matches a relevance search ranks.
+pub const RELEVANCE_POOL: usize = 5000;
+
 impl Store {
     /// Index every stored report (once, when the index is new to this store).
     pub(super) fn index_all(&mut self) -> anyhow::Result<usize> {
@@ -95,7 +98,8 @@ impl Store {
         Ok(n)
     }
 
-    /// Reports matching `q`, newest first (or by relevance), at most `q.limit`.
+    /// Reports matching `q`, newest first (or by relevance among the newest
+    /// [`RELEVANCE_POOL`] matches), at most `q.limit`.
     pub fn search(&self, q: &SearchQuery) -> anyhow::Result<Vec<Found>> {
         let parsed = search::parse(&q.text);
         let Some(expr) = parsed.fts() else {
@@ -105,9 +109,12 @@ impl Store {
             "SELECT i.id, i.title, i.source_id, i.section, i.city, coalesce(i.published, i.fetched_at),
                     i.url, i.summary, substr(i.body_text, 1, 400), i.rejected IS NOT NULL, i.duplicate_of";
         // The index's rowids are in date order: newest first reads it from the top and
-        // stops at the limit. By relevance, every match is ranked.
+        // stops at the limit. By relevance, the newest `RELEVANCE_POOL` matches that pass
+        // the filters are ranked: ranking every match of a common word over a million
+        // reports is what made relevance slow, and an archive question ("工业软件 since
+        // March") is narrowed by words and dates, not by paging past thousands.
         let mut sql = format!(
-            "{COLUMNS} FROM item_words w JOIN items i ON i.id = (w.rowid & {ID_BITS}) WHERE item_words MATCH ?1"
+            "{COLUMNS}, bm25(item_words) AS score FROM item_words w JOIN items i ON i.id = (w.rowid & {ID_BITS}) WHERE item_words MATCH ?1"
         );
         let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(expr)];
         let mut arg = |sql: &mut String, clause: &str, v: Box<dyn ToSql>| {
@@ -138,11 +145,10 @@ impl Store {
             let end = d.and_hms_opt(0, 0, 0).map(|t| ts(t.and_utc())).unwrap_or_default();
             arg(&mut sql, " AND coalesce(i.published, i.fetched_at) < ?", Box::new(end));
         }
-        sql.push_str(if q.by_relevance {
-            " ORDER BY bm25(item_words), i.id DESC"
-        } else {
-            " ORDER BY w.rowid DESC"
-        });
+        sql.push_str(" ORDER BY w.rowid DESC");
+        if q.by_relevance {
+            sql = format!("SELECT * FROM ({sql} LIMIT {RELEVANCE_POOL}) ORDER BY score, id DESC");
+        }
         arg(&mut sql, " LIMIT ?", Box::new(q.limit.clamp(1, 1000) as i64));
         let mut st = self.conn.prepare_cached(&sql)?;
         let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
