@@ -15,6 +15,10 @@ use super::{Store, parse_ts, ts};
 /// may be given its time; sending keeps the wall clock).
 const DUE_AT_ONCE: &str = "1970-01-01T00:00:00Z";
 
+/// Queue a message unless its target already has one with its key.
+const ENQUEUE: &str =
+    "INSERT OR IGNORE INTO alert_outbox (target, key, event, created, next_try) VALUES (?1, ?2, ?3, ?4, ?5)";
+
 /// A message due to be sent.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -81,10 +85,7 @@ impl Store {
             params![target, subject, state, ts(now)],
         )?;
         if let Some((key, event)) = message {
-            tx.execute(
-                "INSERT OR IGNORE INTO alert_outbox (target, key, event, created, next_try) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![target, key, event, ts(now), DUE_AT_ONCE],
-            )?;
+            tx.execute(ENQUEUE, params![target, key, event, ts(now), DUE_AT_ONCE])?;
         }
         tx.commit()?;
         Ok(())
@@ -105,10 +106,9 @@ impl Store {
 
     /// Queue a message unless one with this key was queued for `target` before.
     pub fn enqueue_alert(&self, target: &str, key: &str, event: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
-        let n = self.conn.execute(
-            "INSERT OR IGNORE INTO alert_outbox (target, key, event, created, next_try) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![target, key, event, ts(now), DUE_AT_ONCE],
-        )?;
+        let n = self
+            .conn
+            .execute(ENQUEUE, params![target, key, event, ts(now), DUE_AT_ONCE])?;
         Ok(n == 1)
     }
 
