@@ -113,8 +113,14 @@ impl Store {
         // the filters are ranked: ranking every match of a common word over a million
         // reports is what made relevance slow, and an archive question ("工业软件 since
         // March") is narrowed by words and dates, not by paging past thousands.
+        // bm25 is computed only when asked for: newest-first never pays for it.
+        let score = if q.by_relevance {
+            ", bm25(item_words) AS score"
+        } else {
+            ""
+        };
         let mut sql = format!(
-            "{COLUMNS}, bm25(item_words) AS score FROM item_words w JOIN items i ON i.id = (w.rowid & {ID_BITS}) WHERE item_words MATCH ?1"
+            "{COLUMNS}{score} FROM item_words w JOIN items i ON i.id = (w.rowid & {ID_BITS}) WHERE item_words MATCH ?1"
         );
         let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(expr)];
         let mut arg = |sql: &mut String, clause: &str, v: Box<dyn ToSql>| {
