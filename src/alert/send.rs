@@ -220,7 +220,8 @@ pub async fn deliver_due(
         return Ok(done);
     }
     let started = std::time::Instant::now();
-    let due: Vec<Outgoing> = lock(store)?.due_alerts(Utc::now(), 500)?;
+    let targets: Vec<&str> = alerts.iter().map(|a| a.id.as_str()).collect();
+    let due: Vec<Outgoing> = lock(store)?.due_alerts(&targets, Utc::now(), 500)?;
     for msg in due {
         if started.elapsed() >= budget {
             done.held += 1;
@@ -228,7 +229,6 @@ pub async fn deliver_due(
         }
         let now = Utc::now();
         let Some(alert) = alerts.iter().find(|a| a.id == msg.target) else {
-            // The target left the config: its messages wait, in case it comes back.
             continue;
         };
         {

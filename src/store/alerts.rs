@@ -112,15 +112,31 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Messages due now, oldest first, that nobody is sending.
-    pub fn due_alerts(&self, now: DateTime<Utc>, limit: usize) -> anyhow::Result<Vec<Outgoing>> {
-        let mut st = self.conn.prepare(
+    /// Messages for `targets` due now, oldest first, that nobody is sending. (Messages of
+    /// a target that left the config wait, in case it comes back, without holding up
+    /// the others.)
+    pub fn due_alerts(&self, targets: &[&str], now: DateTime<Utc>, limit: usize) -> anyhow::Result<Vec<Outgoing>> {
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = (0..targets.len())
+            .map(|i| format!("?{}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut st = self.conn.prepare(&format!(
             "SELECT id, target, key, event, attempts, created FROM alert_outbox
              WHERE sent_at IS NULL AND gave_up = 0 AND next_try <= ?1
-               AND (claimed_until IS NULL OR claimed_until <= ?1)
-             ORDER BY id LIMIT ?2",
-        )?;
-        let rows = st.query_map(params![ts(now), limit as i64], |r| {
+               AND (claimed_until IS NULL OR claimed_until <= ?1) AND target IN ({marks})
+             ORDER BY id LIMIT ?2"
+        ))?;
+        let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(ts(now)), Box::new(limit as i64)];
+        args.extend(
+            targets
+                .iter()
+                .map(|t| Box::new(t.to_string()) as Box<dyn rusqlite::ToSql>),
+        );
+        let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let rows = st.query_map(refs.as_slice(), |r| {
             Ok(Outgoing {
                 id: r.get(0)?,
                 target: r.get(1)?,
@@ -285,8 +301,12 @@ mod tests {
             .expect("tell");
         st.tell_state("ops", "source:a", "broken", Some(("k1", "{}")), now)
             .expect("tell again");
-        let due = st.due_alerts(now, 10).expect("due");
+        let due = st.due_alerts(&["ops"], now, 10).expect("due");
         assert_eq!(due.len(), 1, "the same key is queued once");
+        assert!(
+            st.due_alerts(&["other"], now, 10).expect("due").is_empty(),
+            "only the targets asked for"
+        );
         assert!(
             st.claim_alert(due[0].id, now, now + chrono::Duration::seconds(60))
                 .expect("claim")
@@ -296,16 +316,22 @@ mod tests {
                 .expect("claim"),
             "a claimed message is not claimed again"
         );
-        assert!(st.due_alerts(now, 10).expect("due").is_empty(), "claimed: not due");
+        assert!(
+            st.due_alerts(&["ops"], now, 10).expect("due").is_empty(),
+            "claimed: not due"
+        );
         st.alert_failed(due[0].id, "HTTP 500", now, Some(now + chrono::Duration::seconds(30)))
             .expect("failed");
-        assert!(st.due_alerts(now, 10).expect("due").is_empty(), "waits for its retry");
+        assert!(
+            st.due_alerts(&["ops"], now, 10).expect("due").is_empty(),
+            "waits for its retry"
+        );
         let later = now + chrono::Duration::seconds(31);
-        let again = st.due_alerts(later, 10).expect("due");
+        let again = st.due_alerts(&["ops"], later, 10).expect("due");
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].attempts, 1);
         st.alert_sent(again[0].id, later).expect("sent");
-        assert!(st.due_alerts(later, 10).expect("due").is_empty());
+        assert!(st.due_alerts(&["ops"], later, 10).expect("due").is_empty());
         let t = st.alert_tallies().expect("tallies");
         assert_eq!((t[0].sent, t[0].waiting, t[0].gave_up), (1, 0, 0));
         assert_eq!(t[0].last_error.as_deref(), Some("HTTP 500"));
