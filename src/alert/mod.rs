@@ -281,15 +281,12 @@ pub fn issue_published(
 
 /// The environment variables a target names that are not set here, in words.
 pub fn missing_secrets(alert: &Alert) -> Vec<String> {
-    use crate::config::Target;
-    let secrets: Vec<&crate::config::Secret> = match &alert.target {
-        Target::Webhook { url } | Target::Wecom { url } => vec![url],
-        Target::Dingtalk { url, secret } | Target::Feishu { url, secret } => {
-            std::iter::once(url).chain(secret.as_ref()).collect()
-        }
-        Target::Email(e) => e.password.iter().collect(),
-    };
-    secrets.into_iter().filter_map(|s| s.read().err()).collect()
+    alert
+        .target
+        .secrets()
+        .into_iter()
+        .filter_map(|s| s.read().err())
+        .collect()
 }
 
 /// The message `banyue alerts test` sends.

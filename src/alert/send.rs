@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{Event, format};
-use crate::config::{Alert, Secret, SmtpTls, Target};
+use crate::config::{Alert, SmtpTls, Target};
 use crate::store::{Outgoing, Store};
 
 /// How long one message may take on the wire.
@@ -122,28 +122,12 @@ fn describe(e: reqwest::Error) -> String {
 /// query values and path of a webhook address (a key is often one of them).
 fn secrets_of(target: &Target) -> Vec<String> {
     let mut out = Vec::new();
-    let mut add = |s: &Secret| {
-        if let Ok(v) = s.read() {
-            if let Ok(u) = url::Url::parse(v.trim()) {
-                out.extend(u.query_pairs().map(|(_, v)| v.into_owned()));
-                out.extend(u.path_segments().into_iter().flatten().map(str::to_string));
-            }
-            out.push(v);
+    for v in target.secrets().into_iter().filter_map(|s| s.read().ok()) {
+        if let Ok(u) = url::Url::parse(v.trim()) {
+            out.extend(u.query_pairs().map(|(_, v)| v.into_owned()));
+            out.extend(u.path_segments().into_iter().flatten().map(str::to_string));
         }
-    };
-    match target {
-        Target::Webhook { url } | Target::Wecom { url } => add(url),
-        Target::Dingtalk { url, secret } | Target::Feishu { url, secret } => {
-            add(url);
-            if let Some(s) = secret {
-                add(s);
-            }
-        }
-        Target::Email(e) => {
-            if let Some(p) = &e.password {
-                add(p);
-            }
-        }
+        out.push(v);
     }
     // Short pieces (`send`, `v2`) are words, not secrets.
     out.retain(|s| s.len() >= 8);
@@ -310,6 +294,7 @@ pub fn keep_delivering(config: &crate::config::Config, every: Duration) -> anyho
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Secret;
 
     #[test]
     fn waits_double_up_to_an_hour_then_give_up() {

@@ -115,6 +115,17 @@ pub enum Target {
 }
 
 impl Target {
+    /// Every secret the target holds: its address, signing secret or password.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        match self {
+            Target::Webhook { url } | Target::Wecom { url } => vec![url],
+            Target::Dingtalk { url, secret } | Target::Feishu { url, secret } => {
+                std::iter::once(url).chain(secret.as_ref()).collect()
+            }
+            Target::Email(e) => e.password.iter().collect(),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Target::Webhook { .. } => "webhook",
