@@ -611,3 +611,53 @@ ca_file = "{}"
     assert!(got["subject"].as_str().expect("subject").contains("测试消息"), "{got}");
     assert!(got["body"].as_str().expect("body").contains("软件产业半月报"), "{got}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_page_records_what_an_editor_saw_and_metrics_count_the_alerts() {
+    use banyue::config::Config;
+    use banyue::pipeline::Pipeline;
+    let dir = tempfile::tempdir().expect("temp dir");
+    banyue::demo::run(dir.path(), None).await.expect("demo");
+    let hash = banyue::serve::auth::hash_password("正确的密码").expect("hash");
+    let mut text = std::fs::read_to_string(dir.path().join("banyue.toml")).expect("config");
+    text.push_str(&format!(
+        "\n[[user]]\nname = \"wang\"\npassword_hash = \"{hash}\"\n\n[[alert]]\nid = \"desk\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/desk\"\nevents = [\"draft-changed\"]\nallow_private = true\n"
+    ));
+    let config = Config::parse(&text, &dir.path().join("banyue.toml")).expect("config");
+    let pipeline = Arc::new(Pipeline::new(config).expect("pipeline"));
+    let served = common::serve_pipeline(pipeline.clone()).await;
+    let login = served
+        .http
+        .post(format!("{}/login", served.base))
+        .form(&[("name", "wang"), ("password", "正确的密码")])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let get = |path: &str| {
+        served
+            .http
+            .get(format!("{}{path}", served.base))
+            .header("cookie", cookie.clone())
+            .send()
+    };
+    assert_eq!(get("/issue").await.expect("page").status(), 200);
+    let mut store = pipeline.open_store().expect("store");
+    let issue = pipeline.issue_for(&mut store, None, chrono::Utc::now()).expect("issue");
+    let draft = pipeline.draft_of(&store, &issue, chrono::Utc::now()).expect("draft");
+    let look = store
+        .last_look(&issue.stem())
+        .expect("look")
+        .expect("the page recorded a look");
+    let mut shown = draft.item_ids();
+    shown.sort_unstable();
+    assert_eq!((look.editor.as_str(), look.items), ("wang", shown));
+    let metrics = get("/metrics").await.expect("metrics").text().await.expect("text");
+    assert!(metrics.contains("# TYPE banyue_alerts_waiting gauge"), "{metrics}");
+}
