@@ -1185,11 +1185,12 @@ mod tests {
         }
     }
     fn dir_with(files: &[(&str, &str)]) -> Dir {
-        let d = std::env::temp_dir().join(format!(
-            "banyue-config-{}-{:x}",
-            std::process::id(),
-            crate::dedup::stable_hash(files[0].1)
-        ));
+        let d = std::env::temp_dir().join(format!("banyue-config-{}-{:x}", std::process::id(), {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            files[0].1.hash(&mut h);
+            h.finish()
+        }));
         for (name, text) in files {
             let path = d.join(name);
             std::fs::create_dir_all(path.parent().expect("has a parent")).expect("temp dir");

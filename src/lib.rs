@@ -26,4 +26,5 @@ pub mod review;
 pub mod search;
 pub mod serve;
 pub mod store;
+pub mod window;
 pub mod xmltext;

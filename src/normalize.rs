@@ -9,7 +9,10 @@ use chrono::{DateTime, Utc};
 use regex::Regex;
 use url::Url;
 
-use crate::extract::{html::squash, policy};
+// Plain text and cutting are the extract stage's tools; they are re-exported here for
+// the stages after it.
+pub use crate::extract::html::{html_to_text, truncate};
+use crate::extract::policy;
 use crate::model::{Item, RawItem};
 
 /// Query parameters that only track the reader.
@@ -62,33 +65,6 @@ pub fn canonical_url(raw: &str) -> Option<String> {
     Some(url.to_string())
 }
 
-/// Plain text of an HTML fragment (or of text that is already plain). Scripts, styles
-/// and other non-content go first.
-pub fn html_to_text(html: &str) -> String {
-    if !html.contains('<') && !html.contains('&') {
-        return squash(html);
-    }
-    let clean = ammonia::Builder::default()
-        .clean(&crate::extract::html::bounded(html))
-        .to_string();
-    let frag = scraper::Html::parse_fragment(&clean);
-    let mut out = String::new();
-    for t in frag.root_element().text() {
-        let t = t.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
-        if t.is_empty() {
-            continue;
-        }
-        // Keep Latin words apart; Chinese runs need no space.
-        if out.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
-            && t.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        {
-            out.push(' ');
-        }
-        out.push_str(t);
-    }
-    squash(&out)
-}
-
 /// HTML that is safe to republish: no scripts, styles, handlers or foreign schemes;
 /// relative links and images made absolute against `base` (or dropped without one); a
 /// link whose target was refused (`javascript:`) is left as its text, not an empty `<a>`.
@@ -119,16 +95,6 @@ pub fn unwrap_bare_anchors(html: &str) -> String {
         return html.to_string();
     }
     BARE_ANCHOR.replace_all(html, "$2").into_owned()
-}
-
-/// Cut `text` to at most `max` characters, ending with … when cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-    s.push('…');
-    s
 }
 
 const SUMMARY_CHARS: usize = 240;

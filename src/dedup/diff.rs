@@ -267,6 +267,36 @@ fn synonyms(a: &str, b: &str) -> bool {
     subsequence(a, b) || subsequence(b, a)
 }
 
+/// The longest run of Han characters two headlines share, once the given place names
+/// are taken out of both: 汽车软件产业园 in 长春市汽车软件产业园正式揭牌 and
+/// 长春汽车软件产业园揭牌 (the place alone says nothing of the story).
+pub fn shared_run<'a>(a: &str, b: &str, places: impl Iterator<Item = &'a str> + Clone) -> usize {
+    let han = |s: &str| -> Vec<char> {
+        let mut s = s.to_string();
+        for p in places.clone() {
+            s = s.replace(p, "|");
+        }
+        s.chars()
+            .map(|c| if ('\u{4e00}'..='\u{9fff}').contains(&c) { c } else { '|' })
+            .collect()
+    };
+    let (a, b) = (han(a), han(b));
+    // Titles are short: the quadratic table is a few hundred cells.
+    let mut prev = vec![0usize; b.len() + 1];
+    let mut best = 0;
+    for ca in &a {
+        let mut row = vec![0usize; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            if ca == cb && *ca != '|' {
+                row[j + 1] = prev[j] + 1;
+                best = best.max(row[j + 1]);
+            }
+        }
+        prev = row;
+    }
+    best
+}
+
 /// Headlines this alike (in words, in order) are from one template: then every slot
 /// they fill differently is a different fact.
 pub const TEMPLATE: f32 = 0.55;
@@ -363,6 +393,21 @@ impl Alignment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_run_leaves_the_places_out() {
+        let places = ["长春"];
+        assert_eq!(
+            shared_run(
+                "长春市汽车软件产业园正式揭牌",
+                "长春汽车软件产业园揭牌 40家企业首批签约",
+                places.iter().copied()
+            ),
+            7
+        );
+        // The place is all they share.
+        assert_eq!(shared_run("长春市召开大会", "长春发布规划", places.iter().copied()), 0);
+    }
 
     #[test]
     fn template_twins_have_a_slot() {

@@ -5,7 +5,6 @@ pub mod digest;
 pub mod docx;
 pub mod render;
 pub mod select;
-pub mod window;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,7 +18,7 @@ use crate::config::Settings;
 use crate::model::{StoredItem, TO_SORT};
 use crate::review::{Edit, EditRecord, Issue};
 use crate::store::{AlsoReported, Store};
-pub use window::Window;
+pub use crate::window::Window;
 
 /// The heading of city news whose city nobody knows yet (no place in the text, no city
 /// on the source): the editor places them.

@@ -199,14 +199,14 @@ fn linked(mut item: RawItem, base: &Url) -> RawItem {
 fn titled(mut item: RawItem) -> RawItem {
     // A title with text outside any tag needs no reading (normalize reads it anyway).
     let plain = !item.title.contains('<') && !item.title.contains('&');
-    if (plain && !item.title.trim().is_empty()) || !crate::normalize::html_to_text(&item.title).is_empty() {
+    if (plain && !item.title.trim().is_empty()) || !super::html::html_to_text(&item.title).is_empty() {
         return item;
     }
     let text = item
         .content
         .as_deref()
         .or(item.summary.as_deref())
-        .map(crate::normalize::html_to_text)
+        .map(super::html::html_to_text)
         .unwrap_or_default();
     let first = text
         .split_inclusive(['。', '！', '？', '.', '!', '?'])
@@ -214,7 +214,7 @@ fn titled(mut item: RawItem) -> RawItem {
         .unwrap_or_default()
         .trim();
     item.title = if !first.is_empty() {
-        escape(&crate::normalize::truncate(first, 60))
+        escape(&super::html::truncate(first, 60))
     } else {
         item.link.clone().map(|l| escape(&l)).unwrap_or_default()
     };

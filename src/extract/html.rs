@@ -464,6 +464,41 @@ fn metadata_block(doc: &Html, now: DateTime<Utc>, tz: Tz) -> (PolicyMeta, Option
     (meta, published)
 }
 
+/// Plain text of an HTML fragment (or of text that is already plain). Scripts, styles
+/// and other non-content go first.
+pub fn html_to_text(html: &str) -> String {
+    if !html.contains('<') && !html.contains('&') {
+        return squash(html);
+    }
+    let clean = ammonia::Builder::default().clean(&bounded(html)).to_string();
+    let frag = scraper::Html::parse_fragment(&clean);
+    let mut out = String::new();
+    for t in frag.root_element().text() {
+        let t = t.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+        if t.is_empty() {
+            continue;
+        }
+        // Keep Latin words apart; Chinese runs need no space.
+        if out.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+            && t.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            out.push(' ');
+        }
+        out.push_str(t);
+    }
+    squash(&out)
+}
+
+/// Cut `text` to at most `max` characters, ending with … when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

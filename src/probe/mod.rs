@@ -188,7 +188,7 @@ fn detail_found(
     let text = d
         .content_html
         .as_deref()
-        .map(crate::normalize::html_to_text)
+        .map(crate::extract::html::html_to_text)
         .unwrap_or_default();
     DetailFound {
         url: page.url.clone(),

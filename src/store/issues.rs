@@ -5,8 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Store, parse_ts, ts};
-use crate::draft::Window;
 use crate::review::{Edit, EditRecord, Issue, ItemEdits, Status};
+use crate::window::Window;
 use std::collections::HashMap;
 
 const ISSUE_COLUMNS: &str = "id, year, number, total, window_from, window_to, status, created_at, published_at";

@@ -1,4 +1,4 @@
-//! Issue windows: the half month (1st–15th, 16th–end) an issue covers, in local time.
+//! Issue windows (shared by the draft, the store and the review desk): the half month (1st–15th, 16th–end) an issue covers, in local time.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
