@@ -423,7 +423,7 @@ pub fn build(
     let (from, to) = window.bounds(tz);
     let grace_from = from - chrono::Duration::days(settings.grace_days);
     let started = std::time::Instant::now();
-    let items = store.items_for_window(from, to, grace_from)?;
+    let items = store.window_items(from, to, grace_from)?;
     tracing::debug!(
         items = items.len(),
         ms = started.elapsed().as_millis() as u64,
@@ -461,7 +461,7 @@ pub fn build(
     for list in also.values_mut() {
         list.retain(|a| !edit_of(a.id).split && edit_of(a.id).merged_into.is_none());
     }
-    for i in &items {
+    for i in items.iter() {
         if let Some(into) = edit_of(i.id).merged_into {
             also.entry(into).or_default().push(AlsoReported {
                 id: i.id,

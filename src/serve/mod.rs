@@ -64,7 +64,9 @@ type Shared = Arc<App>;
 
 impl App {
     pub fn new(pipeline: Arc<Pipeline>) -> anyhow::Result<App> {
-        let store = pipeline.open_store()?;
+        let mut store = pipeline.open_store()?;
+        // The page drafts one window after every edit; edits do not change the items.
+        store.keep_windows();
         pipeline.retrain(&store)?;
         let mut env = Environment::new();
         env.add_template("review.html", REVIEW)?;
@@ -150,7 +152,7 @@ impl App {
         // A few weeks before the grace period: stale stories of the window, without
         // reading years of items.
         let lookback = grace_from - chrono::Duration::days(STALE_LOOKBACK_DAYS);
-        let window = store.items_for_window(from, to, lookback)?;
+        let window = store.window_items(from, to, lookback)?;
         for i in window
             .iter()
             .filter(|i| i.duplicate_of.is_none() && !touched.contains(&i.id))

@@ -196,6 +196,17 @@ CREATE TABLE IF NOT EXISTS draft_looks (
     items TEXT NOT NULL
 );
 "#,
+    // A count of changes to the items (and to the sources' names they are shown with),
+    // kept by the database itself so that every writer bumps it: a reader that kept a
+    // window's items knows from one row whether they are still what the store holds.
+    r#"
+CREATE TABLE IF NOT EXISTS items_version (one INTEGER PRIMARY KEY CHECK (one = 1), v INTEGER NOT NULL);
+INSERT OR IGNORE INTO items_version (one, v) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS items_version_insert AFTER INSERT ON items BEGIN UPDATE items_version SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS items_version_update AFTER UPDATE ON items BEGIN UPDATE items_version SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS items_version_delete AFTER DELETE ON items BEGIN UPDATE items_version SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS items_version_source AFTER UPDATE OF name ON sources BEGIN UPDATE items_version SET v = v + 1; END;
+"#,
 ];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -283,7 +294,18 @@ pub struct AlsoReported {
 
 pub struct Store {
     conn: Connection,
+    /// Windows' items read before, with the items' version they were read at, when the
+    /// store was asked to keep them ([`Store::keep_windows`]).
+    windows: std::sync::Mutex<Vec<(WindowKey, std::sync::Arc<Vec<StoredItem>>)>>,
+    keep_windows: bool,
 }
+
+/// A window read: its bounds, its grace start and the items' version.
+type WindowKey = (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, i64);
+
+/// How many windows a store keeps: the review page reads the issue's window and a wider
+/// one for its stale stories.
+const KEPT_WINDOWS: usize = 2;
 
 const ITEM_COLUMNS: &str = "i.id, i.source_id, coalesce(s.name, i.source_id), i.guid, i.url, i.title, i.summary, \
      i.content_html, i.published, i.fetched_at, i.issuer, i.doc_number, i.written, i.index_no, i.topic, \
@@ -378,7 +400,11 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            windows: std::sync::Mutex::new(Vec::new()),
+            keep_windows: false,
+        };
         store
             .migrate()
             .with_context(|| format!("cannot migrate database {}", path.display()))?;
@@ -562,6 +588,49 @@ impl Store {
             item_with(r, decision, 19)
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Keep the windows read by [`Store::window_items`] until the items change: for a
+    /// long-lived reader that drafts one window again and again (the review server, after
+    /// each edit), not for a collector, which changes the items every run.
+    pub fn keep_windows(&mut self) {
+        self.keep_windows = true;
+    }
+
+    /// The count of changes to the items (see the `items_version` table).
+    pub fn items_version(&self) -> anyhow::Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT v FROM items_version WHERE one = 1", [], |r| r.get(0))?)
+    }
+
+    /// [`Store::items_for_window`], served from the last reads while the items are
+    /// unchanged when the store keeps windows.
+    pub fn window_items(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        grace_from: DateTime<Utc>,
+    ) -> anyhow::Result<std::sync::Arc<Vec<StoredItem>>> {
+        if !self.keep_windows {
+            return Ok(std::sync::Arc::new(self.items_for_window(from, to, grace_from)?));
+        }
+        let key = (from, to, grace_from, self.items_version()?);
+        if let Ok(kept) = self.windows.lock()
+            && let Some((_, items)) = kept.iter().find(|(k, _)| *k == key)
+        {
+            return Ok(items.clone());
+        }
+        let items = std::sync::Arc::new(self.items_for_window(from, to, grace_from)?);
+        if let Ok(mut kept) = self.windows.lock() {
+            // What was read at an older version can never be served again.
+            kept.retain(|(k, _)| k.3 == key.3);
+            if kept.len() >= KEPT_WINDOWS {
+                kept.remove(0);
+            }
+            kept.push((key, items.clone()));
+        }
+        Ok(items)
     }
 
     /// The newest `limit` items that may be published (representatives, not rejected).
@@ -993,6 +1062,66 @@ mod tests {
     fn plan(store: &Store, sql: &str) -> rusqlite::Result<Vec<String>> {
         let mut st = store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
         st.query_map([1], |r| r.get::<_, String>(3))?.collect()
+    }
+
+    fn add(store: &mut Store, guid: &str, at: DateTime<Utc>) -> anyhow::Result<i64> {
+        let item = Item {
+            source_id: "s".into(),
+            guid: guid.into(),
+            url: None,
+            title: format!("标题 {guid}"),
+            summary: String::new(),
+            content_html: String::new(),
+            text: String::new(),
+            published: Some(at),
+            fetched_at: at,
+            author: None,
+            policy: PolicyMeta::default(),
+        };
+        let batch = store.begin()?;
+        let id = batch
+            .insert(&NewItem {
+                item: &item,
+                decision: &Decision::default(),
+                signature: crate::dedup::signature(&item.title, ""),
+                duplicate_of: None,
+            })?
+            .ok_or_else(|| anyhow::anyhow!("{guid} was stored before"))?;
+        batch.commit()?;
+        Ok(id)
+    }
+
+    #[test]
+    fn a_kept_window_is_read_again_only_when_the_items_change() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("b.db");
+        let mut reader = Store::open(&path)?;
+        reader.keep_windows();
+        let mut writer = Store::open(&path)?;
+        let from = Utc::now() - chrono::Duration::days(3);
+        let to = Utc::now() + chrono::Duration::days(1);
+        add(&mut writer, "a", from + chrono::Duration::hours(1))?;
+        let first = reader.window_items(from, to, from)?;
+        assert_eq!(first.len(), 1);
+        // Nothing changed: the same read, not a new one.
+        assert!(std::sync::Arc::ptr_eq(&first, &reader.window_items(from, to, from)?));
+        // Another connection adds an item: the next read sees it.
+        let b = add(&mut writer, "b", from + chrono::Duration::hours(2))?;
+        let second = reader.window_items(from, to, from)?;
+        assert_eq!(second.len(), 2);
+        // …and changes one (a merge): read again.
+        writer
+            .conn
+            .execute("UPDATE items SET duplicate_of = ?1 WHERE guid = 'a'", [b])?;
+        let third = reader.window_items(from, to, from)?;
+        assert_eq!(third.iter().filter(|i| i.duplicate_of == Some(b)).count(), 1);
+        // A store that does not keep windows reads every time.
+        let plain = Store::open(&path)?;
+        assert!(!std::sync::Arc::ptr_eq(
+            &plain.window_items(from, to, from)?,
+            &plain.window_items(from, to, from)?
+        ));
+        Ok(())
     }
 
     #[test]
