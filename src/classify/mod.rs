@@ -387,6 +387,17 @@ impl Classifier {
             return Some((c, "issuer"));
         }
         let in_title = g.distinct(title);
+        let own = self
+            .local_body(input.source_name)
+            .or_else(|| self.local_media(input.source_name));
+        // A city's own paper or bureau naming its city among others (马鞍山日报: 上海徐汇
+        // 软件基地马鞍山软件园…揭牌) tells of its city; and one whose leaders visit other
+        // cities (白银日报: 市长…在浙江宁波、杭州开展招商考察) tells of its own.
+        if let Some(c) = own
+            && (in_title.contains(&c) || !in_title.is_empty() && self.only_visited(title))
+        {
+            return Some((c, "source"));
+        }
         if !in_title.is_empty() && in_title.len() <= 2 {
             return Some((in_title[0], "title"));
         }
@@ -394,13 +405,36 @@ impl Classifier {
             return Some((c, "source city"));
         }
         if in_title.is_empty()
-            && let Some(c) = self
-                .local_body(input.source_name)
-                .or_else(|| self.local_media(input.source_name))
+            && let Some(c) = own
         {
             return Some((c, "source"));
         }
         None
+    }
+
+    /// Whether every city the headline names is a place its subject visits (赴上海考察,
+    /// 到杭州学习, 在宁波、杭州开展招商考察), not where the story happens.
+    fn only_visited(&self, title: &str) -> bool {
+        const GO: [&str; 5] = ["赴", "到", "在", "前往", "走进"];
+        const VISIT: [&str; 6] = ["考察", "学习", "招商", "交流", "拜访", "对接"];
+        if !VISIT.iter().any(|v| title.contains(v)) {
+            return false;
+        }
+        let mentions = self.gazetteer.mentions(title);
+        !mentions.is_empty()
+            && mentions.iter().all(|m| {
+                // The visit word comes within a few characters before the city, past a
+                // province or a list's other cities (赴上海浙江, 在浙江宁波、杭州).
+                let before: String = title[..m.start]
+                    .chars()
+                    .rev()
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                GO.iter().any(|g| before.contains(g))
+            })
     }
 
     /// The city whose newspaper, station or news site `name` is (商洛日报, 福州新闻网).
@@ -421,10 +455,18 @@ impl Classifier {
             "政协",
             "人大",
             "在线",
+            "网",
+            "报",
+            "客户端",
         ];
         if !MEDIA.iter().any(|m| name.ends_with(m)) {
             return None;
         }
+        // 中国九江网, 今日平湖报: the city after the outlet's stock opening.
+        let name = ["中国", "今日"]
+            .iter()
+            .find_map(|p| name.strip_prefix(p))
+            .unwrap_or(name);
         self.gazetteer
             .cities
             .iter()
@@ -873,5 +915,21 @@ mod tests {
         assert_eq!(d.city.as_deref(), Some("杭州"));
         let d = classify("我国5G基站总数达321.5万个", "", "工信部");
         assert_eq!(d.city, None);
+    }
+
+    #[test]
+    fn a_city_outlet_tells_of_its_own_city() {
+        // Its city among others in the headline: the outlet's.
+        let d = classify("上海徐汇软件基地马鞍山软件园揭牌", "", "马鞍山日报");
+        assert_eq!(d.city.as_deref(), Some("马鞍山"));
+        // Another outlet: the headline's first city.
+        let d = classify("上海徐汇软件基地马鞍山软件园揭牌", "", "示例科技网");
+        assert_eq!(d.city.as_deref(), Some("上海"));
+        // Its leaders visiting other cities: still its own city's story.
+        let d = classify("市长带队在浙江宁波、杭州开展软件企业招商考察", "", "白银日报");
+        assert_eq!(d.city.as_deref(), Some("白银"));
+        // An outlet's stock opening before its city.
+        let d = classify("全市数字经济发展推进会议召开", "", "中国九江网");
+        assert_eq!(d.city.as_deref(), Some("九江"));
     }
 }
