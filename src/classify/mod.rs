@@ -173,6 +173,10 @@ const LEARNED_OFF_TOPIC: f64 = 0.45;
 /// to-sort: 75.6% → 77.5% cross-validated on the shipped dev sets).
 const CITYLESS: f32 = 1.5;
 
+/// How much of a text's start may name the city of an item whose headline and source
+/// name none: a lead's first clause.
+const LEAD_CITY_CHARS: usize = 40;
+
 const BODY_WORDS: &[&str] = &["局", "政府", "委员会", "办公室", "办公厅", "管委会", "委", "厅", "人大"];
 
 /// Everything found in one item, before scoring.
@@ -381,7 +385,7 @@ impl Classifier {
 
     /// The city an item is about: its issuer's, else the first one its title names (unless
     /// it names many), else the source's configured city, else the source's own city.
-    fn city(&self, input: &Input, title: &str) -> Option<(usize, &'static str)> {
+    fn city(&self, input: &Input, title: &str, body: &str) -> Option<(usize, &'static str)> {
         let g = &self.gazetteer;
         if let Some(c) = input.policy.issuer.as_deref().and_then(|i| g.first(i)) {
             return Some((c, "issuer"));
@@ -408,6 +412,15 @@ impl Classifier {
             && let Some(c) = own
         {
             return Some((c, "source"));
+        }
+        // Nothing in the headline or the source: a lead that opens on one place
+        // (7月3日，…十三师新星市…智算中心项目开工建设) tells where it happens.
+        if in_title.is_empty() {
+            let opening: String = body.chars().take(LEAD_CITY_CHARS).collect();
+            let in_lead = g.distinct(&opening);
+            if in_lead.len() == 1 {
+                return Some((in_lead[0], "lead"));
+            }
         }
         None
     }
@@ -567,7 +580,7 @@ impl Classifier {
         let ev = self.evidence(&title, &body);
         let mut reasons = Vec::new();
 
-        let city = self.city(input, &title);
+        let city = self.city(input, &title, &body);
         if let Some((c, why)) = city {
             reasons.push(format!("city {} ({why})", self.gazetteer.cities[c].short));
         }
@@ -931,5 +944,21 @@ mod tests {
         // An outlet's stock opening before its city.
         let d = classify("全市数字经济发展推进会议召开", "", "中国九江网");
         assert_eq!(d.city.as_deref(), Some("九江"));
+    }
+
+    #[test]
+    fn a_lead_that_opens_on_one_city_names_the_city() {
+        let lead = "11月5日，成都市召开软件和信息服务业高质量发展推进会，部署下一阶段重点工作。";
+        let d = classify("软件和信息服务业高质量发展推进会召开", lead, "示例科技网");
+        assert_eq!(d.city.as_deref(), Some("成都"));
+        // Two places in the opening: none of them is the story's city for sure.
+        let two = "11月5日，成都市与重庆市签署软件产业合作协议，共建成渝软件产业带。";
+        let d = classify("软件产业合作协议签署", two, "示例科技网");
+        assert_eq!(d.city, None);
+        // A place named only further on says nothing of where it happens.
+        let late =
+            "工业和信息化部近日发布软件业运行情况，前三季度全国软件业务收入保持两位数增长，其中成都、南京增速居前。";
+        let d = classify("前三季度软件业运行情况发布", late, "示例科技网");
+        assert_eq!(d.city, None);
     }
 }
