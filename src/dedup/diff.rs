@@ -315,7 +315,36 @@ const OPPOSITES: &[(&str, &str)] = &[
     ("买", "卖"),
     ("入", "出"),
     ("启", "停"),
+    ("开", "闭"),
+    // 东区 and 西区 of one city: two places the gazetteer does not list.
+    ("东", "西"),
+    ("南", "北"),
 ];
+
+/// Verbs outlets use alike for one announcement or launch.
+const ANNOUNCING: &[&str] = &[
+    "正式发布",
+    "正式上线",
+    "正式设立",
+    "发布",
+    "推出",
+    "亮相",
+    "上线",
+    "落地",
+    "设立",
+    "成立",
+    "印发",
+    "出台",
+];
+
+/// `slot` without the verbs of announcing and the spaces around them.
+fn without_verbs(slot: &str) -> String {
+    let mut out = slot.to_string();
+    for v in ANNOUNCING {
+        out = out.replace(v, "");
+    }
+    out.trim().to_string()
+}
 
 /// Characters of dates and periods: a slot of these and digits is a figure, which
 /// [`super::facts`] compares by value (上半年 is 1—6月).
@@ -359,12 +388,19 @@ impl Slot {
         {
             return true;
         }
+        // One outlet's verb of announcing against another's (推出 H3 against 发布, 落地
+        // against 正式设立) is a rewording: what is left beside the verbs must name
+        // something on both sides.
+        let (ours, theirs) = (without_verbs(&self.ours), without_verbs(&self.theirs));
+        if ours.is_empty() || theirs.is_empty() {
+            return false;
+        }
         // A figure against words is one report saying more (63家企业首批入驻 against 重庆市,
         // 16日在京 against 在北京), not one name swapped for another.
         if has_measure(&self.ours) != has_measure(&self.theirs) {
             return false;
         }
-        let (a, b) = (weight(&self.ours), weight(&self.theirs));
+        let (a, b) = (weight(&ours), weight(&theirs));
         // A name swapped for a name is short on both sides; a long clause swapped for a
         // word is a rewording.
         (2..=MAX_SLOT).contains(&a)
@@ -429,6 +465,24 @@ mod tests {
             "Why observability matters & what to watch in 2027",
             "Why edge computing matters & what to watch in 2027",
         );
+        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+    }
+
+    #[test]
+    fn a_stage_or_a_side_is_a_slot_and_a_verb_of_announcing_is_not() {
+        // Opening and closing of one event, 东区 and 西区 of one city: two stories.
+        let a = align("2026中国（舟山）数字海洋大会闭幕", "2026中国（舟山）数字海洋大会开幕");
+        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        let a = align(
+            "攀枝花市西区获评四川省“5G+智慧教育”应用示范区",
+            "攀枝花市东区获评四川省“5G+智慧教育”应用示范区",
+        );
+        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        // One outlet's 推出 against another's 发布, the rest said by both.
+        let a = align("湖南具身智能产业基金落地", "湖南具身智能产业基金正式设立");
+        assert!(a.template_slot(|_| false).is_none(), "{a:?}");
+        // A verb beside a name is still a name swapped.
+        let a = align("宇树科技发布人形机器人H3", "优必选发布人形机器人H3");
         assert!(a.template_slot(|_| false).is_some(), "{a:?}");
     }
 

@@ -464,6 +464,33 @@ pub fn names_place(text: &str) -> bool {
         .any(|m| !PLACES.places[m.pattern().as_usize()].name.is_empty())
 }
 
+/// Two reports of which one headline names a place and the other none (市中区数据标注基地
+/// 揭牌 from 乐山新闻网 against 枣庄市市中区数据标注基地揭牌): the place-less one is where its
+/// lead says, and a lead that names places, none of them the other headline's, tells
+/// another story.
+pub fn placeless_conflict(a: &Facts, b: &Facts) -> Option<String> {
+    let local = |set: &BTreeSet<&'static str>| -> BTreeSet<&'static str> {
+        set.iter()
+            .copied()
+            .filter(|p| !COUNTRIES.contains(p) && *p != "全国")
+            .collect()
+    };
+    let (at, bt) = (local(&a.title.places), local(&b.title.places));
+    let (placeless, placed) = match (at.is_empty(), bt.is_empty()) {
+        (true, false) => (a, bt),
+        (false, true) => (b, at),
+        _ => return None,
+    };
+    let lead = local(&placeless.lead.places);
+    (!lead.is_empty() && lead.is_disjoint(&placed)).then(|| {
+        format!(
+            "one headline names no place, its lead {}; the other {}",
+            join(&placeless.lead.named_places),
+            join(&placed)
+        )
+    })
+}
+
 /// What kind of figure a number is: two figures are compared only within one kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
@@ -1197,6 +1224,29 @@ fn stable_version(v: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_headline_without_a_place_is_where_its_lead_says() {
+        let fuzhou = Facts::of(
+            "福州市鼓楼区数据标注基地揭牌",
+            "10月12日，福州市鼓楼区数据标注基地揭牌，首批18家企业入驻。",
+        );
+        let nanjing = Facts::of(
+            "鼓楼区数据标注基地揭牌 首批入驻企业32家",
+            "13日，南京市鼓楼区数据标注基地揭牌运营，32家企业首批入驻。",
+        );
+        assert!(placeless_conflict(&fuzhou, &nanjing).is_some());
+        assert!(placeless_conflict(&nanjing, &fuzhou).is_some());
+        // The lead names the headline's city: one story.
+        let same = Facts::of(
+            "鼓楼区数据标注基地揭牌 首批入驻企业18家",
+            "12日，福州市鼓楼区数据标注基地揭牌运营，18家企业首批入驻。",
+        );
+        assert_eq!(placeless_conflict(&fuzhou, &same), None);
+        // A lead that names no place says nothing.
+        let bare = Facts::of("鼓楼区数据标注基地揭牌", "基地首批入驻企业18家。");
+        assert_eq!(placeless_conflict(&fuzhou, &bare), None);
+    }
 
     fn conflict(a: &str, b: &str) -> Option<String> {
         FactSet::of(a).conflict(&FactSet::of(b)).map(|c| c.to_string())

@@ -648,7 +648,10 @@ impl NearDup {
         // Names both headlines give (one may say more in its lead): 枫清科技 … 枫清科技, 混元 … 混元 T2.
         let r = cmp.rare;
         let corroborated = title_alike >= self.rare_name_titles || text >= self.rare_name_titles || !shared.is_empty();
+        // Names in common over two substantial texts that share nothing are a phrase of
+        // the trade (获批建设, 数据交易中心), not one story's names.
         let rare_rule = (days <= self.title_days
+            && !(shorter >= SUBSTANTIAL_TEXT && text < self.disagreeing_text / 4.0)
             && r.in_titles >= 1
             && (r.names >= self.rare_names || r.names == 1 && r.terms >= 2 && corroborated))
             .then(|| format!("{} rare names in common", r.names));
@@ -691,6 +694,9 @@ impl NearDup {
         }
         if let Some(conflict) = report.facts.text.lead_conflict(&c.facts.text) {
             return Verdict::Apart(format!("in the lead, {conflict}"));
+        }
+        if let Some(conflict) = facts::placeless_conflict(&report.facts, &c.facts) {
+            return Verdict::Apart(conflict);
         }
         if let Some(conflict) = product_conflict(cmp.products.0, cmp.products.1) {
             return Verdict::Apart(conflict);
@@ -1198,6 +1204,22 @@ mod tests {
         let july_text =
             "工信部发布通信业经济运行情况，截至7月末，5G移动电话用户已达10.95亿户，占移动电话用户比重59.8%。";
         assert_eq!(find(july, july_text, &[release]), None);
+    }
+
+    #[test]
+    fn names_in_common_over_texts_that_share_nothing_are_two_stories() {
+        let now = Utc::now();
+        // From the second dev set: 包头 and 大模型 in both headlines, two events.
+        let exchange = report(
+            1,
+            "包头数据交易中心完成首单数据产品交易",
+            "10月13日，包头数据交易中心完成首单数据产品交易，交易标的为稀土产业链企业用能数据集，成交金额86万元。",
+            now,
+        );
+        let model = "包头发布稀土行业大模型";
+        let text =
+            "包头市稀土高新区发布稀土行业大模型“稀土通”，覆盖稀土冶炼分离、材料研发等环节，首批接入12家稀土企业。";
+        assert_eq!(find(model, text, std::slice::from_ref(&exchange)), None);
     }
 
     #[test]
