@@ -77,6 +77,10 @@ impl Gazetteer {
             if c.short != c.name && !cfg.full_name_only.contains(&c.short) {
                 patterns.push(c.short.clone());
                 hits.push(Hit::City(i));
+            } else if c.short != c.name {
+                // A short name that is a word elsewhere is still the city before 城区.
+                patterns.push(format!("{}城区", c.short));
+                hits.push(Hit::City(i));
             }
         }
         // Districts after the cities, so that a city's own name wins where both match.

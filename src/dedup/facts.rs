@@ -221,6 +221,17 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
                     city: None,
                 },
             );
+        } else {
+            // A short name that is a word elsewhere is still the city before 城区
+            // (位于乐山城区的…), as before 市.
+            add(
+                &format!("{short}城区"),
+                Place {
+                    name: city,
+                    province,
+                    city: None,
+                },
+            );
         }
         if prov != city {
             add(
@@ -1246,6 +1257,18 @@ mod tests {
         // A lead that names no place says nothing.
         let bare = Facts::of("鼓楼区数据标注基地揭牌", "基地首批入驻企业18家。");
         assert_eq!(placeless_conflict(&fuzhou, &bare), None);
+        // A city whose short name is a word elsewhere, read before 城区 as before 市.
+        let leshan = Facts::of(
+            "市中区数据标注基地揭牌",
+            "13日，位于乐山城区的市中区数据标注基地揭牌运营。",
+        );
+        assert!(
+            leshan.lead.named_places.contains("乐山"),
+            "{:?}",
+            leshan.lead.named_places
+        );
+        let word = Facts::of("乐山乐水", "智者乐山，仁者乐水。");
+        assert!(!word.lead.named_places.contains("乐山"), "{:?}", word.lead.named_places);
     }
 
     fn conflict(a: &str, b: &str) -> Option<String> {
