@@ -498,7 +498,7 @@ impl Default for NearDup {
             contained_text: 0.25,
             shared_facts: 2,
             shared_facts_floor: 0.05,
-            shared_facts_text: 0.3,
+            shared_facts_text: 0.25,
             shared_place_titles: 0.35,
             shared_facts_likeness: 0.3,
             shared_fact_likeness: 0.55,
