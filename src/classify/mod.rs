@@ -438,15 +438,8 @@ impl Classifier {
             && mentions.iter().all(|m| {
                 // The visit word comes within a few characters before the city, past a
                 // province or a list's other cities (赴上海浙江, 在浙江宁波、杭州).
-                let before: String = title[..m.start]
-                    .chars()
-                    .rev()
-                    .take(8)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                GO.iter().any(|g| before.contains(g))
+                let start = title[..m.start].char_indices().rev().nth(7).map_or(0, |(i, _)| i);
+                GO.iter().any(|g| title[start..m.start].contains(g))
             })
     }
 

@@ -283,16 +283,14 @@ pub fn shared_run<'a>(a: &str, b: &str, places: impl Iterator<Item = &'a str> + 
     let (a, b) = (han(a), han(b));
     // Titles are short: the quadratic table is a few hundred cells.
     let mut prev = vec![0usize; b.len() + 1];
+    let mut row = vec![0usize; b.len() + 1];
     let mut best = 0;
     for ca in &a {
-        let mut row = vec![0usize; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            if ca == cb && *ca != '|' {
-                row[j + 1] = prev[j] + 1;
-                best = best.max(row[j + 1]);
-            }
+            row[j + 1] = if ca == cb && *ca != '|' { prev[j] + 1 } else { 0 };
+            best = best.max(row[j + 1]);
         }
-        prev = row;
+        std::mem::swap(&mut prev, &mut row);
     }
     best
 }
