@@ -2,7 +2,8 @@
 # Read the container and deployment files with their tools, without a container engine
 # or a cluster:
 #   - Dockerfile: hadolint
-#   - compose.yaml: the Compose Specification's JSON schema (check-jsonschema)
+#   - compose.yaml, deploy/compose.postgres.yaml: the Compose Specification's JSON schema
+#     (check-jsonschema)
 #   - deploy/kubernetes/*.yaml: the Kubernetes API schemas, strict (kubernetes-validate,
 #     offline); every file listed in kustomization.yaml and every listed file present
 #   - all YAML: yamllint
@@ -27,10 +28,10 @@ hadolint Dockerfile
 
 echo "+ yamllint"
 yamllint --strict -d '{extends: default, rules: {line-length: {max: 100}, document-start: disable}}' \
-  compose.yaml "$k8s"
+  compose.yaml deploy/compose.postgres.yaml "$k8s"
 
 echo "+ compose.yaml against the Compose Specification"
-check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+check-jsonschema --builtin-schema vendor.compose-spec compose.yaml deploy/compose.postgres.yaml
 
 echo "+ Kubernetes manifests against the API schemas"
 mapfile -t manifests < <(find "$k8s" -name '*.yaml' ! -name kustomization.yaml | sort)

@@ -212,6 +212,7 @@ impl Config {
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     data_dir: Option<String>,
+    store: Option<Spanned<String>>,
     feeds_dir: Option<String>,
     drafts_dir: Option<String>,
     timezone: Option<Spanned<String>>,
@@ -436,6 +437,8 @@ pub enum IssueWindow {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub data_dir: PathBuf,
+    /// Where items, issues and edits are kept (`store`, `$BANYUE_STORE`).
+    pub store: StoreLocation,
     pub feeds_dir: PathBuf,
     pub drafts_dir: PathBuf,
     pub timezone: chrono_tz::Tz,
@@ -491,8 +494,84 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The default store's file (`data_dir/banyue.db`).
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("banyue.db")
+    }
+}
+
+/// Where the store is: a SQLite file (the default, `data_dir/banyue.db`) or a PostgreSQL
+/// database shared by several collectors and review servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl StoreLocation {
+    /// `sqlite:PATH` (or a bare path), `postgres://…` or `postgresql://…`.
+    pub fn parse(s: &str) -> Result<StoreLocation, String> {
+        let s = s.trim();
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(StoreLocation::Postgres(s.to_string()));
+        }
+        let path = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+            .unwrap_or(s);
+        if path.is_empty() || path.contains("://") {
+            return Err(format!(
+                "store `{s}` is neither `sqlite:PATH` nor `postgres://USER@HOST/DB`"
+            ));
+        }
+        Ok(StoreLocation::Sqlite(PathBuf::from(path)))
+    }
+}
+
+impl std::fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            StoreLocation::Postgres(u) => f.write_str(&shown_url(u)),
+        }
+    }
+}
+
+/// A store's address without its password, for messages and logs.
+pub fn shown_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "the configured PostgreSQL store".into(),
+    }
+}
+
+/// `$BANYUE_STORE`, else `store` in [settings], else the SQLite file in the data directory.
+fn store_location(
+    raw: Option<&Spanned<String>>,
+    data_dir: &std::path::Path,
+    rel: impl Fn(Option<String>, &str) -> PathBuf,
+    loc: &Locator,
+    problems: &mut Vec<Problem>,
+) -> StoreLocation {
+    let default = StoreLocation::Sqlite(data_dir.join("banyue.db"));
+    if let Some(env) = std::env::var("BANYUE_STORE").ok().filter(|v| !v.trim().is_empty()) {
+        return StoreLocation::parse(&env).unwrap_or_else(|why| {
+            problems.push(loc.problem(0, format!("$BANYUE_STORE: {why}")));
+            default
+        });
+    }
+    let Some(raw) = raw else { return default };
+    match StoreLocation::parse(raw.get_ref()) {
+        Ok(StoreLocation::Sqlite(p)) => StoreLocation::Sqlite(rel(Some(p.to_string_lossy().into_owned()), "")),
+        Ok(pg) => pg,
+        Err(why) => {
+            problems.push(loc.problem(raw.span().start, why));
+            default
+        }
     }
 }
 
@@ -850,8 +929,11 @@ fn settings(raw: RawSettings, loc: &Locator, base: &Path, problems: &mut Vec<Pro
             IssueWindow::HalfMonth
         }
     };
+    let data_dir = env_dir("BANYUE_DATA_DIR").unwrap_or_else(|| rel(raw.data_dir, "data"));
+    let store = store_location(raw.store.as_ref(), &data_dir, rel, loc, problems);
     Settings {
-        data_dir: env_dir("BANYUE_DATA_DIR").unwrap_or_else(|| rel(raw.data_dir, "data")),
+        data_dir,
+        store,
         feeds_dir: env_dir("BANYUE_FEEDS_DIR").unwrap_or_else(|| rel(raw.feeds_dir, "feeds")),
         drafts_dir: env_dir("BANYUE_DRAFTS_DIR").unwrap_or_else(|| rel(raw.drafts_dir, "drafts")),
         timezone,

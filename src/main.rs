@@ -46,6 +46,11 @@ enum Command {
     },
     /// Run continuously: every source on its schedule; stop with SIGTERM or Ctrl-C.
     Daemon,
+    /// The store itself: copy it into another engine, or say what it holds.
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
     /// Run the whole pipeline on bundled sample sources served on 127.0.0.1 (offline).
     Demo {
         /// Where to put the database, feeds and draft.
@@ -192,6 +197,22 @@ enum SourcesAction {
         #[arg(long)]
         into: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum StoreAction {
+    /// Copy everything a store holds (items, decisions, labels, issues, edits, sessions,
+    /// alerts) into a new, empty one, and check the counts: `--to postgres://…` when a
+    /// team outgrows one machine.
+    Copy {
+        /// The store to copy (`sqlite:PATH` or `postgres://…`); the configured one if left out.
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: String,
+    },
+    /// Which store the config uses, its schema and how much it holds.
+    Info,
 }
 
 #[derive(Subcommand)]
@@ -357,6 +378,39 @@ fn main() -> ExitCode {
     code
 }
 
+async fn store_command(config: &std::path::Path, action: StoreAction) -> anyhow::Result<ExitCode> {
+    use banyue::store::{Location, Store};
+    let parse = |s: &str| Location::parse(s).map_err(anyhow::Error::msg);
+    match action {
+        StoreAction::Copy { from, to } => {
+            let from = match from {
+                Some(f) => parse(&f)?,
+                None => Config::load(config)?.settings.store,
+            };
+            let to = parse(&to)?;
+            let (shown_from, shown_to) = (from.to_string(), to.to_string());
+            let copied = tokio::task::spawn_blocking(move || banyue::store::copy(&from, &to)).await??;
+            println!("copied {shown_from} → {shown_to}, counts checked in both:");
+            for (table, n) in &copied.tables {
+                println!("  {table:<16} {n:>9}");
+            }
+            println!("  search index     {:>9} reports", copied.indexed);
+        }
+        StoreAction::Info => {
+            let at = Config::load(config)?.settings.store;
+            let store = tokio::task::spawn_blocking(move || Store::connect(&at).map(|s| (s, at))).await??;
+            let (store, at) = store;
+            println!("store:   {at}");
+            println!("engine:  {:?}", store.engine());
+            println!("schema:  {}", store.schema_version()?);
+            println!("items:   {}", store.count_items()?);
+            println!("sources: {}", store.sources()?.len());
+            println!("issues:  {}", store.issues()?.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// CPU time and peak memory of this process, from /proc (Linux), for benchmarks.
 fn rusage() -> String {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -378,6 +432,7 @@ fn rusage() -> String {
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Store { action } => store_command(&cli.config, action).await,
         Command::Run { force } => {
             let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
             if pipeline.config.sources.is_empty() {
@@ -678,7 +733,7 @@ async fn alerts_command(config: &Path, action: Option<AlertsAction>) -> anyhow::
             }
         }
         None => {
-            let store = banyue::store::Store::open(&cfg.settings.db_path())?;
+            let store = banyue::store::Store::connect(&cfg.settings.store)?;
             print!("{}", banyue::alert::summary(&cfg, &store.alert_tallies()?));
             let recent = store.recent_alerts(30)?;
             if !recent.is_empty() {
@@ -703,7 +758,7 @@ fn search_command(config: &Path, q: &banyue::store::SearchQuery, json: bool) -> 
     let cfg = Config::load(config)?;
     let tz = cfg.settings.timezone;
     let taxonomy = Taxonomy::configured(cfg.settings.taxonomy.as_deref())?;
-    let store = banyue::store::Store::open(&cfg.settings.db_path())?;
+    let store = banyue::store::Store::connect(&cfg.settings.store)?;
     let found = store.search(q)?;
     for f in &found {
         if json {

@@ -188,7 +188,7 @@ impl Pipeline {
     }
 
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        Store::open(&self.config.settings.db_path())
+        Store::connect(&self.config.settings.store)
     }
 
     /// One full run: every source, then publish and draft.
@@ -565,43 +565,41 @@ impl Pipeline {
         progress: bool,
     ) -> anyhow::Result<Vec<SourceReport>> {
         let near = NearDup::default();
-        // Another run (a cron job that overran, the daemon) may be fetching some of these
-        // sources: take a lease on each, and leave the others to it. Leases are kept in
-        // wall-clock time and expire, so a killed run blocks nobody for long.
-        let holder = crate::store::lease_holder();
-        let wall = Utc::now();
-        let until = wall + chrono::Duration::seconds(LEASE_SECS.max(self.config.settings.timeout_secs as i64 * 20));
-        let (mut index, states, held) = {
-            let mut st = lock(store)?;
+        // Another run (a cron job that overran, another collector on a shared store) may
+        // be fetching some of these: each source is leased when a task is about to fetch
+        // it, and left to the other run when it holds it. So several collectors share the
+        // sources between them, each taking the next one free as it has room, and none
+        // fetches a source another is fetching. Leases are held until the run ends (a
+        // source fetched once is not fetched again by a run that started meanwhile), are
+        // kept in wall-clock time and expire, so a killed run blocks nobody for long.
+        let lease = Lease {
+            started: Utc::now(),
+            holder: crate::store::lease_holder(),
+            secs: LEASE_SECS.max(self.config.settings.timeout_secs as i64 * 20),
+        };
+        let since = now - chrono::Duration::days(near.window_days * 2);
+        let mut index = {
+            let st = lock(store)?;
             self.retrain(&st)?;
-            let ids: Vec<String> = indices.iter().map(|i| self.config.sources[*i].id.clone()).collect();
-            let taken = st.take_leases(&ids, &holder, wall, until)?;
-            let mut held: Vec<Option<String>> = Vec::with_capacity(indices.len());
-            for id in &ids {
-                held.push(if taken.contains(id) {
-                    None
-                } else {
-                    let until = st.lease(id, wall)?.map(|(_, e)| e).unwrap_or(wall);
-                    let local = until.with_timezone(&self.config.settings.timezone).format("%H:%M");
-                    Some(format!("another run is fetching it (lease until {local})"))
-                });
-            }
-            let states: Vec<Option<SourceState>> = indices
-                .iter()
-                .map(|i| st.source_state(&self.config.sources[*i].id))
-                .collect::<anyhow::Result<_>>()?;
-            let mut index = dedup::Index::new(st.candidates(now - chrono::Duration::days(near.window_days * 2))?);
+            // Read the largest id first: a story stored meanwhile is read again, not missed.
+            let known = st.max_item_id()?;
+            let mut index = dedup::Index::new(st.candidates(since)?);
             for (a, b) in st.split_pairs()? {
                 index.keep_apart(&a, &b);
             }
-            (index, states, held)
+            Known {
+                index,
+                after: known,
+                since,
+            }
         };
+        let holder = lease.holder.clone();
         let reports = self
-            .collect_leased(store, indices, states, held, now, force, progress, &near, &mut index)
+            .collect_leased(store, indices, &lease, now, force, progress, &near, &mut index)
             .await;
         // Released whatever happened; a crash leaves them to expire.
         if let Ok(mut st) = lock(store)
-            && let Err(e) = st.release_leases(&holder)
+            && let Err(e) = st.release_leases(&holder, Utc::now())
         {
             tracing::warn!("releasing this run's leases: {e:#}");
         }
@@ -613,44 +611,32 @@ impl Pipeline {
         &self,
         store: &Arc<Mutex<Store>>,
         indices: &[usize],
-        states: Vec<Option<SourceState>>,
-        held: Vec<Option<String>>,
+        lease: &Lease,
         now: DateTime<Utc>,
         force: bool,
         progress: bool,
         near: &NearDup,
-        index: &mut dedup::Index,
+        known: &mut Known,
     ) -> anyhow::Result<Vec<SourceReport>> {
         let limit = Arc::new(Semaphore::new(self.config.settings.concurrency));
         let mut tasks = JoinSet::new();
-        for ((&index, state), held) in indices.iter().zip(states).zip(held) {
+        for &index in indices {
             let source = self.config.sources[index].clone();
-            if let Some(why) = held {
-                let report = SourceReport {
-                    id: source.id.clone(),
-                    name: source.name.clone(),
-                    skipped: Some(why),
-                    ..Default::default()
-                };
-                tasks.spawn(async move {
-                    Collected {
-                        index,
-                        items: Vec::new(),
-                        report,
-                        failures_before: 0,
-                    }
-                });
-                continue;
-            }
             let ctx = Ctx {
                 fetcher: self.fetcher.clone(),
                 store: store.clone(),
                 settings: self.config.settings.clone(),
             };
             let limit = limit.clone();
+            let lease = lease.clone();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                collect(&ctx, &source, state, now, force, index).await
+                // The source's state is read once it is leased: another collector may
+                // have just recorded a failure and its backoff.
+                match lease.take(&ctx, &source.id) {
+                    Ok(Ok(state)) => collect(&ctx, &source, state, now, force, index).await,
+                    Ok(Err(why)) | Err(why) => skipped(&source, index, why),
+                }
             });
         }
         let progress = progress && std::io::stderr().is_terminal();
@@ -660,7 +646,7 @@ impl Pipeline {
             let mut c = joined.context("a source task panicked")?;
             let source = &self.config.sources[c.index];
             let mut st = lock(store)?;
-            if let Err(e) = self.store_items(&mut st, source, &mut c, near, index, now) {
+            if let Err(e) = self.store_items(&mut st, source, &mut c, near, known, now) {
                 c.report.error = Some(format!("storing items: {e:#}"));
                 c.report.new = 0;
                 let batch = st.begin()?;
@@ -693,7 +679,7 @@ impl Pipeline {
         source: &Source,
         c: &mut Collected,
         near: &NearDup,
-        index: &mut dedup::Index,
+        known: &mut Known,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         if c.report.skipped.is_some() {
@@ -716,6 +702,10 @@ impl Pipeline {
             })
         };
         let batch = st.begin()?;
+        // Inside the transaction, which holds the store's write lock: the stories other
+        // collectors committed are all visible now, and none can commit until this does.
+        known.catch_up(&batch)?;
+        let index = &mut known.index;
         let mut fresh: Vec<&Item> = Vec::with_capacity(c.items.len());
         for item in &c.items {
             if batch.known(item)? {
@@ -856,6 +846,79 @@ impl Pipeline {
 
 fn lock(store: &Arc<Mutex<Store>>) -> anyhow::Result<std::sync::MutexGuard<'_, Store>> {
     store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))
+}
+
+/// The stories a run compares new reports with: those stored when it began, then its
+/// own, and those other collectors on the same store add meanwhile (read before each
+/// source is stored, so that two collectors merge a story as one run would).
+struct Known {
+    index: dedup::Index,
+    /// The largest item id read from the store.
+    after: i64,
+    since: DateTime<Utc>,
+}
+
+impl Known {
+    fn catch_up(&mut self, batch: &crate::store::Batch) -> anyhow::Result<()> {
+        for c in batch.candidates_after(self.after, self.since)? {
+            self.after = self.after.max(c.id);
+            if self.index.get(c.id).is_none() {
+                self.index.insert(c);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// This run's name as a lease holder, and how long its leases last.
+#[derive(Clone)]
+struct Lease {
+    /// When this run began (wall clock, as leases are kept).
+    started: DateTime<Utc>,
+    holder: String,
+    secs: i64,
+}
+
+impl Lease {
+    /// Lease `source` for this run: its stored state when taken, or why it is left
+    /// (`Ok(Err)`: another run holds it; `Err`: the store failed).
+    fn take(&self, ctx: &Ctx, source: &str) -> Result<Result<Option<SourceState>, String>, String> {
+        let mut st = lock(&ctx.store).map_err(|e| format!("{e:#}"))?;
+        let wall = Utc::now();
+        let until = wall + chrono::Duration::seconds(self.secs);
+        let ids = [source.to_string()];
+        let taken = st
+            .take_leases(&ids, &self.holder, wall, until)
+            .map_err(|e| format!("taking its lease: {e:#}"))?;
+        if taken.is_empty() {
+            let until = st.lease(source, wall).ok().flatten().map_or(wall, |(_, e)| e);
+            let local = until.with_timezone(&ctx.settings.timezone).format("%H:%M");
+            return Ok(Err(format!("another run is fetching it (lease until {local})")));
+        }
+        // Another run fetched it and finished after this one began: not again now.
+        if let Some(done) = st.lease_done(source).ok().flatten().filter(|d| *d >= self.started) {
+            let local = done.with_timezone(&ctx.settings.timezone).format("%H:%M:%S");
+            return Ok(Err(format!("another run fetched it at {local}")));
+        }
+        st.source_state(source)
+            .map(Ok)
+            .map_err(|e| format!("reading its state: {e:#}"))
+    }
+}
+
+/// A source this run left alone, and why.
+fn skipped(source: &Source, index: usize, why: String) -> Collected {
+    Collected {
+        index,
+        items: Vec::new(),
+        report: SourceReport {
+            id: source.id.clone(),
+            name: source.name.clone(),
+            skipped: Some(why),
+            ..Default::default()
+        },
+        failures_before: 0,
+    }
 }
 
 /// What a source task needs, owned so it can move into the task.

@@ -30,12 +30,51 @@ impl Desk {
         Desk { dir, text }
     }
 
+    /// The same desk with its store copied into a new PostgreSQL database (`None`, after
+    /// saying SKIPPED, without PostgreSQL).
+    async fn postgres(test: &str) -> Option<Desk> {
+        let url = common::pg::database(test)?;
+        let mut desk = Desk::new().await;
+        let from = banyue::store::Location::Sqlite(desk.dir.path().join("data").join("banyue.db"));
+        banyue::store::copy(&from, &banyue::store::Location::Postgres(url.clone())).expect("copy into PostgreSQL");
+        desk.text = desk
+            .text
+            .replacen("[settings]\n", &format!("[settings]\nstore = \"{url}\"\n"), 1);
+        Some(desk)
+    }
+
     /// A review server on the desk's store (another process, as far as the store knows).
     async fn server(&self) -> Served {
         let config = Config::parse(&self.text, &self.dir.path().join("banyue.toml")).expect("config");
         serve_pipeline(Arc::new(Pipeline::new(config).expect("pipeline"))).await
     }
 }
+
+/// Each scenario on both engines: the desk's store in SQLite, and copied into PostgreSQL.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Desk::new().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(desk) = super::Desk::postgres(concat!(stringify!($name), "::postgres")).await {
+                    super::$name(desk).await;
+                }
+            }
+        }
+    )*};
+}
+
+on_both_engines!(
+    a_session_outlives_its_server_and_works_on_another,
+    the_second_of_two_editors_on_one_item_is_told_not_overwritten,
+    only_the_chief_editor_publishes,
+    thirty_guesses_meet_growing_waits_whoever_is_named
+);
 
 async fn sign_in(s: &Served, name: &str, password: &str) -> reqwest::Response {
     s.http
@@ -86,9 +125,7 @@ async fn post(s: &Served, cookie: &str, form: &[(&str, &str)]) -> reqwest::Respo
         .expect("post")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_session_outlives_its_server_and_works_on_another() {
-    let desk = Desk::new().await;
+async fn a_session_outlives_its_server_and_works_on_another(desk: Desk) {
     let first = desk.server().await;
     let cookie = cookie_of(&first, "小王").await;
     assert_eq!(page(&first, &cookie).await.0, StatusCode::OK);
@@ -120,9 +157,7 @@ async fn a_session_outlives_its_server_and_works_on_another() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed out");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_second_of_two_editors_on_one_item_is_told_not_overwritten() {
-    let desk = Desk::new().await;
+async fn the_second_of_two_editors_on_one_item_is_told_not_overwritten(desk: Desk) {
     let a = desk.server().await;
     let b = desk.server().await;
     let wang = cookie_of(&a, "小王").await;
@@ -186,9 +221,7 @@ async fn the_second_of_two_editors_on_one_item_is_told_not_overwritten() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_the_chief_editor_publishes() {
-    let desk = Desk::new().await;
+async fn only_the_chief_editor_publishes(desk: Desk) {
     let s = desk.server().await;
     let wang = cookie_of(&s, "小王").await;
     let (_, p) = page(&s, &wang).await;
@@ -212,9 +245,7 @@ async fn only_the_chief_editor_publishes() {
     assert!(page(&s, &chief).await.1.contains("data-status=\"published\""));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn thirty_guesses_meet_growing_waits_whoever_is_named() {
-    let desk = Desk::new().await;
+async fn thirty_guesses_meet_growing_waits_whoever_is_named(desk: Desk) {
     let s = desk.server().await;
     for name in ["小王", "没有这个人"] {
         let mut waits = 0;

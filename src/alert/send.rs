@@ -262,7 +262,7 @@ pub async fn deliver_now(config: &crate::config::Config, budget: Duration) -> an
         return Ok(Delivered::default());
     }
     let sender = Sender::new(&config.settings.user_agent)?;
-    let store = Mutex::new(Store::open(&config.settings.db_path())?);
+    let store = Mutex::new(Store::connect(&config.settings.store)?);
     deliver_due(&sender, &store, &config.alerts, budget).await
 }
 
@@ -274,7 +274,7 @@ pub fn keep_delivering(config: &crate::config::Config, every: Duration) -> anyho
     }
     let sender = Sender::new(&config.settings.user_agent)?;
     // Its own connection: sending never waits behind a run's long write.
-    let store = Mutex::new(Store::open(&config.settings.db_path())?);
+    let store = Mutex::new(Store::connect(&config.settings.store)?);
     let alerts = config.alerts.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);

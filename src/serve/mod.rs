@@ -56,6 +56,9 @@ pub struct App {
     /// The 已剔除 list of the last issue shown, with the issue and store version it was
     /// read at (it reads the window again, a little wider).
     discards: Mutex<Option<(DraftKey, Arc<Vec<Discard>>)>>,
+    /// On a shared (PostgreSQL) store the collectors run elsewhere: the store version
+    /// this server last wrote its own feeds from.
+    published: Mutex<Option<(i64, i64)>>,
 }
 
 type DraftKey = (i64, (i64, i64));
@@ -79,6 +82,7 @@ impl App {
             metrics: Metrics::default(),
             drafts: Mutex::new(None),
             discards: Mutex::new(None),
+            published: Mutex::new(None),
         })
     }
 
@@ -209,6 +213,28 @@ impl App {
             return Ok(false);
         };
         self.draft(&store, &issue)?;
+        Ok(true)
+    }
+
+    /// On a PostgreSQL store, write this server's feeds from the store when it changed:
+    /// collectors on other machines cannot write them here, and every server writes the
+    /// same bytes (feeds are stamped with the store's last change, not the clock). On
+    /// SQLite the collector shares the server's disk and publishes itself. True when it
+    /// wrote.
+    fn publish_if_changed(&self) -> anyhow::Result<bool> {
+        let store = self.store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
+        if store.engine() != crate::store::Engine::Postgres {
+            return Ok(false);
+        }
+        let version = store.version()?;
+        if self.published.lock().ok().and_then(|p| *p) == Some(version) {
+            return Ok(false);
+        }
+        let stamp = store.last_change()?.unwrap_or_else(Utc::now);
+        self.pipeline.publish_feeds(&store, stamp)?;
+        if let Ok(mut p) = self.published.lock() {
+            *p = Some(version);
+        }
         Ok(true)
     }
 
@@ -1329,6 +1355,13 @@ pub async fn serve(
         let mut tick = tokio::time::interval(REFRESH_EVERY);
         loop {
             tick.tick().await;
+            let app = watcher.clone();
+            match tokio::task::spawn_blocking(move || app.publish_if_changed()).await {
+                Ok(Ok(true)) => tracing::info!("review: feeds written again from the shared store"),
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => tracing::warn!("review: writing the feeds: {e:#}"),
+                Err(e) => tracing::warn!("review: the feeds refresh stopped: {e}"),
+            }
             let app = watcher.clone();
             match tokio::task::spawn_blocking(move || app.refresh()).await {
                 Ok(Ok(true)) => tracing::debug!("review: draft built again after another process wrote"),

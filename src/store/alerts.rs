@@ -7,8 +7,8 @@
 //! processes sharing the store never send it both.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
+use super::engine::{Value, params};
 use super::{Store, parse_ts, ts};
 
 /// A new message is due at once, whatever clock the run that queued it kept (a run
@@ -93,14 +93,11 @@ impl Store {
 
     /// The state last told of `subject` to `target`, and since when.
     pub fn alert_state(&self, target: &str, subject: &str) -> anyhow::Result<Option<(String, DateTime<Utc>)>> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT state, since FROM alert_states WHERE target = ?1 AND subject = ?2",
-                params![target, subject],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?;
+        let row = self.conn.query_opt(
+            "SELECT state, since FROM alert_states WHERE target = ?1 AND subject = ?2",
+            params![target, subject],
+            |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)),
+        )?;
         Ok(row.map(|(s, since)| (s, parse_ts(&since).unwrap_or(DateTime::<Utc>::MIN_UTC))))
     }
 
@@ -123,30 +120,24 @@ impl Store {
             .map(|i| format!("?{}", i + 3))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut st = self.conn.prepare(&format!(
+        let sql = format!(
             "SELECT id, target, key, event, attempts, created FROM alert_outbox
              WHERE sent_at IS NULL AND gave_up = 0 AND next_try <= ?1
                AND (claimed_until IS NULL OR claimed_until <= ?1) AND target IN ({marks})
              ORDER BY id LIMIT ?2"
-        ))?;
-        let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(ts(now)), Box::new(limit as i64)];
-        args.extend(
-            targets
-                .iter()
-                .map(|t| Box::new(t.to_string()) as Box<dyn rusqlite::ToSql>),
         );
-        let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
-        let rows = st.query_map(refs.as_slice(), |r| {
+        let mut args: Vec<Value> = vec![Value::Text(ts(now).into()), Value::Int(limit as i64)];
+        args.extend(targets.iter().map(|t| Value::Text((*t).into())));
+        self.conn.query_map(&sql, &args, |r| {
             Ok(Outgoing {
                 id: r.get(0)?,
                 target: r.get(1)?,
                 key: r.get(2)?,
                 event: r.get(3)?,
                 attempts: r.get(4)?,
-                created: parse_ts(&r.get::<_, String>(5)?).unwrap_or(DateTime::<Utc>::MIN_UTC),
+                created: parse_ts(&r.get::<String>(5)?).unwrap_or(DateTime::<Utc>::MIN_UTC),
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// Take a message to send until `until`; false when another process took it first.
@@ -161,11 +152,11 @@ impl Store {
 
     /// Messages sent to `target` at or after `since` (for the rate limit).
     pub fn alerts_sent_since(&self, target: &str, since: DateTime<Utc>) -> anyhow::Result<u32> {
-        Ok(self.conn.query_row(
+        self.conn.query_row(
             "SELECT count(*) FROM alert_outbox WHERE target = ?1 AND sent_at >= ?2",
             params![target, ts(since)],
             |r| r.get(0),
-        )?)
+        )
     }
 
     pub fn alert_sent(&self, id: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -186,7 +177,8 @@ impl Store {
     ) -> anyhow::Result<()> {
         self.conn.execute(
             "UPDATE alert_outbox SET attempts = attempts + 1, claimed_until = NULL, last_error = ?2,
-                 last_error_at = ?3, next_try = coalesce(?4, next_try), gave_up = (?4 IS NULL)
+                 last_error_at = ?3, next_try = coalesce(?4, next_try),
+                 gave_up = CASE WHEN ?4 IS NULL THEN 1 ELSE 0 END
              WHERE id = ?1",
             params![id, error, ts(now), retry.map(ts)],
         )?;
@@ -204,51 +196,51 @@ impl Store {
 
     /// Per target, what went out and what is stuck.
     pub fn alert_tallies(&self) -> anyhow::Result<Vec<AlertTally>> {
-        let mut st = self.conn.prepare(
+        self.conn.query_map(
             "SELECT target,
-                    sum(sent_at IS NOT NULL),
-                    sum(sent_at IS NULL AND gave_up = 0),
-                    sum(sent_at IS NULL AND gave_up = 0 AND last_error IS NOT NULL),
-                    sum(gave_up),
+                    count(*) FILTER (WHERE sent_at IS NOT NULL),
+                    count(*) FILTER (WHERE sent_at IS NULL AND gave_up = 0),
+                    count(*) FILTER (WHERE sent_at IS NULL AND gave_up = 0 AND last_error IS NOT NULL),
+                    count(*) FILTER (WHERE gave_up <> 0),
                     (SELECT last_error FROM alert_outbox b WHERE b.target = a.target AND b.last_error IS NOT NULL
                         ORDER BY last_error_at DESC LIMIT 1),
                     max(last_error_at)
              FROM alert_outbox a GROUP BY target ORDER BY target",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok(AlertTally {
-                target: r.get(0)?,
-                sent: r.get(1)?,
-                waiting: r.get(2)?,
-                failing: r.get(3)?,
-                gave_up: r.get(4)?,
-                last_error: r.get(5)?,
-                last_error_at: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            &[],
+            |r| {
+                Ok(AlertTally {
+                    target: r.get(0)?,
+                    sent: r.get(1)?,
+                    waiting: r.get(2)?,
+                    failing: r.get(3)?,
+                    gave_up: r.get(4)?,
+                    last_error: r.get(5)?,
+                    last_error_at: r.get(6)?,
+                })
+            },
+        )
     }
 
     /// The newest messages, newest first.
     pub fn recent_alerts(&self, limit: usize) -> anyhow::Result<Vec<OutboxRow>> {
-        let mut st = self.conn.prepare(
+        self.conn.query_map(
             "SELECT id, target, key, created, attempts, next_try, sent_at, gave_up, last_error
              FROM alert_outbox ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = st.query_map(params![limit as i64], |r| {
-            Ok(OutboxRow {
-                id: r.get(0)?,
-                target: r.get(1)?,
-                key: r.get(2)?,
-                created: r.get(3)?,
-                attempts: r.get(4)?,
-                next_try: r.get(5)?,
-                sent_at: r.get(6)?,
-                gave_up: r.get(7)?,
-                last_error: r.get(8)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            params![limit],
+            |r| {
+                Ok(OutboxRow {
+                    id: r.get(0)?,
+                    target: r.get(1)?,
+                    key: r.get(2)?,
+                    created: r.get(3)?,
+                    attempts: r.get(4)?,
+                    next_try: r.get(5)?,
+                    sent_at: r.get(6)?,
+                    gave_up: r.get(7)?,
+                    last_error: r.get(8)?,
+                })
+            },
+        )
     }
 
     /// Remember that `editor` saw `issue`'s draft holding `items`. Only a different set is
@@ -267,14 +259,11 @@ impl Store {
     }
 
     pub fn last_look(&self, issue: &str) -> anyhow::Result<Option<Look>> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT editor, at, items FROM draft_looks WHERE issue = ?1",
-                params![issue],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
-            )
-            .optional()?;
+        let row = self.conn.query_opt(
+            "SELECT editor, at, items FROM draft_looks WHERE issue = ?1",
+            params![issue],
+            |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<String>(2)?)),
+        )?;
         Ok(row.map(|(editor, at, items)| Look {
             editor,
             at: parse_ts(&at).unwrap_or(DateTime::<Utc>::MIN_UTC),

@@ -3,8 +3,8 @@
 //! per address, which throttle guessing across restarts and replicas.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
+use super::engine::params;
 use super::{Store, parse_ts, ts};
 
 /// A stored session.
@@ -20,7 +20,7 @@ impl Store {
         self.conn
             .execute("DELETE FROM sessions WHERE expires <= ?1", params![ts(now)])?;
         self.conn.execute(
-            "INSERT INTO sessions (token_hash, user, csrf, expires) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO sessions (token_hash, \"user\", csrf, expires) VALUES (?1, ?2, ?3, ?4)",
             params![token_hash, s.user, s.csrf, ts(s.expires)],
         )?;
         Ok(())
@@ -28,14 +28,11 @@ impl Store {
 
     /// The session of a token's hash, if it has not expired.
     pub fn session(&self, token_hash: &str, now: DateTime<Utc>) -> anyhow::Result<Option<StoredSession>> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT user, csrf, expires FROM sessions WHERE token_hash = ?1 AND expires > ?2",
-                params![token_hash, ts(now)],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
-            )
-            .optional()?;
+        let row = self.conn.query_opt(
+            "SELECT \"user\", csrf, expires FROM sessions WHERE token_hash = ?1 AND expires > ?2",
+            params![token_hash, ts(now)],
+            |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<String>(2)?)),
+        )?;
         Ok(row.and_then(|(user, csrf, expires)| {
             Some(StoredSession {
                 user,
@@ -54,14 +51,11 @@ impl Store {
     /// Failed sign-ins under `key` (`user:NAME` or `addr:IP`) since the last success, and
     /// when the last one was.
     pub fn login_failures(&self, key: &str) -> anyhow::Result<(u32, Option<DateTime<Utc>>)> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT failures, last_at FROM login_failures WHERE key = ?1",
-                params![key],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?;
+        let row = self.conn.query_opt(
+            "SELECT failures, last_at FROM login_failures WHERE key = ?1",
+            params![key],
+            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+        )?;
         Ok(match row {
             Some((n, at)) => (u32::try_from(n).unwrap_or(u32::MAX), parse_ts(&at)),
             None => (0, None),
@@ -74,7 +68,7 @@ impl Store {
         for key in keys {
             self.conn.execute(
                 "INSERT INTO login_failures (key, failures, last_at) VALUES (?1, 1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at",
+                 ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures + 1, last_at = excluded.last_at",
                 params![key, ts(now)],
             )?;
             out.push(self.login_failures(key)?.0);

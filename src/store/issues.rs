@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{OptionalExtension, Row, params};
 
+use super::engine::{Row, params};
 use super::{Store, parse_ts, ts};
 use crate::review::{Edit, EditRecord, Issue, ItemEdits, Status};
 use crate::window::Window;
@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 const ISSUE_COLUMNS: &str = "id, year, number, total, window_from, window_to, status, created_at, published_at";
 
-fn issue_from_row(r: &Row) -> rusqlite::Result<Issue> {
-    let day = |i: usize| -> rusqlite::Result<NaiveDate> {
+fn issue_from_row(r: &Row) -> anyhow::Result<Issue> {
+    let day = |i: usize| -> anyhow::Result<NaiveDate> {
         let s: String = r.get(i)?;
         Ok(NaiveDate::parse_from_str(&s, "%Y-%m-%d").unwrap_or_default())
     };
@@ -46,20 +46,18 @@ impl Store {
     ) -> anyhow::Result<Issue> {
         let year = chrono::Datelike::year(&window.from);
         let sql = format!("SELECT {ISSUE_COLUMNS} FROM issues WHERE year = ?1 AND number = ?2");
-        if let Some(i) = self
-            .conn
-            .query_row(&sql, params![year, number], issue_from_row)
-            .optional()?
-        {
+        if let Some(i) = self.conn.query_opt(&sql, params![year, number], issue_from_row)? {
             return Ok(i);
         }
         let before: u32 = self.conn.query_row(
             "SELECT count(*) FROM issues WHERE window_from < ?1",
-            [window.from.to_string()],
+            params![window.from.to_string()],
             |r| r.get(0),
         )?;
+        // Two review servers opening a new issue at once: the second finds it made.
         self.conn.execute(
-            "INSERT INTO issues (year, number, total, window_from, window_to, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6)",
+            "INSERT INTO issues (year, number, total, window_from, window_to, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6)
+             ON CONFLICT DO NOTHING",
             params![year, number, first_total + before, window.from.to_string(), window.to.to_string(), ts(now)],
         )?;
         self.conn
@@ -68,19 +66,16 @@ impl Store {
     }
 
     pub fn issues(&self) -> anyhow::Result<Vec<Issue>> {
-        let mut st = self
-            .conn
-            .prepare(&format!("SELECT {ISSUE_COLUMNS} FROM issues ORDER BY window_from DESC"))?;
-        let rows = st.query_map([], issue_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.conn.query_map(
+            &format!("SELECT {ISSUE_COLUMNS} FROM issues ORDER BY window_from DESC"),
+            &[],
+            issue_from_row,
+        )
     }
 
     pub fn issue(&self, year: i32, number: u32) -> anyhow::Result<Option<Issue>> {
         let sql = format!("SELECT {ISSUE_COLUMNS} FROM issues WHERE year = ?1 AND number = ?2");
-        Ok(self
-            .conn
-            .query_row(&sql, params![year, number], issue_from_row)
-            .optional()?)
+        self.conn.query_opt(&sql, params![year, number], issue_from_row)
     }
 
     /// Record an edit. Refused on a published issue (reopen it first) and for an item
@@ -118,11 +113,11 @@ impl Store {
             anyhow::bail!("no item #{into} to merge into");
         }
         let tx = self.write()?;
-        tx.execute(
-            "INSERT INTO edits (issue_id, item_id, edit, editor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        let id: i64 = tx.query_row(
+            "INSERT INTO edits (issue_id, item_id, edit, editor, at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
             params![issue.id, item, serde_json::to_string(edit)?, editor, ts(at)],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         if let Edit::Window { from, to } = edit {
             tx.execute(
                 "UPDATE issues SET window_from = ?2, window_to = ?3 WHERE id = ?1",
@@ -142,18 +137,16 @@ impl Store {
     /// What editors changed of these items' published entries (another section, a
     /// headline, a summary), from the edits still in force, by item.
     pub fn item_edits(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, ItemEdits>> {
-        let mut st = self.conn.prepare(
+        let rows = self.conn.query_map(
             "SELECT item_id, edit, at FROM edits
              WHERE undone_at IS NULL AND item_id IN (SELECT value FROM json_each(?1))
                AND json_extract(edit, '$.action') IN ('move', 'headline', 'summary')
              ORDER BY id",
+            params![serde_json::to_string(ids)?],
+            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?)),
         )?;
-        let rows = st.query_map([serde_json::to_string(ids)?], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
-        })?;
         let mut out: HashMap<i64, ItemEdits> = HashMap::new();
-        for row in rows {
-            let (id, edit, at) = row?;
+        for (id, edit, at) in rows {
             let Ok(edit) = serde_json::from_str::<Edit>(&edit) else {
                 continue;
             };
@@ -170,26 +163,23 @@ impl Store {
 
     /// Every edit of an issue, oldest first, undone ones included.
     pub fn edits(&self, issue_id: i64) -> anyhow::Result<Vec<EditRecord>> {
-        let mut st = self.conn.prepare(
+        let rows = self.conn.query_map(
             "SELECT id, issue_id, item_id, edit, editor, at, undone_at FROM edits WHERE issue_id = ?1 ORDER BY id",
+            params![issue_id],
+            |r| {
+                Ok((
+                    r.get::<i64>(0)?,
+                    r.get::<i64>(1)?,
+                    r.get::<Option<i64>>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<String>(4)?,
+                    r.get::<String>(5)?,
+                    r.get::<Option<String>>(6)?,
+                ))
+            },
         )?;
-        let rows = st.query_map([issue_id], |r| {
-            let edit: String = r.get(3)?;
-            let at: String = r.get(5)?;
-            let undone: Option<String> = r.get(6)?;
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, edit, r.get(4)?, at, undone))
-        })?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, issue_id, item_id, edit, editor, at, undone): (
-                i64,
-                i64,
-                Option<i64>,
-                String,
-                String,
-                String,
-                Option<String>,
-            ) = row?;
+        for (id, issue_id, item_id, edit, editor, at, undone) in rows {
             let edit: Edit = serde_json::from_str(&edit).with_context(|| format!("edit #{id} is unreadable"))?;
             out.push(EditRecord {
                 id,
@@ -208,8 +198,7 @@ impl Store {
     pub fn undo_edit(&mut self, id: i64, at: DateTime<Utc>) -> anyhow::Result<()> {
         let edit: Option<String> = self
             .conn
-            .query_row("SELECT edit FROM edits WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?;
+            .query_opt("SELECT edit FROM edits WHERE id = ?1", params![id], |r| r.get(0))?;
         if edit
             .as_deref()
             .and_then(|e| serde_json::from_str::<Edit>(e).ok())
@@ -217,14 +206,11 @@ impl Store {
         {
             anyhow::bail!("edit #{id} changed the issue's status; publish or reopen instead");
         }
-        let issue_status: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT i.status FROM edits e JOIN issues i ON i.id = e.issue_id WHERE e.id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let issue_status: Option<String> = self.conn.query_opt(
+            "SELECT i.status FROM edits e JOIN issues i ON i.id = e.issue_id WHERE e.id = ?1",
+            params![id],
+            |r| r.get(0),
+        )?;
         if issue_status.as_deref() == Some("published") {
             anyhow::bail!("the issue of edit #{id} is published and frozen; reopen it first");
         }

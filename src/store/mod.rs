@@ -1,20 +1,28 @@
-//! The store stage: one SQLite file. All SQL in banyue lives in this module, so that a
-//! second backend (PostgreSQL, for several workers) only has to replace it.
+//! The store stage: one SQLite file by default, or a PostgreSQL database shared by several
+//! collectors and review servers (`store = "postgres://…"`). All SQL in banyue lives in
+//! this module, written once for both engines (`engine` translates it).
 //!
-//! Writes happen in transactions and the database runs in WAL mode, so a crash at any
-//! moment leaves either the old or the new state, never half of a source's items.
+//! Writes happen in transactions (and SQLite runs in WAL mode), so a crash at any moment
+//! leaves either the old or the new state, never half of a source's items.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::Connection;
 
 mod alerts;
 mod auth;
+mod copy;
+pub mod engine;
 mod issues;
+mod pg;
 mod search;
+
+pub use copy::copy;
+pub use engine::Engine;
+use engine::{Conn, Row, Tx, params};
 
 pub use alerts::{AlertTally, Look, OutboxRow, Outgoing};
 pub use auth::StoredSession;
@@ -207,6 +215,11 @@ CREATE TRIGGER IF NOT EXISTS items_version_update AFTER UPDATE ON items BEGIN UP
 CREATE TRIGGER IF NOT EXISTS items_version_delete AFTER DELETE ON items BEGIN UPDATE items_version SET v = v + 1; END;
 CREATE TRIGGER IF NOT EXISTS items_version_source AFTER UPDATE OF name ON sources BEGIN UPDATE items_version SET v = v + 1; END;
 "#,
+    // When a run gave its leases back: a run that started before then leaves those
+    // sources alone (another collector just fetched them).
+    r#"
+CREATE TABLE IF NOT EXISTS leases_done (source_id TEXT PRIMARY KEY, done_at TEXT NOT NULL);
+"#,
 ];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -293,12 +306,15 @@ pub struct AlsoReported {
 }
 
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
     /// Windows' items read before, with the items' version they were read at, when the
     /// store was asked to keep them ([`Store::keep_windows`]).
     windows: std::sync::Mutex<Vec<(WindowKey, std::sync::Arc<Vec<StoredItem>>)>>,
     keep_windows: bool,
 }
+
+/// Where a store is (`store` in the settings).
+pub use crate::config::StoreLocation as Location;
 
 /// A window read: its bounds, its grace start and the items' version.
 type WindowKey = (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, i64);
@@ -311,14 +327,14 @@ const ITEM_COLUMNS: &str = "i.id, i.source_id, coalesce(s.name, i.source_id), i.
      i.content_html, i.published, i.fetched_at, i.issuer, i.doc_number, i.written, i.index_no, i.topic, \
      i.decision, i.duplicate_of";
 
-fn item_from_row(r: &Row) -> rusqlite::Result<StoredItem> {
+fn item_from_row(r: &Row) -> anyhow::Result<StoredItem> {
     let decision: String = r.get(15)?;
     item_with(r, serde_json::from_str(&decision).unwrap_or_default(), 16)
 }
 
 /// An item from the first 15 columns of [`ITEM_COLUMNS`] (in its order), its decision as
 /// the query read it, and `duplicate_of` from column `duplicate_col`.
-fn item_with(r: &Row, decision: Decision, duplicate_col: usize) -> rusqlite::Result<StoredItem> {
+fn item_with(r: &Row, decision: Decision, duplicate_col: usize) -> anyhow::Result<StoredItem> {
     let published: Option<String> = r.get(8)?;
     let fetched: String = r.get(9)?;
     Ok(StoredItem {
@@ -342,6 +358,21 @@ fn item_with(r: &Row, decision: Decision, duplicate_col: usize) -> rusqlite::Res
         decision,
         duplicate_of: r.get(duplicate_col)?,
     })
+}
+
+/// A near-duplicate candidate from `id, source_id, title, text, doc_number, date`.
+fn candidate_from_row(r: &Row) -> anyhow::Result<Candidate> {
+    let (source, title, text): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
+    let doc: Option<String> = r.get(4)?;
+    let date: String = r.get(5)?;
+    Ok(Candidate::new(
+        r.get(0)?,
+        &source,
+        &title,
+        &text,
+        doc.as_deref(),
+        parse_ts(&date).unwrap_or_default(),
+    ))
 }
 
 /// This process's name as a lease holder: host, process id and start time.
@@ -375,20 +406,43 @@ fn lease_holder_gone(holder: &str) -> bool {
             .is_ok_and(|p| !Path::new(&format!("/proc/{p}")).exists())
 }
 
+/// The PostgreSQL advisory lock a batch of items is stored under (chosen once).
+const STORING_LOCK: i64 = 0x0062_616e_7975_6501;
+
 /// How long a writer waits for another (a run storing a source, an editor's edit).
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Store {
-    /// A write transaction that takes the write lock at once: a deferred one that read
-    /// first cannot upgrade when another connection wrote meanwhile (SQLITE_BUSY
-    /// "cannot promote read transaction") and would fail instead of waiting.
-    fn write(&mut self) -> anyhow::Result<Transaction<'_>> {
-        self.conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .context("waiting for the database's write lock")
+    /// A write transaction (see [`Tx::begin`]).
+    fn write(&mut self) -> anyhow::Result<Tx<'_>> {
+        Tx::begin(&self.conn)
     }
 
-    /// Open (creating if needed) the database at `path` and bring its schema up to date.
+    /// Open the store at `at`, bringing its schema up to date.
+    pub fn connect(at: &Location) -> anyhow::Result<Store> {
+        match at {
+            Location::Sqlite(path) => Store::open(path),
+            Location::Postgres(url) => {
+                let conn = Conn::Pg(engine::PgClient::connect(url)?);
+                let mut store = Store::with(conn);
+                store
+                    .migrate()
+                    .with_context(|| format!("cannot migrate the store at {at}"))?;
+                Ok(store)
+            }
+        }
+    }
+
+    fn with(conn: Conn) -> Store {
+        Store {
+            conn,
+            windows: std::sync::Mutex::new(Vec::new()),
+            keep_windows: false,
+        }
+    }
+
+    /// Open (creating if needed) the SQLite database at `path` and bring its schema up
+    /// to date.
     pub fn open(path: &Path) -> anyhow::Result<Store> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -400,22 +454,27 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store {
-            conn,
-            windows: std::sync::Mutex::new(Vec::new()),
-            keep_windows: false,
-        };
+        conn.set_prepared_statement_cache_capacity(64);
+        let mut store = Store::with(Conn::Lite(conn));
         store
             .migrate()
             .with_context(|| format!("cannot migrate database {}", path.display()))?;
         Ok(store)
     }
 
+    /// Which engine this store runs on.
+    pub fn engine(&self) -> Engine {
+        self.conn.engine()
+    }
+
     fn migrate(&mut self) -> anyhow::Result<()> {
+        let Conn::Lite(_) = &self.conn else {
+            return pg::migrate(&self.conn);
+        };
         // The version is read inside the write transaction: a desk and a collector
         // starting together on one volume migrate once, the second finding it done.
         let tx = self.write()?;
-        let version: usize = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version = tx.query_row("PRAGMA user_version", &[], |r| r.get::<usize>(0))?;
         if version > MIGRATIONS.len() {
             anyhow::bail!(
                 "database schema {version} is newer than this banyue ({})",
@@ -424,7 +483,7 @@ impl Store {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i + 1)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         }
         tx.commit()?;
         // Reports stored before the search index existed are indexed once, when it comes.
@@ -437,21 +496,39 @@ impl Store {
 
     /// The database file, for another connection to the same store.
     pub fn path(&self) -> Option<std::path::PathBuf> {
-        self.conn.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from)
+        match &self.conn {
+            Conn::Lite(c) => c.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from),
+            Conn::Pg(_) => None,
+        }
     }
 
     pub fn schema_version(&self) -> anyhow::Result<usize> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        match &self.conn {
+            Conn::Lite(_) => self.conn.query_row("PRAGMA user_version", &[], |r| r.get(0)),
+            Conn::Pg(_) => pg::schema_version(&self.conn),
+        }
     }
 
     /// Start a transaction: one per source, so a source's items land all or not at all.
+    /// It holds the store's write lock: on SQLite the database's, on PostgreSQL an
+    /// advisory lock, so that collectors sharing a store compare and add stories one at a
+    /// time, as one run does (two reports of a story stored at once would both stand).
     pub fn begin(&mut self) -> anyhow::Result<Batch<'_>> {
-        Ok(Batch { tx: self.write()? })
+        let tx = self.write()?;
+        if tx.is_pg() {
+            tx.execute("SELECT pg_advisory_xact_lock(?1)", params![STORING_LOCK])?;
+        }
+        Ok(Batch { tx })
     }
 
     /// Take the leases of `sources` that no other run holds (or whose holder's lease
     /// expired), for `holder` until `until`; the ids taken. A second run that overlaps
     /// the first fetches only what the first is not fetching.
+    ///
+    /// On PostgreSQL two collectors taking leases at once are ordered by the row locks of
+    /// the upsert: the second sees the first's lease once it commits and takes nothing
+    /// it holds. Ids are taken in sorted order, so two collectors never wait on each other
+    /// in a circle.
     pub fn take_leases(
         &mut self,
         sources: &[String],
@@ -462,17 +539,20 @@ impl Store {
         let tx = self.write()?;
         // A lease whose holder was a process of this machine that is gone (a run
         // killed mid-way) is free at once; one from another machine waits for expiry.
-        let holders: Vec<String> = {
-            let mut st = tx.prepare("SELECT DISTINCT holder FROM leases WHERE expires >= ?1")?;
-            st.query_map([ts(now)], |r| r.get(0))?.collect::<Result<_, _>>()?
-        };
+        let holders: Vec<String> = tx.query_map(
+            "SELECT DISTINCT holder FROM leases WHERE expires >= ?1",
+            params![ts(now)],
+            |r| r.get(0),
+        )?;
         for h in holders {
             if lease_holder_gone(&h) {
-                tx.execute("DELETE FROM leases WHERE holder = ?1", [&h])?;
+                tx.execute("DELETE FROM leases WHERE holder = ?1", params![h])?;
             }
         }
+        let mut sorted: Vec<&String> = sources.iter().collect();
+        sorted.sort();
         let mut taken = Vec::new();
-        for id in sources {
+        for id in sorted {
             let n = tx.execute(
                 "INSERT INTO leases (source_id, holder, expires) VALUES (?1, ?2, ?3)
                  ON CONFLICT(source_id) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
@@ -484,64 +564,72 @@ impl Store {
             }
         }
         tx.commit()?;
+        // In the caller's order.
+        taken.sort_by_key(|id| sources.iter().position(|s| s == id));
         Ok(taken)
     }
 
     /// Who holds the lease of `source` until when, if anyone does after `now`.
     pub fn lease(&self, source: &str, now: DateTime<Utc>) -> anyhow::Result<Option<(String, DateTime<Utc>)>> {
-        let row: Option<(String, String)> = self
-            .conn
-            .query_row(
-                "SELECT holder, expires FROM leases WHERE source_id = ?1 AND expires >= ?2",
-                params![source, ts(now)],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        let row: Option<(String, String)> = self.conn.query_opt(
+            "SELECT holder, expires FROM leases WHERE source_id = ?1 AND expires >= ?2",
+            params![source, ts(now)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         Ok(row.and_then(|(h, e)| parse_ts(&e).map(|e| (h, e))))
     }
 
-    /// Give back the leases `holder` took.
-    pub fn release_leases(&mut self, holder: &str) -> anyhow::Result<()> {
+    /// Give back the leases `holder` took, marking the sources done at `now`.
+    pub fn release_leases(&mut self, holder: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
         let tx = self.write()?;
-        tx.execute("DELETE FROM leases WHERE holder = ?1", [holder])?;
+        tx.execute(
+            "INSERT INTO leases_done (source_id, done_at) SELECT source_id, ?2 FROM leases WHERE holder = ?1
+             ON CONFLICT (source_id) DO UPDATE SET done_at = excluded.done_at",
+            params![holder, ts(now)],
+        )?;
+        tx.execute("DELETE FROM leases WHERE holder = ?1", params![holder])?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// When a run last gave back the lease of `source` (it fetched it then or before).
+    pub fn lease_done(&self, source: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let done: Option<String> = self.conn.query_opt(
+            "SELECT done_at FROM leases_done WHERE source_id = ?1",
+            params![source],
+            |r| r.get(0),
+        )?;
+        Ok(done.as_deref().and_then(parse_ts))
     }
 
     /// Representatives collected since `since`, for the near-duplicate check. Their
     /// signatures and facts are computed from the stored text, so that a database
     /// written by an older release is compared the way this one reads.
     pub fn candidates(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
-        let mut st = self.conn.prepare(
+        self.conn.query_map(
             "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
              FROM items WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1",
-        )?;
-        let rows = st.query_map([ts(since)], |r| {
-            let (source, title, text): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
-            let doc: Option<String> = r.get(4)?;
-            let date: String = r.get(5)?;
-            Ok(Candidate::new(
-                r.get(0)?,
-                &source,
-                &title,
-                &text,
-                doc.as_deref(),
-                parse_ts(&date).unwrap_or_default(),
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            params![ts(since)],
+            candidate_from_row,
+        )
+    }
+
+    /// The largest item id (0 in an empty store).
+    pub fn max_item_id(&self) -> anyhow::Result<i64> {
+        self.conn
+            .query_row("SELECT coalesce(max(id), 0) FROM items", &[], |r| r.get(0))
     }
 
     /// Headlines of the reports editors split from a story, each with the headline of
     /// the story's representative: pairs the near-duplicate check must keep apart.
     pub fn split_pairs(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let mut st = self.conn.prepare(
+        self.conn.query_map(
             "SELECT a.title, b.title FROM edits e
              JOIN items a ON a.id = e.item_id JOIN items b ON b.id = a.duplicate_of
              WHERE e.undone_at IS NULL AND json_extract(e.edit, '$.action') = 'split'",
-        )?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// Items that belong to an issue window: published inside it, or first collected
@@ -575,19 +663,21 @@ impl Store {
                 OR (i.fetched_at >= ?1 AND i.fetched_at < ?2 AND (i.published IS NULL OR i.published >= ?3)))
              ORDER BY coalesce(i.published, i.fetched_at), i.id"
         );
-        let mut st = self.conn.prepare(&sql)?;
         let horizon = to + chrono::Duration::days(2);
-        let rows = st.query_map(params![ts(from), ts(to), ts(grace_from.min(from)), ts(horizon)], |r| {
-            let decision = Decision {
-                section: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
-                score: r.get::<_, Option<f64>>(16)?.unwrap_or_default() as f32,
-                city: r.get(17)?,
-                rejected: r.get(18)?,
-                ..Default::default()
-            };
-            item_with(r, decision, 19)
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.conn.query_map(
+            &sql,
+            params![ts(from), ts(to), ts(grace_from.min(from)), ts(horizon)],
+            |r| {
+                let decision = Decision {
+                    section: r.get::<Option<String>>(15)?.unwrap_or_default(),
+                    score: r.get::<Option<f64>>(16)?.unwrap_or_default() as f32,
+                    city: r.get(17)?,
+                    rejected: r.get(18)?,
+                    ..Default::default()
+                };
+                item_with(r, decision, 19)
+            },
+        )
     }
 
     /// Keep the windows read by [`Store::window_items`] until the items change: for a
@@ -599,9 +689,8 @@ impl Store {
 
     /// The count of changes to the items (see the `items_version` table).
     pub fn items_version(&self) -> anyhow::Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT v FROM items_version WHERE one = 1", [], |r| r.get(0))?)
+        self.conn
+            .query_row("SELECT v FROM items_version WHERE one = 1", &[], |r| r.get(0))
     }
 
     /// [`Store::items_for_window`], served from the last reads while the items are
@@ -638,28 +727,28 @@ impl Store {
     /// every story with its HTML into a sort (0.41 s on 71k stories); walking the
     /// window index newest first reads `limit` rows (0.03 s).
     pub fn recent_publishable(&self, limit: usize) -> anyhow::Result<Vec<StoredItem>> {
-        let mut st = self.conn.prepare(&recent_sql())?;
-        let rows = st.query_map([limit as i64], item_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.conn.query_map(&recent_sql(), params![limit], item_from_row)
     }
 
     pub fn item(&self, id: i64) -> anyhow::Result<Option<StoredItem>> {
         let sql =
             format!("SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE i.id = ?1");
-        Ok(self.conn.query_row(&sql, [id], item_from_row).optional()?)
+        self.conn.query_opt(&sql, params![id], item_from_row)
     }
 
     /// Every stored item, oldest first (for tests and exports of small stores).
     pub fn all_items(&self) -> anyhow::Result<Vec<StoredItem>> {
         let sql = format!("SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id ORDER BY i.id");
-        let mut st = self.conn.prepare(&sql)?;
-        let rows = st.query_map([], item_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.conn.query_map(&sql, &[], item_from_row)
     }
 
-    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    /// `PRAGMA integrity_check` on SQLite: "ok" for a sound file. PostgreSQL keeps its
+    /// own pages sound; there it is "ok" when the store answers.
     pub fn integrity_check(&self) -> anyhow::Result<String> {
-        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        match &self.conn {
+            Conn::Lite(_) => self.conn.query_row("PRAGMA integrity_check", &[], |r| r.get(0)),
+            Conn::Pg(_) => self.conn.query_row("SELECT 'ok'::text", &[], |r| r.get(0)),
+        }
     }
 
     /// Items whose title contains `needle` (for `explain` by title).
@@ -668,25 +757,21 @@ impl Store {
             "SELECT {ITEM_COLUMNS} FROM items i LEFT JOIN sources s ON s.id = i.source_id
              WHERE instr(i.title, ?1) > 0 ORDER BY i.id DESC LIMIT ?2"
         );
-        let mut st = self.conn.prepare(&sql)?;
-        let rows = st.query_map(params![needle, limit as i64], item_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.conn.query_map(&sql, params![needle, limit], item_from_row)
     }
 
     /// For each representative, the other reports merged into it.
     pub fn also_reported(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, Vec<AlsoReported>>> {
         let mut out: HashMap<i64, Vec<AlsoReported>> = HashMap::new();
         // One query for all of them (a window holds thousands of stories).
-        let mut st = self.conn.prepare(
+        let rows = self.conn.query_map(
             "SELECT i.duplicate_of, i.id, coalesce(s.name, i.source_id), i.title, i.url, i.duplicate_reason
              FROM items i LEFT JOIN sources s ON s.id = i.source_id
              WHERE i.duplicate_of IN (SELECT value FROM json_each(?1)) ORDER BY i.id",
-        )?;
-        let ids = serde_json::to_string(ids)?;
-        {
-            let rows = st.query_map([ids], |r| {
+            params![serde_json::to_string(ids)?],
+            |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
+                    r.get::<i64>(0)?,
                     AlsoReported {
                         id: r.get(1)?,
                         source: r.get(2)?,
@@ -695,11 +780,10 @@ impl Store {
                         reason: r.get(5)?,
                     },
                 ))
-            })?;
-            for row in rows {
-                let (rep, also) = row?;
-                out.entry(rep).or_default().push(also);
-            }
+            },
+        )?;
+        for (rep, also) in rows {
+            out.entry(rep).or_default().push(also);
         }
         Ok(out)
     }
@@ -707,20 +791,14 @@ impl Store {
     /// What a draft shows of these items beyond the window's columns: the summary and
     /// the reasons of the decision.
     pub fn shown(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, (String, Vec<String>)>> {
-        let mut st = self.conn.prepare(
+        let rows = self.conn.query_map(
             "SELECT id, summary, json_extract(decision, '$.reasons') FROM items
              WHERE id IN (SELECT value FROM json_each(?1))",
+            params![serde_json::to_string(ids)?],
+            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<Option<String>>(2)?)),
         )?;
-        let rows = st.query_map([serde_json::to_string(ids)?], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-            ))
-        })?;
         let mut out = HashMap::new();
-        for row in rows {
-            let (id, summary, json) = row?;
+        for (id, summary, json) in rows {
             let reasons: Vec<String> = json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
             out.insert(id, (summary, reasons));
         }
@@ -729,10 +807,8 @@ impl Store {
 
     /// The item stored under this canonical link, if any.
     pub fn find_by_url(&self, url: &str) -> anyhow::Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row("SELECT id FROM items WHERE url = ?1", [url], |r| r.get(0))
-            .optional()?)
+        self.conn
+            .query_opt("SELECT id FROM items WHERE url = ?1", params![url], |r| r.get(0))
     }
 
     /// Whether this item is already stored (same guid in its source, or same link).
@@ -751,9 +827,8 @@ impl Store {
         at: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let tx = self.write()?;
-        let decision: Option<String> = tx
-            .query_row("SELECT decision FROM items WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?;
+        let decision: Option<String> =
+            tx.query_opt("SELECT decision FROM items WHERE id = ?1", params![id], |r| r.get(0))?;
         let Some(decision) = decision else {
             anyhow::bail!("no item #{id}");
         };
@@ -780,43 +855,45 @@ impl Store {
 
     /// Every labelled item, as training data.
     pub fn training_examples(&self) -> anyhow::Result<Vec<crate::classify::learn::Example>> {
-        let mut st = self.conn.prepare(
+        self.conn.query_map(
             "SELECT i.title, i.body_text, i.source_id, l.section FROM labels l JOIN items i ON i.id = l.item_id ORDER BY l.item_id",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok(crate::classify::learn::Example {
-                title: r.get(0)?,
-                text: r.get(1)?,
-                source_id: r.get(2)?,
-                label: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            &[],
+            |r| {
+                Ok(crate::classify::learn::Example {
+                    title: r.get(0)?,
+                    text: r.get(1)?,
+                    source_id: r.get(2)?,
+                    label: r.get(3)?,
+                })
+            },
+        )
     }
 
     /// Sections of a source's latest `limit` kept items (as editors left them), with how
     /// many went to each: what the source usually yields.
     pub fn source_sections(&self, source_id: &str, limit: u32) -> anyhow::Result<Vec<(String, u32)>> {
-        let mut st = self.conn.prepare_cached(
+        self.conn.query_map(
             "SELECT section, count(*) FROM (SELECT section FROM items WHERE source_id = ?1 AND rejected IS NULL
-             ORDER BY id DESC LIMIT ?2) GROUP BY section",
-        )?;
-        let rows = st.query_map(params![source_id, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+             ORDER BY id DESC LIMIT ?2) AS latest GROUP BY section",
+            params![source_id, limit],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// Ids of the items editors filed by hand.
     pub fn labelled_ids(&self) -> anyhow::Result<std::collections::HashSet<i64>> {
-        let mut st = self.conn.prepare("SELECT item_id FROM labels")?;
-        let rows = st.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(self
+            .conn
+            .query_map("SELECT item_id FROM labels", &[], |r| r.get(0))?
+            .into_iter()
+            .collect())
     }
 
     /// The plain text of an item's body.
     pub fn body_text(&self, id: i64) -> anyhow::Result<String> {
-        Ok(self
-            .conn
-            .query_row("SELECT body_text FROM items WHERE id = ?1", [id], |r| r.get(0))?)
+        self.conn
+            .query_row("SELECT body_text FROM items WHERE id = ?1", params![id], |r| r.get(0))
+            .with_context(|| format!("no item #{id}"))
     }
 
     /// Replace the classifier's decision for an item (after it learned something).
@@ -829,80 +906,86 @@ impl Store {
     pub fn last_change(&self) -> anyhow::Result<Option<DateTime<Utc>>> {
         let t: Option<String> = self
             .conn
-            .query_row("SELECT max(fetched_at) FROM items", [], |r| r.get(0))?;
+            .query_row("SELECT max(fetched_at) FROM items", &[], |r| r.get(0))?;
         Ok(t.as_deref().and_then(parse_ts))
     }
 
-    /// A value that changes whenever anything in the database does, by this connection
-    /// (`total_changes()`) or another (`PRAGMA data_version`): a key for caches of what
-    /// is built from the store.
+    /// A value that changes whenever anything in the database does: a key for caches of
+    /// what is built from the store. On SQLite, changes by this connection
+    /// (`total_changes()`) or another (`PRAGMA data_version`); on PostgreSQL, the counts
+    /// its triggers keep of changes to the items and to the issues, edits and labels.
     pub fn version(&self) -> anyhow::Result<(i64, i64)> {
-        let other: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        let own: i64 = self.conn.query_row("SELECT total_changes()", [], |r| r.get(0))?;
-        Ok((other, own))
+        match &self.conn {
+            Conn::Lite(_) => {
+                let other: i64 = self.conn.query_row("PRAGMA data_version", &[], |r| r.get(0))?;
+                let own: i64 = self.conn.query_row("SELECT total_changes()", &[], |r| r.get(0))?;
+                Ok((other, own))
+            }
+            Conn::Pg(_) => self.conn.query_row(
+                "SELECT (SELECT v FROM items_version WHERE one = 1), (SELECT v FROM store_changes WHERE one = 1)",
+                &[],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            ),
+        }
     }
 
     pub fn count_items(&self) -> anyhow::Result<i64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?)
+        self.conn.query_row("SELECT count(*) FROM items", &[], |r| r.get(0))
     }
 
     pub fn sources(&self) -> anyhow::Result<Vec<SourceHealth>> {
-        let mut st = self.conn.prepare(
+        self.conn.query_map(
             "SELECT id, name, last_attempt, last_success, last_status, last_error, consecutive_failures, items_new, items_seen,
                     next_due, last_new, not_modified, last_warning, rows_read, rows_dated, rows_best, dated_best
              FROM sources ORDER BY id",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok(SourceHealth {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                last_attempt: r.get(2)?,
-                last_success: r.get(3)?,
-                last_status: r.get(4)?,
-                last_error: r.get(5)?,
-                consecutive_failures: r.get(6)?,
-                items_new: r.get(7)?,
-                items_seen: r.get(8)?,
-                next_due: r.get(9)?,
-                last_new: r.get(10)?,
-                not_modified: r.get::<_, i64>(11)? != 0,
-                last_warning: r.get(12)?,
-                rows_read: r.get(13)?,
-                rows_dated: r.get(14)?,
-                rows_best: r.get(15)?,
-                dated_best: r.get(16)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            &[],
+            |r| {
+                Ok(SourceHealth {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    last_attempt: r.get(2)?,
+                    last_success: r.get(3)?,
+                    last_status: r.get(4)?,
+                    last_error: r.get(5)?,
+                    consecutive_failures: r.get(6)?,
+                    items_new: r.get(7)?,
+                    items_seen: r.get(8)?,
+                    next_due: r.get(9)?,
+                    last_new: r.get(10)?,
+                    not_modified: r.get::<i64>(11)? != 0,
+                    last_warning: r.get(12)?,
+                    rows_read: r.get(13)?,
+                    rows_dated: r.get(14)?,
+                    rows_best: r.get(15)?,
+                    dated_best: r.get(16)?,
+                })
+            },
+        )
     }
 
     /// The stored state of one source (validators, backoff), if it ran before.
     pub fn source_state(&self, id: &str) -> anyhow::Result<Option<SourceState>> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT etag, last_modified, next_due, consecutive_failures, last_attempt, last_new FROM sources WHERE id = ?1",
-                [id],
-                |r| {
-                    let t = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
-                        Ok(r.get::<_, Option<String>>(i)?.as_deref().and_then(parse_ts))
-                    };
-                    Ok(SourceState {
-                        etag: r.get(0)?,
-                        last_modified: r.get(1)?,
-                        next_due: t(2)?,
-                        consecutive_failures: r.get(3)?,
-                        last_attempt: t(4)?,
-                        last_new: t(5)?,
-                    })
-                },
-            )
-            .optional()?;
-        Ok(row)
+        self.conn.query_opt(
+            "SELECT etag, last_modified, next_due, consecutive_failures, last_attempt, last_new FROM sources WHERE id = ?1",
+            params![id],
+            |r| {
+                let t = |i: usize| -> anyhow::Result<Option<DateTime<Utc>>> {
+                    Ok(r.get::<Option<String>>(i)?.as_deref().and_then(parse_ts))
+                };
+                Ok(SourceState {
+                    etag: r.get(0)?,
+                    last_modified: r.get(1)?,
+                    next_due: t(2)?,
+                    consecutive_failures: r.get(3)?,
+                    last_attempt: t(4)?,
+                    last_new: t(5)?,
+                })
+            },
+        )
     }
 }
 
-fn write_decision(conn: &Connection, id: i64, d: &Decision) -> anyhow::Result<()> {
+fn write_decision(conn: &Conn, id: i64, d: &Decision) -> anyhow::Result<()> {
     conn.execute(
         "UPDATE items SET section = ?2, score = ?3, city = ?4, rejected = ?5, decision = ?6 WHERE id = ?1",
         params![id, d.section, d.score, d.city, d.rejected, serde_json::to_string(d)?],
@@ -911,23 +994,32 @@ fn write_decision(conn: &Connection, id: i64, d: &Decision) -> anyhow::Result<()
 }
 
 /// Whether this item is already stored (same guid in its source, or same link).
-fn known(conn: &Connection, item: &Item) -> anyhow::Result<bool> {
-    let found: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM items WHERE (source_id = ?1 AND guid = ?2) OR (url IS NOT NULL AND url = ?3) LIMIT 1",
-            params![item.source_id, item.guid, item.url],
-            |r| r.get(0),
-        )
-        .optional()?;
+fn known(conn: &Conn, item: &Item) -> anyhow::Result<bool> {
+    let found: Option<i64> = conn.query_opt(
+        "SELECT id FROM items WHERE (source_id = ?1 AND guid = ?2) OR (url IS NOT NULL AND url = ?3) LIMIT 1",
+        params![item.source_id, item.guid, item.url],
+        |r| r.get(0),
+    )?;
     Ok(found.is_some())
 }
 
 /// One source's writes, committed together.
 pub struct Batch<'a> {
-    tx: Transaction<'a>,
+    tx: Tx<'a>,
 }
 
 impl Batch<'_> {
+    /// Representatives stored after item `after` (by another collector, while a run
+    /// goes on) and dated since `since`.
+    pub fn candidates_after(&self, after: i64, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
+        self.tx.query_map(
+            "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
+             FROM items WHERE id > ?1 AND duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?2 ORDER BY id",
+            params![after, ts(since)],
+            candidate_from_row,
+        )
+    }
+
     /// Whether this item is already stored (same guid in its source, or same link).
     pub fn known(&self, item: &Item) -> anyhow::Result<bool> {
         known(&self.tx, item)
@@ -937,12 +1029,12 @@ impl Batch<'_> {
     pub fn insert(&self, new: &NewItem) -> anyhow::Result<Option<i64>> {
         let i = new.item;
         let d = new.decision;
-        let n = self.tx.execute(
+        let id: Option<i64> = self.tx.query_opt(
             "INSERT INTO items (source_id, guid, url, title, summary, content_html, body_text, published, fetched_at,
                 author, issuer, doc_number, written, index_no, topic, section, score, city, rejected, decision,
                 signature, duplicate_of, duplicate_reason)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO NOTHING RETURNING id",
             params![
                 i.source_id,
                 i.guid,
@@ -968,11 +1060,11 @@ impl Batch<'_> {
                 new.duplicate_of.as_ref().map(|(id, _)| *id),
                 new.duplicate_of.as_ref().map(|(_, why)| why.as_str()),
             ],
+            |r| r.get(0),
         )?;
-        if n != 1 {
+        let Some(id) = id else {
             return Ok(None);
-        }
-        let id = self.tx.last_insert_rowid();
+        };
         self.index_words(id, i.published.unwrap_or(i.fetched_at), &i.title, &i.summary, &i.text)?;
         Ok(Some(id))
     }
@@ -987,7 +1079,7 @@ impl Batch<'_> {
         )?;
         self.tx.execute(
             "UPDATE items SET duplicate_of = NULL, duplicate_reason = NULL WHERE id = ?1",
-            [new],
+            params![new],
         )?;
         Ok(())
     }
@@ -995,31 +1087,35 @@ impl Batch<'_> {
     /// Record how a source's run went.
     pub fn record_source(&self, id: &str, name: &str, run: &SourceRun, at: DateTime<Utc>) -> anyhow::Result<()> {
         let ok = run.error.is_none();
+        // Flags are compared with 1 and 0 (not used as truth values), and a parameter
+        // that is also a column's value is cast to the column's type where it is compared:
+        // PostgreSQL gives each parameter one type.
         self.tx.execute(
             "INSERT INTO sources (id, name, last_attempt, last_success, last_status, last_error, consecutive_failures,
                                   items_new, items_seen, etag, last_modified, next_due, last_new, not_modified, last_warning,
                                   rows_read, rows_dated, rows_best, dated_best)
-             VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN ?3 END, ?5, ?6, CASE WHEN ?4 THEN 0 ELSE 1 END, ?7, ?8, ?9, ?10, ?11,
-                     CASE WHEN ?7 > 0 THEN ?3 END, ?12, ?13, ?14, ?15, coalesce(?14, 0), coalesce(?15, 0))
+             VALUES (?1, ?2, ?3, CASE WHEN ?4 = 1 THEN ?3 END, ?5, ?6, CASE WHEN ?4 = 1 THEN 0 ELSE 1 END, ?7, ?8, ?9, ?10, ?11,
+                     CASE WHEN CAST(?7 AS BIGINT) > 0 THEN ?3 END, ?12, ?13, ?14, ?15,
+                     coalesce(CAST(?14 AS BIGINT), 0), coalesce(CAST(?15 AS BIGINT), 0))
              ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name,
                 last_attempt = excluded.last_attempt,
                 last_success = coalesce(excluded.last_success, sources.last_success),
                 last_status = coalesce(excluded.last_status, sources.last_status),
                 last_error = excluded.last_error,
-                consecutive_failures = CASE WHEN ?4 THEN 0 ELSE sources.consecutive_failures + 1 END,
+                consecutive_failures = CASE WHEN ?4 = 1 THEN 0 ELSE sources.consecutive_failures + 1 END,
                 items_new = excluded.items_new,
                 items_seen = excluded.items_seen,
-                etag = CASE WHEN ?4 AND NOT ?12 THEN excluded.etag ELSE sources.etag END,
-                last_modified = CASE WHEN ?4 AND NOT ?12 THEN excluded.last_modified ELSE sources.last_modified END,
+                etag = CASE WHEN ?4 = 1 AND CAST(?12 AS BIGINT) = 0 THEN excluded.etag ELSE sources.etag END,
+                last_modified = CASE WHEN ?4 = 1 AND CAST(?12 AS BIGINT) = 0 THEN excluded.last_modified ELSE sources.last_modified END,
                 next_due = excluded.next_due,
                 last_new = coalesce(excluded.last_new, sources.last_new),
                 not_modified = excluded.not_modified,
                 last_warning = excluded.last_warning,
                 rows_read = coalesce(excluded.rows_read, sources.rows_read),
                 rows_dated = coalesce(excluded.rows_dated, sources.rows_dated),
-                rows_best = max(sources.rows_best, excluded.rows_best),
-                dated_best = max(sources.dated_best, excluded.dated_best)",
+                rows_best = CASE WHEN excluded.rows_best > sources.rows_best THEN excluded.rows_best ELSE sources.rows_best END,
+                dated_best = CASE WHEN excluded.dated_best > sources.dated_best THEN excluded.dated_best ELSE sources.dated_best END",
             params![
                 id,
                 name,
@@ -1027,22 +1123,22 @@ impl Batch<'_> {
                 ok,
                 run.status,
                 run.error,
-                run.new as i64,
-                run.seen as i64,
+                run.new,
+                run.seen,
                 run.etag,
                 run.last_modified,
                 run.next_due.map(ts),
                 run.not_modified,
                 run.warning,
-                run.rows.map(|n| n as i64),
-                run.dated.map(|n| n as i64)
+                run.rows,
+                run.dated
             ],
         )?;
         Ok(())
     }
 
     pub fn commit(self) -> anyhow::Result<()> {
-        Ok(self.tx.commit()?)
+        self.tx.commit()
     }
 }
 
@@ -1059,9 +1155,10 @@ mod tests {
     use super::*;
 
     /// The plan SQLite picks for a query: one line per step.
-    fn plan(store: &Store, sql: &str) -> rusqlite::Result<Vec<String>> {
-        let mut st = store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-        st.query_map([1], |r| r.get::<_, String>(3))?.collect()
+    fn plan(store: &Store, sql: &str) -> anyhow::Result<Vec<String>> {
+        store
+            .conn
+            .query_map(&format!("EXPLAIN QUERY PLAN {sql}"), params![1], |r| r.get::<String>(3))
     }
 
     fn add(store: &mut Store, guid: &str, at: DateTime<Utc>) -> anyhow::Result<i64> {
@@ -1112,7 +1209,7 @@ mod tests {
         // …and changes one (a merge): read again.
         writer
             .conn
-            .execute("UPDATE items SET duplicate_of = ?1 WHERE guid = 'a'", [b])?;
+            .execute("UPDATE items SET duplicate_of = ?1 WHERE guid = 'a'", params![b])?;
         let third = reader.window_items(from, to, from)?;
         assert_eq!(third.iter().filter(|i| i.duplicate_of == Some(b)).count(), 1);
         // A store that does not keep windows reads every time.
@@ -1125,7 +1222,7 @@ mod tests {
     }
 
     #[test]
-    fn the_newest_stories_are_read_from_the_window_index_not_sorted() -> Result<(), Box<dyn std::error::Error>> {
+    fn the_newest_stories_are_read_from_the_window_index_not_sorted() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let store = Store::open(&dir.path().join("b.db"))?;
         let steps = plan(&store, &recent_sql())?;
@@ -1134,6 +1231,23 @@ mod tests {
             "{steps:?}"
         );
         assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{steps:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_store_location_reads_as_written() -> anyhow::Result<()> {
+        let parse = |s: &str| Location::parse(s).map_err(anyhow::Error::msg);
+        assert_eq!(
+            parse("sqlite:data/banyue.db")?,
+            Location::Sqlite("data/banyue.db".into())
+        );
+        assert_eq!(parse("data/x.db")?, Location::Sqlite("data/x.db".into()));
+        assert!(matches!(
+            parse("postgres://banyue@127.0.0.1/banyue")?,
+            Location::Postgres(_)
+        ));
+        assert!(Location::parse("mysql://x/y").is_err());
+        assert!(Location::parse("sqlite:").is_err());
         Ok(())
     }
 }

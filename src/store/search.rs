@@ -3,8 +3,8 @@
 //! section, city, source and date filters.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{ToSql, params};
 
+use super::engine::{Conn, Value, params};
 use super::{Batch, Store, parse_ts, ts};
 use crate::search;
 
@@ -65,12 +65,25 @@ impl Batch<'_> {
         summary: &str,
         body: &str,
     ) -> anyhow::Result<()> {
-        self.tx.execute(
-            "INSERT INTO item_words (rowid, words) VALUES (?1, ?2)",
-            params![key(id, date), search::document(title, summary, body)],
-        )?;
-        Ok(())
+        index(&self.tx, key(id, date), &search::document(title, summary, body))
     }
+}
+
+/// Add a document to the index under `key`.
+pub(super) fn index(conn: &Conn, key: i64, words: &str) -> anyhow::Result<()> {
+    if conn.is_pg() {
+        // Spaces around every word: a phrase is then found as ` w1 w2 ` by substring.
+        conn.execute(
+            "INSERT INTO item_words (key, words) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET words = excluded.words",
+            params![key, format!(" {words} ")],
+        )?;
+    } else {
+        conn.execute(
+            "INSERT INTO item_words (rowid, words) VALUES (?1, ?2)",
+            params![key, words],
+        )?;
+    }
+    Ok(())
 }
 
 /// How many of the newest matches a relevance search ranks.
@@ -80,22 +93,23 @@ impl Store {
     /// Index every stored report (once, when the index is new to this store).
     pub(super) fn index_all(&mut self) -> anyhow::Result<usize> {
         let tx = self.write()?;
-        let mut n = 0;
-        {
-            let mut st = tx.prepare(&format!(
-                "SELECT {KEY_SQL}, title, summary, substr(body_text, 1, ?1) FROM items ORDER BY id"
-            ))?;
-            let mut ins = tx.prepare("INSERT INTO item_words (rowid, words) VALUES (?1, ?2)")?;
-            let mut rows = st.query(params![search::BODY_CHARS as i64])?;
-            while let Some(r) = rows.next()? {
-                let (key, title, summary, body): (i64, String, String, String) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-                ins.execute(params![key, search::document(&title, &summary, &body)])?;
-                n += 1;
-            }
+        let rows = tx.query_map(
+            &format!("SELECT {KEY_SQL}, title, summary, substr(body_text, 1, ?1) FROM items ORDER BY id"),
+            params![search::BODY_CHARS],
+            |r| {
+                Ok((
+                    r.get::<i64>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                ))
+            },
+        )?;
+        for (key, title, summary, body) in &rows {
+            index(&tx, *key, &search::document(title, summary, body))?;
         }
         tx.commit()?;
-        Ok(n)
+        Ok(rows.len())
     }
 
     /// Reports matching `q`, newest first (or by relevance among the newest
@@ -105,6 +119,7 @@ impl Store {
         let Some(expr) = parsed.fts() else {
             anyhow::bail!("没有要找的词：请给一个词（前面带 - 的词只用来排除）");
         };
+        let pg = self.conn.is_pg();
         const COLUMNS: &str =
             "SELECT i.id, i.title, i.source_id, i.section, i.city, coalesce(i.published, i.fetched_at),
                     i.url, i.summary, substr(i.body_text, 1, 400), i.rejected IS NOT NULL, i.duplicate_of";
@@ -114,51 +129,79 @@ impl Store {
         // reports is what made relevance slow, and an archive question ("工业软件 since
         // March") is narrowed by words and dates, not by paging past thousands.
         // bm25 is computed only when asked for: newest-first never pays for it.
-        let score = if q.by_relevance {
-            ", bm25(item_words) AS score"
-        } else {
-            ""
-        };
-        let mut sql = format!(
-            "{COLUMNS}{score} FROM item_words w JOIN items i ON i.id = (w.rowid & {ID_BITS}) WHERE item_words MATCH ?1"
-        );
-        let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(expr)];
-        let mut arg = |sql: &mut String, clause: &str, v: Box<dyn ToSql>| {
+        // PostgreSQL has no bm25: there the newest matches come first either way.
+        let relevance = q.by_relevance && !pg;
+        let score = if relevance { ", bm25(item_words) AS score" } else { "" };
+        let mut args: Vec<Value> = Vec::new();
+        let mut arg = |sql: &mut String, clause: &str, v: Value<'static>| {
             args.push(v);
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
         };
+        let mut sql;
+        if pg {
+            // Each term is a phrase of index words, found as a substring of the
+            // space-padded document; the trigram index narrows the rows.
+            sql = format!("{COLUMNS} FROM item_words w JOIN items i ON i.id = (w.key & {ID_BITS}) WHERE TRUE");
+            for (words, not) in parsed
+                .must
+                .iter()
+                .map(|w| (w, ""))
+                .chain(parsed.must_not.iter().map(|w| (w, "NOT ")))
+            {
+                let lone_han = words.len() == 1 && words[0].chars().count() == 1 && !words[0].is_ascii();
+                let pattern = if lone_han {
+                    format!("% {}%", like_escape(&words[0]))
+                } else {
+                    format!("% {} %", like_escape(&words.join(" ")))
+                };
+                arg(
+                    &mut sql,
+                    &format!(" AND w.words {not}LIKE ?"),
+                    Value::Text(pattern.into()),
+                );
+            }
+        } else {
+            sql = format!("{COLUMNS}{score} FROM item_words w JOIN items i ON i.id = (w.rowid & {ID_BITS}) WHERE TRUE");
+            arg(&mut sql, " AND item_words MATCH ?", Value::Text(expr.into()));
+        }
         if !q.everything {
             sql.push_str(" AND i.rejected IS NULL AND i.duplicate_of IS NULL");
         }
         if let Some(s) = &q.section {
-            arg(&mut sql, " AND i.section = ?", Box::new(s.clone()));
+            arg(&mut sql, " AND i.section = ?", Value::Text(s.clone().into()));
         }
         if let Some(c) = &q.city {
-            arg(&mut sql, " AND i.city = ?", Box::new(c.clone()));
+            arg(&mut sql, " AND i.city = ?", Value::Text(c.clone().into()));
         }
         if let Some(s) = &q.source {
-            arg(&mut sql, " AND i.source_id = ?", Box::new(s.clone()));
+            arg(&mut sql, " AND i.source_id = ?", Value::Text(s.clone().into()));
         }
         if let Some(d) = q.from {
             let start = d.and_hms_opt(0, 0, 0).map(|t| ts(t.and_utc())).unwrap_or_default();
             arg(
                 &mut sql,
                 " AND coalesce(i.published, i.fetched_at) >= ?",
-                Box::new(start),
+                Value::Text(start.into()),
             );
         }
         if let Some(d) = q.to.and_then(|d| d.succ_opt()) {
             let end = d.and_hms_opt(0, 0, 0).map(|t| ts(t.and_utc())).unwrap_or_default();
-            arg(&mut sql, " AND coalesce(i.published, i.fetched_at) < ?", Box::new(end));
+            arg(
+                &mut sql,
+                " AND coalesce(i.published, i.fetched_at) < ?",
+                Value::Text(end.into()),
+            );
         }
-        sql.push_str(" ORDER BY w.rowid DESC");
-        if q.by_relevance {
+        sql.push_str(if pg {
+            " ORDER BY w.key DESC"
+        } else {
+            " ORDER BY w.rowid DESC"
+        });
+        if relevance {
             sql = format!("SELECT * FROM ({sql} LIMIT {RELEVANCE_POOL}) ORDER BY score, id DESC");
         }
-        arg(&mut sql, " LIMIT ?", Box::new(q.limit.clamp(1, 1000) as i64));
-        let mut st = self.conn.prepare_cached(&sql)?;
-        let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
-        let rows = st.query_map(refs.as_slice(), |r| {
+        arg(&mut sql, " LIMIT ?", Value::Int(q.limit.clamp(1, 1000) as i64));
+        let rows = self.conn.query_map(&sql, &args, |r| {
             let date: String = r.get(5)?;
             let summary: String = r.get(7)?;
             let body: String = r.get(8)?;
@@ -182,8 +225,7 @@ impl Store {
             ))
         })?;
         let mut out = Vec::new();
-        for row in rows {
-            let (mut f, summary, body) = row?;
+        for (mut f, summary, body) in rows {
             // The passage: where a term is, in the title, else the summary, else the body.
             for (n, text) in [&f.title, &summary, &body].into_iter().enumerate() {
                 let (p, mark) = search::passage(text, &parsed.shown, 80);
@@ -201,15 +243,27 @@ impl Store {
         Ok(out)
     }
 
-    /// The search index's size on disk, in bytes (the FTS5 shadow tables' pages).
+    /// The search index's size on disk, in bytes (the FTS5 shadow tables' pages, or the
+    /// PostgreSQL table with its indexes).
     pub fn search_index_bytes(&self) -> anyhow::Result<i64> {
-        let page: i64 = self.conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        if self.conn.is_pg() {
+            return self
+                .conn
+                .query_row("SELECT pg_total_relation_size('item_words')", &[], |r| r.get(0));
+        }
+        let page: i64 = self.conn.query_row("PRAGMA page_size", &[], |r| r.get(0))?;
         let pages: i64 = self
             .conn
-            .query_row("SELECT count(*) FROM dbstat WHERE name LIKE 'item_words%'", [], |r| {
+            .query_row("SELECT count(*) FROM dbstat WHERE name LIKE 'item_words%'", &[], |r| {
                 r.get(0)
             })
             .unwrap_or(0);
         Ok(page * pages)
     }
+}
+
+/// `s` matched literally by LIKE (index words hold letters, digits and Han only; this
+/// keeps it so whatever they hold).
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

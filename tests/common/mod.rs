@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use banyue::demo::server::{self, Resource, SiteHandle};
+
+pub mod pg;
 use chrono::{DateTime, Utc};
 
 pub fn fixture(rel: &str) -> String {
@@ -77,6 +79,7 @@ pub fn banyue_command() -> std::process::Command {
         "BANYUE_FEEDS_DIR",
         "BANYUE_DRAFTS_DIR",
         "BANYUE_USERS",
+        "BANYUE_STORE",
     ] {
         c.env_remove(v);
     }

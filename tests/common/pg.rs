@@ -1,0 +1,158 @@
+//! A PostgreSQL server of the tests' own: `initdb` in a temporary directory, listening on
+//! 127.0.0.1 only, stopped when the test process ends. Each test gets a new database.
+//!
+//! Without PostgreSQL's programs a test says SKIPPED, loudly, and passes; with
+//! `BANYUE_REQUIRE_PG` set (CI installs Debian's `postgresql`) it fails instead.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct Server {
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// Where PostgreSQL's server programs are: on the PATH, or Debian's versioned directory.
+fn bin_dir() -> Option<PathBuf> {
+    if let Ok(out) = Command::new("sh").args(["-c", "command -v initdb"]).output()
+        && out.status.success()
+    {
+        let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        let real = std::fs::canonicalize(&p).unwrap_or(p);
+        return real.parent().map(Path::to_path_buf);
+    }
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|b| b.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
+/// PostgreSQL refuses to run as root: then its programs run as the `postgres` user.
+fn as_server_user(program: &Path) -> Command {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn start() -> Result<Server, String> {
+    let bin = bin_dir().ok_or("no initdb: PostgreSQL's server programs are not installed")?;
+    let dir = tempfile::Builder::new()
+        .prefix("banyue-pg")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let uid = Command::new("id")
+            .args(["-u", "postgres"])
+            .output()
+            .map_err(|e| e.to_string())?;
+        let uid: u32 = String::from_utf8_lossy(&uid.stdout)
+            .trim()
+            .parse()
+            .map_err(|_| "running as root and there is no `postgres` user".to_string())?;
+        std::os::unix::fs::chown(dir.path(), Some(uid), None).map_err(|e| e.to_string())?;
+    }
+    let data = dir.path().join("data");
+    let out = as_server_user(&bin.join("initdb"))
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-U",
+            "banyue",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ])
+        .output()
+        .map_err(|e| format!("initdb: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let options = format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200",
+        dir.path().display()
+    );
+    let out = as_server_user(&bin.join("pg_ctl"))
+        .arg("-D")
+        .arg(&data)
+        .args(["-o", &options, "-l"])
+        .arg(dir.path().join("log"))
+        .args(["-w", "start"])
+        .output()
+        .map_err(|e| format!("pg_ctl: {e}"))?;
+    if !out.status.success() {
+        let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+        return Err(format!(
+            "pg_ctl start failed: {}{log}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    // Stopped when this test process ends, however it ends.
+    let stop = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {runas}'{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1",
+        pid = std::process::id(),
+        // SAFETY: geteuid has no preconditions.
+        runas = if unsafe { libc::geteuid() } == 0 {
+            "runuser -u postgres -- "
+        } else {
+            ""
+        },
+        pg_ctl = bin.join("pg_ctl").display(),
+        data = data.display(),
+    );
+    Command::new("sh")
+        .args(["-c", &stop])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    Ok(Server { port, _dir: dir })
+}
+
+/// A new, empty database on the tests' server (`postgres://banyue@127.0.0.1:PORT/tN`), or
+/// `None` after saying SKIPPED when PostgreSQL is not installed.
+pub fn database(test: &str) -> Option<String> {
+    let server = match SERVER.get_or_init(start) {
+        Ok(s) => s,
+        Err(why) => {
+            if std::env::var_os("BANYUE_REQUIRE_PG").is_some() {
+                panic!("BANYUE_REQUIRE_PG is set but PostgreSQL cannot start: {why}");
+            }
+            eprintln!("SKIPPED {test}: {why} (install Debian's `postgresql`; CI sets BANYUE_REQUIRE_PG)");
+            return None;
+        }
+    };
+    let name = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+    let admin = format!("postgres://banyue@127.0.0.1:{}/postgres", server.port);
+    let sql = format!("CREATE DATABASE {name}");
+    // The synchronous client runs a runtime of its own: not on a tokio test's thread.
+    std::thread::spawn(move || -> Result<(), String> {
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls).map_err(|e| e.to_string())?;
+        c.batch_execute(&sql).map_err(|e| e.to_string())
+    })
+    .join()
+    .expect("creating a database")
+    .expect("creating a database");
+    Some(format!("postgres://banyue@127.0.0.1:{}/{name}", server.port))
+}
