@@ -83,7 +83,7 @@ pub async fn run(pipeline: Arc<Pipeline>, shutdown: impl std::future::Future<Out
             }
             let (p, st) = (pipeline.clone(), store.clone());
             tasks.spawn(async move {
-                let reports = p.collect_sources(&st, &due, Utc::now(), false, false).await;
+                let reports = p.collect_sources(&st, &due, Utc::now(), false, false, true).await;
                 (due, reports)
             });
         }

@@ -197,7 +197,7 @@ impl Pipeline {
         let store = Arc::new(Mutex::new(self.open_store()?));
         let all: Vec<usize> = (0..self.config.sources.len()).collect();
         let sources = self
-            .collect_sources(&store, &all, now, opts.force, opts.progress)
+            .collect_sources(&store, &all, now, opts.force, opts.progress, false)
             .await?;
         let mut store = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
         let (published, draft, draft_items) = self.publish_and_draft(&mut store, now, opts.window)?;
@@ -555,7 +555,9 @@ impl Pipeline {
     }
 
     /// Fetch the sources at `indices` (bounded concurrency) and store what they bring,
-    /// one transaction per source, as each finishes.
+    /// one transaction per source, as each finishes. `scheduled`: the daemon's call, for
+    /// sources due by their schedule (one another collector fetched since its last
+    /// scheduled time is not due any more).
     pub async fn collect_sources(
         &self,
         store: &Arc<Mutex<Store>>,
@@ -563,6 +565,7 @@ impl Pipeline {
         now: DateTime<Utc>,
         force: bool,
         progress: bool,
+        scheduled: bool,
     ) -> anyhow::Result<Vec<SourceReport>> {
         let near = NearDup::default();
         // Another run (a cron job that overran, another collector on a shared store) may
@@ -573,6 +576,7 @@ impl Pipeline {
         // source fetched once is not fetched again by a run that started meanwhile), are
         // kept in wall-clock time and expire, so a killed run blocks nobody for long.
         let lease = Lease {
+            scheduled,
             started: Utc::now(),
             holder: crate::store::lease_holder(),
             secs: LEASE_SECS.max(self.config.settings.timeout_secs as i64 * 20),
@@ -633,7 +637,7 @@ impl Pipeline {
                 let _permit = limit.acquire_owned().await;
                 // The source's state is read once it is leased: another collector may
                 // have just recorded a failure and its backoff.
-                match lease.take(&ctx, &source.id) {
+                match lease.take(&ctx, &source) {
                     Ok(Ok(state)) => collect(&ctx, &source, state, now, force, index).await,
                     Ok(Err(why)) | Err(why) => skipped(&source, index, why),
                 }
@@ -873,6 +877,7 @@ impl Known {
 /// This run's name as a lease holder, and how long its leases last.
 #[derive(Clone)]
 struct Lease {
+    scheduled: bool,
     /// When this run began (wall clock, as leases are kept).
     started: DateTime<Utc>,
     holder: String,
@@ -882,7 +887,8 @@ struct Lease {
 impl Lease {
     /// Lease `source` for this run: its stored state when taken, or why it is left
     /// (`Ok(Err)`: another run holds it; `Err`: the store failed).
-    fn take(&self, ctx: &Ctx, source: &str) -> Result<Result<Option<SourceState>, String>, String> {
+    fn take(&self, ctx: &Ctx, src: &Source) -> Result<Result<Option<SourceState>, String>, String> {
+        let source = src.id.as_str();
         let mut st = lock(&ctx.store).map_err(|e| format!("{e:#}"))?;
         let wall = Utc::now();
         let until = wall + chrono::Duration::seconds(self.secs);
@@ -900,9 +906,21 @@ impl Lease {
             let local = done.with_timezone(&ctx.settings.timezone).format("%H:%M:%S");
             return Ok(Err(format!("another run fetched it at {local}")));
         }
-        st.source_state(source)
-            .map(Ok)
-            .map_err(|e| format!("reading its state: {e:#}"))
+        let state = st
+            .source_state(source)
+            .map_err(|e| format!("reading its state: {e:#}"))?;
+        // On its schedule: another daemon sharing the store may have fetched it since
+        // its last scheduled time (the schedules of two daemons differ by their jitter).
+        if self.scheduled
+            && let Some(last) = state.as_ref().and_then(|s| s.last_attempt)
+        {
+            let schedule = src.schedule.as_ref().unwrap_or(&ctx.settings.schedule);
+            if schedule.after(&last).next().is_some_and(|next| next > Utc::now()) {
+                let local = last.with_timezone(&ctx.settings.timezone).format("%H:%M:%S");
+                return Ok(Err(format!("another run fetched it at {local}")));
+            }
+        }
+        Ok(Ok(state))
     }
 }
 

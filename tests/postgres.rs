@@ -548,3 +548,60 @@ async fn a_collector_killed_mid_run_loses_nothing_and_blocks_no_one() {
     let single = single_sqlite_run(&site, N, dir.path()).await;
     assert_eq!(stories(&shared), single);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_on_one_store_fetch_each_source_once_per_schedule() {
+    let Some(url) = common::pg::database("two_daemons_on_one_store_fetch_each_source_once_per_schedule") else {
+        return;
+    };
+    const N: usize = 6;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = banyue::demo::server::serve_with(slow_feeds(N, std::time::Duration::from_millis(100)))
+        .await
+        .expect("site");
+    // Every source every four seconds, each daemon's times jittered by up to a second.
+    let daemon = |name: &str| {
+        let config = farm_config(&dir.path().join(name), &site, N, Some(&url));
+        let text = std::fs::read_to_string(&config).expect("config").replacen(
+            "[settings]\n",
+            "[settings]\nschedule = \"*/4 * * * * *\"\njitter_secs = 1\n",
+            1,
+        );
+        std::fs::write(&config, text).expect("config");
+        common::banyue_command()
+            .arg("--config")
+            .arg(&config)
+            .arg("daemon")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("banyue daemon")
+    };
+    let (mut a, mut b) = (daemon("a"), daemon("b"));
+    let fetched = || (0..N).map(|k| site.hits(&format!("/f/{k}.xml"))).collect::<Vec<_>>();
+    let started = std::time::Instant::now();
+    while fetched().contains(&0) && started.elapsed() < std::time::Duration::from_secs(60) {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let first = std::time::Instant::now();
+    tokio::time::sleep(std::time::Duration::from_secs(13)).await;
+    let hits = fetched();
+    let elapsed = first.elapsed().as_secs_f64();
+    for child in [&mut a, &mut b] {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+    }
+    let _ = (a.wait(), b.wait());
+    // The first fetch, then one per four-second slot at most: two daemons that each
+    // fetched on their own schedule would fetch about twice that.
+    let slots = (elapsed / 4.0).ceil() as usize + 1;
+    for (k, h) in hits.iter().enumerate() {
+        assert!(
+            *h >= 2 && *h <= slots,
+            "feed {k}: {h} fetches in {elapsed:.1} s (at most {slots}): {hits:?}"
+        );
+    }
+    let shared = Store::connect(&Location::Postgres(url)).expect("postgres");
+    assert_eq!(shared.count_items().expect("count"), (N * 4) as i64);
+}
