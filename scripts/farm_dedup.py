@@ -343,6 +343,8 @@ def main():
     ap.add_argument("--latency", default="0", help="feedserver --latency (ms or MIN-MAX; default 0)")
     ap.add_argument("--run-timeout", type=float, default=3600, help="kill banyue run after this many seconds")
     ap.add_argument("--examples", type=int, default=10)
+    ap.add_argument("--store", help="run on this store (postgres://…, a new empty database); it is copied "
+                    "into data/banyue.db with `banyue store copy` to be scored")
     a = ap.parse_args()
 
     banyue = os.path.abspath(a.banyue)
@@ -370,6 +372,8 @@ def main():
         cfg = os.path.join(work, "banyue.toml")
         write_config(cfg, work, man, a.port)
         env = banyue_env()
+        if a.store:
+            env["BANYUE_STORE"] = a.store
         chk = subprocess.run([banyue, "--config", cfg, "check"], capture_output=True, text=True, env=env)
         if chk.returncode != 0:
             log("`banyue check` failed (exit %d):" % chk.returncode)
@@ -398,13 +402,22 @@ def main():
             re.sub(r"^\S+\s+", "", re.sub(r"\d+", "#", w))[:200] for w in warn))[:5]
 
         db = os.path.join(work, "data", "banyue.db")
+        copy_secs = None
+        if a.store:
+            t1 = time.monotonic()
+            env.pop("BANYUE_STORE", None)
+            subprocess.run([banyue, "--config", cfg, "store", "copy", "--from", a.store, "--to", "sqlite:" + db],
+                           check=True, env=env, stdout=subprocess.DEVNULL)
+            copy_secs = time.monotonic() - t1
+            log("copied the store into %s in %.1f s" % (db, copy_secs))
         if not os.path.exists(db):
             log("no database at %s; tail of %s:" % (db, err_p))
             with open(err_p, errors="replace") as fh:
                 sys.stderr.write("".join(fh.readlines()[-20:]))
             return 2
         s = score(db, farm_ids, man, a.examples)
-        s["run"] = {"exit": rc, "seconds": round(secs, 2), "stderr_warn_lines": len(warn),
+        s["run"] = {"exit": rc, "seconds": round(secs, 2), "store": "postgres" if a.store else "sqlite",
+                    "copy_seconds": copy_secs and round(copy_secs, 1), "stderr_warn_lines": len(warn),
                     "stderr_warnings": distinct_warn, "stdout": out_p, "stderr": err_p}
         if isinstance(stats, dict):
             s["run"]["server_stats"] = stats

@@ -169,18 +169,38 @@ async fn a_run_on_postgres_stores_and_publishes_what_sqlite_does() {
             .collect::<Vec<_>>()
     };
     assert_eq!(health(&lite_store), health(&pg_store));
-    let q = banyue::store::SearchQuery {
-        text: "软件".into(),
-        limit: 50,
-        ..Default::default()
-    };
-    let found = |s: &Store| {
+    // Archive search (FTS5 on SQLite, trigrams on PostgreSQL) finds the same reports:
+    // words inside Chinese text, phrases, a lone character, a word left out, filters.
+    let found = |s: &Store, text: &str, section: Option<&str>| {
+        let mut q = banyue::store::SearchQuery {
+            text: text.into(),
+            section: section.map(String::from),
+            everything: true,
+            limit: 100,
+            ..Default::default()
+        };
+        // By relevance, the same reports in another order.
+        q.by_relevance = true;
+        let mut ranked: Vec<String> = s.search(&q).expect("search").into_iter().map(|f| f.title).collect();
+        ranked.sort();
+        q.by_relevance = false;
         let mut t: Vec<String> = s.search(&q).expect("search").into_iter().map(|f| f.title).collect();
         t.sort();
+        assert_eq!(ranked, t, "{text}");
         t
     };
-    assert!(!found(&pg_store).is_empty());
-    assert_eq!(found(&lite_store), found(&pg_store));
+    for (text, section) in [
+        ("软件", None),
+        ("软件 -苏州", None),
+        ("\"分布式数据库\"", None),
+        ("云", None),
+        ("db", None),
+        ("软件", Some("policy")),
+    ] {
+        let on_pg = found(&pg_store, text, section);
+        assert!(!on_pg.is_empty(), "{text}");
+        assert_eq!(found(&lite_store, text, section), on_pg, "{text}");
+    }
     let again = run(config(&dir.path().join("pg"), &site, Some(&url))).await;
     assert_eq!(contents(&again.open_store().expect("postgres")), held);
 }

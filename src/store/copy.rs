@@ -73,33 +73,7 @@ pub fn copy(from: &Location, to: &Location) -> anyhow::Result<Copied> {
     }
     // The search index is built again: its form differs between the engines.
     tx.execute_batch("DELETE FROM item_words")?;
-    let mut after = 0;
-    loop {
-        let rows = tx.query_map(
-            "SELECT id, coalesce(published, fetched_at), title, summary, body_text FROM items WHERE id > ?1 ORDER BY id LIMIT ?2",
-            super::engine::params![after, PAGE],
-            |r| {
-                Ok((
-                    r.get::<i64>(0)?,
-                    r.get::<String>(1)?,
-                    r.get::<String>(2)?,
-                    r.get::<String>(3)?,
-                    r.get::<String>(4)?,
-                ))
-            },
-        )?;
-        let Some(last) = rows.last() else { break };
-        after = last.0;
-        for (id, date, title, summary, body) in &rows {
-            let date = super::parse_ts(date).unwrap_or_default();
-            super::search::index(
-                &tx,
-                super::search::key(*id, date),
-                &crate::search::document(title, summary, body),
-            )?;
-            out.indexed += 1;
-        }
-    }
+    out.indexed = super::search::reindex(&tx)?;
     let version = source.items_version().unwrap_or(0);
     tx.execute(
         "UPDATE items_version SET v = ?1 WHERE one = 1",

@@ -1029,43 +1029,66 @@ impl Batch<'_> {
     pub fn insert(&self, new: &NewItem) -> anyhow::Result<Option<i64>> {
         let i = new.item;
         let d = new.decision;
-        let id: Option<i64> = self.tx.query_opt(
-            "INSERT INTO items (source_id, guid, url, title, summary, content_html, body_text, published, fetched_at,
-                author, issuer, doc_number, written, index_no, topic, section, score, city, rejected, decision,
-                signature, duplicate_of, duplicate_reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
-             ON CONFLICT DO NOTHING RETURNING id",
-            params![
-                i.source_id,
-                i.guid,
-                i.url,
-                i.title,
-                i.summary,
-                i.content_html,
-                i.text,
-                i.published.map(ts),
-                ts(i.fetched_at),
-                i.author,
-                i.policy.issuer,
-                i.policy.doc_number,
-                i.policy.written,
-                i.policy.index_no,
-                i.policy.topic,
-                d.section,
-                d.score,
-                d.city,
-                d.rejected,
-                serde_json::to_string(d)?,
-                new.signature.to_bytes(),
-                new.duplicate_of.as_ref().map(|(id, _)| *id),
-                new.duplicate_of.as_ref().map(|(_, why)| why.as_str()),
-            ],
-            |r| r.get(0),
-        )?;
+        // On PostgreSQL the report's search words go in with it, in one statement: a
+        // round trip less per item.
+        let pg = self.tx.is_pg();
+        let date = i.published.unwrap_or(i.fetched_at);
+        let words = if pg {
+            format!(" {} ", crate::search::document(&i.title, &i.summary, &i.text))
+        } else {
+            String::new()
+        };
+        let sql = if pg {
+            format!(
+                "WITH ins AS ({INSERT_ITEM} RETURNING id),
+                      w AS (INSERT INTO item_words (key, words) SELECT (CAST(?24 AS BIGINT) << 32) | id, ?25 FROM ins)
+                 SELECT id FROM ins"
+            )
+        } else {
+            format!("{INSERT_ITEM} RETURNING id")
+        };
+        let decision = serde_json::to_string(d)?;
+        let signature = new.signature.to_bytes();
+        let minutes = search::key(0, date) >> 32;
+        let (published, fetched) = (i.published.map(ts), ts(i.fetched_at));
+        let duplicate_of = new.duplicate_of.as_ref().map(|(id, _)| *id);
+        let why = new.duplicate_of.as_ref().map(|(_, why)| why.as_str());
+        let values = params![
+            i.source_id,
+            i.guid,
+            i.url,
+            i.title,
+            i.summary,
+            i.content_html,
+            i.text,
+            published,
+            fetched,
+            i.author,
+            i.policy.issuer,
+            i.policy.doc_number,
+            i.policy.written,
+            i.policy.index_no,
+            i.policy.topic,
+            d.section,
+            d.score,
+            d.city,
+            d.rejected,
+            decision,
+            signature,
+            duplicate_of,
+            why,
+            minutes,
+            words,
+        ];
+        // SQLite's statement has the first 23 (its words go in after, by rowid).
+        let values = if pg { values } else { &values[..23] };
+        let id: Option<i64> = self.tx.query_opt(&sql, values, |r| r.get(0))?;
         let Some(id) = id else {
             return Ok(None);
         };
-        self.index_words(id, i.published.unwrap_or(i.fetched_at), &i.title, &i.summary, &i.text)?;
+        if !pg {
+            self.index_words(id, date, &i.title, &i.summary, &i.text)?;
+        }
         Ok(Some(id))
     }
 
@@ -1138,9 +1161,22 @@ impl Batch<'_> {
     }
 
     pub fn commit(self) -> anyhow::Result<()> {
+        if self.tx.is_pg() {
+            // What SQLite's insert trigger counts (see the PostgreSQL schema).
+            self.tx
+                .execute("UPDATE items_version SET v = v + 1 WHERE one = 1", &[])?;
+        }
         self.tx.commit()
     }
 }
+
+/// A new item, or nothing when it is known (its guid in its source, or its link).
+const INSERT_ITEM: &str =
+    "INSERT INTO items (source_id, guid, url, title, summary, content_html, body_text, published, fetched_at,
+        author, issuer, doc_number, written, index_no, topic, section, score, city, rejected, decision,
+        signature, duplicate_of, duplicate_reason)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+     ON CONFLICT DO NOTHING";
 
 fn recent_sql() -> String {
     format!(

@@ -161,7 +161,9 @@ CREATE FUNCTION banyue_items_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN UPDATE items_version SET v = v + 1; RETURN NULL; END $$;
 CREATE FUNCTION banyue_store_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN UPDATE store_changes SET v = v + 1; RETURN NULL; END $$;
-CREATE TRIGGER items_version_items AFTER INSERT OR UPDATE OR DELETE ON items
+-- Not on INSERT: a source's batch bumps it once when it commits (`Batch::commit`), where
+-- a bump per inserted row made every collector update one row thousands of times.
+CREATE TRIGGER items_version_items AFTER UPDATE OR DELETE ON items
     FOR EACH STATEMENT EXECUTE FUNCTION banyue_items_changed();
 CREATE TRIGGER items_version_source AFTER UPDATE OF name ON sources
     FOR EACH STATEMENT EXECUTE FUNCTION banyue_items_changed();

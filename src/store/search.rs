@@ -45,15 +45,12 @@ pub struct Found {
 
 /// The index's rowid for a report: its date in minutes, then its id, so that the index
 /// itself lists reports newest first and a search reads it from the top and stops at the
-/// limit, however common the word (`KEY_SQL` is the same in SQL).
+/// limit, however common the word.
 pub fn key(id: i64, date: DateTime<Utc>) -> i64 {
     ((date.timestamp().max(0) / 60) << 32) | (id & ID_BITS)
 }
 
 const ID_BITS: i64 = 0xFFFF_FFFF;
-
-/// [`key`] of an `items` row, in SQL.
-const KEY_SQL: &str = "((max(0, CAST(strftime('%s', coalesce(published, fetched_at)) AS INTEGER)) / 60) << 32) | id";
 
 impl Batch<'_> {
     /// Index a stored report's words (done with its insert, in the same transaction).
@@ -86,6 +83,37 @@ pub(super) fn index(conn: &Conn, key: i64, words: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Index every stored report, in pages of ids (a store of millions is never read at
+/// once); the number indexed.
+pub(super) fn reindex(conn: &Conn) -> anyhow::Result<usize> {
+    const PAGE: i64 = 2000;
+    let (mut after, mut n) = (0i64, 0usize);
+    loop {
+        let rows = conn.query_map(
+            "SELECT id, coalesce(published, fetched_at), title, summary, substr(body_text, 1, ?3) FROM items
+             WHERE id > ?1 ORDER BY id LIMIT ?2",
+            params![after, PAGE, search::BODY_CHARS],
+            |r| {
+                Ok((
+                    r.get::<i64>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<String>(4)?,
+                ))
+            },
+        )?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        for (id, date, title, summary, body) in &rows {
+            let date = parse_ts(date).unwrap_or_default();
+            index(conn, key(*id, date), &search::document(title, summary, body))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// How many of the newest matches a relevance search ranks.
 pub const RELEVANCE_POOL: usize = 5000;
 
@@ -93,23 +121,9 @@ impl Store {
     /// Index every stored report (once, when the index is new to this store).
     pub(super) fn index_all(&mut self) -> anyhow::Result<usize> {
         let tx = self.write()?;
-        let rows = tx.query_map(
-            &format!("SELECT {KEY_SQL}, title, summary, substr(body_text, 1, ?1) FROM items ORDER BY id"),
-            params![search::BODY_CHARS],
-            |r| {
-                Ok((
-                    r.get::<i64>(0)?,
-                    r.get::<String>(1)?,
-                    r.get::<String>(2)?,
-                    r.get::<String>(3)?,
-                ))
-            },
-        )?;
-        for (key, title, summary, body) in &rows {
-            index(&tx, *key, &search::document(title, summary, body))?;
-        }
+        let n = reindex(&tx)?;
         tx.commit()?;
-        Ok(rows.len())
+        Ok(n)
     }
 
     /// Reports matching `q`, newest first (or by relevance among the newest
@@ -129,10 +143,34 @@ impl Store {
         // reports is what made relevance slow, and an archive question ("工业软件 since
         // March") is narrowed by words and dates, not by paging past thousands.
         // bm25 is computed only when asked for: newest-first never pays for it.
-        // PostgreSQL has no bm25: there the newest matches come first either way.
-        let relevance = q.by_relevance && !pg;
-        let score = if relevance { ", bm25(item_words) AS score" } else { "" };
+        // PostgreSQL has no bm25: there a report's score is how often the terms occur in
+        // its words per length (lower is better, as bm25's), over the same pool.
+        let relevance = q.by_relevance;
         let mut args: Vec<Value> = Vec::new();
+        let score = match (relevance, pg) {
+            (false, _) => String::new(),
+            (true, false) => ", bm25(item_words) AS score".to_string(),
+            (true, true) => {
+                let mut parts = Vec::new();
+                for words in &parsed.must {
+                    let lone_han = words.len() == 1 && words[0].chars().count() == 1 && !words[0].is_ascii();
+                    let needle = if lone_han {
+                        format!(" {}", words[0])
+                    } else {
+                        format!(" {} ", words.join(" "))
+                    };
+                    args.push(Value::Text(needle.into()));
+                    let n = args.len();
+                    parts.push(format!(
+                        "CAST(length(w.words) - length(replace(w.words, ?{n}, '')) AS DOUBLE PRECISION) / length(?{n})"
+                    ));
+                }
+                format!(
+                    ", -(({}) * 1000.0 / (length(w.words) + 100)) AS score",
+                    parts.join(" + ")
+                )
+            }
+        };
         let mut arg = |sql: &mut String, clause: &str, v: Value<'static>| {
             args.push(v);
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
@@ -141,7 +179,7 @@ impl Store {
         if pg {
             // Each term is a phrase of index words, found as a substring of the
             // space-padded document; the trigram index narrows the rows.
-            sql = format!("{COLUMNS} FROM item_words w JOIN items i ON i.id = (w.key & {ID_BITS}) WHERE TRUE");
+            sql = format!("{COLUMNS}{score} FROM item_words w JOIN items i ON i.id = (w.key & {ID_BITS}) WHERE TRUE");
             for (words, not) in parsed
                 .must
                 .iter()
@@ -198,7 +236,7 @@ impl Store {
             " ORDER BY w.rowid DESC"
         });
         if relevance {
-            sql = format!("SELECT * FROM ({sql} LIMIT {RELEVANCE_POOL}) ORDER BY score, id DESC");
+            sql = format!("SELECT * FROM ({sql} LIMIT {RELEVANCE_POOL}) AS pool ORDER BY score, id DESC");
         }
         arg(&mut sql, " LIMIT ?", Value::Int(q.limit.clamp(1, 1000) as i64));
         let rows = self.conn.query_map(&sql, &args, |r| {
