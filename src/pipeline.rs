@@ -572,9 +572,10 @@ impl Pipeline {
         // be fetching some of these: each source is leased when a task is about to fetch
         // it, and left to the other run when it holds it. So several collectors share the
         // sources between them, each taking the next one free as it has room, and none
-        // fetches a source another is fetching. Leases are held until the run ends (a
-        // source fetched once is not fetched again by a run that started meanwhile), are
+        // fetches a source another is fetching. Leases are
         // kept in wall-clock time and expire, so a killed run blocks nobody for long.
+        // A source's lease is given back with its items, marked done then: a run that
+        // began before does not fetch it again; the rest go back when the run ends.
         let lease = Lease {
             scheduled,
             started: Utc::now(),
@@ -595,6 +596,7 @@ impl Pipeline {
                 index,
                 after: known,
                 since,
+                holder: lease.holder.clone(),
             }
         };
         let holder = lease.holder.clone();
@@ -626,20 +628,27 @@ impl Pipeline {
         let mut tasks = JoinSet::new();
         for &index in indices {
             let source = self.config.sources[index].clone();
-            let ctx = Ctx {
+            let ctx = Arc::new(Ctx {
                 fetcher: self.fetcher.clone(),
                 store: store.clone(),
                 settings: self.config.settings.clone(),
-            };
+            });
             let limit = limit.clone();
             let lease = lease.clone();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 // The source's state is read once it is leased: another collector may
-                // have just recorded a failure and its backoff.
-                match lease.take(&ctx, &source) {
-                    Ok(Ok(state)) => collect(&ctx, &source, state, now, force, index).await,
-                    Ok(Err(why)) | Err(why) => skipped(&source, index, why),
+                // have just recorded a failure and its backoff. Off the async workers:
+                // the store is busy while a source is stored, and a worker waiting for
+                // it would hold up the fetches in flight.
+                let taken = {
+                    let (ctx, source) = (ctx.clone(), source.clone());
+                    tokio::task::spawn_blocking(move || lease.take(&ctx, &source)).await
+                };
+                match taken {
+                    Ok(Ok(Ok(state))) => collect(&ctx, &source, state, now, force, index).await,
+                    Ok(Ok(Err(why)) | Err(why)) => skipped(&source, index, why),
+                    Err(e) => skipped(&source, index, format!("taking its lease: {e}")),
                 }
             });
         }
@@ -793,6 +802,9 @@ impl Pipeline {
             added.push(candidate);
         }
         batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
+        // Its lease goes with its items: not held while the run's slower sources finish
+        // (the daemon's next turn for it would find it held).
+        batch.release_lease(&known.holder, &source.id, Utc::now())?;
         batch.commit()?;
         // Only what is committed becomes a candidate for later sources.
         for old in replaced {
@@ -860,6 +872,8 @@ struct Known {
     /// The largest item id read from the store.
     after: i64,
     since: DateTime<Utc>,
+    /// This run's lease holder name: a source's lease is given back with its items.
+    holder: String,
 }
 
 impl Known {

@@ -582,14 +582,8 @@ impl Store {
     /// Give back the leases `holder` took, marking the sources done at `now`.
     pub fn release_leases(&mut self, holder: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
         let tx = self.write()?;
-        tx.execute(
-            "INSERT INTO leases_done (source_id, done_at) SELECT source_id, ?2 FROM leases WHERE holder = ?1
-             ON CONFLICT (source_id) DO UPDATE SET done_at = excluded.done_at",
-            params![holder, ts(now)],
-        )?;
-        tx.execute("DELETE FROM leases WHERE holder = ?1", params![holder])?;
-        tx.commit()?;
-        Ok(())
+        release(&tx, holder, None, now)?;
+        tx.commit()
     }
 
     /// When a run last gave back the lease of `source` (it fetched it then or before).
@@ -993,6 +987,21 @@ fn write_decision(conn: &Conn, id: i64, d: &Decision) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Give back `holder`'s leases (of `source` only, or all), marking them done at `now`.
+fn release(conn: &Conn, holder: &str, source: Option<&str>, now: DateTime<Utc>) -> anyhow::Result<()> {
+    conn.execute(
+        "INSERT INTO leases_done (source_id, done_at) SELECT source_id, ?2 FROM leases
+         WHERE holder = ?1 AND (CAST(?3 AS TEXT) IS NULL OR source_id = ?3)
+         ON CONFLICT (source_id) DO UPDATE SET done_at = excluded.done_at",
+        params![holder, ts(now), source],
+    )?;
+    conn.execute(
+        "DELETE FROM leases WHERE holder = ?1 AND (CAST(?2 AS TEXT) IS NULL OR source_id = ?2)",
+        params![holder, source],
+    )?;
+    Ok(())
+}
+
 /// Whether this item is already stored (same guid in its source, or same link).
 fn known(conn: &Conn, item: &Item) -> anyhow::Result<bool> {
     let found: Option<i64> = conn.query_opt(
@@ -1009,6 +1018,12 @@ pub struct Batch<'a> {
 }
 
 impl Batch<'_> {
+    /// Give back `holder`'s lease of `source` with its items: another run may fetch it
+    /// again once this commits (a run that began before then will not).
+    pub fn release_lease(&self, holder: &str, source: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+        release(&self.tx, holder, Some(source), now)
+    }
+
     /// Representatives stored after item `after` (by another collector, while a run
     /// goes on) and dated since `since`.
     pub fn candidates_after(&self, after: i64, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
