@@ -410,6 +410,21 @@ fn slow_feeds(
     }
 }
 
+/// A new database, a scratch directory and `n` slow feeds (`delay_ms` each) for a test of
+/// collectors sharing a store; `None` (after SKIPPED) without PostgreSQL.
+async fn shared_farm(
+    test: &str,
+    n: usize,
+    delay_ms: u64,
+) -> Option<(String, tempfile::TempDir, banyue::demo::server::SiteHandle)> {
+    let url = common::pg::database(test)?;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = banyue::demo::server::serve_with(slow_feeds(n, std::time::Duration::from_millis(delay_ms)))
+        .await
+        .expect("site");
+    Some((url, dir, site))
+}
+
 fn farm_config(
     dir: &Path,
     site: &banyue::demo::server::SiteHandle,
@@ -489,14 +504,11 @@ async fn single_sqlite_run(site: &banyue::demo::server::SiteHandle, n: usize, di
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_collectors_share_the_sources_and_fetch_none_twice() {
-    let Some(url) = common::pg::database("two_collectors_share_the_sources_and_fetch_none_twice") else {
+    const N: usize = 12;
+    let Some((url, dir, site)) = shared_farm("two_collectors_share_the_sources_and_fetch_none_twice", N, 400).await
+    else {
         return;
     };
-    const N: usize = 12;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let site = banyue::demo::server::serve_with(slow_feeds(N, std::time::Duration::from_millis(400)))
-        .await
-        .expect("site");
     // Two collectors (on two machines, as far as the store knows), started together.
     let a = spawn_run(&farm_config(&dir.path().join("a"), &site, N, Some(&url)));
     let b = spawn_run(&farm_config(&dir.path().join("b"), &site, N, Some(&url)));
@@ -533,14 +545,10 @@ async fn two_collectors_share_the_sources_and_fetch_none_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_collector_killed_mid_run_loses_nothing_and_blocks_no_one() {
-    let Some(url) = common::pg::database("a_collector_killed_mid_run_loses_nothing") else {
+    const N: usize = 12;
+    let Some((url, dir, site)) = shared_farm("a_collector_killed_mid_run_loses_nothing", N, 700).await else {
         return;
     };
-    const N: usize = 12;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let site = banyue::demo::server::serve_with(slow_feeds(N, std::time::Duration::from_millis(700)))
-        .await
-        .expect("site");
     let config = farm_config(&dir.path().join("a"), &site, N, Some(&url));
     let mut first = spawn_run(&config);
     // Killed (SIGKILL) once it has fetched a few sources, mid-way through the rest.
@@ -571,14 +579,12 @@ async fn a_collector_killed_mid_run_loses_nothing_and_blocks_no_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_daemons_on_one_store_fetch_each_source_once_per_schedule() {
-    let Some(url) = common::pg::database("two_daemons_on_one_store_fetch_each_source_once_per_schedule") else {
+    const N: usize = 6;
+    let Some((url, dir, site)) =
+        shared_farm("two_daemons_on_one_store_fetch_each_source_once_per_schedule", N, 100).await
+    else {
         return;
     };
-    const N: usize = 6;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let site = banyue::demo::server::serve_with(slow_feeds(N, std::time::Duration::from_millis(100)))
-        .await
-        .expect("site");
     // Every source every four seconds, each daemon's times jittered by up to a second.
     let daemon = |name: &str| {
         let config = farm_config(&dir.path().join(name), &site, N, Some(&url));
