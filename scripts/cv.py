@@ -33,6 +33,31 @@ for kv in a.set:
 open(os.path.join(work, "sections.toml"), "w", encoding="utf-8").write(tax)
 open(os.path.join(work, "banyue.toml"), "w", encoding="utf-8").write(
     '[settings]\ntaxonomy = "sections.toml"\ndata_dir = "data"\n')
+# An issue of the brief holds about this many items of each section (report-format.md):
+# per-section recall weighted by it says how an issue's draft would read, where the
+# corpora hold far more analysis and commentary than an issue does.
+ISSUE_MIX = {"industry-data": 3, "policy": 3, "tech-innovation": 4, "company-news": 3, "market": 3,
+             "ecosystem-standards": 4, "city-news": 20, "commentary": 2, "analysis": 1}
+hits, seen = {}, {}
+
+
+def read_confusion(stdout):
+    """Rows of the confusion table: expected section → (right, total)."""
+    lines = stdout.split("confusion (rows", 1)[-1].splitlines()[1:]
+    if not lines:
+        return
+    cols = lines[0].split()
+    for line in lines[1:]:
+        parts = line.split()
+        if not parts or not all(p.isdigit() for p in parts[1:]) or len(parts) != len(cols) + 1:
+            break
+        counts = [int(x) for x in parts[1:]]
+        own = [i for i, c in enumerate(cols) if parts[0].startswith(c)]
+        right = counts[own[0]] if own else 0
+        hits[parts[0]] = hits.get(parts[0], 0) + right
+        seen[parts[0]] = seen.get(parts[0], 0) + sum(counts)
+
+
 right = total = 0
 for k in range(a.k):
     test = [it for i, it in enumerate(items) if i % a.k == k]
@@ -48,7 +73,12 @@ for k in range(a.k):
     acc, n = float(m.group(1)), int(m.group(2))
     right += round(acc * n / 100); total += n
     print(f"fold {k}: {acc:.1f}% of {n}")
+    read_confusion(out.stdout)
     if a.misfiled:
         tail = out.stdout.split("\nmisfiled", 1)[-1].splitlines()
         print("\n".join(l for l in tail if l.startswith("  ") and not l.startswith("    ")))
 print(f"cross-validated accuracy {100 * right / total:.1f}% of {total}")
+recall = {s: hits[s] / seen[s] for s in seen if seen[s]}
+print("recall by section: " + ", ".join(f"{s} {100 * r:.0f}% of {seen[s]}" for s, r in sorted(recall.items())))
+weighted = sum(ISSUE_MIX[s] * recall.get(s, 0.0) for s in ISSUE_MIX) / sum(ISSUE_MIX.values())
+print(f"weighted as an issue's sections (report-format.md): {100 * weighted:.1f}%")

@@ -583,21 +583,17 @@ impl Pipeline {
             secs: LEASE_SECS.max(self.config.settings.timeout_secs as i64 * 20),
         };
         let since = now - chrono::Duration::days(near.window_days * 2);
-        let mut index = {
+        {
             let st = lock(store)?;
             self.retrain(&st)?;
-            // Read the largest id first: a story stored meanwhile is read again, not missed.
-            let known = st.max_item_id()?;
-            let mut index = dedup::Index::new(st.candidates(since)?);
-            for (a, b) in st.split_pairs()? {
-                index.keep_apart(&a, &b);
-            }
-            Known {
-                index,
-                after: known,
-                since,
-                holder: lease.holder.clone(),
-            }
+        }
+        // The stories to compare with are read when the first source brings items: a
+        // run whose every answer is "not modified" reads none of them.
+        let mut index = Known {
+            index: None,
+            after: 0,
+            since,
+            holder: lease.holder.clone(),
         };
         let holder = lease.holder.clone();
         let reports = self
@@ -636,7 +632,10 @@ impl Pipeline {
             let limit = limit.clone();
             let lease = lease.clone();
             tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
+                // Held until the source's items are stored, not just fetched: fetches
+                // run ahead of the store by at most `concurrency` sources, so a run's
+                // memory is bounded by what waits to be stored, not by the whole web.
+                let permit = limit.acquire_owned().await.ok();
                 // The source's state is read once it is leased: another collector may
                 // have just recorded a failure and its backoff. Off the async workers:
                 // the store is busy while a source is stored, and a worker waiting for
@@ -645,18 +644,19 @@ impl Pipeline {
                     let (ctx, source) = (ctx.clone(), source.clone());
                     tokio::task::spawn_blocking(move || lease.take(&ctx, &source)).await
                 };
-                match taken {
+                let collected = match taken {
                     Ok(Ok(Ok(state))) => collect(&ctx, &source, state, now, force, index).await,
                     Ok(Ok(Err(why)) | Err(why)) => skipped(&source, index, why),
                     Err(e) => skipped(&source, index, format!("taking its lease: {e}")),
-                }
+                };
+                (collected, permit)
             });
         }
         let progress = progress && std::io::stderr().is_terminal();
         let total = indices.len();
         let mut reports: Vec<(usize, SourceReport)> = Vec::with_capacity(total);
         while let Some(joined) = tasks.join_next().await {
-            let mut c = joined.context("a source task panicked")?;
+            let (mut c, permit) = joined.context("a source task panicked")?;
             let source = &self.config.sources[c.index];
             let mut st = lock(store)?;
             if let Err(e) = self.store_items(&mut st, source, &mut c, near, known, now) {
@@ -666,6 +666,7 @@ impl Pipeline {
                 batch.record_source(&source.id, &source.name, &self.run_of(&c, now), now)?;
                 batch.commit()?;
             }
+            drop(permit);
             if progress {
                 eprint!("\r\x1b[K[{}/{}] {}", reports.len() + 1, total, source.id);
             }
@@ -699,6 +700,11 @@ impl Pipeline {
             // Nothing was asked of the server, so there is nothing to record either.
             return Ok(());
         }
+        if c.items.is_empty() {
+            // Not modified, or an empty list: only the source's run is recorded.
+            let batch = st.begin()?;
+            return self.finish(batch, source, c, &known.holder, now);
+        }
         // What the source usually yields: its stored items, then a first reading of the
         // new ones (an item that knows its section votes; the mix then leans the unsure).
         let mut mix = history_mix(st, &source.id)?;
@@ -714,11 +720,14 @@ impl Pipeline {
                 source_mix: mix,
             })
         };
+        known.load(st)?;
         let batch = st.begin()?;
         // Inside the transaction, which holds the store's write lock: the stories other
         // collectors committed are all visible now, and none can commit until this does.
         known.catch_up(&batch)?;
-        let index = &mut known.index;
+        let Some(index) = known.index.as_mut() else {
+            anyhow::bail!("the stories to compare with were not read");
+        };
         let mut fresh: Vec<&Item> = Vec::with_capacity(c.items.len());
         for item in &c.items {
             if batch.known(item)? {
@@ -727,28 +736,37 @@ impl Pipeline {
                 fresh.push(item);
             }
         }
-        let first: Vec<Decision> = fresh.iter().map(|item| input(item, None)).collect();
-        for d in first.iter().filter(|d| d.rejected.is_none()) {
-            mix.add(&d.section, 1);
-        }
-        // A source that leans nowhere changes no decision: the first reading stands.
-        let leans = mix.leaning().is_some();
-        // This batch's own stories, indexed as they come: a feed of k new items costs k
-        // look-ups, not k² comparisons.
-        let mut added: Vec<Candidate> = Vec::new();
-        let mut added_index = dedup::Index::default();
-        let mut replaced: Vec<i64> = Vec::new();
-        for (item, first) in fresh.into_iter().zip(first) {
-            let decision = if leans { input(item, Some(&mix)) } else { first };
-            let date = item.published.unwrap_or(now);
+        // Reading each new item (its first classification, its words, facts and
+        // signature) is pure and the larger part of storing a source: on every core.
+        let read: Vec<(Decision, Candidate)> = par_map(&fresh, |item| {
             let probe = Candidate::new(
                 0,
                 &source.id,
                 &item.title,
                 &item.text,
                 item.policy.doc_number.as_deref(),
-                date,
+                item.published.unwrap_or(now),
             );
+            (input(item, None), probe)
+        });
+        for (d, _) in read.iter().filter(|(d, _)| d.rejected.is_none()) {
+            mix.add(&d.section, 1);
+        }
+        // A source that leans nowhere changes no decision: the first reading stands.
+        let second = match mix.leaning() {
+            Some(_) => par_map(&fresh, |item| Some(input(item, Some(&mix)))),
+            None => Vec::new(),
+        };
+        // This batch's own stories, indexed as they come: a feed of k new items costs k
+        // look-ups, not k² comparisons.
+        let mut added: Vec<Candidate> = Vec::new();
+        let mut added_index = dedup::Index::default();
+        let mut replaced: Vec<i64> = Vec::new();
+        let mut last_id = 0;
+        let second = second.into_iter().chain(std::iter::repeat_with(|| None));
+        for ((item, (first, probe)), second) in fresh.into_iter().zip(read).zip(second) {
+            let decision = second.unwrap_or(first);
+            let date = item.published.unwrap_or(now);
             let sig = probe.signature;
             let rank = Rank::of(source.priority, &item.title, item.policy.doc_number.is_some(), date);
             let mut duplicate_of = None;
@@ -781,6 +799,7 @@ impl Pipeline {
                 c.report.seen += 1;
                 continue;
             };
+            last_id = last_id.max(id);
             c.report.new += 1;
             if decision.rejected.is_some() {
                 c.report.rejected += 1;
@@ -801,11 +820,11 @@ impl Pipeline {
             added_index.insert(candidate.clone());
             added.push(candidate);
         }
-        batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
-        // Its lease goes with its items: not held while the run's slower sources finish
-        // (the daemon's next turn for it would find it held).
-        batch.release_lease(&known.holder, &source.id, Utc::now())?;
-        batch.commit()?;
+        self.finish(batch, source, c, &known.holder, now)?;
+        // The batch held the store's write lock, so every id below its own was read by
+        // `catch_up` or is its own: the next catch-up starts after them, instead of
+        // reading (and reading the facts of) this batch's stories a second time.
+        known.after = known.after.max(last_id);
         // Only what is committed becomes a candidate for later sources.
         for old in replaced {
             index.remove(old);
@@ -818,6 +837,22 @@ impl Pipeline {
 }
 
 impl Pipeline {
+    /// Record the source's run and give its lease back with its items, in the batch
+    /// that stores them: not held while the run's slower sources finish (the daemon's
+    /// next turn for it would find it held).
+    fn finish(
+        &self,
+        batch: crate::store::Batch<'_>,
+        source: &Source,
+        c: &Collected,
+        holder: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
+        batch.release_lease(holder, &source.id, Utc::now())?;
+        batch.commit()
+    }
+
     /// The rank of a stored report, from its source's configured priority.
     fn rank_of(&self, c: &Candidate) -> Rank {
         let priority = self
@@ -860,6 +895,34 @@ impl Pipeline {
     }
 }
 
+/// `f` of each of `items`, in order, on up to as many threads as there are cores (on
+/// the calling thread alone when there are few items or one core).
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    /// Fewer items than this are not worth a thread.
+    const PER_THREAD: usize = 8;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(items.len() / PER_THREAD).max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                // A panic in `f` is a bug: carried to the caller as one would be.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
 fn lock(store: &Arc<Mutex<Store>>) -> anyhow::Result<std::sync::MutexGuard<'_, Store>> {
     store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))
 }
@@ -868,7 +931,8 @@ fn lock(store: &Arc<Mutex<Store>>) -> anyhow::Result<std::sync::MutexGuard<'_, S
 /// own, and those other collectors on the same store add meanwhile (read before each
 /// source is stored, so that two collectors merge a story as one run would).
 struct Known {
-    index: dedup::Index,
+    /// Read from the store when the first source brings items.
+    index: Option<dedup::Index>,
     /// The largest item id read from the store.
     after: i64,
     since: DateTime<Utc>,
@@ -877,11 +941,30 @@ struct Known {
 }
 
 impl Known {
+    /// Read the stories stored since `since`, once.
+    fn load(&mut self, st: &Store) -> anyhow::Result<()> {
+        if self.index.is_some() {
+            return Ok(());
+        }
+        // The largest id first: a story stored meanwhile is read again, not missed.
+        let after = st.max_item_id()?;
+        let mut index = dedup::Index::new(st.candidates(self.since)?);
+        for (a, b) in st.split_pairs()? {
+            index.keep_apart(&a, &b);
+        }
+        self.after = after;
+        self.index = Some(index);
+        Ok(())
+    }
+
     fn catch_up(&mut self, batch: &crate::store::Batch) -> anyhow::Result<()> {
+        let Some(index) = self.index.as_mut() else {
+            return Ok(());
+        };
         for c in batch.candidates_after(self.after, self.since)? {
             self.after = self.after.max(c.id);
-            if self.index.get(c.id).is_none() {
-                self.index.insert(c);
+            if index.get(c.id).is_none() {
+                index.insert(c);
             }
         }
         Ok(())
@@ -1239,4 +1322,18 @@ fn history_mix(store: &Store, source_id: &str) -> anyhow::Result<SourceMix> {
         mix.add(&section, n);
     }
     Ok(mix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::par_map;
+
+    #[test]
+    fn par_map_keeps_the_order_of_its_items() {
+        for n in [0, 1, 7, 8, 16, 17, 100, 1001] {
+            let items: Vec<usize> = (0..n).collect();
+            let doubled = par_map(&items, |i| i * 2);
+            assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>(), "{n} items");
+        }
+    }
 }

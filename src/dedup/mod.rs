@@ -10,6 +10,7 @@
 
 pub mod diff;
 pub mod facts;
+mod postings;
 pub mod terms;
 
 /// The index's maps: hashed with foldhash (seeded per process, so headlines cannot be
@@ -23,6 +24,7 @@ thread_local! {
 }
 
 use chrono::{DateTime, Utc};
+use postings::Postings;
 
 pub use facts::Facts;
 pub use terms::Terms;
@@ -797,18 +799,18 @@ struct Story {
 pub struct Index {
     stories: Vec<Story>,
     alive: Vec<bool>,
-    by_band: HashMap<u64, Vec<usize>>,
-    by_doc: HashMap<String, Vec<usize>>,
-    by_product: HashMap<String, Vec<usize>>,
-    by_fact: HashMap<String, Vec<usize>>,
+    by_band: Postings<u64>,
+    by_doc: Postings<String>,
+    by_product: Postings<String>,
+    by_fact: Postings<String>,
     /// Stories by title bigram: short titles that share their rare bigrams are found
     /// even when MinHash bands miss them (a band needs two equal minima in a row).
-    by_gram: HashMap<Bigram, Vec<u32>>,
+    by_gram: Postings<Bigram>,
     by_id: HashMap<i64, usize>,
     /// In how many stories each title bigram occurs.
     df: HashMap<Bigram, u32>,
     /// Stories by term of headline and lead, and in how many stories each occurs.
-    by_term: HashMap<terms::Term, Vec<u32>>,
+    by_term: Postings<terms::Term>,
     term_df: HashMap<terms::Term, u32>,
     /// In how many stories each MinHash value occurs at its position (keyed by
     /// [`shingle_key`]): values that many stories share are boilerplate or a template's
@@ -889,27 +891,24 @@ impl Index {
         let i = self.stories.len();
         let title_sig = title_signature(&c.title);
         for key in bands(&c.signature).chain(bands(&title_sig).map(|k| !k)) {
-            self.by_band.entry(key).or_default().push(i);
+            self.by_band.push(key, i);
         }
         if let Some(d) = &c.doc_number {
-            self.by_doc.entry(d.clone()).or_default().push(i);
+            self.by_doc.push(d.clone(), i);
         }
         for k in fact_keys(&c.facts) {
-            self.by_fact.entry(k).or_default().push(i);
+            self.by_fact.push(k, i);
         }
         let grams = bigrams(&c.title);
         for g in &grams {
             *self.df.entry(*g).or_default() += 1;
-            let list = self.by_gram.entry(*g).or_default();
-            if list.len() <= MAX_POSTINGS {
-                list.push(i as u32);
-            }
+            self.by_gram.push_while(*g, i, MAX_POSTINGS);
         }
         for t in &c.terms.all {
             let n = self.term_df.entry(*t).or_default();
             *n += 1;
             if *n as usize <= RARE_DF {
-                self.by_term.entry(*t).or_default().push(i as u32);
+                self.by_term.push(*t, i);
             }
         }
         for (pos, v) in c.signature.0.iter().enumerate() {
@@ -918,7 +917,7 @@ impl Index {
         self.by_id.insert(c.id, i);
         let products = product_tokens(&c.title);
         for p in &products {
-            self.by_product.entry(p.clone()).or_default().push(i);
+            self.by_product.push(p.clone(), i);
         }
         self.stories.push(Story {
             candidate: c,
@@ -1015,24 +1014,24 @@ impl Index {
                 .into_iter()
                 .flatten()
             {
-                vote(*i, 100);
+                vote(*i as usize, 100);
             }
             for p in &products {
-                for i in self.by_product.get(p).into_iter().flatten() {
-                    vote(*i, 4);
+                for i in self.by_product.get(p.as_str()).into_iter().flatten() {
+                    vote(*i as usize, 4);
                 }
             }
             for k in fact_keys(&report.facts) {
-                if let Some(list) = self.by_fact.get(&k).filter(|l| l.len() <= MAX_BUCKET) {
+                if let Some(list) = self.by_fact.get(k.as_str()).filter(|l| l.len() <= MAX_BUCKET) {
                     for i in list {
-                        vote(*i, 2);
+                        vote(*i as usize, 2);
                     }
                 }
             }
             for key in bands(&report.signature).chain(bands(&title_sig).map(|k| !k)) {
                 if let Some(list) = self.by_band.get(&key).filter(|l| l.len() <= MAX_BUCKET) {
                     for i in list {
-                        vote(*i, 1);
+                        vote(*i as usize, 1);
                     }
                 }
             }
