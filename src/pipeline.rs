@@ -663,8 +663,7 @@ impl Pipeline {
                 c.report.error = Some(format!("storing items: {e:#}"));
                 c.report.new = 0;
                 let batch = st.begin()?;
-                batch.record_source(&source.id, &source.name, &self.run_of(&c, now), now)?;
-                batch.commit()?;
+                self.finish(batch, source, &c, &known.holder, now)?;
             }
             drop(permit);
             if progress {
@@ -738,7 +737,7 @@ impl Pipeline {
         }
         // Reading each new item (its first classification, its words, facts and
         // signature) is pure and the larger part of storing a source: on every core.
-        let read: Vec<(Decision, Candidate)> = par_map(&fresh, |item| {
+        let mut read: Vec<(Decision, Candidate)> = par_map(&fresh, |item| {
             let probe = Candidate::new(
                 0,
                 &source.id,
@@ -753,19 +752,19 @@ impl Pipeline {
             mix.add(&d.section, 1);
         }
         // A source that leans nowhere changes no decision: the first reading stands.
-        let second = match mix.leaning() {
-            Some(_) => par_map(&fresh, |item| Some(input(item, Some(&mix)))),
-            None => Vec::new(),
-        };
+        if mix.leaning().is_some() {
+            let second = par_map(&fresh, |item| input(item, Some(&mix)));
+            for ((d, _), again) in read.iter_mut().zip(second) {
+                *d = again;
+            }
+        }
         // This batch's own stories, indexed as they come: a feed of k new items costs k
         // look-ups, not k² comparisons.
         let mut added: Vec<Candidate> = Vec::new();
         let mut added_index = dedup::Index::default();
         let mut replaced: Vec<i64> = Vec::new();
         let mut last_id = 0;
-        let second = second.into_iter().chain(std::iter::repeat_with(|| None));
-        for ((item, (first, probe)), second) in fresh.into_iter().zip(read).zip(second) {
-            let decision = second.unwrap_or(first);
+        for (item, (decision, probe)) in fresh.into_iter().zip(read) {
             let date = item.published.unwrap_or(now);
             let sig = probe.signature;
             let rank = Rank::of(source.priority, &item.title, item.policy.doc_number.is_some(), date);

@@ -7,7 +7,7 @@
 //! figures, batch numbers, names and versions — and, for headlines cut from one template,
 //! the words that fill its slots ([`super::diff`]).
 
-use std::collections::BTreeSet;
+use super::set::Set;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -455,7 +455,7 @@ static ALL_CITIES: LazyLock<(AhoCorasick, Vec<&'static str>)> = LazyLock::new(||
 /// Two headlines each naming a city the other does not, reading every city's short
 /// name (for headlines already known to be of one template).
 pub fn city_names_conflict(a: &str, b: &str) -> Option<String> {
-    let cities = |t: &str| -> BTreeSet<&'static str> {
+    let cities = |t: &str| -> Set<&'static str> {
         ALL_CITIES
             .0
             .find_iter(t)
@@ -480,7 +480,7 @@ pub fn names_place(text: &str) -> bool {
 /// lead says, and a lead that names places, none of them the other headline's, tells
 /// another story.
 pub fn placeless_conflict(a: &Facts, b: &Facts) -> Option<String> {
-    let local = |set: &BTreeSet<&'static str>| -> BTreeSet<&'static str> {
+    let local = |set: &Set<&'static str>| -> Set<&'static str> {
         set.iter()
             .copied()
             .filter(|p| !COUNTRIES.contains(p) && *p != "全国")
@@ -534,14 +534,14 @@ pub struct Figure {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FactSet {
     /// Places with the provinces of the cities named added.
-    pub places: BTreeSet<&'static str>,
+    pub places: Set<&'static str>,
     /// The places as named (no implied provinces).
-    pub named_places: BTreeSet<&'static str>,
+    pub named_places: Set<&'static str>,
     /// 《》 document names, letters and digits only.
-    pub doc_titles: BTreeSet<String>,
+    pub doc_titles: Set<String>,
     pub figures: Vec<(Kind, f64, String)>,
     /// Latin names, product names and versions (`nimbus`, `db50`), lowercased.
-    pub names: BTreeSet<String>,
+    pub names: Set<String>,
 }
 
 /// The facts of a report: its headline's, which decide whether two reports may be one
@@ -569,6 +569,10 @@ impl Facts {
         lead.merge(&t);
         let mut whole = FactSet::of(&start);
         whole.merge(&t);
+        let mut t = t;
+        for set in [&mut t, &mut lead, &mut whole] {
+            set.shrink_to_fit();
+        }
         Facts {
             title: t,
             lead,
@@ -689,6 +693,15 @@ impl FactSet {
         if !self.figures.iter().any(|(k, v, _)| *k == kind && same(kind, *v, value)) {
             self.figures.push((kind, value, text.trim().to_string()));
         }
+    }
+
+    /// Drop spare capacity: a story's facts are kept in the index (100k of them).
+    fn shrink_to_fit(&mut self) {
+        self.places.shrink_to_fit();
+        self.named_places.shrink_to_fit();
+        self.doc_titles.shrink_to_fit();
+        self.names.shrink_to_fit();
+        self.figures.shrink_to_fit();
     }
 
     fn read_figures(&mut self, text: &str) {
@@ -1024,7 +1037,7 @@ impl FactSet {
             f.figures.iter().filter(|(k, v, _)| keep(*k, *v)).cloned().collect()
         };
         let (mine, theirs) = (kept(self), kept(other));
-        let present: BTreeSet<Kind> = mine.iter().map(|f| f.0).collect();
+        let present: Set<Kind> = mine.iter().map(|f| f.0).collect();
         for kind in present {
             let a: Vec<&(Kind, f64, String)> = mine.iter().filter(|f| f.0 == kind).collect();
             let b: Vec<&(Kind, f64, String)> = theirs.iter().filter(|f| f.0 == kind).collect();
@@ -1122,7 +1135,7 @@ impl FactSet {
 
     /// Names that tell one story from another: not single letters (Series B) nor the
     /// industry's everyday acronyms.
-    fn distinctive_names(&self) -> BTreeSet<String> {
+    fn distinctive_names(&self) -> Set<String> {
         self.names
             .iter()
             .filter(|n| n.chars().count() >= 3 && !GENERIC_NAMES.contains(&n.as_str()))
@@ -1196,11 +1209,11 @@ impl Kind {
     }
 }
 
-fn join(s: &BTreeSet<&'static str>) -> String {
+fn join(s: &Set<&'static str>) -> String {
     s.iter().copied().collect::<Vec<_>>().join("、")
 }
 
-fn join_strings(s: &BTreeSet<String>) -> String {
+fn join_strings(s: &Set<String>) -> String {
     s.iter().map(String::as_str).collect::<Vec<_>>().join("、")
 }
 

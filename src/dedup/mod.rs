@@ -11,6 +11,7 @@
 pub mod diff;
 pub mod facts;
 mod postings;
+mod set;
 pub mod terms;
 
 /// The index's maps: hashed with foldhash (seeded per process, so headlines cannot be

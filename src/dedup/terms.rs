@@ -55,7 +55,7 @@ pub struct SharedNames {
 
 impl Terms {
     pub fn of(title: &str, text: &str) -> Terms {
-        let names = runs(title);
+        let mut names = runs(title);
         let lead: String = text.chars().take(LEAD_CHARS).collect();
         let mut title: Vec<Term> = names.iter().flatten().copied().collect();
         title.sort_unstable();
@@ -64,6 +64,13 @@ impl Terms {
         all.extend(runs(&lead).into_iter().flatten());
         all.sort_unstable();
         all.dedup();
+        // Kept for every story in the index (100k of them): no spare capacity.
+        for n in &mut names {
+            n.shrink_to_fit();
+        }
+        names.shrink_to_fit();
+        all.shrink_to_fit();
+        title.shrink_to_fit();
         Terms { names, all, title }
     }
 
