@@ -143,8 +143,15 @@ fn finish(
     }
     if new > 0 {
         let mut st = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
-        let (published, draft, items) = pipeline.publish_and_draft(&mut st, now, None)?;
-        tracing::info!(new, feeds_changed = published.written, draft = %draft.html.display(), items, "published");
+        let out = pipeline.publish_and_draft(&mut st, now, None, false)?;
+        tracing::info!(
+            new,
+            feeds_changed = out.published.written,
+            draft = %out.draft.html.display(),
+            items = out.draft_items,
+            unchanged = out.unchanged,
+            "published"
+        );
     }
     Ok(())
 }

@@ -528,8 +528,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             for (id, title, from, to) in &moved {
                 println!("  moved #{id} {from} → {to}: {title}");
             }
-            let (_, files, n) = pipeline.publish_and_draft(&mut store, now, None)?;
-            println!("draft with {n} items: {}", files.html.display());
+            let out = pipeline.publish_and_draft(&mut store, now, None, false)?;
+            println!("draft with {} items: {}", out.draft_items, out.draft.html.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Daemon => {
@@ -580,9 +580,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, None) => None,
             };
             let mut store = pipeline.open_store()?;
-            let (_, files, n) = pipeline.publish_and_draft(&mut store, now, window)?;
+            // Asked for: built even when current.
+            let out = pipeline.publish_and_draft(&mut store, now, window, true)?;
+            let files = &out.draft;
             println!(
-                "draft with {n} items:\n  {}\n  {}\n  {}",
+                "draft with {} items:\n  {}\n  {}\n  {}",
+                out.draft_items,
                 files.markdown.display(),
                 files.html.display(),
                 files.json.display()

@@ -65,6 +65,19 @@ pub struct RunReport {
     pub published: Published,
     pub draft: Exported,
     pub draft_items: usize,
+    /// The outputs were current (nothing they are built from changed): none was built.
+    pub unchanged: bool,
+}
+
+/// What publishing and drafting produced, or found current.
+#[derive(Debug)]
+pub struct Outputs {
+    pub published: Published,
+    pub draft: Exported,
+    pub draft_items: usize,
+    /// Nothing the outputs are built from changed since they were written: nothing was
+    /// built (`published.written` is 0).
+    pub unchanged: bool,
 }
 
 impl RunReport {
@@ -94,11 +107,15 @@ impl RunReport {
         }
         let failed = self.sources.iter().filter(|s| s.error.is_some()).count();
         out.push_str(&format!(
-            "{} sources, {} failed; {} feeds ({} changed); draft with {} items\n",
+            "{} sources, {} failed; {} feeds ({}); draft with {} items\n",
             self.sources.len(),
             failed,
             self.published.feeds.len(),
-            self.published.written,
+            if self.unchanged {
+                "current, not built again".to_string()
+            } else {
+                format!("{} changed", self.published.written)
+            },
             self.draft_items
         ));
         out
@@ -200,12 +217,13 @@ impl Pipeline {
             .collect_sources(&store, &all, now, opts.force, opts.progress, false)
             .await?;
         let mut store = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
-        let (published, draft, draft_items) = self.publish_and_draft(&mut store, now, opts.window)?;
+        let out = self.publish_and_draft(&mut store, now, opts.window, opts.force)?;
         Ok(RunReport {
             sources,
-            published,
-            draft,
-            draft_items,
+            published: out.published,
+            draft: out.draft,
+            draft_items: out.draft_items,
+            unchanged: out.unchanged,
         })
     }
 
@@ -217,14 +235,89 @@ impl Pipeline {
         store.issue_for(window, window.number(s.issue_window), s.issue_first_total, now)
     }
 
-    /// Publish feeds and write the current issue's draft from what is stored. A
-    /// published issue is frozen: its files are left as they were published.
+    /// Publish feeds and write the current issue's draft from what is stored, unless they
+    /// are current (see [`publish::stamp`]; `force` builds them anyway). A published issue
+    /// is frozen: its files are left as they were published.
     pub fn publish_and_draft(
         &self,
         store: &mut Store,
         now: DateTime<Utc>,
         window: Option<Window>,
-    ) -> anyhow::Result<(Published, Exported, usize)> {
+        force: bool,
+    ) -> anyhow::Result<Outputs> {
+        store.publishing(|store| {
+            let s = &self.config.settings;
+            let issue = self.issue_for(store, window, now)?;
+            let today = now.with_timezone(&s.timezone).date_naive();
+            let asked = format!("issue {} {:?} day {today}", issue.stem(), issue.status);
+            let key = publish::stamp::key(
+                store.outputs_version()?,
+                &asked,
+                self.config_digest(),
+                s.templates_dir.as_deref(),
+            );
+            if !force && let Some(current) = publish::stamp::Stamp::current(&s.feeds_dir, &key) {
+                return Ok(Outputs {
+                    published: Published {
+                        feeds: current.feeds,
+                        written: 0,
+                    },
+                    draft: self.draft_files(&issue),
+                    draft_items: current.draft_items,
+                    unchanged: true,
+                });
+            }
+            let out = self.build_outputs(store, &issue, now)?;
+            let d = &out.draft;
+            publish::stamp::Stamp {
+                key,
+                feeds: out.published.feeds.clone(),
+                draft_files: vec![d.markdown.clone(), d.html.clone(), d.json.clone(), d.docx.clone()],
+                draft_items: out.draft_items,
+            }
+            .write(&s.feeds_dir)
+            .context("writing the outputs' stamp")?;
+            Ok(out)
+        })
+    }
+
+    /// Where the draft of `issue` is (a published issue's under `published/`).
+    fn draft_files(&self, issue: &Issue) -> Exported {
+        let s = &self.config.settings;
+        match issue.status {
+            Status::Published => draft::render::paths(&s.drafts_dir.join("published"), &issue.stem()),
+            _ => draft::render::paths(&s.drafts_dir, &issue.stem()),
+        }
+    }
+
+    /// A digest of everything in the config and taxonomy the outputs are built from (the
+    /// config's types hold no hash maps, so their debug text is stable). Not where this
+    /// machine keeps its files: collectors that share a feeds directory from different
+    /// paths build the same outputs.
+    fn config_digest(&self) -> u64 {
+        let c = &self.config;
+        let mut settings = c.settings.clone();
+        for p in [
+            &mut settings.data_dir,
+            &mut settings.feeds_dir,
+            &mut settings.drafts_dir,
+        ] {
+            *p = std::path::PathBuf::new();
+        }
+        (settings.taxonomy, settings.templates_dir) = (None, None);
+        if let crate::store::Location::Sqlite(p) = &mut settings.store {
+            *p = std::path::PathBuf::new();
+        }
+        let text = format!(
+            "{settings:?}\n{:?}\n{:?}\n{}",
+            c.sources,
+            self.classifier.taxonomy,
+            self.classifier.gazetteer.cities.len()
+        );
+        crate::dedup::stable_hash(&text)
+    }
+
+    fn build_outputs(&self, store: &mut Store, issue: &Issue, now: DateTime<Utc>) -> anyhow::Result<Outputs> {
         let s = &self.config.settings;
         let tax = &self.classifier.taxonomy;
         let gaz = &self.classifier.gazetteer;
@@ -232,12 +325,15 @@ impl Pipeline {
         // brings nothing new rewrites no file.
         let stamp = store.last_change()?.unwrap_or(now);
         let published = self.publish_feeds(store, stamp)?;
-        let issue = self.issue_for(store, window, now)?;
         if issue.status == Status::Published {
-            let files = draft::render::paths(&s.drafts_dir.join("published"), &issue.stem());
-            return Ok((published, files, 0));
+            return Ok(Outputs {
+                published,
+                draft: self.draft_files(issue),
+                draft_items: 0,
+                unchanged: false,
+            });
         }
-        let d = draft::build(store, s, tax, gaz, &self.priorities(), &issue, stamp).context("building the draft")?;
+        let d = draft::build(store, s, tax, gaz, &self.priorities(), issue, stamp).context("building the draft")?;
         let files =
             draft::render::export(&d, &s.drafts_dir, s.templates_dir.as_deref()).context("writing the draft")?;
         if !self.config.alerts.is_empty() {
@@ -253,7 +349,12 @@ impl Pipeline {
                 tracing::warn!("alerts: watching the draft: {e:#}");
             }
         }
-        Ok((published, files, d.item_count()))
+        Ok(Outputs {
+            published,
+            draft: files,
+            draft_items: d.item_count(),
+            unchanged: false,
+        })
     }
 
     /// The draft of `issue` as it stands, edits applied.

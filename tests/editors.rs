@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use banyue::config::Config;
 use banyue::pipeline::Pipeline;
+use common::pg::{Engine, on_both_engines};
 use common::{Served, serve_pipeline};
 use reqwest::StatusCode;
 use reqwest::header;
@@ -18,10 +19,11 @@ struct Desk {
 }
 
 impl Desk {
-    /// The demo's store, with an editor (小王) and a chief editor (主编).
-    async fn new() -> Desk {
+    /// The demo's store on `engine`, with an editor (小王) and a chief editor (主编).
+    async fn new(engine: Engine) -> Desk {
         let dir = tempfile::tempdir().expect("temp dir");
         banyue::demo::run(dir.path(), None).await.expect("demo");
+        engine.adopt(dir.path());
         let hash = banyue::serve::auth::hash_password("密码").expect("hash");
         let mut text = std::fs::read_to_string(dir.path().join("banyue.toml")).expect("config");
         text.push_str(&format!(
@@ -30,43 +32,11 @@ impl Desk {
         Desk { dir, text }
     }
 
-    /// The same desk with its store copied into a new PostgreSQL database (`None`, after
-    /// saying SKIPPED, without PostgreSQL).
-    async fn postgres(test: &str) -> Option<Desk> {
-        let url = common::pg::database(test)?;
-        let mut desk = Desk::new().await;
-        let from = banyue::store::Location::Sqlite(desk.dir.path().join("data").join("banyue.db"));
-        banyue::store::copy(&from, &banyue::store::Location::Postgres(url.clone())).expect("copy into PostgreSQL");
-        desk.text = desk
-            .text
-            .replacen("[settings]\n", &format!("[settings]\nstore = \"{url}\"\n"), 1);
-        Some(desk)
-    }
-
     /// A review server on the desk's store (another process, as far as the store knows).
     async fn server(&self) -> Served {
         let config = Config::parse(&self.text, &self.dir.path().join("banyue.toml")).expect("config");
         serve_pipeline(Arc::new(Pipeline::new(config).expect("pipeline"))).await
     }
-}
-
-/// Each scenario on both engines: the desk's store in SQLite, and copied into PostgreSQL.
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Desk::new().await).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(desk) = super::Desk::postgres(concat!(stringify!($name), "::postgres")).await {
-                    super::$name(desk).await;
-                }
-            }
-        }
-    )*};
 }
 
 on_both_engines!(
@@ -125,7 +95,8 @@ async fn post(s: &Served, cookie: &str, form: &[(&str, &str)]) -> reqwest::Respo
         .expect("post")
 }
 
-async fn a_session_outlives_its_server_and_works_on_another(desk: Desk) {
+async fn a_session_outlives_its_server_and_works_on_another(engine: Engine) {
+    let desk = Desk::new(engine).await;
     let first = desk.server().await;
     let cookie = cookie_of(&first, "小王").await;
     assert_eq!(page(&first, &cookie).await.0, StatusCode::OK);
@@ -157,7 +128,8 @@ async fn a_session_outlives_its_server_and_works_on_another(desk: Desk) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed out");
 }
 
-async fn the_second_of_two_editors_on_one_item_is_told_not_overwritten(desk: Desk) {
+async fn the_second_of_two_editors_on_one_item_is_told_not_overwritten(engine: Engine) {
+    let desk = Desk::new(engine).await;
     let a = desk.server().await;
     let b = desk.server().await;
     let wang = cookie_of(&a, "小王").await;
@@ -221,7 +193,8 @@ async fn the_second_of_two_editors_on_one_item_is_told_not_overwritten(desk: Des
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
-async fn only_the_chief_editor_publishes(desk: Desk) {
+async fn only_the_chief_editor_publishes(engine: Engine) {
+    let desk = Desk::new(engine).await;
     let s = desk.server().await;
     let wang = cookie_of(&s, "小王").await;
     let (_, p) = page(&s, &wang).await;
@@ -245,7 +218,8 @@ async fn only_the_chief_editor_publishes(desk: Desk) {
     assert!(page(&s, &chief).await.1.contains("data-status=\"published\""));
 }
 
-async fn thirty_guesses_meet_growing_waits_whoever_is_named(desk: Desk) {
+async fn thirty_guesses_meet_growing_waits_whoever_is_named(engine: Engine) {
+    let desk = Desk::new(engine).await;
     let s = desk.server().await;
     for name in ["小王", "没有这个人"] {
         let mut waits = 0;

@@ -10,6 +10,7 @@ use banyue::config::Config;
 use banyue::demo::server::Resource;
 use banyue::model::StoredItem;
 use banyue::pipeline::{Pipeline, RunOptions};
+use common::pg::{Engine, on_both_engines};
 use common::*;
 
 fn routes(origin: &str) -> HashMap<String, Resource> {
@@ -124,12 +125,13 @@ fn find<'a>(items: &'a [StoredItem], needle: &str) -> &'a StoredItem {
         .unwrap_or(found[0])
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fixture_sources_end_to_end() {
+on_both_engines!(fixture_sources_end_to_end, portal_shapes_pagination_json_and_datastore);
+
+async fn fixture_sources_end_to_end(engine: Engine) {
     let site = site(routes).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg_path = dir.path().join("banyue.toml");
-    let config = Config::parse(&config_text(&site), &cfg_path).expect("valid config");
+    let config = Config::parse(&engine.config(&config_text(&site)), &cfg_path).expect("valid config");
     let pipeline = Pipeline::new(config).unwrap();
     let opts = RunOptions {
         now: Some(fixture_now()),
@@ -357,7 +359,22 @@ async fn fixture_sources_end_to_end() {
         detail_hits,
         "known items are not re-fetched"
     );
+    // Nothing the outputs are built from changed: none is built again, and the report
+    // still names them.
+    assert!(again.unchanged, "{}", again.summary());
     assert_eq!(again.published.written, 0, "unchanged feeds are not rewritten");
+    assert_eq!(again.published.feeds.len(), report.published.feeds.len());
+    assert_eq!(again.draft_items, report.draft_items);
+    // Built anyway when forced: the same bytes, so no file is rewritten.
+    let forced = pipeline
+        .run(&RunOptions {
+            force: true,
+            ..opts.clone()
+        })
+        .await
+        .unwrap();
+    assert!(!forced.unchanged);
+    assert_eq!(forced.published.written, 0, "the same feeds, byte for byte");
     // Entry ids are the same in every run.
     for (file, id) in &entry_ids {
         assert!(
@@ -366,12 +383,22 @@ async fn fixture_sources_end_to_end() {
                 .contains(id.as_str())
         );
     }
+    // An editor's label is a change: the outputs are built again.
+    let some = store.all_items().unwrap().into_iter().next().expect("an item");
+    let mut writer = pipeline.open_store().unwrap();
+    writer
+        .set_label(some.id, "policy", None, "小王", fixture_now())
+        .expect("a label");
+    let after_label = pipeline.run(&opts).await.unwrap();
+    assert!(
+        !after_label.unchanged,
+        "a label changes what the outputs are built from"
+    );
 }
 
 /// Portal shapes beyond a plain list: TRS pagination, a JSON policy library, list HTML
 /// wrapped in JSON (jpaas), Hanweb datastore records, and a "list page" that is a feed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn portal_shapes_pagination_json_and_datastore() {
+async fn portal_shapes_pagination_json_and_datastore(engine: Engine) {
     let page = |rows: &[(&str, &str, &str)]| {
         let lis: String = rows
             .iter()
@@ -427,7 +454,8 @@ async fn portal_shapes_pagination_json_and_datastore() {
         feedlist = site.url("/feed-as-list/"),
     );
     let dir = tempfile::tempdir().unwrap();
-    let pipeline = Pipeline::new(Config::parse(&text, &dir.path().join("banyue.toml")).unwrap()).unwrap();
+    let pipeline =
+        Pipeline::new(Config::parse(&engine.config(&text), &dir.path().join("banyue.toml")).unwrap()).unwrap();
     let report = pipeline
         .run(&RunOptions {
             now: Some(fixture_now()),

@@ -78,7 +78,8 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .expect("dir")
         .flatten()
-        .filter(|e| e.path().is_file())
+        // Dot files are the publisher's own (the outputs' stamp names its store's counts).
+        .filter(|e| e.path().is_file() && !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| {
             (
                 e.file_name().to_string_lossy().into_owned(),
@@ -541,6 +542,55 @@ async fn two_collectors_share_the_sources_and_fetch_none_twice() {
     .expect("single run");
     assert_eq!(held.iter().filter(|g| g.len() == 2).count(), N / 2, "{held:?}");
     assert_eq!(held, single);
+}
+
+/// Collectors that share a feeds directory build the outputs once per change: after two
+/// runs together, the last outputs are current for the store as both left it, and two more
+/// runs that bring nothing build nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collectors_sharing_their_outputs_build_them_once_per_change() {
+    const N: usize = 6;
+    let Some((url, dir, site)) = shared_farm("collectors_sharing_their_outputs", N, 100).await else {
+        return;
+    };
+    let out = dir.path().join("shared");
+    let config = |name: &str| {
+        let path = farm_config(&dir.path().join(name), &site, N, Some(&url));
+        let text = std::fs::read_to_string(&path).expect("config").replacen(
+            "[settings]\n",
+            &format!(
+                "[settings]\nfeeds_dir = \"{}\"\ndrafts_dir = \"{}\"\n",
+                out.join("feeds").display(),
+                out.join("drafts").display()
+            ),
+            1,
+        );
+        std::fs::write(&path, text).expect("config");
+        path
+    };
+    let (ca, cb) = (config("a"), config("b"));
+    let built = |out: &str| !out.contains("current, not built again");
+    let (a, b) = (finish(spawn_run(&ca)).await, finish(spawn_run(&cb)).await);
+    assert!(built(&a), "the first run builds the outputs\n{a}");
+    assert!(!built(&b), "nothing changed since: the second finds them current\n{b}");
+    let feeds = files(&out.join("feeds"));
+    assert!(feeds.iter().any(|(f, _)| f.ends_with(".xml")), "{feeds:?}");
+    // Two together, nothing new (every feed was fetched just now): neither builds.
+    let (a2, b2) = (spawn_run(&ca), spawn_run(&cb));
+    let (a2, b2) = (finish(a2).await, finish(b2).await);
+    assert!(!built(&a2) && !built(&b2), "{a2}\n{b2}");
+    same_files(&feeds, &files(&out.join("feeds")));
+    // A change (an editor's label) is built once, by whichever collector comes first.
+    let mut shared = Store::connect(&Location::Postgres(url)).expect("postgres");
+    let id = shared.all_items().expect("items")[0].id;
+    shared.set_label(id, "policy", None, "小王", now()).expect("label");
+    let (a3, b3) = (spawn_run(&ca), spawn_run(&cb));
+    let (a3, b3) = (finish(a3).await, finish(b3).await);
+    assert_eq!(
+        [built(&a3), built(&b3)].iter().filter(|b| **b).count(),
+        1,
+        "one build of the change\n{a3}\n{b3}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::banyue_command;
+use common::pg::{Engine, on_both_engines};
 
 fn banyue(cfg: &Path, args: &[&str]) -> (bool, String, String) {
     let mut c = banyue_command();
@@ -46,8 +47,11 @@ fn section_of(json: &serde_json::Value, id: i64) -> Option<String> {
     })
 }
 
-/// A demo directory (its run done: items stored, the issue drafted) and its config.
-fn demo() -> (tempfile::TempDir, std::path::PathBuf) {
+on_both_engines!(sync edits_stick_undo_teach_and_publishing_freezes, an_editors_split_keeps_the_two_headlines_apart, a_merge_into_itself_and_a_page_long_headline_are_refused_and_leave_no_trace, a_rewritten_city_headline_reaches_the_notes_and_the_published_report_has_no_to_sort);
+
+/// A demo directory (its run done: items stored, the issue drafted) and its config, its
+/// store on `engine`.
+fn demo(engine: &Engine) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_banyue"))
         .args(["demo", "--dir"])
@@ -55,13 +59,13 @@ fn demo() -> (tempfile::TempDir, std::path::PathBuf) {
         .output()
         .unwrap();
     assert!(out.status.success());
+    engine.adopt(dir.path());
     let cfg = dir.path().join("banyue.toml");
     (dir, cfg)
 }
 
-#[test]
-fn edits_stick_undo_teach_and_publishing_freezes() {
-    let (dir, cfg) = demo();
+fn edits_stick_undo_teach_and_publishing_freezes(engine: Engine) {
+    let (dir, cfg) = demo(&engine);
     let drafts = dir.path().join("drafts");
     let stem = std::fs::read_dir(&drafts)
         .unwrap()
@@ -173,23 +177,17 @@ fn edits_stick_undo_teach_and_publishing_freezes() {
 
 /// An editor's split teaches the near-duplicate check: the two headlines are kept
 /// apart from then on (a repost or the same report from another outlet).
-#[test]
-fn an_editors_split_keeps_the_two_headlines_apart() {
+fn an_editors_split_keeps_the_two_headlines_apart(engine: Engine) {
     use banyue::dedup::{Candidate, Index, NearDup, Verdict};
-    let (dir, cfg) = demo();
-    let db = dir.path().join("data").join("banyue.db");
-    let merged: Vec<(i64, String, i64)> = {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        let mut st = conn
-            .prepare("SELECT id, title, duplicate_of FROM items WHERE duplicate_of IS NOT NULL")
-            .unwrap();
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let (dir, cfg) = demo(&engine);
+    let store = banyue::store::Store::connect(&engine.location(dir.path())).unwrap();
+    let merged: Vec<(i64, String, i64)> = store
+        .all_items()
+        .unwrap()
+        .into_iter()
+        .filter_map(|i| Some((i.id, i.title, i.duplicate_of?)))
+        .collect();
     let (report, title, story) = merged.first().cloned().expect("the demo merges one story");
-    let store = banyue::store::Store::open(&db).unwrap();
     let near = NearDup::default();
     let index_now = || {
         let since = chrono::Utc::now() - chrono::Duration::days(60);
@@ -222,23 +220,23 @@ fn an_editors_split_keeps_the_two_headlines_apart() {
 /// Issue 14's defects: an item merged into itself showed as "另见" of itself, and a
 /// 1.9 MB headline was kept in the history for ever. Both are refused, with the reason,
 /// and leave no edit behind.
-#[test]
-fn a_merge_into_itself_and_a_page_long_headline_are_refused_and_leave_no_trace() {
+fn a_merge_into_itself_and_a_page_long_headline_are_refused_and_leave_no_trace(engine: Engine) {
     use banyue::review::Edit;
-    let (dir, _cfg) = demo();
-    let mut store = banyue::store::Store::open(&dir.path().join("data").join("banyue.db")).unwrap();
+    let (dir, _cfg) = demo(&engine);
+    let mut store = banyue::store::Store::connect(&engine.location(dir.path())).unwrap();
     let issue = store
         .issues()
         .unwrap()
         .into_iter()
         .next()
         .expect("the demo drafted an issue");
-    let id: i64 = rusqlite::Connection::open(dir.path().join("data").join("banyue.db"))
+    let id = store
+        .all_items()
         .unwrap()
-        .query_row("SELECT id FROM items WHERE duplicate_of IS NULL LIMIT 1", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+        .into_iter()
+        .find(|i| i.duplicate_of.is_none())
+        .expect("a story")
+        .id;
     let before = store.edits(issue.id).unwrap().len();
     let now = chrono::Utc::now();
 
@@ -267,9 +265,8 @@ fn a_merge_into_itself_and_a_page_long_headline_are_refused_and_leave_no_trace()
 /// Issue 14's defects: an edited headline of a 名城动向 item did not reach its city note
 /// nor the 本期提要 line; the published report carried the editors' 待分类 bucket; the
 /// commentary's paragraphs were run together.
-#[test]
-fn a_rewritten_city_headline_reaches_the_notes_and_the_published_report_has_no_to_sort() {
-    let (dir, cfg) = demo();
+fn a_rewritten_city_headline_reaches_the_notes_and_the_published_report_has_no_to_sort(engine: Engine) {
+    let (dir, cfg) = demo(&engine);
     let drafts = dir.path().join("drafts");
     let file = |ext: &str| -> std::path::PathBuf {
         std::fs::read_dir(&drafts)

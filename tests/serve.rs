@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use banyue::config::Config;
 use banyue::pipeline::Pipeline;
+use common::pg::{Engine, on_both_engines};
 use common::{Served, serve_pipeline};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
@@ -20,9 +21,11 @@ struct Ui {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-async fn start() -> Ui {
+/// The demo's desk, its store on `engine`, with an editor and an article on a site.
+async fn start(engine: Engine) -> Ui {
     let dir = tempfile::tempdir().unwrap();
     banyue::demo::run(dir.path(), None).await.expect("demo");
+    engine.adopt(dir.path());
     let hash = banyue::serve::auth::hash_password("正确的密码").unwrap();
     let mut text = std::fs::read_to_string(dir.path().join("banyue.toml")).unwrap();
     text = text.replace("[settings]\n", "[settings]\nmanual_allow_private = true\n");
@@ -123,9 +126,8 @@ fn item_id(page: &str, needle: &str) -> String {
     before[start..].split('"').next().unwrap().to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn review_ui_over_http() {
-    let ui = start().await;
+async fn review_ui_over_http(engine: Engine) {
+    let ui = start(engine).await;
 
     // Not signed in: pages send you to the login form, actions are refused.
     let r = ui.http.get(ui.url("/issue")).send().await.unwrap();
@@ -407,6 +409,16 @@ async fn review_ui_over_http() {
             .status(),
         StatusCode::NOT_FOUND
     );
+    // The publisher's own dot files (the outputs' stamp) are not served.
+    assert_eq!(
+        ui.http
+            .get(ui.url("/feeds/.banyue-outputs.json"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     assert!(
         ui.http
             .get(ui.url("/feeds/issues.xml"))
@@ -461,6 +473,13 @@ async fn review_ui_over_http() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
+on_both_engines!(
+    review_ui_over_http,
+    the_side_panel_and_the_discarded_list,
+    the_desk_searches_everything_and_adds_from_the_results,
+    a_move_lists_what_it_re_sorted_with_undo
+);
+
 /// An editor's URL that names a non-public address is refused before anything is asked
 /// of it, unless `manual_allow_private` is set, and the refusal names that setting (not
 /// the sources' `allow_private`). The address is a loopback fixture that would answer.
@@ -492,9 +511,8 @@ async fn an_editors_url_to_a_private_address_is_refused_unasked() {
     assert_eq!(site.hits("/x.html"), 0, "nothing was asked of the address");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_side_panel_and_the_discarded_list() {
-    let ui = start().await;
+async fn the_side_panel_and_the_discarded_list(engine: Engine) {
+    let ui = start(engine).await;
     let cookie = ui.sign_in("正确的密码").await.expect("signed in");
     let page = ui.page(&cookie).await;
     let token = csrf(&page);
@@ -600,9 +618,8 @@ async fn the_side_panel_and_the_discarded_list() {
 
 /// The archive search on the desk: the word marked in its passage, and an item of the
 /// issue's window that is not in it brought in with "加入本期".
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_desk_searches_everything_and_adds_from_the_results() {
-    let ui = start().await;
+async fn the_desk_searches_everything_and_adds_from_the_results(engine: Engine) {
+    let ui = start(engine).await;
     let cookie = ui.sign_in("正确的密码").await.expect("signed in");
     let page = ui.page(&cookie).await;
     let token = csrf(&page);
@@ -656,9 +673,8 @@ async fn the_desk_searches_everything_and_adds_from_the_results() {
 
 /// A move teaches the classifier; the page then lists the other items it re-sorted, each
 /// with a way back.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_move_lists_what_it_re_sorted_with_undo() {
-    let ui = start().await;
+async fn a_move_lists_what_it_re_sorted_with_undo(engine: Engine) {
+    let ui = start(engine).await;
     let cookie = ui.sign_in("正确的密码").await.expect("signed in");
     let page = ui.page(&cookie).await;
     let token = csrf(&page);

@@ -5,6 +5,7 @@
 pub mod atom;
 pub mod index;
 pub mod opml;
+pub mod stamp;
 
 use std::collections::HashMap;
 
@@ -24,7 +25,7 @@ pub const ICON: &str = "icon.svg";
 const ICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\" width=\"64\" height=\"64\"><rect width=\"64\" height=\"64\" rx=\"10\" fill=\"#a4161a\"/><text x=\"32\" y=\"44\" font-size=\"34\" text-anchor=\"middle\" fill=\"#fff\" font-family=\"sans-serif\">半</text></svg>\n";
 
 /// Which folder of the OPML (and part of the index page) a feed belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Group {
     Section,
     City,
@@ -32,7 +33,7 @@ pub enum Group {
 }
 
 /// One published feed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FeedFile {
     /// File name under the feeds directory.
     pub file: String,

@@ -1227,7 +1227,12 @@ async fn feed_file(
         Some(axum::extract::Path(p)) => PathBuf::from(p).join("index.html"),
         None => PathBuf::from("index.html"),
     };
-    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+    // Dot files are the publisher's own (the outputs' stamp, files being written).
+    let hidden = |c: Component| match c {
+        Component::Normal(n) => n.to_string_lossy().starts_with('.'),
+        _ => true,
+    };
+    if rel.components().any(hidden) {
         return error(StatusCode::NOT_FOUND, "not found");
     }
     let path = app.pipeline.config.settings.feeds_dir.join(&rel);

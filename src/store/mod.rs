@@ -220,6 +220,29 @@ CREATE TRIGGER IF NOT EXISTS items_version_source AFTER UPDATE OF name ON source
     r#"
 CREATE TABLE IF NOT EXISTS leases_done (source_id TEXT PRIMARY KEY, done_at TEXT NOT NULL);
 "#,
+    // A count of changes to what else the outputs are built from (issues, edits, labels),
+    // as PostgreSQL keeps it: with `items_version`, what the published files were built
+    // from, across processes and restarts.
+    r#"
+CREATE TABLE IF NOT EXISTS store_changes (one INTEGER PRIMARY KEY CHECK (one = 1), v INTEGER NOT NULL);
+INSERT OR IGNORE INTO store_changes (one, v) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS store_changes_issues_i AFTER INSERT ON issues BEGIN UPDATE store_changes SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS store_changes_issues_u AFTER UPDATE ON issues BEGIN UPDATE store_changes SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS store_changes_issues_d AFTER DELETE ON issues BEGIN UPDATE store_changes SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS store_changes_edits_i AFTER INSERT ON edits BEGIN UPDATE store_changes SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS store_changes_edits_u AFTER UPDATE ON edits BEGIN UPDATE store_changes SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS store_changes_edits_d AFTER DELETE ON edits BEGIN UPDATE store_changes SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS store_changes_labels_i AFTER INSERT ON labels BEGIN UPDATE store_changes SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS store_changes_labels_u AFTER UPDATE ON labels BEGIN UPDATE store_changes SET v = v + 1; END;
+CREATE TRIGGER IF NOT EXISTS store_changes_labels_d AFTER DELETE ON labels BEGIN UPDATE store_changes SET v = v + 1; END;
+"#,
+    // Every run records each source's health with its name in the update: only a name
+    // that changed is a change to what items are shown with.
+    r#"
+DROP TRIGGER IF EXISTS items_version_source;
+CREATE TRIGGER items_version_source AFTER UPDATE OF name ON sources WHEN old.name IS NOT new.name
+BEGIN UPDATE items_version SET v = v + 1; END;
+"#,
 ];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -409,6 +432,10 @@ fn lease_holder_gone(holder: &str) -> bool {
 /// The PostgreSQL advisory lock a batch of items is stored under (chosen once).
 const STORING_LOCK: i64 = 0x0062_616e_7975_6501;
 
+/// The PostgreSQL advisory lock the outputs are built under: one collector or desk at a
+/// time decides whether they are current and writes them.
+const PUBLISHING_LOCK: i64 = 0x0062_616e_7975_6502;
+
 /// How long a writer waits for another (a run storing a source, an editor's edit).
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -518,7 +545,10 @@ impl Store {
         if tx.is_pg() {
             tx.execute("SELECT pg_advisory_xact_lock(?1)", params![STORING_LOCK])?;
         }
-        Ok(Batch { tx })
+        Ok(Batch {
+            tx,
+            inserted: std::cell::Cell::new(false),
+        })
     }
 
     /// Take the leases of `sources` that no other run holds (or whose holder's lease
@@ -923,6 +953,35 @@ impl Store {
         }
     }
 
+    /// What the outputs (feeds, drafts) are built from, as counts of changes that every
+    /// process sees and that survive restarts: of the items, and of issues, edits and labels.
+    pub fn outputs_version(&self) -> anyhow::Result<(i64, i64)> {
+        self.conn.query_row(
+            "SELECT (SELECT v FROM items_version WHERE one = 1), (SELECT v FROM store_changes WHERE one = 1)",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    /// Run `f` while no other process on this store builds the outputs (on PostgreSQL, a
+    /// session advisory lock; on SQLite one machine's files are written atomically and a
+    /// lock would add nothing).
+    pub fn publishing<T>(&mut self, f: impl FnOnce(&mut Store) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        if !self.conn.is_pg() {
+            return f(self);
+        }
+        self.conn
+            .execute("SELECT pg_advisory_lock(?1)", params![PUBLISHING_LOCK])
+            .context("waiting for another publisher")?;
+        let out = f(self);
+        let unlocked = self
+            .conn
+            .execute("SELECT pg_advisory_unlock(?1)", params![PUBLISHING_LOCK]);
+        let out = out?;
+        unlocked.context("releasing the publishing lock")?;
+        Ok(out)
+    }
+
     pub fn count_items(&self) -> anyhow::Result<i64> {
         self.conn.query_row("SELECT count(*) FROM items", &[], |r| r.get(0))
     }
@@ -1015,6 +1074,8 @@ fn known(conn: &Conn, item: &Item) -> anyhow::Result<bool> {
 /// One source's writes, committed together.
 pub struct Batch<'a> {
     tx: Tx<'a>,
+    /// It inserted an item (on PostgreSQL, counted once at commit).
+    inserted: std::cell::Cell<bool>,
 }
 
 impl Batch<'_> {
@@ -1101,6 +1162,7 @@ impl Batch<'_> {
         let Some(id) = id else {
             return Ok(None);
         };
+        self.inserted.set(true);
         if !pg {
             self.index_words(id, date, &i.title, &i.summary, &i.text)?;
         }
@@ -1176,7 +1238,7 @@ impl Batch<'_> {
     }
 
     pub fn commit(self) -> anyhow::Result<()> {
-        if self.tx.is_pg() {
+        if self.tx.is_pg() && self.inserted.get() {
             // What SQLite's insert trigger counts (see the PostgreSQL schema).
             self.tx
                 .execute("UPDATE items_version SET v = v + 1 WHERE one = 1", &[])?;

@@ -10,7 +10,8 @@ use super::engine::{Conn, Tx, params};
 /// Chosen once: the advisory lock under which one process migrates while another waits.
 const MIGRATION_LOCK: i64 = 0x6261_6e79_7565;
 
-const PG_MIGRATIONS: &[&str] = &[r#"
+const PG_MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE sources (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -173,7 +174,15 @@ CREATE TRIGGER store_changes_edits AFTER INSERT OR UPDATE OR DELETE ON edits
     FOR EACH STATEMENT EXECUTE FUNCTION banyue_store_changed();
 CREATE TRIGGER store_changes_labels AFTER INSERT OR UPDATE OR DELETE ON labels
     FOR EACH STATEMENT EXECUTE FUNCTION banyue_store_changed();
-"#];
+"#,
+    // Every run records each source's health with its name in the update: only a name
+    // that changed is a change to what items are shown with.
+    r#"
+DROP TRIGGER items_version_source ON sources;
+CREATE TRIGGER items_version_source AFTER UPDATE OF name ON sources
+    FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION banyue_items_changed();
+"#,
+];
 
 /// Bring a PostgreSQL store's schema up to date, one process at a time.
 pub(super) fn migrate(conn: &Conn) -> anyhow::Result<()> {

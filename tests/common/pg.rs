@@ -107,9 +107,9 @@ fn start() -> Result<Server, String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    // Stopped when this test process ends, however it ends.
+    // Stopped, and its files removed, when this test process ends, however it ends.
     let stop = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {runas}'{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1",
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {runas}'{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
         pid = std::process::id(),
         // SAFETY: geteuid has no preconditions.
         runas = if unsafe { libc::geteuid() } == 0 {
@@ -119,6 +119,7 @@ fn start() -> Result<Server, String> {
         },
         pg_ctl = bin.join("pg_ctl").display(),
         data = data.display(),
+        dir = dir.path().display(),
     );
     Command::new("sh")
         .args(["-c", &stop])
@@ -156,3 +157,85 @@ pub fn database(test: &str) -> Option<String> {
     .expect("creating a database");
     Some(format!("postgres://banyue@127.0.0.1:{}/{name}", server.port))
 }
+
+/// The store a scenario runs on: the embedded SQLite file its config names, or a new
+/// PostgreSQL database of the tests' server.
+pub enum Engine {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Engine {
+    /// A new PostgreSQL database for `test`, or `None` after saying SKIPPED.
+    pub fn postgres(test: &str) -> Option<Engine> {
+        database(test).map(Engine::Postgres)
+    }
+
+    /// `text`, a config, with its store on this engine.
+    pub fn config(&self, text: &str) -> String {
+        match self {
+            Engine::Sqlite => text.to_string(),
+            Engine::Postgres(url) => {
+                assert!(text.contains("[settings]\n"), "a config without [settings]: {text}");
+                text.replacen("[settings]\n", &format!("[settings]\nstore = \"{url}\"\n"), 1)
+            }
+        }
+    }
+
+    /// Where the store of a directory as `banyue demo` leaves it is on this engine.
+    pub fn location(&self, dir: &Path) -> banyue::store::Location {
+        match self {
+            Engine::Sqlite => banyue::store::Location::Sqlite(dir.join("data").join("banyue.db")),
+            Engine::Postgres(url) => banyue::store::Location::Postgres(url.clone()),
+        }
+    }
+
+    /// A directory as `banyue demo` leaves it (its store in `data/banyue.db`, its config in
+    /// `banyue.toml`) moved onto this engine: the store copied, the config rewritten.
+    pub fn adopt(&self, dir: &Path) {
+        let Engine::Postgres(url) = self else { return };
+        let from = Engine::Sqlite.location(dir);
+        banyue::store::copy(&from, &banyue::store::Location::Postgres(url.clone())).expect("copy into PostgreSQL");
+        let path = dir.join("banyue.toml");
+        let text = std::fs::read_to_string(&path).expect("the demo's config");
+        std::fs::write(&path, self.config(&text)).expect("rewriting the config");
+    }
+}
+
+/// Each scenario — `async fn NAME(engine: Engine)`, or a plain `fn` after `sync` — as two
+/// tests, `NAME::sqlite` and `NAME::postgres` (SKIPPED, loudly, without PostgreSQL).
+#[allow(unused_macros)]
+macro_rules! on_both_engines {
+    (sync $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(crate::common::pg::Engine::Sqlite);
+            }
+
+            #[test]
+            fn postgres() {
+                if let Some(e) = crate::common::pg::Engine::postgres(concat!(stringify!($name), "::postgres")) {
+                    super::$name(e);
+                }
+            }
+        }
+    )*};
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(crate::common::pg::Engine::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(e) = crate::common::pg::Engine::postgres(concat!(stringify!($name), "::postgres")) {
+                    super::$name(e).await;
+                }
+            }
+        }
+    )*};
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_engines;
