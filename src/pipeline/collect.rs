@@ -1,0 +1,477 @@
+//! Collecting: lease the due sources, fetch, extract and normalize each (bounded
+//! concurrency), and hand each source's items to the storing stage as it finishes.
+
+use super::*;
+
+impl Pipeline {
+    /// Fetch the sources at `indices` (bounded concurrency) and store what they bring,
+    /// one transaction per source, as each finishes. `scheduled`: the daemon's call, for
+    /// sources due by their schedule (one another collector fetched since its last
+    /// scheduled time is not due any more).
+    pub async fn collect_sources(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        indices: &[usize],
+        now: DateTime<Utc>,
+        force: bool,
+        progress: bool,
+        scheduled: bool,
+    ) -> anyhow::Result<Vec<SourceReport>> {
+        let near = NearDup::default();
+        // Another run (a cron job that overran, another collector on a shared store) may
+        // be fetching some of these: each source is leased when a task is about to fetch
+        // it, and left to the other run when it holds it. So several collectors share the
+        // sources between them, each taking the next one free as it has room, and none
+        // fetches a source another is fetching. Leases are
+        // kept in wall-clock time and expire, so a killed run blocks nobody for long.
+        // A source's lease is given back with its items, marked done then: a run that
+        // began before does not fetch it again; the rest go back when the run ends.
+        let lease = Lease {
+            scheduled,
+            started: Utc::now(),
+            holder: crate::store::lease_holder(),
+            secs: LEASE_SECS.max(self.config.settings.timeout_secs as i64 * 20),
+        };
+        let since = now - chrono::Duration::days(near.window_days * 2);
+        {
+            let st = lock(store)?;
+            self.retrain(&st)?;
+        }
+        // The stories to compare with are read when the first source brings items: a
+        // run whose every answer is "not modified" reads none of them.
+        let mut index = Known {
+            index: None,
+            after: 0,
+            since,
+            holder: lease.holder.clone(),
+        };
+        let holder = lease.holder.clone();
+        let reports = self
+            .collect_leased(store, indices, &lease, now, force, progress, &near, &mut index)
+            .await;
+        // Released whatever happened; a crash leaves them to expire.
+        if let Ok(mut st) = lock(store)
+            && let Err(e) = st.release_leases(&holder, Utc::now())
+        {
+            tracing::warn!("releasing this run's leases: {e:#}");
+        }
+        reports
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn collect_leased(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        indices: &[usize],
+        lease: &Lease,
+        now: DateTime<Utc>,
+        force: bool,
+        progress: bool,
+        near: &NearDup,
+        known: &mut Known,
+    ) -> anyhow::Result<Vec<SourceReport>> {
+        let limit = Arc::new(Semaphore::new(self.config.settings.concurrency));
+        let mut tasks = JoinSet::new();
+        for &index in indices {
+            let source = self.config.sources[index].clone();
+            let ctx = Arc::new(Ctx {
+                fetcher: self.fetcher.clone(),
+                store: store.clone(),
+                settings: self.config.settings.clone(),
+            });
+            let limit = limit.clone();
+            let lease = lease.clone();
+            tasks.spawn(async move {
+                // Held until the source's items are stored, not just fetched: fetches
+                // run ahead of the store by at most `concurrency` sources, so a run's
+                // memory is bounded by what waits to be stored, not by the whole web.
+                let permit = limit.acquire_owned().await.ok();
+                // The source's state is read once it is leased: another collector may
+                // have just recorded a failure and its backoff. Off the async workers:
+                // the store is busy while a source is stored, and a worker waiting for
+                // it would hold up the fetches in flight.
+                let taken = {
+                    let (ctx, source) = (ctx.clone(), source.clone());
+                    tokio::task::spawn_blocking(move || lease.take(&ctx, &source)).await
+                };
+                let collected = match taken {
+                    Ok(Ok(Ok(state))) => collect(&ctx, &source, state, now, force, index).await,
+                    Ok(Ok(Err(why)) | Err(why)) => skipped(&source, index, why),
+                    Err(e) => skipped(&source, index, format!("taking its lease: {e}")),
+                };
+                (collected, permit)
+            });
+        }
+        let progress = progress && std::io::stderr().is_terminal();
+        let total = indices.len();
+        let mut reports: Vec<(usize, SourceReport)> = Vec::with_capacity(total);
+        while let Some(joined) = tasks.join_next().await {
+            let (mut c, permit) = joined.context("a source task panicked")?;
+            let source = &self.config.sources[c.index];
+            let mut st = lock(store)?;
+            if let Err(e) = self.store_items(&mut st, source, &mut c, near, known, now) {
+                c.report.error = Some(format!("storing items: {e:#}"));
+                c.report.new = 0;
+                let batch = st.begin()?;
+                self.finish(batch, source, &c, &known.holder, now)?;
+            }
+            drop(permit);
+            if progress {
+                eprint!("\r\x1b[K[{}/{}] {}", reports.len() + 1, total, source.id);
+            }
+            reports.push((c.index, c.report));
+        }
+        if progress {
+            eprintln!();
+        }
+        // Health that changed is queued to be told; sending comes after the run.
+        if !self.config.alerts.is_empty() {
+            let mut st = lock(store)?;
+            if let Err(e) = crate::alert::watch_sources(&self.config, &mut st, now) {
+                tracing::warn!("alerts: watching the sources: {e:#}");
+            }
+        }
+        reports.sort_by_key(|(i, _)| *i);
+        Ok(reports.into_iter().map(|(_, r)| r).collect())
+    }
+}
+
+pub(super) fn lock(store: &Arc<Mutex<Store>>) -> anyhow::Result<std::sync::MutexGuard<'_, Store>> {
+    store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))
+}
+
+/// This run's name as a lease holder, and how long its leases last.
+#[derive(Clone)]
+pub(super) struct Lease {
+    scheduled: bool,
+    /// When this run began (wall clock, as leases are kept).
+    started: DateTime<Utc>,
+    holder: String,
+    secs: i64,
+}
+
+impl Lease {
+    /// Lease `source` for this run: its stored state when taken, or why it is left
+    /// (`Ok(Err)`: another run holds it; `Err`: the store failed).
+    pub(super) fn take(&self, ctx: &Ctx, src: &Source) -> Result<Result<Option<SourceState>, String>, String> {
+        let source = src.id.as_str();
+        let mut st = lock(&ctx.store).map_err(|e| format!("{e:#}"))?;
+        let wall = Utc::now();
+        let until = wall + chrono::Duration::seconds(self.secs);
+        let ids = [source.to_string()];
+        let taken = st
+            .take_leases(&ids, &self.holder, wall, until)
+            .map_err(|e| format!("taking its lease: {e:#}"))?;
+        if taken.is_empty() {
+            let until = st.lease(source, wall).ok().flatten().map_or(wall, |(_, e)| e);
+            let local = until.with_timezone(&ctx.settings.timezone).format("%H:%M");
+            return Ok(Err(format!("another run is fetching it (lease until {local})")));
+        }
+        // Another run fetched it and finished after this one began: not again now.
+        if let Some(done) = st.lease_done(source).ok().flatten().filter(|d| *d >= self.started) {
+            let local = done.with_timezone(&ctx.settings.timezone).format("%H:%M:%S");
+            return Ok(Err(format!("another run fetched it at {local}")));
+        }
+        let state = st
+            .source_state(source)
+            .map_err(|e| format!("reading its state: {e:#}"))?;
+        // On its schedule: another daemon sharing the store may have fetched it since
+        // its last scheduled time (the schedules of two daemons differ by their jitter).
+        if self.scheduled
+            && let Some(last) = state.as_ref().and_then(|s| s.last_attempt)
+        {
+            let schedule = src.schedule.as_ref().unwrap_or(&ctx.settings.schedule);
+            if schedule.after(&last).next().is_some_and(|next| next > Utc::now()) {
+                let local = last.with_timezone(&ctx.settings.timezone).format("%H:%M:%S");
+                return Ok(Err(format!("another run fetched it at {local}")));
+            }
+        }
+        Ok(Ok(state))
+    }
+}
+
+/// A source this run left alone, and why.
+pub(super) fn skipped(source: &Source, index: usize, why: String) -> Collected {
+    Collected {
+        index,
+        items: Vec::new(),
+        report: SourceReport {
+            id: source.id.clone(),
+            name: source.name.clone(),
+            skipped: Some(why),
+            ..Default::default()
+        },
+        failures_before: 0,
+    }
+}
+
+/// What a source task needs, owned so it can move into the task.
+pub(super) struct Ctx {
+    fetcher: Fetcher,
+    store: Arc<Mutex<Store>>,
+    settings: Settings,
+}
+
+/// Why a source produced nothing this time.
+pub(super) struct Failure {
+    message: String,
+    retry_after: Option<std::time::Duration>,
+    /// The page came but its list selectors matched nothing: a list whose shape changed.
+    no_rows: bool,
+}
+
+impl From<FetchError> for Failure {
+    fn from(e: FetchError) -> Failure {
+        Failure {
+            retry_after: e.retry_after(),
+            message: e.to_string(),
+            no_rows: false,
+        }
+    }
+}
+
+impl From<extract::ExtractError> for Failure {
+    fn from(e: extract::ExtractError) -> Failure {
+        Failure {
+            no_rows: matches!(e, extract::ExtractError::Empty),
+            message: e.to_string(),
+            retry_after: None,
+        }
+    }
+}
+
+/// Fetch, extract and normalize one source (and its detail pages). Never fails: a
+/// broken source comes back with its error in the report.
+pub(super) async fn collect(
+    ctx: &Ctx,
+    source: &Source,
+    state: Option<SourceState>,
+    now: DateTime<Utc>,
+    force: bool,
+    index: usize,
+) -> Collected {
+    let mut report = SourceReport {
+        id: source.id.clone(),
+        name: source.name.clone(),
+        ..Default::default()
+    };
+    let failures_before = state.as_ref().map(|s| s.consecutive_failures).unwrap_or(0);
+    if let Some(due) = state.as_ref().and_then(|s| s.next_due).filter(|d| *d > now && !force) {
+        let local = due.with_timezone(&ctx.settings.timezone).format("%Y-%m-%d %H:%M");
+        report.skipped = Some(format!(
+            "backing off after {failures_before} failures, next try {local}"
+        ));
+        return Collected {
+            index,
+            items: Vec::new(),
+            report,
+            failures_before,
+        };
+    }
+    let items = match fetch_source(ctx, source, state.as_ref(), now, &mut report).await {
+        Ok(raw) => {
+            let found = raw.len();
+            if !report.not_modified {
+                report.found = Some(found);
+                report.dated = raw.iter().filter(|r| r.published.is_some()).count();
+            }
+            let items: Vec<Item> = raw
+                .into_iter()
+                .filter_map(|r| normalize::normalize(r, &source.id, now))
+                .collect();
+            // Entries the document has but that cannot be kept are said, never dropped
+            // silently.
+            if items.len() < found {
+                report.warnings.push(format!(
+                    "{found} entries, {} usable: {} with no title, text or link",
+                    items.len(),
+                    found - items.len()
+                ));
+            }
+            items
+        }
+        Err(f) => {
+            if f.no_rows {
+                report.found = Some(0);
+            }
+            report.error = Some(f.message);
+            report.retry_after = f.retry_after;
+            Vec::new()
+        }
+    };
+    Collected {
+        index,
+        items,
+        report,
+        failures_before,
+    }
+}
+
+/// The list pages (following pagination), then the detail pages of items not yet stored.
+pub(super) async fn fetch_source(
+    ctx: &Ctx,
+    source: &Source,
+    state: Option<&SourceState>,
+    now: DateTime<Utc>,
+    report: &mut SourceReport,
+) -> Result<Vec<RawItem>, Failure> {
+    let tz = ctx.settings.timezone;
+    let validators = state.map(|s| Validators {
+        etag: s.etag.clone(),
+        last_modified: s.last_modified.clone(),
+    });
+    let req = Request {
+        allow_private: source.allow_private,
+        configured: true,
+        headers: &source.headers,
+        validators: validators.as_ref(),
+    };
+    let page = match ctx.fetcher.fetch(&source.url, &req).await? {
+        Fetched::NotModified => {
+            report.not_modified = true;
+            report.status = Some(304);
+            return Ok(Vec::new());
+        }
+        Fetched::Page(p) => p,
+    };
+    report.status = Some(page.status);
+    report.encoding = Some(page.encoding);
+    if let Some(w) = repair_warning(&page) {
+        report.warnings.push(w);
+    }
+    report.etag = page.validators.etag.clone();
+    report.last_modified = page.validators.last_modified.clone();
+    report.pages = 1;
+    let budget = ctx.settings.timeout_secs;
+    let (mut raw, notes) = extract_within(&page, source, now, tz, budget).await?;
+    report.warnings.extend(notes);
+    if let SourceKind::Html(spec) | SourceKind::JsonHtml { list: spec, .. } = &source.kind {
+        let mut current = page;
+        let page_req = Request {
+            validators: None,
+            configured: false,
+            ..req
+        };
+        for n in 1..spec.max_pages {
+            let next = match (&spec.next, &spec.page_pattern) {
+                (Some(pick), _) => html::next_page(&current.text, &current.url, pick),
+                (None, Some(pattern)) => source
+                    .url
+                    .join(&pattern.replace("{n}", &(spec.page_start + n - 1).to_string()))
+                    .ok(),
+                (None, None) => None,
+            };
+            let Some(next) = next else { break };
+            // A page of items we already have means the rest are older still.
+            if raw
+                .iter()
+                .rev()
+                .take(3)
+                .filter_map(|r| probe(r, source, now))
+                .all(|i| is_known(&ctx.store, &i))
+            {
+                break;
+            }
+            match ctx.fetcher.fetch(&next, &page_req).await {
+                Ok(Fetched::Page(p)) => {
+                    match extract_within(&p, source, now, tz, budget).await {
+                        Ok((mut more, notes)) => {
+                            raw.append(&mut more);
+                            report
+                                .warnings
+                                .extend(notes.into_iter().map(|w| format!("page {next}: {w}")));
+                        }
+                        Err(e) => report.warnings.push(format!("page {next}: {e}")),
+                    }
+                    report.pages += 1;
+                    current = p;
+                }
+                Ok(Fetched::NotModified) => break,
+                Err(e) => {
+                    report.warnings.push(format!("page {next}: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+    let cap = ctx.settings.max_items;
+    if raw.len() > cap {
+        report.warnings.push(format!(
+            "{} items on its pages; read the first {cap} (max_items)",
+            raw.len()
+        ));
+        raw.truncate(cap);
+    }
+    if let Some(spec) = &source.detail {
+        fetch_details(ctx, source, spec, &mut raw, now, report).await;
+    }
+    Ok(raw)
+}
+
+/// [`extract_page`] on a blocking thread, given at most `secs`: a page that takes longer
+/// (a pathological selector or tree no bound foresaw) fails its source with a reason,
+/// and the other sources never wait for it.
+pub(super) async fn extract_within(
+    page: &Page,
+    source: &Source,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    secs: u64,
+) -> Result<(Vec<RawItem>, Vec<String>), extract::ExtractError> {
+    let (page, source) = (page.clone(), source.clone());
+    let work = tokio::task::spawn_blocking(move || extract::read(&page.text, &page.url, &source.kind, now, tz));
+    match tokio::time::timeout(std::time::Duration::from_secs(secs.max(1)), work).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(extract::ExtractError::Malformed("the page's reader failed".into())),
+        Err(_) => Err(extract::ExtractError::TooSlow(secs)),
+    }
+}
+
+pub(super) async fn fetch_details(
+    ctx: &Ctx,
+    source: &Source,
+    spec: &crate::config::DetailSpec,
+    raw: &mut [RawItem],
+    now: DateTime<Utc>,
+    report: &mut SourceReport,
+) {
+    let tz = ctx.settings.timezone;
+    let req = Request {
+        allow_private: source.allow_private,
+        configured: false,
+        headers: &source.headers,
+        validators: None,
+    };
+    let mut fetched = 0;
+    for r in raw.iter_mut() {
+        if fetched >= ctx.settings.detail_fetch_limit {
+            break;
+        }
+        let Some(link) = r.link.as_deref().and_then(|l| Url::parse(l).ok()) else {
+            continue;
+        };
+        if probe(r, source, now).is_some_and(|i| is_known(&ctx.store, &i)) {
+            continue;
+        }
+        fetched += 1;
+        match ctx.fetcher.fetch(&link, &req).await {
+            Ok(Fetched::Page(p)) => {
+                if let Some(w) = repair_warning(&p) {
+                    report.warnings.push(w);
+                }
+                let d = html::parse_detail(&p.text, &p.url, spec, now, tz);
+                if d.content_html.is_some() {
+                    r.content = d.content_html;
+                }
+                r.published = r.published.or(d.published);
+                if let Some(t) = d.title.filter(|t| t.chars().count() > r.title.chars().count()) {
+                    r.title = t;
+                }
+                r.policy.merge_missing(d.policy);
+                report.details += 1;
+            }
+            Ok(Fetched::NotModified) => {}
+            Err(e) => report.warnings.push(format!("detail {link}: {e}")),
+        }
+    }
+}

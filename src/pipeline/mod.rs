@@ -1,0 +1,245 @@
+//! The pipeline, end to end: sources → fetch → extract → normalize → dedup → classify →
+//! store → publish → draft. This module only wires the stages together; each stage's
+//! logic lives in its own module.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::classify::{Classifier, Input, SourceMix, taxonomy::Taxonomy};
+use crate::config::{Config, Settings, Source, SourceKind};
+use crate::dedup::{self, Candidate, NearDup, Rank};
+use crate::draft::{self, Window, render::Exported};
+use crate::extract::{self, html};
+use crate::fetch::{FetchError, Fetched, Fetcher, Page, Request, Validators};
+use crate::model::{Decision, Item, RawItem};
+use crate::normalize;
+use crate::publish::{self, Published};
+use crate::review::{Edit, Issue, Status};
+use crate::store::{NewItem, SourceRun, SourceState, Store};
+
+mod collect;
+mod editing;
+mod outputs;
+mod storing;
+
+use collect::*;
+use storing::*;
+
+/// The source of items editors add by URL.
+pub const MANUAL: &str = "manual";
+const MANUAL_NAME: &str = "编辑添加";
+
+/// How one source went in one run.
+#[derive(Debug, Clone, Default)]
+pub struct SourceReport {
+    pub id: String,
+    pub name: String,
+    pub status: Option<u16>,
+    pub encoding: Option<&'static str>,
+    pub new: usize,
+    pub seen: usize,
+    pub rejected: usize,
+    pub merged: usize,
+    pub details: usize,
+    /// Rows its documents held this run (`None`: not read, as on a 304 or a failed fetch),
+    /// and how many of them had a date: a list whose shape changed shows here first.
+    pub found: Option<usize>,
+    pub dated: usize,
+    /// List pages read.
+    pub pages: usize,
+    /// The server said 304: nothing changed, nothing parsed.
+    pub not_modified: bool,
+    /// Why the source was not fetched this time (backing off, Retry-After).
+    pub skipped: Option<String>,
+    /// Problems that did not stop the source (a detail page that failed).
+    pub warnings: Vec<String>,
+    pub error: Option<String>,
+    /// What the server asked: come back after this long.
+    pub retry_after: Option<std::time::Duration>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct RunReport {
+    pub sources: Vec<SourceReport>,
+    pub published: Published,
+    pub draft: Exported,
+    pub draft_items: usize,
+    /// The outputs were current (nothing they are built from changed): none was built.
+    pub unchanged: bool,
+}
+
+/// What publishing and drafting produced, or found current.
+#[derive(Debug)]
+pub struct Outputs {
+    pub published: Published,
+    pub draft: Exported,
+    pub draft_items: usize,
+    /// Nothing the outputs are built from changed since they were written: nothing was
+    /// built (`published.written` is 0).
+    pub unchanged: bool,
+}
+
+impl RunReport {
+    /// Nothing could be done: every source failed.
+    pub fn all_failed(&self) -> bool {
+        !self.sources.is_empty() && self.sources.iter().all(|s| s.error.is_some())
+    }
+
+    /// A plain, line-per-source summary for logs and terminals.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        for s in &self.sources {
+            match (&s.error, &s.skipped) {
+                (Some(e), _) => out.push_str(&format!("FAIL  {:<18} {}  ({})\n", s.id, e, s.name)),
+                (None, Some(why)) => out.push_str(&format!("skip  {:<18} {why}  ({})\n", s.id, s.name)),
+                (None, None) if s.not_modified => {
+                    out.push_str(&format!("304   {:<18} not modified  ({})\n", s.id, s.name))
+                }
+                (None, None) => out.push_str(&format!(
+                    "ok    {:<18} new {:>3}  seen {:>3}  off-topic {:>2}  merged {:>2}  details {:>2}  {}\n",
+                    s.id, s.new, s.seen, s.rejected, s.merged, s.details, s.name
+                )),
+            }
+            for w in &s.warnings {
+                out.push_str(&format!("      {:<18} warning: {w}\n", ""));
+            }
+        }
+        let failed = self.sources.iter().filter(|s| s.error.is_some()).count();
+        out.push_str(&format!(
+            "{} sources, {} failed; {} feeds ({}); draft with {} items\n",
+            self.sources.len(),
+            failed,
+            self.published.feeds.len(),
+            if self.unchanged {
+                "current, not built again".to_string()
+            } else {
+                format!("{} changed", self.published.written)
+            },
+            self.draft_items
+        ));
+        out
+    }
+}
+
+/// An item the classifier filed elsewhere after an editor's move taught it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resorted {
+    pub id: i64,
+    pub title: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// What an editor's edit did: its record id, the issue drafted again (unless published),
+/// and the items a move re-sorted.
+#[derive(Debug)]
+pub struct Edited {
+    pub id: i64,
+    pub draft: Option<draft::Draft>,
+    pub resorted: Vec<Resorted>,
+}
+
+/// Options of a run that are not configuration.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The clock, fixed in tests.
+    pub now: Option<DateTime<Utc>>,
+    /// Draft this window instead of the current one.
+    pub window: Option<Window>,
+    /// Fetch even sources that are backing off or asked us to wait.
+    pub force: bool,
+    /// Show progress on stderr.
+    pub progress: bool,
+}
+
+/// Everything a run needs, built once from the config.
+pub struct Pipeline {
+    pub config: Config,
+    pub classifier: Classifier,
+    fetcher: Fetcher,
+}
+
+/// What decoding a page had to repair, in words, if anything.
+fn repair_warning(page: &Page) -> Option<String> {
+    let mut parts = Vec::new();
+    if page.repaired > 0 {
+        parts.push(format!(
+            "{} invalid byte sequence{} in {} replaced with �",
+            page.repaired,
+            if page.repaired == 1 { "" } else { "s" },
+            page.encoding
+        ));
+    }
+    if page.stripped > 0 {
+        parts.push(format!(
+            "{} control character{} removed",
+            page.stripped,
+            if page.stripped == 1 { "" } else { "s" }
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("{}: {}", page.url, parts.join(", ")))
+}
+
+/// The least time a run holds a source's lease (it is given back when the run ends).
+const LEASE_SECS: i64 = 30 * 60;
+
+struct Collected {
+    index: usize,
+    items: Vec<Item>,
+    report: SourceReport,
+    /// The source's consecutive failures before this run, for the backoff.
+    failures_before: i64,
+}
+
+impl Pipeline {
+    pub fn new(config: Config) -> anyhow::Result<Pipeline> {
+        let taxonomy = Taxonomy::configured(config.settings.taxonomy.as_deref())?;
+        let classifier = Classifier::new(taxonomy)?;
+        let fetcher = Fetcher::new(&config.settings)?;
+        Ok(Pipeline {
+            config,
+            classifier,
+            fetcher,
+        })
+    }
+
+    pub fn open_store(&self) -> anyhow::Result<Store> {
+        Store::connect(&self.config.settings.store)
+    }
+
+    /// One full run: every source, then publish and draft.
+    pub async fn run(&self, opts: &RunOptions) -> anyhow::Result<RunReport> {
+        let now = opts.now.unwrap_or_else(Utc::now);
+        let store = Arc::new(Mutex::new(self.open_store()?));
+        let all: Vec<usize> = (0..self.config.sources.len()).collect();
+        let sources = self
+            .collect_sources(&store, &all, now, opts.force, opts.progress, false)
+            .await?;
+        let mut store = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
+        let out = self.publish_and_draft(&mut store, now, opts.window, opts.force)?;
+        Ok(RunReport {
+            sources,
+            published: out.published,
+            draft: out.draft,
+            draft_items: out.draft_items,
+            unchanged: out.unchanged,
+        })
+    }
+
+    /// The issue covering `window` (default: the current one), created on first use.
+    pub fn issue_for(&self, store: &mut Store, window: Option<Window>, now: DateTime<Utc>) -> anyhow::Result<Issue> {
+        let s = &self.config.settings;
+        let window =
+            window.unwrap_or_else(|| Window::containing(now.with_timezone(&s.timezone).date_naive(), s.issue_window));
+        store.issue_for(window, window.number(s.issue_window), s.issue_first_total, now)
+    }
+}

@@ -1,0 +1,317 @@
+//! Storing one source's items: read the new ones on every core, judge each against the
+//! stories the store knows (dedup), classify it and insert it, in one transaction.
+
+use super::*;
+
+impl Pipeline {
+    /// Dedup, classify and store one source's items in one transaction.
+    pub(super) fn store_items(
+        &self,
+        st: &mut Store,
+        source: &Source,
+        c: &mut Collected,
+        near: &NearDup,
+        known: &mut Known,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        if c.report.skipped.is_some() {
+            // Nothing was asked of the server, so there is nothing to record either.
+            return Ok(());
+        }
+        if c.items.is_empty() {
+            // Not modified, or an empty list: only the source's run is recorded.
+            let batch = st.begin()?;
+            return self.finish(batch, source, c, &known.holder, now);
+        }
+        // What the source usually yields: its stored items, then a first reading of the
+        // new ones (an item that knows its section votes; the mix then leans the unsure).
+        let mut mix = history_mix(st, &source.id)?;
+        let input = |item: &Item, mix: Option<&SourceMix>| -> Decision {
+            self.classifier.classify(&Input {
+                title: &item.title,
+                text: &item.text,
+                source_id: &source.id,
+                source_name: &source.name,
+                section_hint: source.section_hint.as_deref(),
+                city_hint: source.city_hint.as_deref(),
+                policy: &item.policy,
+                source_mix: mix,
+            })
+        };
+        known.load(st)?;
+        let batch = st.begin()?;
+        // Inside the transaction, which holds the store's write lock: the stories other
+        // collectors committed are all visible now, and none can commit until this does.
+        known.catch_up(&batch)?;
+        let Some(index) = known.index.as_mut() else {
+            anyhow::bail!("the stories to compare with were not read");
+        };
+        let mut fresh: Vec<&Item> = Vec::with_capacity(c.items.len());
+        for item in &c.items {
+            if batch.known(item)? {
+                c.report.seen += 1;
+            } else {
+                fresh.push(item);
+            }
+        }
+        // Reading each new item (its first classification, its words, facts and
+        // signature) is pure and the larger part of storing a source: on every core.
+        let mut read: Vec<(Decision, Candidate)> = par_map(&fresh, |item| {
+            let probe = Candidate::new(
+                0,
+                &source.id,
+                &item.title,
+                &item.text,
+                item.policy.doc_number.as_deref(),
+                item.published.unwrap_or(now),
+            );
+            (input(item, None), probe)
+        });
+        for (d, _) in read.iter().filter(|(d, _)| d.rejected.is_none()) {
+            mix.add(&d.section, 1);
+        }
+        // A source that leans nowhere changes no decision: the first reading stands.
+        if mix.leaning().is_some() {
+            let second = par_map(&fresh, |item| input(item, Some(&mix)));
+            for ((d, _), again) in read.iter_mut().zip(second) {
+                *d = again;
+            }
+        }
+        // This batch's own stories, indexed as they come: a feed of k new items costs k
+        // look-ups, not k² comparisons.
+        let mut added: Vec<Candidate> = Vec::new();
+        let mut added_index = dedup::Index::default();
+        let mut replaced: Vec<i64> = Vec::new();
+        let mut last_id = 0;
+        for (item, (decision, probe)) in fresh.into_iter().zip(read) {
+            let date = item.published.unwrap_or(now);
+            let sig = probe.signature;
+            let rank = Rank::of(source.priority, &item.title, item.policy.doc_number.is_some(), date);
+            let mut duplicate_of = None;
+            let mut replaces = None;
+            if decision.rejected.is_none() {
+                // Stories stored before this batch, then this batch's own.
+                let found = index
+                    .find_among(near, &probe, Some(&added_index))
+                    .filter(|(id, _)| !replaced.contains(id))
+                    .or_else(|| added_index.find_among(near, &probe, Some(index)));
+                if let Some((id, why)) = found {
+                    let old = index
+                        .get(id)
+                        .or_else(|| added.iter().find(|c| c.id == id))
+                        .map(|c| self.rank_of(c));
+                    if old.is_some_and(|old| rank.beats(&old)) {
+                        replaces = Some((id, why));
+                    } else {
+                        duplicate_of = Some((id, why));
+                    }
+                }
+            }
+            let new = NewItem {
+                item,
+                decision: &decision,
+                signature: sig,
+                duplicate_of: duplicate_of.clone(),
+            };
+            let Some(id) = batch.insert(&new)? else {
+                c.report.seen += 1;
+                continue;
+            };
+            last_id = last_id.max(id);
+            c.report.new += 1;
+            if decision.rejected.is_some() {
+                c.report.rejected += 1;
+                continue;
+            }
+            if duplicate_of.is_some() {
+                c.report.merged += 1;
+                continue;
+            }
+            if let Some((old, why)) = &replaces {
+                batch.promote(id, *old, why)?;
+                replaced.push(*old);
+                added.retain(|c| c.id != *old);
+                added_index.remove(*old);
+                c.report.merged += 1;
+            }
+            let candidate = Candidate { id, ..probe };
+            added_index.insert(candidate.clone());
+            added.push(candidate);
+        }
+        self.finish(batch, source, c, &known.holder, now)?;
+        // The batch held the store's write lock, so every id below its own was read by
+        // `catch_up` or is its own: the next catch-up starts after them, instead of
+        // reading (and reading the facts of) this batch's stories a second time.
+        known.after = known.after.max(last_id);
+        // Only what is committed becomes a candidate for later sources.
+        for old in replaced {
+            index.remove(old);
+        }
+        for a in added {
+            index.insert(a);
+        }
+        Ok(())
+    }
+}
+
+impl Pipeline {
+    /// Record the source's run and give its lease back with its items, in the batch
+    /// that stores them: not held while the run's slower sources finish (the daemon's
+    /// next turn for it would find it held).
+    pub(super) fn finish(
+        &self,
+        batch: crate::store::Batch<'_>,
+        source: &Source,
+        c: &Collected,
+        holder: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
+        batch.release_lease(holder, &source.id, Utc::now())?;
+        batch.commit()
+    }
+
+    /// The rank of a stored report, from its source's configured priority.
+    pub(super) fn rank_of(&self, c: &Candidate) -> Rank {
+        let priority = self
+            .config
+            .sources
+            .iter()
+            .find(|s| s.id == c.source_id)
+            .map(|s| s.priority)
+            .unwrap_or(0);
+        Rank::of(priority, &c.title, c.doc_number.is_some(), c.date)
+    }
+}
+
+impl Pipeline {
+    /// What to record of a source's run, including when to try a failing one again:
+    /// exponential backoff from the settings, or later if the server asked for it.
+    pub(super) fn run_of(&self, c: &Collected, now: DateTime<Utc>) -> SourceRun {
+        let r = &c.report;
+        let next_due = r.error.as_ref().map(|_| {
+            let s = &self.config.settings;
+            let failures = c.failures_before + 1;
+            let exp = s.backoff_base_secs.saturating_mul(1u64 << (failures - 1).clamp(0, 20));
+            let backoff = exp.min(s.backoff_max_secs);
+            let wait = r.retry_after.map(|d| d.as_secs()).unwrap_or(0).max(backoff);
+            now + chrono::Duration::seconds(wait as i64)
+        });
+        SourceRun {
+            status: r.status,
+            error: r.error.clone(),
+            new: r.new,
+            seen: r.seen,
+            not_modified: r.not_modified,
+            etag: r.etag.clone(),
+            last_modified: r.last_modified.clone(),
+            next_due,
+            warning: r.warnings.first().cloned(),
+            rows: r.found,
+            dated: r.found.map(|_| r.dated),
+        }
+    }
+}
+
+/// `f` of each of `items`, in order, on up to as many threads as there are cores (on
+/// the calling thread alone when there are few items or one core).
+pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    /// Fewer items than this are not worth a thread.
+    const PER_THREAD: usize = 8;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(items.len() / PER_THREAD).max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                // A panic in `f` is a bug: carried to the caller as one would be.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// The stories a run compares new reports with: those stored when it began, then its
+/// own, and those other collectors on the same store add meanwhile (read before each
+/// source is stored, so that two collectors merge a story as one run would).
+pub(super) struct Known {
+    /// Read from the store when the first source brings items.
+    pub(super) index: Option<dedup::Index>,
+    /// The largest item id read from the store.
+    pub(super) after: i64,
+    pub(super) since: DateTime<Utc>,
+    /// This run's lease holder name: a source's lease is given back with its items.
+    pub(super) holder: String,
+}
+
+impl Known {
+    /// Read the stories stored since `since`, once.
+    pub(super) fn load(&mut self, st: &Store) -> anyhow::Result<()> {
+        if self.index.is_some() {
+            return Ok(());
+        }
+        // The largest id first: a story stored meanwhile is read again, not missed.
+        let after = st.max_item_id()?;
+        let mut index = dedup::Index::new(st.candidates(self.since)?);
+        for (a, b) in st.split_pairs()? {
+            index.keep_apart(&a, &b);
+        }
+        self.after = after;
+        self.index = Some(index);
+        Ok(())
+    }
+
+    pub(super) fn catch_up(&mut self, batch: &crate::store::Batch) -> anyhow::Result<()> {
+        let Some(index) = self.index.as_mut() else {
+            return Ok(());
+        };
+        for c in batch.candidates_after(self.after, self.since)? {
+            self.after = self.after.max(c.id);
+            if index.get(c.id).is_none() {
+                index.insert(c);
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn probe(r: &RawItem, source: &Source, now: DateTime<Utc>) -> Option<Item> {
+    normalize::normalize(r.clone(), &source.id, now)
+}
+
+pub(super) fn is_known(store: &Arc<Mutex<Store>>, item: &Item) -> bool {
+    lock(store).ok().and_then(|st| st.is_known(item).ok()).unwrap_or(false)
+}
+
+/// A source's mix of sections from its latest stored items.
+pub(super) fn history_mix(store: &Store, source_id: &str) -> anyhow::Result<SourceMix> {
+    let mut mix = SourceMix::default();
+    for (section, n) in store.source_sections(source_id, 200)? {
+        mix.add(&section, n);
+    }
+    Ok(mix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::par_map;
+
+    #[test]
+    fn par_map_keeps_the_order_of_its_items() {
+        for n in [0, 1, 7, 8, 16, 17, 100, 1001] {
+            let items: Vec<usize> = (0..n).collect();
+            let doubled = par_map(&items, |i| i * 2);
+            assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>(), "{n} items");
+        }
+    }
+}
