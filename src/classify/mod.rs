@@ -584,6 +584,8 @@ impl Classifier {
                 .as_deref()
                 .is_some_and(|i| self.local_body(i).is_some());
 
+        let local_outlet = !local && self.local_media(input.source_name).is_some();
+
         let mut scores = vec![0f32; self.taxonomy.sections.len()];
         for (i, r) in self.rules.iter().enumerate() {
             let sid = self.taxonomy.sections[r.section].id();
@@ -592,6 +594,7 @@ impl Classifier {
                     Signal::DocNumber => input.policy.doc_number.is_some(),
                     Signal::DatePrefix => ev.dated,
                     Signal::LocalSource => local,
+                    Signal::LocalOutlet => local_outlet,
                     Signal::PlaceActs => ev.place_acts,
                 };
                 if on {
@@ -937,6 +940,29 @@ mod tests {
         // An outlet's stock opening before its city.
         let d = classify("全市数字经济发展推进会议召开", "", "中国九江网");
         assert_eq!(d.city.as_deref(), Some("九江"));
+    }
+
+    #[test]
+    fn a_city_papers_feature_on_its_industry_is_a_city_note() {
+        // No event, no place in the headline: told by the city's own paper, a note of it.
+        let title = "一座城与一个产业的二十年：工业软件从这里出发";
+        let local = classify(title, "", "南京日报");
+        assert_eq!(
+            (local.section.as_str(), local.city.as_deref()),
+            ("city-news", Some("南京")),
+            "{local:?}"
+        );
+        assert!(
+            local.reasons.iter().any(|r| r.contains("own paper")),
+            "{:?}",
+            local.reasons
+        );
+        let national = classify(title, "", "示例科技网");
+        assert!(
+            !national.reasons.iter().any(|r| r.contains("own paper")),
+            "{:?}",
+            national.reasons
+        );
     }
 
     #[test]

@@ -158,6 +158,8 @@ pub enum Signal {
     DatePrefix,
     /// The source (or issuer) is a body of one city.
     LocalSource,
+    /// The source is a city's own newspaper, station or news site (南京日报, 福州新闻网).
+    LocalOutlet,
     /// The headline makes a city or district a party: it signs with a company (上海与科大讯飞
     /// 达成战略合作, 黄浦区政府与…签订) or projects settle in it (落户渝北).
     PlaceActs,
