@@ -206,6 +206,90 @@ async fn a_run_on_postgres_stores_and_publishes_what_sqlite_does() {
     assert_eq!(contents(&again.open_store().expect("postgres")), held);
 }
 
+/// PostgreSQL's walk of the newest reports (its shortcut for common words) answers as its
+/// trigram index does: the same reports in the same order, newest first and by relevance,
+/// for words in every report, in some and in none, with exclusions and filters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_walk_of_the_newest_reports_finds_what_the_index_finds() {
+    let Some(url) = common::pg::database("the_walk_of_the_newest_reports") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo::run(dir.path(), None).await.expect("demo");
+    let from = Location::Sqlite(dir.path().join("data").join("banyue.db"));
+    banyue::store::copy(&from, &Location::Postgres(url.clone())).expect("copy");
+    let mut store = Store::connect(&Location::Postgres(url)).expect("postgres");
+    let n = store.count_items().expect("count") as usize;
+    assert!(n >= 12, "enough reports to walk past: {n}");
+    let index_only = banyue::store::SearchTuning {
+        pool: 6,
+        walk: n + 1,
+        relevance_walk: n + 1,
+    };
+    let walking = banyue::store::SearchTuning {
+        pool: 6,
+        walk: 3,
+        relevance_walk: 8,
+    };
+    // Date ranges too: the keys start with the date, so they bound the walk.
+    let mut days: Vec<chrono::NaiveDate> = store
+        .all_items()
+        .expect("items")
+        .iter()
+        .map(|i| i.date().date_naive())
+        .collect();
+    days.sort();
+    let (first, middle) = (days[0], days[days.len() / 2]);
+    let ranges = [
+        (None, None),
+        (None, Some(middle)),
+        (Some(first), Some(middle)),
+        (Some(middle), None),
+    ];
+    let mut walked = 0;
+    for text in [
+        "软件",
+        "数据",
+        "发布",
+        "平台",
+        "工业 软件",
+        "软件 -数据",
+        "\"工业软件\"",
+        "南京",
+        "算力",
+        "不存在的词语",
+    ] {
+        for (limit, (from, to)) in [1, 2, 5, 1000].into_iter().flat_map(|l| ranges.map(|r| (l, r))) {
+            for by_relevance in [false, true] {
+                for everything in [false, true] {
+                    let q = banyue::store::SearchQuery {
+                        text: text.into(),
+                        limit,
+                        by_relevance,
+                        everything,
+                        from,
+                        to,
+                        ..Default::default()
+                    };
+                    let ids = |store: &Store| -> Vec<i64> {
+                        store.search(&q).expect("search").into_iter().map(|f| f.id).collect()
+                    };
+                    store.tune_search(index_only);
+                    let want = ids(&store);
+                    store.tune_search(walking);
+                    let got = ids(&store);
+                    assert_eq!(
+                        got, want,
+                        "{text} limit {limit} relevance {by_relevance} everything {everything} from {from:?} to {to:?}"
+                    );
+                    walked += usize::from(!by_relevance && want.len() == limit);
+                }
+            }
+        }
+    }
+    assert!(walked >= 10, "the walk answered only {walked} searches");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_copied_into_postgres_holds_everything_and_is_the_same_store() {
     let Some(url) = common::pg::database("a_store_copied_into_postgres_holds_everything") else {

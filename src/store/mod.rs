@@ -26,7 +26,7 @@ use engine::{Conn, Row, Tx, params};
 
 pub use alerts::{AlertTally, Look, OutboxRow, Outgoing};
 pub use auth::StoredSession;
-pub use search::{Found, SearchQuery, key as search_key};
+pub use search::{Found, SearchQuery, Tuning as SearchTuning, key as search_key};
 
 use crate::dedup::{Candidate, Signature};
 use crate::model::{Decision, Item, PolicyMeta, StoredItem};
@@ -334,6 +334,7 @@ pub struct Store {
     /// store was asked to keep them ([`Store::keep_windows`]).
     windows: std::sync::Mutex<Vec<(WindowKey, std::sync::Arc<Vec<StoredItem>>)>>,
     keep_windows: bool,
+    search: search::Tuning,
 }
 
 /// Where a store is (`store` in the settings).
@@ -465,6 +466,7 @@ impl Store {
             conn,
             windows: std::sync::Mutex::new(Vec::new()),
             keep_windows: false,
+            search: search::Tuning::default(),
         }
     }
 

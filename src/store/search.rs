@@ -117,6 +117,32 @@ pub(super) fn reindex(conn: &Conn) -> anyhow::Result<usize> {
 /// How many of the newest matches a relevance search ranks.
 pub const RELEVANCE_POOL: usize = 5000;
 
+/// A report a search found, with its summary and body (for the passage shown) and, by
+/// relevance on PostgreSQL, how many matches the pool held.
+type Hit = (Found, String, String, i64);
+
+/// The search's bounds. Tests shrink them to reach PostgreSQL's walk (see `Store::walk`)
+/// on a small store; nothing else needs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// How many of the newest matches a relevance search ranks.
+    pub pool: usize,
+    /// How many of the newest reports PostgreSQL walks before it asks its trigram index.
+    pub walk: usize,
+    /// How far a relevance search may walk on PostgreSQL.
+    pub relevance_walk: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Tuning {
+        Tuning {
+            pool: RELEVANCE_POOL,
+            walk: 2000,
+            relevance_walk: 50_000,
+        }
+    }
+}
+
 impl Store {
     /// Index every stored report (once, when the index is new to this store).
     pub(super) fn index_all(&mut self) -> anyhow::Result<usize> {
@@ -230,19 +256,45 @@ impl Store {
                 Value::Text(end.into()),
             );
         }
-        sql.push_str(if pg {
-            " ORDER BY w.key DESC"
-        } else {
-            " ORDER BY w.rowid DESC"
-        });
-        if relevance {
-            sql = format!("SELECT * FROM ({sql} LIMIT {RELEVANCE_POOL}) AS pool ORDER BY score, id DESC");
+        // A report's key starts with its date's minute: on PostgreSQL the dates bound the
+        // keys too, so the walk starts at the range's end and the index reads only it.
+        let day_key = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| key(0, t.and_utc()));
+        let below = q.to.and_then(|d| d.succ_opt()).and_then(day_key);
+        if pg {
+            if let Some(k) = q.from.and_then(day_key) {
+                sql.push_str(&format!(" AND w.key >= {k}"));
+            }
+            if let Some(k) = below {
+                sql.push_str(&format!(" AND w.key < {k}"));
+            }
         }
-        arg(&mut sql, " LIMIT ?", Value::Int(q.limit.clamp(1, 1000) as i64));
-        let rows = self.conn.query_map(&sql, &args, |r| {
+        let limit = q.limit.clamp(1, 1000);
+        let pool = self.search.pool;
+        // The whole query, its keys from `from` down (all of them: None).
+        let full = |from: Option<i64>| {
+            let mut s = sql.clone();
+            if let Some(k) = from {
+                s.push_str(&format!(" AND w.key >= {k}"));
+            }
+            s.push_str(if pg {
+                " ORDER BY w.key DESC"
+            } else {
+                " ORDER BY w.rowid DESC"
+            });
+            if relevance {
+                // How full the pool is rides along on PostgreSQL (see `walk`).
+                let pooled = if pg { ", count(*) OVER () AS pooled" } else { "" };
+                s = format!("SELECT *{pooled} FROM ({s} LIMIT {pool}) AS pool ORDER BY score, id DESC");
+            }
+            s.push_str(&format!(" LIMIT {limit}"));
+            s
+        };
+        let read = |r: &super::engine::Row| {
             let date: String = r.get(5)?;
             let summary: String = r.get(7)?;
             let body: String = r.get(8)?;
+            // On PostgreSQL by relevance: how many matches the pool held (its last column).
+            let pooled: i64 = if pg && relevance { r.get(12)? } else { 0 };
             Ok((
                 Found {
                     id: r.get(0)?,
@@ -260,10 +312,20 @@ impl Store {
                 },
                 summary,
                 body,
+                pooled,
             ))
-        })?;
+        };
+        let walked = if pg {
+            self.walk(&full, &args, &read, limit, relevance, below)?
+        } else {
+            None
+        };
+        let rows = match walked {
+            Some(rows) => rows,
+            None => self.conn.query_map(&full(None), &args, read)?,
+        };
         let mut out = Vec::new();
-        for (mut f, summary, body) in rows {
+        for (mut f, summary, body, _) in rows {
             // The passage: where a term is, in the title, else the summary, else the body.
             for (n, text) in [&f.title, &summary, &body].into_iter().enumerate() {
                 let (p, mark) = search::passage(text, &parsed.shown, 80);
@@ -279,6 +341,70 @@ impl Store {
             out.push(f);
         }
         Ok(out)
+    }
+
+    /// PostgreSQL's shortcut for words in many reports. Its trigram index finds every
+    /// match in no order, and its planner cannot tell a word in every report from a rare
+    /// one (a report's words are over a kilobyte: no statistics), so a common word's
+    /// newest twenty cost sorting a million matches (6 s at 1M reports). Walking the
+    /// newest keys backwards stops at the limit instead. The walk is bounded: the newest
+    /// `walk` reports, or for relevance as many as the pool should need at the density
+    /// the first walk saw. Its answer is the query's when the walk filled the limit (or
+    /// the pool): those are the newest matches. Otherwise `None`, and the index is asked.
+    /// The bounds are `Tuning`'s.
+    fn walk(
+        &self,
+        full: &dyn Fn(Option<i64>) -> String,
+        args: &[Value],
+        read: &dyn Fn(&super::engine::Row) -> anyhow::Result<Hit>,
+        limit: usize,
+        relevance: bool,
+        below: Option<i64>,
+    ) -> anyhow::Result<Option<Vec<Hit>>> {
+        // The key of the `n`th newest report (below the date range's end).
+        let nth_newest = |n: usize| -> anyhow::Result<Option<i64>> {
+            self.conn.query_opt(
+                "SELECT key FROM item_words WHERE key < ?1 ORDER BY key DESC OFFSET ?2 LIMIT 1",
+                params![below.unwrap_or(i64::MAX), n.saturating_sub(1) as i64],
+                |r| r.get(0),
+            )
+        };
+        let Tuning {
+            pool,
+            walk,
+            relevance_walk,
+        } = self.search;
+        let Some(from) = nth_newest(walk)? else {
+            return Ok(None); // a small store: the index is quick
+        };
+        let tx = super::engine::Tx::begin(&self.conn)?;
+        // A plan that walks the key index backwards, and no JIT for a query this short.
+        tx.execute_batch("SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off")?;
+        if !relevance {
+            let rows = tx.query_map(&full(Some(from)), args, read)?;
+            return Ok((rows.len() == limit).then_some(rows));
+        }
+        // By relevance the pool wants `pool` matches: first see how dense they are among
+        // the newest `walk`, then walk as far as that density should fill it.
+        let rows = tx.query_map(&full(Some(from)), args, read)?;
+        let seen = rows.first().map_or(0, |r| r.3) as usize;
+        if seen == pool {
+            return Ok(Some(rows));
+        }
+        if seen * relevance_walk < pool * walk {
+            return Ok(None); // too rare for a walk to fill the pool: the index is quicker
+        }
+        let reach = (pool * walk / seen.max(1)) * 3 / 2;
+        let from = nth_newest(reach.min(relevance_walk))?;
+        let rows = tx.query_map(&full(from), args, read)?;
+        let full_pool = rows.first().map_or(0, |r| r.3) as usize == pool;
+        Ok((full_pool || from.is_none()).then_some(rows))
+    }
+
+    /// Change the search's bounds (tests: to reach PostgreSQL's walk on a small store).
+    #[doc(hidden)]
+    pub fn tune_search(&mut self, tuning: Tuning) {
+        self.search = tuning;
     }
 
     /// The search index's size on disk, in bytes (the FTS5 shadow tables' pages, or the
