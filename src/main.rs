@@ -447,7 +447,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?;
             print!("{}", report.summary());
             println!("feeds: {}", pipeline.config.settings.feeds_dir.display());
-            println!("draft: {}", report.draft.html.display());
+            println!("draft: {}", report.outputs.draft.html.display());
             deliver_alerts(&pipeline.config).await;
             Ok(if report.all_failed() {
                 ExitCode::FAILURE
@@ -461,12 +461,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             println!();
             println!("config:  {}", out.config.display());
             println!("feeds:   {}", dir.join("feeds").display());
-            for f in &out.report.published.feeds {
+            for f in &out.report.outputs.published.feeds {
                 println!("         {:<28} {:>3} items  {}", f.file, f.items, f.title);
             }
-            println!("draft:   {}", out.report.draft.markdown.display());
-            println!("         {}", out.report.draft.html.display());
-            println!("         {}", out.report.draft.json.display());
+            println!("draft:   {}", out.report.outputs.draft.markdown.display());
+            println!("         {}", out.report.outputs.draft.html.display());
+            println!("         {}", out.report.outputs.draft.json.display());
             Ok(if out.report.all_failed() {
                 ExitCode::FAILURE
             } else {

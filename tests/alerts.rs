@@ -384,7 +384,7 @@ allow_private = true
         .record_look("2026-23", "wang", &[], at("2026-12-14T03:00:00Z"))
         .expect("look");
     let report = pipeline.run(&run(at("2026-12-15T02:00:00Z"))).await.expect("run");
-    assert!(report.draft_items > 0, "{}", report.summary());
+    assert!(report.outputs.draft_items > 0, "{}", report.summary());
     pipeline.run(&run(at("2026-12-15T03:00:00Z"))).await.expect("run again");
     eprintln!("{:?}", store.recent_alerts(10).expect("outbox"));
     banyue::alert::send::deliver_now(&config, std::time::Duration::from_secs(10))

@@ -259,7 +259,7 @@ async fn fixture_sources_end_to_end(engine: Engine) {
     // Feeds parse back, with stable tag: ids, self links and no unsafe markup.
     let feeds_dir = pipeline.config.settings.feeds_dir.clone();
     let mut entry_ids = Vec::new();
-    for f in &report.published.feeds {
+    for f in &report.outputs.published.feeds {
         let xml = std::fs::read_to_string(feeds_dir.join(&f.file)).unwrap();
         let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", f.file));
         assert!(feed.id.starts_with("tag:banyue.invalid,2026:feed/"), "{}", feed.id);
@@ -292,11 +292,11 @@ async fn fixture_sources_end_to_end(engine: Engine) {
     assert!(opml.contains("https://brief.example.test/feeds/market.xml"));
 
     // The draft: sections in order, off-topic out, the story once with its other outlet.
-    let md = std::fs::read_to_string(&report.draft.markdown).unwrap();
+    let md = std::fs::read_to_string(&report.outputs.draft.markdown).unwrap();
     assert!(
-        report.draft.markdown.ends_with("2020-17.md"),
+        report.outputs.draft.markdown.ends_with("2020-17.md"),
         "{:?}",
-        report.draft.markdown
+        report.outputs.draft.markdown
     );
     for off in ["演唱会", "中超", "城东新盘", "成品油", "招聘", "年终盘点"] {
         assert!(!md.contains(off), "{off} must not reach the draft");
@@ -325,13 +325,14 @@ async fn fixture_sources_end_to_end(engine: Engine) {
     assert!(md.contains("（新闻来源：示例科技网）") || md.contains("（新闻来源：合作媒体）"));
     assert!(md.contains("（数据来源：数据观察）"));
     assert!(md.contains("政策发布方面，苏州市发布"), "{md}");
-    let html = std::fs::read_to_string(&report.draft.html).unwrap();
+    let html = std::fs::read_to_string(&report.outputs.draft.html).unwrap();
     assert!(!html.contains("<script>alert"), "titles are escaped in HTML");
     assert!(
         html.contains("&lt;script&gt;") || !html.contains("alert(&quot;title"),
         "escaped"
     );
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report.draft.json).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report.outputs.draft.json).unwrap()).unwrap();
     let market_items = json["sections"]
         .as_array()
         .unwrap()
@@ -361,10 +362,13 @@ async fn fixture_sources_end_to_end(engine: Engine) {
     );
     // Nothing the outputs are built from changed: none is built again, and the report
     // still names them.
-    assert!(again.unchanged, "{}", again.summary());
-    assert_eq!(again.published.written, 0, "unchanged feeds are not rewritten");
-    assert_eq!(again.published.feeds.len(), report.published.feeds.len());
-    assert_eq!(again.draft_items, report.draft_items);
+    assert!(again.outputs.unchanged, "{}", again.summary());
+    assert_eq!(again.outputs.published.written, 0, "unchanged feeds are not rewritten");
+    assert_eq!(
+        again.outputs.published.feeds.len(),
+        report.outputs.published.feeds.len()
+    );
+    assert_eq!(again.outputs.draft_items, report.outputs.draft_items);
     // Built anyway when forced: the same bytes, so no file is rewritten.
     let forced = pipeline
         .run(&RunOptions {
@@ -373,8 +377,8 @@ async fn fixture_sources_end_to_end(engine: Engine) {
         })
         .await
         .unwrap();
-    assert!(!forced.unchanged);
-    assert_eq!(forced.published.written, 0, "the same feeds, byte for byte");
+    assert!(!forced.outputs.unchanged);
+    assert_eq!(forced.outputs.published.written, 0, "the same feeds, byte for byte");
     // Entry ids are the same in every run.
     for (file, id) in &entry_ids {
         assert!(
@@ -391,7 +395,7 @@ async fn fixture_sources_end_to_end(engine: Engine) {
         .expect("a label");
     let after_label = pipeline.run(&opts).await.unwrap();
     assert!(
-        !after_label.unchanged,
+        !after_label.outputs.unchanged,
         "a label changes what the outputs are built from"
     );
 }

@@ -400,25 +400,11 @@ async fn review_ui_over_http(engine: Engine) {
         r.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap()),
         Some("gzip")
     );
-    assert_eq!(
-        ui.http
-            .get(ui.url("/feeds/../banyue.toml"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::NOT_FOUND
-    );
-    // The publisher's own dot files (the outputs' stamp) are not served.
-    assert_eq!(
-        ui.http
-            .get(ui.url("/feeds/.banyue-outputs.json"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::NOT_FOUND
-    );
+    // Nothing outside the feeds, nor the publisher's own dot files (the outputs' stamp).
+    for path in ["/feeds/../banyue.toml", "/feeds/.banyue-outputs.json"] {
+        let status = ui.http.get(ui.url(path)).send().await.unwrap().status();
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
     assert!(
         ui.http
             .get(ui.url("/feeds/issues.xml"))

@@ -70,11 +70,8 @@ pub struct SourceReport {
 #[derive(Debug)]
 pub struct RunReport {
     pub sources: Vec<SourceReport>,
-    pub published: Published,
-    pub draft: Exported,
-    pub draft_items: usize,
-    /// The outputs were current (nothing they are built from changed): none was built.
-    pub unchanged: bool,
+    /// The feeds and the draft the run published, or found current.
+    pub outputs: Outputs,
 }
 
 /// What publishing and drafting produced, or found current.
@@ -118,13 +115,13 @@ impl RunReport {
             "{} sources, {} failed; {} feeds ({}); draft with {} items\n",
             self.sources.len(),
             failed,
-            self.published.feeds.len(),
-            if self.unchanged {
+            self.outputs.published.feeds.len(),
+            if self.outputs.unchanged {
                 "current, not built again".to_string()
             } else {
-                format!("{} changed", self.published.written)
+                format!("{} changed", self.outputs.published.written)
             },
-            self.draft_items
+            self.outputs.draft_items
         ));
         out
     }
@@ -225,14 +222,8 @@ impl Pipeline {
             .collect_sources(&store, &all, now, opts.force, opts.progress, false)
             .await?;
         let mut store = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
-        let out = self.publish_and_draft(&mut store, now, opts.window, opts.force)?;
-        Ok(RunReport {
-            sources,
-            published: out.published,
-            draft: out.draft,
-            draft_items: out.draft_items,
-            unchanged: out.unchanged,
-        })
+        let outputs = self.publish_and_draft(&mut store, now, opts.window, opts.force)?;
+        Ok(RunReport { sources, outputs })
     }
 
     /// The issue covering `window` (default: the current one), created on first use.

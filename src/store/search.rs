@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::engine::{Conn, Value, params};
+use super::engine::{Conn, Row, Tx, Value, params};
 use super::{Batch, Store, parse_ts, ts};
 use crate::search;
 
@@ -289,7 +289,7 @@ impl Store {
             s.push_str(&format!(" LIMIT {limit}"));
             s
         };
-        let read = |r: &super::engine::Row| {
+        let read = |r: &Row| {
             let date: String = r.get(5)?;
             let summary: String = r.get(7)?;
             let body: String = r.get(8)?;
@@ -356,7 +356,7 @@ impl Store {
         &self,
         full: &dyn Fn(Option<i64>) -> String,
         args: &[Value],
-        read: &dyn Fn(&super::engine::Row) -> anyhow::Result<Hit>,
+        read: &dyn Fn(&Row) -> anyhow::Result<Hit>,
         limit: usize,
         relevance: bool,
         below: Option<i64>,
@@ -377,7 +377,7 @@ impl Store {
         let Some(from) = nth_newest(walk)? else {
             return Ok(None); // a small store: the index is quick
         };
-        let tx = super::engine::Tx::begin(&self.conn)?;
+        let tx = Tx::begin(&self.conn)?;
         // A plan that walks the key index backwards, and no JIT for a query this short.
         tx.execute_batch("SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off")?;
         if !relevance {
