@@ -177,6 +177,9 @@ const CITYLESS: f32 = 1.5;
 /// name none: a lead's first clause.
 const LEAD_CITY_CHARS: usize = 40;
 
+/// How much of a lead's first sentence may say where its event is held.
+const LEAD_VENUE_CHARS: usize = 120;
+
 const BODY_WORDS: &[&str] = &["局", "政府", "委员会", "办公室", "办公厅", "管委会", "委", "厅", "人大"];
 
 /// Everything found in one item, before scoring.
@@ -413,8 +416,15 @@ impl Classifier {
         {
             return Some((c, "source"));
         }
-        // Nothing in the headline or the source: a lead that opens on one place
-        // (7月3日，…十三师新星市…智算中心项目开工建设) tells where it happens.
+        // Nothing in the headline or the source: the lead's first sentence saying where
+        // it takes place (…世界计算大会在长沙北辰国际会议中心开幕, whatever other places the
+        // venue's name holds), else a lead that opens on one place (7月3日，…十三师新星市…
+        // 智算中心项目开工建设).
+        if in_title.is_empty()
+            && let Some(c) = self.venue(body)
+        {
+            return Some((c, "venue"));
+        }
         if in_title.is_empty() {
             let opening: String = body.chars().take(LEAD_CITY_CHARS).collect();
             let in_lead = g.distinct(&opening);
@@ -423,6 +433,30 @@ impl Classifier {
             }
         }
         None
+    }
+
+    /// The city a lead's first sentence says its event is held in: the first place
+    /// named right after 在 (a province may stand between: 在江西省南昌市举行) whose
+    /// clause goes on to an event's verb (召开, 举行, 开幕 …).
+    fn venue(&self, body: &str) -> Option<usize> {
+        const HELD: [&str; 8] = ["召开", "举行", "举办", "开幕", "启幕", "拉开帷幕", "揭幕", "闭幕"];
+        // The body is folded: full-width marks are ASCII.
+        let sentence = body.split(['。', '!', '?', ';', '\n']).next().unwrap_or("");
+        let sentence: &str = match sentence.char_indices().nth(LEAD_VENUE_CHARS) {
+            Some((i, _)) => &sentence[..i],
+            None => sentence,
+        };
+        self.gazetteer.mentions(sentence).into_iter().find_map(|m| {
+            let before = &sentence[..m.start];
+            let at = before.rfind('在')?;
+            // Between 在 and the place, only a province's name (no clause break, no verb).
+            let between = &before[at + '在'.len_utf8()..];
+            if between.contains([',', '、']) || between.chars().count() > 4 {
+                return None;
+            }
+            let clause = sentence[m.end..].split(',').next().unwrap_or("");
+            HELD.iter().any(|h| clause.contains(h)).then_some(m.city)
+        })
     }
 
     /// Whether every city the headline names is a place its subject visits (赴上海考察,
@@ -688,9 +722,15 @@ impl Classifier {
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         let best = ranked.first().map(|(_, s)| *s).unwrap_or(0.0);
+        // A notice's form (a document number, 印发…的通知) makes a strong policy of any
+        // topic: what keeps a policy of parking or elderly care out is its relevance.
+        let by_form = ranked
+            .first()
+            .and_then(|(id, _)| self.taxonomy.section(id))
+            .is_some_and(|s| s.layout == Layout::Policy);
 
         let rejected = self
-            .off_topic(&ev, best, learned_on_topic, &mut reasons)
+            .off_topic(&ev, best, by_form, learned_on_topic, &mut reasons)
             .or_else(|| learned_off_topic.map(|why| format!("off-topic: {why}")));
         let (section, score) = match ranked.first() {
             Some((id, s)) if *s >= tuning.min_score => (id.clone(), *s),
@@ -707,7 +747,16 @@ impl Classifier {
         }
     }
 
-    fn off_topic(&self, ev: &Evidence, best: f32, learned_on_topic: bool, reasons: &mut Vec<String>) -> Option<String> {
+    /// Why an item is off-topic, if it is. `by_form`: the best section claims it by its
+    /// form, which no score of it outweighs missing relevance.
+    fn off_topic(
+        &self,
+        ev: &Evidence,
+        best: f32,
+        by_form: bool,
+        learned_on_topic: bool,
+        reasons: &mut Vec<String>,
+    ) -> Option<String> {
         let cfg = &self.taxonomy.offtopic;
         let tw = self.taxonomy.classifier.title_weight;
         let mut off = 0f32;
@@ -744,7 +793,7 @@ impl Classifier {
             return Some(format!("off-topic: {}", why.join(", ")));
         }
         // One word other trades use too (云 of 云遮月, 特斯拉's sales) is no industry.
-        if ev.relevance == 0 && ev.weak < 2 && best < cfg.rescue_score && !learned_on_topic {
+        if ev.relevance == 0 && ev.weak < 2 && (best < cfg.rescue_score || by_form) && !learned_on_topic {
             return Some("off-topic: no industry term and no strong section".to_string());
         }
         None
@@ -963,6 +1012,22 @@ mod tests {
             "{:?}",
             national.reasons
         );
+    }
+
+    #[test]
+    fn the_place_an_event_is_held_in_names_the_city() {
+        // The venue's name holds another place (北辰 is a district of 天津).
+        let lead = "11月4日，2022世界计算大会在长沙北辰国际会议中心开幕。";
+        let d = classify("共探计算产业新征程 2022世界计算大会召开", lead, "示例科技网");
+        assert_eq!(d.city.as_deref(), Some("长沙"), "{:?}", d.reasons);
+        // A province between 在 and its city; the place comes late in a long sentence.
+        let lead = "8月24日，四川省软件行业协会人工智能专业委员会暨四川省人工智能产业联盟成立大会在四川省成都市召开，近50家单位成为联盟首批成员单位。";
+        let d = classify("四川省人工智能产业联盟成立", lead, "示例科技网");
+        assert_eq!(d.city.as_deref(), Some("成都"), "{:?}", d.reasons);
+        // A place something is done in, not an event held there: no venue.
+        let lead = "记者日前获悉，某公司在深圳设立研发中心，并与多家高校签约，开展联合攻关。";
+        let d = classify("某公司加大研发投入", lead, "示例科技网");
+        assert!(!d.reasons.iter().any(|r| r.contains("venue")), "{:?}", d.reasons);
     }
 
     #[test]

@@ -116,7 +116,13 @@ fn text_of(t: &[Token]) -> String {
 pub struct Slot {
     pub ours: String,
     pub theirs: String,
+    /// Both sides go on to one administrative suffix (仁和[区] against 东[区]): the slot
+    /// is a place's own name, however short.
+    pub before_division: bool,
 }
+
+/// The suffixes of divisions below a city, whose names the gazetteer may not list.
+const DIVISIONS: &str = "区县镇乡旗";
 
 /// How two headlines align.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,8 +242,13 @@ fn hunks(ops: &[Op]) -> (Vec<Slot>, Vec<String>) {
             })
             .collect();
         let (o, t) = (text_of(&ours), text_of(&theirs));
+        let before_division = matches!(ops.get(b + 1), Some(Op::Both(Token::Han(c))) if DIVISIONS.contains(*c));
         match sides((a, b)) {
-            (true, true) if !synonyms(&o, &t) => slots.push(Slot { ours: o, theirs: t }),
+            (true, true) if !synonyms(&o, &t) => slots.push(Slot {
+                ours: o,
+                theirs: t,
+                before_division,
+            }),
             (true, false) => extra.push(o),
             (false, true) => extra.push(t),
             _ => {}
@@ -386,6 +397,10 @@ impl Slot {
         {
             return true;
         }
+        let han = |s: &str| !s.is_empty() && s.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        if self.before_division && han(&self.ours) && han(&self.theirs) {
+            return true;
+        }
         // One outlet's verb of announcing against another's (推出 H3 against 发布, 落地
         // against 正式设立) is a rewording: what is left beside the verbs must name
         // something on both sides.
@@ -473,6 +488,12 @@ mod tests {
         assert!(a.template_slot(|_| false).is_some(), "{a:?}");
         let a = align(
             "攀枝花市西区获评四川省“5G+智慧教育”应用示范区",
+            "攀枝花市东区获评四川省“5G+智慧教育”应用示范区",
+        );
+        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        // A district's name of two characters against one of one: still two districts.
+        let a = align(
+            "攀枝花市仁和区获评四川省“5G+智慧教育”应用示范区",
             "攀枝花市东区获评四川省“5G+智慧教育”应用示范区",
         );
         assert!(a.template_slot(|_| false).is_some(), "{a:?}");

@@ -962,6 +962,30 @@ impl Index {
         self.find_among(near, report, None)
     }
 
+    /// Whether adding `others` to this index's counts leaves every judgement a search for
+    /// `report` makes as it is: no MinHash value of the report turns common and no term
+    /// of it that names one story here stops being rare. Then `find_among(.., Some(others))`
+    /// is `find_among(.., None)`, which reads nothing but this index and so can run before
+    /// `others` is complete, on another core. (A term in no story here names none of its
+    /// stories, whatever `others` holds.)
+    pub fn counts_unchanged_by(&self, others: &Index, report: &Candidate) -> bool {
+        let n = self.stories.len();
+        let common_at = COMMON_SHINGLE.max(n / COMMON_SHARE);
+        if common_at != COMMON_SHINGLE.max((n + others.stories.len()) / COMMON_SHARE) {
+            return false;
+        }
+        let terms_stay = report.terms.all.iter().all(|t| {
+            let here = self.term_df(*t);
+            !(1..=RARE_DF).contains(&here) || others.term_df(*t) == 0
+        });
+        terms_stay
+            && report.signature.0.iter().enumerate().all(|(pos, v)| {
+                let key = shingle_key(pos, *v);
+                let here = self.shingle_df.get(&key).map_or(0, |n| *n as usize);
+                here > common_at || here + others.shingle_df.get(&key).map_or(0, |n| *n as usize) <= common_at
+            })
+    }
+
     /// The story of this index that the report repeats, with the stories of `others`
     /// counted too when telling rare terms (a run's new stories beside the stored).
     pub fn find_among(&self, near: &NearDup, report: &Candidate, others: Option<&Index>) -> Option<(i64, String)> {

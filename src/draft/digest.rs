@@ -109,20 +109,41 @@ static ANALYSIS_LIKE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// How wide a phrase reads, in Chinese characters: a Latin letter, digit or space is
+/// half of one (星河DB 5.0 is five wide), as it is set.
+pub fn width(s: &str) -> usize {
+    let halves: usize = s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    halves.div_ceil(2)
+}
+
+/// Whether every quotation and title mark the phrase opens it also closes: a cut
+/// inside “星河DB 5.0” or 《…》 leaves a name half quoted.
+fn balanced(s: &str) -> bool {
+    let count = |c: char| s.matches(c).count();
+    count('“') == count('”') && count('《') == count('》') && count('「') == count('」')
+}
+
 /// An item named in 本期提要: its headline cut to subject, verb and object, without
-/// brackets, quotes or a trailing clause; `None` when even that is longer than
-/// [`MAX_PHRASE`] characters.
+/// brackets or a trailing clause; `None` when even that is wider than [`MAX_PHRASE`].
 pub fn phrase(title: &str) -> Option<String> {
     let mut t = shorten(title);
-    if t.chars().count() > MAX_PHRASE {
+    if width(&t) > MAX_PHRASE {
         t = BRACKETED.replace_all(&t, "").to_string();
     }
-    if t.chars().count() > MAX_PHRASE {
+    if width(&t) > MAX_PHRASE {
+        // Quotation marks around a product's name cost two characters and say nothing
+        // a reader needs (星河云发布分布式数据库“星河DB 5.0”).
+        let unquoted = t.replace(['“', '”'], "");
+        if width(&unquoted) <= MAX_PHRASE {
+            t = unquoted;
+        }
+    }
+    if width(&t) > MAX_PHRASE {
         // Cut at a listing comma or a space, keeping what can stand alone.
         for sep in ['、', ' ', '　'] {
             if let Some(pos) = t.find(sep) {
                 let head = &t[..pos];
-                if head.chars().count() >= 6 {
+                if head.chars().count() >= 6 && balanced(head) {
                     t = head.to_string();
                     break;
                 }
@@ -130,7 +151,23 @@ pub fn phrase(title: &str) -> Option<String> {
         }
     }
     let t = t.trim().to_string();
-    (t.chars().count() <= MAX_PHRASE && t.chars().count() >= 4).then_some(t)
+    (width(&t) <= MAX_PHRASE && t.chars().count() >= 4 && balanced(&t)).then_some(t)
+}
+
+/// A headline a city's own body wrote of "全市" or "我市" names its city for a reader of
+/// the whole issue (全市软件和信息服务业运行情况 → 苏州市软件和信息服务业运行情况).
+fn with_city(phrase: String, city: Option<&str>) -> String {
+    match city {
+        Some(c) => {
+            for own in ["全市", "我市", "本市"] {
+                if let Some(rest) = phrase.strip_prefix(own) {
+                    return format!("{c}市{rest}");
+                }
+            }
+            phrase
+        }
+        None => phrase,
+    }
 }
 
 /// How much an item matters to a reader of 本期提要: what editors said (pinned, their
@@ -180,11 +217,13 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
             });
             // City notes read best with their place and issuer, as written in the note.
             let text = |i: &super::DraftItem| {
-                if def.layout == Layout::City {
+                let p = if def.layout == Layout::City {
                     phrase(&i.note)
                 } else {
                     phrase(&i.headline).or_else(|| phrase(&i.title))
-                }
+                };
+                p.map(|p| with_city(p, i.city.as_deref()))
+                    .filter(|p| width(p) <= MAX_PHRASE)
             };
             let mut heads: Vec<String> = Vec::new();
             for i in &best {
@@ -262,7 +301,7 @@ mod tests {
         assert!(!text.contains("背后") && !text.contains("公告"), "{text}");
         let named = text.trim_start_matches("企业动态方面，").trim_end_matches('。');
         assert_eq!(named.split('、').count(), 3, "{text}");
-        assert!(named.split('、').all(|p| p.chars().count() <= MAX_PHRASE), "{text}");
+        assert!(named.split('、').all(|p| width(p) <= MAX_PHRASE), "{text}");
     }
 
     #[test]
@@ -275,13 +314,35 @@ mod tests {
             phrase("中关村(京西)人工智能科技园即将开园 助力AI产业发展").as_deref(),
             Some("中关村人工智能科技园即将开园")
         );
+        // A product's name is not cut inside its quotation marks; Latin letters are set
+        // half as wide as Chinese characters.
+        assert_eq!(
+            phrase("星河云发布分布式数据库“星河DB 5.0”，兼容主流开源生态").as_deref(),
+            Some("星河云发布分布式数据库“星河DB 5.0”")
+        );
+        assert_eq!(
+            phrase("星河云发布新版分布式数据库产品“星河DB 5.0”，兼容主流开源生态").as_deref(),
+            Some("星河云发布新版分布式数据库产品星河DB 5.0")
+        );
+        assert_eq!(
+            phrase("某某集团发布“星河智算一体化超大规模训练推理平台 2.0” 提供算力服务"),
+            None
+        );
+        assert_eq!(
+            with_city("全市软件业务收入同比增长14.2%".into(), Some("苏州")),
+            "苏州市软件业务收入同比增长14.2%"
+        );
+        assert_eq!(
+            with_city("全市软件业务收入同比增长14.2%".into(), None),
+            "全市软件业务收入同比增长14.2%"
+        );
         let long = "2023年重庆市渝中区现代服务业招商项目集中签约暨一季度软信服务业重点项目签约活动举行";
         assert_eq!(phrase(long), None);
         for t in [
             "工业和信息化部关于印发《软件产业高质量发展行动计划（2026—2028年）》的通知",
             long,
         ] {
-            assert!(phrase(t).is_none_or(|p| p.chars().count() <= MAX_PHRASE), "{t}");
+            assert!(phrase(t).is_none_or(|p| width(&p) <= MAX_PHRASE), "{t}");
         }
     }
 

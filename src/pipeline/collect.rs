@@ -106,20 +106,37 @@ impl Pipeline {
         let total = indices.len();
         let mut reports: Vec<(usize, SourceReport)> = Vec::with_capacity(total);
         while let Some(joined) = tasks.join_next().await {
-            let (mut c, permit) = joined.context("a source task panicked")?;
-            let source = &self.config.sources[c.index];
-            let mut st = lock(store)?;
-            if let Err(e) = self.store_items(&mut st, source, &mut c, near, known, now) {
-                c.report.error = Some(format!("storing items: {e:#}"));
-                c.report.new = 0;
-                let batch = st.begin()?;
-                self.finish(batch, source, &c, &known.holder, now)?;
+            // The sources that finished while the last group was stored go in together.
+            let mut group = vec![joined.context("a source task panicked")?];
+            while group.len() < GROUP
+                && let Some(joined) = tasks.try_join_next()
+            {
+                group.push(joined.context("a source task panicked")?);
             }
-            drop(permit);
-            if progress {
-                eprint!("\r\x1b[K[{}/{}] {}", reports.len() + 1, total, source.id);
+            let (mut collected, permits): (Vec<Collected>, Vec<_>) = group.into_iter().unzip();
+            {
+                let mut st = lock(store)?;
+                if let Err(e) = self.store_group(&mut st, &mut collected, near, known, now) {
+                    // Each source's run is recorded as failed on its own.
+                    for c in collected.iter_mut().filter(|c| c.report.skipped.is_none()) {
+                        let source = &self.config.sources[c.index];
+                        c.report.error = Some(format!("storing items: {e:#}"));
+                        c.report.new = 0;
+                        let batch = st.begin()?;
+                        batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
+                        batch.release_lease(&known.holder, &source.id, Utc::now())?;
+                        batch.commit()?;
+                    }
+                }
             }
-            reports.push((c.index, c.report));
+            drop(permits);
+            for c in collected {
+                if progress {
+                    let id = &self.config.sources[c.index].id;
+                    eprint!("\r\x1b[K[{}/{}] {id}", reports.len() + 1, total);
+                }
+                reports.push((c.index, c.report));
+            }
         }
         if progress {
             eprintln!();

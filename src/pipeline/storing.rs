@@ -3,29 +3,108 @@
 
 use super::*;
 
+/// The most sources stored in one transaction: those whose fetches finished while the
+/// store was busy. Each transaction costs a commit and a write of the search index's
+/// pending words; a group shares them, and a source's own writes still land all or not
+/// at all (a savepoint each).
+pub(super) const GROUP: usize = 16;
+
 impl Pipeline {
-    /// Dedup, classify and store one source's items in one transaction.
-    pub(super) fn store_items(
+    /// Dedup, classify and store the items of a group of sources in one transaction,
+    /// each source's in a savepoint of its own: a source whose items fail to store is
+    /// recorded as failed, the others stand. Each source's run is recorded and its
+    /// lease given back with its items: not held while the run's slower sources finish
+    /// (the daemon's next turn for it would find it held).
+    pub(super) fn store_group(
         &self,
         st: &mut Store,
-        source: &Source,
-        c: &mut Collected,
+        group: &mut [Collected],
         near: &NearDup,
         known: &mut Known,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        if c.report.skipped.is_some() {
-            // Nothing was asked of the server, so there is nothing to record either.
-            return Ok(());
+        let stored = self.store_group_in(st, group, near, known, now);
+        if stored.is_err() {
+            // Stories the index took from the transaction are not in the store: read
+            // them all again before the next source is compared.
+            known.index = None;
         }
-        if c.items.is_empty() {
-            // Not modified, or an empty list: only the source's run is recorded.
-            let batch = st.begin()?;
-            return self.finish(batch, source, c, &known.holder, now);
+        stored
+    }
+
+    fn store_group_in(
+        &self,
+        st: &mut Store,
+        group: &mut [Collected],
+        near: &NearDup,
+        known: &mut Known,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        // What each source usually yields, read before the transaction, and the stories
+        // to compare with, read when the first source brings items.
+        let mut mixes = Vec::with_capacity(group.len());
+        for c in group.iter() {
+            let source = &self.config.sources[c.index];
+            let fetched = c.report.skipped.is_none() && !c.items.is_empty();
+            mixes.push(if fetched {
+                Some(history_mix(st, &source.id)?)
+            } else {
+                None
+            });
         }
-        // What the source usually yields: its stored items, then a first reading of the
-        // new ones (an item that knows its section votes; the mix then leans the unsure).
-        let mut mix = history_mix(st, &source.id)?;
+        if mixes.iter().any(Option::is_some) {
+            known.load(st)?;
+        }
+        let batch = st.begin()?;
+        // Inside the transaction, which holds the store's write lock: the stories other
+        // collectors committed are all visible now, and none can commit until this does.
+        known.catch_up(&batch)?;
+        let mut last_id = 0;
+        for (c, mix) in group.iter_mut().zip(mixes) {
+            if c.report.skipped.is_some() {
+                // Nothing was asked of the server, so there is nothing to record either.
+                continue;
+            }
+            let source = &self.config.sources[c.index];
+            if let Some(mix) = mix {
+                let mark = batch.savepoint()?;
+                match self.store_items(&batch, source, c, mix, near, known, now) {
+                    Ok(id) => {
+                        batch.release(mark)?;
+                        last_id = last_id.max(id);
+                    }
+                    Err(e) => {
+                        batch.roll_back_to(mark)?;
+                        c.report.error = Some(format!("storing items: {e:#}"));
+                        c.report.new = 0;
+                    }
+                }
+            }
+            batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
+            batch.release_lease(&known.holder, &source.id, Utc::now())?;
+        }
+        batch.commit()?;
+        // The batch held the store's write lock, so every id below its own was read by
+        // `catch_up` or is its own: the next catch-up starts after them, instead of
+        // reading (and reading the facts of) this batch's stories a second time.
+        known.after = known.after.max(last_id);
+        Ok(())
+    }
+
+    /// Dedup, classify and insert one source's items in the open batch: the largest id
+    /// it inserted. Its new stories join the index at once, for the next source of the
+    /// batch to compare with.
+    #[allow(clippy::too_many_arguments)]
+    fn store_items(
+        &self,
+        batch: &crate::store::Batch<'_>,
+        source: &Source,
+        c: &mut Collected,
+        mut mix: SourceMix,
+        near: &NearDup,
+        known: &mut Known,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<i64> {
         let input = |item: &Item, mix: Option<&SourceMix>| -> Decision {
             self.classifier.classify(&Input {
                 title: &item.title,
@@ -38,11 +117,6 @@ impl Pipeline {
                 source_mix: mix,
             })
         };
-        known.load(st)?;
-        let batch = st.begin()?;
-        // Inside the transaction, which holds the store's write lock: the stories other
-        // collectors committed are all visible now, and none can commit until this does.
-        known.catch_up(&batch)?;
         let Some(index) = known.index.as_mut() else {
             anyhow::bail!("the stories to compare with were not read");
         };
@@ -77,13 +151,21 @@ impl Pipeline {
                 *d = again;
             }
         }
+        // The search among the stories stored before this batch is the larger part of
+        // judging an item, and reads only them: on every core, before the items are
+        // judged one by one. An item whose counts this batch's earlier stories change
+        // (a rare term or a MinHash value they share) is searched again in order below.
+        let index_ref: &dedup::Index = index;
+        let mut searched: Vec<Option<Option<(i64, String)>>> = par_map(&read, |(d, probe)| {
+            d.rejected.is_none().then(|| index_ref.find_among(near, probe, None))
+        });
         // This batch's own stories, indexed as they come: a feed of k new items costs k
         // look-ups, not k² comparisons.
         let mut added: Vec<Candidate> = Vec::new();
         let mut added_index = dedup::Index::default();
         let mut replaced: Vec<i64> = Vec::new();
         let mut last_id = 0;
-        for (item, (decision, probe)) in fresh.into_iter().zip(read) {
+        for ((item, (decision, probe)), searched) in fresh.into_iter().zip(read).zip(searched.iter_mut()) {
             let date = item.published.unwrap_or(now);
             let sig = probe.signature;
             let rank = Rank::of(source.priority, &item.title, item.policy.doc_number.is_some(), date);
@@ -91,8 +173,11 @@ impl Pipeline {
             let mut replaces = None;
             if decision.rejected.is_none() {
                 // Stories stored before this batch, then this batch's own.
-                let found = index
-                    .find_among(near, &probe, Some(&added_index))
+                let among_stored = match searched.take() {
+                    Some(found) if index.counts_unchanged_by(&added_index, &probe) => found,
+                    _ => index.find_among(near, &probe, Some(&added_index)),
+                };
+                let found = among_stored
                     .filter(|(id, _)| !replaced.contains(id))
                     .or_else(|| added_index.find_among(near, &probe, Some(index)));
                 if let Some((id, why)) = found {
@@ -138,39 +223,19 @@ impl Pipeline {
             added_index.insert(candidate.clone());
             added.push(candidate);
         }
-        self.finish(batch, source, c, &known.holder, now)?;
-        // The batch held the store's write lock, so every id below its own was read by
-        // `catch_up` or is its own: the next catch-up starts after them, instead of
-        // reading (and reading the facts of) this batch's stories a second time.
-        known.after = known.after.max(last_id);
-        // Only what is committed becomes a candidate for later sources.
+        // What this source adds becomes a candidate for the sources after it; should its
+        // savepoint or the batch fail, the caller reads the stories again.
         for old in replaced {
             index.remove(old);
         }
         for a in added {
             index.insert(a);
         }
-        Ok(())
+        Ok(last_id)
     }
 }
 
 impl Pipeline {
-    /// Record the source's run and give its lease back with its items, in the batch
-    /// that stores them: not held while the run's slower sources finish (the daemon's
-    /// next turn for it would find it held).
-    pub(super) fn finish(
-        &self,
-        batch: crate::store::Batch<'_>,
-        source: &Source,
-        c: &Collected,
-        holder: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
-        batch.release_lease(holder, &source.id, Utc::now())?;
-        batch.commit()
-    }
-
     /// The rank of a stored report, from its source's configured priority.
     pub(super) fn rank_of(&self, c: &Candidate) -> Rank {
         let priority = self

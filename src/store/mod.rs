@@ -550,6 +550,7 @@ impl Store {
         Ok(Batch {
             tx,
             inserted: std::cell::Cell::new(false),
+            words: std::cell::RefCell::new(Vec::new()),
         })
     }
 
@@ -1073,11 +1074,22 @@ fn known(conn: &Conn, item: &Item) -> anyhow::Result<bool> {
     Ok(found.is_some())
 }
 
-/// One source's writes, committed together.
+/// Where one source's writes start in a [`Batch`] of several.
+pub struct Savepoint {
+    words: usize,
+}
+
+/// Sources' writes, committed together.
 pub struct Batch<'a> {
     tx: Tx<'a>,
     /// It inserted an item (on PostgreSQL, counted once at commit).
     inserted: std::cell::Cell<bool>,
+    /// On SQLite, the new reports' search words (key, words), written at commit. FTS5
+    /// writes its pending words to disk at every statement savepoint of the
+    /// transaction, and each insert into `items` opens one (its triggers): words
+    /// written as each report came made a new index segment per report, which the
+    /// index then spent its time merging.
+    words: std::cell::RefCell<Vec<(i64, String)>>,
 }
 
 impl Batch<'_> {
@@ -1166,7 +1178,8 @@ impl Batch<'_> {
         };
         self.inserted.set(true);
         if !pg {
-            self.index_words(id, date, &i.title, &i.summary, &i.text)?;
+            let document = crate::search::document(&i.title, &i.summary, &i.text);
+            self.words.borrow_mut().push((search::key(id, date), document));
         }
         Ok(Some(id))
     }
@@ -1239,7 +1252,30 @@ impl Batch<'_> {
         Ok(())
     }
 
+    /// Mark where one source's writes start, so that they can be undone alone.
+    pub fn savepoint(&self) -> anyhow::Result<Savepoint> {
+        self.tx.execute_batch("SAVEPOINT source")?;
+        Ok(Savepoint {
+            words: self.words.borrow().len(),
+        })
+    }
+
+    /// Keep the writes since `mark`.
+    pub fn release(&self, _mark: Savepoint) -> anyhow::Result<()> {
+        self.tx.execute_batch("RELEASE SAVEPOINT source")
+    }
+
+    /// Undo the writes since `mark`, and the search words they queued.
+    pub fn roll_back_to(&self, mark: Savepoint) -> anyhow::Result<()> {
+        self.words.borrow_mut().truncate(mark.words);
+        self.tx
+            .execute_batch("ROLLBACK TO SAVEPOINT source; RELEASE SAVEPOINT source")
+    }
+
     pub fn commit(self) -> anyhow::Result<()> {
+        for (key, words) in self.words.take() {
+            search::index(&self.tx, key, &words)?;
+        }
         if self.tx.is_pg() && self.inserted.get() {
             // What SQLite's insert trigger counts (see the PostgreSQL schema).
             self.tx
@@ -1333,6 +1369,63 @@ mod tests {
             &plain.window_items(from, to, from)?,
             &plain.window_items(from, to, from)?
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_source_rolled_back_in_a_batch_leaves_no_row_and_no_search_words() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open(&dir.path().join("b.db"))?;
+        let at = Utc::now();
+        let item = |guid: &str, title: &str| Item {
+            source_id: "s".into(),
+            guid: guid.into(),
+            url: None,
+            title: title.into(),
+            summary: String::new(),
+            content_html: String::new(),
+            text: String::new(),
+            published: Some(at),
+            fetched_at: at,
+            author: None,
+            policy: PolicyMeta::default(),
+        };
+        let (kept, undone) = (item("a", "星河云发布数据库"), item("b", "北辰软件完成融资"));
+        let decision = Decision::default();
+        let new = |i| NewItem {
+            item: i,
+            decision: &decision,
+            signature: crate::dedup::signature("", ""),
+            duplicate_of: None,
+        };
+        let batch = store.begin()?;
+        let mark = batch.savepoint()?;
+        batch.insert(&new(&kept))?;
+        batch.release(mark)?;
+        let mark = batch.savepoint()?;
+        batch.insert(&new(&undone))?;
+        batch.roll_back_to(mark)?;
+        batch.commit()?;
+        let titles: Vec<String> = store.all_items()?.into_iter().map(|i| i.title).collect();
+        assert_eq!(titles, vec![kept.title.clone()]);
+        let found = |text: &str| {
+            store.search(&SearchQuery {
+                text: text.into(),
+                limit: 10,
+                everything: true,
+                ..Default::default()
+            })
+        };
+        assert_eq!(
+            found("星河云")?.len(),
+            1,
+            "the kept source's words are indexed at commit"
+        );
+        assert!(found("北辰")?.is_empty(), "the undone source's words went with it");
+        let indexed: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM item_words", &[], |r| r.get(0))?;
+        assert_eq!(indexed, 1, "no words left under the undone report's key");
         Ok(())
     }
 

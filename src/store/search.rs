@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::engine::{Conn, Row, Tx, Value, params};
-use super::{Batch, Store, parse_ts, ts};
+use super::{Store, parse_ts, ts};
 use crate::search;
 
 /// Filters and order of a search.
@@ -51,20 +51,6 @@ pub fn key(id: i64, date: DateTime<Utc>) -> i64 {
 }
 
 const ID_BITS: i64 = 0xFFFF_FFFF;
-
-impl Batch<'_> {
-    /// Index a stored report's words (done with its insert, in the same transaction).
-    pub(super) fn index_words(
-        &self,
-        id: i64,
-        date: DateTime<Utc>,
-        title: &str,
-        summary: &str,
-        body: &str,
-    ) -> anyhow::Result<()> {
-        index(&self.tx, key(id, date), &search::document(title, summary, body))
-    }
-}
 
 /// Add a document to the index under `key`.
 pub(super) fn index(conn: &Conn, key: i64, words: &str) -> anyhow::Result<()> {
