@@ -1273,7 +1273,12 @@ impl Batch<'_> {
     }
 
     pub fn commit(self) -> anyhow::Result<()> {
-        for (key, words) in self.words.take() {
+        // In the order of their keys: FTS5 keeps pending words only while each key is
+        // above the last (a key below it writes them out as a new segment first), and a
+        // report's key starts with its date, not its insertion.
+        let mut words = self.words.take();
+        words.sort_unstable_by_key(|(key, _)| *key);
+        for (key, words) in words {
             search::index(&self.tx, key, &words)?;
         }
         if self.tx.is_pg() && self.inserted.get() {
