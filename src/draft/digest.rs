@@ -206,12 +206,16 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
             policy_line(taxonomy, s)
         } else {
             let mut best: Vec<&super::DraftItem> = s.items.iter().collect();
-            // News first: an analysis or opinion piece is named only when the section has
-            // too little news to fill its line.
-            let analysis = |i: &super::DraftItem| !i.pinned && ANALYSIS_LIKE.is_match(&i.title);
+            // News first: an analysis or opinion piece, or routine (a leader's visit, a
+            // study session), is named only when the section has too little news to fill
+            // its line.
+            let routine = &taxonomy.selection.routine;
+            let aside = |i: &super::DraftItem| {
+                !i.pinned && (ANALYSIS_LIKE.is_match(&i.title) || routine.iter().any(|w| i.title.contains(w.as_str())))
+            };
             best.sort_by(|a, b| {
-                analysis(a)
-                    .cmp(&analysis(b))
+                aside(a)
+                    .cmp(&aside(b))
                     .then(significance(b).total_cmp(&significance(a)))
                     .then(a.id.cmp(&b.id))
             });
@@ -292,13 +296,21 @@ mod tests {
                     0,
                 ),
                 item(5, "天宇科技宣布进军汽车软件业务", 4.0, 0),
+                // Routine, however significant its other marks: named last.
+                super::super::DraftItem {
+                    significance: 50.0,
+                    ..item(6, "市领导带队调研星河云总部", 20.0, 0)
+                },
             ],
             ..Default::default()
         };
         let lines = paragraphs(&Taxonomy::builtin(), std::slice::from_ref(&section));
         let text = &lines[0].text;
         assert!(text.starts_with("企业动态方面，北辰软件成立工业智能事业部、"), "{text}");
-        assert!(!text.contains("背后") && !text.contains("公告"), "{text}");
+        assert!(
+            !text.contains("背后") && !text.contains("公告") && !text.contains("调研"),
+            "{text}"
+        );
         let named = text.trim_start_matches("企业动态方面，").trim_end_matches('。');
         assert_eq!(named.split('、').count(), 3, "{text}");
         assert!(named.split('、').all(|p| width(p) <= MAX_PHRASE), "{text}");

@@ -1317,12 +1317,12 @@ mod tests {
             .query_map(&format!("EXPLAIN QUERY PLAN {sql}"), params![1], |r| r.get::<String>(3))
     }
 
-    fn add(store: &mut Store, guid: &str, at: DateTime<Utc>) -> anyhow::Result<i64> {
-        let item = Item {
+    fn item(guid: &str, title: &str, at: DateTime<Utc>) -> Item {
+        Item {
             source_id: "s".into(),
             guid: guid.into(),
             url: None,
-            title: format!("标题 {guid}"),
+            title: title.into(),
             summary: String::new(),
             content_html: String::new(),
             text: String::new(),
@@ -1330,7 +1330,11 @@ mod tests {
             fetched_at: at,
             author: None,
             policy: PolicyMeta::default(),
-        };
+        }
+    }
+
+    fn add(store: &mut Store, guid: &str, at: DateTime<Utc>) -> anyhow::Result<i64> {
+        let item = item(guid, &format!("标题 {guid}"), at);
         let batch = store.begin()?;
         let id = batch
             .insert(&NewItem {
@@ -1382,20 +1386,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let mut store = Store::open(&dir.path().join("b.db"))?;
         let at = Utc::now();
-        let item = |guid: &str, title: &str| Item {
-            source_id: "s".into(),
-            guid: guid.into(),
-            url: None,
-            title: title.into(),
-            summary: String::new(),
-            content_html: String::new(),
-            text: String::new(),
-            published: Some(at),
-            fetched_at: at,
-            author: None,
-            policy: PolicyMeta::default(),
-        };
-        let (kept, undone) = (item("a", "星河云发布数据库"), item("b", "北辰软件完成融资"));
+        let (kept, undone) = (item("a", "星河云发布数据库", at), item("b", "北辰软件完成融资", at));
         let decision = Decision::default();
         let new = |i| NewItem {
             item: i,
