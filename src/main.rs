@@ -433,46 +433,8 @@ fn rusage() -> String {
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Store { action } => store_command(&cli.config, action).await,
-        Command::Run { force } => {
-            let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
-            if pipeline.config.sources.is_empty() {
-                anyhow::bail!("{}: no [[source]] configured", cli.config.display());
-            }
-            let report = pipeline
-                .run(&RunOptions {
-                    force,
-                    progress: true,
-                    ..Default::default()
-                })
-                .await?;
-            print!("{}", report.summary());
-            println!("feeds: {}", pipeline.config.settings.feeds_dir.display());
-            println!("draft: {}", report.outputs.draft.html.display());
-            deliver_alerts(&pipeline.config).await;
-            Ok(if report.all_failed() {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Command::Demo { dir } => {
-            let out = banyue::demo::run(&dir, None).await?;
-            print!("{}", out.report.summary());
-            println!();
-            println!("config:  {}", out.config.display());
-            println!("feeds:   {}", dir.join("feeds").display());
-            for f in &out.report.outputs.published.feeds {
-                println!("         {:<28} {:>3} items  {}", f.file, f.items, f.title);
-            }
-            println!("draft:   {}", out.report.outputs.draft.markdown.display());
-            println!("         {}", out.report.outputs.draft.html.display());
-            println!("         {}", out.report.outputs.draft.json.display());
-            Ok(if out.report.all_failed() {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        Command::Run { force } => run_command(&cli.config, force).await,
+        Command::Demo { dir } => demo_command(&dir).await,
         Command::Check => check(&cli.config),
         Command::Serve { listen } => {
             let pipeline = std::sync::Arc::new(Pipeline::new(Config::load(&cli.config)?)?);
@@ -508,30 +470,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             section,
             city,
             editor,
-        } => {
-            let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
-            if section != banyue::eval::OFF_TOPIC && pipeline.classifier.taxonomy.section(&section).is_none() {
-                let ids: Vec<&str> = pipeline.classifier.taxonomy.sections.iter().map(|s| s.id()).collect();
-                anyhow::bail!("`{section}` is not a section; one of: {}, off-topic", ids.join(", "));
-            }
-            let mut store = pipeline.open_store()?;
-            let now = chrono::Utc::now();
-            store.set_label(item, &section, city.as_deref(), &editor, now)?;
-            pipeline.retrain(&store)?;
-            let s = &pipeline.config.settings;
-            let window = Window::containing(now.with_timezone(&s.timezone).date_naive(), s.issue_window);
-            let moved = pipeline.reclassify(&mut store, window)?;
-            println!(
-                "#{item} filed under {section}; learned from {} editor decisions",
-                pipeline.classifier.learned_from()
-            );
-            for (id, title, from, to) in &moved {
-                println!("  moved #{id} {from} → {to}: {title}");
-            }
-            let out = pipeline.publish_and_draft(&mut store, now, None, false)?;
-            println!("draft with {} items: {}", out.draft_items, out.draft.html.display());
-            Ok(ExitCode::SUCCESS)
-        }
+        } => label_command(&cli.config, item, section, city, &editor),
         Command::Daemon => {
             let pipeline = std::sync::Arc::new(Pipeline::new(Config::load(&cli.config)?)?);
             banyue::daemon::run(pipeline, shutdown_signal()).await?;
@@ -569,83 +508,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", e.render(verbose));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Draft { from, to } => {
-            let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
-            let s = &pipeline.config.settings;
-            let now = chrono::Utc::now();
-            let window = match (from, to) {
-                (Some(from), Some(to)) if from <= to => Some(Window { from, to }),
-                (Some(_), Some(_)) => anyhow::bail!("--from must not be after --to"),
-                (Some(d), None) | (None, Some(d)) => Some(Window::containing(d, s.issue_window)),
-                (None, None) => None,
-            };
-            let mut store = pipeline.open_store()?;
-            // Asked for: built even when current.
-            let out = pipeline.publish_and_draft(&mut store, now, window, true)?;
-            let files = &out.draft;
-            println!(
-                "draft with {} items:\n  {}\n  {}\n  {}",
-                out.draft_items,
-                files.markdown.display(),
-                files.html.display(),
-                files.json.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Explain { item } => {
-            let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
-            let store = pipeline.open_store()?;
-            let found = match item.parse::<i64>() {
-                Ok(id) => store.item(id)?.into_iter().collect(),
-                Err(_) => store.find_by_title(&item, 5)?,
-            };
-            if found.is_empty() {
-                anyhow::bail!("no stored item matches `{item}`");
-            }
-            let tax = &pipeline.classifier.taxonomy;
-            let now = chrono::Utc::now();
-            let mut writer = pipeline.open_store()?;
-            let issue = pipeline.issue_for(&mut writer, None, now)?;
-            let draft = pipeline.draft_of(&store, &issue, now)?;
-            for i in found {
-                let d = &i.decision;
-                println!("#{} {}", i.id, i.title);
-                println!(
-                    "  source:   {} ({})",
-                    i.source_name,
-                    i.url.as_deref().unwrap_or("no link")
-                );
-                println!(
-                    "  section:  {} [{}] score {:.1}",
-                    tax.name_of(&d.section),
-                    d.section,
-                    d.score
-                );
-                if let Some(r) = &d.rejected {
-                    println!("  rejected: {r}");
-                }
-                if let Some(c) = &d.city {
-                    println!("  city:     {c}");
-                }
-                if let Some(dup) = i.duplicate_of {
-                    println!("  merged into #{dup}");
-                }
-                let ru: Vec<String> = d.runners_up.iter().map(|(s, v)| format!("{s} {v:.1}")).collect();
-                if !ru.is_empty() {
-                    println!("  runners-up: {}", ru.join(", "));
-                }
-                for r in &d.reasons {
-                    println!("    - {r}");
-                }
-                if let Some((place, significance, parts)) = draft.place_of(i.id) {
-                    println!("  issue {}: {place}, significance {significance:.1}", issue.stem());
-                    for p in parts {
-                        println!("    - {p}");
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Draft { from, to } => draft_command(&cli.config, from, to),
+        Command::Explain { item } => explain_command(&cli.config, &item),
         Command::Sources {
             action: Some(SourcesAction::Import { file, into }),
         } => import_opml(&cli.config, &file, into.as_deref()),
@@ -679,18 +543,178 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             source,
             allow_private,
         } => probe(&cli.config, url.as_deref(), source.as_deref(), allow_private).await,
-        Command::Sources { action: None } => {
-            let pipeline = Pipeline::new(Config::load(&cli.config)?)?;
-            let store = pipeline.open_store()?;
-            let rows = banyue::health::rows(&pipeline.config, &store.sources()?, chrono::Utc::now());
-            print!("{}", banyue::health::table(&rows, pipeline.config.settings.timezone));
-            if !pipeline.config.alerts.is_empty() {
-                println!();
-                print!("{}", banyue::alert::summary(&pipeline.config, &store.alert_tallies()?));
+        Command::Sources { action: None } => sources_command(&cli.config),
+    }
+}
+
+/// `banyue run`: every source once, then the outputs; fails only when every source failed.
+async fn run_command(config: &Path, force: bool) -> anyhow::Result<ExitCode> {
+    let pipeline = Pipeline::new(Config::load(config)?)?;
+    if pipeline.config.sources.is_empty() {
+        anyhow::bail!("{}: no [[source]] configured", config.display());
+    }
+    let report = pipeline
+        .run(&RunOptions {
+            force,
+            progress: true,
+            ..Default::default()
+        })
+        .await?;
+    print!("{}", report.summary());
+    println!("feeds: {}", pipeline.config.settings.feeds_dir.display());
+    println!("draft: {}", report.outputs.draft.html.display());
+    deliver_alerts(&pipeline.config).await;
+    Ok(if report.all_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `banyue demo`: the pipeline on the bundled sample sources, and where its outputs went.
+async fn demo_command(dir: &Path) -> anyhow::Result<ExitCode> {
+    let out = banyue::demo::run(dir, None).await?;
+    print!("{}", out.report.summary());
+    println!();
+    println!("config:  {}", out.config.display());
+    println!("feeds:   {}", dir.join("feeds").display());
+    for f in &out.report.outputs.published.feeds {
+        println!("         {:<28} {:>3} items  {}", f.file, f.items, f.title);
+    }
+    println!("draft:   {}", out.report.outputs.draft.markdown.display());
+    println!("         {}", out.report.outputs.draft.html.display());
+    println!("         {}", out.report.outputs.draft.json.display());
+    Ok(if out.report.all_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `banyue label`: file an item as an editor, learn from it, re-draft the current issue.
+fn label_command(
+    config: &Path,
+    item: i64,
+    section: String,
+    city: Option<String>,
+    editor: &str,
+) -> anyhow::Result<ExitCode> {
+    let pipeline = Pipeline::new(Config::load(config)?)?;
+    if section != banyue::eval::OFF_TOPIC && pipeline.classifier.taxonomy.section(&section).is_none() {
+        let ids: Vec<&str> = pipeline.classifier.taxonomy.sections.iter().map(|s| s.id()).collect();
+        anyhow::bail!("`{section}` is not a section; one of: {}, off-topic", ids.join(", "));
+    }
+    let mut store = pipeline.open_store()?;
+    let now = chrono::Utc::now();
+    store.set_label(item, &section, city.as_deref(), editor, now)?;
+    pipeline.retrain(&store)?;
+    let s = &pipeline.config.settings;
+    let window = Window::containing(now.with_timezone(&s.timezone).date_naive(), s.issue_window);
+    let moved = pipeline.reclassify(&mut store, window)?;
+    println!(
+        "#{item} filed under {section}; learned from {} editor decisions",
+        pipeline.classifier.learned_from()
+    );
+    for (id, title, from, to) in &moved {
+        println!("  moved #{id} {from} → {to}: {title}");
+    }
+    let out = pipeline.publish_and_draft(&mut store, now, None, false)?;
+    println!("draft with {} items: {}", out.draft_items, out.draft.html.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `banyue draft`: the outputs built from what is stored, current or not.
+fn draft_command(config: &Path, from: Option<NaiveDate>, to: Option<NaiveDate>) -> anyhow::Result<ExitCode> {
+    let pipeline = Pipeline::new(Config::load(config)?)?;
+    let s = &pipeline.config.settings;
+    let now = chrono::Utc::now();
+    let window = match (from, to) {
+        (Some(from), Some(to)) if from <= to => Some(Window { from, to }),
+        (Some(_), Some(_)) => anyhow::bail!("--from must not be after --to"),
+        (Some(d), None) | (None, Some(d)) => Some(Window::containing(d, s.issue_window)),
+        (None, None) => None,
+    };
+    let mut store = pipeline.open_store()?;
+    // Asked for: built even when current.
+    let out = pipeline.publish_and_draft(&mut store, now, window, true)?;
+    let files = &out.draft;
+    println!(
+        "draft with {} items:\n  {}\n  {}\n  {}",
+        out.draft_items,
+        files.markdown.display(),
+        files.html.display(),
+        files.json.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `banyue explain`: why an item was filed where it was, and its place in the issue.
+fn explain_command(config: &Path, item: &str) -> anyhow::Result<ExitCode> {
+    let pipeline = Pipeline::new(Config::load(config)?)?;
+    let store = pipeline.open_store()?;
+    let found = match item.parse::<i64>() {
+        Ok(id) => store.item(id)?.into_iter().collect(),
+        Err(_) => store.find_by_title(item, 5)?,
+    };
+    if found.is_empty() {
+        anyhow::bail!("no stored item matches `{item}`");
+    }
+    let tax = &pipeline.classifier.taxonomy;
+    let now = chrono::Utc::now();
+    let mut writer = pipeline.open_store()?;
+    let issue = pipeline.issue_for(&mut writer, None, now)?;
+    let draft = pipeline.draft_of(&store, &issue, now)?;
+    for i in found {
+        let d = &i.decision;
+        println!("#{} {}", i.id, i.title);
+        println!(
+            "  source:   {} ({})",
+            i.source_name,
+            i.url.as_deref().unwrap_or("no link")
+        );
+        println!(
+            "  section:  {} [{}] score {:.1}",
+            tax.name_of(&d.section),
+            d.section,
+            d.score
+        );
+        if let Some(r) = &d.rejected {
+            println!("  rejected: {r}");
+        }
+        if let Some(c) = &d.city {
+            println!("  city:     {c}");
+        }
+        if let Some(dup) = i.duplicate_of {
+            println!("  merged into #{dup}");
+        }
+        let ru: Vec<String> = d.runners_up.iter().map(|(s, v)| format!("{s} {v:.1}")).collect();
+        if !ru.is_empty() {
+            println!("  runners-up: {}", ru.join(", "));
+        }
+        for r in &d.reasons {
+            println!("    - {r}");
+        }
+        if let Some((place, significance, parts)) = draft.place_of(i.id) {
+            println!("  issue {}: {place}, significance {significance:.1}", issue.stem());
+            for p in parts {
+                println!("    - {p}");
             }
-            Ok(ExitCode::SUCCESS)
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `banyue sources`: each source's last run, and the alerts' tallies.
+fn sources_command(config: &Path) -> anyhow::Result<ExitCode> {
+    let pipeline = Pipeline::new(Config::load(config)?)?;
+    let store = pipeline.open_store()?;
+    let rows = banyue::health::rows(&pipeline.config, &store.sources()?, chrono::Utc::now());
+    print!("{}", banyue::health::table(&rows, pipeline.config.settings.timezone));
+    if !pipeline.config.alerts.is_empty() {
+        println!();
+        print!("{}", banyue::alert::summary(&pipeline.config, &store.alert_tallies()?));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Send what a command queued, within a short budget: the command's work is done, and
