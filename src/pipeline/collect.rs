@@ -4,8 +4,9 @@
 use super::*;
 
 impl Pipeline {
-    /// Fetch the sources at `indices` (bounded concurrency) and store what they bring,
-    /// one transaction per source, as each finishes. `scheduled`: the daemon's call, for
+    /// Fetch the sources at `indices` (bounded concurrency) and store what they bring as
+    /// they finish: those that finished while the store was busy in one transaction, a
+    /// savepoint each. `scheduled`: the daemon's call, for
     /// sources due by their schedule (one another collector fetched since its last
     /// scheduled time is not due any more).
     pub async fn collect_sources(

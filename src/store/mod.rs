@@ -538,7 +538,8 @@ impl Store {
         }
     }
 
-    /// Start a transaction: one per source, so a source's items land all or not at all.
+    /// Start a transaction: one per group of sources, each in a savepoint of its own
+    /// ([`Batch::savepoint`]), so a source's items land all or not at all.
     /// It holds the store's write lock: on SQLite the database's, on PostgreSQL an
     /// advisory lock, so that collectors sharing a store compare and add stories one at a
     /// time, as one run does (two reports of a story stored at once would both stand).
