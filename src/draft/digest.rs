@@ -207,8 +207,8 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
         } else {
             let mut best: Vec<&super::DraftItem> = s.items.iter().collect();
             // News first: an analysis or opinion piece, or routine (a leader's visit, a
-            // study session), is named only when the section has too little news to fill
-            // its line.
+            // study session), is named only when the section has fewer than two news items
+            // to name.
             let routine = &taxonomy.selection.routine;
             let aside = |i: &super::DraftItem| {
                 !i.pinned && (ANALYSIS_LIKE.is_match(&i.title) || routine.iter().any(|w| i.title.contains(w.as_str())))
@@ -231,7 +231,9 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
             };
             let mut heads: Vec<String> = Vec::new();
             for i in &best {
-                if heads.len() >= how_many(s.items.len()) {
+                // Aside items come last: once two items are named, the line is full
+                // enough without them.
+                if heads.len() >= how_many(s.items.len()) || aside(i) && heads.len() >= 2 {
                     break;
                 }
                 if let Some(h) = text(i)
@@ -314,6 +316,26 @@ mod tests {
         let named = text.trim_start_matches("企业动态方面，").trim_end_matches('。');
         assert_eq!(named.split('、').count(), 3, "{text}");
         assert!(named.split('、').all(|p| width(p) <= MAX_PHRASE), "{text}");
+        // Two news items name the line: a visit does not fill a third place.
+        let city = DraftSection {
+            id: "company-news".into(),
+            name: "企业动态".into(),
+            items: vec![
+                item(1, "北辰软件成立工业智能事业部", 5.0, 0),
+                item(2, "市领导带队调研星河云总部", 9.0, 0),
+                item(3, "星河云推出面向中小企业的数据库托管服务", 6.0, 0),
+                item(
+                    4,
+                    "某某某某信息技术股份有限公司关于控股子公司完成工商变更登记并取得营业执照的公告",
+                    4.0,
+                    0,
+                ),
+            ],
+            ..Default::default()
+        };
+        let lines = paragraphs(&Taxonomy::builtin(), std::slice::from_ref(&city));
+        assert!(!lines[0].text.contains("调研"), "{}", lines[0].text);
+        assert_eq!(lines[0].text.matches('、').count(), 1, "{}", lines[0].text);
     }
 
     #[test]
