@@ -1,5 +1,6 @@
-//! Storing one source's items: read the new ones on every core, judge each against the
-//! stories the store knows (dedup), classify it and insert it, in one transaction.
+//! Storing sources' items: read the new ones on every core, judge each against the
+//! stories the store knows (dedup), classify it and insert it; the sources that finished
+//! while the store was busy in one transaction, each in a savepoint of its own.
 
 use super::*;
 
