@@ -564,11 +564,7 @@ async fn run_command(config: &Path, force: bool) -> anyhow::Result<ExitCode> {
     println!("feeds: {}", pipeline.config.settings.feeds_dir.display());
     println!("draft: {}", report.outputs.draft.html.display());
     deliver_alerts(&pipeline.config).await;
-    Ok(if report.all_failed() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(&report))
 }
 
 /// `banyue demo`: the pipeline on the bundled sample sources, and where its outputs went.
@@ -584,11 +580,16 @@ async fn demo_command(dir: &Path) -> anyhow::Result<ExitCode> {
     println!("draft:   {}", out.report.outputs.draft.markdown.display());
     println!("         {}", out.report.outputs.draft.html.display());
     println!("         {}", out.report.outputs.draft.json.display());
-    Ok(if out.report.all_failed() {
+    Ok(exit_code(&out.report))
+}
+
+/// A run fails only when every source failed: one broken source never fails the job.
+fn exit_code(report: &banyue::pipeline::RunReport) -> ExitCode {
+    if report.all_failed() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 /// `banyue label`: file an item as an editor, learn from it, re-draft the current issue.

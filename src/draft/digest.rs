@@ -284,28 +284,29 @@ mod tests {
             also_reported_by: vec![Default::default(); outlets],
             ..Default::default()
         };
-        let section = DraftSection {
+        let company_news = |items| DraftSection {
             id: "company-news".into(),
             name: "企业动态".into(),
-            items: vec![
-                item(1, "大模型价格战背后：云厂商为何纷纷降价？", 12.0, 0),
-                item(2, "北辰软件成立工业智能事业部", 5.0, 3),
-                item(3, "星河云推出面向中小企业的数据库托管服务", 6.0, 1),
-                item(
-                    4,
-                    "某某某某信息技术股份有限公司关于控股子公司完成工商变更登记并取得营业执照的公告",
-                    9.0,
-                    0,
-                ),
-                item(5, "天宇科技宣布进军汽车软件业务", 4.0, 0),
-                // Routine, however significant its other marks: named last.
-                super::super::DraftItem {
-                    significance: 50.0,
-                    ..item(6, "市领导带队调研星河云总部", 20.0, 0)
-                },
-            ],
+            items,
             ..Default::default()
         };
+        let section = company_news(vec![
+            item(1, "大模型价格战背后：云厂商为何纷纷降价？", 12.0, 0),
+            item(2, "北辰软件成立工业智能事业部", 5.0, 3),
+            item(3, "星河云推出面向中小企业的数据库托管服务", 6.0, 1),
+            item(
+                4,
+                "某某某某信息技术股份有限公司关于控股子公司完成工商变更登记并取得营业执照的公告",
+                9.0,
+                0,
+            ),
+            item(5, "天宇科技宣布进军汽车软件业务", 4.0, 0),
+            // Routine, however significant its other marks: named last.
+            super::super::DraftItem {
+                significance: 50.0,
+                ..item(6, "市领导带队调研星河云总部", 20.0, 0)
+            },
+        ]);
         let lines = paragraphs(&Taxonomy::builtin(), std::slice::from_ref(&section));
         let text = &lines[0].text;
         assert!(text.starts_with("企业动态方面，北辰软件成立工业智能事业部、"), "{text}");
@@ -317,23 +318,18 @@ mod tests {
         assert_eq!(named.split('、').count(), 3, "{text}");
         assert!(named.split('、').all(|p| width(p) <= MAX_PHRASE), "{text}");
         // Two news items name the line: a visit does not fill a third place.
-        let city = DraftSection {
-            id: "company-news".into(),
-            name: "企业动态".into(),
-            items: vec![
-                item(1, "北辰软件成立工业智能事业部", 5.0, 0),
-                item(2, "市领导带队调研星河云总部", 9.0, 0),
-                item(3, "星河云推出面向中小企业的数据库托管服务", 6.0, 0),
-                item(
-                    4,
-                    "某某某某信息技术股份有限公司关于控股子公司完成工商变更登记并取得营业执照的公告",
-                    4.0,
-                    0,
-                ),
-            ],
-            ..Default::default()
-        };
-        let lines = paragraphs(&Taxonomy::builtin(), std::slice::from_ref(&city));
+        let few = company_news(vec![
+            item(1, "北辰软件成立工业智能事业部", 5.0, 0),
+            item(2, "市领导带队调研星河云总部", 9.0, 0),
+            item(3, "星河云推出面向中小企业的数据库托管服务", 6.0, 0),
+            item(
+                4,
+                "某某某某信息技术股份有限公司关于控股子公司完成工商变更登记并取得营业执照的公告",
+                4.0,
+                0,
+            ),
+        ]);
+        let lines = paragraphs(&Taxonomy::builtin(), std::slice::from_ref(&few));
         assert!(!lines[0].text.contains("调研"), "{}", lines[0].text);
         assert_eq!(lines[0].text.matches('、').count(), 1, "{}", lines[0].text);
     }
