@@ -177,6 +177,11 @@ pub fn without_outlet_tag(title: &str) -> &str {
     const SEPARATORS: &[char] = &['_', '-', '|', '—', '–', '－', '｜'];
     const OUTLET_ENDS: &[&str] = &["网", "报", "新闻", "在线", "客户端", "频道", "传媒", "融媒", "电视台"];
     let title = title.trim();
+    // A tag in front, as agencies and columns set it: 【新华社】, 【重磅】.
+    let title = match title.strip_prefix('【').and_then(|t| t.split_once('】')) {
+        Some((tag, rest)) if (2..=8).contains(&tag.chars().count()) && rest.trim().chars().count() >= 6 => rest.trim(),
+        _ => title,
+    };
     let Some(at) = title.rfind(SEPARATORS) else {
         return title;
     };
@@ -241,6 +246,11 @@ mod tests {
             "Apple ships iOS 27 - here's what changed"
         );
         assert_eq!(without_outlet_tag("发布-新华网"), "发布-新华网");
+        assert_eq!(
+            without_outlet_tag("【新华社】国办印发意见 加快培育和发展低空经济"),
+            "国办印发意见 加快培育和发展低空经济"
+        );
+        assert_eq!(without_outlet_tag("【重磅】发布"), "【重磅】发布");
     }
 
     #[test]

@@ -42,17 +42,17 @@ fn check(name: &str, wrong: usize, twins: usize, rewordings: f64) {
 
 #[test]
 fn the_first_dev_set() {
-    check("dev", 0, 0, 0.85);
+    check("dev", 0, 0, 0.89);
 }
 
 #[test]
 fn the_second_dev_set() {
-    check("dev2", 0, 0, 0.79);
+    check("dev2", 0, 0, 0.88);
 }
 
 #[test]
 fn the_held_out_sets() {
     // Measured, never tuned on: the floors only keep what they showed from slipping.
-    check("heldout", 2, 2, 0.72);
-    check("heldout2", 0, 0, 0.76);
+    check("heldout", 2, 2, 0.75);
+    check("heldout2", 0, 0, 0.82);
 }

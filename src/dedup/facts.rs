@@ -327,7 +327,7 @@ static VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(?:^|[^0-9.])v?(\d+(?:\.\d+){1,3})(?:[^0-9.%]|$)").expect("static regex"));
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(\$|￥|us\$)?\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|个百分点|万亿|亿|万|千|billion|million|bn|[mkb](?:\b|$))?\s*(元|美元|人民币|欧元|港元|个|家|项|台|户|款|条|名|人|座|所|场|件|部|套|吨|兆瓦|千瓦|GW|MW|倍|GB|TB|PB|EB|PFlops|EFlops|P)?",
+        r"(?i)(us\$|a\$|hk\$|c\$|s\$|nt\$|\$|￥|¥|€|£)?\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|个百分点|万亿|亿|万|千|trillion|billion|million|bn|[mkb](?:\b|$))?\s*(元|美元|人民币|欧元|港元|英镑|日元|dollars?|euros?|yuan|pounds?|个|家|项|台|户|款|条|名|人|座|所|场|件|部|套|吨|兆瓦|千瓦|GW|MW|倍|GB|TB|PB|EB|PFlops|EFlops|P)?",
     )
     .expect("static regex")
 });
@@ -336,6 +336,35 @@ static ROUND_SUM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:破|超|突破|超过|逾|达)(万亿|千亿)").expect("static regex"));
 static LATIN_WORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+&'\-]*[A-Za-z0-9+]|[A-Za-z]").expect("static regex"));
+
+/// Countries' adjectives, read as the country they name.
+const DEMONYMS: &[(&str, &str)] = &[
+    ("american", "america"),
+    ("australian", "australia"),
+    ("british", "britain"),
+    ("canadian", "canada"),
+    ("chinese", "china"),
+    ("dutch", "netherlands"),
+    ("european", "europe"),
+    ("french", "france"),
+    ("german", "germany"),
+    ("indian", "india"),
+    ("indonesian", "indonesia"),
+    ("israeli", "israel"),
+    ("italian", "italy"),
+    ("japanese", "japan"),
+    ("korean", "korea"),
+    ("malaysian", "malaysia"),
+    ("mexican", "mexico"),
+    ("russian", "russia"),
+    ("saudi", "saudi arabia"),
+    ("singaporean", "singapore"),
+    ("spanish", "spain"),
+    ("swiss", "switzerland"),
+    ("taiwanese", "taiwan"),
+    ("thai", "thailand"),
+    ("vietnamese", "vietnam"),
+];
 
 /// Capitalised English words that start sentences or headlines and name nothing.
 const ENGLISH_COMMON: &[&str] = &[
@@ -561,6 +590,28 @@ const LEAD_CHARS: usize = 160;
 const TEXT_CHARS: usize = 400;
 
 impl Facts {
+    /// The first fact on which two headlines disagree (`FactSet::conflict`). When one
+    /// headline's first name is named by the other (Foxconn …, Foxconn …; Ubuntu 26.10 …,
+    /// Canonical releases Ubuntu 26.10), a further name that the other
+    /// report's text gives is a detail told otherwise, not another story; a text that
+    /// names another company in passing does not make two companies' launches one.
+    pub fn headline_conflict(&self, other: &Facts, my_title: &str, their_title: &str) -> Option<Conflict> {
+        let subject = |title: &str, facts: &FactSet| {
+            LATIN_WORD
+                .find_iter(title)
+                .map(|m| m.as_str().to_lowercase())
+                .find(|w| facts.distinctive_names().contains(w))
+        };
+        let (mine, theirs) = (subject(my_title, &self.title), subject(their_title, &other.title));
+        let one_subject = mine.is_some_and(|s| other.title.names.contains(&s))
+            || theirs.is_some_and(|s| self.title.names.contains(&s));
+        if one_subject {
+            self.title.conflict_told(&other.title, &self.text, &other.text)
+        } else {
+            self.title.conflict(&other.title)
+        }
+    }
+
     pub fn of(title: &str, text: &str) -> Facts {
         let first: String = text.chars().take(LEAD_CHARS).collect();
         let start: String = text.chars().take(TEXT_CHARS).collect();
@@ -826,8 +877,11 @@ impl FactSet {
             }
             let after = text[g.end()..].trim_start();
             // 3.5亿 and 13.5% are amounts.
+            let after_lower = after.to_lowercase();
             if after.starts_with(['亿', '万', '元', '%', '倍', '个', '家', '千'])
-                || after.to_lowercase().starts_with("billion")
+                || ["billion", "bn", "million", "trillion"]
+                    .iter()
+                    .any(|w| after_lower.starts_with(w))
             {
                 continue;
             }
@@ -852,13 +906,27 @@ impl FactSet {
                 .filter(|u| !u.as_str().is_ascii() || !text[u.end()..].starts_with(|ch: char| ch.is_ascii_alphabetic()))
                 .map(|m| m.as_str())
                 .unwrap_or("");
-            let dollar = c.get(1).is_some();
+            // The currency, by its sign or its word: €5.4 billion and 5.4 billion euros
+            // are one sum.
+            let currency = match c.get(1).map(|m| m.as_str().to_lowercase()).as_deref().unwrap_or(unit) {
+                "$" | "us$" | "美元" | "dollar" | "dollars" => Some("美元"),
+                "€" | "欧元" | "euro" | "euros" => Some("欧元"),
+                "£" | "英镑" | "pound" | "pounds" => Some("英镑"),
+                "￥" | "¥" | "元" | "人民币" | "yuan" => Some("元"),
+                "港元" | "hk$" => Some("港元"),
+                "a$" => Some("澳元"),
+                "c$" => Some("加元"),
+                "s$" => Some("新元"),
+                "nt$" => Some("新台币"),
+                "日元" => Some("日元"),
+                _ => None,
+            };
             let kind = match scale.as_str() {
                 "%" => Kind::Percent,
                 "个百分点" => Kind::Count("百分点"),
                 s => {
                     v *= match s {
-                        "万亿" => 1e12,
+                        "万亿" | "trillion" => 1e12,
                         "亿" => 1e8,
                         "万" => 1e4,
                         "千" | "k" => 1e3,
@@ -866,10 +934,9 @@ impl FactSet {
                         "million" | "m" => 1e6,
                         _ => 1.0,
                     };
-                    if dollar || unit == "美元" {
-                        Kind::Money("美元")
-                    } else if matches!(unit, "元" | "人民币") || (unit.is_empty() && matches!(s, "万亿" | "亿" | "万"))
-                    {
+                    if let Some(currency) = currency {
+                        Kind::Money(currency)
+                    } else if unit.is_empty() && matches!(s, "万亿" | "亿" | "万") {
                         Kind::Money("元")
                     } else if !unit.is_empty() {
                         Kind::Count(unit_of(unit))
@@ -894,7 +961,12 @@ impl FactSet {
     }
 
     fn read_names(&mut self, text: &str) {
-        let words: Vec<&str> = LATIN_WORD.find_iter(text).map(|m| m.as_str()).collect();
+        // A currency's letters (A$7.6bn, HK$, US$) are no word.
+        let words: Vec<&str> = LATIN_WORD
+            .find_iter(text)
+            .filter(|m| !text[m.end()..].starts_with('$'))
+            .map(|m| m.as_str())
+            .collect();
         let capitalised = words
             .iter()
             .filter(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
@@ -913,6 +985,11 @@ impl FactSet {
         for w in words {
             let lower = w.to_lowercase();
             let lower = lower.strip_suffix("'s").map(str::to_string).unwrap_or(lower);
+            // "Indian plant" and "plant in India" name one country.
+            let lower = DEMONYMS
+                .iter()
+                .find(|(adjective, _)| *adjective == lower)
+                .map_or(lower, |(_, country)| (*country).to_string());
             if ENGLISH_COMMON.contains(&lower.as_str()) {
                 continue;
             }
@@ -991,6 +1068,13 @@ impl FactSet {
     /// one kind and no value of it is shared (for places and document names: neither
     /// names a subset of the other's).
     pub fn conflict(&self, other: &FactSet) -> Option<Conflict> {
+        self.conflict_told(other, &FactSet::default(), &FactSet::default())
+    }
+
+    /// As `conflict`, but a name one headline gives that the other report's text names
+    /// too is no conflict: "…factory in Tamil Nadu" and "…Indian AI server plant" over
+    /// a lead that says Tamil Nadu.
+    fn conflict_told(&self, other: &FactSet, my_text: &FactSet, their_text: &FactSet) -> Option<Conflict> {
         let a = &self.places;
         let b = &other.places;
         if !a.is_empty() && !b.is_empty() && !a.is_subset(b) && !b.is_subset(a) {
@@ -1022,7 +1106,9 @@ impl FactSet {
         if let Some(c) = self.figure_conflict(other, |_, _| true) {
             return Some(c);
         }
-        let (mine, theirs) = (self.distinctive_names(), other.distinctive_names());
+        let (mut mine, mut theirs) = (self.distinctive_names(), other.distinctive_names());
+        mine.retain(|n| theirs.contains(n) || !their_text.names.contains(n));
+        theirs.retain(|n| mine.contains(n) || !my_text.names.contains(n));
         // Each names someone the other does not: Northwind's Quasar 2.1 is not Wayne's.
         if !mine.is_empty() && !theirs.is_empty() && !mine.is_subset(&theirs) && !theirs.is_subset(&mine) {
             return Some(Conflict::new("name", join_strings(&mine), join_strings(&theirs)));

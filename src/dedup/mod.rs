@@ -342,6 +342,14 @@ fn product_tokens(title: &str) -> Vec<String> {
     out
 }
 
+/// A product token that is a model number: three digits or more after a few letters
+/// (a7000, rtx5090, r6900), not a name with a version (helix912 of Helix 9.12, gpt5).
+fn is_model_number(token: &str) -> bool {
+    let letters = token.chars().take_while(char::is_ascii_alphabetic).count();
+    let digits = token.chars().filter(char::is_ascii_digit).count();
+    (1..=3).contains(&letters) && digits >= 3
+}
+
 /// Two headlines that name one product with different versions (PostgreSQL 18.1 and
 /// PostgreSQL 19).
 fn product_conflict(pa: &[String], pb: &[String]) -> Option<String> {
@@ -571,8 +579,14 @@ impl NearDup {
                 why
             })
         };
+        // A model number (3A7000, RTX5090) names one product as a document number names
+        // one notice: two reports of its launch need not share their words.
         let product_rule = product
-            .filter(|_| days <= self.title_days && title_alike >= self.same_product_titles && !texts_disagree)
+            .filter(|p| {
+                days <= self.title_days
+                    && (title_alike >= self.same_product_titles && !texts_disagree
+                        || is_model_number(p) && title_alike >= self.same_product_titles / 2.0)
+            })
             .map(|p| format!("both name {p}"));
         let mut shared = report.facts.lead.shared(&c.facts.lead);
         // Names count only when both headlines name them: a lead names many companies.
@@ -648,15 +662,18 @@ impl NearDup {
                     && texts_tell
                     && text + title_alike >= self.shared_fact_likeness))
             .then(|| "shared facts".to_string());
-        // Names both headlines give (one may say more in its lead): 枫清科技 … 枫清科技, 混元 … 混元 T2.
+        // Names both headlines give (one may say more in its lead): 枫清科技 … 枫清科技, 混元 … 混元 T2;
+        // one rare name is enough beside another both headlines give (MongoDB … Atlas).
         let r = cmp.rare;
         let corroborated = title_alike >= self.rare_name_titles || text >= self.rare_name_titles || !shared.is_empty();
         // Names in common over two substantial texts that share nothing are a phrase of
         // the trade (获批建设, 数据交易中心), not one story's names.
+        // Two names both headlines give (MongoDB … Atlas) are no phrase of the trade.
+        let two_names = title_shared.names.len() >= 2;
         let rare_rule = (days <= self.title_days
-            && !(shorter >= SUBSTANTIAL_TEXT && text < self.disagreeing_text / 4.0)
+            && (two_names || !(shorter >= SUBSTANTIAL_TEXT && text < self.disagreeing_text / 4.0))
             && r.in_titles >= 1
-            && (r.names >= self.rare_names || r.names == 1 && r.terms >= 2 && corroborated))
+            && (r.names >= self.rare_names || r.names == 1 && (r.terms >= 2 || two_names) && corroborated))
             .then(|| format!("{} rare names in common", r.names));
         let rule = product_rule.or(facts_rule).or(rare_rule);
         let Some(mut why) = alike(rule.as_deref().unwrap_or("")) else {
@@ -673,7 +690,7 @@ impl NearDup {
             return Verdict::Apart(why);
         }
         // Alike — unless a fact tells them apart.
-        if let Some(conflict) = report.facts.title.conflict(&c.facts.title) {
+        if let Some(conflict) = report.facts.headline_conflict(&c.facts, &report.title, &c.title) {
             return Verdict::Apart(conflict.to_string());
         }
         if let (Some(a), Some(b)) = (
@@ -1149,6 +1166,92 @@ mod tests {
         assert!(a.similarity(&b) >= NearDup::default().same_text, "{}", a.similarity(&b));
         assert!(a.similarity(&c) < 0.2, "{}", a.similarity(&c));
         assert_eq!(Signature::from_bytes(&a.to_bytes()), Some(a));
+    }
+
+    fn verdict(a: (&str, &str), b: (&str, &str)) -> Verdict {
+        let now = Utc::now();
+        let index = Index::new(vec![report(2, b.0, b.1, now)]);
+        let found = index.judge_all(&NearDup::default(), &report(1, a.0, a.1, now));
+        found.into_iter().next().map_or(Verdict::Unlike(String::new()), |(_, v)| v)
+    }
+
+    #[test]
+    fn english_rewordings_name_sums_by_currency_and_countries_by_adjective() {
+        // A$ is not US$, the country's adjective is the country, and a name one headline
+        // gives that the other's text names is no difference.
+        let v = verdict(
+            (
+                "Microsoft commits A$7.6bn to expand Azure and AI capacity in Australia",
+                "Microsoft plans to spend A$7.6 billion over the next four years on data centres and AI capacity in Australia.",
+            ),
+            (
+                "Microsoft to invest $5 billion in Australian AI infrastructure",
+                "Microsoft will invest A$7.6 billion ($5 billion) over four years to expand cloud and AI infrastructure in Australia, the company said.",
+            ),
+        );
+        assert!(matches!(v, Verdict::Same(_)), "{v:?}");
+        let v = verdict(
+            (
+                "ASML third-quarter bookings beat forecasts on AI chip demand",
+                "ASML reported third-quarter net bookings of 5.4 billion euros, ahead of analyst expectations, as chipmakers ordered more tools to make AI processors.",
+            ),
+            (
+                "ASML Q3: net bookings of €5.4bn, EUV more than half",
+                "ASML booked €5.4 billion of new orders in Q3 2026, more than half of them for EUV lithography systems.",
+            ),
+        );
+        assert!(matches!(v, Verdict::Same(_)), "{v:?}");
+        // Two companies' launches of one product name stay apart, though one text names
+        // the other company in passing.
+        let v = verdict(
+            (
+                "Wayne Compute releases Helix 9.12 with SBOM export",
+                "Critics note that vendors still struggle with lock-in. Aperture Security said on Tuesday that Orbit 3.3 ships with multi-region failover.",
+            ),
+            (
+                "Aperture Security releases Helix 9.12 with GPU scheduling",
+                "Pricing starts at $29 per month; a free tier remains available.",
+            ),
+        );
+        assert!(!matches!(v, Verdict::Same(_)), "{v:?}");
+        // Other companies in one template stay apart.
+        let v = verdict(
+            (
+                "Microsoft commits A$7.6bn to expand AI capacity in Australia",
+                "Microsoft plans to spend A$7.6 billion over the next four years in Australia.",
+            ),
+            (
+                "Amazon commits A$7.6bn to expand AI capacity in Australia",
+                "Amazon plans to spend A$7.6 billion over the next four years in Australia.",
+            ),
+        );
+        assert!(!matches!(v, Verdict::Same(_)), "{v:?}");
+    }
+
+    #[test]
+    fn a_model_number_in_both_headlines_names_one_launch() {
+        let v = verdict(
+            (
+                "国产CPU龙芯3A7000亮相 百余家整机厂商完成适配",
+                "15日，龙芯中科发布3A7000处理器。发布会上，龙芯表示已有百余家整机厂商完成基于3A7000的产品适配，首批整机将于年底上市。",
+            ),
+            (
+                "龙芯中科发布新一代处理器龙芯3A7000",
+                "10月15日，龙芯中科发布新一代桌面处理器龙芯3A7000。该处理器基于自主指令系统龙架构，采用8核设计。",
+            ),
+        );
+        assert!(matches!(v, Verdict::Same(_)), "{v:?}");
+        let v = verdict(
+            (
+                "龙芯中科发布新一代处理器龙芯3A6000",
+                "龙芯中科发布新一代桌面处理器龙芯3A6000。该处理器基于自主指令系统龙架构，采用4核设计。",
+            ),
+            (
+                "龙芯中科发布新一代处理器龙芯3A7000",
+                "龙芯中科发布新一代桌面处理器龙芯3A7000。该处理器基于自主指令系统龙架构，采用8核设计。",
+            ),
+        );
+        assert!(!matches!(v, Verdict::Same(_)), "{v:?}");
     }
 
     #[test]

@@ -65,6 +65,11 @@ impl<T: Ord> Set<T> {
         !self.0.iter().any(|v| other.contains(v))
     }
 
+    /// Keep only the entries `keep` says yes to (order is kept, so the set stays sorted).
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.0.retain(keep);
+    }
+
     /// Drop spare capacity: sets are kept for every stored story.
     pub fn shrink_to_fit(&mut self) {
         self.0.shrink_to_fit();
