@@ -42,7 +42,7 @@ fn check(name: &str, wrong: usize, twins: usize, rewordings: f64) {
 
 #[test]
 fn the_first_dev_set() {
-    check("dev", 0, 0, 0.89);
+    check("dev", 0, 0, 0.91);
 }
 
 #[test]

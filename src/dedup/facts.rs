@@ -1208,11 +1208,20 @@ impl FactSet {
             .any(|o| o.contains(title) || title.contains(o.as_str()))
     }
 
-    /// Whether another report (its facts, `other`) tells what this headline names: each
-    /// of its 《documents》 and places. A report that leaves out the document or the
-    /// place of a headline may be about its template twin.
-    pub fn told_by(&self, other: &FactSet) -> bool {
-        self.doc_titles.iter().all(|t| other.names_document(t))
+    /// Whether another report (its facts, `other`, and its headline and opening as
+    /// comparable words, `other_words`) tells what this headline names: each of its
+    /// 《documents》, in 《》 or, where it names none in 《》, in its words without the span
+    /// of years, and places. A
+    /// report that leaves out the document or the place of a headline may be about its
+    /// template twin.
+    pub fn told_by(&self, other: &FactSet, other_words: &str) -> bool {
+        // Only a report that names no document in 《》: one that names others in 《》 and
+        // this one in passing is not telling it.
+        let in_words = |t: &str| {
+            let core = t.trim_end_matches(|c: char| c.is_ascii_digit() || c == '年');
+            other.doc_titles.is_empty() && core.chars().count() >= 6 && other_words.contains(core)
+        };
+        self.doc_titles.iter().all(|t| other.names_document(t) || in_words(t))
             && self
                 .named_places
                 .iter()

@@ -626,7 +626,16 @@ impl NearDup {
                 (Some(a), Some(b)) if diff::same_word(&a, &b)
             )
         };
-        let told = || report.facts.title.told_by(&c.facts.text) && c.facts.title.told_by(&report.facts.text);
+        // A document is told by its name with or without 《》 (工信部近日印发软件产业高质量发展行动计划).
+        let words = |x: &Candidate| {
+            comparable(&format!("{} {}", x.title, x.opening))
+                .into_iter()
+                .collect::<String>()
+        };
+        let told = || {
+            report.facts.title.told_by(&c.facts.text, &words(c))
+                && c.facts.title.told_by(&report.facts.text, &words(report))
+        };
         let facts_rule = (days <= self.title_days
             && (strong >= self.shared_facts && title_alike >= self.shared_facts_floor && texts_tell
                 // A headline's own figure that the other report states, over texts that
@@ -1172,7 +1181,10 @@ mod tests {
         let now = Utc::now();
         let index = Index::new(vec![report(2, b.0, b.1, now)]);
         let found = index.judge_all(&NearDup::default(), &report(1, a.0, a.1, now));
-        found.into_iter().next().map_or(Verdict::Unlike(String::new()), |(_, v)| v)
+        found
+            .into_iter()
+            .next()
+            .map_or(Verdict::Unlike(String::new()), |(_, v)| v)
     }
 
     #[test]
@@ -1223,6 +1235,33 @@ mod tests {
             (
                 "Amazon commits A$7.6bn to expand AI capacity in Australia",
                 "Amazon plans to spend A$7.6 billion over the next four years in Australia.",
+            ),
+        );
+        assert!(!matches!(v, Verdict::Same(_)), "{v:?}");
+    }
+
+    #[test]
+    fn a_notice_and_news_of_it_that_names_its_document_without_brackets_merge() {
+        let v = verdict(
+            (
+                "到2028年软件业务收入突破18万亿元！工信部印发软件产业三年行动计划",
+                "工信部近日印发软件产业高质量发展行动计划，明确到2028年我国软件业务收入突破18万亿元，培育一批具有生态主导力的软件企业。",
+            ),
+            (
+                "工业和信息化部关于印发《软件产业高质量发展行动计划（2026—2028年）》的通知",
+                "各省、自治区、直辖市及计划单列市工业和信息化主管部门：现将《软件产业高质量发展行动计划（2026—2028年）》印发给你们，请结合实际认真贯彻落实。行动计划提出到2028年软件业务收入突破18万亿元。",
+            ),
+        );
+        assert!(matches!(v, Verdict::Same(_)), "{v:?}");
+        // News of another plan with the same target is not told by the notice.
+        let v = verdict(
+            (
+                "到2028年软件业务收入突破18万亿元！工信部印发工业软件三年行动计划",
+                "工信部近日印发工业软件创新发展行动计划，明确到2028年我国软件业务收入突破18万亿元，培育一批工业软件企业。",
+            ),
+            (
+                "工业和信息化部关于印发《软件产业高质量发展行动计划（2026—2028年）》的通知",
+                "各省、自治区、直辖市及计划单列市工业和信息化主管部门：现将《软件产业高质量发展行动计划（2026—2028年）》印发给你们，请结合实际认真贯彻落实。行动计划提出到2028年软件业务收入突破18万亿元。",
             ),
         );
         assert!(!matches!(v, Verdict::Same(_)), "{v:?}");
