@@ -9,8 +9,10 @@ use std::sync::LazyLock;
 
 use crate::normalize::half_width;
 
-/// A hashed term: a Chinese character bigram or a Latin word.
-pub type Term = u64;
+/// A hashed term: a Chinese character bigram or a Latin word. Four bytes: every story
+/// in the index keeps its terms and their postings, and a collision in 2³² among the
+/// terms of a window only makes two terms count as one.
+pub type Term = u32;
 
 /// How much of the text after the title is read for terms: the lead names the story.
 const LEAD_CHARS: usize = 160;
@@ -75,6 +77,7 @@ const OFFICIAL: &[&str] = &[
 /// Even hashes for Chinese bigrams, odd for Latin words: the two never collide.
 fn hash(term: &str) -> Term {
     let h = super::stable_hash(term);
+    let h = (h ^ (h >> 32)) as u32;
     if term.is_ascii() { h | 1 } else { h & !1 }
 }
 
