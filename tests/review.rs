@@ -191,7 +191,8 @@ fn an_editors_split_keeps_the_two_headlines_apart(engine: Engine) {
     let near = NearDup::default();
     let index_now = || {
         let since = chrono::Utc::now() - chrono::Duration::days(60);
-        let mut index = Index::new(store.candidates(since).unwrap());
+        let mut index = Index::default();
+        store.each_candidate(since, |c| index.insert(c)).unwrap();
         for (a, b) in store.split_pairs().unwrap() {
             index.keep_apart(&a, &b);
         }

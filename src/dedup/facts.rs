@@ -855,7 +855,13 @@ impl FactSet {
                 continue;
             }
             // 2026亿元 and $1905 billion are amounts, not years.
-            let after = text[g.end()..].trim_start().to_lowercase();
+            // What follows is read for a unit: a few characters, not the rest of the text.
+            let after: String = text[g.end()..]
+                .trim_start()
+                .chars()
+                .take(12)
+                .flat_map(char::to_lowercase)
+                .collect();
             let before = text[..g.start()].trim_end();
             if after.starts_with(['亿', '万', '元', '%', '个', '家', '项', '台', '.'])
                 || ["billion", "million", "bn", "m ", "k "]
@@ -877,7 +883,7 @@ impl FactSet {
             }
             let after = text[g.end()..].trim_start();
             // 3.5亿 and 13.5% are amounts.
-            let after_lower = after.to_lowercase();
+            let after_lower: String = after.chars().take(12).flat_map(char::to_lowercase).collect();
             if after.starts_with(['亿', '万', '元', '%', '倍', '个', '家', '千'])
                 || ["billion", "bn", "million", "trillion"]
                     .iter()

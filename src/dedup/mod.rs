@@ -10,6 +10,7 @@
 
 pub mod diff;
 pub mod facts;
+mod packed;
 mod postings;
 mod set;
 pub mod terms;
@@ -32,7 +33,7 @@ pub use terms::Terms;
 
 /// What the near-duplicate check needs to know of a report: one already stored, or the
 /// new one looking for its story.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     pub id: i64,
     pub source_id: String,
@@ -316,6 +317,10 @@ fn reading_of(title: &str) -> Option<String> {
 /// Names with digits in a title (`DB 5.0` → `db50`, `V3.5`, `A6000`): a product and its
 /// version, which two reports of one launch both name.
 fn product_tokens(title: &str) -> Vec<String> {
+    // Every token carries a digit: most headlines have none and need no search.
+    if !title.bytes().any(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
     static PRODUCT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"([A-Za-z][A-Za-z0-9\-]*)(\s?)([Vv]?\d+(?:\.\d+)*)?").expect("static regex")
     });
@@ -813,18 +818,14 @@ fn bands(sig: &Signature) -> impl Iterator<Item = u64> + '_ {
     })
 }
 
-struct Story {
-    candidate: Candidate,
-    bigrams: Vec<Bigram>,
-    products: Vec<String>,
-}
-
 /// Stories seen so far, indexed so that a new report is compared only with the few
 /// stories that share a band of its text or title signature, its document number, a
 /// product, or a place and figure of its lead.
 #[derive(Default)]
 pub struct Index {
-    stories: Vec<Story>,
+    /// Each story packed (`packed`): read back only when a report is compared with it.
+    stories: Vec<packed::Span>,
+    arena: packed::Arena,
     alive: Vec<bool>,
     by_band: Postings<u64>,
     by_doc: Postings<String>,
@@ -942,16 +943,19 @@ impl Index {
             *self.shingle_df.entry(shingle_key(pos, *v)).or_default() += 1;
         }
         self.by_id.insert(c.id, i);
-        let products = product_tokens(&c.title);
-        for p in &products {
-            self.by_product.push(p.clone(), i);
+        for p in product_tokens(&c.title) {
+            self.by_product.push(p, i);
         }
-        self.stories.push(Story {
-            candidate: c,
-            bigrams: grams,
-            products,
-        });
+        self.stories.push(self.arena.push(&c, &grams));
         self.alive.push(true);
+    }
+
+    /// Keep the stories' packed bytes in an unnamed file in `dir` rather than in memory
+    /// (all but the last quarter megabyte): an index of a month of a large web then costs
+    /// its postings, not its stories. Reading one back is a positioned read of the file,
+    /// which the page cache usually answers.
+    pub fn spill_to(&mut self, dir: &std::path::Path) -> std::io::Result<()> {
+        self.arena.spill_to(dir)
     }
 
     /// A story that another report now represents is no longer a candidate.
@@ -961,8 +965,16 @@ impl Index {
         }
     }
 
-    pub fn get(&self, id: i64) -> Option<&Candidate> {
-        self.by_id.get(&id).map(|i| &self.stories[*i].candidate)
+    /// The story of this id, read back.
+    pub fn get(&self, id: i64) -> Option<Candidate> {
+        self.by_id
+            .get(&id)
+            .and_then(|i| self.arena.get(self.stories[*i]))
+            .map(|u| u.candidate)
+    }
+
+    pub fn contains(&self, id: i64) -> bool {
+        self.by_id.contains_key(&id)
     }
 
     /// Inverse document frequency of a title bigram among the stories.
@@ -1116,28 +1128,40 @@ impl Index {
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
         let mut verdicts = Vec::new();
         for (i, _) in ranked.into_iter().take(MAX_COMPARED) {
-            let story = &self.stories[i];
-            let theirs = reading_of(&story.candidate.title);
+            let Some(packed::Unpacked {
+                candidate: story,
+                bigrams: story_grams,
+            }) = self.arena.get(self.stories[i])
+            else {
+                continue;
+            };
+            let theirs = reading_of(&story.title);
             let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
-            let split = own_key.is_some_and(|k| self.apart.contains(&pair(k, headline_key(&story.candidate.title))));
+            let split = own_key.is_some_and(|k| self.apart.contains(&pair(k, headline_key(&story.title))));
             let verdict = match (&reading, &theirs) {
                 _ if split => Verdict::Apart("an editor split these headlines apart".to_string()),
-                (Some(r), None) if contains(&story.candidate.title, r) => {
-                    Verdict::Same("a reading of this policy".to_string())
-                }
+                (Some(r), None) if contains(&story.title, r) => Verdict::Same("a reading of this policy".to_string()),
                 (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
                 _ => {
                     let cmp = Comparison {
-                        title: weighted_likeness(&grams, &story.bigrams, |g| self.idf(g)),
-                        text: distinct_likeness(&report.signature, &common, &story.candidate.signature),
-                        rare: report.terms.shared_rare(&story.candidate.terms, is_rare),
-                        products: (&products, &story.products),
+                        title: weighted_likeness(&grams, &story_grams, |g| self.idf(g)),
+                        text: distinct_likeness(&report.signature, &common, &story.signature),
+                        rare: report.terms.shared_rare(&story.terms, is_rare),
+                        // A story's products matter only against the report's own.
+                        products: (
+                            &products,
+                            &if products.is_empty() {
+                                Vec::new()
+                            } else {
+                                product_tokens(&story.title)
+                            },
+                        ),
                     };
-                    near.judge(report, &story.candidate, &cmp)
+                    near.judge(report, &story, &cmp)
                 }
             };
             let same = matches!(verdict, Verdict::Same(_));
-            verdicts.push((story.candidate.id, verdict));
+            verdicts.push((story.id, verdict));
             if same {
                 break;
             }
@@ -1565,6 +1589,7 @@ mod tests {
         let want = idx
             .stories
             .iter()
+            .filter_map(|s| idx.arena.get(*s))
             .find(|s| s.candidate.title == "北辰科技发布新一代操作系统")
             .map(|s| s.candidate.id);
         assert_eq!(found, want);

@@ -21,6 +21,12 @@ impl<T: Ord> Set<T> {
         Set(Vec::new())
     }
 
+    /// A set of entries already in order and without repeats (as `iter` gave them).
+    pub(super) fn from_sorted(v: Vec<T>) -> Self {
+        debug_assert!(v.windows(2).all(|w| w[0] < w[1]));
+        Set(v)
+    }
+
     /// Add `v`; false if it was there.
     pub fn insert(&mut self, v: T) -> bool {
         match self.0.binary_search(&v) {

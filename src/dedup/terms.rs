@@ -84,7 +84,7 @@ fn hash(term: &str) -> Term {
 /// A report's terms: the names of its headline (runs of uncommon terms next to each
 /// other: 枫清科 is one name of two bigrams) and all terms of headline and lead, sorted
 /// and without repeats.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Terms {
     pub names: Vec<Vec<Term>>,
     pub all: Vec<Term>,

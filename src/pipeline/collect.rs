@@ -45,6 +45,7 @@ impl Pipeline {
             after: 0,
             since,
             holder: lease.holder.clone(),
+            spill: Some(self.config.settings.data_dir.clone()),
         };
         let holder = lease.holder.clone();
         let reports = self

@@ -184,8 +184,8 @@ impl Pipeline {
                 if let Some((id, why)) = found {
                     let old = index
                         .get(id)
-                        .or_else(|| added.iter().find(|c| c.id == id))
-                        .map(|c| self.rank_of(c));
+                        .or_else(|| added.iter().find(|c| c.id == id).cloned())
+                        .map(|c| self.rank_of(&c));
                     if old.is_some_and(|old| rank.beats(&old)) {
                         replaces = Some((id, why));
                     } else {
@@ -318,6 +318,8 @@ pub(super) struct Known {
     pub(super) since: DateTime<Utc>,
     /// This run's lease holder name: a source's lease is given back with its items.
     pub(super) holder: String,
+    /// Where the index keeps its stories' bytes (`dedup::Index::spill_to`).
+    pub(super) spill: Option<std::path::PathBuf>,
 }
 
 impl Known {
@@ -328,7 +330,16 @@ impl Known {
         }
         // The largest id first: a story stored meanwhile is read again, not missed.
         let after = st.max_item_id()?;
-        let mut index = dedup::Index::new(st.candidates(self.since)?);
+        let mut index = dedup::Index::default();
+        if let Some(dir) = &self.spill
+            && let Err(e) = index.spill_to(dir)
+        {
+            tracing::warn!(
+                "the near-duplicate index stays in memory: no spill file in {}: {e}",
+                dir.display()
+            );
+        }
+        st.each_candidate(self.since, |c| index.insert(c))?;
         for (a, b) in st.split_pairs()? {
             index.keep_apart(&a, &b);
         }
@@ -343,7 +354,7 @@ impl Known {
         };
         for c in batch.candidates_after(self.after, self.since)? {
             self.after = self.after.max(c.id);
-            if index.get(c.id).is_none() {
+            if !index.contains(c.id) {
                 index.insert(c);
             }
         }

@@ -630,16 +630,18 @@ impl Store {
         Ok(done.as_deref().and_then(parse_ts))
     }
 
-    /// Representatives collected since `since`, for the near-duplicate check. Their
+    /// Representatives collected since `since`, for the near-duplicate check, each handed
+    /// to `f` as it is read (the index keeps less of one than a candidate holds). Their
     /// signatures and facts are computed from the stored text, so that a database
     /// written by an older release is compared the way this one reads.
-    pub fn candidates(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
+    pub fn each_candidate(&self, since: DateTime<Utc>, mut f: impl FnMut(Candidate)) -> anyhow::Result<()> {
         self.conn.query_map(
             "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
              FROM items WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1",
             params![ts(since)],
-            candidate_from_row,
-        )
+            |r| candidate_from_row(r).map(&mut f),
+        )?;
+        Ok(())
     }
 
     /// The largest item id (0 in an empty store).
