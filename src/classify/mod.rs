@@ -138,6 +138,11 @@ fn fold_head(text: &str, chars: usize) -> String {
 }
 
 /// A listed company in a headline: its stock code or its legal form.
+/// The lazy DFA cache of each taxonomy pattern, per thread that runs it (the regex
+/// crate's default is 2 MB): a rule's pattern is a few alternatives of words, and at the
+/// default the patterns' caches were half of a run's heap before its first item.
+const PATTERN_DFA_BYTES: usize = 256 * 1024;
+
 static LISTED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[(（]\d{6}[)）]|\d{6}\.(?:sh|sz|bj)|股份有限公司|科技有限公司").expect("static regex")
 });
@@ -229,7 +234,11 @@ impl Classifier {
                 let idx = rules.len();
                 let kind = if let Some(p) = &r.pattern {
                     // Patterns read folded (lowercased) text, so they ignore case too.
-                    RuleKind::Pattern(Regex::new(&format!("(?i){}", p.get_ref()))?)
+                    RuleKind::Pattern(
+                        regex::RegexBuilder::new(&format!("(?i){}", p.get_ref()))
+                            .dfa_size_limit(PATTERN_DFA_BYTES)
+                            .build()?,
+                    )
                 } else if let Some(sig) = r.signal {
                     RuleKind::Signal(sig)
                 } else {
