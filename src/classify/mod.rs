@@ -137,12 +137,12 @@ fn fold_head(text: &str, chars: usize) -> String {
     fold(&text[..end]).chars().take(chars).collect()
 }
 
-/// A listed company in a headline: its stock code or its legal form.
 /// The lazy DFA cache of each taxonomy pattern, per thread that runs it (the regex
 /// crate's default is 2 MB): a rule's pattern is a few alternatives of words, and at the
 /// default the patterns' caches were half of a run's heap before its first item.
 const PATTERN_DFA_BYTES: usize = 256 * 1024;
 
+/// A listed company in a headline: its stock code or its legal form.
 static LISTED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[(（]\d{6}[)）]|\d{6}\.(?:sh|sz|bj)|股份有限公司|科技有限公司").expect("static regex")
 });

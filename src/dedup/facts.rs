@@ -665,6 +665,16 @@ fn comparable(text: &str) -> String {
     super::comparable(text).into_iter().collect()
 }
 
+/// What follows a number, lowercased, as far as a unit reaches ("billion", "亿元"): a
+/// few characters, not the rest of the text, which is read for every number.
+fn unit_after(rest: &str) -> String {
+    rest.trim_start()
+        .chars()
+        .take(12)
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 fn unit_of(u: &str) -> &'static str {
     const UNITS: &[&str] = &[
         "元",
@@ -855,13 +865,7 @@ impl FactSet {
                 continue;
             }
             // 2026亿元 and $1905 billion are amounts, not years.
-            // What follows is read for a unit: a few characters, not the rest of the text.
-            let after: String = text[g.end()..]
-                .trim_start()
-                .chars()
-                .take(12)
-                .flat_map(char::to_lowercase)
-                .collect();
+            let after = unit_after(&text[g.end()..]);
             let before = text[..g.start()].trim_end();
             if after.starts_with(['亿', '万', '元', '%', '个', '家', '项', '台', '.'])
                 || ["billion", "million", "bn", "m ", "k "]
@@ -883,7 +887,7 @@ impl FactSet {
             }
             let after = text[g.end()..].trim_start();
             // 3.5亿 and 13.5% are amounts.
-            let after_lower: String = after.chars().take(12).flat_map(char::to_lowercase).collect();
+            let after_lower = unit_after(after);
             if after.starts_with(['亿', '万', '元', '%', '倍', '个', '家', '千'])
                 || ["billion", "bn", "million", "trillion"]
                     .iter()

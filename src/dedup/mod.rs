@@ -943,10 +943,11 @@ impl Index {
             *self.shingle_df.entry(shingle_key(pos, *v)).or_default() += 1;
         }
         self.by_id.insert(c.id, i);
-        for p in product_tokens(&c.title) {
-            self.by_product.push(p, i);
+        let products = product_tokens(&c.title);
+        for p in &products {
+            self.by_product.push(p.clone(), i);
         }
-        self.stories.push(self.arena.push(&c, &grams));
+        self.stories.push(self.arena.push(&c, &grams, &products));
         self.alive.push(true);
     }
 
@@ -1131,6 +1132,7 @@ impl Index {
             let Some(packed::Unpacked {
                 candidate: story,
                 bigrams: story_grams,
+                products: story_products,
             }) = self.arena.get(self.stories[i])
             else {
                 continue;
@@ -1147,15 +1149,7 @@ impl Index {
                         title: weighted_likeness(&grams, &story_grams, |g| self.idf(g)),
                         text: distinct_likeness(&report.signature, &common, &story.signature),
                         rare: report.terms.shared_rare(&story.terms, is_rare),
-                        // A story's products matter only against the report's own.
-                        products: (
-                            &products,
-                            &if products.is_empty() {
-                                Vec::new()
-                            } else {
-                                product_tokens(&story.title)
-                            },
-                        ),
+                        products: (&products, &story_products),
                     };
                     near.judge(report, &story, &cmp)
                 }

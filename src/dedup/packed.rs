@@ -57,10 +57,12 @@ impl Statics {
     }
 }
 
-/// A story read back, with its headline's bigrams (kept so as not to be computed again).
+/// A story read back, with what the index read of its headline when it was inserted
+/// (bigrams, product tokens), so that a comparison does not read it again.
 pub(super) struct Unpacked {
     pub(super) candidate: Candidate,
     pub(super) bigrams: Vec<Bigram>,
+    pub(super) products: Vec<String>,
 }
 
 const CHUNK: usize = 256 * 1024;
@@ -79,10 +81,10 @@ impl Arena {
         Ok(())
     }
 
-    pub(super) fn push(&mut self, c: &Candidate, bigrams: &[Bigram]) -> Span {
+    pub(super) fn push(&mut self, c: &Candidate, bigrams: &[Bigram], products: &[String]) -> Span {
         let mut bytes = std::mem::take(&mut self.scratch);
         bytes.clear();
-        pack(c, bigrams, &mut Writer(&mut bytes, &mut self.statics));
+        pack(c, bigrams, products, &mut Writer(&mut bytes, &mut self.statics));
         if self.current.capacity() - self.current.len() < bytes.len() {
             let full = std::mem::replace(&mut self.current, Vec::with_capacity(CHUNK.max(bytes.len())));
             let at = self.current_at;
@@ -256,7 +258,7 @@ impl Writer<'_> {
     }
 }
 
-fn pack(c: &Candidate, bigrams: &[Bigram], w: &mut Writer) {
+fn pack(c: &Candidate, bigrams: &[Bigram], products: &[String], w: &mut Writer) {
     w.0.extend_from_slice(&c.id.to_le_bytes());
     w.0.extend_from_slice(&c.date.timestamp().to_le_bytes());
     w.uint(u64::from(c.date.timestamp_subsec_nanos()));
@@ -269,9 +271,7 @@ fn pack(c: &Candidate, bigrams: &[Bigram], w: &mut Writer) {
         }
         None => w.0.push(0),
     }
-    for v in c.signature.0 {
-        w.0.extend_from_slice(&v.to_le_bytes());
-    }
+    w.0.extend_from_slice(&c.signature.to_bytes());
     w.uint(c.text_len as u64);
     w.str(&c.opening);
     w.uint(c.terms.names.len() as u64);
@@ -287,6 +287,10 @@ fn pack(c: &Candidate, bigrams: &[Bigram], w: &mut Writer) {
     for (a, b) in bigrams {
         w.0.extend_from_slice(&u32::from(*a).to_le_bytes());
         w.0.extend_from_slice(&u32::from(*b).to_le_bytes());
+    }
+    w.uint(products.len() as u64);
+    for p in products {
+        w.str(p);
     }
 }
 
@@ -407,10 +411,7 @@ fn unpack(r: &mut Reader) -> Option<Unpacked> {
         0 => None,
         _ => Some(r.str()?.to_string()),
     };
-    let mut signature = [0u32; SIGNATURE_LEN];
-    for v in &mut signature {
-        *v = u32::from_le_bytes(r.array()?);
-    }
+    let signature = Signature::from_bytes(r.take(SIGNATURE_LEN * 4)?)?;
     let text_len = r.len()?;
     let opening = r.str()?.to_string();
     let n = r.len()?;
@@ -426,11 +427,15 @@ fn unpack(r: &mut Reader) -> Option<Unpacked> {
     let bigrams = (0..n)
         .map(|_| Some((r.char()?, r.char()?)))
         .collect::<Option<Vec<_>>>()?;
+    let n = r.len()?;
+    let products = (0..n)
+        .map(|_| r.str().map(str::to_string))
+        .collect::<Option<Vec<_>>>()?;
     let candidate = Candidate {
         id,
         source_id,
         title,
-        signature: Signature(signature),
+        signature,
         doc_number,
         date,
         facts,
@@ -442,12 +447,20 @@ fn unpack(r: &mut Reader) -> Option<Unpacked> {
         },
         opening,
     };
-    r.0.is_empty().then_some(Unpacked { candidate, bigrams })
+    r.0.is_empty().then_some(Unpacked {
+        candidate,
+        bigrams,
+        products,
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::bigrams;
+    use super::super::{bigrams, product_tokens};
+
+    fn push(arena: &mut Arena, c: &Candidate) -> Span {
+        arena.push(c, &bigrams(&c.title), &product_tokens(&c.title))
+    }
     use super::*;
     use chrono::{TimeZone, Utc};
 
@@ -456,11 +469,15 @@ mod tests {
             + chrono::Duration::nanoseconds(123_456_789);
         let c = Candidate::new(42, "gov-nj", title, text, doc, date);
         let mut arena = Arena::default();
-        let first = arena.push(&c, &bigrams(&c.title));
+        let first = push(&mut arena, &c);
         let other = Candidate::new(7, "news", "另一条", "", None, date);
-        let second = arena.push(&other, &bigrams(&other.title));
+        let second = push(&mut arena, &other);
         let back = arena.get(first).expect("the first story");
-        assert_eq!((back.candidate, back.bigrams), (c.clone(), bigrams(&c.title)));
+        let (grams, products) = (bigrams(&c.title), product_tokens(&c.title));
+        assert_eq!(
+            (back.candidate, back.bigrams, back.products),
+            (c.clone(), grams, products)
+        );
         assert_eq!(arena.get(second).map(|u| u.candidate), Some(other));
     }
 
@@ -508,8 +525,7 @@ mod tests {
                 // Chunks already full move to the file too.
                 spilled.spill_to(dir.path()).expect("a spill file");
             }
-            let grams = bigrams(&c.title);
-            spans.push((kept.push(c, &grams), spilled.push(c, &grams)));
+            spans.push((push(&mut kept, c), push(&mut spilled, c)));
         }
         assert!(
             spilled.spilled > 0 && spilled.kept.is_empty(),
@@ -535,7 +551,7 @@ mod tests {
             Utc::now(),
         );
         let (mut bytes, mut statics) = (Vec::new(), Statics::default());
-        pack(&c, &bigrams(&c.title), &mut Writer(&mut bytes, &mut statics));
+        pack(&c, &bigrams(&c.title), &[], &mut Writer(&mut bytes, &mut statics));
         let read = |b: &[u8]| unpack(&mut Reader(b, &statics.texts)).is_some();
         assert!(read(&bytes));
         assert!(!read(&bytes[..bytes.len() - 1]));

@@ -184,8 +184,8 @@ impl Pipeline {
                 if let Some((id, why)) = found {
                     let old = index
                         .get(id)
-                        .or_else(|| added.iter().find(|c| c.id == id).cloned())
-                        .map(|c| self.rank_of(&c));
+                        .map(|c| self.rank_of(&c))
+                        .or_else(|| added.iter().find(|c| c.id == id).map(|c| self.rank_of(c)));
                     if old.is_some_and(|old| rank.beats(&old)) {
                         replaces = Some((id, why));
                     } else {
