@@ -826,6 +826,9 @@ pub struct Index {
     /// Each story packed (`packed`): read back only when a report is compared with it.
     stories: Vec<packed::Span>,
     arena: packed::Arena,
+    /// Or, in a small index that is searched as it grows ([`Index::unpacked`]), each
+    /// story as it is: read back thousands of times, packed it would be decoded as often.
+    unpacked: Option<Vec<packed::Unpacked>>,
     alive: Vec<bool>,
     by_band: Postings<u64>,
     by_doc: Postings<String>,
@@ -947,8 +950,35 @@ impl Index {
         for p in &products {
             self.by_product.push(p.clone(), i);
         }
-        self.stories.push(self.arena.push(&c, &grams, &products));
+        match &mut self.unpacked {
+            Some(kept) => {
+                self.stories.push(packed::Span::default());
+                kept.push(packed::Unpacked {
+                    candidate: c,
+                    bigrams: grams,
+                    products,
+                });
+            }
+            None => self.stories.push(self.arena.push(&c, &grams, &products)),
+        }
         self.alive.push(true);
+    }
+
+    /// An index that keeps its stories as values, not packed: for the few stories of one
+    /// source's new items, each compared with many of the items after it.
+    pub fn unpacked() -> Index {
+        Index {
+            unpacked: Some(Vec::new()),
+            ..Index::default()
+        }
+    }
+
+    /// The story at `i`, read back (or borrowed, in an unpacked index).
+    fn story(&self, i: usize) -> Option<std::borrow::Cow<'_, packed::Unpacked>> {
+        match &self.unpacked {
+            Some(kept) => kept.get(i).map(std::borrow::Cow::Borrowed),
+            None => self.arena.get(*self.stories.get(i)?).map(std::borrow::Cow::Owned),
+        }
     }
 
     /// Keep the stories' packed bytes in an unnamed file in `dir` rather than in memory
@@ -970,8 +1000,8 @@ impl Index {
     pub fn get(&self, id: i64) -> Option<Candidate> {
         self.by_id
             .get(&id)
-            .and_then(|i| self.arena.get(self.stories[*i]))
-            .map(|u| u.candidate)
+            .and_then(|i| self.story(*i))
+            .map(|u| u.into_owned().candidate)
     }
 
     pub fn contains(&self, id: i64) -> bool {
@@ -1129,14 +1159,14 @@ impl Index {
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
         let mut verdicts = Vec::new();
         for (i, _) in ranked.into_iter().take(MAX_COMPARED) {
-            let Some(packed::Unpacked {
+            let Some(read) = self.story(i) else {
+                continue;
+            };
+            let packed::Unpacked {
                 candidate: story,
                 bigrams: story_grams,
                 products: story_products,
-            }) = self.arena.get(self.stories[i])
-            else {
-                continue;
-            };
+            } = &*read;
             let theirs = reading_of(&story.title);
             let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
             let split = own_key.is_some_and(|k| self.apart.contains(&pair(k, headline_key(&story.title))));
@@ -1146,12 +1176,12 @@ impl Index {
                 (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
                 _ => {
                     let cmp = Comparison {
-                        title: weighted_likeness(&grams, &story_grams, |g| self.idf(g)),
+                        title: weighted_likeness(&grams, story_grams, |g| self.idf(g)),
                         text: distinct_likeness(&report.signature, &common, &story.signature),
                         rare: report.terms.shared_rare(&story.terms, is_rare),
-                        products: (&products, &story_products),
+                        products: (&products, story_products),
                     };
-                    near.judge(report, &story, &cmp)
+                    near.judge(report, story, &cmp)
                 }
             };
             let same = matches!(verdict, Verdict::Same(_));

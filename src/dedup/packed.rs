@@ -17,7 +17,7 @@ use super::terms::{Term, Terms};
 use super::{Bigram, Candidate, SIGNATURE_LEN, Signature};
 
 /// Where a packed story lies in its arena: an offset in the arena's one address space.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Span {
     at: u64,
     len: u32,
@@ -59,6 +59,7 @@ impl Statics {
 
 /// A story read back, with what the index read of its headline when it was inserted
 /// (bigrams, product tokens), so that a comparison does not read it again.
+#[derive(Clone)]
 pub(super) struct Unpacked {
     pub(super) candidate: Candidate,
     pub(super) bigrams: Vec<Bigram>,

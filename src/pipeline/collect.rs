@@ -107,7 +107,25 @@ impl Pipeline {
         let progress = progress && std::io::stderr().is_terminal();
         let total = indices.len();
         let mut reports: Vec<(usize, SourceReport)> = Vec::with_capacity(total);
-        while let Some(joined) = tasks.join_next().await {
+        // Two groups in flight: while one is stored (its search and judging on this
+        // thread and every core), the next one's new items are read on another thread.
+        // A group with none behind it is stored at once.
+        let mut pending: Option<Group> = None;
+        loop {
+            let joined = match tasks.try_join_next() {
+                Some(joined) => joined,
+                None => {
+                    if let Some(group) = pending.take() {
+                        let done = self.store_and_record(store, group, near, known, now)?;
+                        self.reported(done, &mut reports, progress, total);
+                        continue;
+                    }
+                    match tasks.join_next().await {
+                        Some(joined) => joined,
+                        None => break,
+                    }
+                }
+            };
             // The sources that finished while the last group was stored go in together.
             let mut group = vec![joined.context("a source task panicked")?];
             while group.len() < GROUP
@@ -116,29 +134,25 @@ impl Pipeline {
                 group.push(joined.context("a source task panicked")?);
             }
             let (mut collected, permits): (Vec<Collected>, Vec<_>) = group.into_iter().unzip();
-            {
-                let mut st = lock(store)?;
-                if let Err(e) = self.store_group(&mut st, &mut collected, near, known, now) {
-                    // Each source's run is recorded as failed on its own.
-                    for c in collected.iter_mut().filter(|c| c.report.skipped.is_none()) {
-                        let source = &self.config.sources[c.index];
-                        c.report.error = Some(format!("storing items: {e:#}"));
-                        c.report.new = 0;
-                        let batch = st.begin()?;
-                        batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
-                        batch.release_lease(&known.holder, &source.id, Utc::now())?;
-                        batch.commit()?;
-                    }
+            let plans = {
+                let st = lock(store)?;
+                self.plan(&st, &collected)
+            };
+            let stored = std::thread::scope(|scope| {
+                // A plan the store could not read leaves the group to be read as it is
+                // stored.
+                if let Ok(plans) = plans {
+                    let ahead = &mut collected;
+                    scope.spawn(move || self.read_ahead(ahead, plans, now));
                 }
+                pending
+                    .take()
+                    .map(|group| self.store_and_record(store, group, near, known, now))
+            });
+            if let Some(stored) = stored {
+                self.reported(stored?, &mut reports, progress, total);
             }
-            drop(permits);
-            for c in collected {
-                if progress {
-                    let id = &self.config.sources[c.index].id;
-                    eprint!("\r\x1b[K[{}/{}] {id}", reports.len() + 1, total);
-                }
-                reports.push((c.index, c.report));
-            }
+            pending = Some(Group { collected, permits });
         }
         if progress {
             eprintln!();
@@ -152,6 +166,53 @@ impl Pipeline {
         }
         reports.sort_by_key(|(i, _)| *i);
         Ok(reports.into_iter().map(|(_, r)| r).collect())
+    }
+}
+
+/// Sources fetched and waiting to be stored, each holding its slot among the
+/// `concurrency` until it is.
+struct Group {
+    collected: Vec<Collected>,
+    permits: Vec<Option<tokio::sync::OwnedSemaphorePermit>>,
+}
+
+impl Pipeline {
+    /// Store a group (see [`Pipeline::store_group`]) and free its slots; should storing
+    /// fail, each source's run is recorded as failed on its own.
+    fn store_and_record(
+        &self,
+        store: &Arc<Mutex<Store>>,
+        group: Group,
+        near: &NearDup,
+        known: &mut Known,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<Collected>> {
+        let Group { mut collected, permits } = group;
+        let mut st = lock(store)?;
+        if let Err(e) = self.store_group(&mut st, &mut collected, near, known, now) {
+            for c in collected.iter_mut().filter(|c| c.report.skipped.is_none()) {
+                let source = &self.config.sources[c.index];
+                c.report.error = Some(format!("storing items: {e:#}"));
+                c.report.new = 0;
+                let batch = st.begin()?;
+                batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
+                batch.release_lease(&known.holder, &source.id, Utc::now())?;
+                batch.commit()?;
+            }
+        }
+        drop(permits);
+        Ok(collected)
+    }
+
+    /// Add a stored group's reports, saying how far the run is on a terminal.
+    fn reported(&self, done: Vec<Collected>, reports: &mut Vec<(usize, SourceReport)>, progress: bool, total: usize) {
+        for c in done {
+            if progress {
+                let id = &self.config.sources[c.index].id;
+                eprint!("\r\x1b[K[{}/{}] {id}", reports.len() + 1, total);
+            }
+            reports.push((c.index, c.report));
+        }
     }
 }
 
@@ -221,6 +282,7 @@ pub(super) fn skipped(source: &Source, index: usize, why: String) -> Collected {
             ..Default::default()
         },
         failures_before: 0,
+        read_ahead: None,
     }
 }
 
@@ -285,6 +347,7 @@ pub(super) async fn collect(
             items: Vec::new(),
             report,
             failures_before,
+            read_ahead: None,
         };
     }
     let items = match fetch_source(ctx, source, state.as_ref(), now, &mut report).await {
@@ -323,6 +386,7 @@ pub(super) async fn collect(
         items,
         report,
         failures_before,
+        read_ahead: None,
     }
 }
 

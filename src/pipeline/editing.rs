@@ -131,6 +131,7 @@ impl Pipeline {
                     decision: &decision,
                     signature: dedup::signature(&item.title, &item.text),
                     duplicate_of: None,
+                    words: None,
                 };
                 let run = SourceRun {
                     status: Some(page.status),

@@ -195,6 +195,8 @@ struct Collected {
     report: SourceReport,
     /// The source's consecutive failures before this run, for the backoff.
     failures_before: i64,
+    /// Its new items, read while the group before it was stored.
+    read_ahead: Option<ReadAhead>,
 }
 
 impl Pipeline {

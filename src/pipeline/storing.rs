@@ -101,72 +101,39 @@ impl Pipeline {
         batch: &crate::store::Batch<'_>,
         source: &Source,
         c: &mut Collected,
-        mut mix: SourceMix,
+        history: SourceMix,
         near: &NearDup,
         known: &mut Known,
         now: DateTime<Utc>,
     ) -> anyhow::Result<i64> {
-        let input = |item: &Item, mix: Option<&SourceMix>| -> Decision {
-            self.classifier.classify(&Input {
-                title: &item.title,
-                text: &item.text,
-                source_id: &source.id,
-                source_name: &source.name,
-                section_hint: source.section_hint.as_deref(),
-                city_hint: source.city_hint.as_deref(),
-                policy: &item.policy,
-                source_mix: mix,
-            })
-        };
         let Some(index) = known.index.as_mut() else {
             anyhow::bail!("the stories to compare with were not read");
         };
-        let mut fresh: Vec<&Item> = Vec::with_capacity(c.items.len());
-        for item in &c.items {
+        let mut fresh: Vec<usize> = Vec::with_capacity(c.items.len());
+        for (i, item) in c.items.iter().enumerate() {
             if batch.known(item)? {
                 c.report.seen += 1;
             } else {
-                fresh.push(item);
+                fresh.push(i);
             }
         }
-        // Reading each new item (its first classification, its words, facts and
-        // signature) is pure and the larger part of storing a source: on every core.
-        let mut read: Vec<(Decision, Candidate)> = par_map(&fresh, |item| {
-            let probe = Candidate::new(
-                0,
-                &source.id,
-                &item.title,
-                &item.text,
-                item.policy.doc_number.as_deref(),
-                item.published.unwrap_or(now),
-            );
-            (input(item, None), probe)
-        });
-        for (d, _) in read.iter().filter(|(d, _)| d.rejected.is_none()) {
-            mix.add(&d.section, 1);
-        }
-        // A source that leans nowhere changes no decision: the first reading stands.
-        if mix.leaning().is_some() {
-            let second = par_map(&fresh, |item| input(item, Some(&mix)));
-            for ((d, _), again) in read.iter_mut().zip(second) {
-                *d = again;
-            }
-        }
+        let read = self.read_fresh(source, c, &fresh, history, now);
+        let fresh: Vec<&Item> = fresh.iter().map(|i| &c.items[*i]).collect();
         // The search among the stories stored before this batch is the larger part of
         // judging an item, and reads only them: on every core, before the items are
         // judged one by one. An item whose counts this batch's earlier stories change
         // (a rare term or a MinHash value they share) is searched again in order below.
         let index_ref: &dedup::Index = index;
-        let mut searched: Vec<Option<Option<(i64, String)>>> = par_map(&read, |(d, probe)| {
+        let mut searched: Vec<Option<Option<(i64, String)>>> = par_map(&read, |(d, probe, _)| {
             d.rejected.is_none().then(|| index_ref.find_among(near, probe, None))
         });
         // This batch's own stories, indexed as they come: a feed of k new items costs k
         // look-ups, not k² comparisons.
         let mut added: Vec<Candidate> = Vec::new();
-        let mut added_index = dedup::Index::default();
+        let mut added_index = dedup::Index::unpacked();
         let mut replaced: Vec<i64> = Vec::new();
         let mut last_id = 0;
-        for ((item, (decision, probe)), searched) in fresh.into_iter().zip(read).zip(searched.iter_mut()) {
+        for ((item, (decision, probe, words)), searched) in fresh.into_iter().zip(read).zip(searched.iter_mut()) {
             let date = item.published.unwrap_or(now);
             let sig = probe.signature;
             let rank = Rank::of(source.priority, &item.title, item.policy.doc_number.is_some(), date);
@@ -198,6 +165,7 @@ impl Pipeline {
                 decision: &decision,
                 signature: sig,
                 duplicate_of: duplicate_of.clone(),
+                words: Some(words),
             };
             let Some(id) = batch.insert(&new)? else {
                 c.report.seen += 1;
@@ -234,6 +202,186 @@ impl Pipeline {
         }
         Ok(last_id)
     }
+}
+
+impl Pipeline {
+    /// Read a source's new items: what the classifier makes of each, its dedup
+    /// candidate and its search words. Pure, and the larger part of storing a source:
+    /// `cores` says where it runs. The decisions are the first readings, before the
+    /// source's lean is known ([`Pipeline::settle`]).
+    fn first_reading(&self, source: &Source, items: &[&Item], now: DateTime<Utc>, cores: Cores) -> Vec<Reading> {
+        cores.map(items, |item| {
+            let probe = Candidate::new(
+                0,
+                &source.id,
+                &item.title,
+                &item.text,
+                item.policy.doc_number.as_deref(),
+                item.published.unwrap_or(now),
+            );
+            let words = crate::search::document(&item.title, &item.summary, &item.text);
+            (self.classify_item(source, item, None), probe, words)
+        })
+    }
+
+    /// The decisions on a source's new items, given their first readings: read again with
+    /// the source's lean (its history and these readings) when it leans somewhere.
+    fn settle(
+        &self,
+        source: &Source,
+        items: &[&Item],
+        first: &[Reading],
+        mut mix: SourceMix,
+        cores: Cores,
+    ) -> Vec<Decision> {
+        for (d, _, _) in first.iter().filter(|(d, _, _)| d.rejected.is_none()) {
+            mix.add(&d.section, 1);
+        }
+        // A source that leans nowhere changes no decision: the first reading stands.
+        if mix.leaning().is_none() {
+            return first.iter().map(|(d, _, _)| d.clone()).collect();
+        }
+        cores.map(items, |item| self.classify_item(source, item, Some(&mix)))
+    }
+
+    fn classify_item(&self, source: &Source, item: &Item, mix: Option<&SourceMix>) -> Decision {
+        self.classifier.classify(&Input {
+            title: &item.title,
+            text: &item.text,
+            source_id: &source.id,
+            source_name: &source.name,
+            section_hint: source.section_hint.as_deref(),
+            city_hint: source.city_hint.as_deref(),
+            policy: &item.policy,
+            source_mix: mix,
+        })
+    }
+
+    /// Read a source's new items (`fresh`, indices into its items) as it is stored: from
+    /// what was read ahead when the store knew the same history and no fewer of them,
+    /// or now, on every core.
+    fn read_fresh(
+        &self,
+        source: &Source,
+        c: &mut Collected,
+        fresh: &[usize],
+        history: SourceMix,
+        now: DateTime<Utc>,
+    ) -> Vec<Reading> {
+        let items: Vec<&Item> = fresh.iter().map(|i| &c.items[*i]).collect();
+        let mut ahead = c.read_ahead.take().filter(|a| a.history == history);
+        if let Some(same) = ahead.take_if(|a| a.fresh == fresh) {
+            return with_decisions(same.first, same.settled);
+        }
+        // Items another source stored meanwhile are dropped, and the rest settled again;
+        // an item that was known then and is new now (an editor's delete) has no
+        // reading: then all are read again.
+        let first = match ahead.and_then(|a| kept_of(&a.fresh, a.first, fresh)) {
+            Some(kept) => kept,
+            None => self.first_reading(source, &items, now, Cores::All),
+        };
+        let settled = self.settle(source, &items, &first, history, Cores::All);
+        with_decisions(first, settled)
+    }
+
+    /// Read the new items of `group`'s sources ahead, on this thread, from what the
+    /// store knows now (`plans`): while the group before is stored on the others.
+    pub(super) fn read_ahead(&self, group: &mut [Collected], plans: Vec<Option<Plan>>, now: DateTime<Utc>) {
+        for (c, plan) in group.iter_mut().zip(plans) {
+            let Some(plan) = plan else { continue };
+            let source = &self.config.sources[c.index];
+            let items: Vec<&Item> = plan.fresh.iter().map(|i| &c.items[*i]).collect();
+            let first = self.first_reading(source, &items, now, Cores::One);
+            let settled = self.settle(source, &items, &first, plan.history.clone(), Cores::One);
+            c.read_ahead = Some(ReadAhead {
+                fresh: plan.fresh,
+                history: plan.history,
+                first,
+                settled,
+            });
+        }
+    }
+
+    /// What the store knows of each source of `group` that brought items: which of
+    /// them are new, and the source's history. `None` for the others.
+    pub(super) fn plan(&self, st: &Store, group: &[Collected]) -> anyhow::Result<Vec<Option<Plan>>> {
+        let mut plans = Vec::with_capacity(group.len());
+        for c in group {
+            if c.report.skipped.is_some() || c.items.is_empty() {
+                plans.push(None);
+                continue;
+            }
+            let mut fresh = Vec::with_capacity(c.items.len());
+            for (i, item) in c.items.iter().enumerate() {
+                if !st.is_known(item)? {
+                    fresh.push(i);
+                }
+            }
+            let history = history_mix(st, &self.config.sources[c.index].id)?;
+            plans.push(Some(Plan { fresh, history }));
+        }
+        Ok(plans)
+    }
+}
+
+/// A new item read: its first (or second) classification, its dedup candidate (id 0
+/// until stored) and its search words.
+pub(super) type Reading = (Decision, Candidate, String);
+
+/// Where pure work on a list runs: on every core ([`par_map`]), or on the calling
+/// thread alone (reading ahead, while the other cores store).
+#[derive(Clone, Copy)]
+pub(super) enum Cores {
+    All,
+    One,
+}
+
+impl Cores {
+    fn map<T: Sync, R: Send>(self, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+        match self {
+            Cores::All => par_map(items, f),
+            Cores::One => items.iter().map(f).collect(),
+        }
+    }
+}
+
+/// What the store knew of a source's items when its reading ahead began.
+pub(super) struct Plan {
+    /// Indices of the items it did not know.
+    fresh: Vec<usize>,
+    history: SourceMix,
+}
+
+/// A source's new items read ahead, with the inputs they were read from: used only if
+/// the store says the same when the source is stored.
+pub(super) struct ReadAhead {
+    fresh: Vec<usize>,
+    history: SourceMix,
+    /// The first readings, and the decisions they settled to.
+    first: Vec<Reading>,
+    settled: Vec<Decision>,
+}
+
+/// Of `values` (one for each of `had`, both in ascending order of item), those of the
+/// items in `wanted`; `None` if `wanted` has one that `had` has not.
+fn kept_of<T>(had: &[usize], values: Vec<T>, wanted: &[usize]) -> Option<Vec<T>> {
+    let mut kept = Vec::with_capacity(wanted.len());
+    let mut wanted = wanted.iter().peekable();
+    for (i, value) in had.iter().zip(values) {
+        if wanted.peek() == Some(&i) {
+            wanted.next();
+            kept.push(value);
+        }
+    }
+    wanted.peek().is_none().then_some(kept)
+}
+
+fn with_decisions(first: Vec<Reading>, settled: Vec<Decision>) -> Vec<Reading> {
+    first
+        .into_iter()
+        .zip(settled)
+        .map(|((_, probe, words), d)| (d, probe, words))
+        .collect()
 }
 
 impl Pipeline {
@@ -381,7 +529,20 @@ pub(super) fn history_mix(store: &Store, source_id: &str) -> anyhow::Result<Sour
 
 #[cfg(test)]
 mod tests {
-    use super::par_map;
+    use super::{kept_of, par_map};
+
+    #[test]
+    fn a_reading_ahead_is_kept_for_the_items_still_new() {
+        let had = [0, 2, 3, 7];
+        let values = || vec!["a", "c", "d", "h"];
+        assert_eq!(kept_of(&had, values(), &[0, 2, 3, 7]), Some(values()));
+        // Another source stored two of them meanwhile.
+        assert_eq!(kept_of(&had, values(), &[2, 7]), Some(vec!["c", "h"]));
+        assert_eq!(kept_of(&had, values(), &[]), Some(vec![]));
+        // An item that was known then is new now: nothing read ahead is for it.
+        assert_eq!(kept_of(&had, values(), &[1, 2]), None);
+        assert_eq!(kept_of(&had, values(), &[7, 8]), None);
+    }
 
     #[test]
     fn par_map_keeps_the_order_of_its_items() {

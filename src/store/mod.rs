@@ -260,6 +260,9 @@ pub struct NewItem<'a> {
     pub decision: &'a Decision,
     pub signature: Signature,
     pub duplicate_of: Option<(i64, String)>,
+    /// Its search words (`search::document`), when they were made ahead on another
+    /// core; made here otherwise.
+    pub words: Option<String>,
 }
 
 /// The result of one source in one run, for the sources table.
@@ -1126,11 +1129,12 @@ impl Batch<'_> {
         // round trip less per item.
         let pg = self.tx.is_pg();
         let date = i.published.unwrap_or(i.fetched_at);
-        let words = if pg {
-            format!(" {} ", crate::search::document(&i.title, &i.summary, &i.text))
-        } else {
-            String::new()
+        let document = || {
+            new.words
+                .clone()
+                .unwrap_or_else(|| crate::search::document(&i.title, &i.summary, &i.text))
         };
+        let words = if pg { format!(" {} ", document()) } else { String::new() };
         let sql = if pg {
             format!(
                 "WITH ins AS ({INSERT_ITEM} RETURNING id),
@@ -1181,8 +1185,7 @@ impl Batch<'_> {
         };
         self.inserted.set(true);
         if !pg {
-            let document = crate::search::document(&i.title, &i.summary, &i.text);
-            self.words.borrow_mut().push((search::key(id, date), document));
+            self.words.borrow_mut().push((search::key(id, date), document()));
         }
         Ok(Some(id))
     }
@@ -1345,6 +1348,7 @@ mod tests {
                 decision: &Decision::default(),
                 signature: crate::dedup::signature(&item.title, ""),
                 duplicate_of: None,
+                words: None,
             })?
             .ok_or_else(|| anyhow::anyhow!("{guid} was stored before"))?;
         batch.commit()?;
@@ -1396,6 +1400,7 @@ mod tests {
             decision: &decision,
             signature: crate::dedup::signature("", ""),
             duplicate_of: None,
+            words: None,
         };
         let batch = store.begin()?;
         let mark = batch.savepoint()?;
