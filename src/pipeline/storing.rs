@@ -1,6 +1,7 @@
-//! Storing sources' items: read the new ones on every core, judge each against the
-//! stories the store knows (dedup), classify it and insert it; the sources that finished
-//! while the store was busy in one transaction, each in a savepoint of its own.
+//! Storing sources' items: read the new ones (classification, dedup candidate, search
+//! words; ahead of time, while the group before is stored, or on every core), judge
+//! each against the stories the store knows (dedup) and insert it; the sources that
+//! finished while the store was busy in one transaction, each in a savepoint of its own.
 
 use super::*;
 
