@@ -823,12 +823,7 @@ fn bands(sig: &Signature) -> impl Iterator<Item = u64> + '_ {
 /// product, or a place and figure of its lead.
 #[derive(Default)]
 pub struct Index {
-    /// Each story packed (`packed`): read back only when a report is compared with it.
-    stories: Vec<packed::Span>,
-    arena: packed::Arena,
-    /// Or, in a small index that is searched as it grows ([`Index::unpacked`]), each
-    /// story as it is: read back thousands of times, packed it would be decoded as often.
-    unpacked: Option<Vec<packed::Unpacked>>,
+    stories: Stories,
     alive: Vec<bool>,
     by_band: Postings<u64>,
     by_doc: Postings<String>,
@@ -849,6 +844,52 @@ pub struct Index {
     shingle_df: HashMap<u32, u32>,
     /// Headlines editors split apart (keys of both, smaller first): never merged again.
     apart: std::collections::HashSet<(u64, u64)>,
+}
+
+/// An index's stories: packed (`packed`), read back only when a report is compared with
+/// one; or, in a small index searched as it grows ([`Index::unpacked`]), as values,
+/// since packed they would be decoded for each of thousands of comparisons.
+enum Stories {
+    Packed {
+        spans: Vec<packed::Span>,
+        arena: packed::Arena,
+    },
+    Values(Vec<packed::Unpacked>),
+}
+
+impl Default for Stories {
+    fn default() -> Stories {
+        Stories::Packed {
+            spans: Vec::new(),
+            arena: packed::Arena::default(),
+        }
+    }
+}
+
+impl Stories {
+    fn len(&self) -> usize {
+        match self {
+            Stories::Packed { spans, .. } => spans.len(),
+            Stories::Values(kept) => kept.len(),
+        }
+    }
+
+    fn push(&mut self, story: packed::Unpacked) {
+        match self {
+            Stories::Packed { spans, arena } => {
+                spans.push(arena.push(&story.candidate, &story.bigrams, &story.products))
+            }
+            Stories::Values(kept) => kept.push(story),
+        }
+    }
+
+    /// The story at `i`: read back, or borrowed.
+    fn get(&self, i: usize) -> Option<std::borrow::Cow<'_, packed::Unpacked>> {
+        match self {
+            Stories::Packed { spans, arena } => arena.get(*spans.get(i)?).map(std::borrow::Cow::Owned),
+            Stories::Values(kept) => kept.get(i).map(std::borrow::Cow::Borrowed),
+        }
+    }
 }
 
 /// A headline's key for editors' splits: its letters and digits.
@@ -950,17 +991,11 @@ impl Index {
         for p in &products {
             self.by_product.push(p.clone(), i);
         }
-        match &mut self.unpacked {
-            Some(kept) => {
-                self.stories.push(packed::Span::default());
-                kept.push(packed::Unpacked {
-                    candidate: c,
-                    bigrams: grams,
-                    products,
-                });
-            }
-            None => self.stories.push(self.arena.push(&c, &grams, &products)),
-        }
+        self.stories.push(packed::Unpacked {
+            candidate: c,
+            bigrams: grams,
+            products,
+        });
         self.alive.push(true);
     }
 
@@ -968,17 +1003,21 @@ impl Index {
     /// source's new items, each compared with many of the items after it.
     pub fn unpacked() -> Index {
         Index {
-            unpacked: Some(Vec::new()),
+            stories: Stories::Values(Vec::new()),
             ..Index::default()
         }
     }
 
-    /// The story at `i`, read back (or borrowed, in an unpacked index).
-    fn story(&self, i: usize) -> Option<std::borrow::Cow<'_, packed::Unpacked>> {
-        match &self.unpacked {
-            Some(kept) => kept.get(i).map(std::borrow::Cow::Borrowed),
-            None => self.arena.get(*self.stories.get(i)?).map(std::borrow::Cow::Owned),
-        }
+    /// Its stories that are still candidates, in the order they came.
+    pub fn into_candidates(self) -> impl Iterator<Item = Candidate> {
+        let alive = self.alive;
+        let all: Box<dyn Iterator<Item = Option<Candidate>>> = match self.stories {
+            Stories::Values(kept) => Box::new(kept.into_iter().map(|u| Some(u.candidate))),
+            Stories::Packed { spans, arena } => {
+                Box::new(spans.into_iter().map(move |span| arena.get(span).map(|u| u.candidate)))
+            }
+        };
+        all.zip(alive).filter_map(|(c, alive)| c.filter(|_| alive))
     }
 
     /// Keep the stories' packed bytes in an unnamed file in `dir` rather than in memory
@@ -986,7 +1025,10 @@ impl Index {
     /// its postings, not its stories. Reading one back is a positioned read of the file,
     /// which the page cache usually answers.
     pub fn spill_to(&mut self, dir: &std::path::Path) -> std::io::Result<()> {
-        self.arena.spill_to(dir)
+        match &mut self.stories {
+            Stories::Packed { arena, .. } => arena.spill_to(dir),
+            Stories::Values(_) => Ok(()),
+        }
     }
 
     /// A story that another report now represents is no longer a candidate.
@@ -1000,7 +1042,7 @@ impl Index {
     pub fn get(&self, id: i64) -> Option<Candidate> {
         self.by_id
             .get(&id)
-            .and_then(|i| self.story(*i))
+            .and_then(|i| self.stories.get(*i))
             .map(|u| u.into_owned().candidate)
     }
 
@@ -1159,7 +1201,7 @@ impl Index {
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
         let mut verdicts = Vec::new();
         for (i, _) in ranked.into_iter().take(MAX_COMPARED) {
-            let Some(read) = self.story(i) else {
+            let Some(read) = self.stories.get(i) else {
                 continue;
             };
             let packed::Unpacked {
@@ -1610,10 +1652,8 @@ mod tests {
         let text =
             "记者获悉，北辰科技今日发布新一代操作系统，新版本性能提升3成，已在制造、物流等行业试点，70家客户参与测试。";
         let found = idx.find(&near, &report(0, repost, text, now)).map(|f| f.0);
-        let want = idx
-            .stories
-            .iter()
-            .filter_map(|s| idx.arena.get(*s))
+        let want = (0..idx.stories.len())
+            .filter_map(|i| idx.stories.get(i))
             .find(|s| s.candidate.title == "北辰科技发布新一代操作系统")
             .map(|s| s.candidate.id);
         assert_eq!(found, want);
@@ -1621,6 +1661,24 @@ mod tests {
         let other = "北辰科技发布新一代智能网联系统";
         let text = "北辰科技今日发布新一代智能网联系统，首批搭载车型年内上市，已与五家车企签署合作协议。";
         assert_eq!(idx.find(&near, &report(0, other, text, now)), None);
+    }
+
+    #[test]
+    fn an_index_gives_back_its_live_stories_in_order() {
+        let now = Utc::now();
+        for mut idx in [Index::default(), Index::unpacked()] {
+            for (id, title) in [
+                (1, "星河云发布数据库"),
+                (2, "北辰软件完成融资"),
+                (3, "苏州出台软件产业政策"),
+            ] {
+                idx.insert(report(id, title, BODY, now));
+            }
+            idx.remove(2);
+            assert_eq!(idx.get(3).map(|c| c.title), Some("苏州出台软件产业政策".to_string()));
+            let ids: Vec<i64> = idx.into_candidates().map(|c| c.id).collect();
+            assert_eq!(ids, vec![1, 3]);
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::terms::{Term, Terms};
 use super::{Bigram, Candidate, SIGNATURE_LEN, Signature};
 
 /// Where a packed story lies in its arena: an offset in the arena's one address space.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Span {
     at: u64,
     len: u32,

@@ -130,7 +130,6 @@ impl Pipeline {
         });
         // This batch's own stories, indexed as they come: a feed of k new items costs k
         // look-ups, not k² comparisons.
-        let mut added: Vec<Candidate> = Vec::new();
         let mut added_index = dedup::Index::unpacked();
         let mut replaced: Vec<i64> = Vec::new();
         let mut last_id = 0;
@@ -150,10 +149,7 @@ impl Pipeline {
                     .filter(|(id, _)| !replaced.contains(id))
                     .or_else(|| added_index.find_among(near, &probe, Some(index)));
                 if let Some((id, why)) = found {
-                    let old = index
-                        .get(id)
-                        .map(|c| self.rank_of(&c))
-                        .or_else(|| added.iter().find(|c| c.id == id).map(|c| self.rank_of(c)));
+                    let old = index.get(id).or_else(|| added_index.get(id)).map(|c| self.rank_of(&c));
                     if old.is_some_and(|old| rank.beats(&old)) {
                         replaces = Some((id, why));
                     } else {
@@ -185,20 +181,17 @@ impl Pipeline {
             if let Some((old, why)) = &replaces {
                 batch.promote(id, *old, why)?;
                 replaced.push(*old);
-                added.retain(|c| c.id != *old);
                 added_index.remove(*old);
                 c.report.merged += 1;
             }
-            let candidate = Candidate { id, ..probe };
-            added_index.insert(candidate.clone());
-            added.push(candidate);
+            added_index.insert(Candidate { id, ..probe });
         }
         // What this source adds becomes a candidate for the sources after it; should its
         // savepoint or the batch fail, the caller reads the stories again.
         for old in replaced {
             index.remove(old);
         }
-        for a in added {
+        for a in added_index.into_candidates() {
             index.insert(a);
         }
         Ok(last_id)
@@ -226,7 +219,8 @@ impl Pipeline {
     }
 
     /// The decisions on a source's new items, given their first readings: read again with
-    /// the source's lean (its history and these readings) when it leans somewhere.
+    /// the source's lean (its history and these readings) when it leans somewhere; `None`
+    /// when it leans nowhere and the first readings stand.
     fn settle(
         &self,
         source: &Source,
@@ -234,15 +228,12 @@ impl Pipeline {
         first: &[Reading],
         mut mix: SourceMix,
         cores: Cores,
-    ) -> Vec<Decision> {
+    ) -> Option<Vec<Decision>> {
         for (d, _, _) in first.iter().filter(|(d, _, _)| d.rejected.is_none()) {
             mix.add(&d.section, 1);
         }
-        // A source that leans nowhere changes no decision: the first reading stands.
-        if mix.leaning().is_none() {
-            return first.iter().map(|(d, _, _)| d.clone()).collect();
-        }
-        cores.map(items, |item| self.classify_item(source, item, Some(&mix)))
+        mix.leaning()?;
+        Some(cores.map(items, |item| self.classify_item(source, item, Some(&mix))))
     }
 
     fn classify_item(&self, source: &Source, item: &Item, mix: Option<&SourceMix>) -> Decision {
@@ -360,7 +351,7 @@ pub(super) struct ReadAhead {
     history: SourceMix,
     /// The first readings, and the decisions they settled to.
     first: Vec<Reading>,
-    settled: Vec<Decision>,
+    settled: Option<Vec<Decision>>,
 }
 
 /// Of `values` (one for each of `had`, both in ascending order of item), those of the
@@ -377,7 +368,9 @@ fn kept_of<T>(had: &[usize], values: Vec<T>, wanted: &[usize]) -> Option<Vec<T>>
     wanted.peek().is_none().then_some(kept)
 }
 
-fn with_decisions(first: Vec<Reading>, settled: Vec<Decision>) -> Vec<Reading> {
+/// The readings with the decisions they settled to, if the second reading changed them.
+fn with_decisions(first: Vec<Reading>, settled: Option<Vec<Decision>>) -> Vec<Reading> {
+    let Some(settled) = settled else { return first };
     first
         .into_iter()
         .zip(settled)
