@@ -16,6 +16,7 @@ pub mod extract;
 pub mod fetch;
 pub mod fsio;
 pub mod health;
+pub mod heap;
 pub mod import;
 pub mod model;
 pub mod normalize;

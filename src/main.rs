@@ -339,26 +339,8 @@ fn restore_sigpipe(command: &Command) {
     let _ = networked;
 }
 
-/// glibc gives each thread that allocates while others do an arena of its own, up to
-/// eight per core, and an arena keeps what was freed in it. On a cold run of 2,000
-/// feeds (2 cores) the storing threads (the judging, the reading ahead, the search on
-/// every core) then peaked at 285 MB, against 213 MB with two arenas a core at the same
-/// speed; one arena a core cut it to 197 MB but spent a tenth more CPU waiting on them.
-fn two_malloc_arenas_per_core() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // An operator's MALLOC_ARENA_MAX wins.
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let arenas = libc::c_int::try_from(cores * 2).unwrap_or(libc::c_int::MAX);
-        // SAFETY: called before any other thread exists; sets a tunable of the allocator.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, arenas);
-        }
-    }
-}
-
 fn main() -> ExitCode {
-    two_malloc_arenas_per_core();
+    banyue::heap::two_arenas_per_core();
     let cli = Cli::parse();
     restore_sigpipe(&cli.command);
     let default = if matches!(cli.command, Command::Daemon) {

@@ -6,7 +6,9 @@ pub mod docx;
 pub mod render;
 pub mod select;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
@@ -277,31 +279,31 @@ fn fill_texts(d: &mut DraftItem) {
     d.policy_title = digest::policy_title(&d.title);
 }
 
-fn draft_item(i: &StoredItem, also: Vec<AlsoReported>, tz: Tz) -> DraftItem {
+fn draft_item(i: StoredItem, also: Vec<AlsoReported>, tz: Tz) -> DraftItem {
     let day = local_date(i.date(), tz);
     let date_cn = format!("{}月{}日", day.month(), day.day());
     DraftItem {
         id: i.id,
-        title: i.title.clone(),
+        title: i.title,
         headline: String::new(),
-        summary: i.summary.clone(),
-        url: i.url.clone(),
-        source: i.source_name.clone(),
+        summary: i.summary,
+        url: i.url,
+        source: i.source_name,
         published: day.format("%Y-%m-%d").to_string(),
         date_cn,
-        section: i.decision.section.clone(),
-        city: i.decision.city.clone(),
+        section: i.decision.section,
+        city: i.decision.city,
         score: i.decision.score,
-        reasons: i.decision.reasons.clone(),
-        issuer: i.policy.issuer.clone(),
-        doc_number: i.policy.doc_number.clone(),
+        reasons: i.decision.reasons,
+        issuer: i.policy.issuer,
+        doc_number: i.policy.doc_number,
         note: String::new(),
         policy_title: String::new(),
         pinned: false,
         rank: None,
         original_title: None,
         also_reported_by: also,
-        source_id: i.source_id.clone(),
+        source_id: i.source_id,
         significance: 0.0,
         why_significant: Vec::new(),
         scored: select::Significance::default(),
@@ -445,18 +447,18 @@ pub fn build(
         Some(excluded) => !excluded,
         None => i.decision.rejected.is_none(),
     };
-    let reps: Vec<&StoredItem> = items.iter().filter(|i| story_of(i).is_none() && included(i)).collect();
     // Stories an editor excluded stay at hand in the pool.
-    let dropped: Vec<&StoredItem> = items
-        .iter()
-        .filter(|i| story_of(i).is_none() && edit_of(i.id).excluded == Some(true))
-        .collect();
+    let dropped = |i: &StoredItem| edit_of(i.id).excluded == Some(true);
     let rejected = items
         .iter()
         .filter(|i| story_of(i).is_none() && i.decision.rejected.is_some() && edit_of(i.id).excluded.is_none())
         .count();
     let excluded = items.iter().filter(|i| edit_of(i.id).excluded == Some(true)).count();
-    let ids: Vec<i64> = reps.iter().chain(&dropped).map(|i| i.id).collect();
+    let ids: Vec<i64> = items
+        .iter()
+        .filter(|i| story_of(i).is_none() && (included(i) || dropped(i)))
+        .map(|i| i.id)
+        .collect();
     let mut also = store.also_reported(&ids)?;
     for list in also.values_mut() {
         list.retain(|a| !edit_of(a.id).split && edit_of(a.id).merged_into.is_none());
@@ -496,21 +498,33 @@ pub fn build(
     if let Some(e) = &earlier {
         signals = signals.with_memo(e);
     }
-    let mut candidates: Vec<PoolItem> = Vec::new();
-    let mut pooled: Vec<(DraftItem, DateTime<Utc>)> = dropped
-        .iter()
-        .map(|i| (draft_item(i, also.remove(&i.id).unwrap_or_default(), tz), i.date()))
-        .collect();
-    score_all(&mut pooled, to, &signals);
-    if let Some(m) = memo.as_mut() {
-        pooled.iter().for_each(|(d, _)| m.record(d));
-    }
-    candidates.extend(pooled.into_iter().map(|(d, _)| PoolItem::of(d, true)));
-
-    let mut drafted: Vec<(DraftItem, DateTime<Utc>)> = Vec::with_capacity(reps.len());
-    for i in &reps {
+    // The rows become draft items: moved when this build holds the only copy (a run, the
+    // CLI), copied when the review server keeps the window for its next build.
+    let mut pooled: Vec<(DraftItem, DateTime<Utc>)> = Vec::new();
+    let mut drafted: Vec<(DraftItem, DateTime<Utc>)> = Vec::with_capacity(ids.len());
+    let kept_rows: Arc<Vec<StoredItem>>;
+    let rows: Box<dyn Iterator<Item = Cow<'_, StoredItem>>> = match Arc::try_unwrap(items) {
+        Ok(owned) => Box::new(owned.into_iter().map(Cow::Owned)),
+        Err(shared) => {
+            kept_rows = shared;
+            Box::new(kept_rows.iter().map(Cow::Borrowed))
+        }
+    };
+    for i in rows {
+        if story_of(&i).is_some() {
+            continue;
+        }
         let e = edit_of(i.id);
-        let mut d = draft_item(i, also.remove(&i.id).unwrap_or_default(), tz);
+        let (keep, pool) = (included(&i), dropped(&i));
+        if !keep && !pool {
+            continue;
+        }
+        let (id, date) = (i.id, i.date());
+        let mut d = draft_item(i.into_owned(), also.remove(&id).unwrap_or_default(), tz);
+        if pool {
+            pooled.push((d, date));
+            continue;
+        }
         if let Some(section) = &e.section {
             d.section = section.clone();
         }
@@ -527,8 +541,14 @@ pub fn build(
         d.rank = e.rank;
         d.kept =
             e.pinned || e.excluded == Some(false) || e.section.is_some() || e.headline.is_some() || e.summary.is_some();
-        drafted.push((d, i.date()));
+        drafted.push((d, date));
     }
+    let mut candidates: Vec<PoolItem> = Vec::new();
+    score_all(&mut pooled, to, &signals);
+    if let Some(m) = memo.as_mut() {
+        pooled.iter().for_each(|(d, _)| m.record(d));
+    }
+    candidates.extend(pooled.into_iter().map(|(d, _)| PoolItem::of(d, true)));
     score_all(&mut drafted, to, &signals);
     if let Some(mut m) = memo {
         drafted.iter().for_each(|(d, _)| m.record(d));

@@ -14,6 +14,8 @@ impl Pipeline {
         window: Option<Window>,
         force: bool,
     ) -> anyhow::Result<Outputs> {
+        // Collecting has just freed its indexes and bodies; drafting should not stack on them.
+        crate::heap::give_back_freed();
         store.publishing(|store| {
             let s = &self.config.settings;
             let issue = self.issue_for(store, window, now)?;
