@@ -16,6 +16,8 @@ ap.add_argument("--k", type=int, default=5)
 ap.add_argument("--taxonomy", default="config/sections.toml")
 ap.add_argument("--set", action="append", default=[], help="KEY=VALUE in [classifier], to try a setting")
 ap.add_argument("--misfiled", action="store_true", help="list each fold's misfiled items")
+ap.add_argument("--also-train", action="append", default=[],
+                help="a labelled file every fold also learns from (is it worth shipping as a seed?)")
 ap.add_argument("files", nargs="*", default=["config/labels/real-dev.json", "config/labels/real-dev2.json"])
 a = ap.parse_args()
 
@@ -58,10 +60,11 @@ def read_confusion(stdout):
         seen[parts[0]] = seen.get(parts[0], 0) + sum(counts)
 
 
+extra = [it for f in a.also_train for it in json.load(open(f, encoding="utf-8"))["items"]]
 right = total = 0
 for k in range(a.k):
     test = [it for i, it in enumerate(items) if i % a.k == k]
-    train = [it for i, it in enumerate(items) if i % a.k != k]
+    train = [it for i, it in enumerate(items) if i % a.k != k] + extra
     tp, trp = os.path.join(work, f"fold{k}.json"), os.path.join(work, f"train{k}.json")
     json.dump({"items": test}, open(tp, "w", encoding="utf-8"), ensure_ascii=False)
     json.dump({"items": train}, open(trp, "w", encoding="utf-8"), ensure_ascii=False)

@@ -34,6 +34,9 @@ const SEED_FILES: &[&str] = &[
     include_str!("../../config/labels/real-dev8.json"),
     include_str!("../../config/labels/real-dev9.json"),
     include_str!("../../config/labels/real-dev10.json"),
+    include_str!("../../config/labels/real-dev11.json"),
+    include_str!("../../config/labels/real-dev12.json"),
+    include_str!("../../config/labels/real-dev13.json"),
     include_str!("../../config/labels/team-dev.json"),
     include_str!("../../config/labels/team-tuned.json"),
 ];
