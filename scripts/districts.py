@@ -10,7 +10,8 @@ Usage:  scripts/districts.py path/to/china-division/package/dist/areas.json
 Kept: a district whose full name (渝北区) is unique in the country and is not a city's
 name. Its short form (渝北, without 区/县/市/旗) is kept too when that is unique among
 districts, not a city's short name, at least two characters, not a common word
-(config/common-terms.txt) and not a generic name (城关, 高新, 开发).
+(config/common-terms.txt), not a name the trade uses for something else (麒麟) and not
+a generic name (城关, 高新, 开发).
 """
 import collections
 import json
@@ -20,6 +21,9 @@ import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 SUFFIXES = ["自治县", "自治旗", "新区", "林区", "特区", "区", "县", "市", "旗"]
+# Short names the trade's news uses for something else: 银河麒麟 and 麒麟 chips are not
+# 麒麟区 (曲靖); 紫金山实验室 is in Nanjing, not 紫金县 (河源).
+TRADE_NAMES = {"麒麟", "紫金"}
 
 
 def short(name):
@@ -51,7 +55,7 @@ def main():
             continue
         s = short(name)
         keep_short = (s != name and shorts[s] == 1 and s not in city_names and s not in common
-                      and not re.search(r"城$|新$|开发|高新|经济|技术|工业", s))
+                      and s not in TRADE_NAMES and not re.search(r"城$|新$|开发|高新|经济|技术|工业", s))
         rows.append((a["code"], name, s if keep_short else "", city))
     out = os.path.join(ROOT, "config", "districts.tsv")
     with open(out + ".tmp", "w", encoding="utf-8") as fh:
