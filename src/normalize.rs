@@ -141,10 +141,11 @@ pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Op
     let mut policy_meta = raw.policy;
     if policy_meta.doc_number.is_none() {
         let head: String = text.chars().take(300).collect();
-        policy_meta.doc_number = policy::find_doc_number(&title).or_else(|| policy::find_doc_number(&head));
+        policy_meta.doc_number = policy::own_doc_number(&title).or_else(|| policy::own_doc_number(&head));
     }
     if policy_meta.issuer.is_none() {
-        policy_meta.issuer = policy::issuer_from_title(&title);
+        let head: String = text.chars().take(300).collect();
+        policy_meta.issuer = policy::issuer_of(&title, &head);
     }
     // A future date is a site's clock or a parse going wrong; the fetch time is truer.
     let published = raw.published.map(|p| {
@@ -169,6 +170,9 @@ pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Op
     })
 }
 
+/// Words news sets before a headline to sell it, never a fact of the story.
+const FLASH_WORDS: &[&str] = &["重磅", "刚刚", "突发", "快讯", "最新", "独家", "热点", "聚焦", "关注", "速看", "定了"];
+
 /// A headline without the outlet's name that sites append to it ("…揭牌-中国吉林网",
 /// "…_广州日报", "… | TechCrunch"). Dedup compares headlines without it (two outlets'
 /// tags make one story's headlines look less alike, one outlet's tag makes two stories'
@@ -182,6 +186,14 @@ pub fn without_outlet_tag(title: &str) -> &str {
         Some((tag, rest)) if (2..=8).contains(&tag.chars().count()) && rest.trim().chars().count() >= 6 => rest.trim(),
         _ => title,
     };
+    // A flash word in front, unbracketed: 重磅!工信部等六部门…, 刚刚:….
+    let title = FLASH_WORDS
+        .iter()
+        .find_map(|w| {
+            let rest = title.strip_prefix(w)?.trim_start_matches(['!', '！', ':', '：', ' ']);
+            (rest.len() < title.len() - w.len() && rest.chars().count() >= 6).then_some(rest)
+        })
+        .unwrap_or(title);
     let Some(at) = title.rfind(SEPARATORS) else {
         return title;
     };
@@ -251,6 +263,12 @@ mod tests {
             "国办印发意见 加快培育和发展低空经济"
         );
         assert_eq!(without_outlet_tag("【重磅】发布"), "【重磅】发布");
+        assert_eq!(
+            without_outlet_tag("重磅!工信部等六部门联合印发《算力基础设施高质量发展行动计划》"),
+            "工信部等六部门联合印发《算力基础设施高质量发展行动计划》"
+        );
+        // Only before a mark: 最新版 is the headline's own word.
+        assert_eq!(without_outlet_tag("最新版数据库发布"), "最新版数据库发布");
     }
 
     #[test]

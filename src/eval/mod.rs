@@ -66,9 +66,43 @@ pub struct Outcome {
     pub why: Vec<String>,
 }
 
+/// A policy field as labelled and as banyue reads it from the headline and lead alone
+/// (a feed gives no detail page).
+#[derive(Debug, Clone)]
+pub struct FieldOutcome {
+    pub field: &'static str,
+    pub title: String,
+    pub expected: String,
+    pub found: Option<String>,
+}
+
+impl FieldOutcome {
+    /// The same document number, or the same issuer: the labelled name, perhaps with its
+    /// co-issuers counted (四川省经济和信息化厅等16部门).
+    pub fn right(&self) -> bool {
+        // Joint issuers are listed with spaces or 、.
+        let compact = |s: &str| {
+            s.chars()
+                .filter(|c| !c.is_whitespace() && *c != '、')
+                .collect::<String>()
+        };
+        let Some(found) = self.found.as_deref().map(compact) else {
+            return false;
+        };
+        let expected = compact(&self.expected);
+        found == expected
+            || expected
+                .strip_prefix(&found)
+                .is_some_and(|rest| rest.starts_with('等') && rest.ends_with("部门"))
+            // The province before a city's body (浙江省温州市洞头区人民政府).
+            || found.strip_suffix(&expected).is_some_and(|p| p.ends_with('省'))
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub outcomes: Vec<Outcome>,
+    pub fields: Vec<FieldOutcome>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -178,6 +212,31 @@ impl Report {
             }
             let _ = writeln!(out);
         }
+        for field in ["document number", "issuer"] {
+            let of: Vec<&FieldOutcome> = self.fields.iter().filter(|f| f.field == field).collect();
+            if !of.is_empty() {
+                let right = of.iter().filter(|f| f.right()).count();
+                let _ = writeln!(
+                    out,
+                    "{field}s read from headline and lead: {right} of {} right",
+                    of.len()
+                );
+            }
+        }
+        let missed: Vec<&FieldOutcome> = self.fields.iter().filter(|f| !f.right()).collect();
+        if !missed.is_empty() {
+            let _ = writeln!(out, "\npolicy fields missed");
+            for f in missed {
+                let _ = writeln!(
+                    out,
+                    "  {}: {} → {}: {}",
+                    f.field,
+                    f.expected,
+                    f.found.as_deref().unwrap_or("none"),
+                    f.title
+                );
+            }
+        }
         let wrong: Vec<&Outcome> = self
             .outcomes
             .iter()
@@ -245,6 +304,31 @@ pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
             predicted_city: d.city.clone(),
             why: d.rejected.iter().cloned().chain(d.reasons.iter().cloned()).collect(),
         });
+        let read = read_policy(it);
+        for (field, expected, found) in [
+            ("document number", &it.doc_number, read.doc_number),
+            ("issuer", &it.issuer, read.issuer),
+        ] {
+            if let Some(expected) = expected {
+                report.fields.push(FieldOutcome {
+                    field,
+                    title: it.title.clone(),
+                    expected: expected.clone(),
+                    found,
+                });
+            }
+        }
     }
     report
+}
+
+/// The policy fields a feed's item yields: what normalizing reads from its headline and
+/// lead, nothing labelled.
+fn read_policy(it: &Labelled) -> PolicyMeta {
+    let head: String = it.body.chars().take(300).collect();
+    PolicyMeta {
+        issuer: policy::issuer_of(&it.title, &head),
+        doc_number: policy::own_doc_number(&it.title).or_else(|| policy::own_doc_number(&head)),
+        ..Default::default()
+    }
 }

@@ -325,7 +325,7 @@ pub fn parse_detail(text: &str, page_url: &Url, spec: &DetailSpec, now: DateTime
         }
         if d.policy.doc_number.is_none() {
             let head: String = body.map(element_text).unwrap_or_default().chars().take(300).collect();
-            d.policy.doc_number = policy::find_doc_number(&head);
+            d.policy.doc_number = policy::own_doc_number(&head);
         }
     }
     let _ = page_url;

@@ -24,7 +24,7 @@ static ISSUER_BEFORE_GUANYU: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that run into a document number's prefix in prose ("根据工信部…〔2022〕1号").
 const LEAD_INS: &[&str] = &[
     "根据", "按照", "依据", "依照", "贯彻", "落实", "转发", "印发", "执行", "参照", "见", "经", "和", "与", "及", "的",
-    "据",
+    "据", "现将",
 ];
 
 /// The issuer code before a number, without the prose that runs into it.
@@ -66,6 +66,170 @@ pub fn issuer_from_title(title: &str) -> Option<String> {
     ISSUER_BEFORE_GUANYU.captures(t).map(|c| c[1].to_string())
 }
 
+/// A body that issues policy, as a headline or a lead names it.
+const BODY: &str = r"\p{Han}{2,24}?(?:人民政府办公厅|人民政府办公室|人民政府|政府办公厅|政府办公室|办公厅|办公室|委员会|管理局|工信部|工信厅|工信局|经信局|经信厅|经信委|发改委|网信办|局|部|厅|委|院|署|中心|领导小组)";
+
+/// News telling of a policy: 工信部等四部门联合印发《…》, 深圳市工业和信息化局发布《…》.
+static NEWS_ISSUER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?:^|[\s,，:：!！。】])(?:日前|近日|近期|今天|今日|刚刚|\d{{1,2}}月\d{{1,2}}日)?[,，]?((?:{BODY})(?:[、和与及](?:{BODY}))*(?:等\p{{Han}}{{1,4}}部门)?)(?:(?:联合)?(?:正式)?(?:印发|发布|出台|公布|发文)(?:了)?(?:《|关于)|就《)"
+    ))
+    .expect("static regex")
+});
+
+/// A headline that opens with the body and a colon: 江苏省工信厅:现将…, 财政部:开展….
+static COLON_ISSUER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^((?:{BODY})(?:等\p{{Han}}{{1,4}}部门)?)[:：]")).expect("static regex"));
+
+/// The short forms news uses for the bodies a policy names in full.
+const SHORT_FORMS: &[(&str, &str)] = &[
+    ("工信部", "工业和信息化部"),
+    ("工信厅", "工业和信息化厅"),
+    ("工信局", "工业和信息化局"),
+    ("经信局", "经济和信息化局"),
+    ("经信厅", "经济和信息化厅"),
+    ("经信委", "经济和信息化委员会"),
+    ("国家网信办", "国家互联网信息办公室"),
+];
+
+/// Words that open a sentence citing another document, not issuing one.
+const CITING: &[&str] = &["根据", "按照", "依据", "依照", "贯彻", "落实", "转发", "参照", "现将"];
+
+/// Words that cite a document by its number in the same clause (根据…〔2022〕1号). 贯彻落实
+/// is not among them: a document's own title often says it (关于贯彻落实…的实施意见); it
+/// cites only a number that follows a name in 《》.
+const CITES_BY_NUMBER: &[&str] = &["根据", "按照", "依据", "依照", "参照"];
+
+/// Ends of the names of bodies that issue policy.
+const BODY_ENDS: &[&str] = &[
+    "政府",
+    "办公厅",
+    "办公室",
+    "委员会",
+    "局",
+    "部",
+    "厅",
+    "委",
+    "院",
+    "署",
+    "中心",
+    "领导小组",
+];
+
+/// An issuer as a headline wrote it, in the form the document gives it: the prose and
+/// dateline before it cut (本报讯…7月28日,深圳市工业和信息化局 → 深圳市工业和信息化局), short forms
+/// written out, a bare 市 given the city the headline names (市人民政府办公室关于印发十堰市… →
+/// 十堰市人民政府办公室); `None` when what stands there cites another document.
+fn issuer_name(raw: &str, context: &str) -> Option<String> {
+    if raw.contains(['《', '》']) || CITING.iter().any(|w| raw.contains(w)) {
+        return None;
+    }
+    let start = raw
+        .rfind(|c: char| "，,：:！!。】".contains(c))
+        .map_or(0, |i| i + raw[i..].chars().next().map_or(1, char::len_utf8));
+    // Joint issuers stand side by side (泉州市工业和信息化局 泉州市财政局); other words
+    // before a space are prose.
+    let parts: Vec<&str> = raw[start..].split_whitespace().collect();
+    let first_body = parts
+        .iter()
+        .rposition(|p| !BODY_ENDS.iter().any(|e| p.ends_with(e)))
+        .map_or(0, |i| i + 1)
+        .min(parts.len().saturating_sub(1));
+    let mut names: Vec<String> = parts[first_body..].iter().map(|p| tidy_body(p, context)).collect();
+    names.retain(|n| n.chars().count() >= 2);
+    (!names.is_empty()).then(|| names.join(" "))
+}
+
+/// One body's name: the words news puts before it cut, its short form written out.
+fn tidy_body(raw: &str, context: &str) -> String {
+    let mut name = raw.to_string();
+    for lead in ["日前", "近日", "近期", "最近", "今天", "今日", "刚刚"] {
+        if let Some(rest) = name.strip_prefix(lead) {
+            name = rest.to_string();
+        }
+    }
+    if let Some(i) = name.find('日')
+        && name[..i].contains('月')
+        && name[..i].chars().all(|c| c.is_ascii_digit() || c == '月')
+    {
+        name = name[i + '日'.len_utf8()..].to_string();
+    }
+    for (short, full) in SHORT_FORMS {
+        if let Some(i) = name.find(short)
+            && !name[..i].ends_with("国家")
+        {
+            name.replace_range(i..i + short.len(), full);
+            break;
+        }
+    }
+    for level in ["市", "区", "县", "省"] {
+        let short = format!("{level}政府");
+        if let Some(i) = name.find(&short) {
+            name.replace_range(i..i + short.len(), &format!("{level}人民政府"));
+            break;
+        }
+    }
+    // A bare 市 is the city the headline goes on to name.
+    if name.starts_with('市')
+        && let Some(city) = CITY_NAMED.captures(context)
+    {
+        name = format!("{}{name}", &city[1]);
+    }
+    name
+}
+
+static CITY_NAMED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:关于|印发|开展|转发|推进)+[\s\d年]*(\p{Han}{2,3}?)市").expect("static regex"));
+
+/// The issuer of a policy an item is about: named before 关于/印发 at the head of its
+/// headline, before a colon that opens it, else as news tells it (…等八部门联合印发《…》)
+/// in the headline or the lead.
+pub fn issuer_of(title: &str, lead: &str) -> Option<String> {
+    let title = title.trim_start_matches('《');
+    if let Some(c) = ISSUER_BEFORE_GUANYU.captures(title) {
+        return issuer_name(&c[1], title);
+    }
+    if let Some(c) = COLON_ISSUER.captures(title) {
+        return issuer_name(&c[1], title);
+    }
+    [title, lead]
+        .iter()
+        .find_map(|t| NEWS_ISSUER.captures(t).and_then(|c| issuer_name(&c[1], t)))
+}
+
+/// The document's own 发文字号 in a headline or a notice's lead: the first one it does not
+/// cite (为贯彻落实《国务院关于…》(国发〔2017〕35号) names another document's number).
+pub fn own_doc_number(text: &str) -> Option<String> {
+    // Cited: in brackets right after a document's name, or in a clause that cites.
+    let cited = |start: usize, bracket: usize| {
+        let before = text[..start].trim_end();
+        let clause_from = text[..bracket].rfind(|c: char| "，。；,;：:".contains(c)).unwrap_or(0);
+        let clause = &text[clause_from..bracket];
+        // After a document's name the number is that document's: cited when the clause
+        // cites it (为贯彻落实《…》(国发〔2017〕35号)), its own when it issues it (印发《…》(…号)).
+        let after_name = before
+            .strip_suffix(['(', '（'])
+            .is_some_and(|b| b.trim_end().ends_with('》'));
+        after_name && CITING.iter().any(|w| clause.contains(w)) || CITES_BY_NUMBER.iter().any(|w| clause.contains(w))
+    };
+    if let Some(c) = SPECIAL_NO.captures(text) {
+        return Some(format!("{}〔{}〕第{}号", prefix(&c[1], 30), &c[2], &c[3]));
+    }
+    for c in DOC_NO.captures_iter(text) {
+        let (whole, year) = (c.get(0)?, c.get(2)?);
+        if !cited(whole.start(), year.start()) {
+            return Some(format!("{}〔{}〕{}号", prefix(&c[1], 10), &c[2], &c[3]));
+        }
+    }
+    for c in ORDER_NO.captures_iter(text) {
+        let (whole, number) = (c.get(0)?, c.get(2)?);
+        if !cited(whole.start(), number.start()) {
+            return Some(format!("{}第{}号", prefix(&c[1], 20), &c[2]));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +254,90 @@ mod tests {
         assert_eq!(
             find_doc_number("为贯彻落实工信部联安全〔2022〕182号文件").as_deref(),
             Some("工信部联安全〔2022〕182号")
+        );
+    }
+
+    #[test]
+    fn a_notices_own_number_not_the_one_it_cites() {
+        let lead = "为贯彻落实《国务院关于印发新一代人工智能发展规划的通知》(国发〔2017〕35号),现将规划印发给你们。";
+        assert_eq!(own_doc_number(lead), None);
+        assert_eq!(
+            find_doc_number(lead).as_deref(),
+            Some("国发〔2017〕35号"),
+            "any number is still found"
+        );
+        assert_eq!(
+            own_doc_number("根据工信部联安全〔2022〕182号文件,现将云政发〔2019〕27号印发").as_deref(),
+            Some("云政发〔2019〕27号")
+        );
+        assert_eq!(
+            own_doc_number("近日,市政府印发《数字经济发展规划》(十政办发〔2021〕15号)").as_deref(),
+            Some("十政办发〔2021〕15号")
+        );
+        assert_eq!(
+            own_doc_number("关于贯彻落实数字中国建设整体布局规划的实施意见 鲁政字〔2023〕84号").as_deref(),
+            Some("鲁政字〔2023〕84号")
+        );
+    }
+
+    #[test]
+    fn issuers_as_news_and_notices_name_them() {
+        let of = |t: &str, l: &str| issuer_of(t, l);
+        assert_eq!(
+            of("工信部就《物联网基础安全标准体系建设指南》(征求意见稿)公开征求意见", "").as_deref(),
+            Some("工业和信息化部")
+        );
+        assert_eq!(
+            of(
+                "江苏省工信厅:现将2022年省级软件企业技术中心认定工作有关事项通知如下",
+                ""
+            )
+            .as_deref(),
+            Some("江苏省工业和信息化厅")
+        );
+        assert_eq!(
+            of(
+                "深圳发布开源鸿蒙行动计划",
+                "本报讯 记者赵晨报道:7月28日,深圳市工业和信息化局印发《深圳市推动开源鸿蒙欧拉产业创新发展行动计划》"
+            )
+            .as_deref(),
+            Some("深圳市工业和信息化局")
+        );
+        assert_eq!(
+            of("市人民政府办公室关于印发十堰市数字经济发展规划(2020-2025年)的通知", "").as_deref(),
+            Some("十堰市人民政府办公室")
+        );
+        assert_eq!(
+            of("市经信局关于开展 2025 年武汉市首版次软件产品申报认定工作的通知", "").as_deref(),
+            Some("武汉市经济和信息化局")
+        );
+        assert_eq!(
+            of(
+                "泉州市工业和信息化局 泉州市财政局关于开展2025年工业数字经济发展专项资金项目申报工作的通知",
+                ""
+            )
+            .as_deref(),
+            Some("泉州市工业和信息化局 泉州市财政局")
+        );
+        assert_eq!(
+            of(
+                "日前,工业和信息化部、中央网信办等八部门联合印发了《“人工智能+制造”专项行动实施意见》",
+                ""
+            )
+            .as_deref(),
+            Some("工业和信息化部、中央网信办等八部门")
+        );
+        // Who forwards or carries out a document is not its issuer.
+        assert_eq!(
+            of("现将《广东省经济和信息化委关于推荐试点示范项目的通知》转发给你们", ""),
+            None
+        );
+        assert_eq!(
+            of(
+                "为落实《深圳市人民政府关于加快培育壮大市场主体的实施意见》,我局制定了操作规程",
+                ""
+            ),
+            None
         );
     }
 
