@@ -171,7 +171,9 @@ pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Op
 }
 
 /// Words news sets before a headline to sell it, never a fact of the story.
-const FLASH_WORDS: &[&str] = &["重磅", "刚刚", "突发", "快讯", "最新", "独家", "热点", "聚焦", "关注", "速看", "定了"];
+const FLASH_WORDS: &[&str] = &[
+    "重磅", "刚刚", "突发", "快讯", "最新", "独家", "热点", "聚焦", "关注", "速看", "定了",
+];
 
 /// A headline without the outlet's name that sites append to it ("…揭牌-中国吉林网",
 /// "…_广州日报", "… | TechCrunch"). Dedup compares headlines without it (two outlets'
