@@ -155,9 +155,7 @@ fn tidy_body(raw: &str, context: &str) -> String {
         name = name[i + '日'.len_utf8()..].to_string();
     }
     for (short, full) in SHORT_FORMS {
-        if let Some(i) = name.find(short)
-            && !name[..i].ends_with("国家")
-        {
+        if let Some(i) = name.find(short) {
             name.replace_range(i..i + short.len(), full);
             break;
         }
@@ -192,8 +190,10 @@ pub fn issuer_of(title: &str, lead: &str) -> Option<String> {
     if let Some(c) = COLON_ISSUER.captures(title) {
         return issuer_name(&c[1], title);
     }
+    // Every item is read so: the regex runs only where its 《 or 关于 could follow.
     [title, lead]
         .iter()
+        .filter(|t| t.contains('《') || t.contains("关于"))
         .find_map(|t| NEWS_ISSUER.captures(t).and_then(|c| issuer_name(&c[1], t)))
 }
 
