@@ -8,7 +8,9 @@ off, so no fold learns from itself. Prints per-fold and overall accuracy.
 
     python3 scripts/cv.py --banyue target/release/banyue [--k 5] [FILES...]
 """
-import argparse, json, os, re, subprocess, sys, tempfile
+import argparse, json, os, subprocess
+
+import seedless
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--banyue", default="target/release/banyue")
@@ -24,17 +26,8 @@ a = ap.parse_args()
 items = []
 for f in a.files:
     items.extend(json.load(open(f, encoding="utf-8"))["items"])
-work = tempfile.mkdtemp(prefix="banyue-cv-")
-tax = open(a.taxonomy, encoding="utf-8").read()
-tax = re.sub(r"(?m)^seed_examples\s*=.*$", "seed_examples = false", tax)
-for kv in a.set:
-    key, value = kv.split("=", 1)
-    tax, n = re.subn(rf"(?m)^{re.escape(key)}\s*=.*$", f"{key} = {value}", tax, count=1)
-    if n == 0:
-        sys.exit(f"no setting {key} in {a.taxonomy}")
-open(os.path.join(work, "sections.toml"), "w", encoding="utf-8").write(tax)
-open(os.path.join(work, "banyue.toml"), "w", encoding="utf-8").write(
-    '[settings]\ntaxonomy = "sections.toml"\ndata_dir = "data"\n')
+cfg = seedless.config(a.taxonomy, a.set, prefix="banyue-cv-")
+work = os.path.dirname(cfg)
 # An issue of the brief holds about this many items of each section (report-format.md):
 # per-section recall weighted by it says how an issue's draft would read, where the
 # corpora hold far more analysis and commentary than an issue does.
@@ -68,12 +61,8 @@ for k in range(a.k):
     tp, trp = os.path.join(work, f"fold{k}.json"), os.path.join(work, f"train{k}.json")
     json.dump({"items": test}, open(tp, "w", encoding="utf-8"), ensure_ascii=False)
     json.dump({"items": train}, open(trp, "w", encoding="utf-8"), ensure_ascii=False)
-    out = subprocess.run([a.banyue, "eval", tp, "--train", trp, "-c", os.path.join(work, "banyue.toml")],
-                         capture_output=True, text=True)
-    m = re.search(r"accuracy ([\d.]+)% of (\d+)", out.stdout)
-    if not m:
-        sys.exit(f"fold {k}: no accuracy line\n{out.stdout}\n{out.stderr}")
-    acc, n = float(m.group(1)), int(m.group(2))
+    out = subprocess.run([a.banyue, "eval", tp, "--train", trp, "-c", cfg], capture_output=True, text=True)
+    acc, n = seedless.accuracy(out.stdout, out.stderr)
     right += round(acc * n / 100); total += n
     print(f"fold {k}: {acc:.1f}% of {n}")
     read_confusion(out.stdout)

@@ -7,7 +7,9 @@ held-out files pooled. A curve still rising says more labelled data will pay.
 
     python3 scripts/learning_curve.py --banyue target/release/banyue [--steps 4]
 """
-import argparse, glob, json, os, random, re, subprocess, sys, tempfile
+import argparse, glob, json, os, random, subprocess
+
+import seedless
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--banyue", default="target/release/banyue")
@@ -21,11 +23,8 @@ a = ap.parse_args()
 dev = [it for f in a.dev for it in json.load(open(f, encoding="utf-8"))["items"]]
 test = [it for f in a.heldout for it in json.load(open(f, encoding="utf-8"))["items"]]
 random.Random(7).shuffle(dev)
-work = tempfile.mkdtemp(prefix="banyue-curve-")
-tax = re.sub(r"(?m)^seed_examples\s*=.*$", "seed_examples = false", open(a.taxonomy, encoding="utf-8").read())
-open(os.path.join(work, "sections.toml"), "w", encoding="utf-8").write(tax)
-cfg = os.path.join(work, "banyue.toml")
-open(cfg, "w", encoding="utf-8").write('[settings]\ntaxonomy = "sections.toml"\ndata_dir = "data"\n')
+cfg = seedless.config(a.taxonomy, prefix="banyue-curve-")
+work = os.path.dirname(cfg)
 test_path = os.path.join(work, "test.json")
 json.dump({"items": test}, open(test_path, "w", encoding="utf-8"), ensure_ascii=False)
 print(f"held-out items: {len(test)}; dev items: {len(dev)}")
@@ -37,7 +36,5 @@ for step in range(a.steps + 1):
         json.dump({"items": dev[:n]}, open(train, "w", encoding="utf-8"), ensure_ascii=False)
         args += ["--train", train]
     out = subprocess.run(args, capture_output=True, text=True)
-    m = re.search(r"accuracy ([\d.]+)% of (\d+)", out.stdout)
-    if not m:
-        sys.exit(f"no accuracy line\n{out.stdout}\n{out.stderr}")
-    print(f"learned from {n:>5} items: {m.group(1)}%")
+    acc, _ = seedless.accuracy(out.stdout, out.stderr)
+    print(f"learned from {n:>5} items: {acc:.1f}%")

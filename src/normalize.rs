@@ -139,14 +139,7 @@ pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Op
         .or_else(|| url.clone())
         .unwrap_or_else(|| format!("title:{title}"));
     let mut policy_meta = raw.policy;
-    if policy_meta.doc_number.is_none() {
-        let head: String = text.chars().take(300).collect();
-        policy_meta.doc_number = policy::own_doc_number(&title).or_else(|| policy::own_doc_number(&head));
-    }
-    if policy_meta.issuer.is_none() {
-        let head: String = text.chars().take(300).collect();
-        policy_meta.issuer = policy::issuer_of(&title, &head);
-    }
+    policy::fill_from_text(&mut policy_meta, &title, &text);
     // A future date is a site's clock or a parse going wrong; the fetch time is truer.
     let published = raw.published.map(|p| {
         if p > fetched_at + chrono::Duration::days(1) {

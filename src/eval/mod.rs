@@ -66,11 +66,27 @@ pub struct Outcome {
     pub why: Vec<String>,
 }
 
+/// Which policy field an outcome is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyField {
+    DocNumber,
+    Issuer,
+}
+
+impl PolicyField {
+    fn name(self) -> &'static str {
+        match self {
+            PolicyField::DocNumber => "document number",
+            PolicyField::Issuer => "issuer",
+        }
+    }
+}
+
 /// A policy field as labelled and as banyue reads it from the headline and lead alone
 /// (a feed gives no detail page).
 #[derive(Debug, Clone)]
 pub struct FieldOutcome {
-    pub field: &'static str,
+    pub field: PolicyField,
     pub title: String,
     pub expected: String,
     pub found: Option<String>,
@@ -212,13 +228,14 @@ impl Report {
             }
             let _ = writeln!(out);
         }
-        for field in ["document number", "issuer"] {
+        for field in [PolicyField::DocNumber, PolicyField::Issuer] {
             let of: Vec<&FieldOutcome> = self.fields.iter().filter(|f| f.field == field).collect();
             if !of.is_empty() {
                 let right = of.iter().filter(|f| f.right()).count();
                 let _ = writeln!(
                     out,
-                    "{field}s read from headline and lead: {right} of {} right",
+                    "{}s read from headline and lead: {right} of {} right",
+                    field.name(),
                     of.len()
                 );
             }
@@ -230,7 +247,7 @@ impl Report {
                 let _ = writeln!(
                     out,
                     "  {}: {} → {}: {}",
-                    f.field,
+                    f.field.name(),
                     f.expected,
                     f.found.as_deref().unwrap_or("none"),
                     f.title
@@ -263,16 +280,12 @@ impl Report {
 /// fields a portal's detail page would have yielded, the document number found in the
 /// text otherwise.
 pub fn classify(classifier: &Classifier, it: &Labelled) -> (crate::model::Decision, PolicyMeta) {
-    let head: String = it.body.chars().take(300).collect();
-    let meta = PolicyMeta {
-        issuer: it.issuer.clone().or_else(|| policy::issuer_from_title(&it.title)),
-        doc_number: it
-            .doc_number
-            .clone()
-            .or_else(|| policy::find_doc_number(&it.title))
-            .or_else(|| policy::find_doc_number(&head)),
+    let mut meta = PolicyMeta {
+        issuer: it.issuer.clone(),
+        doc_number: it.doc_number.clone(),
         ..Default::default()
     };
+    policy::fill_from_text(&mut meta, &it.title, &it.body);
     let d = classifier.classify(&Input {
         title: &it.title,
         text: &it.body,
@@ -306,8 +319,8 @@ pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
         });
         let read = read_policy(it);
         for (field, expected, found) in [
-            ("document number", &it.doc_number, read.doc_number),
-            ("issuer", &it.issuer, read.issuer),
+            (PolicyField::DocNumber, &it.doc_number, read.doc_number),
+            (PolicyField::Issuer, &it.issuer, read.issuer),
         ] {
             if let Some(expected) = expected {
                 report.fields.push(FieldOutcome {
@@ -325,10 +338,7 @@ pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
 /// The policy fields a feed's item yields: what normalizing reads from its headline and
 /// lead, nothing labelled.
 fn read_policy(it: &Labelled) -> PolicyMeta {
-    let head: String = it.body.chars().take(300).collect();
-    PolicyMeta {
-        issuer: policy::issuer_of(&it.title, &head),
-        doc_number: policy::own_doc_number(&it.title).or_else(|| policy::own_doc_number(&head)),
-        ..Default::default()
-    }
+    let mut meta = PolicyMeta::default();
+    policy::fill_from_text(&mut meta, &it.title, &it.body);
+    meta
 }

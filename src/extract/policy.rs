@@ -60,12 +60,6 @@ pub fn normalize_doc_number(raw: &str) -> String {
     find_doc_number(&compact).unwrap_or(compact)
 }
 
-/// The issuer a policy title names before 关于/印发 (`工业和信息化部关于…` → 工业和信息化部).
-pub fn issuer_from_title(title: &str) -> Option<String> {
-    let t = title.trim_start_matches('《');
-    ISSUER_BEFORE_GUANYU.captures(t).map(|c| c[1].to_string())
-}
-
 /// A body that issues policy, as a headline or a lead names it.
 const BODY: &str = r"\p{Han}{2,24}?(?:人民政府办公厅|人民政府办公室|人民政府|政府办公厅|政府办公室|办公厅|办公室|委员会|管理局|工信部|工信厅|工信局|经信局|经信厅|经信委|发改委|网信办|局|部|厅|委|院|署|中心|领导小组)";
 
@@ -230,6 +224,27 @@ pub fn own_doc_number(text: &str) -> Option<String> {
     None
 }
 
+/// How many characters of an item's text the policy fields are looked for in: a notice's
+/// number and issuer stand at its head.
+const HEAD_CHARS: usize = 300;
+
+/// The policy fields an item's headline and the head of its text give, where `meta` (a
+/// detail page's, a JSON field's) has none: the document's own number, and its issuer as
+/// the headline or news names it. Every reader of items (normalizing, the eval) reads them
+/// so.
+pub fn fill_from_text(meta: &mut crate::model::PolicyMeta, title: &str, text: &str) {
+    if meta.doc_number.is_some() && meta.issuer.is_some() {
+        return;
+    }
+    let head: String = text.chars().take(HEAD_CHARS).collect();
+    if meta.doc_number.is_none() {
+        meta.doc_number = own_doc_number(title).or_else(|| own_doc_number(&head));
+    }
+    if meta.issuer.is_none() {
+        meta.issuer = issuer_of(title, &head);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,17 +359,17 @@ mod tests {
     #[test]
     fn issuers_in_titles() {
         assert_eq!(
-            issuer_from_title("工业和信息化部关于推进工业软件适配验证中心建设的指导意见").as_deref(),
+            issuer_of("工业和信息化部关于推进工业软件适配验证中心建设的指导意见", "").as_deref(),
             Some("工业和信息化部")
         );
         assert_eq!(
-            issuer_from_title("苏州市工业和信息化局关于印发《苏州市软件产业…》的通知").as_deref(),
+            issuer_of("苏州市工业和信息化局关于印发《苏州市软件产业…》的通知", "").as_deref(),
             Some("苏州市工业和信息化局")
         );
         assert_eq!(
-            issuer_from_title("杭州市人民政府办公厅印发《若干政策》").as_deref(),
+            issuer_of("杭州市人民政府办公厅印发《若干政策》", "").as_deref(),
             Some("杭州市人民政府办公厅")
         );
-        assert_eq!(issuer_from_title("关于组织申报2020年度工业互联网标杆工厂的通知"), None);
+        assert_eq!(issuer_of("关于组织申报2020年度工业互联网标杆工厂的通知", ""), None);
     }
 }
