@@ -72,9 +72,15 @@ impl Pipeline {
         near: &NearDup,
         known: &mut Known,
     ) -> anyhow::Result<Vec<SourceReport>> {
-        let limit = Arc::new(Semaphore::new(self.config.settings.concurrency));
+        let concurrency = self.config.settings.concurrency;
+        let limit = Arc::new(Semaphore::new(concurrency));
+        let ahead = Arc::new(LeaseAhead::new(
+            lease.clone(),
+            indices.iter().map(|&i| self.config.sources[i].clone()).collect(),
+            LEASE_CHUNK.min(concurrency),
+        ));
         let mut tasks = JoinSet::new();
-        for &index in indices {
+        for (position, &index) in indices.iter().enumerate() {
             let source = self.config.sources[index].clone();
             let ctx = Arc::new(Ctx {
                 fetcher: self.fetcher.clone(),
@@ -82,19 +88,23 @@ impl Pipeline {
                 settings: self.config.settings.clone(),
             });
             let limit = limit.clone();
-            let lease = lease.clone();
+            let ahead = ahead.clone();
             tasks.spawn(async move {
                 // Held until the source's items are stored, not just fetched: fetches
                 // run ahead of the store by at most `concurrency` sources, so a run's
                 // memory is bounded by what waits to be stored, not by the whole web.
                 let permit = limit.acquire_owned().await.ok();
                 // The source's state is read once it is leased: another collector may
-                // have just recorded a failure and its backoff. Off the async workers:
-                // the store is busy while a source is stored, and a worker waiting for
-                // it would hold up the fetches in flight.
-                let taken = {
-                    let (ctx, source) = (ctx.clone(), source.clone());
-                    tokio::task::spawn_blocking(move || lease.take(&ctx, &source)).await
+                // have just recorded a failure and its backoff. Taken with the next
+                // sources' when not taken yet, off the async workers: the store is busy
+                // while a source is stored, and a worker waiting for it would hold up
+                // the fetches in flight.
+                let taken = match ahead.taken(position) {
+                    Some(taken) => Ok(taken),
+                    None => {
+                        let ctx = ctx.clone();
+                        tokio::task::spawn_blocking(move || ahead.take_through(&ctx, position)).await
+                    }
                 };
                 let collected = match taken {
                     Ok(Ok(Ok(state))) => collect(&ctx, &source, state, now, force, index).await,
@@ -230,23 +240,113 @@ pub(super) struct Lease {
     secs: i64,
 }
 
+/// A source's lease as taken: its stored state, or why it is left (`Ok(Err)`: another
+/// run holds it or fetched it; `Err`: the store failed).
+pub(super) type Taken = Result<Result<Option<SourceState>, String>, String>;
+
+/// How many sources' leases are taken in one transaction (at most `concurrency`): a
+/// run of 2,000 sources whose answers are all "not modified" took 2,000 write
+/// transactions, one per source, and as many blocking threads waiting for the store.
+const LEASE_CHUNK: usize = 64;
+
+/// The leases of a run's sources, taken a chunk ahead in the run's order: the sources
+/// whose tasks get their slots next. Another collector still finds every source it
+/// could take free, but for those this run is about to fetch.
+pub(super) struct LeaseAhead {
+    lease: Lease,
+    /// The run's sources in its order.
+    sources: Vec<Source>,
+    chunk: usize,
+    state: Mutex<Ahead>,
+}
+
+#[derive(Default)]
+struct Ahead {
+    /// Positions before this one were taken (or tried).
+    next: usize,
+    ready: HashMap<usize, Taken>,
+}
+
+impl LeaseAhead {
+    pub(super) fn new(lease: Lease, sources: Vec<Source>, chunk: usize) -> LeaseAhead {
+        LeaseAhead {
+            lease,
+            sources,
+            chunk: chunk.max(1),
+            state: Mutex::new(Ahead::default()),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, Ahead> {
+        // The state is a plain map: a task that panicked holding it left it whole.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The lease of the source at `position`, if its chunk was taken.
+    pub(super) fn taken(&self, position: usize) -> Option<Taken> {
+        self.state().ready.remove(&position)
+    }
+
+    /// The lease of the source at `position`, taking it with the next sources' in one
+    /// transaction when it was not taken yet. Blocks on the store.
+    pub(super) fn take_through(&self, ctx: &Ctx, position: usize) -> Taken {
+        let mut state = self.state();
+        if let Some(taken) = state.ready.remove(&position) {
+            return taken;
+        }
+        // Tasks ask nearly in order (their slots are handed out first come, first
+        // served); one that asks behind the chunks taken is taken alone.
+        let from = if position >= state.next { state.next } else { position };
+        let to = (from + self.chunk).max(position + 1).min(self.sources.len());
+        let chunk: Vec<&Source> = self.sources[from..to].iter().collect();
+        let taken = self.lease.take(ctx, &chunk);
+        for (i, t) in (from..to).zip(taken) {
+            state.ready.insert(i, t);
+        }
+        state.next = state.next.max(to);
+        state
+            .ready
+            .remove(&position)
+            .unwrap_or_else(|| Err("its lease was not taken".to_string()))
+    }
+}
+
 impl Lease {
-    /// Lease `source` for this run: its stored state when taken, or why it is left
-    /// (`Ok(Err)`: another run holds it; `Err`: the store failed).
-    pub(super) fn take(&self, ctx: &Ctx, src: &Source) -> Result<Result<Option<SourceState>, String>, String> {
-        let source = src.id.as_str();
-        let mut st = lock(&ctx.store).map_err(|e| format!("{e:#}"))?;
+    /// Lease `sources` for this run in one transaction: for each, its stored state when
+    /// taken, or why it is left.
+    fn take(&self, ctx: &Ctx, sources: &[&Source]) -> Vec<Taken> {
+        let mut st = match lock(&ctx.store) {
+            Ok(st) => st,
+            Err(e) => return sources.iter().map(|_| Err(format!("{e:#}"))).collect(),
+        };
         let wall = Utc::now();
         let until = wall + chrono::Duration::seconds(self.secs);
-        let ids = [source.to_string()];
-        let taken = st
-            .take_leases(&ids, &self.holder, wall, until)
-            .map_err(|e| format!("taking its lease: {e:#}"))?;
-        if taken.is_empty() {
-            let until = st.lease(source, wall).ok().flatten().map_or(wall, |(_, e)| e);
-            let local = until.with_timezone(&ctx.settings.timezone).format("%H:%M");
-            return Ok(Err(format!("another run is fetching it (lease until {local})")));
-        }
+        let ids: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
+        let taken = match st.take_leases(&ids, &self.holder, wall, until) {
+            Ok(taken) => taken,
+            Err(e) => {
+                return sources
+                    .iter()
+                    .map(|_| Err(format!("taking its lease: {e:#}")))
+                    .collect();
+            }
+        };
+        sources
+            .iter()
+            .map(|src| {
+                if !taken.contains(&src.id) {
+                    let until = st.lease(&src.id, wall).ok().flatten().map_or(wall, |(_, e)| e);
+                    let local = until.with_timezone(&ctx.settings.timezone).format("%H:%M");
+                    return Ok(Err(format!("another run is fetching it (lease until {local})")));
+                }
+                self.state_of(&st, ctx, src)
+            })
+            .collect()
+    }
+
+    /// A leased source's stored state, unless another run fetched it meanwhile.
+    fn state_of(&self, st: &Store, ctx: &Ctx, src: &Source) -> Taken {
+        let source = src.id.as_str();
         // Another run fetched it and finished after this one began: not again now.
         if let Some(done) = st.lease_done(source).ok().flatten().filter(|d| *d >= self.started) {
             let local = done.with_timezone(&ctx.settings.timezone).format("%H:%M:%S");

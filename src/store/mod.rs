@@ -412,11 +412,15 @@ pub fn lease_holder() -> String {
     )
 }
 
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default()
+/// Read once: every lease taken asks whether its holders still run.
+fn host_name() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default()
+    })
 }
 
 /// Whether a lease holder was a process on this machine that no longer runs.
@@ -430,7 +434,7 @@ fn lease_holder_gone(holder: &str) -> bool {
         && host == here
         && pid
             .parse::<u32>()
-            .is_ok_and(|p| !Path::new(&format!("/proc/{p}")).exists())
+            .is_ok_and(|p| p != std::process::id() && !Path::new(&format!("/proc/{p}")).exists())
 }
 
 /// The PostgreSQL advisory lock a batch of items is stored under (chosen once).
