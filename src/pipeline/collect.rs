@@ -294,10 +294,7 @@ impl LeaseAhead {
         if let Some(taken) = state.ready.remove(&position) {
             return taken;
         }
-        // Tasks ask nearly in order (their slots are handed out first come, first
-        // served); one that asks behind the chunks taken is taken alone.
-        let from = if position >= state.next { state.next } else { position };
-        let to = (from + self.chunk).max(position + 1).min(self.sources.len());
+        let (from, to) = chunk_bounds(state.next, position, self.chunk, self.sources.len());
         let chunk: Vec<&Source> = self.sources[from..to].iter().collect();
         let taken = self.lease.take(ctx, &chunk);
         for (i, t) in (from..to).zip(taken) {
@@ -309,6 +306,20 @@ impl LeaseAhead {
             .remove(&position)
             .unwrap_or_else(|| Err("its lease was not taken".to_string()))
     }
+}
+
+/// The positions whose leases are taken together when `position`'s is asked for and
+/// those before `next` were taken: from `next`, `chunk` of them and `position` among
+/// them. Tasks ask nearly in order (their slots are handed out first come, first
+/// served); one that asks behind the chunks taken is taken alone.
+fn chunk_bounds(next: usize, position: usize, chunk: usize, len: usize) -> (usize, usize) {
+    let from = if position >= next { next } else { position };
+    let to = if position >= next {
+        (from + chunk).max(position + 1)
+    } else {
+        position + 1
+    };
+    (from, to.min(len))
 }
 
 impl Lease {
@@ -656,5 +667,23 @@ pub(super) async fn fetch_details(
             Ok(Fetched::NotModified) => {}
             Err(e) => report.warnings.push(format!("detail {link}: {e}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_bounds;
+
+    #[test]
+    fn leases_are_taken_a_chunk_ahead_and_never_twice() {
+        // The first task takes the first chunk; the next asks after it.
+        assert_eq!(chunk_bounds(0, 0, 4, 10), (0, 4));
+        assert_eq!(chunk_bounds(4, 4, 4, 10), (4, 8));
+        // A task that got ahead of the chunks takes those before it too.
+        assert_eq!(chunk_bounds(4, 9, 4, 10), (4, 10));
+        // The last chunk stops at the end.
+        assert_eq!(chunk_bounds(8, 8, 4, 10), (8, 10));
+        // One behind the chunks taken (its lease was tried and handed out) is alone.
+        assert_eq!(chunk_bounds(8, 2, 4, 10), (2, 3));
     }
 }
