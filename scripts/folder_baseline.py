@@ -8,7 +8,9 @@ setup has — is compared with banyue's sections for the same items.
 
     python3 scripts/folder_baseline.py --banyue target/debug/banyue [--min 3]
 """
-import argparse, collections, glob, json, re, subprocess
+import argparse, collections, glob, json
+
+import evalout
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--banyue", default="target/release/banyue")
@@ -17,15 +19,10 @@ ap.add_argument("files", nargs="*")
 a = ap.parse_args()
 files = a.files or sorted(glob.glob("tests/fixtures/eval/real-heldout*.json"))
 
-MISFILED = re.compile(r"^  ([a-z-]+) → ([a-z-]+) .*?\): (.*)$")
 items, missed = [], set()
 for f in files:
     items += [(f, it) for it in json.load(open(f, encoding="utf-8"))["items"]]
-    out = subprocess.run([a.banyue, "eval", f], capture_output=True, text=True, check=True).stdout
-    for line in out.split("\nmisfiled\n", 1)[-1].splitlines():
-        m = MISFILED.match(line)
-        if m and m.group(1) != m.group(2):
-            missed.add((f, m.group(3).strip()))
+    missed |= {(f, title) for title in evalout.misfiled(a.banyue, f)}
 
 by = collections.defaultdict(list)
 for f, it in items:

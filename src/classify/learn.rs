@@ -37,6 +37,7 @@ const SEED_FILES: &[&str] = &[
     include_str!("../../config/labels/real-dev11.json"),
     include_str!("../../config/labels/real-dev12.json"),
     include_str!("../../config/labels/real-dev13.json"),
+    include_str!("../../config/labels/real-dev14.json"),
     include_str!("../../config/labels/team-dev.json"),
     include_str!("../../config/labels/team-tuned.json"),
 ];
