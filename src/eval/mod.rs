@@ -337,13 +337,16 @@ pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
             (PolicyField::Issuer, &it.issuer, read.issuer),
         ] {
             if let Some(expected) = expected {
-                report.fields.push(FieldOutcome {
+                let mut outcome = FieldOutcome {
                     field,
                     title: it.title.clone(),
                     expected: expected.clone(),
                     found,
                     stated: states(it, expected),
-                });
+                };
+                // Read right from a short form (工信部 for 工业和信息化部): stated too.
+                outcome.stated |= outcome.right();
+                report.fields.push(outcome);
             }
         }
     }
