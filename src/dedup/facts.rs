@@ -614,12 +614,18 @@ impl Facts {
 
     pub fn of(title: &str, text: &str) -> Facts {
         let first: String = text.chars().take(LEAD_CHARS).collect();
-        let start: String = text.chars().take(TEXT_CHARS).collect();
         let t = FactSet::of(title);
         let mut lead = FactSet::of(&first);
         lead.merge(&t);
-        let mut whole = FactSet::of(&start);
-        whole.merge(&t);
+        // A text no longer than its lead (a third of a farm's) is read once.
+        let mut whole = if first.len() == text.len() {
+            lead.clone()
+        } else {
+            let start: String = text.chars().take(TEXT_CHARS).collect();
+            let mut whole = FactSet::of(&start);
+            whole.merge(&t);
+            whole
+        };
         let mut t = t;
         for set in [&mut t, &mut lead, &mut whole] {
             set.shrink_to_fit();

@@ -43,6 +43,11 @@ fn prefix(raw: &str, max: usize) -> String {
 
 /// A 发文字号 in `text`, brackets normalised to 〔〕.
 pub fn find_doc_number(text: &str) -> Option<String> {
+    // Every form ends in 号: most texts have none, and the patterns below are the
+    // slow kind (captures, a lazy run of Han characters).
+    if !text.contains('号') {
+        return None;
+    }
     if let Some(c) = SPECIAL_NO.captures(text) {
         return Some(format!("{}〔{}〕第{}号", prefix(&c[1], 30), &c[2], &c[3]));
     }
@@ -206,6 +211,11 @@ pub fn own_doc_number(text: &str) -> Option<String> {
             .is_some_and(|b| b.trim_end().ends_with('》'));
         after_name && CITING.iter().any(|w| clause.contains(w)) || CITES_BY_NUMBER.iter().any(|w| clause.contains(w))
     };
+    // Every form ends in 号: most texts have none, and the patterns below are the
+    // slow kind (captures, a lazy run of Han characters).
+    if !text.contains('号') {
+        return None;
+    }
     if let Some(c) = SPECIAL_NO.captures(text) {
         return Some(format!("{}〔{}〕第{}号", prefix(&c[1], 30), &c[2], &c[3]));
     }
