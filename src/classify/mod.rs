@@ -187,6 +187,25 @@ const LEAD_VENUE_CHARS: usize = 120;
 
 const BODY_WORDS: &[&str] = &["局", "政府", "委员会", "办公室", "办公厅", "管委会", "委", "厅", "人大"];
 
+/// An item read up to its source's lean ([`Classifier::prepare`]).
+pub struct Prepared {
+    scores: Vec<f32>,
+    reasons: Vec<String>,
+    /// Index into the gazetteer's cities.
+    city: Option<usize>,
+    off: OffEvidence,
+    learned_off_topic: Option<String>,
+    learned_on_topic: bool,
+}
+
+/// What deciding an item off-topic reads of its evidence.
+struct OffEvidence {
+    off_title: Vec<Option<String>>,
+    off_body: Vec<Option<String>>,
+    relevance: usize,
+    weak: usize,
+}
+
 /// Everything found in one item, before scoring.
 struct Evidence {
     /// Per flat rule: the term or pattern that fired in the title / body.
@@ -610,6 +629,13 @@ impl Classifier {
 
     /// Classify one item.
     pub fn classify(&self, input: &Input) -> Decision {
+        self.finish(&self.prepare(input), input.source_mix)
+    }
+
+    /// Read an item up to its source's lean: everything [`Classifier::classify`] weighs
+    /// but `input.source_mix`. A source's items are read once and weighed with its lean
+    /// after ([`Classifier::finish`]), not read twice.
+    pub fn prepare(&self, input: &Input) -> Prepared {
         let tuning = &self.taxonomy.classifier;
         let title = fold(input.title);
         let body = fold_head(input.text, tuning.body_chars);
@@ -708,7 +734,28 @@ impl Classifier {
             scores[i] += tuning.hint_weight;
             reasons.push(format!("source hint → {h} {:+}", tuning.hint_weight));
         }
-        if let Some((sid, share)) = input.source_mix.and_then(SourceMix::leaning)
+        Prepared {
+            scores,
+            reasons,
+            city: city.map(|(c, _)| c),
+            off: OffEvidence {
+                off_title: ev.off_title,
+                off_body: ev.off_body,
+                relevance: ev.relevance,
+                weak: ev.weak,
+            },
+            learned_off_topic,
+            learned_on_topic,
+        }
+    }
+
+    /// The decision on a prepared item, its source's lean (`mix`) weighed in.
+    pub fn finish(&self, prepared: &Prepared, mix: Option<&SourceMix>) -> Decision {
+        let tuning = &self.taxonomy.classifier;
+        let mut scores = prepared.scores.clone();
+        let mut reasons = prepared.reasons.clone();
+        let city = prepared.city;
+        if let Some((sid, share)) = mix.and_then(SourceMix::leaning)
             && let Some(i) = self.taxonomy.sections.iter().position(|s| s.id() == sid)
         {
             let w = tuning.source_weight * share;
@@ -739,8 +786,13 @@ impl Classifier {
             .is_some_and(|s| s.layout == Layout::Policy);
 
         let rejected = self
-            .off_topic(&ev, best, by_form, learned_on_topic, &mut reasons)
-            .or_else(|| learned_off_topic.map(|why| format!("off-topic: {why}")));
+            .off_topic(&prepared.off, best, by_form, prepared.learned_on_topic, &mut reasons)
+            .or_else(|| {
+                prepared
+                    .learned_off_topic
+                    .as_ref()
+                    .map(|why| format!("off-topic: {why}"))
+            });
         let (section, score) = match ranked.first() {
             Some((id, s)) if *s >= tuning.min_score => (id.clone(), *s),
             _ => (TO_SORT.to_string(), best),
@@ -750,7 +802,7 @@ impl Classifier {
             section,
             score,
             runners_up,
-            city: city.map(|(c, _)| self.gazetteer.cities[c].short.clone()),
+            city: city.map(|c| self.gazetteer.cities[c].short.clone()),
             rejected,
             reasons,
         }
@@ -760,7 +812,7 @@ impl Classifier {
     /// form, which no score of it outweighs missing relevance.
     fn off_topic(
         &self,
-        ev: &Evidence,
+        ev: &OffEvidence,
         best: f32,
         by_form: bool,
         learned_on_topic: bool,

@@ -4,6 +4,7 @@
 //! finished while the store was busy in one transaction, each in a savepoint of its own.
 
 use super::*;
+use crate::classify::Prepared;
 
 /// The most sources stored in one transaction: those whose fetches finished while the
 /// store was busy. Each transaction costs a commit and a write of the search index's
@@ -203,41 +204,44 @@ impl Pipeline {
     /// candidate and its search words. Pure, and the larger part of storing a source:
     /// `cores` says where it runs. The decisions are the first readings, before the
     /// source's lean is known ([`Pipeline::settle`]).
-    fn first_reading(&self, source: &Source, items: &[&Item], now: DateTime<Utc>, cores: Cores) -> Vec<Reading> {
-        cores.map(items, |item| {
-            let probe = Candidate::new(
-                0,
-                &source.id,
-                &item.title,
-                &item.text,
-                item.policy.doc_number.as_deref(),
-                item.published.unwrap_or(now),
-            );
-            let words = crate::search::document(&item.title, &item.summary, &item.text);
-            (self.classify_item(source, item, None), probe, words)
-        })
+    fn first_reading(
+        &self,
+        source: &Source,
+        items: &[&Item],
+        now: DateTime<Utc>,
+        cores: Cores,
+    ) -> (Vec<Reading>, Vec<Prepared>) {
+        cores
+            .map(items, |item| {
+                let probe = Candidate::new(
+                    0,
+                    &source.id,
+                    &item.title,
+                    &item.text,
+                    item.policy.doc_number.as_deref(),
+                    item.published.unwrap_or(now),
+                );
+                let words = crate::search::document(&item.title, &item.summary, &item.text);
+                let prepared = self.classifier.prepare(&self.input(source, item, None));
+                ((self.classifier.finish(&prepared, None), probe, words), prepared)
+            })
+            .into_iter()
+            .unzip()
     }
 
     /// The decisions on a source's new items, given their first readings: read again with
     /// the source's lean (its history and these readings) when it leans somewhere; `None`
     /// when it leans nowhere and the first readings stand.
-    fn settle(
-        &self,
-        source: &Source,
-        items: &[&Item],
-        first: &[Reading],
-        mut mix: SourceMix,
-        cores: Cores,
-    ) -> Option<Vec<Decision>> {
+    fn settle(&self, first: &[Reading], prepared: &[Prepared], mut mix: SourceMix) -> Option<Vec<Decision>> {
         for (d, _, _) in first.iter().filter(|(d, _, _)| d.rejected.is_none()) {
             mix.add(&d.section, 1);
         }
         mix.leaning()?;
-        Some(cores.map(items, |item| self.classify_item(source, item, Some(&mix))))
+        Some(prepared.iter().map(|p| self.classifier.finish(p, Some(&mix))).collect())
     }
 
-    fn classify_item(&self, source: &Source, item: &Item, mix: Option<&SourceMix>) -> Decision {
-        self.classifier.classify(&Input {
+    fn input<'a>(&self, source: &'a Source, item: &'a Item, mix: Option<&'a SourceMix>) -> Input<'a> {
+        Input {
             title: &item.title,
             text: &item.text,
             source_id: &source.id,
@@ -246,7 +250,7 @@ impl Pipeline {
             city_hint: source.city_hint.as_deref(),
             policy: &item.policy,
             source_mix: mix,
-        })
+        }
     }
 
     /// Read a source's new items (`fresh`, indices into its items) as it is stored: from
@@ -268,11 +272,15 @@ impl Pipeline {
         // Items another source stored meanwhile are dropped, and the rest settled again;
         // an item that was known then and is new now (an editor's delete) has no
         // reading: then all are read again.
-        let first = match ahead.and_then(|a| kept_of(&a.fresh, a.first, fresh)) {
+        let kept = ahead.and_then(|a| {
+            let prepared = kept_of(&a.fresh, a.prepared, fresh)?;
+            Some((kept_of(&a.fresh, a.first, fresh)?, prepared))
+        });
+        let (first, prepared) = match kept {
             Some(kept) => kept,
             None => self.first_reading(source, &items, now, Cores::All),
         };
-        let settled = self.settle(source, &items, &first, history, Cores::All);
+        let settled = self.settle(&first, &prepared, history);
         with_decisions(first, settled)
     }
 
@@ -283,12 +291,13 @@ impl Pipeline {
             let Some(plan) = plan else { continue };
             let source = &self.config.sources[c.index];
             let items: Vec<&Item> = plan.fresh.iter().map(|i| &c.items[*i]).collect();
-            let first = self.first_reading(source, &items, now, Cores::One);
-            let settled = self.settle(source, &items, &first, plan.history.clone(), Cores::One);
+            let (first, prepared) = self.first_reading(source, &items, now, Cores::One);
+            let settled = self.settle(&first, &prepared, plan.history.clone());
             c.read_ahead = Some(ReadAhead {
                 fresh: plan.fresh,
                 history: plan.history,
                 first,
+                prepared,
                 settled,
             });
         }
@@ -349,8 +358,10 @@ pub(super) struct Plan {
 pub(super) struct ReadAhead {
     fresh: Vec<usize>,
     history: SourceMix,
-    /// The first readings, and the decisions they settled to.
+    /// The first readings, what their decisions were weighed from, and the decisions
+    /// they settled to.
     first: Vec<Reading>,
+    prepared: Vec<Prepared>,
     settled: Option<Vec<Decision>>,
 }
 
