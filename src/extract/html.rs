@@ -324,7 +324,12 @@ pub fn parse_detail(text: &str, page_url: &Url, spec: &DetailSpec, now: DateTime
             d.policy.issuer = meta("ContentSource");
         }
         if d.policy.doc_number.is_none() {
-            let head: String = body.map(element_text).unwrap_or_default().chars().take(300).collect();
+            let head: String = body
+                .map(element_text)
+                .unwrap_or_default()
+                .chars()
+                .take(policy::HEAD_CHARS)
+                .collect();
             d.policy.doc_number = policy::own_doc_number(&head);
         }
     }

@@ -41,8 +41,14 @@ fn prefix(raw: &str, max: usize) -> String {
     p
 }
 
-/// A 发文字号 in `text`, brackets normalised to 〔〕.
+/// A 发文字号 in `text`, brackets normalised to 〔〕: the first one, cited or not.
 pub fn find_doc_number(text: &str) -> Option<String> {
+    doc_number_where(text, |_, _| false)
+}
+
+/// The first 发文字号 in `text` that `cited` does not set aside, by where its match starts
+/// and where its year or number starts.
+fn doc_number_where(text: &str, cited: impl Fn(usize, usize) -> bool) -> Option<String> {
     // Every form ends in 号: most texts have none, and the patterns below are the
     // slow kind (captures, a lazy run of Han characters).
     if !text.contains('号') {
@@ -51,12 +57,19 @@ pub fn find_doc_number(text: &str) -> Option<String> {
     if let Some(c) = SPECIAL_NO.captures(text) {
         return Some(format!("{}〔{}〕第{}号", prefix(&c[1], 30), &c[2], &c[3]));
     }
-    if let Some(c) = DOC_NO.captures(text) {
-        return Some(format!("{}〔{}〕{}号", prefix(&c[1], 10), &c[2], &c[3]));
+    for c in DOC_NO.captures_iter(text) {
+        let (whole, year) = (c.get(0)?, c.get(2)?);
+        if !cited(whole.start(), year.start()) {
+            return Some(format!("{}〔{}〕{}号", prefix(&c[1], 10), &c[2], &c[3]));
+        }
     }
-    ORDER_NO
-        .captures(text)
-        .map(|c| format!("{}第{}号", prefix(&c[1], 20), &c[2]))
+    for c in ORDER_NO.captures_iter(text) {
+        let (whole, number) = (c.get(0)?, c.get(2)?);
+        if !cited(whole.start(), number.start()) {
+            return Some(format!("{}第{}号", prefix(&c[1], 20), &c[2]));
+        }
+    }
+    None
 }
 
 /// Normalise a document number as written (`京经信发[2020]77号` → `京经信发〔2020〕77号`).
@@ -211,32 +224,12 @@ pub fn own_doc_number(text: &str) -> Option<String> {
             .is_some_and(|b| b.trim_end().ends_with('》'));
         after_name && CITING.iter().any(|w| clause.contains(w)) || CITES_BY_NUMBER.iter().any(|w| clause.contains(w))
     };
-    // Every form ends in 号: most texts have none, and the patterns below are the
-    // slow kind (captures, a lazy run of Han characters).
-    if !text.contains('号') {
-        return None;
-    }
-    if let Some(c) = SPECIAL_NO.captures(text) {
-        return Some(format!("{}〔{}〕第{}号", prefix(&c[1], 30), &c[2], &c[3]));
-    }
-    for c in DOC_NO.captures_iter(text) {
-        let (whole, year) = (c.get(0)?, c.get(2)?);
-        if !cited(whole.start(), year.start()) {
-            return Some(format!("{}〔{}〕{}号", prefix(&c[1], 10), &c[2], &c[3]));
-        }
-    }
-    for c in ORDER_NO.captures_iter(text) {
-        let (whole, number) = (c.get(0)?, c.get(2)?);
-        if !cited(whole.start(), number.start()) {
-            return Some(format!("{}第{}号", prefix(&c[1], 20), &c[2]));
-        }
-    }
-    None
+    doc_number_where(text, cited)
 }
 
 /// How many characters of an item's text the policy fields are looked for in: a notice's
 /// number and issuer stand at its head.
-const HEAD_CHARS: usize = 300;
+pub const HEAD_CHARS: usize = 300;
 
 /// The policy fields an item's headline and the head of its text give, where `meta` (a
 /// detail page's, a JSON field's) has none: the document's own number, and its issuer as
