@@ -126,15 +126,27 @@ impl Pipeline {
         // judged one by one. An item whose counts this batch's earlier stories change
         // (a rare term or a MinHash value they share) is searched again in order below.
         let index_ref: &dedup::Index = index;
-        let mut searched: Vec<Option<Option<(i64, String)>>> = par_map(&read, |(d, probe, _)| {
-            d.rejected.is_none().then(|| index_ref.find_among(near, probe, None))
+        let mut searched: Vec<Option<Option<(i64, String)>>> = par_map(&read, |r| {
+            r.decision
+                .rejected
+                .is_none()
+                .then(|| index_ref.find_among(near, &r.probe, None))
         });
         // This batch's own stories, indexed as they come: a feed of k new items costs k
         // look-ups, not k² comparisons.
         let mut added_index = dedup::Index::unpacked();
         let mut replaced: Vec<i64> = Vec::new();
         let mut last_id = 0;
-        for ((item, (decision, probe, words)), searched) in fresh.into_iter().zip(read).zip(searched.iter_mut()) {
+        for (
+            (
+                item,
+                Reading {
+                    decision, probe, words, ..
+                },
+            ),
+            searched,
+        ) in fresh.into_iter().zip(read).zip(searched.iter_mut())
+        {
             let date = item.published.unwrap_or(now);
             let sig = probe.signature;
             let rank = Rank::of(source.priority, &item.title, item.policy.doc_number.is_some(), date);
@@ -204,43 +216,45 @@ impl Pipeline {
     /// candidate and its search words. Pure, and the larger part of storing a source:
     /// `cores` says where it runs. The decisions are the first readings, before the
     /// source's lean is known ([`Pipeline::settle`]).
-    fn first_reading(
-        &self,
-        source: &Source,
-        items: &[&Item],
-        now: DateTime<Utc>,
-        cores: Cores,
-    ) -> (Vec<Reading>, Vec<Prepared>) {
-        cores
-            .map(items, |item| {
-                let probe = Candidate::new(
-                    0,
-                    &source.id,
-                    &item.title,
-                    &item.text,
-                    item.policy.doc_number.as_deref(),
-                    item.published.unwrap_or(now),
-                );
-                let words = crate::search::document(&item.title, &item.summary, &item.text);
-                let prepared = self.classifier.prepare(&self.input(source, item, None));
-                ((self.classifier.finish(&prepared, None), probe, words), prepared)
-            })
-            .into_iter()
-            .unzip()
+    fn first_reading(&self, source: &Source, items: &[&Item], now: DateTime<Utc>, cores: Cores) -> Vec<Reading> {
+        cores.map(items, |item| {
+            let probe = Candidate::new(
+                0,
+                &source.id,
+                &item.title,
+                &item.text,
+                item.policy.doc_number.as_deref(),
+                item.published.unwrap_or(now),
+            );
+            let words = crate::search::document(&item.title, &item.summary, &item.text);
+            let prepared = self.classifier.prepare(&self.input(source, item));
+            Reading {
+                decision: self.classifier.finish(&prepared, None),
+                prepared,
+                probe,
+                words,
+            }
+        })
     }
 
     /// The decisions on a source's new items, given their first readings: read again with
     /// the source's lean (its history and these readings) when it leans somewhere; `None`
     /// when it leans nowhere and the first readings stand.
-    fn settle(&self, first: &[Reading], prepared: &[Prepared], mut mix: SourceMix) -> Option<Vec<Decision>> {
-        for (d, _, _) in first.iter().filter(|(d, _, _)| d.rejected.is_none()) {
+    fn settle(&self, first: &[Reading], mut mix: SourceMix) -> Option<Vec<Decision>> {
+        for d in first.iter().map(|r| &r.decision).filter(|d| d.rejected.is_none()) {
             mix.add(&d.section, 1);
         }
         mix.leaning()?;
-        Some(prepared.iter().map(|p| self.classifier.finish(p, Some(&mix))).collect())
+        Some(
+            first
+                .iter()
+                .map(|r| self.classifier.finish(&r.prepared, Some(&mix)))
+                .collect(),
+        )
     }
 
-    fn input<'a>(&self, source: &'a Source, item: &'a Item, mix: Option<&'a SourceMix>) -> Input<'a> {
+    /// What the classifier reads of an item, before its source's lean is known.
+    fn input<'a>(&self, source: &'a Source, item: &'a Item) -> Input<'a> {
         Input {
             title: &item.title,
             text: &item.text,
@@ -249,7 +263,7 @@ impl Pipeline {
             section_hint: source.section_hint.as_deref(),
             city_hint: source.city_hint.as_deref(),
             policy: &item.policy,
-            source_mix: mix,
+            source_mix: None,
         }
     }
 
@@ -272,15 +286,11 @@ impl Pipeline {
         // Items another source stored meanwhile are dropped, and the rest settled again;
         // an item that was known then and is new now (an editor's delete) has no
         // reading: then all are read again.
-        let kept = ahead.and_then(|a| {
-            let prepared = kept_of(&a.fresh, a.prepared, fresh)?;
-            Some((kept_of(&a.fresh, a.first, fresh)?, prepared))
-        });
-        let (first, prepared) = match kept {
+        let first = match ahead.and_then(|a| kept_of(&a.fresh, a.first, fresh)) {
             Some(kept) => kept,
             None => self.first_reading(source, &items, now, Cores::All),
         };
-        let settled = self.settle(&first, &prepared, history);
+        let settled = self.settle(&first, history);
         with_decisions(first, settled)
     }
 
@@ -291,13 +301,12 @@ impl Pipeline {
             let Some(plan) = plan else { continue };
             let source = &self.config.sources[c.index];
             let items: Vec<&Item> = plan.fresh.iter().map(|i| &c.items[*i]).collect();
-            let (first, prepared) = self.first_reading(source, &items, now, Cores::One);
-            let settled = self.settle(&first, &prepared, plan.history.clone());
+            let first = self.first_reading(source, &items, now, Cores::One);
+            let settled = self.settle(&first, plan.history.clone());
             c.read_ahead = Some(ReadAhead {
                 fresh: plan.fresh,
                 history: plan.history,
                 first,
-                prepared,
                 settled,
             });
         }
@@ -325,9 +334,15 @@ impl Pipeline {
     }
 }
 
-/// A new item read: its first (or second) classification, its dedup candidate (id 0
-/// until stored) and its search words.
-pub(super) type Reading = (Decision, Candidate, String);
+/// A new item read: its decision (the first, or settled with its source's lean), what
+/// that decision was weighed from, its dedup candidate (id 0 until stored) and its
+/// search words.
+pub(super) struct Reading {
+    decision: Decision,
+    prepared: Prepared,
+    probe: Candidate,
+    words: String,
+}
 
 /// Where pure work on a list runs: on every core ([`par_map`]), or on the calling
 /// thread alone (reading ahead, while the other cores store).
@@ -358,10 +373,8 @@ pub(super) struct Plan {
 pub(super) struct ReadAhead {
     fresh: Vec<usize>,
     history: SourceMix,
-    /// The first readings, what their decisions were weighed from, and the decisions
-    /// they settled to.
+    /// The first readings, and the decisions they settled to.
     first: Vec<Reading>,
-    prepared: Vec<Prepared>,
     settled: Option<Vec<Decision>>,
 }
 
@@ -385,7 +398,7 @@ fn with_decisions(first: Vec<Reading>, settled: Option<Vec<Decision>>) -> Vec<Re
     first
         .into_iter()
         .zip(settled)
-        .map(|((_, probe, words), d)| (d, probe, words))
+        .map(|(r, decision)| Reading { decision, ..r })
         .collect()
 }
 
