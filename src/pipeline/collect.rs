@@ -313,11 +313,10 @@ impl LeaseAhead {
 /// them. Tasks ask nearly in order (their slots are handed out first come, first
 /// served); one that asks behind the chunks taken is taken alone.
 fn chunk_bounds(next: usize, position: usize, chunk: usize, len: usize) -> (usize, usize) {
-    let from = if position >= next { next } else { position };
-    let to = if position >= next {
-        (from + chunk).max(position + 1)
+    let (from, to) = if position < next {
+        (position, position + 1)
     } else {
-        position + 1
+        (next, (next + chunk).max(position + 1))
     };
     (from, to.min(len))
 }
