@@ -170,6 +170,10 @@ enum Command {
         /// Grades of other items, learned first as editors' keeps and excludes.
         #[arg(long)]
         taste: Vec<PathBuf>,
+        /// Grade files the taste model starts from in place of the shipped ones (for a
+        /// cross-validation that holds one of them out).
+        #[arg(long)]
+        seeds: Vec<PathBuf>,
         /// Labelled files the classifier learns first (as for `eval --train`).
         #[arg(long)]
         train: Vec<PathBuf>,
@@ -488,16 +492,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
             grades,
             taste,
+            seeds,
             train,
             verbose,
         } => {
+            use banyue::draft::select;
             use banyue::eval::significance;
             let classifier = eval_classifier(&cli.config, &train)?;
             let mut examples = Vec::new();
             for t in &taste {
                 examples.extend(significance::taste_examples(&significance::load(t)?));
             }
-            let taste = banyue::draft::select::taste_model(&classifier.taxonomy.selection, &examples);
+            let taste = if seeds.is_empty() {
+                select::taste_model(&classifier.taxonomy.selection, &examples)
+            } else {
+                let mut from = Vec::new();
+                for s in &seeds {
+                    from.extend(significance::taste_examples(&significance::load(s)?));
+                }
+                select::taste_examples_from(&from, &examples).and_then(|e| banyue::classify::learn::Model::train(&e))
+            };
             let items = banyue::eval::load(&file)?;
             let report = significance::rank(&classifier, &items, &significance::load(&grades)?, taste.as_ref());
             print!("{}", report.render(verbose));

@@ -9,13 +9,23 @@ use banyue::classify::{Classifier, taxonomy::Taxonomy};
 use banyue::draft::select;
 use banyue::eval::{self, significance};
 
-const HELD_OUT: [&str; 3] = ["real-heldout", "real-heldout2", "real-heldout5"];
-const DEV: [&str; 3] = ["real-dev", "real-dev2", "real-dev5"];
+/// Every graded corpus: the held-out halves in tests/fixtures/eval/worthy/, the dev halves
+/// (the shipped seeds) in config/labels/worthy/.
+fn graded(dir: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .expect("the grades' folder lists")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
 
 fn held_out() -> (Vec<eval::Labelled>, Vec<significance::Grade>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval");
     let (mut items, mut grades) = (Vec::new(), Vec::new());
-    for name in HELD_OUT {
+    for name in graded("tests/fixtures/eval/worthy") {
         items.extend(eval::load(&root.join(format!("{name}.json"))).expect("the held-out items load"));
         grades.extend(significance::load(&root.join(format!("worthy/{name}.json"))).expect("their grades load"));
     }
@@ -25,7 +35,7 @@ fn held_out() -> (Vec<eval::Labelled>, Vec<significance::Grade>) {
 #[test]
 fn the_shipped_significance_ranks_the_held_out_grades() {
     let (items, grades) = held_out();
-    assert!(grades.len() >= 200, "{} grades", grades.len());
+    assert!(grades.len() >= 700, "{} grades", grades.len());
     let classifier = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
     let taste = select::taste_model(&classifier.taxonomy.selection, &[]);
     assert!(
@@ -36,12 +46,13 @@ fn the_shipped_significance_ranks_the_held_out_grades() {
     println!("{}", report.render(false));
     assert_eq!(report.unmatched, 0, "every grade names a held-out item");
     let (carried_over_minor, _, r_precision) = report.summary();
-    // Measured when written: 91.2% and 74.1% (80.9% and 68.1% without the shipped grades).
+    // All fifteen held-out halves ranked as one window (706 grades; stop 39): 91.2% and
+    // 71.7%, against 79.7% and 62.1% with no taste model.
     assert!(
-        carried_over_minor >= 0.85,
+        carried_over_minor >= 0.88,
         "carried above minor {carried_over_minor:.3}"
     );
-    assert!(r_precision >= 0.70, "R-precision {r_precision:.3}");
+    assert!(r_precision >= 0.68, "R-precision {r_precision:.3}");
 }
 
 /// "After editors' keep/exclude decisions on one issue, the next issue's selection needs
@@ -55,7 +66,7 @@ fn what_editors_kept_and_dropped_teaches_the_ranking_of_other_stories() {
     let classifier = Classifier::new(taxonomy).expect("the taxonomy loads");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/labels/worthy");
     let mut edits = Vec::new();
-    for name in DEV {
+    for name in graded("config/labels/worthy") {
         let g = significance::load(&root.join(format!("{name}.json"))).expect("the dev grades load");
         edits.extend(significance::taste_examples(&g));
     }
@@ -63,6 +74,7 @@ fn what_editors_kept_and_dropped_teaches_the_ranking_of_other_stories() {
     let taste = select::taste_model(&classifier.taxonomy.selection, &edits);
     let after = significance::rank(&classifier, &items, &grades, taste.as_ref()).summary();
     println!("before {before:?}, after {after:?}");
+    // Measured when written (stop 39): 79.7 → 90.7% and R-precision 62.1 → 70.7%.
     assert!(
         after.0 >= before.0 + 0.05,
         "carried above minor: {:.3} → {:.3}",

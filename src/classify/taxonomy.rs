@@ -239,6 +239,10 @@ pub struct Selection {
     /// sink.
     #[serde(default)]
     pub routine: Vec<String>,
+    /// Headline words of an event announced, not yet held (将于, 即将, a press conference
+    /// ahead of a fair): the event itself is the news, its preview is second tier.
+    #[serde(default)]
+    pub previews: Vec<String>,
     /// Headline words of national scope (国家, 全国, a ministry).
     #[serde(default)]
     pub national: Vec<String>,
@@ -284,6 +288,7 @@ impl Default for Selection {
             majors: Vec::new(),
             outcomes: Vec::new(),
             routine: Vec::new(),
+            previews: Vec::new(),
             national: Vec::new(),
             per_city: per_city(),
             source_share: source_share(),

@@ -93,7 +93,7 @@ impl TasteMemo {
 }
 
 /// Which of the `[selection]` word lists a headline has words of: bits of `OUTCOME`,
-/// `ROUTINE`, `NATIONAL`.
+/// `ROUTINE`, `PREVIEW`, `NATIONAL`.
 struct Words {
     automaton: Option<AhoCorasick>,
     /// The list each pattern came from.
@@ -103,12 +103,14 @@ struct Words {
 const OUTCOME: u8 = 1;
 const ROUTINE: u8 = 2;
 const NATIONAL: u8 = 4;
+const PREVIEW: u8 = 8;
 
 impl Words {
     fn new(config: &Selection) -> Words {
         let lists = [
             (&config.outcomes, OUTCOME),
             (&config.routine, ROUTINE),
+            (&config.previews, PREVIEW),
             (&config.national, NATIONAL),
         ];
         let mut patterns: Vec<&str> = Vec::new();
@@ -204,6 +206,7 @@ enum Signal {
     Figure,
     Outcome,
     Routine,
+    Preview,
     Major,
     Confidence,
     Freshness,
@@ -211,7 +214,7 @@ enum Signal {
 }
 
 impl Signal {
-    const COUNT: usize = 13;
+    const COUNT: usize = 14;
     const ALL: [Signal; Signal::COUNT] = [
         Signal::Outlets,
         Signal::Priority,
@@ -222,6 +225,7 @@ impl Signal {
         Signal::Figure,
         Signal::Outcome,
         Signal::Routine,
+        Signal::Preview,
         Signal::Major,
         Signal::Confidence,
         Signal::Freshness,
@@ -254,6 +258,7 @@ impl Significance {
                     Signal::Figure => "states a figure".to_string(),
                     Signal::Outcome => "an outcome (signed, opened, released)".to_string(),
                     Signal::Routine => "routine (a visit, a meeting)".to_string(),
+                    Signal::Preview => "an event announced, not yet held".to_string(),
                     Signal::Major => {
                         let name = self
                             .major
@@ -278,7 +283,9 @@ pub const DROPPED: &str = "dropped";
 /// Who issues a story: a national body, a province, a city.
 fn authority(issuer: &str) -> f32 {
     const NATIONAL: [&str; 6] = ["国务院", "中共中央", "国家", "工业和信息化部", "工信部", "总局"];
-    if NATIONAL.iter().any(|n| issuer.starts_with(n)) || issuer.ends_with('部') {
+    // A ministry's general office (教育部办公厅) speaks for the ministry.
+    let ministry = issuer.ends_with('部') || issuer.contains("部办公厅") || issuer.contains("部办公室");
+    if NATIONAL.iter().any(|n| issuer.starts_with(n)) || ministry {
         2.0
     } else if issuer.contains('省') || issuer.contains("自治区") {
         1.0
@@ -299,6 +306,9 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[0-9]{4}\s*年|[一二三四1-4]\s*季度|[上下]半年|前三季度|全年|[0-9]{1,2}\s*[-—–~至]\s*[0-9]{1,2}\s*月|[0-9]{1,2}\s*月[份末底]|前[0-9一二三四五六七八九十]+个?月|年[末底]")
         .expect("the period pattern compiles")
 });
+
+const OTHER_CITY: f32 = -0.5;
+const PREVIEW_POINTS: f32 = -1.0;
 
 /// The significance of one story.
 pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significance {
@@ -328,8 +338,11 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     if words & NATIONAL != 0 {
         sig.add(Signal::National, 1.0);
     }
-    if item.city.as_ref().is_some_and(|c| s.cities.contains(c)) {
-        sig.add(Signal::City, 1.0);
+    // A city the brief follows rises; another prefecture's news is second tier to it.
+    match &item.city {
+        Some(c) if s.cities.contains(c) => sig.add(Signal::City, 1.0),
+        Some(c) if !c.is_empty() => sig.add(Signal::City, OTHER_CITY),
+        _ => {}
     }
     // A figure for a period is a data item's news; a sum in 亿 is a deal's size.
     if let Some(m) = FIGURE.find(title) {
@@ -344,6 +357,9 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     }
     if words & ROUTINE != 0 {
         sig.add(Signal::Routine, -2.0);
+    } else if words & PREVIEW != 0 {
+        // "将于…开幕" has the outcome's word but not its news.
+        sig.add(Signal::Preview, PREVIEW_POINTS);
     } else if words & OUTCOME != 0 {
         sig.add(Signal::Outcome, 1.0);
     }
@@ -434,7 +450,19 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
 const SEED_GRADES: &[&str] = &[
     include_str!("../../config/labels/worthy/real-dev.json"),
     include_str!("../../config/labels/worthy/real-dev2.json"),
+    include_str!("../../config/labels/worthy/real-dev3.json"),
+    include_str!("../../config/labels/worthy/real-dev4.json"),
     include_str!("../../config/labels/worthy/real-dev5.json"),
+    include_str!("../../config/labels/worthy/real-dev6.json"),
+    include_str!("../../config/labels/worthy/real-dev7.json"),
+    include_str!("../../config/labels/worthy/real-dev8.json"),
+    include_str!("../../config/labels/worthy/real-dev9.json"),
+    include_str!("../../config/labels/worthy/real-dev10.json"),
+    include_str!("../../config/labels/worthy/real-dev11.json"),
+    include_str!("../../config/labels/worthy/real-dev12.json"),
+    include_str!("../../config/labels/worthy/real-dev13.json"),
+    include_str!("../../config/labels/worthy/real-dev14.json"),
+    include_str!("../../config/labels/worthy/real-dev15.json"),
 ];
 
 /// A grade file: editors' grades of items by headline.
@@ -451,12 +479,13 @@ pub struct Grade {
     pub worthy: u8,
 }
 
-/// What grades teach the taste model: the carried kept, the minor dropped, as editors'
-/// keeps and excludes would (the second tier says neither).
+/// What grades teach the taste model: the carried kept, the rest dropped, as editors'
+/// keeps and excludes would. The second tier counts as dropped: the quota picks what the
+/// brief carries from among it, so that is the line the model has to learn (over the
+/// dev grades, cross-validated, R-precision 71.9 → 75.3% against leaving it out).
 pub fn graded_examples(grades: &[Grade]) -> Vec<learn::Example> {
     grades
         .iter()
-        .filter(|g| g.worthy != 1)
         .map(|g| learn::Example {
             title: g.title.clone(),
             text: String::new(),
@@ -489,6 +518,12 @@ pub fn taste_model(config: &Selection, editors: &[learn::Example]) -> Option<Mod
 /// What [`taste_model`] learns from: None when it would learn nothing.
 pub fn taste_examples(config: &Selection, editors: &[learn::Example]) -> Option<Vec<learn::Example>> {
     let seeds = if config.seed_taste { seed_taste() } else { &[] };
+    taste_examples_from(seeds, editors)
+}
+
+/// [`taste_examples`] from other seeds than the shipped ones (an evaluation that holds
+/// some of the shipped grades out).
+pub fn taste_examples_from(seeds: &[learn::Example], editors: &[learn::Example]) -> Option<Vec<learn::Example>> {
     let mut examples: Vec<learn::Example> = seeds.to_vec();
     for _ in 0..learn::EDITOR_WEIGHT {
         examples.extend_from_slice(editors);

@@ -155,7 +155,7 @@ impl RankReport {
                 for r in sorted {
                     let _ = writeln!(
                         out,
-                        "  {} {:>5.1} {}  [{}]",
+                        "  {} {:>6.2} {}  [{}]",
                         r.worthy,
                         r.score,
                         r.title,

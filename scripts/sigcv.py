@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Significance ranking, cross-validated over the graded dev corpora: each corpus is
+ranked by a taste model seeded from the other corpora's grades only (never its own),
+then AUC (carried above minor) and R-precision are pooled over sections and corpora.
+
+    python3 scripts/sigcv.py --banyue target/debug/banyue [--config C] [--verbose]
+
+Pairs: config/labels/real-devN.json with config/labels/worthy/real-devN.json. The held-out
+grades (tests/fixtures/eval/worthy/) are read only with --heldout, which measures them
+against the shipped seeds (every dev grade) instead: a measurement, never a tuning step.
+"""
+import argparse, glob, os, re, subprocess, sys
+from collections import defaultdict
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--banyue", default="target/debug/banyue")
+ap.add_argument("--config", default=None, help="a banyue.toml (e.g. one whose taxonomy is a variant)")
+ap.add_argument("--verbose", action="store_true", help="print each corpus's misses")
+ap.add_argument("--heldout", action="store_true", help="measure the held-out grades with the shipped seeds")
+a = ap.parse_args()
+
+pairs = []
+graded, labelled = ("tests/fixtures/eval/worthy/real-heldout*.json", "tests/fixtures/eval") if a.heldout else ("config/labels/worthy/real-dev*.json", "config/labels")
+for g in sorted(glob.glob(graded), key=lambda p: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", p)]):
+    items = os.path.join(labelled, os.path.basename(g))
+    if os.path.exists(items):
+        pairs.append((items, g))
+if len(pairs) < 2:
+    sys.exit("need at least two graded dev corpora")
+
+LINE = re.compile(r"^  ([012]) +(-?[0-9.]+) (.*?)  \[")
+tot = defaultdict(float)
+for items, grades in pairs:
+    others = [g for _, g in pairs if g != grades]
+    cmd = [a.banyue]
+    if a.config:
+        cmd += ["-c", a.config]
+    cmd += ["eval-significance", items, grades, "--verbose"]
+    if not a.heldout:
+        for o in others:
+            cmd += ["--seeds", o]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(cmd)}\n{out.stderr}")
+    section, ranked = None, defaultdict(list)
+    for line in out.stdout.splitlines():
+        if line and not line.startswith(" ") and not line.startswith("within") and " " not in line.strip():
+            section = line.strip()
+            continue
+        m = LINE.match(line)
+        if m and section:
+            ranked[section].append((int(m.group(1)), float(m.group(2)), m.group(3)))
+    c = defaultdict(float)
+    for sec, rows in ranked.items():
+        good = [s for w, s, _ in rows if w == 2]
+        minor = [s for w, s, _ in rows if w == 0]
+        for g in good:
+            for b in minor:
+                c["auc"] += 1.0 if g > b else 0.5 if g == b else 0.0
+                c["pairs"] += 1
+        n = len(good)
+        top = sorted(rows, key=lambda r: -r[1])[:n]
+        c["hit"] += sum(1 for w, _, _ in top if w == 2)
+        c["n"] += n
+        c["graded"] += len(rows)
+        if a.verbose:
+            cut = top[-1][1] if top else 0
+            for w, s, t in sorted(rows, key=lambda r: -r[1]):
+                if (w == 2 and s < cut) or (w != 2 and s >= cut and n):
+                    print(f"  {os.path.basename(items)} {sec:<18} {w} {s:6.2f} {t[:60]}")
+    for k, v in c.items():
+        tot[k] += v
+    print(f"{os.path.basename(items):<22} graded {int(c['graded']):>4}  carried>minor {100*c['auc']/max(c['pairs'],1):5.1f}%  R-precision {100*c['hit']/max(c['n'],1):5.1f}% ({int(c['hit'])}/{int(c['n'])})")
+print(f"{'pooled':<22} graded {int(tot['graded']):>4}  carried>minor {100*tot['auc']/max(tot['pairs'],1):5.1f}%  R-precision {100*tot['hit']/max(tot['n'],1):5.1f}% ({int(tot['hit'])}/{int(tot['n'])})")
