@@ -93,6 +93,15 @@ static NEWS_ISSUER: LazyLock<Regex> = LazyLock::new(|| {
 static COLON_ISSUER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^((?:{BODY})(?:等\p{{Han}}{{1,4}}部门)?)[:：]")).expect("static regex"));
 
+/// A headline that opens with the body and the year of what it publishes: 广东省政务服务和
+/// 数据管理局2024年政府信息公开工作年度报告, 某市工信局2023年工作要点.
+static YEAR_ISSUER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^((?:{BODY}))(?:关于)?(?:19|20)\d{{2}}年(?:度)?\p{{Han}}{{0,16}}(?:报告|要点|计划|方案|通知|公告|名单)"
+    ))
+    .expect("static regex")
+});
+
 /// The short forms news uses for the bodies a policy names in full.
 const SHORT_FORMS: &[(&str, &str)] = &[
     ("工信部", "工业和信息化部"),
@@ -166,6 +175,10 @@ fn tidy_body(raw: &str, context: &str) -> String {
     {
         name = name[i + '日'.len_utf8()..].to_string();
     }
+    // 江苏省省政府办公厅: the province named twice.
+    if name.contains("省省") {
+        name = name.replacen("省省", "省", 1);
+    }
     for (short, full) in SHORT_FORMS {
         if let Some(i) = name.find(short) {
             name.replace_range(i..i + short.len(), full);
@@ -199,7 +212,7 @@ pub fn issuer_of(title: &str, lead: &str) -> Option<String> {
     if let Some(c) = ISSUER_BEFORE_GUANYU.captures(title) {
         return issuer_name(&c[1], title);
     }
-    if let Some(c) = COLON_ISSUER.captures(title) {
+    if let Some(c) = COLON_ISSUER.captures(title).or_else(|| YEAR_ISSUER.captures(title)) {
         return issuer_name(&c[1], title);
     }
     // Every item is read so: the regex runs only where its 《 or 关于 could follow.
@@ -374,5 +387,15 @@ mod tests {
             Some("杭州市人民政府办公厅")
         );
         assert_eq!(issuer_of("关于组织申报2020年度工业互联网标杆工厂的通知", ""), None);
+        assert_eq!(
+            issuer_of("江苏省省政府办公厅关于深入推进数字经济发展的意见", "").as_deref(),
+            Some("江苏省人民政府办公厅")
+        );
+        assert_eq!(
+            issuer_of("广东省政务服务和数据管理局2024年政府信息公开工作年度报告", "").as_deref(),
+            Some("广东省政务服务和数据管理局")
+        );
+        // A year that is not what the body publishes.
+        assert_eq!(issuer_of("南京市数据局2024年以来推动数据要素市场化", ""), None);
     }
 }
