@@ -298,7 +298,8 @@ fn authority(issuer: &str) -> f32 {
 
 /// A headline that states a figure: a number with its unit.
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[0-9](?:[0-9.,]*[0-9])?\s*(?:万亿|亿|万|%|％|倍)").expect("the figure pattern compiles")
+    Regex::new(r"(?i)[0-9](?:[0-9.,]*[0-9])?\s*(?:万亿|亿|万|%|％|倍|trillion|billion|million|bn\b|mn\b)")
+        .expect("the figure pattern compiles")
 });
 
 /// A period a figure is for: a year, a quarter, a run of months.
@@ -344,11 +345,11 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
         Some(c) if !c.is_empty() => sig.add(Signal::City, OTHER_CITY),
         _ => {}
     }
-    // A figure for a period is a data item's news; a sum in 亿 is a deal's size.
+    // A figure for a period is a data item's news; a sum in 亿 (or in millions) is a deal's size.
     if let Some(m) = FIGURE.find(title) {
         let points = if PERIOD.is_match(title) {
             1.5
-        } else if m.as_str().contains('亿') {
+        } else if m.as_str().contains('亿') || m.as_str().ends_with(|c: char| c.is_ascii_alphabetic()) {
             1.0
         } else {
             0.5
@@ -704,6 +705,10 @@ mod tests {
         assert_eq!(figure(&data, "").as_deref(), Some("+1.5"), "a figure for a period");
         assert_eq!(figure(&deal, "").as_deref(), Some("+1.0"), "a sum in 亿");
         assert_eq!(figure(&count, "").as_deref(), Some("+0.5"));
+        let raise = score("Chip startup raises $100 million", None, "wire");
+        assert_eq!(figure(&raise, "").as_deref(), Some("+1.0"), "a sum in millions");
+        let version = score("Qwen 2.5 is out", None, "wire");
+        assert_eq!(figure(&version, ""), None, "a version is no figure");
 
         let ministry = score("推进工业互联网平台建设", None, "工业和信息化部");
         let outlet = score("推进工业互联网平台建设", None, "某科技网");
