@@ -499,18 +499,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             use banyue::draft::select;
             use banyue::eval::significance;
             let classifier = eval_classifier(&cli.config, &train)?;
-            let mut examples = Vec::new();
-            for t in &taste {
-                examples.extend(significance::taste_examples(&significance::load(t)?));
-            }
-            let taste = if seeds.is_empty() {
-                select::taste_model(&classifier.taxonomy.selection, &examples)
-            } else {
-                let mut from = Vec::new();
-                for s in &seeds {
-                    from.extend(significance::taste_examples(&significance::load(s)?));
+            // Grade files as taste examples: the carried kept, the rest dropped.
+            let examples_of = |paths: &[PathBuf]| -> anyhow::Result<Vec<_>> {
+                let mut examples = Vec::new();
+                for p in paths {
+                    examples.extend(significance::taste_examples(&significance::load(p)?));
                 }
-                select::taste_examples_from(&from, &examples).and_then(|e| banyue::classify::learn::Model::train(&e))
+                Ok(examples)
+            };
+            let edits = examples_of(&taste)?;
+            let taste = if seeds.is_empty() {
+                select::taste_model(&classifier.taxonomy.selection, &edits)
+            } else {
+                select::taste_model_from(&examples_of(&seeds)?, &edits)
             };
             let items = banyue::eval::load(&file)?;
             let report = significance::rank(&classifier, &items, &significance::load(&grades)?, taste.as_ref());

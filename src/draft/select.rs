@@ -513,18 +513,26 @@ pub fn seed_taste() -> &'static [learn::Example] {
 /// kept and dropped, each of theirs counting [`learn::EDITOR_WEIGHT`] times. None until
 /// it has seen at least two of each.
 pub fn taste_model(config: &Selection, editors: &[learn::Example]) -> Option<Model> {
-    taste_examples(config, editors).and_then(|e| Model::train(&e))
+    taste_model_from(config_seeds(config), editors)
+}
+
+/// [`taste_model`] started from other seeds than the taxonomy's (an evaluation that
+/// holds some of the shipped grades out).
+pub fn taste_model_from(seeds: &[learn::Example], editors: &[learn::Example]) -> Option<Model> {
+    taste_examples_from(seeds, editors).and_then(|e| Model::train(&e))
 }
 
 /// What [`taste_model`] learns from: None when it would learn nothing.
 pub fn taste_examples(config: &Selection, editors: &[learn::Example]) -> Option<Vec<learn::Example>> {
-    let seeds = if config.seed_taste { seed_taste() } else { &[] };
-    taste_examples_from(seeds, editors)
+    taste_examples_from(config_seeds(config), editors)
 }
 
-/// [`taste_examples`] from other seeds than the shipped ones (an evaluation that holds
-/// some of the shipped grades out).
-pub fn taste_examples_from(seeds: &[learn::Example], editors: &[learn::Example]) -> Option<Vec<learn::Example>> {
+/// The seeds the taxonomy asks for: the shipped grades, or none.
+fn config_seeds(config: &Selection) -> &'static [learn::Example] {
+    if config.seed_taste { seed_taste() } else { &[] }
+}
+
+fn taste_examples_from(seeds: &[learn::Example], editors: &[learn::Example]) -> Option<Vec<learn::Example>> {
     let mut examples: Vec<learn::Example> = seeds.to_vec();
     for _ in 0..learn::EDITOR_WEIGHT {
         examples.extend_from_slice(editors);
