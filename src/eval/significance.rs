@@ -87,23 +87,30 @@ impl RankReport {
         m
     }
 
-    /// Within sections: carried over minor pairs ordered right, carried-or-second-tier
-    /// over minor, and R-precision, each pooled over the sections.
-    pub fn summary(&self) -> (f64, f64, f64) {
-        let (mut a, mut an, mut b, mut bn, mut hit, mut n) = (0.0, 0, 0.0, 0, 0, 0);
+    /// Within sections, pooled over them: carried over minor pairs (ordered right,
+    /// compared), carried-or-second-tier over minor pairs, and R-precision (hits, carried),
+    /// as counts, so that several reports pool as one (`scripts/sigcv.py`).
+    pub fn counts(&self) -> [(f64, usize); 3] {
+        let mut c = [(0.0, 0); 3];
         for items in self.by_section().values() {
-            let (r, k) = pairs(items, |w| w == 2, |w| w == 0);
-            a += r;
-            an += k;
-            let (r, k) = pairs(items, |w| w >= 1, |w| w == 0);
-            b += r;
-            bn += k;
-            let (h, k) = r_precision(items);
-            hit += h;
-            n += k;
+            let (h, n) = r_precision(items);
+            for (sum, (x, k)) in c.iter_mut().zip([
+                pairs(items, |w| w == 2, |w| w == 0),
+                pairs(items, |w| w >= 1, |w| w == 0),
+                (h as f64, n),
+            ]) {
+                sum.0 += x;
+                sum.1 += k;
+            }
         }
-        let share = |x: f64, k: usize| if k == 0 { 0.0 } else { x / k as f64 };
-        (share(a, an), share(b, bn), share(hit as f64, n))
+        c
+    }
+
+    /// The shares of [`RankReport::counts`].
+    pub fn summary(&self) -> (f64, f64, f64) {
+        let share = |(x, k): (f64, usize)| if k == 0 { 0.0 } else { x / k as f64 };
+        let [a, b, r] = self.counts();
+        (share(a), share(b), share(r))
     }
 
     pub fn render(&self, verbose: bool) -> String {
@@ -138,12 +145,17 @@ impl RankReport {
             );
         }
         let (a, b, r) = self.summary();
+        let [ca, _, cr] = self.counts();
         let _ = writeln!(
             out,
-            "\nwithin sections: carried above minor {:.1}%, carried or second tier above minor {:.1}%, R-precision {:.1}% ({} graded, {} grades without an item)",
+            "\nwithin sections: carried above minor {:.1}% ({} of {} pairs), carried or second tier above minor {:.1}%, R-precision {:.1}% ({} of {}) ({} graded, {} grades without an item)",
             a * 100.0,
+            ca.0,
+            ca.1,
             b * 100.0,
             r * 100.0,
+            cr.0,
+            cr.1,
             self.ranked.len(),
             self.unmatched
         );
