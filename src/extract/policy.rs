@@ -89,15 +89,12 @@ static NEWS_ISSUER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// A headline that opens with the body and a colon: 江苏省工信厅:现将…, 财政部:开展….
-static COLON_ISSUER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"^((?:{BODY})(?:等\p{{Han}}{{1,4}}部门)?)[:：]")).expect("static regex"));
-
-/// A headline that opens with the body and the year of what it publishes: 广东省政务服务和
-/// 数据管理局2024年政府信息公开工作年度报告, 某市工信局2023年工作要点.
-static YEAR_ISSUER: LazyLock<Regex> = LazyLock::new(|| {
+/// A headline that opens with the body and a colon (江苏省工信厅:现将…, 财政部:开展…), or
+/// with the body and the year of what it publishes (广东省政务服务和数据管理局2024年政府信息公开
+/// 工作年度报告, 某市工信局2023年工作要点).
+static HEAD_ISSUER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"^((?:{BODY}))(?:关于)?(?:19|20)\d{{2}}年(?:度)?\p{{Han}}{{0,16}}(?:报告|要点|计划|方案|通知|公告|名单)"
+        r"^((?:{BODY})(?:等\p{{Han}}{{1,4}}部门)?)(?:[:：]|(?:关于)?(?:19|20)\d{{2}}年(?:度)?\p{{Han}}{{0,16}}(?:报告|要点|计划|方案|通知|公告|名单))"
     ))
     .expect("static regex")
 });
@@ -212,7 +209,7 @@ pub fn issuer_of(title: &str, lead: &str) -> Option<String> {
     if let Some(c) = ISSUER_BEFORE_GUANYU.captures(title) {
         return issuer_name(&c[1], title);
     }
-    if let Some(c) = COLON_ISSUER.captures(title).or_else(|| YEAR_ISSUER.captures(title)) {
+    if let Some(c) = HEAD_ISSUER.captures(title) {
         return issuer_name(&c[1], title);
     }
     // Every item is read so: the regex runs only where its 《 or 关于 could follow.
