@@ -7,10 +7,16 @@ by a fixed rule (item position modulo K), and for each fold runs
 off, so no fold learns from itself. Prints per-fold and overall accuracy.
 
     python3 scripts/cv.py --banyue target/release/banyue [--k 5] [FILES...]
+
+With `--web P`, each fold's items are dealt into made-up sources of `--source-size` items
+whose main section holds a share P of them (the rest drawn from other sections), and
+banyue reads them `--by-source`, as a run reads a source's items: the issue's hidden web,
+where a folder per source files 80% of the items, is P = 0.8.
 """
-import argparse, json, os, subprocess
+import argparse, json, os, random, subprocess
 
 import seedless
+from cv_deal import deal
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--banyue", default="target/release/banyue")
@@ -21,7 +27,11 @@ ap.add_argument("--misfiled", action="store_true", help="list each fold's misfil
 ap.add_argument("--also-train", action="append", default=[],
                 help="a labelled file every fold also learns from (is it worth shipping as a seed?)")
 ap.add_argument("files", nargs="*", default=["config/labels/real-dev.json", "config/labels/real-dev2.json"])
+ap.add_argument("--web", type=float, help="deal each fold into made-up sources this pure, read by source")
+ap.add_argument("--source-size", type=int, default=10)
+ap.add_argument("--by-source", action="store_true", help="read by the items' own outlets, as sources")
 a = ap.parse_args()
+
 
 items = []
 for f in a.files:
@@ -57,11 +67,14 @@ extra = [it for f in a.also_train for it in json.load(open(f, encoding="utf-8"))
 right = total = 0
 for k in range(a.k):
     test = [it for i, it in enumerate(items) if i % a.k == k]
+    if a.web is not None:
+        test = deal(test, a.web, a.source_size, random.Random(k))
     train = [it for i, it in enumerate(items) if i % a.k != k] + extra
     tp, trp = os.path.join(work, f"fold{k}.json"), os.path.join(work, f"train{k}.json")
     json.dump({"items": test}, open(tp, "w", encoding="utf-8"), ensure_ascii=False)
     json.dump({"items": train}, open(trp, "w", encoding="utf-8"), ensure_ascii=False)
-    out = subprocess.run([a.banyue, "eval", tp, "--train", trp, "-c", cfg], capture_output=True, text=True)
+    args = [a.banyue, "eval", tp, "--train", trp, "-c", cfg] + (["--by-source"] if a.web is not None or a.by_source else [])
+    out = subprocess.run(args, capture_output=True, text=True)
     acc, n = seedless.accuracy(out.stdout, out.stderr)
     right += round(acc * n / 100); total += n
     print(f"fold {k}: {acc:.1f}% of {n}")

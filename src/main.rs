@@ -159,6 +159,10 @@ enum Command {
         /// Labelled files to learn from first, as if editors had filed their items.
         #[arg(long)]
         train: Vec<PathBuf>,
+        /// Read the items as a run reads a source's: each `source` field names a source,
+        /// and a source whose items mostly go to one section leans its unsure ones there.
+        #[arg(long)]
+        by_source: bool,
     },
     /// How well significance ranks each section's stories against editors' grades
     /// (2 carried, 1 second tier, 0 minor) of a labelled file's items.
@@ -481,10 +485,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             banyue::daemon::run(pipeline, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval { file, train } => {
+        Command::Eval { file, train, by_source } => {
             let classifier = eval_classifier(&cli.config, &train)?;
             let items = banyue::eval::load(&file)?;
-            let report = banyue::eval::evaluate(&classifier, &items);
+            let report = if by_source {
+                banyue::eval::evaluate_by_source(&classifier, &items)
+            } else {
+                banyue::eval::evaluate(&classifier, &items)
+            };
             print!("{}", report.render());
             Ok(ExitCode::SUCCESS)
         }

@@ -1026,6 +1026,17 @@ mod tests {
         );
         let clear = classify("北辰软件完成5亿元C轮融资，加码工业软件研发", Some(&portal));
         assert_eq!(clear.section, "market", "{clear:?}");
+        // A portal's noise stays out however firmly the portal leans.
+        let mut pure = SourceMix::default();
+        pure.add("city-news", 20);
+        for noise in [
+            "流感进入季节性流行期，医生提醒家长注意",
+            "交警部门彻夜严查酒驾等违法行为",
+            "中秋夜 云遮月？",
+        ] {
+            let d = classify(noise, Some(&pure));
+            assert!(d.rejected.is_some(), "{d:?}");
+        }
     }
 
     #[test]

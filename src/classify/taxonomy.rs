@@ -68,7 +68,7 @@ fn hint_weight() -> f32 {
     3.0
 }
 fn source_weight() -> f32 {
-    2.0
+    10.0
 }
 fn yes() -> bool {
     true

@@ -294,30 +294,74 @@ impl Report {
 /// fields a portal's detail page would have yielded, the document number found in the
 /// text otherwise.
 pub fn classify(classifier: &Classifier, it: &Labelled) -> (crate::model::Decision, PolicyMeta) {
+    let meta = labelled_meta(it);
+    let d = classifier.classify(&input(it, &meta));
+    (d, meta)
+}
+
+fn labelled_meta(it: &Labelled) -> PolicyMeta {
     let mut meta = PolicyMeta {
         issuer: it.issuer.clone(),
         doc_number: it.doc_number.clone(),
         ..Default::default()
     };
     policy::fill_from_text(&mut meta, &it.title, &it.body);
-    let d = classifier.classify(&Input {
+    meta
+}
+
+fn input<'a>(it: &'a Labelled, meta: &'a PolicyMeta) -> Input<'a> {
+    Input {
         title: &it.title,
         text: &it.body,
         source_id: &it.source,
         source_name: &it.source,
         section_hint: None,
         city_hint: None,
-        policy: &meta,
+        policy: meta,
         source_mix: None,
-    });
-    (d, meta)
+    }
+}
+
+/// The decisions on every item as a run of the pipeline makes them, with each source's
+/// lean (the `source` field names the source): an item is read alone first; where the
+/// first readings of its source's items lean to one section, it is decided again with
+/// that lean weighed in, as storing a source's new items does.
+pub fn decide_by_source(classifier: &Classifier, items: &[Labelled]) -> Vec<crate::model::Decision> {
+    let prepared: Vec<_> = items
+        .iter()
+        .map(|it| classifier.prepare(&input(it, &labelled_meta(it))))
+        .collect();
+    let first: Vec<_> = prepared.iter().map(|p| classifier.finish(p, None)).collect();
+    let mut mixes: std::collections::HashMap<&str, crate::classify::SourceMix> = Default::default();
+    for (it, d) in items.iter().zip(&first) {
+        if d.rejected.is_none() {
+            mixes.entry(it.source.as_str()).or_default().add(&d.section, 1);
+        }
+    }
+    items
+        .iter()
+        .zip(prepared.iter().zip(first))
+        .map(|(it, (p, d))| match mixes.get(it.source.as_str()) {
+            Some(mix) if mix.leaning().is_some() => classifier.finish(p, Some(mix)),
+            _ => d,
+        })
+        .collect()
 }
 
 /// Classify every labelled item (see [`classify`]) and compare with its label.
 pub fn evaluate(classifier: &Classifier, items: &[Labelled]) -> Report {
+    let decisions = items.iter().map(|it| classify(classifier, it).0).collect();
+    report(items, decisions)
+}
+
+/// [`evaluate`] with each source's lean weighed in (see [`decide_by_source`]).
+pub fn evaluate_by_source(classifier: &Classifier, items: &[Labelled]) -> Report {
+    report(items, decide_by_source(classifier, items))
+}
+
+fn report(items: &[Labelled], decisions: Vec<crate::model::Decision>) -> Report {
     let mut report = Report::default();
-    for it in items {
-        let (d, _) = classify(classifier, it);
+    for (it, d) in items.iter().zip(decisions) {
         let predicted = if d.rejected.is_some() {
             OFF_TOPIC.to_string()
         } else {
@@ -367,4 +411,53 @@ fn read_policy(it: &Labelled) -> PolicyMeta {
     let mut meta = PolicyMeta::default();
     policy::fill_from_text(&mut meta, &it.title, &it.body);
     meta
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::taxonomy::Taxonomy;
+
+    fn item(title: &str, section: &str, source: &str) -> Labelled {
+        Labelled {
+            section: section.to_string(),
+            title: title.to_string(),
+            body: String::new(),
+            source: source.to_string(),
+            city: None,
+            issuer: None,
+            doc_number: None,
+        }
+    }
+
+    #[test]
+    fn read_by_source_an_item_weighs_what_its_own_outlet_usually_files() {
+        let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
+        let unsure = "马斯克正式开源X平台推荐算法";
+        let mut items: Vec<Labelled> = [
+            "联想集团宣布组织架构调整，成立三大业务集团",
+            "阿里巴巴任命新任首席技术官",
+            "腾讯成立大模型事业部，原负责人调任",
+            "华为轮值董事长换届，新任轮值董事长就任",
+            "小米集团高管变动：总裁卸任",
+            "百度宣布智能云事业群人事调整",
+        ]
+        .iter()
+        .map(|t| item(t, "company-news", "it-daily"))
+        .collect();
+        items.push(item(unsure, "company-news", "it-daily"));
+        // Whether the outlet's lean was weighed in deciding the unsure item.
+        let leaned = |report: &Report| {
+            report
+                .outcomes
+                .iter()
+                .find(|o| o.title == unsure)
+                .is_some_and(|o| o.why.iter().any(|r| r.contains("of the source's items → company-news")))
+        };
+        assert!(!leaned(&evaluate(&c, &items)));
+        assert!(leaned(&evaluate_by_source(&c, &items)));
+        // Another source's items lend it nothing.
+        items.last_mut().expect("seven items").source = "elsewhere".to_string();
+        assert!(!leaned(&evaluate_by_source(&c, &items)));
+    }
 }
