@@ -1,8 +1,9 @@
 """Shared by cv.py and webeval.py: labelled items dealt into made-up sources."""
 
-def deal(test, purity, size, rng):
+def deal(test, purity, size, rng, hints=False):
     """Give each item a made-up source: sources of `size` items, `purity` of them of one
-    section and the rest of others, until the items run out."""
+    section and the rest of others, until the items run out. With `hints`, each source
+    hints its main section, as a folder per source would."""
     pools = {}
     for it in test:
         pools.setdefault(it["section"], []).append(it)
@@ -20,6 +21,6 @@ def deal(test, purity, size, rng):
                 break
             members.append(pools[rng.choice(others)].pop())
         for it in members:
-            out.append(dict(it, source=f"web-{n}"))
+            out.append(dict(it, source=f"web-{n}", **({"hint": main} if hints and main != "off-topic" else {})))
         n += 1
     return out

@@ -65,7 +65,7 @@ fn learned_weight() -> f32 {
     8.0
 }
 fn hint_weight() -> f32 {
-    3.0
+    4.5
 }
 fn source_weight() -> f32 {
     10.0

@@ -29,6 +29,9 @@ pub struct Labelled {
     pub city: Option<String>,
     pub issuer: Option<String>,
     pub doc_number: Option<String>,
+    /// The section its source is configured to hint (`section` of a `[[source]]`).
+    #[serde(default)]
+    pub hint: Option<String>,
 }
 
 impl Labelled {
@@ -315,7 +318,7 @@ fn input<'a>(it: &'a Labelled, meta: &'a PolicyMeta) -> Input<'a> {
         text: &it.body,
         source_id: &it.source,
         source_name: &it.source,
-        section_hint: None,
+        section_hint: it.hint.as_deref(),
         city_hint: None,
         policy: meta,
         source_mix: None,
@@ -427,6 +430,7 @@ mod tests {
             city: None,
             issuer: None,
             doc_number: None,
+            hint: None,
         }
     }
 
