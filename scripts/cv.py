@@ -29,6 +29,7 @@ ap.add_argument("--also-train", action="append", default=[],
 ap.add_argument("files", nargs="*", default=["config/labels/real-dev.json", "config/labels/real-dev2.json"])
 ap.add_argument("--web", type=float, help="deal each fold into made-up sources this pure, read by source")
 ap.add_argument("--source-size", type=int, default=10)
+ap.add_argument("--second", type=float, default=0.0, help="with --web: this share of each source from one other section")
 ap.add_argument("--hints", action="store_true", help="with --web: each made-up source hints its main section")
 ap.add_argument("--by-source", action="store_true", help="read by the items' own outlets, as sources")
 a = ap.parse_args()
@@ -69,7 +70,7 @@ right = total = 0
 for k in range(a.k):
     test = [it for i, it in enumerate(items) if i % a.k == k]
     if a.web is not None:
-        test = deal(test, a.web, a.source_size, random.Random(k), a.hints)
+        test = deal(test, a.web, a.source_size, random.Random(k), a.hints, a.second)
     train = [it for i, it in enumerate(items) if i % a.k != k] + extra
     tp, trp = os.path.join(work, f"fold{k}.json"), os.path.join(work, f"train{k}.json")
     json.dump({"items": test}, open(tp, "w", encoding="utf-8"), ensure_ascii=False)
