@@ -4,12 +4,13 @@ accuracy line of `banyue eval`."""
 import os, re, sys, tempfile
 
 
-def config(taxonomy, settings=(), prefix="banyue-eval-"):
-    """A temp dir's banyue.toml over a copy of `taxonomy` with `seed_examples = false` and
-    each KEY=VALUE of `settings` set in it; its path."""
+def config(taxonomy, settings=(), prefix="banyue-eval-", seeds=False):
+    """A temp dir's banyue.toml over a copy of `taxonomy` with `seed_examples = false`
+    (unless `seeds`) and each KEY=VALUE of `settings` set in it; its path."""
     work = tempfile.mkdtemp(prefix=prefix)
     tax = open(taxonomy, encoding="utf-8").read()
-    tax = re.sub(r"(?m)^seed_examples\s*=.*$", "seed_examples = false", tax)
+    if not seeds:
+        tax = re.sub(r"(?m)^seed_examples\s*=.*$", "seed_examples = false", tax)
     for kv in settings:
         key, value = kv.split("=", 1)
         tax, n = re.subn(rf"(?m)^{re.escape(key)}\s*=.*$", f"{key} = {value}", tax, count=1)

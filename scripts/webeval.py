@@ -12,8 +12,9 @@ source, for each purity asked.
     python3 scripts/webeval.py --banyue target/debug/banyue --web 0.5 --web 0.8 \\
         tests/fixtures/eval/real-heldout*.json
 """
-import argparse, json, os, random, re, subprocess, sys, tempfile
+import argparse, json, os, random, subprocess
 
+import seedless
 from cv_deal import deal
 
 ap = argparse.ArgumentParser()
@@ -26,16 +27,8 @@ ap.add_argument("--set", action="append", default=[], help="KEY=VALUE in the tax
 ap.add_argument("files", nargs="+")
 a = ap.parse_args()
 
-work = tempfile.mkdtemp(prefix="banyue-web-")
-tax = open(a.taxonomy, encoding="utf-8").read()
-for kv in a.set:
-    key, value = kv.split("=", 1)
-    tax, n = re.subn(rf"(?m)^{re.escape(key)}\s*=.*$", f"{key} = {value}", tax, count=1)
-    if n == 0:
-        sys.exit(f"no setting {key} in {a.taxonomy}")
-open(os.path.join(work, "sections.toml"), "w", encoding="utf-8").write(tax)
-cfg = os.path.join(work, "banyue.toml")
-open(cfg, "w", encoding="utf-8").write('[settings]\ntaxonomy = "sections.toml"\ndata_dir = "data"\n')
+cfg = seedless.config(a.taxonomy, a.set, prefix="banyue-web-", seeds=True)
+work = os.path.dirname(cfg)
 
 items = [it for f in a.files for it in json.load(open(f, encoding="utf-8"))["items"]]
 for purity in a.web:
@@ -45,8 +38,6 @@ for purity in a.web:
     line = []
     for mode in ([], ["--by-source"]):
         out = subprocess.run([a.banyue, "eval", path, "-c", cfg] + mode, capture_output=True, text=True)
-        m = re.search(r"accuracy ([\d.]+)% of (\d+)", out.stdout)
-        if not m:
-            sys.exit(f"no accuracy line\n{out.stdout}\n{out.stderr}")
-        line.append(f"{'by source' if mode else 'alone'} {m.group(1)}%")
+        acc, _ = seedless.accuracy(out.stdout, out.stderr)
+        line.append(f"{'by source' if mode else 'alone'} {acc:.1f}%")
     print(f"purity {purity}: {len(dealt)} items in sources of {a.source_size}: " + ", ".join(line))

@@ -1029,16 +1029,20 @@ mod tests {
         let mut portal = SourceMix::default();
         portal.add("city-news", 18);
         portal.add("policy", 2);
+        let input = |title: &'static str| Input {
+            title,
+            text: "",
+            source_id: "portal",
+            source_name: "示例门户",
+            section_hint: None,
+            city_hint: Some("南京"),
+            policy: &policy,
+            source_mix: None,
+        };
         let classify = |title: &'static str, mix: Option<&SourceMix>| {
             c.classify(&Input {
-                title,
-                text: "",
-                source_id: "portal",
-                source_name: "示例门户",
-                section_hint: None,
-                city_hint: Some("南京"),
-                policy: &policy,
                 source_mix: mix,
+                ..input(title)
             })
         };
         let unsure = "全市软件企业座谈会召开";
@@ -1075,16 +1079,7 @@ mod tests {
         }
         // Even where its words lean a little to the portal's section: with no trade word,
         // only a strong claim of its own would let it in, and the lean is not its own.
-        let mut prepared = c.prepare(&Input {
-            title: "中秋夜 云遮月？",
-            text: "",
-            source_id: "portal",
-            source_name: "示例门户",
-            section_hint: None,
-            city_hint: Some("南京"),
-            policy: &policy,
-            source_mix: None,
-        });
+        let mut prepared = c.prepare(&input("中秋夜 云遮月？"));
         let i = c
             .taxonomy
             .sections
