@@ -203,7 +203,10 @@ impl Pipeline {
                 source_mix: mixes.get(&i.source_id),
             });
             if d != i.decision {
-                if d.section != i.decision.section || d.rejected != i.decision.rejected {
+                // An item left out before and after has no place an editor sees: its
+                // section changing behind the off-topic verdict is no move.
+                let shown = d.rejected.is_none() || i.decision.rejected.is_none();
+                if shown && (d.section != i.decision.section || d.rejected != i.decision.rejected) {
                     moved.push((i.id, i.title.clone(), i.decision.section.clone(), d.section.clone()));
                 }
                 store.update_decision(i.id, &d)?;
