@@ -756,38 +756,45 @@ impl Classifier {
         }
     }
 
+    /// The decisions on one source's new items, given each prepared item and its first
+    /// decision (`finish` with no lean): decided again with the source's lean (its
+    /// `history` and these first readings) when it leans somewhere; `None` when it leans
+    /// nowhere and the first decisions stand.
+    pub fn settle<'a, I>(&self, readings: I, mut history: SourceMix) -> Option<Vec<Decision>>
+    where
+        I: IntoIterator<Item = (&'a Prepared, &'a Decision)>,
+        I::IntoIter: Clone,
+    {
+        let readings = readings.into_iter();
+        for (_, d) in readings.clone().filter(|(_, d)| d.rejected.is_none()) {
+            history.add(&d.section, 1);
+        }
+        history.leaning()?;
+        Some(readings.map(|(p, _)| self.finish(p, Some(&history))).collect())
+    }
+
     /// The decision on a prepared item, its source's lean (`mix`) weighed in.
     pub fn finish(&self, prepared: &Prepared, mix: Option<&SourceMix>) -> Decision {
         let tuning = &self.taxonomy.classifier;
         let mut scores = prepared.scores.clone();
         let mut reasons = prepared.reasons.clone();
         let city = prepared.city;
+        for (i, s) in self.taxonomy.sections.iter().enumerate() {
+            if s.layout == Layout::City && city.is_none() {
+                scores[i] -= CITYLESS;
+            }
+        }
         // Whether an item is the trade's at all is for its own words (and its source's
         // configured section) to say: a lean would let a portal's noise in. Over dev
         // items dealt into sources 60% of one section, weighing the lean there too let
         // 3 more of 272 off-topic items in.
-        let own_best = scores
-            .iter()
-            .zip(&self.taxonomy.sections)
-            .map(|(s, sec)| {
-                if sec.layout == Layout::City && city.is_none() {
-                    s - CITYLESS
-                } else {
-                    *s
-                }
-            })
-            .fold(0f32, f32::max);
+        let own_best = scores.iter().copied().fold(0f32, f32::max);
         if let Some((sid, share)) = mix.and_then(SourceMix::leaning)
             && let Some(i) = self.taxonomy.sections.iter().position(|s| s.id() == sid)
         {
             let w = tuning.source_weight * share;
             scores[i] += w;
             reasons.push(format!("{:.0}% of the source's items → {sid} {w:+.1}", share * 100.0));
-        }
-        for (i, s) in self.taxonomy.sections.iter().enumerate() {
-            if s.layout == Layout::City && city.is_none() {
-                scores[i] -= CITYLESS;
-            }
         }
 
         let mut ranked: Vec<(String, f32)> = self

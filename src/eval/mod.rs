@@ -326,29 +326,28 @@ fn input<'a>(it: &'a Labelled, meta: &'a PolicyMeta) -> Input<'a> {
 }
 
 /// The decisions on every item as a run of the pipeline makes them, with each source's
-/// lean (the `source` field names the source): an item is read alone first; where the
-/// first readings of its source's items lean to one section, it is decided again with
-/// that lean weighed in, as storing a source's new items does.
+/// lean (the `source` field names the source): an item is read alone first, and a
+/// source's items are settled with its lean ([`Classifier::settle`]) as storing a
+/// source's new items does.
 pub fn decide_by_source(classifier: &Classifier, items: &[Labelled]) -> Vec<crate::model::Decision> {
     let prepared: Vec<_> = items
         .iter()
         .map(|it| classifier.prepare(&input(it, &labelled_meta(it))))
         .collect();
-    let first: Vec<_> = prepared.iter().map(|p| classifier.finish(p, None)).collect();
-    let mut mixes: std::collections::HashMap<&str, crate::classify::SourceMix> = Default::default();
-    for (it, d) in items.iter().zip(&first) {
-        if d.rejected.is_none() {
-            mixes.entry(it.source.as_str()).or_default().add(&d.section, 1);
+    let mut decisions: Vec<_> = prepared.iter().map(|p| classifier.finish(p, None)).collect();
+    let mut sources: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, it) in items.iter().enumerate() {
+        sources.entry(it.source.as_str()).or_default().push(i);
+    }
+    for at in sources.values() {
+        let readings = at.iter().map(|&i| (&prepared[i], &decisions[i]));
+        if let Some(settled) = classifier.settle(readings, Default::default()) {
+            for (&i, d) in at.iter().zip(settled) {
+                decisions[i] = d;
+            }
         }
     }
-    items
-        .iter()
-        .zip(prepared.iter().zip(first))
-        .map(|(it, (p, d))| match mixes.get(it.source.as_str()) {
-            Some(mix) if mix.leaning().is_some() => classifier.finish(p, Some(mix)),
-            _ => d,
-        })
-        .collect()
+    decisions
 }
 
 /// Classify every labelled item (see [`classify`]) and compare with its label.

@@ -237,20 +237,11 @@ impl Pipeline {
         })
     }
 
-    /// The decisions on a source's new items, given their first readings: read again with
-    /// the source's lean (its history and these readings) when it leans somewhere; `None`
-    /// when it leans nowhere and the first readings stand.
-    fn settle(&self, first: &[Reading], mut mix: SourceMix) -> Option<Vec<Decision>> {
-        for d in first.iter().map(|r| &r.decision).filter(|d| d.rejected.is_none()) {
-            mix.add(&d.section, 1);
-        }
-        mix.leaning()?;
-        Some(
-            first
-                .iter()
-                .map(|r| self.classifier.finish(&r.prepared, Some(&mix)))
-                .collect(),
-        )
+    /// The decisions on a source's new items, given their first readings (see
+    /// [`crate::classify::Classifier::settle`]).
+    fn settle(&self, first: &[Reading], history: SourceMix) -> Option<Vec<Decision>> {
+        self.classifier
+            .settle(first.iter().map(|r| (&r.prepared, &r.decision)), history)
     }
 
     /// What the classifier reads of an item, before its source's lean is known.
