@@ -371,28 +371,31 @@ mod tests {
 
     #[test]
     fn issuers_in_titles() {
-        assert_eq!(
-            issuer_of("工业和信息化部关于推进工业软件适配验证中心建设的指导意见", "").as_deref(),
-            Some("工业和信息化部")
-        );
-        assert_eq!(
-            issuer_of("苏州市工业和信息化局关于印发《苏州市软件产业…》的通知", "").as_deref(),
-            Some("苏州市工业和信息化局")
-        );
-        assert_eq!(
-            issuer_of("杭州市人民政府办公厅印发《若干政策》", "").as_deref(),
-            Some("杭州市人民政府办公厅")
-        );
-        assert_eq!(issuer_of("关于组织申报2020年度工业互联网标杆工厂的通知", ""), None);
-        assert_eq!(
-            issuer_of("江苏省省政府办公厅关于深入推进数字经济发展的意见", "").as_deref(),
-            Some("江苏省人民政府办公厅")
-        );
-        assert_eq!(
-            issuer_of("广东省政务服务和数据管理局2024年政府信息公开工作年度报告", "").as_deref(),
-            Some("广东省政务服务和数据管理局")
-        );
-        // A year that is not what the body publishes.
-        assert_eq!(issuer_of("南京市数据局2024年以来推动数据要素市场化", ""), None);
+        for (title, issuer) in [
+            (
+                "工业和信息化部关于推进工业软件适配验证中心建设的指导意见",
+                Some("工业和信息化部"),
+            ),
+            (
+                "苏州市工业和信息化局关于印发《苏州市软件产业…》的通知",
+                Some("苏州市工业和信息化局"),
+            ),
+            ("杭州市人民政府办公厅印发《若干政策》", Some("杭州市人民政府办公厅")),
+            ("关于组织申报2020年度工业互联网标杆工厂的通知", None),
+            // The province named twice.
+            (
+                "江苏省省政府办公厅关于深入推进数字经济发展的意见",
+                Some("江苏省人民政府办公厅"),
+            ),
+            // The body and the year of what it publishes.
+            (
+                "广东省政务服务和数据管理局2024年政府信息公开工作年度报告",
+                Some("广东省政务服务和数据管理局"),
+            ),
+            // A year that is not what the body publishes.
+            ("南京市数据局2024年以来推动数据要素市场化", None),
+        ] {
+            assert_eq!(issuer_of(title, "").as_deref(), issuer, "{title}");
+        }
     }
 }
