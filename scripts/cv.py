@@ -24,6 +24,7 @@ ap.add_argument("--k", type=int, default=5)
 ap.add_argument("--taxonomy", default="config/sections.toml")
 ap.add_argument("--set", action="append", default=[], help="KEY=VALUE in [classifier], to try a setting")
 ap.add_argument("--misfiled", action="store_true", help="list each fold's misfiled items")
+ap.add_argument("--why", action="store_true", help="with --misfiled: each misfiled item's reasons too")
 ap.add_argument("--also-train", action="append", default=[],
                 help="a labelled file every fold also learns from (is it worth shipping as a seed?)")
 ap.add_argument("files", nargs="*", default=["config/labels/real-dev.json", "config/labels/real-dev2.json"])
@@ -83,7 +84,7 @@ for k in range(a.k):
     read_confusion(out.stdout)
     if a.misfiled:
         tail = out.stdout.split("\nmisfiled", 1)[-1].splitlines()
-        print("\n".join(l for l in tail if l.startswith("  ") and not l.startswith("    ")))
+        print("\n".join(l for l in tail if l.startswith("  ") and (a.why or not l.startswith("    "))))
 print(f"cross-validated accuracy {100 * right / total:.1f}% of {total}")
 recall = {s: hits[s] / seen[s] for s in seen if seen[s]}
 print("recall by section: " + ", ".join(f"{s} {100 * r:.0f}% of {seen[s]}" for s, r in sorted(recall.items())))

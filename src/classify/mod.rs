@@ -888,8 +888,12 @@ impl Classifier {
         if off >= cfg.min_score && off > relevance && best < cfg.rescue_score {
             return Some(format!("off-topic: {}", why.join(", ")));
         }
-        // One word other trades use too (云 of 云遮月, 特斯拉's sales) is no industry.
-        if ev.relevance == 0 && ev.weak < 2 && (best < cfg.rescue_score || by_form) && !learned_on_topic {
+        // One word other trades use too (云 of 云遮月, 特斯拉's sales) is no industry. A
+        // firm claim of a section can carry an item with one such word (高新区签约), never
+        // one with none: a city signs solar plants and reports its services' output in
+        // the same forms as its software parks'.
+        if ev.relevance == 0 && ev.weak < 2 && (best < cfg.rescue_score || by_form || ev.weak == 0) && !learned_on_topic
+        {
             return Some("off-topic: no industry term and no strong section".to_string());
         }
         None
@@ -1099,6 +1103,42 @@ mod tests {
         assert!(c.finish(&prepared, None).rejected.is_some());
         let leaned = c.finish(&prepared, Some(&pure));
         assert!(leaned.rejected.is_some(), "{leaned:?}");
+    }
+
+    #[test]
+    fn a_strong_section_rescues_only_an_item_with_some_word_of_the_trade() {
+        let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
+        let policy = PolicyMeta::default();
+        let input = |title: &'static str| Input {
+            title,
+            text: "",
+            source_id: "portal",
+            source_name: "示例门户",
+            section_hint: None,
+            city_hint: Some("长沙"),
+            policy: &policy,
+            source_mix: None,
+        };
+        let city = c
+            .taxonomy
+            .sections
+            .iter()
+            .position(|s| s.id() == "city-news")
+            .expect("a city section");
+        // A city's signing, claimed as firmly as a city note can be: the rule alone
+        // decides, not the seeds' memory of such headlines.
+        let firm = |title: &'static str| {
+            let mut prepared = c.prepare(&input(title));
+            prepared.scores[city] = c.taxonomy.offtopic.rescue_score + 1.0;
+            prepared.learned_off_topic = None;
+            c.finish(&prepared, None)
+        };
+        // Solar storage: no word of the trade at all.
+        let solar = firm("50亿元光伏储能项目签约落户宁乡经开区");
+        assert!(solar.rejected.is_some(), "{solar:?}");
+        // One word the trade shares with others (科技) is enough for a firm claim.
+        let park = firm("宁乡经开区科技产业园项目签约");
+        assert!(park.rejected.is_none(), "{park:?}");
     }
 
     #[test]
