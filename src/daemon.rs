@@ -153,5 +153,8 @@ fn finish(
             "published"
         );
     }
+    // What the turn freed (bodies, readings, the index, the draft) stays in the allocator's
+    // arenas otherwise, and the daemon would sleep at its busiest turn's size.
+    crate::heap::give_back_freed();
     Ok(())
 }

@@ -904,6 +904,33 @@ impl Classifier {
 mod tests {
     use super::*;
 
+    /// A headline alone, as `source` (its id and name) gives it.
+    fn headline<'a>(
+        title: &'a str,
+        (source_id, source_name): (&'a str, &'a str),
+        city_hint: Option<&'a str>,
+        policy: &'a PolicyMeta,
+    ) -> Input<'a> {
+        Input {
+            title,
+            text: "",
+            source_id,
+            source_name,
+            section_hint: None,
+            city_hint,
+            policy,
+            source_mix: None,
+        }
+    }
+
+    fn section_of(c: &Classifier, id: &str) -> usize {
+        c.taxonomy
+            .sections
+            .iter()
+            .position(|s| s.id() == id)
+            .expect("the section is in the taxonomy")
+    }
+
     fn classify(title: &str, text: &str, source: &str) -> Decision {
         let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
         let policy = PolicyMeta::default();
@@ -973,16 +1000,7 @@ mod tests {
         taxonomy.classifier.seed_examples = false;
         let c = Classifier::new(taxonomy).expect("the taxonomy loads");
         let policy = PolicyMeta::default();
-        let input = |title: &'static str| Input {
-            title,
-            text: "",
-            source_id: "news",
-            source_name: "示例科技网",
-            section_hint: None,
-            city_hint: None,
-            policy: &policy,
-            source_mix: None,
-        };
+        let input = |title: &'static str| headline(title, ("news", "示例科技网"), None, &policy);
         let unseen = "丁软件股份有限公司发布2026年度社会责任报告";
         let before = c.classify(&input(unseen));
         assert_eq!(
@@ -1040,16 +1058,7 @@ mod tests {
         let mut portal = SourceMix::default();
         portal.add("city-news", 18);
         portal.add("policy", 2);
-        let input = |title: &'static str| Input {
-            title,
-            text: "",
-            source_id: "portal",
-            source_name: "示例门户",
-            section_hint: None,
-            city_hint: Some("南京"),
-            policy: &policy,
-            source_mix: None,
-        };
+        let input = |title: &'static str| headline(title, ("portal", "示例门户"), Some("南京"), &policy);
         let classify = |title: &'static str, mix: Option<&SourceMix>| {
             c.classify(&Input {
                 source_mix: mix,
@@ -1091,13 +1100,7 @@ mod tests {
         // Even where its words lean a little to the portal's section: with no trade word,
         // only a strong claim of its own would let it in, and the lean is not its own.
         let mut prepared = c.prepare(&input("中秋夜 云遮月？"));
-        let i = c
-            .taxonomy
-            .sections
-            .iter()
-            .position(|s| s.id() == "city-news")
-            .expect("a city section");
-        prepared.scores[i] = c.taxonomy.offtopic.rescue_score / 2.0;
+        prepared.scores[section_of(&c, "city-news")] = c.taxonomy.offtopic.rescue_score / 2.0;
         // The rule alone, not the seeds' memory of this headline.
         prepared.learned_off_topic = None;
         assert!(c.finish(&prepared, None).rejected.is_some());
@@ -1109,22 +1112,8 @@ mod tests {
     fn a_strong_section_rescues_only_an_item_with_some_word_of_the_trade() {
         let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
         let policy = PolicyMeta::default();
-        let input = |title: &'static str| Input {
-            title,
-            text: "",
-            source_id: "portal",
-            source_name: "示例门户",
-            section_hint: None,
-            city_hint: Some("长沙"),
-            policy: &policy,
-            source_mix: None,
-        };
-        let city = c
-            .taxonomy
-            .sections
-            .iter()
-            .position(|s| s.id() == "city-news")
-            .expect("a city section");
+        let input = |title: &'static str| headline(title, ("portal", "示例门户"), Some("长沙"), &policy);
+        let city = section_of(&c, "city-news");
         // A city's signing, claimed as firmly as a city note can be: the rule alone
         // decides, not the seeds' memory of such headlines.
         let firm = |title: &'static str| {
