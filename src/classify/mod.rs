@@ -892,8 +892,8 @@ impl Classifier {
         // firm claim of a section can carry an item with one such word (高新区签约), never
         // one with none: a city signs solar plants and reports its services' output in
         // the same forms as its software parks'.
-        if ev.relevance == 0 && ev.weak < 2 && (best < cfg.rescue_score || by_form || ev.weak == 0) && !learned_on_topic
-        {
+        let rescued = ev.weak == 1 && best >= cfg.rescue_score && !by_form;
+        if ev.relevance == 0 && ev.weak < 2 && !rescued && !learned_on_topic {
             return Some("off-topic: no industry term and no strong section".to_string());
         }
         None
