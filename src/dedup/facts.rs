@@ -325,12 +325,46 @@ static YEAR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
 static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:19|20)\d{2}").expect("static regex"));
 static VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(?:^|[^0-9.])v?(\d+(?:\.\d+){1,3})(?:[^0-9.%]|$)").expect("static regex"));
-static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(us\$|a\$|hk\$|c\$|s\$|nt\$|\$|￥|¥|€|£)?\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|个百分点|万亿|亿|万|千|trillion|billion|million|bn|[mkb](?:\b|$))?\s*(元|美元|人民币|欧元|港元|英镑|日元|dollars?|euros?|yuan|pounds?|个|家|项|台|户|款|条|名|人|座|所|场|件|部|套|吨|兆瓦|千瓦|GW|MW|倍|GB|TB|PB|EB|PFlops|EFlops|P)?",
-    )
+/// A sum or a count: currency, digits, scale, unit. Its letter scales (`$42m`, `3k`, `5b`)
+/// must end a word, as `[mkb](?:\b|$)` says: `10m高` is ten metres, not ten million. That
+/// boundary is checked in code (`amounts`): a Unicode `\b` keeps a pattern off the lazy DFA
+/// for any text with a Chinese character in it, and reading a text's figures then took
+/// eight times as long.
+fn amount_pattern(letter_scales: bool) -> Regex {
+    let letters = if letter_scales { "|[mkb]" } else { "" };
+    Regex::new(&format!(
+        r"(?i)(us\$|a\$|hk\$|c\$|s\$|nt\$|\$|￥|¥|€|£)?\s*(\d+(?:,\d{{3}})*(?:\.\d+)?)\s*(%|个百分点|万亿|亿|万|千|trillion|billion|million|bn{letters})?\s*(元|美元|人民币|欧元|港元|英镑|日元|dollars?|euros?|yuan|pounds?|个|家|项|台|户|款|条|名|人|座|所|场|件|部|套|吨|兆瓦|千瓦|GW|MW|倍|GB|TB|PB|EB|PFlops|EFlops|P)?"
+    ))
     .expect("static regex")
-});
+}
+static AMOUNT: LazyLock<Regex> = LazyLock::new(|| amount_pattern(true));
+static AMOUNT_WITHOUT_LETTERS: LazyLock<Regex> = LazyLock::new(|| amount_pattern(false));
+static WORD_CHAR_FIRST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\w").expect("static regex"));
+
+/// Each sum or count of a text, left to right, as the pattern with `[mkb](?:\b|$)` reads
+/// them: where a letter scale runs on into a word, the same start is read again without
+/// letter scales, which is the path that pattern takes there.
+fn amounts(text: &str) -> impl Iterator<Item = regex::Captures<'_>> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let c = AMOUNT.captures_at(text, at)?;
+        // Reading again is right for any scale (the others need no boundary); the
+        // one-character test only spares 亿元 and the like a second reading.
+        let runs_on = c.get(3).is_some_and(|s| {
+            s.as_str().chars().count() == 1
+                && !matches!(s.as_str(), "%" | "亿" | "万" | "千")
+                && WORD_CHAR_FIRST.is_match(&text[s.end()..])
+        });
+        let c = if runs_on {
+            AMOUNT_WITHOUT_LETTERS.captures_at(text, c.get(0)?.start())?
+        } else {
+            c
+        };
+        // Every match holds a digit, so the search moves on.
+        at = c.get(0)?.end();
+        Some(c)
+    })
+}
 /// A round sum named without digits, as headlines do: 营收破万亿, 规模超千亿.
 static ROUND_SUM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:破|超|突破|超过|逾|达)(万亿|千亿)").expect("static regex"));
@@ -906,7 +940,7 @@ impl FactSet {
             self.push(Kind::Version, value, v);
             taken.push((g.start(), g.end()));
         }
-        for c in AMOUNT.captures_iter(text) {
+        for c in amounts(text) {
             let Some(n) = c.get(2) else { continue };
             let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
             if !free(&taken, n.start(), n.end()) {
@@ -1359,6 +1393,41 @@ fn stable_version(v: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_read_as_the_pattern_with_a_word_boundary_would() {
+        // The pattern as it was written, with its Unicode word boundary.
+        let reference = Regex::new(&AMOUNT.as_str().replace("|[mkb])", "|[mkb](?:\\b|$))")).expect("pattern");
+        assert!(reference.as_str().contains(r"[mkb](?:\b|$)"));
+        let spans = |c: &regex::Captures| (0..c.len()).map(|i| c.get(i).map(|m| m.range())).collect::<Vec<_>>();
+        let read = |t: &str| amounts(t).map(|c| spans(&c)).collect::<Vec<_>>();
+        let expected = |t: &str| reference.captures_iter(t).map(|c| spans(&c)).collect::<Vec<_>>();
+        let mut texts: Vec<String> = [
+            "10m高的塔", "5mw机组", "5 MW的", "$3.5bn deal", "$5b美元", "raised $42m", "5m ", "3k元", "5kg",
+            "增长 5%", "7b_x", "3M公司", "2K屏", "12b.", "9\u{212A}mg9元元8", "US$1,200 million", "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Short strings of the characters where the two could part.
+        let alphabet: Vec<char> = "09mkbMKBwW元高 $.,%亿_é\u{212A}gtP".chars().collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            for _ in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                t.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            texts.push(t);
+        }
+        for t in &texts {
+            assert_eq!(read(t), expected(t), "{t:?}");
+        }
+        assert_eq!(read("10m高 and $42m")[0][3], None);
+        assert_eq!(read("10m高 and $42m")[1][3], Some(14..15));
+    }
 
     #[test]
     fn a_headline_without_a_place_is_where_its_lead_says() {
