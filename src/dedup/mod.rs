@@ -1195,12 +1195,19 @@ impl Index {
             }
             ranked
         });
-        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Most votes first, then the older story. Only the first `MAX_COMPARED` are read, and
+        // a template-heavy web touches thousands: those are picked out, and only they sorted.
+        let by_votes = |a: &(usize, u32), b: &(usize, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        if ranked.len() > MAX_COMPARED {
+            ranked.select_nth_unstable_by(MAX_COMPARED, by_votes);
+            ranked.truncate(MAX_COMPARED);
+        }
+        ranked.sort_unstable_by(by_votes);
         let reading = reading_of(title);
         // Editors' splits, when there are any, are looked up by headline.
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
         let mut verdicts = Vec::new();
-        for (i, _) in ranked.into_iter().take(MAX_COMPARED) {
+        for (i, _) in ranked {
             let Some(read) = self.stories.get(i) else {
                 continue;
             };
