@@ -1403,8 +1403,23 @@ mod tests {
         let read = |t: &str| amounts(t).map(|c| spans(&c)).collect::<Vec<_>>();
         let expected = |t: &str| reference.captures_iter(t).map(|c| spans(&c)).collect::<Vec<_>>();
         let mut texts: Vec<String> = [
-            "10m高的塔", "5mw机组", "5 MW的", "$3.5bn deal", "$5b美元", "raised $42m", "5m ", "3k元", "5kg",
-            "增长 5%", "7b_x", "3M公司", "2K屏", "12b.", "9\u{212A}mg9元元8", "US$1,200 million", "",
+            "10m高的塔",
+            "5mw机组",
+            "5 MW的",
+            "$3.5bn deal",
+            "$5b美元",
+            "raised $42m",
+            "5m ",
+            "3k元",
+            "5kg",
+            "增长 5%",
+            "7b_x",
+            "3M公司",
+            "2K屏",
+            "12b.",
+            "9\u{212A}mg9元元8",
+            "US$1,200 million",
+            "",
         ]
         .iter()
         .map(|s| s.to_string())
