@@ -46,6 +46,7 @@ impl Pipeline {
             since,
             holder: lease.holder.clone(),
             spill: Some(self.config.settings.data_dir.clone()),
+            spent: Spent::default(),
         };
         let holder = lease.holder.clone();
         let reports = self
@@ -130,7 +131,10 @@ impl Pipeline {
                         self.reported(done, &mut reports, progress, total);
                         continue;
                     }
-                    match tasks.join_next().await {
+                    let start = std::time::Instant::now();
+                    let joined = tasks.join_next().await;
+                    known.spent.waiting += start.elapsed();
+                    match joined {
                         Some(joined) => joined,
                         None => break,
                     }
@@ -148,6 +152,8 @@ impl Pipeline {
                 let st = lock(store)?;
                 self.plan(&st, &collected)
             };
+            let start = std::time::Instant::now();
+            let mut stored_in = std::time::Duration::ZERO;
             let stored = std::thread::scope(|scope| {
                 // A plan the store could not read leaves the group to be read as it is
                 // stored.
@@ -155,10 +161,12 @@ impl Pipeline {
                     let ahead = &mut collected;
                     scope.spawn(move || self.read_ahead(ahead, plans, now));
                 }
-                pending
-                    .take()
-                    .map(|group| self.store_and_record(store, group, near, known, now))
+                let group = pending.take()?;
+                Some(timed(&mut stored_in, || {
+                    self.store_and_record(store, group, near, known, now)
+                }))
             });
+            known.spent.reading_ahead += start.elapsed().saturating_sub(stored_in);
             if let Some(stored) = stored {
                 self.reported(stored?, &mut reports, progress, total);
             }
@@ -167,6 +175,7 @@ impl Pipeline {
         if progress {
             eprintln!();
         }
+        tracing::debug!("where the storing thread's time went: {:?}", known.spent);
         // Health that changed is queued to be told; sending comes after the run.
         if !self.config.alerts.is_empty() {
             let mut st = lock(store)?;

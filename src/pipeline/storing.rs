@@ -3,6 +3,8 @@
 //! each against the stories the store knows (dedup) and insert it; the sources that
 //! finished while the store was busy in one transaction, each in a savepoint of its own.
 
+use std::time::Duration;
+
 use super::*;
 use crate::classify::Prepared;
 
@@ -86,7 +88,7 @@ impl Pipeline {
             batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
             batch.release_lease(&known.holder, &source.id, Utc::now())?;
         }
-        batch.commit()?;
+        timed(&mut known.spent.commit, || batch.commit())?;
         // The batch held the store's write lock, so every id below its own was read by
         // `catch_up` or is its own: the next catch-up starts after them, instead of
         // reading (and reading the facts of) this batch's stories a second time.
@@ -126,11 +128,14 @@ impl Pipeline {
         // judged one by one. An item whose counts this batch's earlier stories change
         // (a rare term or a MinHash value they share) is searched again in order below.
         let index_ref: &dedup::Index = index;
-        let mut searched: Vec<Option<Option<(i64, String)>>> = par_map(&read, |r| {
-            r.decision
-                .rejected
-                .is_none()
-                .then(|| index_ref.find_among(near, &r.probe, None))
+        let spent = &mut known.spent;
+        let mut searched: Vec<Option<Option<(i64, String)>>> = timed(&mut spent.search, || {
+            par_map(&read, |r| {
+                r.decision
+                    .rejected
+                    .is_none()
+                    .then(|| index_ref.find_among(near, &r.probe, None))
+            })
         });
         // This batch's own stories, indexed as they come: a feed of k new items costs k
         // look-ups, not k² comparisons.
@@ -156,11 +161,18 @@ impl Pipeline {
                 // Stories stored before this batch, then this batch's own.
                 let among_stored = match searched.take() {
                     Some(found) if index.counts_unchanged_by(&added_index, &probe) => found,
-                    _ => index.find_among(near, &probe, Some(&added_index)),
+                    _ => {
+                        spent.searched_again += 1;
+                        timed(&mut spent.search_again, || {
+                            index.find_among(near, &probe, Some(&added_index))
+                        })
+                    }
                 };
-                let found = among_stored
-                    .filter(|(id, _)| !replaced.contains(id))
-                    .or_else(|| added_index.find_among(near, &probe, Some(index)));
+                let found = among_stored.filter(|(id, _)| !replaced.contains(id)).or_else(|| {
+                    timed(&mut spent.search_own, || {
+                        added_index.find_among(near, &probe, Some(index))
+                    })
+                });
                 if let Some((id, why)) = found {
                     let old = index.get(id).or_else(|| added_index.get(id)).map(|c| self.rank_of(&c));
                     if old.is_some_and(|old| rank.beats(&old)) {
@@ -177,7 +189,7 @@ impl Pipeline {
                 duplicate_of: duplicate_of.clone(),
                 words: Some(words),
             };
-            let Some(id) = batch.insert(&new)? else {
+            let Some(id) = timed(&mut spent.insert, || batch.insert(&new))? else {
                 c.report.seen += 1;
                 continue;
             };
@@ -477,6 +489,35 @@ pub(super) struct Known {
     pub(super) holder: String,
     /// Where the index keeps its stories' bytes (`dedup::Index::spill_to`).
     pub(super) spill: Option<std::path::PathBuf>,
+    pub(super) spent: Spent,
+}
+
+/// Where the storing thread's time went in a collection, said at debug level when it
+/// ends (`BANYUE_LOG=banyue=debug`): a cold run of a large web is bound by this one
+/// thread, and these are the parts to weigh (docs/benchmarks.md, stop 43).
+#[derive(Debug, Default)]
+pub(super) struct Spent {
+    /// Waiting for a source to finish, with none to store.
+    pub(super) waiting: Duration,
+    /// Waiting for the next group's reading ahead once this one was stored.
+    pub(super) reading_ahead: Duration,
+    /// The search among the stories stored before a source's batch, on every core.
+    pub(super) search: Duration,
+    /// Items searched again in order, since a story of their batch changed a count.
+    pub(super) searched_again: usize,
+    pub(super) search_again: Duration,
+    /// The search among the stories of a source's batch itself.
+    pub(super) search_own: Duration,
+    pub(super) insert: Duration,
+    pub(super) commit: Duration,
+}
+
+/// `f()`, its time added to `slot`.
+pub(super) fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let out = f();
+    *slot += start.elapsed();
+    out
 }
 
 impl Known {
