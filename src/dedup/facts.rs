@@ -634,7 +634,7 @@ impl Facts {
             LATIN_WORD
                 .find_iter(title)
                 .map(|m| m.as_str().to_lowercase())
-                .find(|w| facts.distinctive_names().contains(w))
+                .find(|w| is_distinctive_name(w) && facts.names.contains(w))
         };
         let (mine, theirs) = (subject(my_title, &self.title), subject(their_title, &other.title));
         let one_subject = mine.is_some_and(|s| other.title.names.contains(&s))
@@ -1239,7 +1239,10 @@ impl FactSet {
         }
         // A shared company or place name says little (many stories name 华为 or Acme in
         // one week); a shared model name with digits (R6900, QAX-GPT 3) says more.
-        for n in self.distinctive_names().intersection(&other.distinctive_names()) {
+        // Whether a name is distinctive is the name's own property: the names both
+        // share, then filtered, without building either side's set (this runs four times
+        // for every pair of reports compared).
+        for n in self.names.intersection(&other.names).filter(|n| is_distinctive_name(n)) {
             if n.chars().any(|c| c.is_ascii_digit()) {
                 s.strong += 1;
                 s.specific.push(n.clone());
@@ -1281,12 +1284,13 @@ impl FactSet {
     /// Names that tell one story from another: not single letters (Series B) nor the
     /// industry's everyday acronyms.
     fn distinctive_names(&self) -> Set<String> {
-        self.names
-            .iter()
-            .filter(|n| n.chars().count() >= 3 && !GENERIC_NAMES.contains(&n.as_str()))
-            .cloned()
-            .collect()
+        self.names.iter().filter(|n| is_distinctive_name(n)).cloned().collect()
     }
+}
+
+/// A name that tells a story's subject: not a short or generic one.
+fn is_distinctive_name(n: &str) -> bool {
+    n.chars().count() >= 3 && !GENERIC_NAMES.contains(&n)
 }
 
 /// What two reports share.
