@@ -489,6 +489,7 @@ pub(super) struct Known {
     pub(super) holder: String,
     /// Where the index keeps its stories' bytes (`dedup::Index::spill_to`).
     pub(super) spill: Option<std::path::PathBuf>,
+    /// Where the storing thread's time went so far: it is the thread that uses `Known`.
     pub(super) spent: Spent,
 }
 
