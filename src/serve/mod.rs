@@ -627,7 +627,7 @@ async fn login(
             &name,
             &password,
             Some(peer.ip()),
-            Utc::now(),
+            &Utc::now,
         )
     })
     .await;
