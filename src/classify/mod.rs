@@ -287,7 +287,7 @@ impl Classifier {
                 add_term(t, Target::OffTopic(gi), &mut terms, &mut targets);
             }
         }
-        for t in &taxonomy.offtopic.relevance {
+        for t in taxonomy.offtopic.relevance.iter().chain(&taxonomy.offtopic.companies) {
             add_term(t, Target::Relevance, &mut terms, &mut targets);
         }
         for t in &taxonomy.offtopic.weak_relevance {
@@ -884,8 +884,10 @@ impl Classifier {
             return Some(format!("off-topic: {} ({t})", g.reason));
         }
         // A section that claims the item this strongly outweighs words of other trades
-        // (港股招股说明书 is a listing).
-        if off >= cfg.min_score && off > relevance && best < cfg.rescue_score {
+        // (港股招股说明书 is a listing), but only beside a word of the trade: a solar
+        // maker's director retiring reads like company news to the model, and is not
+        // the trade's.
+        if off >= cfg.min_score && off > relevance && (best < cfg.rescue_score || ev.relevance == 0) {
             return Some(format!("off-topic: {}", why.join(", ")));
         }
         // One word other trades use too (云 of 云遮月, 特斯拉's sales) is no industry. A
@@ -968,6 +970,14 @@ mod tests {
         assert_eq!(d.section, "tech-innovation", "{d:?}");
         let d = classify("开源基金会成立工业操作系统工作组，十家企业首批加入", "", "示例科技网");
         assert_eq!(d.section, "ecosystem-standards", "{d:?}");
+    }
+
+    #[test]
+    fn a_filing_is_the_trades_news_when_the_company_is_the_industrys() {
+        let d = classify("广联达:2025年年度报告", "", "示例财经网");
+        assert!(d.section == "company-news" && d.rejected.is_none(), "{d:?}");
+        let d = classify("劲仔食品:2025年年度报告", "", "示例财经网");
+        assert!(d.rejected.is_some(), "{d:?}");
     }
 
     #[test]
@@ -1128,6 +1138,20 @@ mod tests {
         // One word the trade shares with others (科技) is enough for a firm claim.
         let park = firm("宁乡经开区科技产业园项目签约");
         assert!(park.rejected.is_none(), "{park:?}");
+        // Words of another trade or of routine outweigh a firm claim, even one the model
+        // makes, when no strong word of the trade stands against them.
+        let company = section_of(&c, "company-news");
+        let filed = |title: &'static str| {
+            let mut prepared = c.prepare(&input(title));
+            prepared.scores[company] = c.taxonomy.offtopic.rescue_score + 1.0;
+            prepared.learned_off_topic = None;
+            prepared.learned_on_topic = true;
+            c.finish(&prepared, None)
+        };
+        let food = filed("劲仔食品:董事、副总经理退休离职");
+        assert!(food.rejected.is_some(), "{food:?}");
+        let software = filed("广联达:董事、副总经理退休离职");
+        assert!(software.rejected.is_none(), "{software:?}");
     }
 
     #[test]

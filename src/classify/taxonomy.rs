@@ -185,6 +185,10 @@ pub struct OffTopic {
     pub min_score: f32,
     #[serde(default)]
     pub relevance: Vec<String>,
+    /// The industry's companies: read as relevance words, listed apart so the register
+    /// stays readable.
+    #[serde(default)]
+    pub companies: Vec<String>,
     /// Words of the industry that other trades use too (平台, 系统, 云, 数据): in a
     /// headline they count for little, in a body for nothing.
     #[serde(default)]
