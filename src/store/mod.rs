@@ -243,6 +243,11 @@ DROP TRIGGER IF EXISTS items_version_source;
 CREATE TRIGGER items_version_source AFTER UPDATE OF name ON sources WHEN old.name IS NOT new.name
 BEGIN UPDATE items_version SET v = v + 1; END;
 "#,
+    // `items_window` starts with the same key, so `items_day` only cost every insert a
+    // second B-tree to update.
+    r#"
+DROP INDEX IF EXISTS items_day;
+"#,
 ];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -690,7 +695,7 @@ impl Store {
             .replace("i.decision", "i.section, i.score, i.city, i.rejected");
         // Every item of the window files between `grace_from` and a day past `to` (a
         // date more than a day past its fetch is replaced by the fetch time), so the
-        // `items_day` index bounds the scan on both sides: neither years of older items
+        // `items_window` index bounds the scan on both sides: neither years of older items
         // nor the days after the window are read.
         let sql = format!(
             "SELECT {columns} FROM items i LEFT JOIN sources s ON s.id = i.source_id
