@@ -235,6 +235,11 @@ mod tests {
         assert_eq!(short(&g, "吉林省出台数字经济政策"), None);
         assert_eq!(short(&g, "中山市出台数字经济政策").as_deref(), Some("中山"));
         assert_eq!(short(&g, "阿里云发布新模型"), None);
+        // A district's short name inside an idiom or a common word (朝天 of 广元, 同仁 of
+        // 黄南, 大悟 of 孝感): only its full name is the place.
+        assert_eq!(short(&g, "园区建设现场热火朝天"), None);
+        assert_eq!(short(&g, "对各类企业一视同仁、恍然大悟"), None);
+        assert_eq!(short(&g, "朝天区数字经济产业园开工").as_deref(), Some("广元"));
     }
 
     #[test]

@@ -1123,31 +1123,24 @@ mod tests {
         let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
         let policy = PolicyMeta::default();
         let input = |title: &'static str| headline(title, ("portal", "示例门户"), Some("长沙"), &policy);
-        let city = section_of(&c, "city-news");
-        // A city's signing, claimed as firmly as a city note can be: the rule alone
-        // decides, not the seeds' memory of such headlines.
-        let firm = |title: &'static str| {
+        // An item claimed by `section` as firmly as any can be (`model_keeps`: the model
+        // votes it on-topic too): the rule alone decides, not the seeds' memory.
+        let firm = |section: &str, title: &'static str, model_keeps: bool| {
             let mut prepared = c.prepare(&input(title));
-            prepared.scores[city] = c.taxonomy.offtopic.rescue_score + 1.0;
+            prepared.scores[section_of(&c, section)] = c.taxonomy.offtopic.rescue_score + 1.0;
             prepared.learned_off_topic = None;
+            prepared.learned_on_topic = model_keeps;
             c.finish(&prepared, None)
         };
-        // Solar storage: no word of the trade at all.
-        let solar = firm("50亿元光伏储能项目签约落户宁乡经开区");
+        // A city's signing of solar storage: no word of the trade at all.
+        let solar = firm("city-news", "50亿元光伏储能项目签约落户宁乡经开区", false);
         assert!(solar.rejected.is_some(), "{solar:?}");
         // One word the trade shares with others (科技) is enough for a firm claim.
-        let park = firm("宁乡经开区科技产业园项目签约");
+        let park = firm("city-news", "宁乡经开区科技产业园项目签约", false);
         assert!(park.rejected.is_none(), "{park:?}");
         // Words of another trade or of routine outweigh a firm claim, even one the model
         // makes, when no strong word of the trade stands against them.
-        let company = section_of(&c, "company-news");
-        let filed = |title: &'static str| {
-            let mut prepared = c.prepare(&input(title));
-            prepared.scores[company] = c.taxonomy.offtopic.rescue_score + 1.0;
-            prepared.learned_off_topic = None;
-            prepared.learned_on_topic = true;
-            c.finish(&prepared, None)
-        };
+        let filed = |title: &'static str| firm("company-news", title, true);
         let food = filed("劲仔食品:董事、副总经理退休离职");
         assert!(food.rejected.is_some(), "{food:?}");
         let software = filed("广联达:董事、副总经理退休离职");
