@@ -219,6 +219,39 @@ mod tests {
     }
 
     #[test]
+    fn a_slow_password_check_does_not_use_up_the_wait_it_earns() -> anyhow::Result<()> {
+        let (_d, store) = store();
+        let users = vec![User {
+            name: "editor".into(),
+            password_hash: hash_password("s3cret")?,
+            role: crate::config::Role::Editor,
+        }];
+        // Every check takes 1.5 s: the clock moves on by that much at each reading.
+        let step = chrono::Duration::milliseconds(1500);
+        let t = std::cell::Cell::new(now());
+        let slow = || {
+            let at = t.get();
+            t.set(at + step);
+            at
+        };
+        for _ in 0..=FREE_FAILURES {
+            assert_eq!(
+                sign_in(&store, &users, "editor", "guess", None, &slow)?,
+                SignIn::Refused
+            );
+        }
+        // Half a second after the last refusal was told (2 s after that check began),
+        // the 1 s wait still holds.
+        let told = t.get() - step;
+        let later = told + chrono::Duration::milliseconds(500);
+        assert!(matches!(
+            sign_in(&store, &users, "editor", "s3cret", None, &|| later)?,
+            SignIn::Wait(_)
+        ));
+        Ok(())
+    }
+
+    #[test]
     fn guessing_meets_growing_waits_the_same_for_any_name() -> anyhow::Result<()> {
         let (_d, store) = store();
         let users = vec![User {

@@ -62,14 +62,16 @@ impl Store {
         })
     }
 
-    /// Count one more failure under each key; the new counts.
+    /// Count one more failure under each key; the new counts. The time is kept to the
+    /// millisecond: cut to the second, a 1 s wait could be over at once.
     pub fn record_login_failure(&self, keys: &[&str], now: DateTime<Utc>) -> anyhow::Result<Vec<u32>> {
         let mut out = Vec::new();
+        let at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         for key in keys {
             self.conn.execute(
                 "INSERT INTO login_failures (key, failures, last_at) VALUES (?1, 1, ?2)
                  ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures + 1, last_at = excluded.last_at",
-                params![key, ts(now)],
+                params![key, at],
             )?;
             out.push(self.login_failures(key)?.0);
         }
