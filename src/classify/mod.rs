@@ -1001,6 +1001,13 @@ mod tests {
         );
         let d = classify("智慧体育平台上线，数字化赋能全民健身", "", "示例科技网");
         assert!(d.rejected.is_none(), "{d:?}");
+        // The whole economy's figures, though the text names the trade's subsector.
+        let d = classify(
+            "前7个月全市规模以上服务业营业收入同比增长1.4%",
+            "其中，信息传输、软件和信息技术服务业营业收入增长8.2%。",
+            "示例日报",
+        );
+        assert!(d.rejected.as_deref().is_some_and(|r| r.contains("macro")), "{d:?}");
     }
 
     #[test]
