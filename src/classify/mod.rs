@@ -970,6 +970,11 @@ mod tests {
         assert_eq!(d.section, "tech-innovation", "{d:?}");
         let d = classify("开源基金会成立工业操作系统工作组，十家企业首批加入", "", "示例科技网");
         assert_eq!(d.section, "ecosystem-standards", "{d:?}");
+        // A paper's mark of a signed view.
+        for view in ["快评｜算力普惠要防一哄而上", "国产软件要补生态短板/张明评"] {
+            let d = classify(view, "", "示例日报");
+            assert_eq!(d.section, "commentary", "{d:?}");
+        }
     }
 
     #[test]
