@@ -167,6 +167,15 @@ mod tests {
         (dir, store)
     }
 
+    /// One editor, `editor` with the password `s3cret`.
+    fn editor() -> anyhow::Result<Vec<User>> {
+        Ok(vec![User {
+            name: "editor".into(),
+            password_hash: hash_password("s3cret")?,
+            role: crate::config::Role::Editor,
+        }])
+    }
+
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-30T10:00:00Z")
             .expect("a date")
@@ -188,11 +197,7 @@ mod tests {
     #[test]
     fn sessions_live_in_the_store_by_their_hash() -> anyhow::Result<()> {
         let (_d, store) = store();
-        let users = vec![User {
-            name: "editor".into(),
-            password_hash: hash_password("s3cret")?,
-            role: crate::config::Role::Editor,
-        }];
+        let users = editor()?;
         assert_eq!(sign_in(&store, &users, "editor", "wrong", None, &now)?, SignIn::Refused);
         assert_eq!(
             sign_in(&store, &users, "nobody", "s3cret", None, &now)?,
@@ -221,11 +226,7 @@ mod tests {
     #[test]
     fn a_slow_password_check_does_not_use_up_the_wait_it_earns() -> anyhow::Result<()> {
         let (_d, store) = store();
-        let users = vec![User {
-            name: "editor".into(),
-            password_hash: hash_password("s3cret")?,
-            role: crate::config::Role::Editor,
-        }];
+        let users = editor()?;
         // Every check takes 1.5 s: the clock moves on by that much at each reading.
         let step = chrono::Duration::milliseconds(1500);
         let t = std::cell::Cell::new(now());
@@ -254,11 +255,7 @@ mod tests {
     #[test]
     fn guessing_meets_growing_waits_the_same_for_any_name() -> anyhow::Result<()> {
         let (_d, store) = store();
-        let users = vec![User {
-            name: "editor".into(),
-            password_hash: hash_password("s3cret")?,
-            role: crate::config::Role::Editor,
-        }];
+        let users = editor()?;
         let addr: Option<std::net::IpAddr> = Some([192, 0, 2, 7].into());
         let mut t = now();
         for name in ["editor", "nobody"] {
