@@ -986,6 +986,17 @@ mod tests {
     }
 
     #[test]
+    fn each_company_of_the_register_counts_once() {
+        let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
+        for name in &c.taxonomy.offtopic.companies {
+            let ev = c.evidence(&fold(name), "");
+            // A headline's relevance word counts 2: a name holding another word would
+            // count twice.
+            assert_eq!(ev.relevance, 2, "{name}");
+        }
+    }
+
+    #[test]
     fn city_news_whose_city_is_unknown_is_still_city_news() {
         let d = classify(
             "我市召开软件和信息服务业发展推进会",
