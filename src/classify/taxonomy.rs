@@ -376,6 +376,12 @@ impl Taxonomy {
         self.sections.iter().find(|s| s.id() == id)
     }
 
+    /// Whether the draft lists an item of `section` about `city` under that city too: a
+    /// city's fair is an ecosystem item and a city note (report-format.md).
+    pub fn city_note_too(&self, section: &str, city: Option<&str>) -> bool {
+        city.is_some() && self.section(section).is_some_and(|s| s.city_notes)
+    }
+
     /// Display name of a section id (including the to-sort bucket).
     pub fn name_of<'a>(&'a self, id: &'a str) -> &'a str {
         if id == crate::model::TO_SORT {

@@ -559,8 +559,7 @@ pub fn build(
     let mut by_section: BTreeMap<String, Vec<DraftItem>> = BTreeMap::new();
     let mut city_notes: Vec<DraftItem> = Vec::new();
     for (d, _) in drafted {
-        let sec = taxonomy.section(&d.section);
-        if d.city.is_some() && sec.is_some_and(|s| s.city_notes) {
+        if taxonomy.city_note_too(&d.section, d.city.as_deref()) {
             city_notes.push(d.clone());
         }
         by_section

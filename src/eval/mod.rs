@@ -404,9 +404,7 @@ fn report(items: &[Labelled], decisions: Vec<crate::model::Decision>, taxonomy: 
             predicted,
             expected_city: it.city.clone(),
             predicted_city: d.city.clone(),
-            city_note_too: d.rejected.is_none()
-                && d.city.is_some()
-                && taxonomy.section(&d.section).is_some_and(|s| s.city_notes),
+            city_note_too: d.rejected.is_none() && taxonomy.city_note_too(&d.section, d.city.as_deref()),
             why: d.rejected.iter().cloned().chain(d.reasons.iter().cloned()).collect(),
         });
         let read = read_policy(it);
