@@ -115,6 +115,8 @@ impl Pipeline {
                 (collected, permit)
             });
         }
+        // The log copied back into the database beside the storing thread, not on it.
+        let checkpoints = lock(store)?.checkpoint_aside();
         let progress = progress && std::io::stderr().is_terminal();
         let total = indices.len();
         let mut reports: Vec<(usize, SourceReport)> = Vec::with_capacity(total);
@@ -176,6 +178,9 @@ impl Pipeline {
             eprintln!();
         }
         tracing::debug!("where the storing thread's time went: {:?}", known.spent);
+        if let Some(checkpoints) = checkpoints {
+            checkpoints.finish(&*lock(store)?);
+        }
         // Health that changed is queued to be told; sending comes after the run.
         if !self.config.alerts.is_empty() {
             let mut st = lock(store)?;
