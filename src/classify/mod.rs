@@ -107,6 +107,8 @@ pub struct Classifier {
     targets: Vec<Vec<Target>>,
     /// Original spelling of each automaton pattern, for reasons.
     terms: Vec<String>,
+    /// Which edges of a word each pattern must meet (see [`Edges`]).
+    edges: Vec<Edges>,
     /// What editors' corrections (and the shipped examples) taught; replaced when they
     /// change.
     model: std::sync::RwLock<Option<std::sync::Arc<learn::Linear>>>,
@@ -116,6 +118,49 @@ pub struct Classifier {
     untrained: std::sync::atomic::AtomicBool,
     /// The shipped examples as the model reads them.
     seed_samples: std::sync::OnceLock<Vec<learn::Sample>>,
+}
+
+/// Where a Latin term must meet the edge of an English word: "ai" is not a word of
+/// "said" or "Shanghai", nor "app" of "Apple", nor "tech" of "fintech". Every term that
+/// starts with a Latin letter or digit must start a word; a short one (three letters at
+/// most: AI, IT, GPU, APP) must also end one, a plural's "s" allowed. A longer one may
+/// run on ("chip" in "chipmaker"). Chinese has no such edges and is matched anywhere.
+#[derive(Clone, Copy)]
+struct Edges {
+    start: bool,
+    end: bool,
+    /// It starts with a digit: nor may a decimal point come before it (3.6g is no 6G).
+    digit: bool,
+}
+
+impl Edges {
+    /// Of a folded term.
+    fn of(term: &str) -> Edges {
+        let first = term.chars().next();
+        let last = term.chars().next_back();
+        Edges {
+            start: first.is_some_and(|c| c.is_ascii_alphanumeric()),
+            end: last.is_some_and(|c| c.is_ascii_alphabetic()) && term.chars().count() <= 3,
+            digit: first.is_some_and(|c| c.is_ascii_digit()),
+        }
+    }
+
+    /// Whether the match of `text[start..end]` meets the edges its term needs.
+    fn met(self, text: &str, start: usize, end: usize) -> bool {
+        let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+        let before = text[..start].chars().next_back();
+        if self.start && before.is_some_and(|c| c.is_ascii_alphanumeric() || self.digit && c == '.') {
+            return false;
+        }
+        if self.end {
+            let mut after = text[end..].chars();
+            return match after.next() {
+                Some('s') => !letter(after.next()),
+                next => !letter(next),
+            };
+        }
+        true
+    }
 }
 
 /// Fold traditional Chinese to simplified, full-width ASCII to half-width and letters to
@@ -295,6 +340,7 @@ impl Classifier {
         }
         let folded: Vec<String> = terms.iter().map(|t| fold(t)).collect();
         let matcher = AhoCorasick::new(&folded)?;
+        let edges = folded.iter().map(|t| Edges::of(t)).collect();
         Ok(Classifier {
             taxonomy,
             gazetteer,
@@ -302,6 +348,7 @@ impl Classifier {
             matcher,
             targets,
             terms,
+            edges,
             model: std::sync::RwLock::new(None),
             editor_examples: std::sync::atomic::AtomicUsize::new(0),
             untrained: std::sync::atomic::AtomicBool::new(true),
@@ -367,6 +414,9 @@ impl Classifier {
         for (text, in_title) in [(title, true), (body, false)] {
             for m in self.matcher.find_overlapping_iter(text) {
                 let p = m.pattern().as_usize();
+                if !self.edges[p].met(text, m.start(), m.end()) {
+                    continue;
+                }
                 for t in &self.targets[p] {
                     match *t {
                         Target::Rule(r) => {
@@ -946,6 +996,42 @@ mod tests {
             policy: &policy,
             source_mix: None,
         })
+    }
+
+    /// Whether the folded `term` is found in `text` where its edges allow.
+    fn found(term: &str, text: &str) -> bool {
+        let (term, text) = (fold(term), fold(text));
+        let edges = Edges::of(&term);
+        text.match_indices(&term)
+            .any(|(at, m)| edges.met(&text, at, at + m.len()))
+    }
+
+    #[test]
+    fn a_latin_term_is_a_word_not_a_part_of_one() {
+        for (term, text) in [
+            ("AI", "AI chips"),
+            ("AI", "国产AI芯片"),
+            ("AI", "two AIs compared"),
+            ("GPU", "GPUs in short supply"),
+            ("5G", "5G基站"),
+            ("chip", "a chipmaker's profit"),
+            ("tech", "technology stocks"),
+            ("export control", "new export controls"),
+        ] {
+            assert!(found(term, text), "{term} in {text}");
+        }
+        for (term, text) in [
+            ("AI", "he said"),
+            ("AI", "Shanghai Daily"),
+            ("AI", "Kuaishou"),
+            ("APP", "Apple"),
+            ("IT", "despite"),
+            ("6G", "净含量3.6g"),
+            ("tech", "fintech lenders"),
+            ("GPT", "ChatGPT"),
+        ] {
+            assert!(!found(term, text), "{term} in {text}");
+        }
     }
 
     #[test]
