@@ -115,8 +115,9 @@ impl Pipeline {
                 (collected, permit)
             });
         }
-        // The log copied back into the database beside the storing thread, not on it.
-        let checkpoints = lock(store)?.checkpoint_aside();
+        // The log copied back into the database beside the storing thread, not on it, and
+        // each source's savepoint journaled in memory.
+        let bulk = lock(store)?.bulk_writes();
         let progress = progress && std::io::stderr().is_terminal();
         let total = indices.len();
         let mut reports: Vec<(usize, SourceReport)> = Vec::with_capacity(total);
@@ -178,9 +179,7 @@ impl Pipeline {
             eprintln!();
         }
         tracing::debug!("where the storing thread's time went: {:?}", known.spent);
-        if let Some(checkpoints) = checkpoints {
-            checkpoints.finish(&*lock(store)?);
-        }
+        bulk.finish(&*lock(store)?);
         // Health that changed is queued to be told; sending comes after the run.
         if !self.config.alerts.is_empty() {
             let mut st = lock(store)?;

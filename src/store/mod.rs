@@ -14,14 +14,14 @@ use rusqlite::Connection;
 
 mod alerts;
 mod auth;
-mod checkpoint;
+mod bulk;
 mod copy;
 pub mod engine;
 mod issues;
 mod pg;
 mod search;
 
-pub use checkpoint::Checkpoints;
+pub use bulk::BulkWrites;
 pub use copy::copy;
 pub use engine::Engine;
 use engine::{Conn, Row, Tx, params};

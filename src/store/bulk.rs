@@ -1,0 +1,208 @@
+//! A SQLite store set for a writer that commits many transactions in a row (a
+//! collecting run), while the run stores. Two settings, measured on a cold run of
+//! 2,000 feeds (`docs/benchmarks.md`, stop 45):
+//!
+//! - **The log checkpointed aside.** By default the connection that commits copies the
+//!   write-ahead log back into the database whenever the log passes 1,000 pages, and
+//!   waits for the disk twice while it does (the log, then the database): about half of
+//!   the commit time of the one thread that stores. A passive checkpoint from another
+//!   connection, on a thread of its own, runs beside the writer without blocking it. The
+//!   writer keeps a checkpoint of its own at a far larger size, so the log stays bounded
+//!   should that thread fall behind.
+//! - **Savepoints journaled in memory.** Each source's items are written in a savepoint
+//!   of their own, and SQLite keeps the first version of every page a savepoint changes
+//!   in a temporary file: a write and a read of the file system per page. In memory, that
+//!   journal is bounded by what one source's items change.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::Context;
+use rusqlite::Connection;
+
+use super::Store;
+use super::engine::Conn;
+
+/// How often the thread copies what was committed since its last turn.
+const EVERY: Duration = Duration::from_millis(500);
+
+/// The writer's own checkpoint while the thread runs, in pages: what only a log the
+/// thread cannot keep up with reaches (SQLite's default is 1,000).
+const BACKSTOP_PAGES: i64 = 16_384;
+
+/// SQLite's default, restored when the thread stops.
+const DEFAULT_PAGES: i64 = 1_000;
+
+/// The store's settings for bulk writes, until finished (or dropped: the checkpoint
+/// thread then stops after one last checkpoint, and the writer keeps the settings).
+pub struct BulkWrites {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Store {
+    /// Set this SQLite store for bulk writes until the returned guard is finished.
+    /// Nothing on PostgreSQL. The log stays on the writer on an in-memory database, and
+    /// (with a warning) should the second connection not open.
+    pub fn bulk_writes(&self) -> BulkWrites {
+        let mut bulk = BulkWrites {
+            stop: None,
+            thread: None,
+        };
+        let Conn::Lite(conn) = &self.conn else {
+            return bulk;
+        };
+        if let Err(e) = conn.pragma_update(None, "temp_store", "MEMORY") {
+            tracing::warn!("savepoints stay journaled in files: {e}");
+        }
+        if let Some((stop, thread)) = checkpoint_aside(conn) {
+            bulk.stop = Some(stop);
+            bulk.thread = Some(thread);
+        }
+        bulk
+    }
+}
+
+/// Checkpoint the log on a thread of its own.
+fn checkpoint_aside(conn: &Connection) -> Option<(mpsc::Sender<()>, JoinHandle<()>)> {
+    let path = conn.path().filter(|p| !p.is_empty())?.to_owned();
+    let started = Connection::open(&path)
+        .and_then(|c| {
+            c.busy_timeout(super::BUSY_TIMEOUT)?;
+            Ok(c)
+        })
+        .with_context(|| format!("opening {path} for checkpoints"))
+        .and_then(|aside| {
+            conn.pragma_update(None, "wal_autocheckpoint", BACKSTOP_PAGES)
+                .context("raising the writer's own checkpoint")?;
+            Ok(aside)
+        });
+    let aside = match started {
+        Ok(aside) => aside,
+        Err(e) => {
+            tracing::warn!("checkpoints stay on the writer: {e:#}");
+            return None;
+        }
+    };
+    let (stop, turns) = mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("checkpoints".into())
+        .spawn(move || run(&aside, &turns));
+    match thread {
+        Ok(thread) => Some((stop, thread)),
+        Err(e) => {
+            tracing::warn!("checkpoints stay on the writer: cannot start their thread: {e}");
+            restore(conn, "wal_autocheckpoint", DEFAULT_PAGES);
+            None
+        }
+    }
+}
+
+/// Set `pragma` back to `value`, with a warning should that fail.
+fn restore(conn: &Connection, pragma: &str, value: i64) {
+    if let Err(e) = conn.pragma_update(None, pragma, value) {
+        tracing::warn!("restoring the store's {pragma}: {e}");
+    }
+}
+
+impl BulkWrites {
+    /// Stop the checkpoint thread after its last checkpoint, and give `store`'s writer its
+    /// usual settings back.
+    pub fn finish(mut self, store: &Store) {
+        self.stop_and_join();
+        if let Conn::Lite(conn) = &store.conn {
+            restore(conn, "wal_autocheckpoint", DEFAULT_PAGES);
+            // 0: the build's default, files (a later query of the store may sort a
+            // window larger than memory should hold).
+            restore(conn, "temp_store", 0);
+        }
+    }
+
+    fn stop_and_join(&mut self) {
+        self.stop.take();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::warn!("the checkpoint thread panicked");
+        }
+    }
+}
+
+impl Drop for BulkWrites {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+fn run(conn: &Connection, turns: &mpsc::Receiver<()>) {
+    let mut warned = false;
+    loop {
+        let last = matches!(turns.recv_timeout(EVERY), Err(mpsc::RecvTimeoutError::Disconnected));
+        // PASSIVE: copy what no reader still needs, never wait for the writer or readers.
+        let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0));
+        if let Err(e) = done
+            && !warned
+        {
+            tracing::warn!("checkpointing the store's log: {e}");
+            warned = true;
+        }
+        if last {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pragma(store: &Store, name: &str) -> anyhow::Result<i64> {
+        let Conn::Lite(conn) = &store.conn else {
+            anyhow::bail!("not SQLite");
+        };
+        Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
+    }
+
+    /// What the thread copied is in the database file itself: a copy of that file alone,
+    /// without its log, taken while the writer still has the store open (closing it would
+    /// checkpoint on its own), holds every row committed.
+    #[test]
+    fn the_committed_rows_reach_the_database_file_while_the_writer_works_on() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("b.db");
+        let store = Store::open(&path)?;
+        let Conn::Lite(conn) = &store.conn else {
+            anyhow::bail!("not SQLite");
+        };
+        let bulk = store.bulk_writes();
+        assert!(bulk.thread.is_some(), "no checkpoint thread");
+        assert_eq!(pragma(&store, "wal_autocheckpoint")?, BACKSTOP_PAGES);
+        assert_eq!(pragma(&store, "temp_store")?, 2, "savepoints journaled in memory");
+        conn.execute_batch("CREATE TABLE scratch (body BLOB)")?;
+        // 40 commits of 100 KB: about 1,000 pages, far below the writer's own threshold.
+        for _ in 0..40 {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            for _ in 0..25 {
+                conn.execute("INSERT INTO scratch VALUES (zeroblob(4000))", [])?;
+            }
+            conn.execute_batch("COMMIT")?;
+        }
+        bulk.finish(&store);
+        assert_eq!(pragma(&store, "wal_autocheckpoint")?, DEFAULT_PAGES);
+        assert_eq!(pragma(&store, "temp_store")?, 0);
+        let copy = dir.path().join("copy.db");
+        std::fs::copy(&path, &copy)?;
+        let alone = Connection::open(&copy)?;
+        let rows: i64 = alone.query_row("SELECT count(*) FROM scratch", [], |r| r.get(0))?;
+        assert_eq!(rows, 1000);
+        Ok(())
+    }
+
+    #[test]
+    fn an_in_memory_store_has_no_thread() -> anyhow::Result<()> {
+        let store = Store::with(Conn::Lite(Connection::open_in_memory()?));
+        assert!(store.bulk_writes().thread.is_none());
+        Ok(())
+    }
+}
