@@ -125,61 +125,67 @@ impl Pipeline {
         // thread and every core), the next one's new items are read on another thread.
         // A group with none behind it is stored at once.
         let mut pending: Option<Group> = None;
-        loop {
-            let joined = match tasks.try_join_next() {
-                Some(joined) => joined,
-                None => {
-                    if let Some(group) = pending.take() {
-                        let done = self.store_and_record(store, group, near, known, now)?;
-                        self.reported(done, &mut reports, progress, total);
-                        continue;
+        // The store's usual settings come back however the storing ends.
+        let stored: anyhow::Result<()> = async {
+            loop {
+                let joined = match tasks.try_join_next() {
+                    Some(joined) => joined,
+                    None => {
+                        if let Some(group) = pending.take() {
+                            let done = self.store_and_record(store, group, near, known, now)?;
+                            self.reported(done, &mut reports, progress, total);
+                            continue;
+                        }
+                        let start = std::time::Instant::now();
+                        let joined = tasks.join_next().await;
+                        known.spent.waiting += start.elapsed();
+                        match joined {
+                            Some(joined) => joined,
+                            None => break,
+                        }
                     }
-                    let start = std::time::Instant::now();
-                    let joined = tasks.join_next().await;
-                    known.spent.waiting += start.elapsed();
-                    match joined {
-                        Some(joined) => joined,
-                        None => break,
+                };
+                // The sources that finished while the last group was stored go in together.
+                let mut group = vec![joined.context("a source task panicked")?];
+                while group.len() < GROUP
+                    && let Some(joined) = tasks.try_join_next()
+                {
+                    group.push(joined.context("a source task panicked")?);
+                }
+                let (mut collected, permits): (Vec<Collected>, Vec<_>) = group.into_iter().unzip();
+                let plans = {
+                    let st = lock(store)?;
+                    self.plan(&st, &collected)
+                };
+                let start = std::time::Instant::now();
+                let mut stored_in = std::time::Duration::ZERO;
+                let stored = std::thread::scope(|scope| {
+                    // A plan the store could not read leaves the group to be read as it is
+                    // stored.
+                    if let Ok(plans) = plans {
+                        let ahead = &mut collected;
+                        scope.spawn(move || self.read_ahead(ahead, plans, now));
                     }
+                    let group = pending.take()?;
+                    Some(timed(&mut stored_in, || {
+                        self.store_and_record(store, group, near, known, now)
+                    }))
+                });
+                known.spent.reading_ahead += start.elapsed().saturating_sub(stored_in);
+                if let Some(stored) = stored {
+                    self.reported(stored?, &mut reports, progress, total);
                 }
-            };
-            // The sources that finished while the last group was stored go in together.
-            let mut group = vec![joined.context("a source task panicked")?];
-            while group.len() < GROUP
-                && let Some(joined) = tasks.try_join_next()
-            {
-                group.push(joined.context("a source task panicked")?);
+                pending = Some(Group { collected, permits });
             }
-            let (mut collected, permits): (Vec<Collected>, Vec<_>) = group.into_iter().unzip();
-            let plans = {
-                let st = lock(store)?;
-                self.plan(&st, &collected)
-            };
-            let start = std::time::Instant::now();
-            let mut stored_in = std::time::Duration::ZERO;
-            let stored = std::thread::scope(|scope| {
-                // A plan the store could not read leaves the group to be read as it is
-                // stored.
-                if let Ok(plans) = plans {
-                    let ahead = &mut collected;
-                    scope.spawn(move || self.read_ahead(ahead, plans, now));
-                }
-                let group = pending.take()?;
-                Some(timed(&mut stored_in, || {
-                    self.store_and_record(store, group, near, known, now)
-                }))
-            });
-            known.spent.reading_ahead += start.elapsed().saturating_sub(stored_in);
-            if let Some(stored) = stored {
-                self.reported(stored?, &mut reports, progress, total);
-            }
-            pending = Some(Group { collected, permits });
+            Ok(())
         }
+        .await;
         if progress {
             eprintln!();
         }
         tracing::debug!("where the storing thread's time went: {:?}", known.spent);
         bulk.finish(&*lock(store)?);
+        stored?;
         // Health that changed is queued to be told; sending comes after the run.
         if !self.config.alerts.is_empty() {
             let mut st = lock(store)?;
