@@ -146,8 +146,12 @@ impl Edges {
         }
     }
 
-    /// Whether the match of `text[start..end]` meets the edges its term needs.
+    /// Whether the match of `text[start..end]` meets the edges its term needs. Most
+    /// matches are of Chinese terms, which need none: they read no character around.
     fn met(self, text: &str, start: usize, end: usize) -> bool {
+        if !self.start && !self.end {
+            return true;
+        }
         let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
         let before = text[..start].chars().next_back();
         if self.start && before.is_some_and(|c| c.is_ascii_alphanumeric() || self.digit && c == '.') {
