@@ -3,7 +3,7 @@
 ranked by a taste model seeded from the other corpora's grades only (never its own),
 then AUC (carried above minor) and R-precision are pooled over sections and corpora.
 
-    python3 scripts/sigcv.py --banyue target/debug/banyue [--config C] [--verbose]
+    python3 scripts/sigcv.py --banyue target/debug/banyue [--config C] [--verbose] [--cv-classifier]
 
 Pairs: config/labels/real-devN.json with config/labels/worthy/real-devN.json. The held-out
 grades (tests/fixtures/eval/worthy/) are read only with --heldout, which measures them
@@ -17,7 +17,16 @@ ap.add_argument("--banyue", default="target/debug/banyue")
 ap.add_argument("--config", default=None, help="a banyue.toml (e.g. one whose taxonomy is a variant)")
 ap.add_argument("--verbose", action="store_true", help="print each corpus's misses")
 ap.add_argument("--heldout", action="store_true", help="measure the held-out grades with the shipped seeds")
+ap.add_argument("--cv-classifier", action="store_true",
+                help="classify each corpus with a model that learned the other corpora only (seeds off), as the "
+                     "shipped one learned every dev corpus: for signals that read the classifier's confidence")
 a = ap.parse_args()
+if a.cv_classifier:
+    if a.config or a.heldout:
+        sys.exit("--cv-classifier makes its own config, for the dev corpora")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import seedless
+    a.config = seedless.config("config/sections.toml", prefix="banyue-sigcv-")
 
 pairs = []
 graded, labelled = ("tests/fixtures/eval/worthy/real-heldout*.json", "tests/fixtures/eval") if a.heldout else ("config/labels/worthy/real-dev*.json", "config/labels")
@@ -41,6 +50,10 @@ for items, grades in pairs:
     if not a.heldout:
         for o in others:
             cmd += ["--seeds", o]
+    if a.cv_classifier:
+        for o, _ in pairs:
+            if o != items:
+                cmd += ["--train", o]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"{' '.join(cmd)}\n{out.stderr}")

@@ -94,9 +94,18 @@ pub struct Decision {
     pub city: Option<String>,
     /// Why the item is off-topic; `Some` means it never reaches feeds or the draft.
     pub rejected: Option<String>,
+    /// How near the learned model came to rejecting a kept item as off-topic: 0 when it
+    /// leans on-topic, 1 at the line where it rejects. Such an item stays in the feeds
+    /// and the pool, and ranks lower for the issue.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub doubt: f32,
     /// Human-readable rules that fired, e.g. `title:同比增长 → industry-data +3`.
     #[serde(default)]
     pub reasons: Vec<String>,
+}
+
+fn is_zero(x: &f32) -> bool {
+    *x == 0.0
 }
 
 /// The bucket for items no section claims with confidence.

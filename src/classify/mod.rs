@@ -253,6 +253,8 @@ pub struct Prepared {
     off: OffEvidence,
     learned_off_topic: Option<String>,
     learned_on_topic: bool,
+    /// The model's evidence for off-topic where it leans that way without rejecting.
+    leans_off_topic: f64,
 }
 
 /// What deciding an item off-topic reads of its evidence.
@@ -751,6 +753,7 @@ impl Classifier {
         // The model has read items like this one filed in sections: missing industry
         // words alone do not make it off-topic (the rule: relevance, not keywords).
         let mut learned_on_topic = false;
+        let mut leans_off_topic = 0f64;
         if self.untrained.load(std::sync::atomic::Ordering::Acquire) {
             self.learn(&[]);
         }
@@ -768,6 +771,9 @@ impl Classifier {
                     learned_on_topic = *e <= -0.5;
                     if *e >= LEARNED_OFF_TOPIC {
                         learned_off_topic = Some(format!("like items editors excluded (evidence {e:.2})"));
+                    } else if *e > 0.0 {
+                        leans_off_topic = *e;
+                        reasons.push(format!("leans towards items editors excluded (evidence {e:.2})"));
                     }
                 } else if let Some(i) = self.taxonomy.sections.iter().position(|s| s.id() == label) {
                     scores[i] += w;
@@ -808,6 +814,7 @@ impl Classifier {
             },
             learned_off_topic,
             learned_on_topic,
+            leans_off_topic,
         }
     }
 
@@ -888,12 +895,18 @@ impl Classifier {
             _ => (TO_SORT.to_string(), best),
         };
         let runners_up = ranked.into_iter().filter(|(id, _)| *id != section).take(3).collect();
+        let doubt = if rejected.is_none() {
+            (prepared.leans_off_topic / LEARNED_OFF_TOPIC).clamp(0.0, 1.0) as f32
+        } else {
+            0.0
+        };
         Decision {
             section,
             score,
             runners_up,
             city: city.map(|c| self.gazetteer.cities[c].short.clone()),
             rejected,
+            doubt,
             reasons,
         }
     }
@@ -1233,6 +1246,26 @@ mod tests {
         assert!(c.finish(&prepared, None).rejected.is_some());
         let leaned = c.finish(&prepared, Some(&pure));
         assert!(leaned.rejected.is_some(), "{leaned:?}");
+    }
+
+    #[test]
+    fn a_kept_item_the_model_leans_to_reject_carries_its_doubt() {
+        let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
+        let policy = PolicyMeta::default();
+        let input = headline("华为发布全新操作系统与芯片", ("portal", "示例门户"), None, &policy);
+        let mut prepared = c.prepare(&input);
+        prepared.learned_off_topic = None;
+        prepared.leans_off_topic = 0.0;
+        assert_eq!(c.finish(&prepared, None).doubt, 0.0);
+        // Halfway to the line where the model rejects.
+        prepared.leans_off_topic = LEARNED_OFF_TOPIC / 2.0;
+        let d = c.finish(&prepared, None);
+        assert!(d.rejected.is_none(), "{d:?}");
+        assert!((d.doubt - 0.5).abs() < 1e-6, "{d:?}");
+        // A rejected item has no doubt to rank by: it is out.
+        prepared.learned_off_topic = Some("like items editors excluded".into());
+        let out = c.finish(&prepared, None);
+        assert!(out.rejected.is_some() && out.doubt == 0.0, "{out:?}");
     }
 
     #[test]

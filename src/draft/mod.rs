@@ -42,6 +42,9 @@ pub struct DraftItem {
     pub section: String,
     pub city: Option<String>,
     pub score: f32,
+    /// How near the classifier came to rejecting it as off-topic (`Decision::doubt`).
+    #[serde(skip)]
+    pub doubt: f32,
     pub reasons: Vec<String>,
     pub issuer: Option<String>,
     pub doc_number: Option<String>,
@@ -294,6 +297,7 @@ fn draft_item(i: StoredItem, also: Vec<AlsoReported>, tz: Tz) -> DraftItem {
         section: i.decision.section,
         city: i.decision.city,
         score: i.decision.score,
+        doubt: i.decision.doubt,
         reasons: i.decision.reasons,
         issuer: i.policy.issuer,
         doc_number: i.policy.doc_number,

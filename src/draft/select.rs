@@ -211,10 +211,11 @@ enum Signal {
     Confidence,
     Freshness,
     Taste,
+    Doubt,
 }
 
 impl Signal {
-    const COUNT: usize = 14;
+    const COUNT: usize = 15;
     const ALL: [Signal; Signal::COUNT] = [
         Signal::Outlets,
         Signal::Priority,
@@ -230,6 +231,7 @@ impl Signal {
         Signal::Confidence,
         Signal::Freshness,
         Signal::Taste,
+        Signal::Doubt,
     ];
 }
 
@@ -269,6 +271,7 @@ impl Significance {
                     Signal::Confidence => "section confidence".to_string(),
                     Signal::Freshness => "freshness".to_string(),
                     Signal::Taste => "like what editors kept".to_string(),
+                    Signal::Doubt => "near the off-topic line".to_string(),
                 };
                 format!("{why} {:+.1}", self.points[*s as usize])
             })
@@ -310,6 +313,9 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
 
 const OTHER_CITY: f32 = -0.5;
 const PREVIEW_POINTS: f32 = -1.0;
+/// What an item the classifier nearly rejected as off-topic loses: as much as routine at
+/// the line (an issue of fifty has no room for a story that may not be the trade's).
+const DOUBT_POINTS: f32 = -2.0;
 
 /// The significance of one story.
 pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significance {
@@ -369,6 +375,7 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
         sig.add(Signal::Major, 1.5);
     }
     sig.add(Signal::Confidence, item.score.clamp(0.0, 12.0) / 6.0);
+    sig.add(Signal::Doubt, DOUBT_POINTS * item.doubt.clamp(0.0, 1.0));
     let fresh = 1.0 - (age_days / s.window_days.max(1.0)).clamp(0.0, 1.0);
     sig.add(Signal::Freshness, fresh);
     if let Some(model) = s.taste {
@@ -798,5 +805,36 @@ mod tests {
         );
         let older = significance(&plain, 14.0, &signals);
         assert!(older.total < b.total, "fresher ranks higher");
+    }
+
+    #[test]
+    fn a_story_the_classifier_nearly_rejected_ranks_below_its_twin() {
+        let config = Selection::default();
+        let priority = HashMap::new();
+        let signals = Signals::new(&config, &priority, 15.0, None, &[]);
+        let mut sure = item(1, "s", None, 0.0);
+        sure.title = "华为发布新一代折叠屏手机".into();
+        let doubtful = DraftItem {
+            doubt: 0.5,
+            ..sure.clone()
+        };
+        let at_the_line = DraftItem {
+            doubt: 1.0,
+            ..sure.clone()
+        };
+        let (a, b, c) = (
+            significance(&sure, 1.0, &signals),
+            significance(&doubtful, 1.0, &signals),
+            significance(&at_the_line, 1.0, &signals),
+        );
+        assert!((a.total - b.total - 1.0).abs() < 1e-4, "{a:?} vs {b:?}");
+        assert!((a.total - c.total + DOUBT_POINTS).abs() < 1e-4, "{a:?} vs {c:?}");
+        assert!(
+            c.parts(&sure.title)
+                .iter()
+                .any(|p| p.starts_with("near the off-topic line")),
+            "{c:?}"
+        );
+        assert!(!a.parts(&sure.title).iter().any(|p| p.starts_with("near")), "{a:?}");
     }
 }

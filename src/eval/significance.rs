@@ -203,6 +203,7 @@ pub fn rank(classifier: &Classifier, items: &[Labelled], grades: &[Grade], taste
             section: g.section.clone(),
             city: d.city.clone(),
             score: if d.section == g.section { d.score } else { 0.0 },
+            doubt: d.doubt,
             issuer: meta.issuer,
             doc_number: meta.doc_number,
             ..Default::default()

@@ -20,7 +20,7 @@ const TABLES: &[(&str, &str, Option<&str>)] = &[
         "items",
         "id, source_id, guid, url, title, summary, content_html, body_text, published, fetched_at, author, issuer, \
          doc_number, written, index_no, topic, section, score, city, rejected, decision, signature, duplicate_of, \
-         duplicate_reason",
+         duplicate_reason, doubt",
         Some("id"),
     ),
     ("labels", "item_id, section, city, editor, at", Some("item_id")),

@@ -41,6 +41,29 @@ pub fn search_migration() -> usize {
         .map_or(usize::MAX, |p| p + 1)
 }
 
+/// `sql` without its `ALTER TABLE t ADD COLUMN c …;` lines whose column `t` already has:
+/// SQLite has no `ADD COLUMN IF NOT EXISTS`, and a migration may run again on a store
+/// that has it (one whose version was set back to rebuild its search index).
+fn without_present_columns(tx: &Tx, sql: &str) -> anyhow::Result<String> {
+    let mut kept = String::with_capacity(sql.len());
+    for line in sql.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let ["ALTER", "TABLE", table, "ADD", "COLUMN", column, ..] = words.as_slice() {
+            let present: i64 = tx.query_row(
+                "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+                params![*table, *column],
+                |r| r.get(0),
+            )?;
+            if present > 0 {
+                continue;
+            }
+        }
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    Ok(kept)
+}
+
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -249,6 +272,14 @@ BEGIN UPDATE items_version SET v = v + 1; END;
     // second B-tree to update.
     r#"
 DROP INDEX IF EXISTS items_day;
+"#,
+    // How near the model came to rejecting a kept item (`Decision::doubt`): the selection
+    // reads it with the window, so the window's index carries it.
+    r#"
+ALTER TABLE items ADD COLUMN doubt REAL NOT NULL DEFAULT 0;
+DROP INDEX IF EXISTS items_window;
+CREATE INDEX items_window ON items(coalesce(published, fetched_at), id, published, fetched_at, source_id,
+    guid, url, title, issuer, doc_number, written, index_no, topic, section, score, city, rejected, doubt, duplicate_of);
 "#,
 ];
 
@@ -525,7 +556,7 @@ impl Store {
             );
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            tx.execute_batch(sql)?;
+            tx.execute_batch(&without_present_columns(&tx, sql)?)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         }
         tx.commit()?;
@@ -694,7 +725,7 @@ impl Store {
         let columns = ITEM_COLUMNS
             .replace("i.content_html", "'' AS content_html")
             .replace("i.summary", "'' AS summary")
-            .replace("i.decision", "i.section, i.score, i.city, i.rejected");
+            .replace("i.decision", "i.section, i.score, i.city, i.rejected, i.doubt");
         // Every item of the window files between `grace_from` and a day past `to` (a
         // date more than a day past its fetch is replaced by the fetch time), so the
         // `items_window` index bounds the scan on both sides: neither years of older items
@@ -717,9 +748,10 @@ impl Store {
                     score: r.get::<Option<f64>>(16)?.unwrap_or_default() as f32,
                     city: r.get(17)?,
                     rejected: r.get(18)?,
+                    doubt: r.get::<Option<f64>>(19)?.unwrap_or_default() as f32,
                     ..Default::default()
                 };
-                item_with(r, decision, 19)
+                item_with(r, decision, 20)
             },
         )
     }
@@ -1060,8 +1092,16 @@ impl Store {
 
 fn write_decision(conn: &Conn, id: i64, d: &Decision) -> anyhow::Result<()> {
     conn.execute(
-        "UPDATE items SET section = ?2, score = ?3, city = ?4, rejected = ?5, decision = ?6 WHERE id = ?1",
-        params![id, d.section, d.score, d.city, d.rejected, serde_json::to_string(d)?],
+        "UPDATE items SET section = ?2, score = ?3, city = ?4, rejected = ?5, decision = ?6, doubt = ?7 WHERE id = ?1",
+        params![
+            id,
+            d.section,
+            d.score,
+            d.city,
+            d.rejected,
+            serde_json::to_string(d)?,
+            d.doubt
+        ],
     )?;
     Ok(())
 }
@@ -1149,7 +1189,7 @@ impl Batch<'_> {
         let sql = if pg {
             format!(
                 "WITH ins AS ({INSERT_ITEM} RETURNING id),
-                      w AS (INSERT INTO item_words (key, words) SELECT (CAST(?24 AS BIGINT) << 32) | id, ?25 FROM ins)
+                      w AS (INSERT INTO item_words (key, words) SELECT (CAST(?25 AS BIGINT) << 32) | id, ?26 FROM ins)
                  SELECT id FROM ins"
             )
         } else {
@@ -1185,11 +1225,12 @@ impl Batch<'_> {
             signature,
             duplicate_of,
             why,
+            d.doubt,
             minutes,
             words,
         ];
-        // SQLite's statement has the first 23 (its words go in after, by rowid).
-        let values = if pg { values } else { &values[..23] };
+        // SQLite's statement has the first 24 (its words go in after, by rowid).
+        let values = if pg { values } else { &values[..24] };
         let id: Option<i64> = self.tx.query_opt(&sql, values, |r| r.get(0))?;
         let Some(id) = id else {
             return Ok(None);
@@ -1311,8 +1352,8 @@ impl Batch<'_> {
 const INSERT_ITEM: &str =
     "INSERT INTO items (source_id, guid, url, title, summary, content_html, body_text, published, fetched_at,
         author, issuer, doc_number, written, index_no, topic, section, score, city, rejected, decision,
-        signature, duplicate_of, duplicate_reason)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+        signature, duplicate_of, duplicate_reason, doubt)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
      ON CONFLICT DO NOTHING";
 
 fn recent_sql() -> String {
@@ -1364,6 +1405,43 @@ mod tests {
             .ok_or_else(|| anyhow::anyhow!("{guid} was stored before"))?;
         batch.commit()?;
         Ok(id)
+    }
+
+    #[test]
+    fn a_decisions_doubt_is_read_with_the_window_and_written_again() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open(&dir.path().join("b.db"))?;
+        let at = Utc::now() - chrono::Duration::hours(2);
+        let item = item("a", "某厂商发布新款手机", at);
+        let decision = Decision {
+            section: "tech-innovation".into(),
+            score: 8.0,
+            doubt: 0.25,
+            ..Default::default()
+        };
+        let batch = store.begin()?;
+        let id = batch
+            .insert(&NewItem {
+                item: &item,
+                decision: &decision,
+                signature: crate::dedup::signature(&item.title, ""),
+                duplicate_of: None,
+                words: None,
+            })?
+            .ok_or_else(|| anyhow::anyhow!("stored before"))?;
+        batch.commit()?;
+        let window = || store.items_for_window(at - chrono::Duration::days(1), Utc::now(), at);
+        assert_eq!(window()?[0].decision.doubt, 0.25, "the window's columns carry it");
+        write_decision(
+            &store.conn,
+            id,
+            &Decision {
+                doubt: 0.0,
+                ..decision.clone()
+            },
+        )?;
+        assert_eq!(window()?[0].decision.doubt, 0.0, "a decision made again replaces it");
+        Ok(())
     }
 
     #[test]

@@ -182,6 +182,10 @@ DROP TRIGGER items_version_source ON sources;
 CREATE TRIGGER items_version_source AFTER UPDATE OF name ON sources
     FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION banyue_items_changed();
 "#,
+    // How near the model came to rejecting a kept item (`Decision::doubt`).
+    r#"
+ALTER TABLE items ADD COLUMN IF NOT EXISTS doubt DOUBLE PRECISION NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Bring a PostgreSQL store's schema up to date, one process at a time.
