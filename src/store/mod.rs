@@ -1392,12 +1392,17 @@ mod tests {
     }
 
     fn add(store: &mut Store, guid: &str, at: DateTime<Utc>) -> anyhow::Result<i64> {
+        add_decided(store, guid, at, &Decision::default())
+    }
+
+    /// Store one report, titled after its guid, as `decision` filed it.
+    fn add_decided(store: &mut Store, guid: &str, at: DateTime<Utc>, decision: &Decision) -> anyhow::Result<i64> {
         let item = item(guid, &format!("标题 {guid}"), at);
         let batch = store.begin()?;
         let id = batch
             .insert(&NewItem {
                 item: &item,
-                decision: &Decision::default(),
+                decision,
                 signature: crate::dedup::signature(&item.title, ""),
                 duplicate_of: None,
                 words: None,
@@ -1412,24 +1417,13 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let mut store = Store::open(&dir.path().join("b.db"))?;
         let at = Utc::now() - chrono::Duration::hours(2);
-        let item = item("a", "某厂商发布新款手机", at);
         let decision = Decision {
             section: "tech-innovation".into(),
             score: 8.0,
             doubt: 0.25,
             ..Default::default()
         };
-        let batch = store.begin()?;
-        let id = batch
-            .insert(&NewItem {
-                item: &item,
-                decision: &decision,
-                signature: crate::dedup::signature(&item.title, ""),
-                duplicate_of: None,
-                words: None,
-            })?
-            .ok_or_else(|| anyhow::anyhow!("stored before"))?;
-        batch.commit()?;
+        let id = add_decided(&mut store, "a", at, &decision)?;
         let window = || store.items_for_window(at - chrono::Duration::days(1), Utc::now(), at);
         assert_eq!(window()?[0].decision.doubt, 0.25, "the window's columns carry it");
         write_decision(
