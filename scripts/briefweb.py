@@ -15,6 +15,9 @@ measures only the ranking:
   from tests/fixtures/eval/worthy/ with their texts from tests/fixtures/eval/ (never tuned
   on; `--pool dev`: the dev corpora's, config/labels/worthy/, to tune on);
 - noise: the pool's items labelled off-topic, and the shared examples' off-topic ones;
+  (`--minor FILE`: a labelled file's on-topic items are the minor ones, its off-topic ones
+  the noise, e.g. tests/fixtures/eval/synthetic-minor.json, written in the brief's style
+  by a helper that saw neither the code nor the taxonomy);
 - stale: `--stale` minor items dated 40 days before the window.
 
 Every item goes into an RSS feed of its outlet (one feed per `source` name), dated inside
@@ -22,7 +25,7 @@ a 14-day window that ends yesterday; the feeds are served on 127.0.0.1; banyue r
 a fresh database and then drafts that window. Links carry the item's number, so every
 stored report is known.
 
-  briefweb.py --banyue BIN [--work DIR] [--pool heldout|dev] [--tiers 0|01] [--stale N] [--seed N] [--verbose]
+  briefweb.py --banyue BIN [--work DIR] [--pool heldout|dev | --minor FILE] [--tiers 0|01] [--stale N] [--seed N] [--verbose]
 """
 
 import argparse
@@ -67,7 +70,7 @@ ISSUE_MIX = {"industry-data": 3, "policy": 3, "tech-innovation": 4, "company-new
              "ecosystem-standards": 4, "city-news": 20, "commentary": 2, "analysis": 1}
 
 
-def gather(examples, tiers, stale, rng, pool):
+def gather(examples, tiers, stale, rng, pool, minor_file=None):
     """(kind, item) pairs: kind is brief, minor, noise or stale."""
     out, brief = [], collections.defaultdict(list)
     for it in items_of(examples):
@@ -79,6 +82,17 @@ def gather(examples, tiers, stale, rng, pool):
         rng.shuffle(its)
         out += [("brief", it) for it in its[:ISSUE_MIX.get(section, len(its))]]
     minor, seen = [], set()
+    if minor_file:
+        # A file of its own: its on-topic items are the minor ones, its off-topic ones noise.
+        for it in items_of(minor_file):
+            if it["title"] not in seen:
+                seen.add(it["title"])
+                if it["section"] == "off-topic":
+                    out.append(("noise", it))
+                else:
+                    minor.append(it)
+        rng.shuffle(minor)
+        return out + [("stale", it) for it in minor[:stale]] + [("minor", it) for it in minor[stale:]]
     base = POOLS[pool]
     for path in sorted(glob.glob(os.path.join(base, "worthy", "*.json"))):
         labelled = {i["title"]: i for i in items_of(os.path.join(base, os.path.basename(path)))}
@@ -172,13 +186,15 @@ def main():
     ap.add_argument("--stale", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pool", choices=sorted(POOLS), default="heldout", help="where minor items and noise come from")
+    ap.add_argument("--minor", help="a labelled file whose on-topic items are the minor ones and off-topic ones the noise "
+                                    "(instead of --pool's), e.g. tests/fixtures/eval/synthetic-minor.json")
     ap.add_argument("--verbose", action="store_true", help="list the brief's items left out or misplaced")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     banyue = os.path.abspath(a.banyue)
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
-    pairs = gather(a.examples, {int(t) for t in a.tiers}, a.stale, rng, a.pool)
+    pairs = gather(a.examples, {int(t) for t in a.tiers}, a.stale, rng, a.pool, a.minor)
     port = free_port()
     last = datetime.date.today() - datetime.timedelta(days=1)
     first = last - datetime.timedelta(days=13)
