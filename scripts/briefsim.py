@@ -20,16 +20,12 @@ import os
 import subprocess
 import sys
 
+from seedless import items_of
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # Commentary and analysis have no grades (the quota takes one or two of each by hand).
 UNGRADED = {"off-topic", "commentary", "analysis"}
-
-
-def items_of(path):
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    return data["items"] if isinstance(data, dict) else data
 
 
 def main():

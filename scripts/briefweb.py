@@ -44,6 +44,8 @@ import subprocess
 import sys
 import time
 
+from seedless import ISSUE_MIX, items_of
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # Minor items and noise: the held-out corpora (measured only) or the dev ones (to tune on;
@@ -52,26 +54,15 @@ POOLS = {"heldout": os.path.join(ROOT, "tests", "fixtures", "eval"), "dev": os.p
 LINK_RE = re.compile(r"/a/(\d+)\.html")
 
 
-def items_of(path):
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    return data["items"] if isinstance(data, dict) else data
-
-
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-# The issue's mix (report-format.md, issue 13): the examples hold more of some sections
-# than one issue carries, so each run draws one issue's worth of them.
-ISSUE_MIX = {"industry-data": 3, "policy": 3, "tech-innovation": 4, "company-news": 3, "market": 3,
-             "ecosystem-standards": 4, "city-news": 20, "commentary": 2, "analysis": 1}
-
-
 def gather(examples, tiers, stale, rng, pool, minor_file=None):
-    """(kind, item) pairs: kind is brief, minor, noise or stale."""
+    """(kind, item) pairs: kind is brief, minor, noise or stale. The examples hold more of
+    some sections than one issue carries, so each run draws one issue's worth (ISSUE_MIX)."""
     out, brief = [], collections.defaultdict(list)
     for it in items_of(examples):
         if it["section"] == "off-topic":

@@ -41,11 +41,9 @@ for f in a.files:
     items.extend(json.load(open(f, encoding="utf-8"))["items"])
 cfg = seedless.config(a.taxonomy, a.set, prefix="banyue-cv-")
 work = os.path.dirname(cfg)
-# An issue of the brief holds about this many items of each section (report-format.md):
-# per-section recall weighted by it says how an issue's draft would read, where the
-# corpora hold far more analysis and commentary than an issue does.
-ISSUE_MIX = {"industry-data": 3, "policy": 3, "tech-innovation": 4, "company-news": 3, "market": 3,
-             "ecosystem-standards": 4, "city-news": 20, "commentary": 2, "analysis": 1}
+# Per-section recall weighted by an issue's mix says how an issue's draft would read, where
+# the corpora hold far more analysis and commentary than an issue does.
+ISSUE_MIX = seedless.ISSUE_MIX
 hits, seen = {}, {}
 
 

@@ -1,7 +1,19 @@
-"""Shared by cv.py and learning_curve.py: a config whose taxonomy does not learn the
-shipped seeds (so an evaluation learns only what it is given with `--train`), and the
-accuracy line of `banyue eval`."""
-import os, re, sys, tempfile
+"""Shared by the evaluation scripts (cv.py, learning_curve.py, sigcv.py, briefsim.py,
+briefweb.py): a config whose taxonomy does not learn the shipped seeds (so an evaluation
+learns only what it is given with `--train`), the accuracy line of `banyue eval`, a
+labelled file's items, and an issue's mix of sections."""
+import json, os, re, sys, tempfile
+
+# An issue of the brief holds about this many items of each section (report-format.md).
+ISSUE_MIX = {"industry-data": 3, "policy": 3, "tech-innovation": 4, "company-news": 3, "market": 3,
+             "ecosystem-standards": 4, "city-news": 20, "commentary": 2, "analysis": 1}
+
+
+def items_of(path):
+    """The items of a labelled file: `{"items": [...]}` or a bare list."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    return data["items"] if isinstance(data, dict) else data
 
 
 def config(taxonomy, settings=(), prefix="banyue-eval-", seeds=False):
