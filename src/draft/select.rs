@@ -313,9 +313,11 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
 
 const OTHER_CITY: f32 = -0.5;
 const PREVIEW_POINTS: f32 = -1.0;
+/// What routine (a visit, a meeting) costs a story: the largest cut the selection makes.
+const ROUTINE_POINTS: f32 = -2.0;
 /// What an item the classifier nearly rejected as off-topic loses: as much as routine at
 /// the line (an issue of fifty has no room for a story that may not be the trade's).
-const DOUBT_POINTS: f32 = -2.0;
+const DOUBT_POINTS: f32 = ROUTINE_POINTS;
 
 /// The significance of one story.
 pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significance {
@@ -363,7 +365,7 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
         sig.add(Signal::Figure, points);
     }
     if words & ROUTINE != 0 {
-        sig.add(Signal::Routine, -2.0);
+        sig.add(Signal::Routine, ROUTINE_POINTS);
     } else if words & PREVIEW != 0 {
         // "将于…开幕" has the outcome's word but not its news.
         sig.add(Signal::Preview, PREVIEW_POINTS);

@@ -37,8 +37,8 @@ const DEFAULT_PAGES: i64 = 1_000;
 /// The store's settings for bulk writes, until finished (or dropped: the checkpoint
 /// thread then stops after one last checkpoint, and the writer keeps the settings).
 pub struct BulkWrites {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    /// The checkpoint thread and the sender whose drop stops it, when there is one.
+    aside: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
 }
 
 impl Store {
@@ -46,21 +46,15 @@ impl Store {
     /// Nothing on PostgreSQL. The log stays on the writer on an in-memory database, and
     /// (with a warning) should the second connection not open.
     pub fn bulk_writes(&self) -> BulkWrites {
-        let mut bulk = BulkWrites {
-            stop: None,
-            thread: None,
-        };
         let Conn::Lite(conn) = &self.conn else {
-            return bulk;
+            return BulkWrites { aside: None };
         };
         if let Err(e) = conn.pragma_update(None, "temp_store", "MEMORY") {
             tracing::warn!("savepoints stay journaled in files: {e}");
         }
-        if let Some((stop, thread)) = checkpoint_aside(conn) {
-            bulk.stop = Some(stop);
-            bulk.thread = Some(thread);
+        BulkWrites {
+            aside: checkpoint_aside(conn),
         }
-        bulk
     }
 }
 
@@ -120,11 +114,11 @@ impl BulkWrites {
     }
 
     fn stop_and_join(&mut self) {
-        self.stop.take();
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::warn!("the checkpoint thread panicked");
+        if let Some((stop, thread)) = self.aside.take() {
+            drop(stop);
+            if thread.join().is_err() {
+                tracing::warn!("the checkpoint thread panicked");
+            }
         }
     }
 }
@@ -176,7 +170,7 @@ mod tests {
             anyhow::bail!("not SQLite");
         };
         let bulk = store.bulk_writes();
-        assert!(bulk.thread.is_some(), "no checkpoint thread");
+        assert!(bulk.aside.is_some(), "no checkpoint thread");
         assert_eq!(pragma(&store, "wal_autocheckpoint")?, BACKSTOP_PAGES);
         assert_eq!(pragma(&store, "temp_store")?, 2, "savepoints journaled in memory");
         conn.execute_batch("CREATE TABLE scratch (body BLOB)")?;
@@ -202,7 +196,7 @@ mod tests {
     #[test]
     fn an_in_memory_store_has_no_thread() -> anyhow::Result<()> {
         let store = Store::with(Conn::Lite(Connection::open_in_memory()?));
-        assert!(store.bulk_writes().thread.is_none());
+        assert!(store.bulk_writes().aside.is_none());
         Ok(())
     }
 }
