@@ -240,6 +240,11 @@ mod tests {
         assert_eq!(short(&g, "园区建设现场热火朝天"), None);
         assert_eq!(short(&g, "对各类企业一视同仁、恍然大悟"), None);
         assert_eq!(short(&g, "朝天区数字经济产业园开工").as_deref(), Some("广元"));
+        // A short name that is a word elsewhere needs 市; one that is nothing else does not.
+        assert_eq!(short(&g, "确保社会长治久安"), None);
+        assert_eq!(short(&g, "长治市举办数字经济论坛").as_deref(), Some("长治"));
+        assert_eq!(short(&g, "甘肃庆阳：借力东数西算建设智算之城").as_deref(), Some("庆阳"));
+        assert_eq!(short(&g, "全市数字经济发展推进会议在铜仁召开").as_deref(), Some("铜仁"));
     }
 
     #[test]

@@ -1131,6 +1131,13 @@ mod tests {
             "示例日报",
         );
         assert!(d.rejected.as_deref().is_some_and(|r| r.contains("macro")), "{d:?}");
+        // A phone's specs and sale date are buyers' news, its maker's move a company's.
+        let d = classify(
+            "某品牌新旗舰手机首销：主摄升级，续航更长",
+            "新机共推出四款配色，起售价3999元。",
+            "合作媒体",
+        );
+        assert!(d.rejected.as_deref().is_some_and(|r| r.contains("launch")), "{d:?}");
     }
 
     #[test]

@@ -312,6 +312,7 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const OTHER_CITY: f32 = -0.5;
+const LOCAL_DATA: f32 = -0.5;
 const PREVIEW_POINTS: f32 = -1.0;
 /// What routine (a visit, a meeting) costs a story: the largest cut the selection makes.
 const ROUTINE_POINTS: f32 = -2.0;
@@ -348,7 +349,11 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
         sig.add(Signal::National, 1.0);
     }
     // A city the brief follows rises; another prefecture's news is second tier to it.
+    // The brief's data items are the nation's figures; a city's own figure is news of its
+    // note, so in 行业数据 a city (followed or not) costs what another city costs elsewhere.
+    let data = item.section == "industry-data";
     match &item.city {
+        Some(c) if data && !c.is_empty() => sig.add(Signal::City, LOCAL_DATA),
         Some(c) if s.cities.contains(c) => sig.add(Signal::City, 1.0),
         Some(c) if !c.is_empty() => sig.add(Signal::City, OTHER_CITY),
         _ => {}
@@ -838,5 +843,31 @@ mod tests {
             "{c:?}"
         );
         assert!(!a.parts(&sure.title).iter().any(|p| p.starts_with("near")), "{a:?}");
+    }
+
+    #[test]
+    fn a_citys_own_figure_ranks_below_the_nations_in_the_data_section() {
+        let config = Selection::default();
+        let priority = HashMap::new();
+        let followed = ["南京".to_string()];
+        let signals = Signals::new(&config, &priority, 15.0, None, &followed);
+        let data = |title: &str, city: Option<&str>, section: &str| DraftItem {
+            title: title.into(),
+            section: section.into(),
+            ..item(1, "s", city, 0.0)
+        };
+        let nation = data("1—10月软件业务收入11.2万亿元，同比增长12%", None, "industry-data");
+        let city = data(
+            "1—10月软件业务收入11.2万亿元，同比增长12%",
+            Some("南京"),
+            "industry-data",
+        );
+        let (n, c) = (significance(&nation, 1.0, &signals), significance(&city, 1.0, &signals));
+        assert!((n.total - c.total + LOCAL_DATA).abs() < 1e-4, "{n:?} vs {c:?}");
+        // Elsewhere a followed city still rises.
+        let note = data("南京软件谷新签约项目12个", Some("南京"), "city-news");
+        let plain = data("南京软件谷新签约项目12个", None, "city-news");
+        let (a, b) = (significance(&note, 1.0, &signals), significance(&plain, 1.0, &signals));
+        assert!(a.total > b.total, "{a:?} vs {b:?}");
     }
 }
