@@ -264,5 +264,12 @@ mod tests {
         assert_eq!(short(&g, "雄安新区数字城市建设").as_deref(), Some("保定"));
         assert_eq!(short(&g, "滨海新区举办信创论坛").as_deref(), Some("天津"));
         assert_eq!(short(&g, "成都天府软件园举办对接会").as_deref(), Some("成都"));
+        // A new area or park named after no city; a park whose name holds another's.
+        assert_eq!(
+            short(&g, "郑东新区在龙子湖智慧岛举行项目签约仪式").as_deref(),
+            Some("郑州")
+        );
+        assert_eq!(short(&g, "龙子湖区数字经济产业园开工").as_deref(), Some("蚌埠"));
+        assert_eq!(short(&g, "仙桃数据谷新签约大数据项目12个").as_deref(), Some("重庆"));
     }
 }
