@@ -78,9 +78,14 @@ impl Gazetteer {
                 patterns.push(c.short.clone());
                 hits.push(Hit::City(i));
             } else if c.short != c.name {
-                // A short name that is a word elsewhere is still the city before 城区.
+                // A short name that is a word elsewhere is still the city before 城区, and
+                // as the place an event is held in (在日照举办, 在大同召开).
                 patterns.push(format!("{}城区", c.short));
                 hits.push(Hit::City(i));
+                for held in ["举办", "举行", "召开", "开幕"] {
+                    patterns.push(format!("在{}{held}", c.short));
+                    hits.push(Hit::City(i));
+                }
             }
         }
         // Districts after the cities, so that a city's own name wins where both match.
@@ -245,6 +250,8 @@ mod tests {
         assert_eq!(short(&g, "长治市举办数字经济论坛").as_deref(), Some("长治"));
         assert_eq!(short(&g, "甘肃庆阳：借力东数西算建设智算之城").as_deref(), Some("庆阳"));
         assert_eq!(short(&g, "全市数字经济发展推进会议在铜仁召开").as_deref(), Some("铜仁"));
+        assert_eq!(short(&g, "数据标注产业供需对接活动在日照举办").as_deref(), Some("日照"));
+        assert_eq!(short(&g, "海滩日照充足"), None);
     }
 
     #[test]
