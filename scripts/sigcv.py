@@ -20,6 +20,9 @@ ap.add_argument("--heldout", action="store_true", help="measure the held-out gra
 ap.add_argument("--cv-classifier", action="store_true",
                 help="classify each corpus with a model that learned the other corpora only (seeds off), as the "
                      "shipped one learned every dev corpus: for signals that read the classifier's confidence")
+ap.add_argument("--noise", action="store_true",
+                help="rank each corpus's off-topic items that the classifier keeps as minor ones (with "
+                     "--cv-classifier, as a run on unseen items would let some in)")
 a = ap.parse_args()
 if a.cv_classifier:
     if a.config or a.heldout:
@@ -46,7 +49,7 @@ for items, grades in pairs:
     cmd = [a.banyue]
     if a.config:
         cmd += ["-c", a.config]
-    cmd += ["eval-significance", items, grades] + (["--verbose"] if a.verbose else [])
+    cmd += ["eval-significance", items, grades] + (["--verbose"] if a.verbose else []) + (["--noise"] if a.noise else [])
     if not a.heldout:
         for o in others:
             cmd += ["--seeds", o]

@@ -184,6 +184,10 @@ enum Command {
         /// List each section's stories in score order, with the parts of each score.
         #[arg(long)]
         verbose: bool,
+        /// Rank the file's off-topic items that the classifier keeps as minor items of
+        /// the section it files them in, as they compete in a run.
+        #[arg(long)]
+        noise: bool,
     },
     /// Merging of duplicates on a labelled file of reports with story ids: wrong merges,
     /// merge recall, template twins merged, and each miss with the facts that decided it.
@@ -503,6 +507,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             seeds,
             train,
             verbose,
+            noise,
         } => {
             use banyue::draft::select;
             use banyue::eval::significance;
@@ -522,7 +527,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 select::taste_model_from(&examples_of(&seeds)?, &edits)
             };
             let items = banyue::eval::load(&file)?;
-            let report = significance::rank(&classifier, &items, &significance::load(&grades)?, taste.as_ref());
+            let grades = significance::load(&grades)?;
+            let report = if noise {
+                significance::rank_with_noise(&classifier, &items, &grades, taste.as_ref())
+            } else {
+                significance::rank(&classifier, &items, &grades, taste.as_ref())
+            };
             print!("{}", report.render(verbose));
             Ok(ExitCode::SUCCESS)
         }

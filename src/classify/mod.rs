@@ -895,10 +895,15 @@ impl Classifier {
             _ => (TO_SORT.to_string(), best),
         };
         let runners_up = ranked.into_iter().filter(|(id, _)| *id != section).take(3).collect();
-        let doubt = if rejected.is_none() {
-            (prepared.leans_off_topic / LEARNED_OFF_TOPIC).clamp(0.0, 1.0) as f32
-        } else {
+        // Kept though other news's words outweigh the trade's (a section claimed it
+        // firmly: 规模以上工业增加值 with a figure and a period) is as near the line as the
+        // model's lean can be.
+        let doubt = if rejected.is_some() {
             0.0
+        } else if self.outweighed(&prepared.off) {
+            1.0
+        } else {
+            (prepared.leans_off_topic / LEARNED_OFF_TOPIC).clamp(0.0, 1.0) as f32
         };
         Decision {
             section,
@@ -909,6 +914,38 @@ impl Classifier {
             doubt,
             reasons,
         }
+    }
+
+    /// Whether words of other news outweigh the trade's in an item (it is out unless a
+    /// section claims it firmly).
+    fn outweighed(&self, ev: &OffEvidence) -> bool {
+        let (off, _) = self.off_words(ev);
+        off >= self.taxonomy.offtopic.min_score && off > Self::relevance_of(ev)
+    }
+
+    /// Points of other news's words in an item, and each group's reason with its word.
+    fn off_words(&self, ev: &OffEvidence) -> (f32, Vec<String>) {
+        let tw = self.taxonomy.classifier.title_weight;
+        let mut off = 0f32;
+        let mut why: Vec<String> = Vec::new();
+        for (gi, g) in self.taxonomy.offtopic.groups.iter().enumerate() {
+            if let Some(t) = &ev.off_title[gi] {
+                off += g.weight * tw;
+                why.push(format!("{} ({t})", g.reason));
+            }
+            if let Some(t) = &ev.off_body[gi] {
+                off += g.weight;
+                if ev.off_title[gi].is_none() {
+                    why.push(format!("{} ({t})", g.reason));
+                }
+            }
+        }
+        (off, why)
+    }
+
+    /// Points of the trade's words: 2 for a strong word, 1 for a weak one.
+    fn relevance_of(ev: &OffEvidence) -> f32 {
+        ev.relevance as f32 * 2.0 + ev.weak as f32
     }
 
     /// Why an item is off-topic, if it is. `by_form`: the best section claims it by its
@@ -922,24 +959,8 @@ impl Classifier {
         reasons: &mut Vec<String>,
     ) -> Option<String> {
         let cfg = &self.taxonomy.offtopic;
-        let tw = self.taxonomy.classifier.title_weight;
-        let mut off = 0f32;
-        let mut why: Vec<String> = Vec::new();
-        for (gi, g) in cfg.groups.iter().enumerate() {
-            let mut s = 0f32;
-            if let Some(t) = &ev.off_title[gi] {
-                s += g.weight * tw;
-                why.push(format!("{} ({t})", g.reason));
-            }
-            if let Some(t) = &ev.off_body[gi] {
-                s += g.weight;
-                if ev.off_title[gi].is_none() {
-                    why.push(format!("{} ({t})", g.reason));
-                }
-            }
-            off += s;
-        }
-        let relevance = ev.relevance as f32 * 2.0 + ev.weak as f32;
+        let (off, why) = self.off_words(ev);
+        let relevance = Self::relevance_of(ev);
         if !why.is_empty() {
             reasons.push(format!("off-topic words {off:+} vs industry words {relevance:+}"));
         }
@@ -1273,6 +1294,20 @@ mod tests {
         prepared.learned_off_topic = Some("like items editors excluded".into());
         let out = c.finish(&prepared, None);
         assert!(out.rejected.is_some() && out.doubt == 0.0, "{out:?}");
+        // Other news's words outweigh the trade's, and a firm claim of a section keeps it.
+        prepared.learned_off_topic = None;
+        prepared.leans_off_topic = 0.0;
+        prepared.off.off_title[0] = Some("体育".into());
+        prepared.off.off_body[0] = Some("比赛".into());
+        prepared.off.relevance = 1;
+        prepared.off.weak = 0;
+        for s in prepared.scores.iter_mut() {
+            *s = 0.0;
+        }
+        prepared.scores[0] = c.taxonomy.offtopic.rescue_score + 1.0;
+        let kept = c.finish(&prepared, None);
+        assert!(kept.rejected.is_none(), "{kept:?}");
+        assert_eq!(kept.doubt, 1.0, "{kept:?}");
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct RankReport {
     pub ranked: Vec<Ranked>,
     /// Grades whose title no labelled item has.
     pub unmatched: usize,
+    /// Items labelled off-topic that the classifier kept, ranked among the minor ones.
+    pub noise: usize,
 }
 
 /// Pairs ordered right and pairs compared, over (better, worse) grade pairs of one
@@ -159,6 +161,13 @@ impl RankReport {
             self.ranked.len(),
             self.unmatched
         );
+        if self.noise > 0 {
+            let _ = writeln!(
+                out,
+                "{} of them labelled off-topic, kept by the classifier and ranked as minor",
+                self.noise
+            );
+        }
         if verbose {
             for (section, items) in self.by_section() {
                 let mut sorted = items.clone();
@@ -195,27 +204,103 @@ pub fn rank(classifier: &Classifier, items: &[Labelled], grades: &[Grade], taste
             continue;
         };
         let (d, meta) = super::classify(classifier, it);
-        let item = DraftItem {
-            title: it.title.clone(),
-            summary: it.body.clone(),
-            source: it.source.clone(),
-            source_id: it.source.clone(),
-            section: g.section.clone(),
-            city: d.city.clone(),
-            score: if d.section == g.section { d.score } else { 0.0 },
-            doubt: d.doubt,
-            issuer: meta.issuer,
-            doc_number: meta.doc_number,
-            ..Default::default()
-        };
-        let s = select::significance(&item, 0.0, &signals);
-        report.ranked.push(Ranked {
-            title: it.title.clone(),
-            section: g.section.clone(),
-            worthy: g.worthy,
-            score: s.total,
-            parts: s.parts(&it.title),
-        });
+        let score = if d.section == g.section { d.score } else { 0.0 };
+        report
+            .ranked
+            .push(ranked(it, &g.section, g.worthy, score, d, meta, &signals));
     }
     report
+}
+
+/// [`rank`], and every item labelled off-topic that the classifier keeps, ranked as a
+/// minor item of the section it files it in: in a run such an item competes for the
+/// issue's places as any minor story does.
+pub fn rank_with_noise(
+    classifier: &Classifier,
+    items: &[Labelled],
+    grades: &[Grade],
+    taste: Option<&Model>,
+) -> RankReport {
+    let mut report = rank(classifier, items, grades, taste);
+    let taxonomy = &classifier.taxonomy;
+    let priority = HashMap::new();
+    let signals = Signals::new(&taxonomy.selection, &priority, 15.0, taste, &taxonomy.cities.order);
+    for it in items.iter().filter(|i| i.section == crate::model::OFF_TOPIC) {
+        let (d, meta) = super::classify(classifier, it);
+        if d.rejected.is_some() || !taxonomy.sections.iter().any(|s| *s.id.get_ref() == d.section) {
+            continue;
+        }
+        let section = d.section.clone();
+        let score = d.score;
+        report.ranked.push(ranked(it, &section, 0, score, d, meta, &signals));
+        report.noise += 1;
+    }
+    report
+}
+
+/// One item scored as the draft scores it, filed in `section`.
+fn ranked(
+    it: &Labelled,
+    section: &str,
+    worthy: u8,
+    score: f32,
+    d: crate::model::Decision,
+    meta: crate::model::PolicyMeta,
+    signals: &Signals,
+) -> Ranked {
+    let item = DraftItem {
+        title: it.title.clone(),
+        summary: it.body.clone(),
+        source: it.source.clone(),
+        source_id: it.source.clone(),
+        section: section.to_string(),
+        city: d.city,
+        score,
+        doubt: d.doubt,
+        issuer: meta.issuer,
+        doc_number: meta.doc_number,
+        ..Default::default()
+    };
+    let s = select::significance(&item, 0.0, signals);
+    Ranked {
+        title: it.title.clone(),
+        section: section.to_string(),
+        worthy,
+        score: s.total,
+        parts: s.parts(&it.title),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::taxonomy::Taxonomy;
+
+    fn labelled(section: &str, title: &str) -> Labelled {
+        serde_json::from_value(serde_json::json!({"section": section, "title": title, "source": "示例科技网"}))
+            .expect("a labelled item")
+    }
+
+    #[test]
+    fn off_topic_items_the_classifier_keeps_compete_as_minor_ones() {
+        let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
+        let items = vec![
+            labelled("tech-innovation", "华为发布鸿蒙操作系统新版本"),
+            // Labelled off-topic, but worded as the trade's news: the classifier keeps it.
+            labelled(crate::model::OFF_TOPIC, "华为发布全新操作系统与芯片"),
+            labelled(crate::model::OFF_TOPIC, "中超第八轮：主队补时绝杀客队"),
+        ];
+        let grades = vec![Grade {
+            title: items[0].title.clone(),
+            section: "tech-innovation".into(),
+            worthy: 2,
+        }];
+        let plain = rank(&c, &items, &grades, None);
+        assert_eq!((plain.ranked.len(), plain.noise), (1, 0));
+        let noisy = rank_with_noise(&c, &items, &grades, None);
+        assert_eq!(noisy.noise, 1, "{:?}", noisy.ranked);
+        let kept = &noisy.ranked[1];
+        assert_eq!((kept.title.as_str(), kept.worthy), ("华为发布全新操作系统与芯片", 0));
+        assert!(noisy.render(false).contains("1 of them labelled off-topic"));
+    }
 }
