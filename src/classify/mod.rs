@@ -919,28 +919,33 @@ impl Classifier {
     /// Whether words of other news outweigh the trade's in an item (it is out unless a
     /// section claims it firmly).
     fn outweighed(&self, ev: &OffEvidence) -> bool {
-        let (off, _) = self.off_words(ev);
+        let off = self.off_points(ev);
         off >= self.taxonomy.offtopic.min_score && off > Self::relevance_of(ev)
     }
 
-    /// Points of other news's words in an item, and each group's reason with its word.
-    fn off_words(&self, ev: &OffEvidence) -> (f32, Vec<String>) {
+    /// Points of other news's words in an item: each group's weight, times the title's
+    /// weight for a word of the headline.
+    fn off_points(&self, ev: &OffEvidence) -> f32 {
         let tw = self.taxonomy.classifier.title_weight;
-        let mut off = 0f32;
-        let mut why: Vec<String> = Vec::new();
-        for (gi, g) in self.taxonomy.offtopic.groups.iter().enumerate() {
-            if let Some(t) = &ev.off_title[gi] {
-                off += g.weight * tw;
-                why.push(format!("{} ({t})", g.reason));
-            }
-            if let Some(t) = &ev.off_body[gi] {
-                off += g.weight;
-                if ev.off_title[gi].is_none() {
-                    why.push(format!("{} ({t})", g.reason));
-                }
-            }
-        }
-        (off, why)
+        let groups = self.taxonomy.offtopic.groups.iter().enumerate();
+        groups
+            .map(|(gi, g)| {
+                let title = if ev.off_title[gi].is_some() { g.weight * tw } else { 0.0 };
+                let body = if ev.off_body[gi].is_some() { g.weight } else { 0.0 };
+                title + body
+            })
+            .sum()
+    }
+
+    /// Each group of other news found, with its word (the headline's first).
+    fn off_reasons(&self, ev: &OffEvidence) -> Vec<String> {
+        let groups = self.taxonomy.offtopic.groups.iter().enumerate();
+        groups
+            .filter_map(|(gi, g)| {
+                let word = ev.off_title[gi].as_ref().or(ev.off_body[gi].as_ref())?;
+                Some(format!("{} ({word})", g.reason))
+            })
+            .collect()
     }
 
     /// Points of the trade's words: 2 for a strong word, 1 for a weak one.
@@ -959,7 +964,7 @@ impl Classifier {
         reasons: &mut Vec<String>,
     ) -> Option<String> {
         let cfg = &self.taxonomy.offtopic;
-        let (off, why) = self.off_words(ev);
+        let (off, why) = (self.off_points(ev), self.off_reasons(ev));
         let relevance = Self::relevance_of(ev);
         if !why.is_empty() {
             reasons.push(format!("off-topic words {off:+} vs industry words {relevance:+}"));
