@@ -18,6 +18,8 @@
 # sources relative to the context and a destination under /src.
 
 FROM rust:1.95-slim-bookworm AS build
+# make: the allocator (jemalloc) is built from C with its own configure and Makefile.
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 # Cargo.toml declares [[bench]] targets: cargo reads them before it builds anything.

@@ -1,5 +1,8 @@
-//! The allocator's tunables: how many arenas glibc keeps, and giving freed memory back
-//! before a run drafts. No-ops off glibc.
+//! The allocators' tunables. banyue's own allocations go to jemalloc (the binary's
+//! `#[global_allocator]`, with one arena and freed pages handed back after a second);
+//! SQLite and the other C code allocate with the system's malloc, which these tune: how
+//! many arenas glibc keeps, and giving freed memory back before a run drafts. No-ops off
+//! glibc.
 
 /// glibc gives each thread that allocates while others do an arena of its own, up to
 /// eight per core, and an arena keeps what was freed in it. On a cold run of 2,000

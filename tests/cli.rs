@@ -37,6 +37,24 @@ fn check_names_the_line_of_a_typo() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// The allocator's settings are a symbol jemalloc looks up by name when it starts: a
+/// renamed symbol would leave its defaults (four arenas a core, larger caches) in
+/// place without a word.
+#[cfg(unix)]
+#[test]
+fn the_binary_allocates_with_its_own_settings() {
+    let out = banyue()
+        .arg("--version")
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stats = String::from_utf8_lossy(&out.stderr);
+    for setting in ["opt.narenas: 1", "opt.tcache_max: 1024", "opt.dirty_decay_ms: 1000"] {
+        assert!(stats.contains(setting), "{setting} not in:\n{stats}");
+    }
+}
+
 #[test]
 fn demo_writes_feeds_and_a_draft() {
     let dir = tempfile::tempdir().unwrap();
