@@ -19,6 +19,8 @@
 
 FROM rust:1.95-slim-bookworm AS build
 # make: the allocator (jemalloc) is built from C with its own configure and Makefile.
+# Debian stable's make, whichever its point release (not pinned).
+# hadolint ignore=DL3008
 RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
