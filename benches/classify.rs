@@ -133,7 +133,8 @@ fn significance(classifier: &Classifier, items: &[eval::Labelled]) {
             15.0,
             taste.as_ref(),
             &classifier.taxonomy.cities.order,
-        );
+        )
+        .with_sections(&classifier.taxonomy.sections);
         for d in &stories {
             let mut d = d.clone();
             d.scored = select::significance(&d, 3.0, &signals);
@@ -145,7 +146,8 @@ fn significance(classifier: &Classifier, items: &[eval::Labelled]) {
         ("shipped taste", taste.as_ref(), None),
         ("shipped taste, remembered", taste.as_ref(), Some(&memo)),
     ] {
-        let mut signals = select::Signals::new(selection, &priority, 15.0, taste, &classifier.taxonomy.cities.order);
+        let mut signals = select::Signals::new(selection, &priority, 15.0, taste, &classifier.taxonomy.cities.order)
+            .with_sections(&classifier.taxonomy.sections);
         if let Some(m) = memo {
             signals = signals.with_memo(m);
         }

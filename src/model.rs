@@ -94,9 +94,10 @@ pub struct Decision {
     pub city: Option<String>,
     /// Why the item is off-topic; `Some` means it never reaches feeds or the draft.
     pub rejected: Option<String>,
-    /// How near the learned model came to rejecting a kept item as off-topic: 0 when it
-    /// leans on-topic, 1 at the line where it rejects. Such an item stays in the feeds
-    /// and the pool, and ranks lower for the issue.
+    /// How near a kept item came to being rejected as off-topic: 0 when the learned model
+    /// leans on-topic, 1 at the line where it rejects, and 1 when other news's words
+    /// outweigh the trade's and only a section's firm claim kept it. Such an item stays
+    /// in the feeds and the pool, and ranks lower for the issue.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub doubt: f32,
     /// Human-readable rules that fired, e.g. `title:同比增长 → industry-data +3`.

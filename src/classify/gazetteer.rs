@@ -34,6 +34,10 @@ pub struct Mention {
     pub end: usize,
 }
 
+/// The verbs of an event held in a place (…在长沙召开): what makes a place named after 在
+/// the venue.
+pub const HELD: [&str; 8] = ["召开", "举行", "举办", "开幕", "启幕", "拉开帷幕", "揭幕", "闭幕"];
+
 pub struct Gazetteer {
     pub cities: Vec<City>,
     matcher: AhoCorasick,
@@ -82,7 +86,7 @@ impl Gazetteer {
                 // as the place an event is held in (在日照举办, 在大同召开).
                 patterns.push(format!("{}城区", c.short));
                 hits.push(Hit::City(i));
-                for held in ["举办", "举行", "召开", "开幕"] {
+                for held in HELD {
                     patterns.push(format!("在{}{held}", c.short));
                     hits.push(Hit::City(i));
                 }

@@ -257,6 +257,15 @@ pub struct Prepared {
     leans_off_topic: f64,
 }
 
+/// The off-topic gate's verdict on an item.
+struct Gate {
+    /// Why the item is out, if it is.
+    rejected: Option<String>,
+    /// Words of other news outweigh the trade's: out, unless a section claims it firmly
+    /// (then kept, at the line: its doubt is 1).
+    outweighed: bool,
+}
+
 /// What deciding an item off-topic reads of its evidence.
 struct OffEvidence {
     off_title: Vec<Option<String>>,
@@ -531,7 +540,6 @@ impl Classifier {
     /// named right after 在 (a province may stand between: 在江西省南昌市举行) whose
     /// clause goes on to an event's verb (召开, 举行, 开幕 …).
     fn venue(&self, body: &str) -> Option<usize> {
-        const HELD: [&str; 8] = ["召开", "举行", "举办", "开幕", "启幕", "拉开帷幕", "揭幕", "闭幕"];
         // The body is folded: full-width marks are ASCII.
         let sentence = body.split(['。', '!', '?', ';', '\n']).next().unwrap_or("");
         let sentence: &str = match sentence.char_indices().nth(LEAD_VENUE_CHARS) {
@@ -547,7 +555,7 @@ impl Classifier {
                 return None;
             }
             let clause = sentence[m.end..].split(',').next().unwrap_or("");
-            HELD.iter().any(|h| clause.contains(h)).then_some(m.city)
+            gazetteer::HELD.iter().any(|h| clause.contains(h)).then_some(m.city)
         })
     }
 
@@ -876,31 +884,30 @@ impl Classifier {
             .and_then(|(id, _)| self.taxonomy.section(id))
             .is_some_and(|s| s.layout == Layout::Policy);
 
-        let rejected = self
-            .off_topic(
-                &prepared.off,
-                own_best,
-                by_form,
-                prepared.learned_on_topic,
-                &mut reasons,
-            )
-            .or_else(|| {
-                prepared
-                    .learned_off_topic
-                    .as_ref()
-                    .map(|why| format!("off-topic: {why}"))
-            });
+        let gate = self.off_topic(
+            &prepared.off,
+            own_best,
+            by_form,
+            prepared.learned_on_topic,
+            &mut reasons,
+        );
+        let rejected = gate.rejected.or_else(|| {
+            prepared
+                .learned_off_topic
+                .as_ref()
+                .map(|why| format!("off-topic: {why}"))
+        });
         let (section, score) = match ranked.first() {
             Some((id, s)) if *s >= tuning.min_score => (id.clone(), *s),
             _ => (TO_SORT.to_string(), best),
         };
         let runners_up = ranked.into_iter().filter(|(id, _)| *id != section).take(3).collect();
         // Kept though other news's words outweigh the trade's (a section claimed it
-        // firmly: 规模以上工业增加值 with a figure and a period) is as near the line as the
+        // firmly: 规模以上服务业 with a figure and a period) is as near the line as the
         // model's lean can be.
         let doubt = if rejected.is_some() {
             0.0
-        } else if self.outweighed(&prepared.off) {
+        } else if gate.outweighed {
             1.0
         } else {
             (prepared.leans_off_topic / LEARNED_OFF_TOPIC).clamp(0.0, 1.0) as f32
@@ -914,13 +921,6 @@ impl Classifier {
             doubt,
             reasons,
         }
-    }
-
-    /// Whether words of other news outweigh the trade's in an item (it is out unless a
-    /// section claims it firmly).
-    fn outweighed(&self, ev: &OffEvidence) -> bool {
-        let off = self.off_points(ev);
-        off >= self.taxonomy.offtopic.min_score && off > Self::relevance_of(ev)
     }
 
     /// Points of other news's words in an item: each group's weight, times the title's
@@ -953,8 +953,8 @@ impl Classifier {
         ev.relevance as f32 * 2.0 + ev.weak as f32
     }
 
-    /// Why an item is off-topic, if it is. `by_form`: the best section claims it by its
-    /// form, which no score of it outweighs missing relevance.
+    /// Whether an item is off-topic, and why. `by_form`: the best section claims it by
+    /// its form, which no score of it outweighs missing relevance.
     fn off_topic(
         &self,
         ev: &OffEvidence,
@@ -962,11 +962,13 @@ impl Classifier {
         by_form: bool,
         learned_on_topic: bool,
         reasons: &mut Vec<String>,
-    ) -> Option<String> {
+    ) -> Gate {
         let cfg = &self.taxonomy.offtopic;
-        let (off, why) = (self.off_points(ev), self.off_reasons(ev));
+        let off = self.off_points(ev);
         let relevance = Self::relevance_of(ev);
-        if !why.is_empty() {
+        let outweighed = off >= cfg.min_score && off > relevance;
+        let gate = |rejected: Option<String>| Gate { rejected, outweighed };
+        if off > 0.0 {
             reasons.push(format!("off-topic words {off:+} vs industry words {relevance:+}"));
         }
         if let Some((g, t)) = cfg
@@ -975,14 +977,14 @@ impl Classifier {
             .zip(&ev.off_title)
             .find_map(|(g, t)| g.strong.then_some(t.as_ref().map(|t| (g, t))).flatten())
         {
-            return Some(format!("off-topic: {} ({t})", g.reason));
+            return gate(Some(format!("off-topic: {} ({t})", g.reason)));
         }
         // A section that claims the item this strongly outweighs words of other trades
         // (港股招股说明书 is a listing), but only beside a word of the trade: a solar
         // maker's director retiring reads like company news to the model, and is not
         // the trade's.
-        if off >= cfg.min_score && off > relevance && (best < cfg.rescue_score || ev.relevance == 0) {
-            return Some(format!("off-topic: {}", why.join(", ")));
+        if outweighed && (best < cfg.rescue_score || ev.relevance == 0) {
+            return gate(Some(format!("off-topic: {}", self.off_reasons(ev).join(", "))));
         }
         // One word other trades use too (云 of 云遮月, 特斯拉's sales) is no industry. A
         // firm claim of a section can carry an item with one such word (高新区签约), never
@@ -990,9 +992,9 @@ impl Classifier {
         // the same forms as its software parks'.
         let rescued = ev.weak == 1 && best >= cfg.rescue_score && !by_form;
         if ev.relevance == 0 && ev.weak < 2 && !rescued && !learned_on_topic {
-            return Some("off-topic: no industry term and no strong section".to_string());
+            return gate(Some("off-topic: no industry term and no strong section".to_string()));
         }
-        None
+        gate(None)
     }
 }
 

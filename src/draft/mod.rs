@@ -498,7 +498,8 @@ pub fn build(
         (to - from).num_hours() as f32 / 24.0,
         taste.as_ref(),
         &taxonomy.cities.order,
-    );
+    )
+    .with_sections(&taxonomy.sections);
     if let Some(e) = &earlier {
         signals = signals.with_memo(e);
     }

@@ -17,7 +17,7 @@ use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use crate::classify::learn::{self, Model};
-use crate::classify::taxonomy::Selection;
+use crate::classify::taxonomy::{Layout, Section, Selection};
 
 use super::DraftItem;
 
@@ -40,6 +40,8 @@ pub struct Signals<'a> {
     words: Words,
     /// What the same taste model said of these stories in an earlier build.
     memo: Option<&'a TasteMemo>,
+    /// The sections laid out as data items (产业数据), where the nation's figures lead.
+    data: std::collections::HashSet<String>,
 }
 
 /// What the taste model said of the stories of a window, so that a draft built again
@@ -172,7 +174,18 @@ impl<'a> Signals<'a> {
             majors: automaton(&config.majors),
             words: Words::new(config),
             memo: None,
+            data: Default::default(),
         }
+    }
+
+    /// Read which of the taxonomy's sections are laid out as data items.
+    pub fn with_sections(mut self, sections: &[Section]) -> Signals<'a> {
+        self.data = sections
+            .iter()
+            .filter(|s| s.layout == Layout::Data)
+            .map(|s| s.id().to_string())
+            .collect();
+        self
     }
 
     /// Take the taste model's points from `memo` where it has them (see [`TasteMemo`]).
@@ -350,8 +363,9 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     }
     // A city the brief follows rises; another prefecture's news is second tier to it.
     // The brief's data items are the nation's figures; a city's own figure is news of its
-    // note, so in 行业数据 a city (followed or not) costs what another city costs elsewhere.
-    let data = item.section == "industry-data";
+    // note, so in a data section a city (followed or not) costs what another city costs
+    // elsewhere.
+    let data = s.data.contains(&item.section);
     match &item.city {
         Some(c) if data && !c.is_empty() => sig.add(Signal::City, LOCAL_DATA),
         Some(c) if s.cities.contains(c) => sig.add(Signal::City, 1.0),
@@ -850,7 +864,8 @@ mod tests {
         let config = Selection::default();
         let priority = HashMap::new();
         let followed = ["南京".to_string()];
-        let signals = Signals::new(&config, &priority, 15.0, None, &followed);
+        let taxonomy = crate::classify::taxonomy::Taxonomy::builtin();
+        let signals = Signals::new(&config, &priority, 15.0, None, &followed).with_sections(&taxonomy.sections);
         let data = |title: &str, city: Option<&str>, section: &str| DraftItem {
             title: title.into(),
             section: section.into(),

@@ -193,10 +193,33 @@ impl RankReport {
 /// classified for its confidence and policy fields, no other outlets and no configured
 /// priority (a labelled file has neither), all equally fresh.
 pub fn rank(classifier: &Classifier, items: &[Labelled], grades: &[Grade], taste: Option<&Model>) -> RankReport {
+    ranked_with(classifier, items, grades, taste, false)
+}
+
+/// [`rank`], and every item labelled off-topic that the classifier keeps, ranked as a
+/// minor item of the section it files it in: in a run such an item competes for the
+/// issue's places as any minor story does.
+pub fn rank_with_noise(
+    classifier: &Classifier,
+    items: &[Labelled],
+    grades: &[Grade],
+    taste: Option<&Model>,
+) -> RankReport {
+    ranked_with(classifier, items, grades, taste, true)
+}
+
+fn ranked_with(
+    classifier: &Classifier,
+    items: &[Labelled],
+    grades: &[Grade],
+    taste: Option<&Model>,
+    noise: bool,
+) -> RankReport {
     let taxonomy = &classifier.taxonomy;
     let by_title: HashMap<&str, &Labelled> = items.iter().map(|i| (i.title.as_str(), i)).collect();
     let priority = HashMap::new();
-    let signals = Signals::new(&taxonomy.selection, &priority, 15.0, taste, &taxonomy.cities.order);
+    let signals = Signals::new(&taxonomy.selection, &priority, 15.0, taste, &taxonomy.cities.order)
+        .with_sections(&taxonomy.sections);
     let mut report = RankReport::default();
     for g in grades {
         let Some(it) = by_title.get(g.title.as_str()) else {
@@ -209,29 +232,15 @@ pub fn rank(classifier: &Classifier, items: &[Labelled], grades: &[Grade], taste
             .ranked
             .push(ranked(it, &g.section, g.worthy, score, d, meta, &signals));
     }
-    report
-}
-
-/// [`rank`], and every item labelled off-topic that the classifier keeps, ranked as a
-/// minor item of the section it files it in: in a run such an item competes for the
-/// issue's places as any minor story does.
-pub fn rank_with_noise(
-    classifier: &Classifier,
-    items: &[Labelled],
-    grades: &[Grade],
-    taste: Option<&Model>,
-) -> RankReport {
-    let mut report = rank(classifier, items, grades, taste);
-    let taxonomy = &classifier.taxonomy;
-    let priority = HashMap::new();
-    let signals = Signals::new(&taxonomy.selection, &priority, 15.0, taste, &taxonomy.cities.order);
+    if !noise {
+        return report;
+    }
     for it in items.iter().filter(|i| i.section == crate::model::OFF_TOPIC) {
         let (d, meta) = super::classify(classifier, it);
-        if d.rejected.is_some() || !taxonomy.sections.iter().any(|s| *s.id.get_ref() == d.section) {
+        if d.rejected.is_some() || taxonomy.section(&d.section).is_none() {
             continue;
         }
-        let section = d.section.clone();
-        let score = d.score;
+        let (section, score) = (d.section.clone(), d.score);
         report.ranked.push(ranked(it, &section, 0, score, d, meta, &signals));
         report.noise += 1;
     }
