@@ -116,8 +116,6 @@ pub struct Classifier {
     /// Nothing learned yet: the shipped examples are learned on the first item, so that
     /// commands that classify nothing (draft, publish, check) do not pay for it.
     untrained: std::sync::atomic::AtomicBool,
-    /// The shipped examples as the model reads them.
-    seed_samples: std::sync::OnceLock<Vec<learn::Sample>>,
 }
 
 /// Where a Latin term must meet the edge of an English word: "ai" is not a word of
@@ -196,8 +194,11 @@ fn fold_head(text: &str, chars: usize) -> String {
 
 /// The lazy DFA cache of each taxonomy pattern, per thread that runs it (the regex
 /// crate's default is 2 MB): a rule's pattern is a few alternatives of words, and at the
-/// default the patterns' caches were half of a run's heap before its first item.
-const PATTERN_DFA_BYTES: usize = 256 * 1024;
+/// default the patterns' caches were half of a run's heap before its first item. At
+/// 256 KB the 29 patterns still held 22 MB over a cold run's three classifying threads;
+/// at 64 KB a thread classifies 15% fewer items a second (30k), and at 32 KB half as
+/// many (docs/benchmarks.md, issue 11, stop 48).
+const PATTERN_DFA_BYTES: usize = 64 * 1024;
 
 /// A listed company in a headline: its stock code or its legal form.
 static LISTED: LazyLock<Regex> = LazyLock::new(|| {
@@ -368,7 +369,6 @@ impl Classifier {
             model: std::sync::RwLock::new(None),
             editor_examples: std::sync::atomic::AtomicUsize::new(0),
             untrained: std::sync::atomic::AtomicBool::new(true),
-            seed_samples: std::sync::OnceLock::new(),
         })
     }
 
@@ -384,14 +384,14 @@ impl Classifier {
                 weight,
             }
         };
-        // The shipped examples read the same every time: read once, not on every retrain.
-        let seeds = self.seed_samples.get_or_init(|| {
-            if self.taxonomy.classifier.seed_examples {
-                learn::seed_examples().iter().map(|e| sample(e, 1.0)).collect()
-            } else {
-                Vec::new()
-            }
-        });
+        // The shipped examples are read again on every retrain (a tenth of a second),
+        // not kept: their features are 4.5 MB, and a retrain comes only when editors'
+        // labels change.
+        let seeds: Vec<learn::Sample> = if self.taxonomy.classifier.seed_examples {
+            learn::seed_examples().iter().map(|e| sample(e, 1.0)).collect()
+        } else {
+            Vec::new()
+        };
         let editors: Vec<learn::Sample> = examples
             .iter()
             .map(|e| sample(e, learn::EDITOR_WEIGHT as f32))

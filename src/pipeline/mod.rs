@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -197,6 +197,8 @@ struct Collected {
     failures_before: i64,
     /// Its new items, read while the group before it was stored.
     read_ahead: Option<ReadAhead>,
+    /// Its slot among the sources whose items wait to be stored (`collect::Ctx`).
+    parse_slot: Option<OwnedSemaphorePermit>,
 }
 
 impl Pipeline {
