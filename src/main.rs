@@ -211,6 +211,10 @@ enum Command {
         /// List every missed merge, not only the first few.
         #[arg(long)]
         verbose: bool,
+        /// A store (SQLite file) whose stories are in the index first, as a large store's
+        /// are in a run: each report must still find its own story among them.
+        #[arg(long)]
+        among: Option<PathBuf>,
     },
 }
 
@@ -551,9 +555,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", report.render(verbose));
             Ok(ExitCode::SUCCESS)
         }
-        Command::EvalDedup { file, verbose } => {
+        Command::EvalDedup { file, verbose, among } => {
             let reports = banyue::eval::dedup::load(&file)?;
-            let e = banyue::eval::dedup::evaluate(&banyue::dedup::NearDup::default(), reports);
+            let mut background = Vec::new();
+            if let Some(path) = &among {
+                let store = banyue::store::Store::open(path).with_context(|| format!("opening {}", path.display()))?;
+                store.each_candidate(chrono::DateTime::<chrono::Utc>::MIN_UTC, |c| background.push(c))?;
+            }
+            let e = banyue::eval::dedup::evaluate_among(&banyue::dedup::NearDup::default(), reports, background);
             print!("{}", e.render(verbose));
             Ok(ExitCode::SUCCESS)
         }

@@ -63,10 +63,32 @@ pub struct Evaluation {
 
 /// Run the reports through the same index and rules as `banyue run`, oldest first.
 pub fn evaluate(near: &NearDup, reports: Vec<Report>) -> Evaluation {
-    let fallback: DateTime<Utc> = DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
+    evaluate_among(near, reports, Vec::new())
+}
+
+/// When a report has no date: a fixed day, so that runs agree.
+fn fallback_date() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default()
+}
+
+/// [`evaluate`] with `background` stories in the index first: a large store's stories,
+/// among which a labelled report must still find its own story (a merge into one of
+/// them is a wrong merge). Each is dated as the labelled reports' middle one, so that
+/// every one is a story a report could repeat; their ids are moved past the reports'.
+pub fn evaluate_among(near: &NearDup, reports: Vec<Report>, background: Vec<Candidate>) -> Evaluation {
+    let fallback = fallback_date();
     let mut order: Vec<usize> = (0..reports.len()).collect();
     order.sort_by_key(|i| (reports[*i].published.map(|d| d.with_timezone(&Utc)), *i));
     let mut index = Index::default();
+    let middle = order
+        .get(order.len() / 2)
+        .and_then(|i| reports[*i].published)
+        .map_or(fallback, |d| d.with_timezone(&Utc));
+    for (k, mut c) in background.into_iter().enumerate() {
+        c.id = (reports.len() + k) as i64;
+        c.date = middle;
+        index.insert(c);
+    }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; reports.len()];
     for i in order {
         let r = &reports[i];
@@ -102,16 +124,20 @@ pub fn evaluate(near: &NearDup, reports: Vec<Report>) -> Evaluation {
 impl Evaluation {
     /// Whether the report was merged into a report of its own story.
     fn merged_right(&self, o: &Outcome) -> bool {
-        o.merged_into
-            .as_ref()
-            .is_some_and(|(m, _)| self.reports[*m].story == self.reports[o.index].story)
+        o.merged_into.as_ref().is_some_and(|(m, _)| {
+            self.reports
+                .get(*m)
+                .is_some_and(|r| r.story == self.reports[o.index].story)
+        })
     }
 
     /// Whether the report was merged into another story's report.
     fn merged_wrong(&self, o: &Outcome) -> bool {
-        o.merged_into
-            .as_ref()
-            .is_some_and(|(m, _)| self.reports[*m].story != self.reports[o.index].story)
+        o.merged_into.as_ref().is_some_and(|(m, _)| {
+            self.reports
+                .get(*m)
+                .is_none_or(|r| r.story != self.reports[o.index].story)
+        })
     }
 
     pub fn stories(&self) -> usize {
@@ -205,7 +231,10 @@ impl Evaluation {
                     let _ = writeln!(
                         out,
                         "  {} ⇒ {}\n      {why}",
-                        self.reports[o.index].title, self.reports[*m].title
+                        self.reports[o.index].title,
+                        self.reports
+                            .get(*m)
+                            .map_or("(a story of the background)", |r| r.title.as_str())
                     );
                 }
             }
@@ -237,7 +266,7 @@ impl Evaluation {
                 for (_, why) in o
                     .kept_apart
                     .iter()
-                    .filter(|(m, _)| self.reports[*m].story == self.reports[*i].story)
+                    .filter(|(m, _)| self.reports.get(*m).is_some_and(|r| r.story == self.reports[*i].story))
                 {
                     let _ = writeln!(out, "      {why}");
                 }
@@ -288,5 +317,44 @@ mod tests {
         assert_eq!(e.rewordings(), (1, 1));
         assert!(e.wrong_merges().is_empty());
         assert!(e.render(false).contains("wrong merges: 0"));
+    }
+
+    #[test]
+    fn a_merge_into_a_background_story_is_wrong_and_its_own_story_is_still_found() {
+        let text = "星河云今日发布分布式数据库星河DB 5.0，事务处理性能较上一代提升三倍，已在金融、电信等行业完成试点。";
+        let date = DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
+        // The background already tells the first report's story: merging into it is a
+        // merge into another story, since the labels know nothing of it.
+        let background = vec![
+            Candidate::new(1, "bg", "星河云发布分布式数据库星河DB 5.0", text, None, date),
+            Candidate::new(
+                2,
+                "bg",
+                "福州入选国家网络安全创新发展示范区",
+                "福州市获批示范区。",
+                None,
+                date,
+            ),
+        ];
+        let reports = vec![
+            report("c", "星河云发布分布式数据库星河DB 5.0", text, "reword"),
+            report(
+                "d",
+                "无锡入选国家网络安全创新发展示范区",
+                "无锡市获批国家网络安全创新发展示范区。",
+                "twin",
+            ),
+            report(
+                "d",
+                "无锡获批国家网络安全创新发展示范区",
+                "无锡市获批国家网络安全创新发展示范区。",
+                "reword",
+            ),
+        ];
+        let e = evaluate_among(&NearDup::default(), reports, background);
+        assert_eq!(e.wrong_merges().len(), 1, "{}", e.render(true));
+        assert_eq!(e.twins(), (1, 0), "the twin of a background story stays apart");
+        assert_eq!(e.rewordings(), (1, 1), "{}", e.render(true));
+        assert!(e.render(false).contains("(a story of the background)"));
     }
 }
