@@ -1105,6 +1105,19 @@ impl FactSet {
         ((2..=16).contains(&n) && ORGANS.iter().any(|o| head.ends_with(o))).then(|| comparable(head))
     }
 
+    /// The places a headline of the form "X：…" names before its colon, when X is short
+    /// and names a place (浙江：…, 杭州：…): the story's place, as the speaker is for a
+    /// headline that names none.
+    pub fn colon_place(title: &str) -> Option<Set<&'static str>> {
+        let (head, rest) = title.split_once(['：', ':'])?;
+        let head = head.trim();
+        let n = head.chars().count();
+        if !(2..=8).contains(&n) || rest.chars().count() < 6 || !names_place(head) {
+            return None;
+        }
+        Some(FactSet::of(head).places)
+    }
+
     /// Who speaks in a headline of the form "X：…" (工信部：…, Canalys：…), when X is short
     /// and names no place (a place before a colon is the story's place: 上海：…).
     pub fn speaker(title: &str) -> Option<String> {

@@ -721,6 +721,16 @@ impl NearDup {
         {
             return Verdict::Apart(format!("said by another: {a} ≠ {b}"));
         }
+        // A province's headline and one of its cities' (浙江：… and 杭州：…) each name the
+        // place they are about; the places compared above let the province hold the city.
+        if let (Some(a), Some(b)) = (
+            facts::FactSet::colon_place(&report.title),
+            facts::FactSet::colon_place(&c.title),
+        ) && a != b
+        {
+            let show = |s: &set::Set<&'static str>| s.iter().copied().collect::<Vec<_>>().join("、");
+            return Verdict::Apart(format!("about another place: {} ≠ {}", show(&a), show(&b)));
+        }
         if let (Some(a), Some(b)) = (facts::FactSet::issuer(&report.title), facts::FactSet::issuer(&c.title))
             && !diff::same_word(&a, &b)
         {
@@ -1258,6 +1268,43 @@ mod tests {
     fn find(title: &str, text: &str, cands: &[Candidate]) -> Option<i64> {
         let r = report(0, title, text, cands.first().map(|c| c.date).unwrap_or_else(Utc::now));
         NearDup::default().find(&r, cands).map(|f| f.0)
+    }
+
+    #[test]
+    fn a_provinces_headline_and_its_citys_are_two_stories() {
+        let now = Utc::now();
+        let province = report(
+            1,
+            "浙江：2027年人工智能核心产业营收破万亿",
+            "浙江省政府办公厅日前印发加快人工智能产业高质量发展若干意见，目标到2027年全省人工智能核心产业营业收入突破1万亿元。",
+            now,
+        );
+        // The same figure in the city's statistics: the province holds the city, so only
+        // the places before the colons tell them apart.
+        let city = "杭州市统计局发布数据，2026年前三季度全市数字经济核心产业实现营业收入突破1万亿元，同比增长11.3%。";
+        assert_eq!(
+            find(
+                "杭州：前三季度数字经济核心产业营收破万亿",
+                city,
+                std::slice::from_ref(&province)
+            ),
+            None
+        );
+        let mut index = Index::default();
+        index.insert(province);
+        let verdicts = index.judge_all(
+            &NearDup::default(),
+            &report(0, "杭州：前三季度数字经济核心产业营收破万亿", city, now),
+        );
+        assert!(
+            verdicts
+                .iter()
+                .any(|(_, v)| matches!(v, Verdict::Apart(why) if why.contains("another place"))),
+            "{verdicts:?}"
+        );
+        // One place written two ways is one place.
+        let shanghai = report(2, "上海：人工智能产业规模突破4500亿元", BODY, now);
+        assert_eq!(find("上海市：人工智能产业规模突破4500亿元", BODY, &[shanghai]), Some(2));
     }
 
     #[test]
