@@ -95,7 +95,8 @@ struct FlatRule {
 
 enum RuleKind {
     Terms,
-    Pattern(Regex),
+    /// An index into `Classifier::patterns`.
+    Pattern(usize),
     Signal(Signal),
 }
 
@@ -103,6 +104,10 @@ pub struct Classifier {
     pub taxonomy: Taxonomy,
     pub gazetteer: Gazetteer,
     rules: Vec<FlatRule>,
+    /// The rules' patterns, searched with caches of this thread's (`PATTERN_CACHES`).
+    patterns: Vec<regex_automata::meta::Regex>,
+    /// Which classifier this is, for its caches in each thread.
+    id: u64,
     matcher: AhoCorasick,
     targets: Vec<Vec<Target>>,
     /// Original spelling of each automaton pattern, for reasons.
@@ -195,10 +200,16 @@ fn fold_head(text: &str, chars: usize) -> String {
 /// The lazy DFA cache of each taxonomy pattern, per thread that runs it (the regex
 /// crate's default is 2 MB): a rule's pattern is a few alternatives of words, and at the
 /// default the patterns' caches were half of a run's heap before its first item. At
-/// 256 KB the 29 patterns still held 22 MB over a cold run's three classifying threads;
-/// at 64 KB a thread classifies 15% fewer items a second (30k), and at 32 KB half as
-/// many (docs/benchmarks.md, issue 11, stop 48).
+/// 256 KB the 29 patterns still held 22 MB in a cold run; at 64 KB a thread classifies
+/// 15% fewer items a second (30k), and at 32 KB half as many (docs/benchmarks.md,
+/// issue 11, stop 48).
 const PATTERN_DFA_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    /// Each classifier's pattern caches, by its id, for this thread.
+    static PATTERN_CACHES: std::cell::RefCell<std::collections::HashMap<u64, Vec<regex_automata::meta::Cache>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
 
 /// A listed company in a headline: its stock code or its legal form.
 static LISTED: LazyLock<Regex> = LazyLock::new(|| {
@@ -317,16 +328,18 @@ impl Classifier {
                 }
             }
         };
+        let mut patterns = Vec::new();
         for (si, s) in taxonomy.sections.iter().enumerate() {
             for r in &s.rules {
                 let idx = rules.len();
                 let kind = if let Some(p) = &r.pattern {
                     // Patterns read folded (lowercased) text, so they ignore case too.
-                    RuleKind::Pattern(
-                        regex::RegexBuilder::new(&format!("(?i){}", p.get_ref()))
-                            .dfa_size_limit(PATTERN_DFA_BYTES)
-                            .build()?,
-                    )
+                    patterns.push(
+                        regex_automata::meta::Builder::new()
+                            .configure(regex_automata::meta::Config::new().hybrid_cache_capacity(PATTERN_DFA_BYTES))
+                            .build(&format!("(?i){}", p.get_ref()))?,
+                    );
+                    RuleKind::Pattern(patterns.len() - 1)
                 } else if let Some(sig) = r.signal {
                     RuleKind::Signal(sig)
                 } else {
@@ -358,10 +371,13 @@ impl Classifier {
         let folded: Vec<String> = terms.iter().map(|t| fold(t)).collect();
         let matcher = AhoCorasick::new(&folded)?;
         let edges = folded.iter().map(|t| Edges::of(t)).collect();
+        static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Classifier {
             taxonomy,
             gazetteer,
             rules,
+            patterns,
+            id: IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             matcher,
             targets,
             terms,
@@ -468,23 +484,38 @@ impl Classifier {
                     }
                 }
             }
-            for (i, r) in self.rules.iter().enumerate() {
-                // A rule that reads one field only is not run over the other.
-                let wanted = if in_title {
-                    r.field != Field::Body
-                } else {
-                    r.field != Field::Title
-                };
-                if let RuleKind::Pattern(re) = &r.kind
-                    && wanted
-                    && let Some(m) = re.find(text)
-                {
-                    let slot = if in_title { &mut ev.title[i] } else { &mut ev.body[i] };
-                    *slot = Some(m.as_str().to_string());
+            self.with_pattern_caches(|caches| {
+                for (i, r) in self.rules.iter().enumerate() {
+                    // A rule that reads one field only is not run over the other.
+                    let wanted = if in_title {
+                        r.field != Field::Body
+                    } else {
+                        r.field != Field::Title
+                    };
+                    if let RuleKind::Pattern(p) = r.kind
+                        && wanted
+                        && let (Some(re), Some(cache)) = (self.patterns.get(p), caches.get_mut(p))
+                        && let Some(m) = re.search_with(cache, &regex_automata::Input::new(text))
+                    {
+                        let slot = if in_title { &mut ev.title[i] } else { &mut ev.body[i] };
+                        *slot = Some(text[m.range()].to_string());
+                    }
                 }
-            }
+            });
         }
         ev
+    }
+
+    /// `f` of this thread's caches of the patterns' lazy DFAs, made when the thread first
+    /// searches with this classifier and freed with the thread: the regex crate's own
+    /// pool keeps caches in eight stacks by thread id, so the short threads that read a
+    /// run's items left up to eight caches a pattern behind them.
+    fn with_pattern_caches<R>(&self, f: impl FnOnce(&mut Vec<regex_automata::meta::Cache>) -> R) -> R {
+        PATTERN_CACHES.with_borrow_mut(|all| {
+            f(all
+                .entry(self.id)
+                .or_insert_with(|| self.patterns.iter().map(|re| re.create_cache()).collect()))
+        })
     }
 
     /// The city an item is about: its issuer's, else the first one its title names (unless
