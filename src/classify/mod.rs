@@ -123,6 +123,17 @@ pub struct Classifier {
     untrained: std::sync::atomic::AtomicBool,
 }
 
+impl Drop for Classifier {
+    fn drop(&mut self) {
+        // This thread's caches of its patterns; other threads' go when those threads end.
+        let _ = PATTERN_CACHES.try_with(|all| {
+            if let Ok(mut all) = all.try_borrow_mut() {
+                all.remove(&self.id);
+            }
+        });
+    }
+}
+
 /// Where a Latin term must meet the edge of an English word: "ai" is not a word of
 /// "said" or "Shanghai", nor "app" of "Apple", nor "tech" of "fintech", nor "expo" of
 /// "export". Every term that starts with a Latin letter or digit must start a word; a

@@ -1115,7 +1115,8 @@ impl FactSet {
         if !(2..=8).contains(&n) || rest.chars().count() < 6 || !names_place(head) {
             return None;
         }
-        Some(FactSet::of(head).places)
+        let places = FactSet::of(head).places;
+        (!places.is_empty()).then_some(places)
     }
 
     /// Who speaks in a headline of the form "X：…" (工信部：…, Canalys：…), when X is short

@@ -87,11 +87,12 @@ impl Pipeline {
             settings: self.config.settings.clone(),
             parsing: Arc::new(Semaphore::new(PARSED_AHEAD.min(concurrency))),
         });
-        // A source's task is spawned only when it has a slot: a task waiting for one is
-        // a future of a few kilobytes, and a run of 20,000 sources held 20,000 of them.
-        // Slots come back only when this loop stores a group, so it tops them up then.
+        // A source's task is spawned only when it has a slot: a task waiting for one is a
+        // future of about 3 KB, and a run of 2,000 sources held 6 MB of them before its
+        // first fetch. Slots come back only when this loop stores a group, so it tops
+        // them up then.
         let mut next = 0;
-        let mut spawn_ready = |tasks: &mut JoinSet<(Collected, Option<OwnedSemaphorePermit>)>| {
+        let mut spawn_ready = |tasks: &mut JoinSet<(Collected, OwnedSemaphorePermit)>| {
             while next < indices.len() {
                 let Ok(permit) = limit.clone().try_acquire_owned() else {
                     break;
@@ -124,7 +125,7 @@ impl Pipeline {
                         Ok(Ok(Err(why)) | Err(why)) => skipped(&source, index, why),
                         Err(e) => skipped(&source, index, format!("taking its lease: {e}")),
                     };
-                    (collected, Some(permit))
+                    (collected, permit)
                 });
             }
         };
@@ -216,7 +217,7 @@ impl Pipeline {
 /// `concurrency` until it is.
 struct Group {
     collected: Vec<Collected>,
-    permits: Vec<Option<OwnedSemaphorePermit>>,
+    permits: Vec<OwnedSemaphorePermit>,
 }
 
 impl Pipeline {
@@ -578,8 +579,12 @@ pub(super) async fn fetch_source(
         }
         Fetched::Page(p) => p,
     };
-    // Its items will wait to be stored: read them when a slot for them is free.
-    *parse_slot = ctx.parsing.clone().acquire_owned().await.ok();
+    // Its items will wait to be stored: read them when a slot for them is free. Not a
+    // portal's whose detail pages come next: those are fetched one by one, spaced per
+    // host, and a portal waiting on them would hold a slot that feeds need.
+    if source.detail.is_none() {
+        *parse_slot = ctx.parsing.clone().acquire_owned().await.ok();
+    }
     report.status = Some(page.status);
     report.encoding = Some(page.encoding);
     if let Some(w) = repair_warning(&page) {
