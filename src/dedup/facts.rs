@@ -136,6 +136,13 @@ struct Place {
     city: Option<&'static str>,
 }
 
+impl Place {
+    /// The place and those it lies in: what a report of it may name instead.
+    fn with_parents(&self) -> impl Iterator<Item = &'static str> {
+        [Some(self.name), self.province, self.city].into_iter().flatten()
+    }
+}
+
 struct Places {
     matcher: AhoCorasick,
     places: Vec<Place>,
@@ -530,12 +537,19 @@ pub fn city_names_conflict(a: &str, b: &str) -> Option<String> {
         .then(|| format!("place differs: {} ≠ {}", join(&x), join(&y)))
 }
 
-/// Whether `text` names a place (a city, province or country).
-pub fn names_place(text: &str) -> bool {
+/// The places `text` names (a city, province or country), in order; `text` is already
+/// made half-width.
+fn places_in(text: &str) -> impl Iterator<Item = &'static Place> + '_ {
     PLACES
         .matcher
-        .find_iter(&half_width(text))
-        .any(|m| !PLACES.places[m.pattern().as_usize()].name.is_empty())
+        .find_iter(text)
+        .map(|m| &PLACES.places[m.pattern().as_usize()])
+        .filter(|p| !p.name.is_empty())
+}
+
+/// Whether `text` names a place (a city, province or country).
+pub fn names_place(text: &str) -> bool {
+    places_in(&half_width(text)).next().is_some()
 }
 
 /// Two reports of which one headline names a place and the other none (市中区数据标注基地
@@ -769,15 +783,9 @@ impl FactSet {
     pub fn of(text: &str) -> FactSet {
         let text = half_width(text);
         let mut f = FactSet::default();
-        for m in PLACES.matcher.find_iter(&text) {
-            let p = &PLACES.places[m.pattern().as_usize()];
-            if p.name.is_empty() {
-                continue;
-            }
+        for p in places_in(&text) {
             f.named_places.insert(p.name);
-            f.places.insert(p.name);
-            f.places.extend(p.province);
-            f.places.extend(p.city);
+            f.places.extend(p.with_parents());
         }
         for c in DOC_TITLE.captures_iter(&text) {
             let t = comparable(&c[1]);
@@ -1112,10 +1120,11 @@ impl FactSet {
         let (head, rest) = title.split_once(['：', ':'])?;
         let head = head.trim();
         let n = head.chars().count();
-        if !(2..=8).contains(&n) || rest.chars().count() < 6 || !names_place(head) {
+        if !(2..=8).contains(&n) || rest.chars().count() < 6 {
             return None;
         }
-        let places = FactSet::of(head).places;
+        // Only the places: the rest of a head's facts is no part of this comparison.
+        let places: Set<&'static str> = places_in(&half_width(head)).flat_map(Place::with_parents).collect();
         (!places.is_empty()).then_some(places)
     }
 
