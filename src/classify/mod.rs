@@ -104,10 +104,14 @@ pub struct Classifier {
     pub taxonomy: Taxonomy,
     pub gazetteer: Gazetteer,
     rules: Vec<FlatRule>,
-    /// The rules' patterns, searched with caches of this thread's (`PATTERN_CACHES`).
+    /// The rules' patterns, searched with `pattern_caches`.
     patterns: Vec<regex_automata::meta::Regex>,
-    /// Which classifier this is, for its caches in each thread.
-    id: u64,
+    /// One cache of each pattern's lazy DFA per thread that searches with them. The regex
+    /// crate's own pool keeps caches in eight stacks by thread id, and the short threads
+    /// that read a run's items each have a new id: eight sets stayed alive. Here a thread
+    /// that ends leaves its set to the next thread given its id, and the classifier's
+    /// drop frees them all.
+    pattern_caches: thread_local::ThreadLocal<std::cell::RefCell<Vec<regex_automata::meta::Cache>>>,
     matcher: AhoCorasick,
     targets: Vec<Vec<Target>>,
     /// Original spelling of each automaton pattern, for reasons.
@@ -121,17 +125,6 @@ pub struct Classifier {
     /// Nothing learned yet: the shipped examples are learned on the first item, so that
     /// commands that classify nothing (draft, publish, check) do not pay for it.
     untrained: std::sync::atomic::AtomicBool,
-}
-
-impl Drop for Classifier {
-    fn drop(&mut self) {
-        // This thread's caches of its patterns; other threads' go when those threads end.
-        let _ = PATTERN_CACHES.try_with(|all| {
-            if let Ok(mut all) = all.try_borrow_mut() {
-                all.remove(&self.id);
-            }
-        });
-    }
 }
 
 /// Where a Latin term must meet the edge of an English word: "ai" is not a word of
@@ -215,12 +208,6 @@ fn fold_head(text: &str, chars: usize) -> String {
 /// 15% fewer items a second (30k), and at 32 KB half as many (docs/benchmarks.md,
 /// issue 11, stop 48).
 const PATTERN_DFA_BYTES: usize = 64 * 1024;
-
-thread_local! {
-    /// Each classifier's pattern caches, by its id, for this thread.
-    static PATTERN_CACHES: std::cell::RefCell<std::collections::HashMap<u64, Vec<regex_automata::meta::Cache>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
-}
 
 /// A listed company in a headline: its stock code or its legal form.
 static LISTED: LazyLock<Regex> = LazyLock::new(|| {
@@ -382,13 +369,12 @@ impl Classifier {
         let folded: Vec<String> = terms.iter().map(|t| fold(t)).collect();
         let matcher = AhoCorasick::new(&folded)?;
         let edges = folded.iter().map(|t| Edges::of(t)).collect();
-        static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Classifier {
             taxonomy,
             gazetteer,
             rules,
             patterns,
-            id: IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            pattern_caches: thread_local::ThreadLocal::new(),
             matcher,
             targets,
             terms,
@@ -495,7 +481,8 @@ impl Classifier {
                     }
                 }
             }
-            self.with_pattern_caches(|caches| {
+            {
+                let mut caches = self.pattern_caches().borrow_mut();
                 for (i, r) in self.rules.iter().enumerate() {
                     // A rule that reads one field only is not run over the other.
                     let wanted = if in_title {
@@ -512,21 +499,15 @@ impl Classifier {
                         *slot = Some(text[m.range()].to_string());
                     }
                 }
-            });
+            }
         }
         ev
     }
 
-    /// `f` of this thread's caches of the patterns' lazy DFAs, made when the thread first
-    /// searches with this classifier and freed with the thread: the regex crate's own
-    /// pool keeps caches in eight stacks by thread id, so the short threads that read a
-    /// run's items left up to eight caches a pattern behind them.
-    fn with_pattern_caches<R>(&self, f: impl FnOnce(&mut Vec<regex_automata::meta::Cache>) -> R) -> R {
-        PATTERN_CACHES.with_borrow_mut(|all| {
-            f(all
-                .entry(self.id)
-                .or_insert_with(|| self.patterns.iter().map(|re| re.create_cache()).collect()))
-        })
+    /// This thread's caches of the patterns, made the first time it searches with them.
+    fn pattern_caches(&self) -> &std::cell::RefCell<Vec<regex_automata::meta::Cache>> {
+        self.pattern_caches
+            .get_or(|| std::cell::RefCell::new(self.patterns.iter().map(|re| re.create_cache()).collect()))
     }
 
     /// The city an item is about: its issuer's, else the first one its title names (unless
