@@ -127,14 +127,7 @@ fn significance(classifier: &Classifier, items: &[eval::Labelled]) {
     // The memo of an earlier build of the same window (the review server's case).
     let mut memo = select::TasteMemo::new(&examples, selection.taste_weight);
     {
-        let signals = select::Signals::new(
-            selection,
-            &priority,
-            15.0,
-            taste.as_ref(),
-            &classifier.taxonomy.cities.order,
-        )
-        .with_sections(&classifier.taxonomy.sections);
+        let signals = select::Signals::for_taxonomy(&classifier.taxonomy, &priority, 15.0, taste.as_ref());
         for d in &stories {
             let mut d = d.clone();
             d.scored = select::significance(&d, 3.0, &signals);
@@ -146,8 +139,7 @@ fn significance(classifier: &Classifier, items: &[eval::Labelled]) {
         ("shipped taste", taste.as_ref(), None),
         ("shipped taste, remembered", taste.as_ref(), Some(&memo)),
     ] {
-        let mut signals = select::Signals::new(selection, &priority, 15.0, taste, &classifier.taxonomy.cities.order)
-            .with_sections(&classifier.taxonomy.sections);
+        let mut signals = select::Signals::for_taxonomy(&classifier.taxonomy, &priority, 15.0, taste);
         if let Some(m) = memo {
             signals = signals.with_memo(m);
         }

@@ -492,14 +492,12 @@ pub fn build(
         remembered = earlier.as_ref().map_or(0, |m| m.len()),
         "draft: taste learned"
     );
-    let mut signals = select::Signals::new(
-        &taxonomy.selection,
+    let mut signals = select::Signals::for_taxonomy(
+        taxonomy,
         priorities,
         (to - from).num_hours() as f32 / 24.0,
         taste.as_ref(),
-        &taxonomy.cities.order,
-    )
-    .with_sections(&taxonomy.sections);
+    );
     if let Some(e) = &earlier {
         signals = signals.with_memo(e);
     }

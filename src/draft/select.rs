@@ -17,7 +17,7 @@ use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use crate::classify::learn::{self, Model};
-use crate::classify::taxonomy::{Layout, Section, Selection};
+use crate::classify::taxonomy::{Layout, Section, Selection, Taxonomy};
 
 use super::DraftItem;
 
@@ -176,6 +176,24 @@ impl<'a> Signals<'a> {
             memo: None,
             data: Default::default(),
         }
+    }
+
+    /// The signals of a taxonomy: its selection settings, followed cities and data
+    /// sections. What a draft and the evaluations use; `new` is for a selection alone.
+    pub fn for_taxonomy(
+        taxonomy: &'a Taxonomy,
+        priority: &'a HashMap<String, i32>,
+        window_days: f32,
+        taste: Option<&'a Model>,
+    ) -> Signals<'a> {
+        Signals::new(
+            &taxonomy.selection,
+            priority,
+            window_days,
+            taste,
+            &taxonomy.cities.order,
+        )
+        .with_sections(&taxonomy.sections)
     }
 
     /// Read which of the taxonomy's sections are laid out as data items.
@@ -864,7 +882,7 @@ mod tests {
         let config = Selection::default();
         let priority = HashMap::new();
         let followed = ["南京".to_string()];
-        let taxonomy = crate::classify::taxonomy::Taxonomy::builtin();
+        let taxonomy = Taxonomy::builtin();
         let signals = Signals::new(&config, &priority, 15.0, None, &followed).with_sections(&taxonomy.sections);
         let data = |title: &str, city: Option<&str>, section: &str| DraftItem {
             title: title.into(),

@@ -218,8 +218,7 @@ fn ranked_with(
     let taxonomy = &classifier.taxonomy;
     let by_title: HashMap<&str, &Labelled> = items.iter().map(|i| (i.title.as_str(), i)).collect();
     let priority = HashMap::new();
-    let signals = Signals::new(&taxonomy.selection, &priority, 15.0, taste, &taxonomy.cities.order)
-        .with_sections(&taxonomy.sections);
+    let signals = Signals::for_taxonomy(taxonomy, &priority, 15.0, taste);
     let mut report = RankReport::default();
     for g in grades {
         let Some(it) = by_title.get(g.title.as_str()) else {
