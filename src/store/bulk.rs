@@ -13,6 +13,12 @@
 //!   of their own, and SQLite keeps the first version of every page a savepoint changes
 //!   in a temporary file: a write and a read of the file system per page. In memory, that
 //!   journal is bounded by what one source's items change.
+//! - **The search index merged in larger steps.** FTS5 writes each commit's words as a
+//!   new segment and, by default, merges four segments of a level into one of the next
+//!   as soon as there are four. While a run stores, it merges at sixteen: each word's
+//!   postings are rewritten on fewer levels (a cold run of 2,000 feeds: the commits
+//!   4.5 → 3.4 s). The default comes back when the run ends, and the next writes merge
+//!   what is left a step at a time.
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -34,6 +40,11 @@ const BACKSTOP_PAGES: i64 = 16_384;
 /// SQLite's default, restored when the thread stops.
 const DEFAULT_PAGES: i64 = 1_000;
 
+/// Segments of one level that FTS5 merges while a run stores (its most, 16), and its
+/// default, restored after.
+const BULK_AUTOMERGE: i64 = 16;
+const DEFAULT_AUTOMERGE: i64 = 4;
+
 /// The store's settings for bulk writes, until finished (or dropped: the checkpoint
 /// thread then stops after one last checkpoint, and the writer keeps the settings).
 pub struct BulkWrites {
@@ -52,6 +63,7 @@ impl Store {
         if let Err(e) = conn.pragma_update(None, "temp_store", "MEMORY") {
             tracing::warn!("savepoints stay journaled in files: {e}");
         }
+        set_automerge(conn, BULK_AUTOMERGE);
         BulkWrites {
             aside: checkpoint_aside(conn),
         }
@@ -93,6 +105,19 @@ fn checkpoint_aside(conn: &Connection) -> Option<(mpsc::Sender<()>, JoinHandle<(
     }
 }
 
+/// Set the search index's `automerge`, with a warning should that fail. It is kept in
+/// the index itself (`item_words_config`), so a run that is killed leaves its value until
+/// the next run ends: the index merges then in larger steps, and reads the same.
+fn set_automerge(conn: &Connection, segments: i64) {
+    let set = conn.execute(
+        "INSERT INTO item_words (item_words, rank) VALUES ('automerge', ?1)",
+        [segments],
+    );
+    if let Err(e) = set {
+        tracing::warn!("setting the search index's automerge to {segments}: {e}");
+    }
+}
+
 /// Set `pragma` back to `value`, with a warning should that fail.
 fn restore(conn: &Connection, pragma: &str, value: i64) {
     if let Err(e) = conn.pragma_update(None, pragma, value) {
@@ -110,6 +135,7 @@ impl BulkWrites {
             // 0: the build's default, files (a later query of the store may sort a
             // window larger than memory should hold).
             restore(conn, "temp_store", 0);
+            set_automerge(conn, DEFAULT_AUTOMERGE);
         }
     }
 
@@ -158,6 +184,13 @@ mod tests {
         Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
     }
 
+    /// The search index's `automerge`, where one was set.
+    fn automerge(conn: &Connection) -> anyhow::Result<Option<i64>> {
+        let mut q = conn.prepare("SELECT v FROM item_words_config WHERE k = 'automerge'")?;
+        let mut rows = q.query_map([], |r| r.get::<_, i64>(0))?;
+        Ok(rows.next().transpose()?)
+    }
+
     /// What the thread copied is in the database file itself: a copy of that file alone,
     /// without its log, taken while the writer still has the store open (closing it would
     /// checkpoint on its own), holds every row committed.
@@ -173,6 +206,7 @@ mod tests {
         assert!(bulk.aside.is_some(), "no checkpoint thread");
         assert_eq!(pragma(&store, "wal_autocheckpoint")?, BACKSTOP_PAGES);
         assert_eq!(pragma(&store, "temp_store")?, 2, "savepoints journaled in memory");
+        assert_eq!(automerge(conn)?, Some(BULK_AUTOMERGE));
         conn.execute_batch("CREATE TABLE scratch (body BLOB)")?;
         // 40 commits of 100 KB: about 1,000 pages, far below the writer's own threshold.
         for _ in 0..40 {
@@ -185,6 +219,7 @@ mod tests {
         bulk.finish(&store);
         assert_eq!(pragma(&store, "wal_autocheckpoint")?, DEFAULT_PAGES);
         assert_eq!(pragma(&store, "temp_store")?, 0);
+        assert_eq!(automerge(conn)?, Some(DEFAULT_AUTOMERGE));
         let copy = dir.path().join("copy.db");
         std::fs::copy(&path, &copy)?;
         let alone = Connection::open(&copy)?;
