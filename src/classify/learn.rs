@@ -40,6 +40,7 @@ const SEED_FILES: &[&str] = &[
     include_str!("../../config/labels/real-dev14.json"),
     include_str!("../../config/labels/team-dev.json"),
     include_str!("../../config/labels/team-tuned.json"),
+    include_str!("../../config/labels/synthetic-dev.json"),
 ];
 
 #[derive(Deserialize)]

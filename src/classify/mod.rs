@@ -1191,6 +1191,33 @@ mod tests {
         assert!(d.rejected.as_deref().is_some_and(|r| r.contains("launch")), "{d:?}");
     }
 
+    /// By the rules alone (no model): a phone's price and battery are a launch however its
+    /// maker is named, and a park of another trade is that trade's.
+    #[test]
+    fn launches_and_other_trades_parks_are_out_by_the_rules() {
+        let mut taxonomy = Taxonomy::builtin();
+        taxonomy.classifier.seed_examples = false;
+        let c = Classifier::new(taxonomy).expect("the taxonomy loads");
+        let policy = PolicyMeta::default();
+        let item = |title, text| Input {
+            text,
+            ..headline(title, ("news", "合作媒体"), None, &policy)
+        };
+        let d = c.classify(&item(
+            "vivo X300发布：电池容量6500mAh，售价4699元",
+            "新机电池容量6500mAh，售价4699元，12月20日开售。",
+        ));
+        assert!(d.rejected.as_deref().is_some_and(|r| r.contains("launch")), "{d:?}");
+        let d = c.classify(&item(
+            "新能源汽车零部件产业园签约，总投资30亿元",
+            "项目建成后将形成年产50万套电驱系统的能力，带动上下游企业集聚发展。",
+        ));
+        assert!(
+            d.rejected.as_deref().is_some_and(|r| r.contains("another trade")),
+            "{d:?}"
+        );
+    }
+
     #[test]
     fn corrections_move_similar_unseen_items() {
         // Editors' corrections alone, without the shipped examples.
