@@ -1191,13 +1191,19 @@ mod tests {
         assert!(d.rejected.as_deref().is_some_and(|r| r.contains("launch")), "{d:?}");
     }
 
+    /// The shipped taxonomy without the shipped examples: its rules, and a model only
+    /// of what a test teaches it.
+    fn without_seeds() -> Classifier {
+        let mut taxonomy = Taxonomy::builtin();
+        taxonomy.classifier.seed_examples = false;
+        Classifier::new(taxonomy).expect("the taxonomy loads")
+    }
+
     /// By the rules alone (no model): a phone's price and battery are a launch however its
     /// maker is named, and a park of another trade is that trade's.
     #[test]
     fn launches_and_other_trades_parks_are_out_by_the_rules() {
-        let mut taxonomy = Taxonomy::builtin();
-        taxonomy.classifier.seed_examples = false;
-        let c = Classifier::new(taxonomy).expect("the taxonomy loads");
+        let c = without_seeds();
         let policy = PolicyMeta::default();
         let item = |title, text| Input {
             text,
@@ -1221,9 +1227,7 @@ mod tests {
     #[test]
     fn corrections_move_similar_unseen_items() {
         // Editors' corrections alone, without the shipped examples.
-        let mut taxonomy = Taxonomy::builtin();
-        taxonomy.classifier.seed_examples = false;
-        let c = Classifier::new(taxonomy).expect("the taxonomy loads");
+        let c = without_seeds();
         let policy = PolicyMeta::default();
         let input = |title: &'static str| headline(title, ("news", "示例科技网"), None, &policy);
         let unseen = "丁软件股份有限公司发布2026年度社会责任报告";
