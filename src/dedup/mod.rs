@@ -974,14 +974,16 @@ impl Index {
     pub fn insert(&mut self, c: Candidate) {
         let i = self.stories.len();
         let title_sig = title_signature(&c.title);
+        // A band or a fact of more than `MAX_BUCKET` stories is a template's, never read:
+        // its list stops there (a farm's template bands held 2.9M entries at 71k stories).
         for key in bands(&c.signature).chain(bands(&title_sig).map(|k| !k)) {
-            self.by_band.push(key, i);
+            self.by_band.push_while(key, i, MAX_BUCKET);
         }
         if let Some(d) = &c.doc_number {
             self.by_doc.push(d.clone(), i);
         }
         for k in fact_keys(&c.facts) {
-            self.by_fact.push(k, i);
+            self.by_fact.push_while(k, i, MAX_BUCKET);
         }
         let grams = bigrams(&c.title);
         for g in &grams {
