@@ -820,6 +820,13 @@ const RARE_DF: usize = 1;
 /// rewording at 16 and another at 12 (docs/benchmarks.md, issue 11, stop 48).
 const MAX_COMPARED: usize = 24;
 
+/// The index's keys of a text's bands and its title's: 32 bits, as the index holds
+/// hundreds of thousands (a chance collision adds a vote, never a merge).
+fn band_keys<'a>(text: &'a Signature, title: &'a Signature) -> impl Iterator<Item = u32> + 'a {
+    let fold = |h: u64| (h >> 32) as u32 ^ h as u32;
+    bands(text).map(fold).chain(bands(title).map(move |h| !fold(h)))
+}
+
 fn bands(sig: &Signature) -> impl Iterator<Item = u64> + '_ {
     sig.0.chunks(BAND_ROWS).enumerate().map(|(b, rows)| {
         let mut h = (b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -837,10 +844,10 @@ fn bands(sig: &Signature) -> impl Iterator<Item = u64> + '_ {
 pub struct Index {
     stories: Stories,
     alive: Vec<bool>,
-    by_band: Postings<u64>,
+    by_band: Postings<u32>,
     by_doc: Postings<String>,
     by_product: Postings<String>,
-    by_fact: Postings<String>,
+    by_fact: Postings<u64>,
     /// Stories by title bigram: short titles that share their rare bigrams are found
     /// even when MinHash bands miss them (a band needs two equal minima in a row).
     by_gram: Postings<Bigram>,
@@ -942,12 +949,14 @@ fn pair(a: u64, b: u64) -> (u64, u64) {
 
 /// Keys of a report's specific lead facts, each with its place: reports that share one
 /// are compared even when their words differ.
-fn fact_keys(f: &Facts) -> Vec<String> {
+/// The keys of a lead's place-and-figure pairs: hashed, as the index holds one for each
+/// pair of every story (a string each was 6 MB of the farm's 71k stories).
+fn fact_keys(f: &Facts) -> Vec<u64> {
     let shared = f.lead.shared(&f.lead);
     let mut keys = Vec::new();
     for p in &shared.places {
         for s in &shared.specific {
-            keys.push(format!("{p}|{s}"));
+            keys.push(fnv1a(p.bytes().chain(std::iter::once(b'|')).chain(s.bytes())));
         }
     }
     keys.truncate(16);
@@ -976,7 +985,7 @@ impl Index {
         let title_sig = title_signature(&c.title);
         // A band or a fact of more than `MAX_BUCKET` stories is a template's, never read:
         // its list stops there (a farm's template bands held 2.9M entries at 71k stories).
-        for key in bands(&c.signature).chain(bands(&title_sig).map(|k| !k)) {
+        for key in band_keys(&c.signature, &title_sig) {
             self.by_band.push_while(key, i, MAX_BUCKET);
         }
         if let Some(d) = &c.doc_number {
@@ -1172,13 +1181,13 @@ impl Index {
                 }
             }
             for k in fact_keys(&report.facts) {
-                if let Some(list) = self.by_fact.get(k.as_str()).filter(|l| l.len() <= MAX_BUCKET) {
+                if let Some(list) = self.by_fact.get(&k).filter(|l| l.len() <= MAX_BUCKET) {
                     for i in list {
                         vote(*i as usize, 2);
                     }
                 }
             }
-            for key in bands(&report.signature).chain(bands(&title_sig).map(|k| !k)) {
+            for key in band_keys(&report.signature, &title_sig) {
                 if let Some(list) = self.by_band.get(&key).filter(|l| l.len() <= MAX_BUCKET) {
                     for i in list {
                         vote(*i as usize, 1);
