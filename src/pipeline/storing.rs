@@ -449,21 +449,35 @@ impl Pipeline {
 }
 
 /// `f` of each of `items`, in order, on up to as many threads as there are cores (on
-/// the calling thread alone when there are few items or one core).
+/// the calling thread alone when there are few items or one core). The threads take
+/// the items a few at a time as they finish, not a half each: items differ in cost (a
+/// template's report is compared with 24 stories, an off-topic one with none), and a
+/// core is shared with the thread that reads the next group.
 pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     /// Fewer items than this are not worth a thread.
     const PER_THREAD: usize = 8;
+    /// Items a thread takes at a time.
+    const TAKE: usize = 4;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = cores.min(items.len() / PER_THREAD).max(1);
     if threads == 1 {
         return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let (f, next) = (&f, &next);
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let at = next.fetch_add(TAKE, std::sync::atomic::Ordering::Relaxed);
+                        let Some(part) = items.get(at..) else { break };
+                        done.extend(part.iter().take(TAKE).enumerate().map(|(i, t)| (at + i, f(t))));
+                    }
+                    done
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -473,7 +487,12 @@ pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
                 Err(panic) => std::panic::resume_unwind(panic),
             })
             .collect()
-    })
+    });
+    let mut out: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    for (i, r) in done {
+        out[i] = Some(r);
+    }
+    out.into_iter().flatten().collect()
 }
 
 /// The stories a run compares new reports with: those stored when it began, then its
