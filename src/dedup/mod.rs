@@ -948,9 +948,8 @@ fn pair(a: u64, b: u64) -> (u64, u64) {
 }
 
 /// Keys of a report's specific lead facts, each with its place: reports that share one
-/// are compared even when their words differ.
-/// The keys of a lead's place-and-figure pairs: hashed, as the index holds one for each
-/// pair of every story (a string each was 6 MB of the farm's 71k stories).
+/// are compared even when their words differ. Hashed, as the index holds one for each
+/// pair of every story (a string each was about 5 MB of the farm's 71k stories).
 fn fact_keys(f: &Facts) -> Vec<u64> {
     let shared = f.lead.shared(&f.lead);
     let mut keys = Vec::new();
