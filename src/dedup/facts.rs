@@ -547,6 +547,14 @@ fn places_in(text: &str) -> impl Iterator<Item = &'static Place> + '_ {
         .filter(|p| !p.name.is_empty())
 }
 
+/// The head of a headline "X：…" (a speaker or a place), when X is 2 to `most`
+/// characters and what follows says something (6 or more).
+fn colon_head(title: &str, most: usize) -> Option<&str> {
+    let (head, rest) = title.split_once(['：', ':'])?;
+    let head = head.trim();
+    ((2..=most).contains(&head.chars().count()) && rest.chars().count() >= 6).then_some(head)
+}
+
 /// Whether `text` names a place (a city, province or country).
 pub fn names_place(text: &str) -> bool {
     places_in(&half_width(text)).next().is_some()
@@ -1117,12 +1125,7 @@ impl FactSet {
     /// and names a place (浙江：…, 杭州：…): the story's place, as the speaker is for a
     /// headline that names none.
     pub fn colon_place(title: &str) -> Option<Set<&'static str>> {
-        let (head, rest) = title.split_once(['：', ':'])?;
-        let head = head.trim();
-        let n = head.chars().count();
-        if !(2..=8).contains(&n) || rest.chars().count() < 6 {
-            return None;
-        }
+        let head = colon_head(title, 8)?;
         // Only the places: the rest of a head's facts is no part of this comparison.
         let places: Set<&'static str> = places_in(&half_width(head)).flat_map(Place::with_parents).collect();
         (!places.is_empty()).then_some(places)
@@ -1131,10 +1134,7 @@ impl FactSet {
     /// Who speaks in a headline of the form "X：…" (工信部：…, Canalys：…), when X is short
     /// and names no place (a place before a colon is the story's place: 上海：…).
     pub fn speaker(title: &str) -> Option<String> {
-        let (head, rest) = title.split_once(['：', ':'])?;
-        let head = head.trim();
-        let n = head.chars().count();
-        ((2..=12).contains(&n) && rest.chars().count() >= 6 && !names_place(head)).then(|| comparable(head))
+        colon_head(title, 12).filter(|head| !names_place(head)).map(comparable)
     }
 
     /// The first fact on which two headlines disagree, if any: both name something of

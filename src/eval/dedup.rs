@@ -322,7 +322,7 @@ mod tests {
     #[test]
     fn a_merge_into_a_background_story_is_wrong_and_its_own_story_is_still_found() {
         let text = "星河云今日发布分布式数据库星河DB 5.0，事务处理性能较上一代提升三倍，已在金融、电信等行业完成试点。";
-        let date = DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
+        let date = fallback_date();
         // The background already tells the first report's story: merging into it is a
         // merge into another story, since the labels know nothing of it.
         let background = vec![
