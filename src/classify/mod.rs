@@ -1224,6 +1224,34 @@ mod tests {
         );
     }
 
+    /// By the rules alone: money flowing into a fund or a theme's shares is the stock
+    /// market's news, whatever technology names the fund or the theme.
+    #[test]
+    fn fund_flows_and_theme_stocks_are_out_by_the_rules() {
+        let c = without_seeds();
+        let policy = PolicyMeta::default();
+        let item = |title, text| Input {
+            text,
+            ..headline(title, ("news", "合作媒体"), None, &policy)
+        };
+        for (title, text) in [
+            (
+                "科创人工智能ETF本月净流入超40亿元",
+                "资金持续流入人工智能主题基金，份额创新高。",
+            ),
+            (
+                "大模型概念股大涨，机构建议关注AI应用端投资机会",
+                "多只个股涨幅居前，券商研报看好算力与应用。",
+            ),
+        ] {
+            let d = c.classify(&item(title, text));
+            assert!(
+                d.rejected.as_deref().is_some_and(|r| r.contains("stock")),
+                "{title}: {d:?}"
+            );
+        }
+    }
+
     #[test]
     fn corrections_move_similar_unseen_items() {
         // Editors' corrections alone, without the shipped examples.
