@@ -20,6 +20,9 @@ ap.add_argument("--heldout", action="store_true", help="measure the held-out gra
 ap.add_argument("--cv-classifier", action="store_true",
                 help="classify each corpus with a model that learned the other corpora only (seeds off), as the "
                      "shipped one learned every dev corpus: for signals that read the classifier's confidence")
+ap.add_argument("--also-seed", action="append", default=[],
+                help="a grade file every fold also learns from (is it worth shipping as a seed?); with "
+                     "--heldout, on top of every dev grade")
 ap.add_argument("--noise", action="store_true",
                 help="rank each corpus's off-topic items that the classifier keeps as minor ones (with "
                      "--cv-classifier, as a run on unseen items would let some in)")
@@ -53,6 +56,11 @@ for items, grades in pairs:
     if not a.heldout:
         for o in others:
             cmd += ["--seeds", o]
+    elif a.also_seed:
+        for o in sorted(glob.glob("config/labels/worthy/real-dev*.json")):
+            cmd += ["--seeds", o]
+    for o in a.also_seed:
+        cmd += ["--seeds", o]
     if a.cv_classifier:
         for o, _ in pairs:
             if o != items:

@@ -332,9 +332,17 @@ fn authority(issuer: &str) -> f32 {
 
 /// A headline that states a figure: a number with its unit.
 static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[0-9](?:[0-9.,]*[0-9])?\s*(?:万亿|亿|万|%|％|倍|trillion|billion|million|bn\b|mn\b)")
-        .expect("the figure pattern compiles")
+    Regex::new(
+        r"(?i)(?:[0-9](?:[0-9.,]*[0-9])?|[数几十百千]+)\s*(?:万亿|亿|万|%|％|倍|trillion|billion|million|bn\b|mn\b)",
+    )
+    .expect("the figure pattern compiles")
 });
+
+/// A sum of money in 万 (under 1亿): a small contract's or a seed round's size.
+static SMALL_SUM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[0-9][0-9.,]*|[数几十百千]+)\s*万(?:元|美元|人民币)").expect("the small-sum pattern compiles")
+});
+const SMALL_SUM_POINTS: f32 = -0.5;
 
 /// A period a figure is for: a year, a quarter, a run of months.
 static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
@@ -396,6 +404,8 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
             1.5
         } else if m.as_str().contains('亿') || m.as_str().ends_with(|c: char| c.is_ascii_alphabetic()) {
             1.0
+        } else if SMALL_SUM.is_match(title) && !title.contains('亿') {
+            SMALL_SUM_POINTS
         } else {
             0.5
         };
@@ -759,6 +769,14 @@ mod tests {
         assert_eq!(figure(&data, "").as_deref(), Some("+1.5"), "a figure for a period");
         assert_eq!(figure(&deal, "").as_deref(), Some("+1.0"), "a sum in 亿");
         assert_eq!(figure(&count, "").as_deref(), Some("+0.5"));
+        let seed = score("星河云完成800万元天使轮融资", None, "wire");
+        assert_eq!(
+            figure(&seed, "").as_deref(),
+            Some("-0.5"),
+            "a sum under 1亿 is a small deal"
+        );
+        let round = score("星河云完成数十亿元B轮融资", None, "wire");
+        assert_eq!(figure(&round, "").as_deref(), Some("+1.0"), "a sum in 亿 told in words");
         let raise = score("Chip startup raises $100 million", None, "wire");
         assert_eq!(figure(&raise, "").as_deref(), Some("+1.0"), "a sum in millions");
         let version = score("Qwen 2.5 is out", None, "wire");
