@@ -1256,6 +1256,28 @@ mod tests {
         }
     }
 
+    /// A park's own platform is the city's news, though a launch's words would make a
+    /// company's move of it.
+    #[test]
+    fn a_parks_own_platform_is_a_city_note() {
+        let c = Classifier::new(Taxonomy::builtin()).expect("the taxonomy loads");
+        let policy = PolicyMeta::default();
+        let d = c.classify(&Input {
+            text: "平台由园区管委会联合本地企业建设，向入园企业免费开放视频生成和版权检测工具。",
+            ..headline(
+                "长沙：岳麓山文创园上线视频大模型公共服务平台",
+                ("news", "合作媒体"),
+                None,
+                &policy,
+            )
+        });
+        assert_eq!(
+            (d.section.as_str(), d.city.as_deref()),
+            ("city-news", Some("长沙")),
+            "{d:?}"
+        );
+    }
+
     #[test]
     fn corrections_move_similar_unseen_items() {
         // Editors' corrections alone, without the shipped examples.
