@@ -1044,6 +1044,14 @@ mod tests {
         }
     }
 
+    /// A news site's item, headline and lead, with no hint of section or city.
+    fn report<'a>(title: &'a str, text: &'a str, policy: &'a PolicyMeta) -> Input<'a> {
+        Input {
+            text,
+            ..headline(title, ("news", "合作媒体"), None, policy)
+        }
+    }
+
     fn section_of(c: &Classifier, id: &str) -> usize {
         c.taxonomy
             .sections
@@ -1205,10 +1213,7 @@ mod tests {
     fn launches_and_other_trades_parks_are_out_by_the_rules() {
         let c = without_seeds();
         let policy = PolicyMeta::default();
-        let item = |title, text| Input {
-            text,
-            ..headline(title, ("news", "合作媒体"), None, &policy)
-        };
+        let item = |title, text| report(title, text, &policy);
         let d = c.classify(&item(
             "vivo X300发布：电池容量6500mAh，售价4699元",
             "新机电池容量6500mAh，售价4699元，12月20日开售。",
@@ -1230,10 +1235,7 @@ mod tests {
     fn fund_flows_and_theme_stocks_are_out_by_the_rules() {
         let c = without_seeds();
         let policy = PolicyMeta::default();
-        let item = |title, text| Input {
-            text,
-            ..headline(title, ("news", "合作媒体"), None, &policy)
-        };
+        let item = |title, text| report(title, text, &policy);
         for (title, text) in [
             (
                 "科创人工智能ETF本月净流入超40亿元",
@@ -1262,15 +1264,11 @@ mod tests {
     fn a_parks_own_platform_is_a_city_note() {
         let c = Classifier::new(Taxonomy::builtin()).expect("the taxonomy loads");
         let policy = PolicyMeta::default();
-        let d = c.classify(&Input {
-            text: "平台由园区管委会联合本地企业建设，向入园企业免费开放视频生成和版权检测工具。",
-            ..headline(
-                "长沙：岳麓山文创园上线视频大模型公共服务平台",
-                ("news", "合作媒体"),
-                None,
-                &policy,
-            )
-        });
+        let d = c.classify(&report(
+            "长沙：岳麓山文创园上线视频大模型公共服务平台",
+            "平台由园区管委会联合本地企业建设，向入园企业免费开放视频生成和版权检测工具。",
+            &policy,
+        ));
         assert_eq!(
             (d.section.as_str(), d.city.as_deref()),
             ("city-news", Some("长沙")),
