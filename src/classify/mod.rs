@@ -1229,32 +1229,37 @@ mod tests {
         );
     }
 
-    /// By the rules alone: money flowing into a fund or a theme's shares is the stock
-    /// market's news, whatever technology names the fund or the theme.
+    /// By the rules alone: money flowing into a fund or a theme's shares, and a case the
+    /// securities regulator opens, are the stock market's news, whatever technology names
+    /// the fund, the theme or the company.
     #[test]
-    fn fund_flows_and_theme_stocks_are_out_by_the_rules() {
+    fn fund_flows_theme_stocks_and_securities_cases_are_out_by_the_rules() {
         let c = without_seeds();
         let policy = PolicyMeta::default();
-        let item = |title, text| report(title, text, &policy);
-        for (title, text) in [
+        for (title, text, why) in [
             (
                 "科创人工智能ETF本月净流入超40亿元",
                 "资金持续流入人工智能主题基金，份额创新高。",
+                "stock",
             ),
             (
                 "大模型概念股大涨，机构建议关注AI应用端投资机会",
                 "多只个股涨幅居前，券商研报看好算力与应用。",
+                "stock",
             ),
             (
                 "信创板块龙虎榜：三家机构净买入某软件股1.2亿元",
                 "该股当日涨停，成交额创近期新高。",
+                "stock",
+            ),
+            (
+                "某软件公司收到证监会立案告知书",
+                "因公司涉嫌信息披露违法违规，中国证监会决定对公司立案。",
+                "securities",
             ),
         ] {
-            let d = c.classify(&item(title, text));
-            assert!(
-                d.rejected.as_deref().is_some_and(|r| r.contains("stock")),
-                "{title}: {d:?}"
-            );
+            let d = c.classify(&report(title, text, &policy));
+            assert!(d.rejected.as_deref().is_some_and(|r| r.contains(why)), "{title}: {d:?}");
         }
     }
 
