@@ -42,6 +42,8 @@ pub struct Signals<'a> {
     memo: Option<&'a TasteMemo>,
     /// The sections laid out as data items (产业数据), where the nation's figures lead.
     data: std::collections::HashSet<String>,
+    /// The sections laid out as policy tables (政策发布).
+    policy: std::collections::HashSet<String>,
 }
 
 /// What the taste model said of the stories of a window, so that a draft built again
@@ -175,6 +177,7 @@ impl<'a> Signals<'a> {
             words: Words::new(config),
             memo: None,
             data: Default::default(),
+            policy: Default::default(),
         }
     }
 
@@ -198,11 +201,15 @@ impl<'a> Signals<'a> {
 
     /// Read which of the taxonomy's sections are laid out as data items.
     pub fn with_sections(mut self, sections: &[Section]) -> Signals<'a> {
-        self.data = sections
-            .iter()
-            .filter(|s| s.layout == Layout::Data)
-            .map(|s| s.id().to_string())
-            .collect();
+        let laid_out = |layout: Layout| {
+            sections
+                .iter()
+                .filter(|s| s.layout == layout)
+                .map(|s| s.id().to_string())
+                .collect()
+        };
+        self.data = laid_out(Layout::Data);
+        self.policy = laid_out(Layout::Policy);
         self
     }
 
@@ -318,7 +325,8 @@ pub const DROPPED: &str = "dropped";
 fn authority(issuer: &str) -> f32 {
     const NATIONAL: [&str; 6] = ["国务院", "中共中央", "国家", "工业和信息化部", "工信部", "总局"];
     // A ministry's general office (教育部办公厅) speaks for the ministry.
-    let ministry = issuer.ends_with('部') || issuer.contains("部办公厅") || issuer.contains("部办公室");
+    // Ministries issuing together (教育部等六部门) speak as the first of them.
+    let ministry = issuer.ends_with('部') || ["部办公厅", "部办公室", "部等"].iter().any(|w| issuer.contains(w));
     if NATIONAL.iter().any(|n| issuer.starts_with(n)) || ministry {
         2.0
     } else if issuer.contains('省') || issuer.contains("自治区") {
@@ -371,7 +379,7 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     sig.add(Signal::Priority, (priority as f32 * 0.5).clamp(-2.0, 3.0));
     // Who says it: the document's issuer, else the source itself (a ministry's news
     // page speaks for the ministry).
-    const BODIES: [&str; 8] = ["部", "局", "厅", "委", "委员会", "政府", "办公室", "办公厅"];
+    const BODIES: [&str; 9] = ["部", "部门", "局", "厅", "委", "委员会", "政府", "办公室", "办公厅"];
     let body = BODIES
         .iter()
         .any(|b| item.source.ends_with(b))
@@ -384,7 +392,12 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     }
     let title = item.title.as_str();
     let words = s.words.of(title);
-    if words & NATIONAL != 0 {
+    // A policy that names no place is the nation's: a province's or a city's own
+    // document carries its name (《杭州市…若干政策》), a ministry's does not.
+    let placeless_policy = s.policy.contains(&item.section)
+        && item.city.as_deref().is_none_or(str::is_empty)
+        && !title.contains(['省', '市', '区', '县', '州']);
+    if words & NATIONAL != 0 || placeless_policy {
         sig.add(Signal::National, 1.0);
     }
     // A city the brief follows rises; another prefecture's news is second tier to it.
@@ -790,6 +803,43 @@ mod tests {
         );
         let national = score("国家数据基础设施建设指引", None, "某科技网");
         assert!(national.total > outlet.total, "national scope");
+    }
+
+    #[test]
+    fn ministries_issuing_together_and_a_policy_naming_no_place_are_the_nations() {
+        let config = Selection::default();
+        let priority = HashMap::new();
+        let followed = ["杭州".to_string()];
+        let mut signals = Signals::new(&config, &priority, 15.0, None, &followed);
+        signals.policy.insert("policy".into());
+        let score = |title: &str, city: Option<&str>, source: &str| {
+            let mut i = item(1, "s", city, 0.0);
+            i.section = "policy".into();
+            i.title = title.into();
+            i.source = source.into();
+            significance(&i, 1.0, &signals)
+        };
+        let part = |s: &Significance, name: &str| s.parts("").iter().any(|p| p.starts_with(name));
+        let joint = score(
+            "《关于促进数据安全产业发展的指导意见》",
+            None,
+            "工业和信息化部等十六部门",
+        );
+        assert!(part(&joint, "issued by a government body +2.0"), "{joint:?}");
+        assert!(part(&joint, "national scope"), "{joint:?}");
+        // A district's draft of its own names its place: neither national nor above the nation's.
+        let district = score(
+            "《余杭区软件和信息服务业专项资金管理办法》",
+            Some("杭州"),
+            "杭州市余杭区人民政府",
+        );
+        assert!(!part(&district, "national scope"), "{district:?}");
+        assert!(joint.total > district.total, "{joint:?} vs {district:?}");
+        // Outside the policy table a headline naming no place is nobody's in particular.
+        let mut news = item(1, "s", None, 0.0);
+        news.section = "tech-innovation".into();
+        news.title = "星河云发布数据库新版本".into();
+        assert!(!part(&significance(&news, 1.0, &signals), "national scope"));
     }
 
     #[test]
