@@ -1263,6 +1263,28 @@ mod tests {
         }
     }
 
+    /// Software named by its product or its work (an office suite, an open-source
+    /// database's patch, operations staff) is the trade's, though no technology word says so.
+    #[test]
+    fn software_by_its_products_and_its_work_stays_in_by_the_rules() {
+        let c = without_seeds();
+        let policy = PolicyMeta::default();
+        for (title, text) in [
+            (
+                "openGauss社区发布5.0.1补丁版本",
+                "本次更新修复了若干已知问题，建议用户尽快升级。",
+            ),
+            (
+                "WPS Office for Mac更新：新增PDF批注同步",
+                "用户可在多台设备间同步批注内容。",
+            ),
+            ("某市举办信息系统运维人员技能比武", "来自全市各单位的参赛选手同台竞技。"),
+        ] {
+            let d = c.classify(&report(title, text, &policy));
+            assert!(d.rejected.is_none(), "{title}: {d:?}");
+        }
+    }
+
     /// A park's own platform is the city's news, though a launch's words would make a
     /// company's move of it.
     #[test]
