@@ -359,6 +359,31 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const OTHER_CITY: f32 = -0.5;
+/// A district's own news in a followed city: below the city's, as a city's is below a
+/// province's.
+const DISTRICT: f32 = 0.0;
+
+/// The county-level districts of the prefectures (余杭区, 相城区), by their full names;
+/// the four municipalities' districts are left out, as each is a city's size.
+static DISTRICTS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    let names = crate::classify::gazetteer::DISTRICTS_TSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let (code, name) = (f.next()?, f.next()?);
+            let municipality = ["11", "12", "31", "50"].iter().any(|m| code.starts_with(m));
+            (!municipality && (name.ends_with('区') || name.ends_with('县'))).then_some(name)
+        });
+    AhoCorasick::new(names).ok()
+});
+
+/// Whether a headline or its source names a district of a prefecture.
+fn names_district(title: &str, source: &str) -> bool {
+    DISTRICTS
+        .as_ref()
+        .is_some_and(|ac| ac.is_match(title) || ac.is_match(source))
+}
 const LOCAL_DATA: f32 = -0.5;
 const PREVIEW_POINTS: f32 = -1.0;
 /// What routine (a visit, a meeting) costs a story: the largest cut the selection makes.
@@ -407,7 +432,8 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     let data = s.data.contains(&item.section);
     match &item.city {
         Some(c) if data && !c.is_empty() => sig.add(Signal::City, LOCAL_DATA),
-        Some(c) if s.cities.contains(c) => sig.add(Signal::City, 1.0),
+        Some(c) if s.cities.contains(c) && !names_district(title, &item.source) => sig.add(Signal::City, 1.0),
+        Some(c) if s.cities.contains(c) => sig.add(Signal::City, DISTRICT),
         Some(c) if !c.is_empty() => sig.add(Signal::City, OTHER_CITY),
         _ => {}
     }
@@ -835,6 +861,17 @@ mod tests {
         );
         assert!(!part(&district, "national scope"), "{district:?}");
         assert!(joint.total > district.total, "{joint:?} vs {district:?}");
+        // A followed city's own document rises for its city; a district's of it does not.
+        let city = score(
+            "《杭州市软件和信息服务业专项资金管理办法》",
+            Some("杭州"),
+            "杭州市人民政府",
+        );
+        assert!(part(&city, "a city the brief follows"), "{city:?}");
+        assert!(!part(&district, "a city the brief follows"), "{district:?}");
+        // A municipality's district is a city's size.
+        assert!(!names_district("海淀区发布人工智能产业政策", "北京市海淀区人民政府"));
+        assert!(names_district("相城区2家企业入选名单", "某报"));
         // Outside the policy table a headline naming no place is nobody's in particular.
         let mut news = item(1, "s", None, 0.0);
         news.section = "tech-innovation".into();
