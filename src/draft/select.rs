@@ -360,11 +360,13 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
 
 const OTHER_CITY: f32 = -0.5;
 /// A district's own news in a followed city: below the city's, as a city's is below a
-/// province's.
+/// province's (no points, where the city's would give +1).
 const DISTRICT: f32 = 0.0;
+const LOCAL_DATA: f32 = -0.5;
 
-/// The county-level districts of the prefectures (余杭区, 相城区), by their full names;
-/// the four municipalities' districts are left out, as each is a city's size.
+/// The county-level districts of the prefectures (余杭区, 相城区), by their full names of
+/// three characters or more (矿区 and 临县 are words too); the four municipalities'
+/// districts are left out, each a city's size.
 static DISTRICTS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
     let names = crate::classify::gazetteer::DISTRICTS_TSV
         .lines()
@@ -373,7 +375,8 @@ static DISTRICTS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
             let mut f = l.split('\t');
             let (code, name) = (f.next()?, f.next()?);
             let municipality = ["11", "12", "31", "50"].iter().any(|m| code.starts_with(m));
-            (!municipality && (name.ends_with('区') || name.ends_with('县'))).then_some(name)
+            let district = name.ends_with('区') || name.ends_with('县');
+            (!municipality && district && name.chars().count() >= 3).then_some(name)
         });
     AhoCorasick::new(names).ok()
 });
@@ -384,7 +387,7 @@ fn names_district(title: &str, source: &str) -> bool {
         .as_ref()
         .is_some_and(|ac| ac.is_match(title) || ac.is_match(source))
 }
-const LOCAL_DATA: f32 = -0.5;
+
 const PREVIEW_POINTS: f32 = -1.0;
 /// What routine (a visit, a meeting) costs a story: the largest cut the selection makes.
 const ROUTINE_POINTS: f32 = -2.0;
@@ -832,7 +835,7 @@ mod tests {
     }
 
     #[test]
-    fn ministries_issuing_together_and_a_policy_naming_no_place_are_the_nations() {
+    fn ministries_together_a_placeless_policy_and_a_district_below_its_city() {
         let config = Selection::default();
         let priority = HashMap::new();
         let followed = ["杭州".to_string()];
@@ -872,6 +875,10 @@ mod tests {
         // A municipality's district is a city's size.
         assert!(!names_district("海淀区发布人工智能产业政策", "北京市海淀区人民政府"));
         assert!(names_district("相城区2家企业入选名单", "某报"));
+        assert!(
+            !names_district("5G智慧矿区建设现场会召开", "某报"),
+            "a word, not a district"
+        );
         // Outside the policy table a headline naming no place is nobody's in particular.
         let mut news = item(1, "s", None, 0.0);
         news.section = "tech-innovation".into();
