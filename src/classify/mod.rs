@@ -1263,6 +1263,35 @@ mod tests {
         }
     }
 
+    /// A portal's own noise worded like the trade's: a bureau's campaign week, a congress
+    /// committee's meeting, another trade's cold-chain park, a fraud tally in English.
+    #[test]
+    fn a_portals_routine_and_other_trades_parks_are_out_by_the_rules() {
+        let c = without_seeds();
+        let policy = PolicyMeta::default();
+        for (title, text) in [
+            (
+                "市经济和信息化局组织开展节能宣传周和低碳日宣传活动",
+                "活动通过线上线下相结合的方式，向企业宣传节能降碳政策。",
+            ),
+            (
+                "市人大会议议案审查委员会举行会议",
+                "会议审议了代表提出的议案，数字经济相关议案一件。",
+            ),
+            (
+                "冷链物流产业园项目建设顺利推进",
+                "项目建成后将为市民储存供应冷冻冷藏肉类品，配套智慧仓储平台。",
+            ),
+            (
+                "Police solve 250,000 telecom fraud cases",
+                "The ministry said online fraud cases fell for the first time.",
+            ),
+        ] {
+            let d = c.classify(&report(title, text, &policy));
+            assert!(d.rejected.is_some(), "{title}: {d:?}");
+        }
+    }
+
     /// Software named by its product or its work (an office suite, an open-source
     /// database's patch, operations staff) is the trade's, though no technology word says so.
     #[test]
