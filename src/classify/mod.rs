@@ -1207,6 +1207,16 @@ mod tests {
         Classifier::new(taxonomy).expect("the taxonomy loads")
     }
 
+    /// What the rules alone (no model) decide of news-site reports, each a headline and lead.
+    fn by_the_rules<'a>(cases: &[(&'a str, &str)]) -> Vec<(&'a str, Decision)> {
+        let c = without_seeds();
+        let policy = PolicyMeta::default();
+        cases
+            .iter()
+            .map(|(title, text)| (*title, c.classify(&report(title, text, &policy))))
+            .collect()
+    }
+
     /// By the rules alone (no model): a phone's price and battery are a launch however its
     /// maker is named, and a park of another trade is that trade's.
     #[test]
@@ -1267,9 +1277,7 @@ mod tests {
     /// committee's meeting, another trade's cold-chain park, a fraud tally in English.
     #[test]
     fn a_portals_routine_and_other_trades_parks_are_out_by_the_rules() {
-        let c = without_seeds();
-        let policy = PolicyMeta::default();
-        for (title, text) in [
+        for (title, d) in by_the_rules(&[
             (
                 "市经济和信息化局组织开展节能宣传周和低碳日宣传活动",
                 "活动通过线上线下相结合的方式，向企业宣传节能降碳政策。",
@@ -1286,8 +1294,7 @@ mod tests {
                 "Police solve 250,000 telecom fraud cases",
                 "The ministry said online fraud cases fell for the first time.",
             ),
-        ] {
-            let d = c.classify(&report(title, text, &policy));
+        ]) {
             assert!(d.rejected.is_some(), "{title}: {d:?}");
         }
     }
@@ -1296,9 +1303,7 @@ mod tests {
     /// database's patch, operations staff) is the trade's, though no technology word says so.
     #[test]
     fn software_by_its_products_and_its_work_stays_in_by_the_rules() {
-        let c = without_seeds();
-        let policy = PolicyMeta::default();
-        for (title, text) in [
+        for (title, d) in by_the_rules(&[
             (
                 "openGauss社区发布5.0.1补丁版本",
                 "本次更新修复了若干已知问题，建议用户尽快升级。",
@@ -1308,8 +1313,7 @@ mod tests {
                 "用户可在多台设备间同步批注内容。",
             ),
             ("某市举办信息系统运维人员技能比武", "来自全市各单位的参赛选手同台竞技。"),
-        ] {
-            let d = c.classify(&report(title, text, &policy));
+        ]) {
             assert!(d.rejected.is_none(), "{title}: {d:?}");
         }
     }
