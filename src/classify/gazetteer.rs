@@ -55,6 +55,15 @@ pub fn capitals() -> impl Iterator<Item = &'static str> {
     })
 }
 
+/// The code and full name of each district, county and county-level city of
+/// `districts.tsv` (330106 西湖区); `Gazetteer::new` reads the same rows strictly.
+pub fn districts() -> impl Iterator<Item = (&'static str, &'static str)> {
+    DISTRICTS_TSV.lines().filter(|l| !l.starts_with('#')).filter_map(|l| {
+        let mut f = l.split('\t');
+        Some((f.next()?, f.next()?))
+    })
+}
+
 impl Gazetteer {
     pub fn new(cfg: &Cities) -> anyhow::Result<Gazetteer> {
         let mut cities = Vec::new();

@@ -359,25 +359,17 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const OTHER_CITY: f32 = -0.5;
-/// A district's own news in a followed city: below the city's, as a city's is below a
-/// province's (no points, where the city's would give +1).
-const DISTRICT: f32 = 0.0;
 const LOCAL_DATA: f32 = -0.5;
 
 /// The county-level districts of the prefectures (余杭区, 相城区), by their full names of
 /// three characters or more (矿区 and 临县 are words too); the four municipalities'
 /// districts are left out, each a city's size.
 static DISTRICTS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-    let names = crate::classify::gazetteer::DISTRICTS_TSV
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut f = l.split('\t');
-            let (code, name) = (f.next()?, f.next()?);
-            let municipality = ["11", "12", "31", "50"].iter().any(|m| code.starts_with(m));
-            let district = name.ends_with('区') || name.ends_with('县');
-            (!municipality && district && name.chars().count() >= 3).then_some(name)
-        });
+    let names = crate::classify::gazetteer::districts().filter_map(|(code, name)| {
+        let municipality = ["11", "12", "31", "50"].iter().any(|m| code.starts_with(m));
+        let district = name.ends_with('区') || name.ends_with('县');
+        (!municipality && district && name.chars().count() >= 3).then_some(name)
+    });
     AhoCorasick::new(names).ok()
 });
 
@@ -436,7 +428,9 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     match &item.city {
         Some(c) if data && !c.is_empty() => sig.add(Signal::City, LOCAL_DATA),
         Some(c) if s.cities.contains(c) && !names_district(title, &item.source) => sig.add(Signal::City, 1.0),
-        Some(c) if s.cities.contains(c) => sig.add(Signal::City, DISTRICT),
+        // A district's own news (余杭区's draft) is below its city's, as a city's is below
+        // its province's: it does not rise with it.
+        Some(c) if s.cities.contains(c) => {}
         Some(c) if !c.is_empty() => sig.add(Signal::City, OTHER_CITY),
         _ => {}
     }
