@@ -1221,22 +1221,19 @@ mod tests {
     /// maker is named, and a park of another trade is that trade's.
     #[test]
     fn launches_and_other_trades_parks_are_out_by_the_rules() {
-        let c = without_seeds();
-        let policy = PolicyMeta::default();
-        let item = |title, text| report(title, text, &policy);
-        let d = c.classify(&item(
-            "vivo X300发布：电池容量6500mAh，售价4699元",
-            "新机电池容量6500mAh，售价4699元，12月20日开售。",
-        ));
-        assert!(d.rejected.as_deref().is_some_and(|r| r.contains("launch")), "{d:?}");
-        let d = c.classify(&item(
-            "新能源汽车零部件产业园签约，总投资30亿元",
-            "项目建成后将形成年产50万套电驱系统的能力，带动上下游企业集聚发展。",
-        ));
-        assert!(
-            d.rejected.as_deref().is_some_and(|r| r.contains("another trade")),
-            "{d:?}"
-        );
+        let decided = by_the_rules(&[
+            (
+                "vivo X300发布：电池容量6500mAh，售价4699元",
+                "新机电池容量6500mAh，售价4699元，12月20日开售。",
+            ),
+            (
+                "新能源汽车零部件产业园签约，总投资30亿元",
+                "项目建成后将形成年产50万套电驱系统的能力，带动上下游企业集聚发展。",
+            ),
+        ]);
+        for ((title, d), why) in decided.into_iter().zip(["launch", "another trade"]) {
+            assert!(d.rejected.as_deref().is_some_and(|r| r.contains(why)), "{title}: {d:?}");
+        }
     }
 
     /// By the rules alone: money flowing into a fund or a theme's shares, and a case the
@@ -1244,31 +1241,26 @@ mod tests {
     /// the fund, the theme or the company.
     #[test]
     fn fund_flows_theme_stocks_and_securities_cases_are_out_by_the_rules() {
-        let c = without_seeds();
-        let policy = PolicyMeta::default();
-        for (title, text, why) in [
+        let decided = by_the_rules(&[
             (
                 "科创人工智能ETF本月净流入超40亿元",
                 "资金持续流入人工智能主题基金，份额创新高。",
-                "stock",
             ),
             (
                 "大模型概念股大涨，机构建议关注AI应用端投资机会",
                 "多只个股涨幅居前，券商研报看好算力与应用。",
-                "stock",
             ),
             (
                 "信创板块龙虎榜：三家机构净买入某软件股1.2亿元",
                 "该股当日涨停，成交额创近期新高。",
-                "stock",
             ),
             (
                 "某软件公司收到证监会立案告知书",
                 "因公司涉嫌信息披露违法违规，中国证监会决定对公司立案。",
-                "securities",
             ),
-        ] {
-            let d = c.classify(&report(title, text, &policy));
+        ]);
+        let whys = ["stock", "stock", "stock", "securities"];
+        for ((title, d), why) in decided.into_iter().zip(whys) {
             assert!(d.rejected.as_deref().is_some_and(|r| r.contains(why)), "{title}: {d:?}");
         }
     }
