@@ -837,6 +837,55 @@ fn bands(sig: &Signature) -> impl Iterator<Item = u64> + '_ {
     })
 }
 
+/// What a report's headline and lead give every search for it and its place in an
+/// index: computed once, where a fresh report is read (on both cores, ahead of the
+/// storing thread), not again for each search (among the stored stories, once more if a
+/// batch's own stories changed the counts, among the batch's own) and its insertion.
+#[derive(Debug, Clone)]
+pub struct Headline {
+    /// The MinHash of the title's bigrams: its bands find alike titles.
+    title_sig: Signature,
+    grams: Vec<Bigram>,
+    products: Vec<String>,
+    facts: Vec<u64>,
+    /// The policy it is a reading of (`《X》解读`).
+    reading: Option<String>,
+}
+
+impl Headline {
+    pub fn of(c: &Candidate) -> Headline {
+        Headline {
+            title_sig: title_signature(&c.title),
+            grams: bigrams(&c.title),
+            products: product_tokens(&c.title),
+            facts: fact_keys(&c.facts),
+            reading: reading_of(&c.title),
+        }
+    }
+}
+
+/// A report looking for its story: its candidate and its [`Headline`].
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub candidate: Candidate,
+    headline: Headline,
+}
+
+impl Probe {
+    pub fn new(candidate: Candidate) -> Probe {
+        let headline = Headline::of(&candidate);
+        Probe { candidate, headline }
+    }
+
+    /// The probe of the stored report this one became.
+    pub fn stored_as(self, id: i64) -> Probe {
+        Probe {
+            candidate: Candidate { id, ..self.candidate },
+            headline: self.headline,
+        }
+    }
+}
+
 /// Stories seen so far, indexed so that a new report is compared only with the few
 /// stories that share a band of its text or title signature, its document number, a
 /// product, or a place and figure of its lead.
@@ -873,7 +922,46 @@ enum Stories {
         spans: Vec<packed::Span>,
         arena: packed::Arena,
     },
-    Values(Vec<packed::Unpacked>),
+    Values(Vec<Probe>),
+}
+
+/// A story as a search reads it: read back from the arena, or borrowed from the index.
+/// It lives on the stack for one comparison; boxing the read story would cost an
+/// allocation for each of the millions a cold run reads.
+#[allow(clippy::large_enum_variant)]
+enum Story<'a> {
+    Read(packed::Unpacked),
+    Kept(&'a Probe),
+}
+
+impl Story<'_> {
+    fn candidate(&self) -> &Candidate {
+        match self {
+            Story::Read(u) => &u.candidate,
+            Story::Kept(p) => &p.candidate,
+        }
+    }
+
+    fn grams(&self) -> &[Bigram] {
+        match self {
+            Story::Read(u) => &u.bigrams,
+            Story::Kept(p) => &p.headline.grams,
+        }
+    }
+
+    fn products(&self) -> &[String] {
+        match self {
+            Story::Read(u) => &u.products,
+            Story::Kept(p) => &p.headline.products,
+        }
+    }
+
+    fn into_candidate(self) -> Candidate {
+        match self {
+            Story::Read(u) => u.candidate,
+            Story::Kept(p) => p.candidate.clone(),
+        }
+    }
 }
 
 impl Default for Stories {
@@ -893,20 +981,21 @@ impl Stories {
         }
     }
 
-    fn push(&mut self, story: packed::Unpacked) {
+    fn push(&mut self, story: Probe) {
         match self {
             Stories::Packed { spans, arena } => {
-                spans.push(arena.push(&story.candidate, &story.bigrams, &story.products))
+                let head = &story.headline;
+                spans.push(arena.push(&story.candidate, &head.grams, &head.products))
             }
             Stories::Values(kept) => kept.push(story),
         }
     }
 
     /// The story at `i`: read back, or borrowed.
-    fn get(&self, i: usize) -> Option<std::borrow::Cow<'_, packed::Unpacked>> {
+    fn get(&self, i: usize) -> Option<Story<'_>> {
         match self {
-            Stories::Packed { spans, arena } => arena.get(*spans.get(i)?).map(std::borrow::Cow::Owned),
-            Stories::Values(kept) => kept.get(i).map(std::borrow::Cow::Borrowed),
+            Stories::Packed { spans, arena } => arena.get(*spans.get(i)?).map(Story::Read),
+            Stories::Values(kept) => kept.get(i).map(Story::Kept),
         }
     }
 }
@@ -941,6 +1030,14 @@ fn distinct_likeness(report: &Signature, common: &[bool; SIGNATURE_LEN], other: 
     } else {
         same as f32 / counted as f32
     }
+}
+
+/// The first story of a search's verdicts that is the same story, and why.
+fn first_same(verdicts: Vec<(i64, Verdict)>) -> Option<(i64, String)> {
+    verdicts.into_iter().find_map(|(id, v)| match v {
+        Verdict::Same(why) => Some((id, why)),
+        _ => None,
+    })
 }
 
 fn pair(a: u64, b: u64) -> (u64, u64) {
@@ -980,21 +1077,35 @@ impl Index {
     }
 
     pub fn insert(&mut self, c: Candidate) {
+        self.insert_probe(Probe::new(c));
+    }
+
+    /// Insert a report whose headline was read already.
+    pub fn insert_probe(&mut self, probe: Probe) {
+        let Probe {
+            candidate: c,
+            headline:
+                Headline {
+                    title_sig,
+                    grams,
+                    products,
+                    facts,
+                    ..
+                },
+        } = &probe;
         let i = self.stories.len();
-        let title_sig = title_signature(&c.title);
         // A band or a fact of more than `MAX_BUCKET` stories is a template's, never read:
         // its list stops there (a farm's template bands held 2.9M entries at 71k stories).
-        for key in band_keys(&c.signature, &title_sig) {
+        for key in band_keys(&c.signature, title_sig) {
             self.by_band.push_while(key, i, MAX_BUCKET);
         }
         if let Some(d) = &c.doc_number {
             self.by_doc.push(d.clone(), i);
         }
-        for k in fact_keys(&c.facts) {
-            self.by_fact.push_while(k, i, MAX_BUCKET);
+        for k in facts {
+            self.by_fact.push_while(*k, i, MAX_BUCKET);
         }
-        let grams = bigrams(&c.title);
-        for g in &grams {
+        for g in grams {
             *self.df.entry(*g).or_default() += 1;
             self.by_gram.push_while(*g, i, MAX_POSTINGS);
         }
@@ -1009,15 +1120,10 @@ impl Index {
             *self.shingle_df.entry(shingle_key(pos, *v)).or_default() += 1;
         }
         self.by_id.insert(c.id, i);
-        let products = product_tokens(&c.title);
-        for p in &products {
+        for p in products {
             self.by_product.push(p.clone(), i);
         }
-        self.stories.push(packed::Unpacked {
-            candidate: c,
-            bigrams: grams,
-            products,
-        });
+        self.stories.push(probe);
         self.alive.push(true);
     }
 
@@ -1030,14 +1136,17 @@ impl Index {
         }
     }
 
-    /// Its stories that are still candidates, in the order they came.
-    pub fn into_candidates(self) -> impl Iterator<Item = Candidate> {
+    /// Its stories that are still candidates, in the order they came (their headlines
+    /// read again only if they were packed).
+    pub fn into_probes(self) -> impl Iterator<Item = Probe> {
         let alive = self.alive;
-        let all: Box<dyn Iterator<Item = Option<Candidate>>> = match self.stories {
-            Stories::Values(kept) => Box::new(kept.into_iter().map(|u| Some(u.candidate))),
-            Stories::Packed { spans, arena } => {
-                Box::new(spans.into_iter().map(move |span| arena.get(span).map(|u| u.candidate)))
-            }
+        let all: Box<dyn Iterator<Item = Option<Probe>>> = match self.stories {
+            Stories::Values(kept) => Box::new(kept.into_iter().map(Some)),
+            Stories::Packed { spans, arena } => Box::new(
+                spans
+                    .into_iter()
+                    .map(move |span| arena.get(span).map(|u| Probe::new(u.candidate))),
+            ),
         };
         all.zip(alive).filter_map(|(c, alive)| c.filter(|_| alive))
     }
@@ -1065,7 +1174,7 @@ impl Index {
         self.by_id
             .get(&id)
             .and_then(|i| self.stories.get(*i))
-            .map(|u| u.into_owned().candidate)
+            .map(Story::into_candidate)
     }
 
     pub fn contains(&self, id: i64) -> bool {
@@ -1092,7 +1201,7 @@ impl Index {
 
     /// The story this report repeats, if any, and why.
     pub fn find(&self, near: &NearDup, report: &Candidate) -> Option<(i64, String)> {
-        self.find_among(near, report, None)
+        first_same(self.judge_among(near, report, &Headline::of(report), None))
     }
 
     /// Whether adding `others` to this index's counts leaves every judgement a search for
@@ -1121,29 +1230,29 @@ impl Index {
 
     /// The story of this index that the report repeats, with the stories of `others`
     /// counted too when telling rare terms (a run's new stories beside the stored).
-    pub fn find_among(&self, near: &NearDup, report: &Candidate, others: Option<&Index>) -> Option<(i64, String)> {
-        self.judge_among(near, report, others)
-            .into_iter()
-            .find_map(|(id, v)| match v {
-                Verdict::Same(why) => Some((id, why)),
-                _ => None,
-            })
+    pub fn find_among(&self, near: &NearDup, probe: &Probe, others: Option<&Index>) -> Option<(i64, String)> {
+        first_same(self.judge_among(near, &probe.candidate, &probe.headline, others))
     }
 
     /// The verdict on each candidate story compared, most promising first, up to the
     /// first that is the same story.
     pub fn judge_all(&self, near: &NearDup, report: &Candidate) -> Vec<(i64, Verdict)> {
-        self.judge_among(near, report, None)
+        self.judge_among(near, report, &Headline::of(report), None)
     }
 
-    fn judge_among(&self, near: &NearDup, report: &Candidate, others: Option<&Index>) -> Vec<(i64, Verdict)> {
+    fn judge_among(
+        &self,
+        near: &NearDup,
+        report: &Candidate,
+        head: &Headline,
+        others: Option<&Index>,
+    ) -> Vec<(i64, Verdict)> {
         // Whether a term is in so few stories that it names one.
         let is_rare = |t: terms::Term| {
             let df = self.term_df(t) + others.map_or(0, |o| o.term_df(t));
             (1..=RARE_DF).contains(&df)
         };
         let title = report.title.as_str();
-        let title_sig = title_signature(title);
         let stories = self.stories.len() + others.map_or(0, |o| o.stories.len());
         let common_at = COMMON_SHINGLE.max(stories / COMMON_SHARE);
         let mut common = [false; SIGNATURE_LEN];
@@ -1154,8 +1263,13 @@ impl Index {
         }
         // Votes per story, in a dense array kept per thread: the postings of one report
         // are thousands of entries on a template-heavy web, too many for a hash map.
-        let products = product_tokens(title);
-        let grams = bigrams(title);
+        let Headline {
+            title_sig,
+            grams,
+            products,
+            facts,
+            reading,
+        } = head;
         let mut ranked: Vec<(usize, u32)> = VOTES.with_borrow_mut(|votes| {
             votes.resize(votes.len().max(self.stories.len()), 0);
             let mut touched: Vec<usize> = Vec::new();
@@ -1174,26 +1288,26 @@ impl Index {
             {
                 vote(*i as usize, 100);
             }
-            for p in &products {
+            for p in products {
                 for i in self.by_product.get(p.as_str()).into_iter().flatten() {
                     vote(*i as usize, 4);
                 }
             }
-            for k in fact_keys(&report.facts) {
-                if let Some(list) = self.by_fact.get(&k).filter(|l| l.len() <= MAX_BUCKET) {
+            for k in facts {
+                if let Some(list) = self.by_fact.get(k).filter(|l| l.len() <= MAX_BUCKET) {
                     for i in list {
                         vote(*i as usize, 2);
                     }
                 }
             }
-            for key in band_keys(&report.signature, &title_sig) {
+            for key in band_keys(&report.signature, title_sig) {
                 if let Some(list) = self.by_band.get(&key).filter(|l| l.len() <= MAX_BUCKET) {
                     for i in list {
                         vote(*i as usize, 1);
                     }
                 }
             }
-            for g in &grams {
+            for g in grams {
                 if let Some(list) = self.by_gram.get(g).filter(|l| l.len() <= MAX_POSTINGS) {
                     for i in list {
                         vote(*i as usize, 1);
@@ -1225,7 +1339,6 @@ impl Index {
             ranked.truncate(MAX_COMPARED);
         }
         ranked.sort_unstable_by(by_votes);
-        let reading = reading_of(title);
         // Editors' splits, when there are any, are looked up by headline.
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
         let mut verdicts = Vec::new();
@@ -1233,24 +1346,20 @@ impl Index {
             let Some(read) = self.stories.get(i) else {
                 continue;
             };
-            let packed::Unpacked {
-                candidate: story,
-                bigrams: story_grams,
-                products: story_products,
-            } = &*read;
+            let (story, story_grams, story_products) = (read.candidate(), read.grams(), read.products());
             let theirs = reading_of(&story.title);
             let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
             let split = own_key.is_some_and(|k| self.apart.contains(&pair(k, headline_key(&story.title))));
-            let verdict = match (&reading, &theirs) {
+            let verdict = match (reading, &theirs) {
                 _ if split => Verdict::Apart("an editor split these headlines apart".to_string()),
                 (Some(r), None) if contains(&story.title, r) => Verdict::Same("a reading of this policy".to_string()),
                 (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
                 _ => {
                     let cmp = Comparison {
-                        title: weighted_likeness(&grams, story_grams, |g| self.idf(g)),
+                        title: weighted_likeness(grams, story_grams, |g| self.idf(g)),
                         text: distinct_likeness(&report.signature, &common, &story.signature),
                         rare: report.terms.shared_rare(&story.terms, is_rare),
-                        products: (&products, story_products),
+                        products: (products, story_products),
                     };
                     near.judge(report, story, &cmp)
                 }
@@ -1720,8 +1829,8 @@ mod tests {
         let found = idx.find(&near, &report(0, repost, text, now)).map(|f| f.0);
         let want = (0..idx.stories.len())
             .filter_map(|i| idx.stories.get(i))
-            .find(|s| s.candidate.title == "北辰科技发布新一代操作系统")
-            .map(|s| s.candidate.id);
+            .find(|s| s.candidate().title == "北辰科技发布新一代操作系统")
+            .map(|s| s.candidate().id);
         assert_eq!(found, want);
         // The same company's other launch, told from the same template, is another story.
         let other = "北辰科技发布新一代智能网联系统";
@@ -1742,7 +1851,7 @@ mod tests {
             }
             idx.remove(2);
             assert_eq!(idx.get(3).map(|c| c.title), Some("苏州出台软件产业政策".to_string()));
-            let ids: Vec<i64> = idx.into_candidates().map(|c| c.id).collect();
+            let ids: Vec<i64> = idx.into_probes().map(|p| p.candidate.id).collect();
             assert_eq!(ids, vec![1, 3]);
         }
     }

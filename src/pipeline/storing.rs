@@ -153,14 +153,14 @@ impl Pipeline {
         ) in fresh.into_iter().zip(read).zip(searched.iter_mut())
         {
             let date = item.published.unwrap_or(now);
-            let sig = probe.signature;
+            let sig = probe.candidate.signature;
             let rank = Rank::of(source.priority, &item.title, item.policy.doc_number.is_some(), date);
             let mut duplicate_of = None;
             let mut replaces = None;
             if decision.rejected.is_none() {
                 // Stories stored before this batch, then this batch's own.
                 let among_stored = match searched.take() {
-                    Some(found) if index.counts_unchanged_by(&added_index, &probe) => found,
+                    Some(found) if index.counts_unchanged_by(&added_index, &probe.candidate) => found,
                     _ => {
                         spent.searched_again += 1;
                         timed(&mut spent.search_again, || {
@@ -209,15 +209,15 @@ impl Pipeline {
                 added_index.remove(*old);
                 c.report.merged += 1;
             }
-            added_index.insert(Candidate { id, ..probe });
+            added_index.insert_probe(probe.stored_as(id));
         }
         // What this source adds becomes a candidate for the sources after it; should its
         // savepoint or the batch fail, the caller reads the stories again.
         for old in replaced {
             index.remove(old);
         }
-        for a in added_index.into_candidates() {
-            index.insert(a);
+        for a in added_index.into_probes() {
+            index.insert_probe(a);
         }
         Ok(last_id)
     }
@@ -230,14 +230,14 @@ impl Pipeline {
     /// source's lean is known ([`Pipeline::settle`]).
     fn first_reading(&self, source: &Source, items: &[&Item], now: DateTime<Utc>, cores: Cores) -> Vec<Reading> {
         cores.map(items, |item| {
-            let probe = Candidate::new(
+            let probe = dedup::Probe::new(Candidate::new(
                 0,
                 &source.id,
                 &item.title,
                 &item.text,
                 item.policy.doc_number.as_deref(),
                 item.published.unwrap_or(now),
-            );
+            ));
             let words = crate::search::document(&item.title, &item.summary, &item.text);
             let prepared = self.classifier.prepare(&self.input(source, item));
             Reading {
@@ -338,12 +338,12 @@ impl Pipeline {
 }
 
 /// A new item read: its decision (the first, or settled with its source's lean), what
-/// that decision was weighed from, its dedup candidate (id 0 until stored) and its
-/// search words.
+/// that decision was weighed from, its dedup probe (a candidate of id 0 until stored,
+/// its headline read once for every search) and its search words.
 pub(super) struct Reading {
     decision: Decision,
     prepared: Prepared,
-    probe: Candidate,
+    probe: dedup::Probe,
     words: String,
 }
 
