@@ -1318,6 +1318,28 @@ mod tests {
         }
     }
 
+    /// The trade's Chinese words as English news writes them keep an English item in by
+    /// the rules alone, as the Chinese words keep a Chinese one.
+    #[test]
+    fn the_trades_words_in_english_keep_an_item_in_by_the_rules() {
+        for (title, d) in by_the_rules(&[
+            (
+                "Provincial plan to grow the digital economy unveiled at annual expo",
+                "The plan sets targets for the next three years.",
+            ),
+            (
+                "New data centre park opens in the west of the province",
+                "It will serve local firms.",
+            ),
+            (
+                "Smart city pilot expands to twelve more districts",
+                "Officials said the pilot will add services this year.",
+            ),
+        ]) {
+            assert!(d.rejected.is_none(), "{title}: {d:?}");
+        }
+    }
+
     /// A park's own platform is the city's news, though a launch's words would make a
     /// company's move of it.
     #[test]
