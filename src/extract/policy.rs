@@ -137,7 +137,8 @@ const BODY_ENDS: &[&str] = &[
 /// An issuer as a headline wrote it, in the form the document gives it: the prose and
 /// dateline before it cut (本报讯…7月28日,深圳市工业和信息化局 → 深圳市工业和信息化局), short forms
 /// written out, a bare 市 given the city the headline names (市人民政府办公室关于印发十堰市… →
-/// 十堰市人民政府办公室); `None` when what stands there cites another document.
+/// 十堰市人民政府办公室) and a bare 省 its province; `None` when what stands there cites
+/// another document.
 fn issuer_name(raw: &str, context: &str) -> Option<String> {
     if raw.contains(['《', '》']) || CITING.iter().any(|w| raw.contains(w)) {
         return None;
@@ -189,14 +190,47 @@ fn tidy_body(raw: &str, context: &str) -> String {
             break;
         }
     }
-    // A bare 市 is the city the headline goes on to name.
+    // A bare 市 is the city the headline goes on to name; a bare 省 (省工业和信息化厅) the
+    // province the headline or lead names first (湖南抢抓先机).
     if name.starts_with('市')
         && let Some(city) = CITY_NAMED.captures(context)
     {
         name = format!("{}{name}", &city[1]);
+    } else if name.starts_with('省')
+        && let Some(province) = PROVINCES.iter().filter_map(|p| context.find(p).map(|at| (at, p))).min()
+    {
+        name = format!("{}{name}", province.1);
     }
     name
 }
+
+/// The provinces (省, not the regions or municipalities, whose bodies are not 省…), by the
+/// short names news writes.
+const PROVINCES: [&str; 23] = [
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+];
 
 static CITY_NAMED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:关于|印发|开展|转发|推进)+[\s\d年]*(\p{Han}{2,3}?)市").expect("static regex"));
@@ -206,17 +240,19 @@ static CITY_NAMED: LazyLock<Regex> =
 /// in the headline or the lead.
 pub fn issuer_of(title: &str, lead: &str) -> Option<String> {
     let title = title.trim_start_matches('《');
+    // Where a bare 市 or 省 finds its place: the headline, then the lead.
+    let context = || format!("{title}\n{lead}");
     if let Some(c) = ISSUER_BEFORE_GUANYU.captures(title) {
-        return issuer_name(&c[1], title);
+        return issuer_name(&c[1], &context());
     }
     if let Some(c) = HEAD_ISSUER.captures(title) {
-        return issuer_name(&c[1], title);
+        return issuer_name(&c[1], &context());
     }
     // Every item is read so: the regex runs only where its 《 or 关于 could follow.
     [title, lead]
         .iter()
         .filter(|t| t.contains('《') || t.contains("关于"))
-        .find_map(|t| NEWS_ISSUER.captures(t).and_then(|c| issuer_name(&c[1], t)))
+        .find_map(|t| NEWS_ISSUER.captures(t).and_then(|c| issuer_name(&c[1], &context())))
 }
 
 /// The document's own 发文字号 in a headline or a notice's lead: the first one it does not
@@ -338,6 +374,15 @@ mod tests {
         assert_eq!(
             of("市经信局关于开展 2025 年武汉市首版次软件产品申报认定工作的通知", "").as_deref(),
             Some("武汉市经济和信息化局")
+        );
+        // A bare 省 is the province the headline (or else the lead) names.
+        assert_eq!(
+            of(
+                "软件定义未来，湖南抢抓先机",
+                "近日，省工业和信息化厅印发《软件产业高质量发展行动计划》，提出到2027年……"
+            )
+            .as_deref(),
+            Some("湖南省工业和信息化厅")
         );
         assert_eq!(
             of(
