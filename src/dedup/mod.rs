@@ -842,7 +842,7 @@ fn bands(sig: &Signature) -> impl Iterator<Item = u64> + '_ {
 /// storing thread), not again for each search (among the stored stories, once more if a
 /// batch's own stories changed the counts, among the batch's own) and its insertion.
 #[derive(Debug, Clone)]
-pub struct Headline {
+struct Headline {
     /// The MinHash of the title's bigrams: its bands find alike titles.
     title_sig: Signature,
     grams: Vec<Bigram>,
@@ -853,7 +853,7 @@ pub struct Headline {
 }
 
 impl Headline {
-    pub fn of(c: &Candidate) -> Headline {
+    fn of(c: &Candidate) -> Headline {
         Headline {
             title_sig: title_signature(&c.title),
             grams: bigrams(&c.title),
