@@ -484,29 +484,45 @@ pub struct Quota {
     pub per_city: Option<usize>,
 }
 
+/// The company a story is about, as far as the selection knows: the major its headline
+/// names first (`[selection] majors`), its letters folded to lower case.
+fn company_of(item: &DraftItem) -> Option<String> {
+    let (start, end) = item.scored.major?;
+    item.title.get(start..end).map(str::to_lowercase)
+}
+
 /// Split one section's items (sorted by the caller: kept first, then most significant)
 /// into the selection and the rest. Items an editor kept are always selected, on top of
 /// the quota (an editor's add never pushes out what they may have read already); the
-/// rest fill the quota, no source taking more than its share and no city more than its
-/// cap.
+/// rest fill the quota, no source and no major company taking more than its share
+/// (unless no other can) and no city more than its cap.
 pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<DraftItem>, Vec<DraftItem>) {
     let Some(count) = quota.count else {
         return (items, Vec::new());
     };
     let per_source = ((count as f32 * source_share).ceil() as usize).max(1);
     let mut by_source: HashMap<String, usize> = HashMap::new();
+    let mut by_company: HashMap<String, usize> = HashMap::new();
     let mut by_city: HashMap<String, usize> = HashMap::new();
     let (mut chosen, mut rest) = (Vec::new(), Vec::new());
     let mut deferred = Vec::new();
     let mut filled = 0;
     for it in items {
+        let company = company_of(&it);
         if it.kept {
             *by_source.entry(it.source_id.clone()).or_default() += 1;
+            if let Some(c) = company {
+                *by_company.entry(c).or_default() += 1;
+            }
             *by_city.entry(it.city.clone().unwrap_or_default()).or_default() += 1;
             chosen.push(it);
             continue;
         }
-        let source_full = by_source.get(&it.source_id).copied().unwrap_or(0) >= per_source;
+        // One company's flurry (a launch week) fills a section no more than one source's.
+        let company_full = company
+            .as_ref()
+            .is_some_and(|c| by_company.get(c).copied().unwrap_or(0) >= per_source);
+        let source_full = company_full || by_source.get(&it.source_id).copied().unwrap_or(0) >= per_source;
         let city_full = quota.per_city.is_some_and(|cap| {
             by_city
                 .get(it.city.as_deref().unwrap_or_default())
@@ -520,12 +536,15 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
             deferred.push(it);
         } else {
             *by_source.entry(it.source_id.clone()).or_default() += 1;
+            if let Some(c) = company {
+                *by_company.entry(c).or_default() += 1;
+            }
             *by_city.entry(it.city.clone().unwrap_or_default()).or_default() += 1;
             chosen.push(it);
             filled += 1;
         }
     }
-    // One source may fill what no other source can.
+    // One source (or company) may fill what no other can.
     for it in deferred {
         if filled < count {
             chosen.push(it);
@@ -690,6 +709,37 @@ mod tests {
             "two from the big source, then the small one's best"
         );
         assert_eq!(rest.len(), 6);
+    }
+
+    #[test]
+    fn no_major_company_fills_a_section_unless_no_other_can() {
+        let config = Selection {
+            majors: vec!["华为".into(), "Huawei".into()],
+            ..Default::default()
+        };
+        let priority = HashMap::new();
+        let signals = Signals::new(&config, &priority, 15.0, None, &[]);
+        let story = |id: i64, title: &str, significance: f32| {
+            let mut it = item(id, &format!("s{id}"), None, significance);
+            it.title = title.to_string();
+            it.scored = super::significance(&it, 1.0, &signals);
+            it
+        };
+        let quota = Quota {
+            count: Some(4),
+            per_city: None,
+        };
+        let flurry = || (0..4).map(|i| story(i, &format!("华为发布第{}款新品", i + 1), 10.0 - i as f32));
+        let mut items: Vec<DraftItem> = flurry().collect();
+        items.push(story(7, "星河云发布数据库", 3.0));
+        items.push(story(8, "北辰软件完成融资", 2.0));
+        let (chosen, rest) = select(items, &quota, 0.5);
+        let ids: Vec<i64> = chosen.iter().map(|i| i.id).collect();
+        assert_eq!(ids, vec![0, 1, 7, 8], "two of 华为's four, then the others");
+        assert_eq!(rest.len(), 2);
+        // With no other company's story, its flurry fills the section.
+        let (chosen, _) = select(flurry().collect(), &quota, 0.5);
+        assert_eq!(chosen.len(), 4);
     }
 
     #[test]
