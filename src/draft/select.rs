@@ -501,45 +501,29 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
         return (items, Vec::new());
     };
     let per_source = ((count as f32 * source_share).ceil() as usize).max(1);
-    let mut by_source: HashMap<String, usize> = HashMap::new();
-    let mut by_company: HashMap<String, usize> = HashMap::new();
-    let mut by_city: HashMap<String, usize> = HashMap::new();
+    let mut taken = Taken::default();
     let (mut chosen, mut rest) = (Vec::new(), Vec::new());
     let mut deferred = Vec::new();
     let mut filled = 0;
     for it in items {
         let company = company_of(&it);
         if it.kept {
-            *by_source.entry(it.source_id.clone()).or_default() += 1;
-            if let Some(c) = company {
-                *by_company.entry(c).or_default() += 1;
-            }
-            *by_city.entry(it.city.clone().unwrap_or_default()).or_default() += 1;
+            taken.add(&it, company);
             chosen.push(it);
             continue;
         }
-        // One company's flurry (a launch week) fills a section no more than one source's.
-        let company_full = company
-            .as_ref()
-            .is_some_and(|c| by_company.get(c).copied().unwrap_or(0) >= per_source);
-        let source_full = company_full || by_source.get(&it.source_id).copied().unwrap_or(0) >= per_source;
-        let city_full = quota.per_city.is_some_and(|cap| {
-            by_city
-                .get(it.city.as_deref().unwrap_or_default())
-                .copied()
-                .unwrap_or(0)
-                >= cap
-        });
+        // One company's flurry (a launch week) fills a section no more than one source does.
+        let over_share = taken.of_source(&it.source_id) >= per_source
+            || company.as_ref().is_some_and(|c| taken.of_company(c) >= per_source);
+        let city_full = quota
+            .per_city
+            .is_some_and(|cap| taken.of_city(it.city.as_deref().unwrap_or_default()) >= cap);
         if filled >= count || city_full {
             rest.push(it);
-        } else if source_full {
+        } else if over_share {
             deferred.push(it);
         } else {
-            *by_source.entry(it.source_id.clone()).or_default() += 1;
-            if let Some(c) = company {
-                *by_company.entry(c).or_default() += 1;
-            }
-            *by_city.entry(it.city.clone().unwrap_or_default()).or_default() += 1;
+            taken.add(&it, company);
             chosen.push(it);
             filled += 1;
         }
@@ -554,6 +538,36 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
         }
     }
     (chosen, rest)
+}
+
+/// How many places of a section each source, company and city holds so far.
+#[derive(Default)]
+struct Taken {
+    by_source: HashMap<String, usize>,
+    by_company: HashMap<String, usize>,
+    by_city: HashMap<String, usize>,
+}
+
+impl Taken {
+    fn add(&mut self, it: &DraftItem, company: Option<String>) {
+        *self.by_source.entry(it.source_id.clone()).or_default() += 1;
+        if let Some(c) = company {
+            *self.by_company.entry(c).or_default() += 1;
+        }
+        *self.by_city.entry(it.city.clone().unwrap_or_default()).or_default() += 1;
+    }
+
+    fn of_source(&self, source: &str) -> usize {
+        self.by_source.get(source).copied().unwrap_or(0)
+    }
+
+    fn of_company(&self, company: &str) -> usize {
+        self.by_company.get(company).copied().unwrap_or(0)
+    }
+
+    fn of_city(&self, city: &str) -> usize {
+        self.by_city.get(city).copied().unwrap_or(0)
+    }
 }
 
 /// Shipped grades of real items, for the taste model before editors have kept or
