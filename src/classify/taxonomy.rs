@@ -236,6 +236,11 @@ pub struct Selection {
     /// Companies and products whose news weighs more.
     #[serde(default)]
     pub majors: Vec<String>,
+    /// The company a product or another spelling among `majors` stands for (鸿蒙 and
+    /// Huawei are 华为's): one company's stories fill no more of a section than one
+    /// source's, whichever of its names they use.
+    #[serde(default)]
+    pub company_of: BTreeMap<String, String>,
     /// Headline words of an event with an outcome (signed, opened, released, listed).
     #[serde(default)]
     pub outcomes: Vec<String>,
@@ -290,6 +295,7 @@ impl Default for Selection {
     fn default() -> Self {
         Selection {
             majors: Vec::new(),
+            company_of: BTreeMap::new(),
             outcomes: Vec::new(),
             routine: Vec::new(),
             previews: Vec::new(),
@@ -365,6 +371,19 @@ impl Taxonomy {
                 }
             }
         }
+        // A name the selection never finds would leave its company uncapped, unnoticed.
+        let table = text.find("[selection.company_of]").unwrap_or(0);
+        for (name, company) in &tax.selection.company_of {
+            for n in [name, company] {
+                if !tax.selection.majors.contains(n) {
+                    let at = text[table..].find(&format!("\"{name}\"")).map_or(table, |i| table + i);
+                    problems.push(loc.problem(
+                        at,
+                        format!("[selection.company_of] `{name}` = `{company}`: `{n}` is not among the majors"),
+                    ));
+                }
+            }
+        }
         if problems.is_empty() {
             Ok(tax)
         } else {
@@ -413,6 +432,16 @@ mod tests {
                 "analysis"
             ]
         );
+    }
+
+    #[test]
+    fn a_company_of_no_major_names_its_line() {
+        let text = "[[section]]\nid = \"x\"\nname = \"X\"\nlayout = \"news\"\n\
+                    [selection]\nmajors = [\"华为\"]\n[selection.company_of]\n\"鸿蒙\" = \"华为\"\n";
+        let err = Taxonomy::parse(text, Path::new("t.toml")).unwrap_err();
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert_eq!(err.0[0].line, 8, "{err}");
+        assert!(err.0[0].message.contains("`鸿蒙` is not among the majors"), "{err}");
     }
 
     #[test]

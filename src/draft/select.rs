@@ -36,6 +36,9 @@ pub struct Signals<'a> {
     /// The named majors in one automaton: a window of 20k headlines is not searched
     /// 60 times over.
     majors: Option<AhoCorasick>,
+    /// The company each major stands for, by the major's pattern number: its own, or
+    /// the one `company_of` names.
+    companies: Vec<u32>,
     /// The words of outcomes, routine and national scope, in one pass over a headline.
     words: Words,
     /// What the same taste model said of these stories in an earlier build.
@@ -155,6 +158,20 @@ fn automaton(words: &[String]) -> Option<AhoCorasick> {
         .ok()
 }
 
+/// A number for the company of each major (see [`Signals::companies`]).
+fn companies(config: &Selection) -> Vec<u32> {
+    let mut ids: HashMap<&str, u32> = HashMap::new();
+    config
+        .majors
+        .iter()
+        .map(|m| {
+            let company = config.company_of.get(m).map_or(m.as_str(), String::as_str);
+            let next = ids.len() as u32;
+            *ids.entry(company).or_insert(next)
+        })
+        .collect()
+}
+
 impl<'a> Signals<'a> {
     pub fn new(
         config: &'a Selection,
@@ -174,6 +191,7 @@ impl<'a> Signals<'a> {
                 .chain(crate::classify::gazetteer::capitals().map(str::to_string))
                 .collect(),
             majors: automaton(&config.majors),
+            companies: companies(config),
             words: Words::new(config),
             memo: None,
             data: Default::default(),
@@ -230,6 +248,8 @@ pub struct Significance {
     outlets: u32,
     /// Where the named major sits in the title.
     major: Option<(usize, usize)>,
+    /// The company it stands for (a number of `Signals::companies`).
+    company: Option<u32>,
 }
 
 /// The signals of a score, in the order `parts` says them.
@@ -457,6 +477,7 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     }
     if let Some(m) = s.majors.as_ref().and_then(|ac| ac.find(title)) {
         sig.major = Some((m.start(), m.end()));
+        sig.company = s.companies.get(m.pattern().as_usize()).copied();
         sig.add(Signal::Major, 1.5);
     }
     sig.add(Signal::Confidence, item.score.clamp(0.0, 12.0) / 6.0);
@@ -484,13 +505,6 @@ pub struct Quota {
     pub per_city: Option<usize>,
 }
 
-/// The company a story is about, as far as the selection knows: the major its headline
-/// names first (`[selection] majors`), its letters folded to lower case.
-fn company_of(item: &DraftItem) -> Option<String> {
-    let (start, end) = item.scored.major?;
-    item.title.get(start..end).map(str::to_lowercase)
-}
-
 /// Split one section's items (sorted by the caller: kept first, then most significant)
 /// into the selection and the rest. Items an editor kept are always selected, on top of
 /// the quota (an editor's add never pushes out what they may have read already); the
@@ -506,15 +520,17 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
     let mut deferred = Vec::new();
     let mut filled = 0;
     for it in items {
-        let company = company_of(&it);
+        // The company a story is about, as far as the selection knows: the one the major
+        // its headline names first stands for.
+        let company = it.scored.company;
         if it.kept {
             taken.add(&it, company);
             chosen.push(it);
             continue;
         }
         // One company's flurry (a launch week) fills a section no more than one source does.
-        let over_share = taken.of_source(&it.source_id) >= per_source
-            || company.as_ref().is_some_and(|c| taken.of_company(c) >= per_source);
+        let over_share =
+            taken.of_source(&it.source_id) >= per_source || company.is_some_and(|c| taken.of_company(c) >= per_source);
         let city_full = quota
             .per_city
             .is_some_and(|cap| taken.of_city(it.city.as_deref().unwrap_or_default()) >= cap);
@@ -544,12 +560,12 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
 #[derive(Default)]
 struct Taken {
     by_source: HashMap<String, usize>,
-    by_company: HashMap<String, usize>,
+    by_company: HashMap<u32, usize>,
     by_city: HashMap<String, usize>,
 }
 
 impl Taken {
-    fn add(&mut self, it: &DraftItem, company: Option<String>) {
+    fn add(&mut self, it: &DraftItem, company: Option<u32>) {
         *self.by_source.entry(it.source_id.clone()).or_default() += 1;
         if let Some(c) = company {
             *self.by_company.entry(c).or_default() += 1;
@@ -561,8 +577,8 @@ impl Taken {
         self.by_source.get(source).copied().unwrap_or(0)
     }
 
-    fn of_company(&self, company: &str) -> usize {
-        self.by_company.get(company).copied().unwrap_or(0)
+    fn of_company(&self, company: u32) -> usize {
+        self.by_company.get(&company).copied().unwrap_or(0)
     }
 
     fn of_city(&self, city: &str) -> usize {
@@ -728,7 +744,11 @@ mod tests {
     #[test]
     fn no_major_company_fills_a_section_unless_no_other_can() {
         let config = Selection {
-            majors: vec!["华为".into(), "Huawei".into()],
+            majors: vec!["华为".into(), "Huawei".into(), "鸿蒙".into()],
+            company_of: [("Huawei", "华为"), ("鸿蒙", "华为")]
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
             ..Default::default()
         };
         let priority = HashMap::new();
@@ -743,7 +763,18 @@ mod tests {
             count: Some(4),
             per_city: None,
         };
-        let flurry = || (0..4).map(|i| story(i, &format!("华为发布第{}款新品", i + 1), 10.0 - i as f32));
+        // One company under its three names.
+        let flurry = || {
+            [
+                "华为发布新款笔记本",
+                "Huawei unveils a new phone",
+                "鸿蒙生态设备突破10亿台",
+                "华为云推出新一代大模型",
+            ]
+            .into_iter()
+            .zip(0..)
+            .map(|(title, i)| story(i, title, 10.0 - i as f32))
+        };
         let mut items: Vec<DraftItem> = flurry().collect();
         items.push(story(7, "星河云发布数据库", 3.0));
         items.push(story(8, "北辰软件完成融资", 2.0));
