@@ -291,5 +291,14 @@ mod tests {
         );
         assert_eq!(short(&g, "龙子湖区数字经济产业园开工").as_deref(), Some("蚌埠"));
         assert_eq!(short(&g, "仙桃数据谷新签约大数据项目12个").as_deref(), Some("重庆"));
+        // In English, as headlines are read: folded to lower case.
+        assert_eq!(
+            short(&g, "gui'an new area hosts a computing power cluster").as_deref(),
+            Some("贵阳")
+        );
+        assert_eq!(
+            short(&g, "qianhai opens a cross-border data hub").as_deref(),
+            Some("深圳")
+        );
     }
 }
