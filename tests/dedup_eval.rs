@@ -53,6 +53,27 @@ fn the_second_dev_set() {
 #[test]
 fn the_held_out_sets() {
     // Measured, never tuned on: the floors only keep what they showed from slipping.
-    check("heldout", 2, 2, 0.75);
+    check("heldout", 0, 0, 0.75);
     check("heldout2", 0, 0, 0.82);
+}
+
+#[test]
+fn a_fortnight_of_distinct_stories_stays_apart() {
+    // The classification corpora in one window (scripts/corpus_dedup.py): thousands of
+    // distinct stories that share companies, cities and headline forms, and the few
+    // repeats found among them. Before the rare-name rule asked for more than a name and
+    // a word of the lead, 39 of them were merged into another story.
+    let e = run("corpus-dev");
+    let report = e.render(true);
+    let (reworded_total, reworded) = e.rewordings();
+    assert!(reworded_total >= 20, "too few repeats\n{report}");
+    assert!(
+        e.wrong_merges().len() <= 22,
+        "{} wrong merges (at most 22)\n{report}",
+        e.wrong_merges().len()
+    );
+    assert!(
+        reworded >= 18,
+        "repeats merged {reworded} of {reworded_total}\n{report}"
+    );
 }

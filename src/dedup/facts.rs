@@ -318,6 +318,12 @@ static QUARTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 static DAY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日").expect("static regex"));
 static MONTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{1,2})\s*月(?:份)?").expect("static regex"));
+/// A project's phase without 第 (产业园二期, 三期开园); not 十四五期间, 前期, 近期.
+static PHASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^0-9一二三四五六七八九十百零〇两第前近初后中长短同远预分定])([一二三四五六七八九])期(?:[^间望待货刊限满末内]|$)")
+        .expect("static regex")
+});
+
 static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:第\s*([0-9一二三四五六七八九十百零〇两]{1,5})|(首))\s*(批|届|期|次|轮|季|版|代|号|家|个|名|阶段)")
         .expect("static regex")
@@ -787,6 +793,53 @@ fn unit_of(u: &str) -> &'static str {
     UNITS.iter().find(|x| **x == u).copied().unwrap_or("")
 }
 
+/// The kinds of document a text abbreviates its own to ("以下简称《规划》"): such a name
+/// is held in every plan's, so it tells no document.
+const SHORT_NAMES: &[&str] = &[
+    "规划",
+    "计划",
+    "行动计划",
+    "方案",
+    "实施方案",
+    "工作方案",
+    "行动方案",
+    "意见",
+    "实施意见",
+    "指导意见",
+    "措施",
+    "若干措施",
+    "政策",
+    "若干政策",
+    "政策措施",
+    "若干政策措施",
+    "办法",
+    "管理办法",
+    "实施细则",
+    "细则",
+    "通知",
+    "决定",
+    "规定",
+    "条例",
+    "纲要",
+    "指南",
+    "指引",
+    "报告",
+    "白皮书",
+    "清单",
+    "名单",
+    "目录",
+    "公告",
+    "标准",
+    "规范",
+    "倡议",
+    "意见稿",
+    "征求意见稿",
+];
+
+fn is_short_name(t: &str) -> bool {
+    SHORT_NAMES.contains(&t)
+}
+
 impl FactSet {
     pub fn of(text: &str) -> FactSet {
         let text = half_width(text);
@@ -797,7 +850,7 @@ impl FactSet {
         }
         for c in DOC_TITLE.captures_iter(&text) {
             let t = comparable(&c[1]);
-            if t.chars().count() >= 2 {
+            if t.chars().count() >= 2 && !is_short_name(&t) {
                 f.doc_titles.insert(t);
             }
         }
@@ -895,6 +948,15 @@ impl FactSet {
             if let Some(n) = n {
                 self.push(Kind::Ordinal(unit_of(&c[3])), n, &c[0]);
                 taken.push(all);
+            }
+        }
+        for c in PHASE.captures_iter(text) {
+            let Some(m) = c.get(1) else { continue };
+            if taken.iter().any(|(s, e)| m.start() >= *s && m.start() < *e) {
+                continue;
+            }
+            if let Some(n) = chinese_number(m.as_str()) {
+                self.push(Kind::Ordinal("期"), n, &format!("{}期", m.as_str()));
             }
         }
         for c in YEAR_RANGE.captures_iter(text) {
