@@ -1467,7 +1467,25 @@ fn same(kind: Kind, a: f64, b: f64) -> bool {
         Kind::Money(_) => 0.005,
         _ => 0.0,
     };
-    (a - b).abs() <= a.abs().max(b.abs()) * tolerance + 1e-9
+    let diff = (a - b).abs();
+    // A sum rounded by one report (4.6万亿元, $8 billion) is the other's exact one; two
+    // exact sums (77567亿元, 77878亿元) are two sums however near.
+    diff <= a.abs().max(b.abs()) * tolerance + 1e-9
+        && (tolerance == 0.0 || diff <= stated_unit(a).max(stated_unit(b)) / 2.0)
+}
+
+/// The unit of a figure's last stated digit: 1e11 for 4.6万亿 (4.6e12), 1 for 77567.
+fn stated_unit(v: f64) -> f64 {
+    let v = v.abs();
+    let mut unit = 1.0;
+    while unit < 1e15 {
+        let next = unit * 10.0;
+        if ((v / next).round() * next - v).abs() > v * 1e-9 {
+            break;
+        }
+        unit = next;
+    }
+    unit
 }
 
 /// A version as a number that keeps 3.10 and 3.1 apart.
@@ -1620,6 +1638,32 @@ mod tests {
             f.figures.iter().any(|x| x.0 == Kind::Money("元") && x.1 == 1e12),
             "{f:?}"
         );
+    }
+
+    #[test]
+    fn a_rounded_sum_is_the_exact_one_and_two_exact_sums_are_two() {
+        // Within half a percent, but each stated to the last 亿: two clusters' figures.
+        assert!(
+            conflict(
+                "广州：鸿蒙生态产业集群规模突破77567亿元",
+                "广州：鸿蒙生态产业集群规模突破77878亿元"
+            )
+            .is_some()
+        );
+        // One report rounds the other's figure.
+        assert_eq!(
+            conflict("上半年软件业务收入4.63万亿元", "上半年软件业务收入46266亿元"),
+            None
+        );
+        assert_eq!(
+            conflict(
+                "Salesforce to buy Informatica for $8 billion",
+                "Salesforce buys Informatica for $7.98 billion"
+            ),
+            None
+        );
+        assert_eq!(stated_unit(4.6e12), 1e11);
+        assert_eq!(stated_unit(77567.0), 1.0);
     }
 
     #[test]
