@@ -69,17 +69,57 @@ pub fn canonical_url(raw: &str) -> Option<String> {
 /// relative links and images made absolute against `base` (or dropped without one); a
 /// link whose target was refused (`javascript:`) is left as its text, not an empty `<a>`.
 pub fn sanitize(html: &str, base: Option<&Url>) -> String {
+    let bounded = crate::extract::html::bounded(html);
+    let clean = match base {
+        Some(base) => {
+            ITEM_BASE.with_borrow_mut(|b| *b = Some(base.clone()));
+            let clean = WITH_BASE.clean(&bounded).to_string();
+            ITEM_BASE.with_borrow_mut(|b| *b = None);
+            clean
+        }
+        None => NO_BASE.clean(&bounded).to_string(),
+    };
+    unwrap_bare_anchors(&clean)
+}
+
+/// The sanitizer's tables, built once (building them cost as much as cleaning a
+/// summary): relative links are denied, or resolved against the item's own address.
+static NO_BASE: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = sanitizer();
+    b.url_relative(ammonia::UrlRelative::Deny);
+    b
+});
+
+static WITH_BASE: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = sanitizer();
+    b.url_relative(ammonia::UrlRelative::Custom(Box::new(ItemBase)));
+    b
+});
+
+fn sanitizer() -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::default();
     b.link_rel(Some("noopener noreferrer nofollow"))
         .add_generic_attributes(["title"])
         .set_tag_attribute_value("img", "loading", "lazy")
         .url_schemes(["http", "https", "mailto"].into_iter().collect());
-    match base {
-        Some(base) => b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone())),
-        None => b.url_relative(ammonia::UrlRelative::Deny),
-    };
-    let clean = b.clean(&crate::extract::html::bounded(html)).to_string();
-    unwrap_bare_anchors(&clean)
+    b
+}
+
+thread_local! {
+    /// The address of the item `sanitize` cleans on this thread.
+    static ITEM_BASE: std::cell::RefCell<Option<Url>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Resolves a relative link against [`ITEM_BASE`], as `UrlRelative::RewriteWithBase` does.
+struct ItemBase;
+
+impl<'a> ammonia::UrlRelativeEvaluate<'a> for ItemBase {
+    fn evaluate<'url>(&self, url: &'url str) -> Option<std::borrow::Cow<'url, str>> {
+        ITEM_BASE.with_borrow(|base| {
+            let joined = base.as_ref()?.join(url).ok()?;
+            Some(std::borrow::Cow::Owned(joined.into()))
+        })
+    }
 }
 
 /// An `<a>` that sanitizing left without `href` (its target was refused).
@@ -291,6 +331,10 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("href=\"http://x.test/b.html\""), "{out}");
+        // With no address of its own, a relative link goes (its text stays); the last
+        // item's address is not this one's.
+        let out = sanitize("<p><a href=\"../b.html\">b</a></p>", None);
+        assert_eq!(out, "<p>b</p>");
     }
 
     #[test]

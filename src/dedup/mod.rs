@@ -409,21 +409,28 @@ pub struct Comparison<'a> {
 
 /// Likeness of two sorted bigram sets, each bigram weighted by `weight`.
 fn weighted_likeness(a: &[Bigram], b: &[Bigram], weight: impl Fn(&Bigram) -> f32) -> Likeness {
+    let a_weights: Vec<f32> = a.iter().map(&weight).collect();
+    weighted_likeness_with(a, &a_weights, b, weight)
+}
+
+/// As [`weighted_likeness`], with `a`'s weights given (`a_weights[i]` is `a[i]`'s): a
+/// search weighs its report's bigrams once, not once for every story it compares.
+fn weighted_likeness_with(a: &[Bigram], a_weights: &[f32], b: &[Bigram], weight: impl Fn(&Bigram) -> f32) -> Likeness {
     let (mut i, mut j) = (0, 0);
     let (mut shared, mut only_a, mut only_b) = (0f32, 0f32, 0f32);
     while i < a.len() || j < b.len() {
         match (a.get(i), b.get(j)) {
             (Some(x), Some(y)) if x == y => {
-                shared += weight(x);
+                shared += a_weights[i];
                 i += 1;
                 j += 1;
             }
             (Some(x), Some(y)) if x < y => {
-                only_a += weight(x);
+                only_a += a_weights[i];
                 i += 1;
             }
-            (Some(x), None) => {
-                only_a += weight(x);
+            (Some(_), None) => {
+                only_a += a_weights[i];
                 i += 1;
             }
             (_, Some(y)) => {
@@ -1353,6 +1360,10 @@ impl Index {
             ranked.truncate(MAX_COMPARED);
         }
         ranked.sort_unstable_by(by_votes);
+        if ranked.is_empty() {
+            return Vec::new();
+        }
+        let own_weights: Vec<f32> = grams.iter().map(|g| self.idf(g)).collect();
         // Editors' splits, when there are any, are looked up by headline.
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
         let mut verdicts = Vec::new();
@@ -1370,7 +1381,7 @@ impl Index {
                 (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
                 _ => {
                     let cmp = Comparison {
-                        title: weighted_likeness(grams, story_grams, |g| self.idf(g)),
+                        title: weighted_likeness_with(grams, &own_weights, story_grams, |g| self.idf(g)),
                         text: distinct_likeness(&report.signature, &common, &story.signature),
                         rare: report.terms.shared_rare(&story.terms, is_rare),
                         products: (products, story_products),

@@ -475,7 +475,9 @@ pub fn html_to_text(html: &str) -> String {
     if !html.contains('<') && !html.contains('&') {
         return squash(html);
     }
-    let clean = ammonia::Builder::default().clean(&bounded(html)).to_string();
+    // Building the cleaner's tables costs as much as cleaning a summary: built once.
+    static TEXT_ONLY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(ammonia::Builder::default);
+    let clean = TEXT_ONLY.clean(&bounded(html)).to_string();
     let frag = scraper::Html::parse_fragment(&clean);
     let mut out = String::new();
     for t in frag.root_element().text() {
