@@ -1141,10 +1141,11 @@ impl FactSet {
     }
 
     /// The parties of an agreement in a headline ("X与Y签署…", "X and Y team up"), as
-    /// a sorted pair.
+    /// a sorted pair; after a lead's opening clause too (9月1日,X与Y签署…), which a page
+    /// without a headline gives as its title.
     pub fn parties(title: &str) -> Option<(String, String)> {
         static PARTIES: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r"^(?:.{0,6}[：:])?\s*(.{2,16}?)\s*(?:与|和|携手|联手|\band\b)\s*(.{2,16}?)\s*(?:签署|签订|签约|达成|共建|联合|合作|战略合作|\bteam up\b|\bpartner)")
+            Regex::new(r"^(?:.{0,6}[：:]|.{0,24}[,，])?\s*(.{2,16}?)\s*(?:与|和|携手|联手|\band\b)\s*(.{2,16}?)\s*(?:签署|签订|签约|达成|共建|联合|合作|战略合作|\bteam up\b|\bpartner)")
                 .expect("static regex")
         });
         let c = PARTIES.captures(title)?;
@@ -1637,6 +1638,23 @@ mod tests {
         assert!(
             f.figures.iter().any(|x| x.0 == Kind::Money("元") && x.1 == 1e12),
             "{f:?}"
+        );
+    }
+
+    #[test]
+    fn the_parties_of_an_agreement_after_a_leads_opening_clause() {
+        let hunan = |t: &str| FactSet::parties(t).map(|(a, b)| format!("{a}|{b}"));
+        assert_eq!(
+            hunan("湖南省政府与华为技术有限公司在长沙签署深化战略合作框架协议。").as_deref(),
+            Some("华为技术有限公司在长沙|湖南省政府")
+        );
+        assert_eq!(
+            hunan("9月2日从工信部获悉,9月1日,湖南省政府与腾讯公司在长沙签署战略合作框架协议").as_deref(),
+            Some("湖南省政府|腾讯公司在长沙")
+        );
+        assert_eq!(
+            hunan("浙江：阿里云与杭州市签署合作协议").as_deref(),
+            Some("杭州市|阿里云")
         );
     }
 
