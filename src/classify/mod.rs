@@ -1610,6 +1610,28 @@ mod tests {
     }
 
     #[test]
+    fn a_version_follows_a_name_and_a_figure_is_no_version() {
+        let version = |title: &str| {
+            let d = classify(title, "", "wire");
+            d.reasons.iter().find(|r| r.contains("(version)")).cloned()
+        };
+        for title in [
+            "Kubernetes 1.36 released with in-place pod resize",
+            "阿里云发布通义千问2.5",
+            "Qwen2.5 tops the board",
+            "openEuler 22.03 LTS发布",
+            "Python 3.14 brings free threading",
+        ] {
+            assert!(version(title).is_some(), "{title}");
+        }
+        // A count in millions after an ordinary word.
+        assert_eq!(
+            version("Huawei's tri-fold phone has garnered over 2.7 million pre-orders"),
+            None
+        );
+    }
+
+    #[test]
     fn a_lead_that_opens_on_one_city_names_the_city() {
         let lead = "11月5日，成都市召开软件和信息服务业高质量发展推进会，部署下一阶段重点工作。";
         let d = classify("软件和信息服务业高质量发展推进会召开", lead, "示例科技网");
