@@ -1197,6 +1197,9 @@ mod tests {
             "合作媒体",
         );
         assert!(d.rejected.as_deref().is_some_and(|r| r.contains("launch")), "{d:?}");
+        // A robot vacuum's price cut is a shopper's deal, though it names a robot.
+        let d = classify("某品牌机器人吸尘器直降800元，到手价创新低", "", "合作媒体");
+        assert!(d.rejected.as_deref().is_some_and(|r| r.contains("shopping")), "{d:?}");
     }
 
     /// The shipped taxonomy without the shipped examples: its rules, and a model only
