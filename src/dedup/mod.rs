@@ -448,6 +448,13 @@ fn weighted_likeness_with(a: &[Bigram], a_weights: &[f32], b: &[Bigram], weight:
     }
 }
 
+/// Whether a headline is a filing's own title (…关于…的公告, 2025年半年度报告, …上市公告书).
+fn is_filing(title: &str) -> bool {
+    const ENDS: [&str; 6] = ["公告", "公告书", "报告书", "预案", "年度报告", "季度报告"];
+    let t = title.trim_end_matches(|c: char| c.is_whitespace() || "。.)）".contains(c));
+    ENDS.iter().any(|e| t.ends_with(e))
+}
+
 /// The thresholds of the near-duplicate check. Title likeness is weighted by how rare
 /// each bigram is among the stories seen (IDF), so that two reports share a story when
 /// they share its names — 星河, 北辰 — not when they share 科技 and 发布.
@@ -703,7 +710,11 @@ impl NearDup {
         // the trade (获批建设, 数据交易中心), not one story's names.
         // Two names both headlines give (MongoDB … Atlas) are no phrase of the trade.
         let two_names = title_shared.names.len() >= 2;
+        // A listed company's filings all name the company: two filings' names prove no
+        // one story (科前生物's director resigning, its shareholder's sale).
+        let filings = is_filing(&report.title) && is_filing(&c.title);
         let rare_rule = (days <= self.title_days
+            && !filings
             && (two_names || !(shorter >= SUBSTANTIAL_TEXT && text < self.disagreeing_text / 4.0))
             && r.in_titles >= 1
             && (two_names || text + title_alike >= self.rare_name_likeness || r.terms >= self.rare_terms_alone)
@@ -1493,6 +1504,21 @@ mod tests {
                 "江苏发布区块链应用推广三年行动计划",
                 "江苏省印发区块链应用推广三年行动计划（以下简称《行动计划》），提出培育100个应用场景。",
                 &[jiangsu]
+            ),
+            None
+        );
+        // Two filings of one company.
+        let resigning = report(
+            5,
+            "武汉科前生物股份有限公司关于非独立董事辞职暨选举职工代表董事的公告",
+            "本公司董事会近日收到非独立董事的书面辞职报告。",
+            now,
+        );
+        assert_eq!(
+            find(
+                "武汉科前生物股份有限公司持股5%以上股东、监事减持股份计划公告",
+                "本公司董事会近日收到持股5%以上股东的减持计划告知函。",
+                &[resigning]
             ),
             None
         );
