@@ -1643,19 +1643,20 @@ mod tests {
 
     #[test]
     fn the_parties_of_an_agreement_after_a_leads_opening_clause() {
-        let hunan = |t: &str| FactSet::parties(t).map(|(a, b)| format!("{a}|{b}"));
-        assert_eq!(
-            hunan("湖南省政府与华为技术有限公司在长沙签署深化战略合作框架协议。").as_deref(),
-            Some("华为技术有限公司在长沙|湖南省政府")
-        );
-        assert_eq!(
-            hunan("9月2日从工信部获悉,9月1日,湖南省政府与腾讯公司在长沙签署战略合作框架协议").as_deref(),
-            Some("湖南省政府|腾讯公司在长沙")
-        );
-        assert_eq!(
-            hunan("浙江：阿里云与杭州市签署合作协议").as_deref(),
-            Some("杭州市|阿里云")
-        );
+        for (title, parties) in [
+            (
+                "湖南省政府与华为技术有限公司在长沙签署深化战略合作框架协议。",
+                "华为技术有限公司在长沙|湖南省政府",
+            ),
+            (
+                "9月2日从工信部获悉,9月1日,湖南省政府与腾讯公司在长沙签署战略合作框架协议",
+                "湖南省政府|腾讯公司在长沙",
+            ),
+            ("浙江：阿里云与杭州市签署合作协议", "杭州市|阿里云"),
+        ] {
+            let read = FactSet::parties(title).map(|(a, b)| format!("{a}|{b}"));
+            assert_eq!(read.as_deref(), Some(parties), "{title}");
+        }
     }
 
     #[test]

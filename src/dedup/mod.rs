@@ -1464,79 +1464,68 @@ mod tests {
 
     #[test]
     fn a_companys_two_stories_of_one_fortnight_stay_apart() {
-        let now = Utc::now();
-        let results = report(
-            1,
-            "用友网络宣布组织架构调整，成立三大事业群",
-            "调整后公司将围绕大型企业、中型企业和小微企业设立事业群，统一产品研发与交付体系。",
-            now,
-        );
-        // The company and a word of the lead (事业群, 事业部) in common, nothing else.
-        let match_day = (
-            "用友网络举办第十三届“用友杯”员工篮球赛",
-            "比赛历时两周，共有来自各事业部的16支球队参赛。",
-        );
-        assert_eq!(find(match_day.0, match_day.1, std::slice::from_ref(&results)), None);
-        // One park's second phase and its third are two projects.
-        let second = report(
-            2,
-            "生物医药产业园二期开工，总投资12亿元",
-            "园区二期项目今日开工建设。",
-            now,
-        );
-        assert_eq!(
-            find(
-                "苏州生物医药产业园三期开园，引进创新药企业30家",
-                "三期开园。",
-                &[second]
+        // (stored headline and text, new headline and text, whether they are one story).
+        type Report<'a> = (&'a str, &'a str);
+        let cases: [(Report, Report, bool); 5] = [
+            // The company and a word of the lead (事业群, 事业部) in common, nothing else.
+            (
+                (
+                    "用友网络宣布组织架构调整，成立三大事业群",
+                    "调整后公司将围绕大型企业、中型企业和小微企业设立事业群，统一产品研发与交付体系。",
+                ),
+                (
+                    "用友网络举办第十三届“用友杯”员工篮球赛",
+                    "比赛历时两周，共有来自各事业部的16支球队参赛。",
+                ),
+                false,
             ),
-            None
-        );
-        // A text's own short name for a plan (以下简称《行动计划》) names no document.
-        let jiangsu = report(
-            3,
-            "江苏省印发《软件和信息技术服务业高质量发展三年行动计划（2025—2027年）》",
-            "江苏省工信厅印发三年行动计划，到2027年全省软件业务收入突破2.5万亿元。",
-            now,
-        );
-        assert_eq!(
-            find(
-                "江苏发布区块链应用推广三年行动计划",
-                "江苏省印发区块链应用推广三年行动计划（以下简称《行动计划》），提出培育100个应用场景。",
-                &[jiangsu]
+            // One park's second phase and its third are two projects.
+            (
+                ("生物医药产业园二期开工，总投资12亿元", "园区二期项目今日开工建设。"),
+                ("苏州生物医药产业园三期开园，引进创新药企业30家", "三期开园。"),
+                false,
             ),
-            None
-        );
-        // Two filings of one company.
-        let resigning = report(
-            5,
-            "武汉科前生物股份有限公司关于非独立董事辞职暨选举职工代表董事的公告",
-            "本公司董事会近日收到非独立董事的书面辞职报告。",
-            now,
-        );
-        assert_eq!(
-            find(
-                "武汉科前生物股份有限公司持股5%以上股东、监事减持股份计划公告",
-                "本公司董事会近日收到持股5%以上股东的减持计划告知函。",
-                &[resigning]
+            // A text's own short name for a plan (以下简称《行动计划》) names no document.
+            (
+                (
+                    "江苏省印发《软件和信息技术服务业高质量发展三年行动计划（2025—2027年）》",
+                    "江苏省工信厅印发三年行动计划，到2027年全省软件业务收入突破2.5万亿元。",
+                ),
+                (
+                    "江苏发布区块链应用推广三年行动计划",
+                    "江苏省印发区块链应用推广三年行动计划（以下简称《行动计划》），提出培育100个应用场景。",
+                ),
+                false,
             ),
-            None
-        );
-        // Reworded reports of one launch still merge.
-        let launch = report(
-            4,
-            "宇树科技发布人形机器人H3",
-            "宇树科技今日发布人形机器人H3，全身31个自由度，售价19.9万元起。",
-            now,
-        );
-        assert_eq!(
-            find(
-                "宇树H3人形机器人发布：31个自由度，19.9万元起",
-                "宇树科技发布H3人形机器人，拥有31个自由度，起售价19.9万元。",
-                &[launch]
+            // Two filings of one company.
+            (
+                (
+                    "武汉科前生物股份有限公司关于非独立董事辞职暨选举职工代表董事的公告",
+                    "本公司董事会近日收到非独立董事的书面辞职报告。",
+                ),
+                (
+                    "武汉科前生物股份有限公司持股5%以上股东、监事减持股份计划公告",
+                    "本公司董事会近日收到持股5%以上股东的减持计划告知函。",
+                ),
+                false,
             ),
-            Some(4)
-        );
+            // Reworded reports of one launch still merge.
+            (
+                (
+                    "宇树科技发布人形机器人H3",
+                    "宇树科技今日发布人形机器人H3，全身31个自由度，售价19.9万元起。",
+                ),
+                (
+                    "宇树H3人形机器人发布：31个自由度，19.9万元起",
+                    "宇树科技发布H3人形机器人，拥有31个自由度，起售价19.9万元。",
+                ),
+                true,
+            ),
+        ];
+        for ((stored, stored_text), (title, text), same) in cases {
+            let found = find(title, text, &[report(1, stored, stored_text, Utc::now())]);
+            assert_eq!(found.is_some(), same, "{stored} / {title}");
+        }
     }
 
     #[test]
