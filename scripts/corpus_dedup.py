@@ -8,7 +8,7 @@ of one park). Put in one window, they ask what the template sets cannot: does th
 duplicate stage keep a company's or a city's several stories of one fortnight apart?
 
   corpus_dedup.py dev      > tests/fixtures/dedup/corpus-dev.json
-  corpus_dedup.py heldout  > /tmp/corpus-heldout.json   # measured only
+  corpus_dedup.py heldout  > corpus-heldout.json        # measured only
 
 `dev` reads config/labels/ and the shared examples; its few real repeats (one story told
 by two outlets, found in two corpora) are labelled in SAME below, by reading each merge
