@@ -1632,6 +1632,8 @@ mod tests {
             version("Huawei's tri-fold phone has garnered over 2.7 million pre-orders"),
             None
         );
+        assert_eq!(version("Digital economy to reach 8.5 trillion yuan"), None);
+        assert_eq!(version("Chip output rises 3.2 percent"), None);
     }
 
     #[test]
