@@ -274,6 +274,9 @@ struct Gate {
     /// Words of other news outweigh the trade's: out, unless a section claims it firmly
     /// (then kept, at the line: its doubt is 1).
     outweighed: bool,
+    /// No word of the trade, kept only because the learned model reads it as the trade's:
+    /// as near the line as an outweighed item.
+    by_model: bool,
 }
 
 /// What deciding an item off-topic reads of its evidence.
@@ -930,7 +933,7 @@ impl Classifier {
         // model's lean can be.
         let doubt = if rejected.is_some() {
             0.0
-        } else if gate.outweighed {
+        } else if gate.outweighed || gate.by_model {
             1.0
         } else {
             (prepared.leans_off_topic / LEARNED_OFF_TOPIC).clamp(0.0, 1.0) as f32
@@ -990,7 +993,11 @@ impl Classifier {
         let off = self.off_points(ev);
         let relevance = Self::relevance_of(ev);
         let outweighed = off >= cfg.min_score && off > relevance;
-        let gate = |rejected: Option<String>| Gate { rejected, outweighed };
+        let gate = |rejected: Option<String>| Gate {
+            rejected,
+            outweighed,
+            by_model: false,
+        };
         if off > 0.0 {
             reasons.push(format!("off-topic words {off:+} vs industry words {relevance:+}"));
         }
@@ -1014,8 +1021,15 @@ impl Classifier {
         // one with none: a city signs solar plants and reports its services' output in
         // the same forms as its software parks'.
         let rescued = ev.weak == 1 && best >= cfg.rescue_score && !by_form;
-        if ev.relevance == 0 && ev.weak < 2 && !rescued && !learned_on_topic {
-            return gate(Some("off-topic: no industry term and no strong section".to_string()));
+        if ev.relevance == 0 && ev.weak < 2 && !rescued {
+            if !learned_on_topic {
+                return gate(Some("off-topic: no industry term and no strong section".to_string()));
+            }
+            reasons.push("no industry term: kept by the learned model alone".to_string());
+            return Gate {
+                by_model: true,
+                ..gate(None)
+            };
         }
         gate(None)
     }
@@ -1535,6 +1549,11 @@ mod tests {
         // A city's signing of solar storage: no word of the trade at all.
         let solar = firm("city-news", "50亿元光伏储能项目签约落户宁乡经开区", false);
         assert!(solar.rejected.is_some(), "{solar:?}");
+        // Only the model can keep it, and then it is as doubtful as an item can be.
+        let by_model = firm("city-news", "宁乡经开区20个项目集中签约", true);
+        assert!(by_model.rejected.is_none() && by_model.doubt == 1.0, "{by_model:?}");
+        let alone = firm("city-news", "宁乡经开区20个项目集中签约", false);
+        assert!(alone.rejected.is_some(), "{alone:?}");
         // One word the trade shares with others (科技) is enough for a firm claim.
         let park = firm("city-news", "宁乡经开区科技产业园项目签约", false);
         assert!(park.rejected.is_none(), "{park:?}");

@@ -273,6 +273,12 @@ pub struct Selection {
     /// in the candidate pool.
     #[serde(default = "to_sort_cap")]
     pub to_sort_cap: usize,
+    /// A doubtful item (the classifier's `doubt` above 0) less significant than this is
+    /// not selected even where its section has room: it waits in the candidate pool (an
+    /// editor may still keep it). A quiet fortnight's sections are not topped up with a
+    /// portal's news that only the learned model took for the trade's.
+    #[serde(default)]
+    pub min_significance: f32,
 }
 
 fn per_city() -> usize {
@@ -305,6 +311,7 @@ impl Default for Selection {
             taste_weight: taste_weight(),
             seed_taste: false,
             to_sort_cap: to_sort_cap(),
+            min_significance: 0.0,
         }
     }
 }

@@ -585,6 +585,7 @@ pub fn build(
         let quota = select::Quota {
             count: s.quota,
             per_city: (s.layout == Layout::City).then_some(taxonomy.selection.per_city),
+            floor: taxonomy.selection.min_significance,
         };
         let (mut chosen, rest) = select::select(list, &quota, taxonomy.selection.source_share);
         pool.extend(rest.into_iter().map(|d| PoolItem::of(d, false)));

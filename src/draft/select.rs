@@ -503,6 +503,9 @@ pub struct Quota {
     pub count: Option<usize>,
     /// For the city layout: at most this many notes per city.
     pub per_city: Option<usize>,
+    /// A doubtful item (`DraftItem::doubt`) less significant than this is not selected
+    /// (unless kept).
+    pub floor: f32,
 }
 
 /// Split one section's items (sorted by the caller: kept first, then most significant)
@@ -534,7 +537,8 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
         let city_full = quota
             .per_city
             .is_some_and(|cap| taken.of_city(it.city.as_deref().unwrap_or_default()) >= cap);
-        if filled >= count || city_full {
+        let doubtful_and_minor = it.doubt > 0.0 && it.significance < quota.floor;
+        if filled >= count || city_full || doubtful_and_minor {
             rest.push(it);
         } else if over_share {
             deferred.push(it);
@@ -729,6 +733,7 @@ mod tests {
             &Quota {
                 count: Some(4),
                 per_city: None,
+                floor: 0.0,
             },
             0.5,
         );
@@ -762,6 +767,7 @@ mod tests {
         let quota = Quota {
             count: Some(4),
             per_city: None,
+            floor: 0.0,
         };
         // One company under its three names.
         let flurry = || {
@@ -798,6 +804,7 @@ mod tests {
             &Quota {
                 count: Some(4),
                 per_city: Some(2),
+                floor: 0.0,
             },
             1.0,
         );
@@ -810,6 +817,37 @@ mod tests {
     }
 
     #[test]
+    fn room_left_is_not_filled_by_a_doubtful_minor_item_but_a_kept_one_is_in() {
+        let mut items = vec![
+            item(1, "s1", None, 6.0),
+            item(2, "s2", None, 1.5),
+            item(3, "s3", None, 1.0),
+            item(4, "s4", None, 0.5),
+        ];
+        items[1].doubt = 1.0;
+        items[3].doubt = 1.0;
+        items[3].kept = true;
+        items.sort_by_key(|i| !i.kept);
+        let quota = Quota {
+            count: Some(4),
+            per_city: None,
+            floor: 2.0,
+        };
+        let (chosen, rest) = select(items, &quota, 1.0);
+        let ids: Vec<i64> = chosen.iter().map(|i| i.id).collect();
+        assert_eq!(
+            ids,
+            vec![4, 1, 3],
+            "the kept one, the significant one, the minor undoubted one"
+        );
+        assert_eq!(
+            rest.iter().map(|i| i.id).collect::<Vec<_>>(),
+            vec![2],
+            "it waits in the pool"
+        );
+    }
+
+    #[test]
     fn a_section_without_a_quota_keeps_everything() {
         let items: Vec<DraftItem> = (0..50).map(|i| item(i, "s", None, 0.0)).collect();
         let (chosen, rest) = select(
@@ -817,6 +855,7 @@ mod tests {
             &Quota {
                 count: None,
                 per_city: None,
+                floor: 0.0,
             },
             0.5,
         );
