@@ -936,7 +936,11 @@ impl Classifier {
         } else if gate.outweighed || gate.by_model {
             1.0
         } else {
-            (prepared.leans_off_topic / LEARNED_OFF_TOPIC).clamp(0.0, 1.0) as f32
+            let lean = (prepared.leans_off_topic / LEARNED_OFF_TOPIC).clamp(0.0, 1.0) as f32;
+            // One word of the trade, in the body alone (a bureau named 信息化, a farm's
+            // 数字化): a local portal's general news reads so, and the trade's own rarely.
+            let body_only = prepared.off.relevance == 1 && prepared.off.weak == 0;
+            if body_only { lean.max(0.5) } else { lean }
         };
         Decision {
             section,
@@ -1564,6 +1568,24 @@ mod tests {
         assert!(food.rejected.is_some(), "{food:?}");
         let software = filed("广联达:董事、副总经理退休离职");
         assert!(software.rejected.is_none(), "{software:?}");
+    }
+
+    #[test]
+    fn one_trade_word_in_the_body_alone_is_doubtful() {
+        let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
+        let policy = PolicyMeta::default();
+        let read = |title: &'static str, text: &'static str| {
+            let mut prepared = c.prepare(&report(title, text, &policy));
+            // The rules alone: whatever the seeds' memory says of the item.
+            prepared.leans_off_topic = 0.0;
+            prepared.learned_off_topic = None;
+            c.finish(&prepared, None)
+        };
+        let body = "会上，各区汇报了招商引资和数字化改造项目的进展。";
+        let thin = read("宁乡经开区召开重点项目推进会", body);
+        assert!(thin.rejected.is_none() && thin.doubt == 0.5, "{thin:?}");
+        let headline = read("宁乡经开区召开数字化改造项目推进会", body);
+        assert!(headline.rejected.is_none() && headline.doubt == 0.0, "{headline:?}");
     }
 
     #[test]
