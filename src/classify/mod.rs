@@ -277,6 +277,9 @@ struct Gate {
     /// No word of the trade, kept only because the learned model reads it as the trade's:
     /// as near the line as an outweighed item.
     by_model: bool,
+    /// Words of other news weigh half the trade's or more (农业数字化产业园): every trade
+    /// digitalises, so the trade's word alone does not settle it.
+    contested: bool,
 }
 
 /// What deciding an item off-topic reads of its evidence.
@@ -940,7 +943,16 @@ impl Classifier {
             // One word of the trade, in the body alone (a bureau named 信息化, a farm's
             // 数字化): a local portal's general news reads so, and the trade's own rarely.
             let body_only = prepared.off.relevance == 1 && prepared.off.weak == 0;
-            if body_only { lean.max(0.5) } else { lean }
+            if body_only {
+                reasons.push("one word of the trade, in the body alone: in doubt".to_string());
+            } else if gate.contested {
+                reasons.push("other news's words contest the trade's: in doubt".to_string());
+            }
+            if body_only || gate.contested {
+                lean.max(0.5)
+            } else {
+                lean
+            }
         };
         Decision {
             section,
@@ -1001,6 +1013,7 @@ impl Classifier {
             rejected,
             outweighed,
             by_model: false,
+            contested: off > 0.0 && off * 2.0 >= relevance,
         };
         if off > 0.0 {
             reasons.push(format!("off-topic words {off:+} vs industry words {relevance:+}"));
@@ -1571,7 +1584,7 @@ mod tests {
     }
 
     #[test]
-    fn one_trade_word_in_the_body_alone_is_doubtful() {
+    fn a_lone_word_of_the_body_or_one_another_trade_contests_is_doubtful() {
         let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
         let policy = PolicyMeta::default();
         let read = |title: &'static str, text: &'static str| {
@@ -1586,6 +1599,9 @@ mod tests {
         assert!(thin.rejected.is_none() && thin.doubt == 0.5, "{thin:?}");
         let headline = read("宁乡经开区召开数字化改造项目推进会", body);
         assert!(headline.rejected.is_none() && headline.doubt == 0.0, "{headline:?}");
+        // Every trade digitalises: another trade's word beside the trade's makes it doubtful.
+        let farm = read("宁乡经开区农业数字化示范园建成", "");
+        assert!(farm.rejected.is_none() && farm.doubt == 0.5, "{farm:?}");
     }
 
     #[test]

@@ -636,12 +636,17 @@ pub fn build(
         });
     }
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "draft: selected");
+    // 待分类 is chosen as a section is: up to its cap, no doubtful slight item in it.
     let mut to_sort = by_section.remove(TO_SORT).unwrap_or_default();
+    to_sort.sort_by(choosing);
+    let quota = select::Quota {
+        count: Some(taxonomy.selection.to_sort_cap),
+        per_city: None,
+        floor: taxonomy.selection.min_significance,
+    };
+    let (mut to_sort, rest) = select::select(to_sort, &quota, 1.0);
+    candidates.extend(rest.into_iter().map(|d| PoolItem::of(d, false)));
     to_sort.sort_by(order);
-    if to_sort.len() > taxonomy.selection.to_sort_cap {
-        let rest = to_sort.split_off(taxonomy.selection.to_sort_cap);
-        candidates.extend(rest.into_iter().map(|d| PoolItem::of(d, false)));
-    }
     // A city note left out is no candidate when its story is in its own section.
     let chosen: std::collections::HashSet<i64> = sections
         .iter()

@@ -498,6 +498,13 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     sig
 }
 
+/// Whether an item the classifier kept in doubt is too slight to take a place in the
+/// issue (or in 待分类) that nothing better wants: it waits in the candidate pool. An
+/// item an editor kept never does.
+pub fn below_floor(it: &DraftItem, floor: f32) -> bool {
+    !it.kept && it.doubt > 0.0 && it.significance < floor
+}
+
 /// How many items of a section the issue holds, when the taxonomy says.
 pub struct Quota {
     pub count: Option<usize>,
@@ -537,8 +544,7 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
         let city_full = quota
             .per_city
             .is_some_and(|cap| taken.of_city(it.city.as_deref().unwrap_or_default()) >= cap);
-        let doubtful_and_minor = it.doubt > 0.0 && it.significance < quota.floor;
-        if filled >= count || city_full || doubtful_and_minor {
+        if filled >= count || city_full || below_floor(&it, quota.floor) {
             rest.push(it);
         } else if over_share {
             deferred.push(it);
