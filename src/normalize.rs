@@ -358,4 +358,21 @@ mod tests {
             "正文"
         );
     }
+
+    #[test]
+    fn html_text_reads_as_the_cleaned_fragment_would() {
+        // A tag the cleaner strips joins its text to its neighbours' (their spaces stay).
+        assert_eq!(html_to_text("Hello, <font>world</font>!"), "Hello, world!");
+        assert_eq!(
+            html_to_text("<section>第一段</section>\n<section>第二段</section>"),
+            "第一段 第二段"
+        );
+        assert_eq!(html_to_text("a<!-- note -->b<br>c"), "ab c");
+        assert_eq!(html_to_text("<div><span>甲</span>乙<em>丙</em></div>"), "甲乙丙");
+        // The text after an unclosed unknown tag is the headline's too.
+        assert_eq!(
+            html_to_text("Q&A: Initech's CTO on digital twins <and> the road to 7.8"),
+            "Q&A: Initech's CTO on digital twins the road to 7.8"
+        );
+    }
 }

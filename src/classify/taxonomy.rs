@@ -276,7 +276,7 @@ pub struct Selection {
     /// A doubtful item (the classifier's `doubt` above 0) less significant than this is
     /// not selected even where its section has room: it waits in the candidate pool (an
     /// editor may still keep it). A quiet fortnight's sections are not topped up with a
-    /// portal's news that only the learned model took for the trade's.
+    /// portal's news that its words barely tie to the trade.
     #[serde(default)]
     pub min_significance: f32,
 }
