@@ -501,7 +501,7 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
 /// Whether an item the classifier kept in doubt is too slight to take a place in the
 /// issue (or in 待分类) that nothing better wants: it waits in the candidate pool. An
 /// item an editor kept never does.
-pub fn below_floor(it: &DraftItem, floor: f32) -> bool {
+fn below_floor(it: &DraftItem, floor: f32) -> bool {
     !it.kept && it.doubt > 0.0 && it.significance < floor
 }
 

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -485,37 +486,31 @@ pub fn html_to_text(html: &str) -> String {
         return squash(html);
     }
     static KEPT: LazyLock<HashSet<&'static str>> = LazyLock::new(|| ammonia::Builder::default().clone_tags());
-    let kept = |n: &ego_tree::NodeRef<Node>| n.value().as_element().is_some_and(|e| KEPT.contains(e.name()));
-    let hidden = |n: &ego_tree::NodeRef<Node>| {
-        n.value()
-            .as_element()
-            .is_some_and(|e| matches!(e.name(), "script" | "style"))
-    };
+    let hidden = |e: &scraper::node::Element| matches!(e.name(), "script" | "style");
     let frag = Html::parse_fragment(&bounded(html));
     let (mut out, mut run) = (String::new(), String::new());
-    // Whether a kept tag opens or closes between the last text and the next.
-    let mut edge = false;
-    let mut last: Option<ego_tree::NodeRef<Node>> = None;
-    for node in frag.root_element().descendants() {
-        match node.value() {
-            Node::Element(_) => edge |= kept(&node),
-            Node::Text(t) if !node.ancestors().any(|a| hidden(&a)) => {
-                if let Some(last) = last {
-                    let here: Vec<_> = node.ancestors().map(|a| a.id()).collect();
-                    edge |= last
-                        .ancestors()
-                        .take_while(|a| !here.contains(&a.id()))
-                        .any(|a| kept(&a));
+    // Whether a kept tag opened or closed since the last text; how deep in a script.
+    let (mut edge, mut in_hidden) = (false, 0usize);
+    for step in frag.root_element().traverse() {
+        match step {
+            Edge::Open(n) => match n.value() {
+                Node::Element(e) if hidden(e) => in_hidden += 1,
+                Node::Element(e) => edge |= KEPT.contains(e.name()),
+                Node::Text(t) if in_hidden == 0 => {
+                    if edge {
+                        push_run(&mut out, &run);
+                        run.clear();
+                        edge = false;
+                    }
+                    run.push_str(t);
                 }
-                if edge {
-                    push_run(&mut out, &run);
-                    run.clear();
-                    edge = false;
-                }
-                run.push_str(t);
-                last = Some(node);
-            }
-            _ => {}
+                _ => {}
+            },
+            Edge::Close(n) => match n.value() {
+                Node::Element(e) if hidden(e) => in_hidden = in_hidden.saturating_sub(1),
+                Node::Element(e) => edge |= KEPT.contains(e.name()),
+                _ => {}
+            },
         }
     }
     push_run(&mut out, &run);
