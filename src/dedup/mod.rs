@@ -567,18 +567,13 @@ impl NearDup {
     /// Whether `report` is the same story as candidate `c`, from what the index
     /// measured of the two (`cmp`).
     pub fn judge(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> Verdict {
+        if let Some(verdict) = self.settled_by_headline(report, c, cmp) {
+            return verdict;
+        }
         let title = cmp.title;
         let product = cmp.products.0.iter().find(|p| cmp.products.1.contains(p));
         let title_alike = title.jaccard;
         let days = (c.date - report.date).num_days().abs();
-        if days > self.window_days {
-            return Verdict::Unlike(format!("{days} days apart"));
-        }
-        match (report.doc_number.as_deref(), c.doc_number.as_deref()) {
-            (Some(a), Some(b)) if a == b => return Verdict::Same(format!("same document number {a}")),
-            (Some(a), Some(b)) => return Verdict::Apart(format!("document number differs: {a} ≠ {b}")),
-            _ => {}
-        }
         let text = cmp.text;
         // Alike titles over texts that say different things are two stories with a
         // stock headline ("Q&A: …", "…运行情况").
@@ -586,11 +581,7 @@ impl NearDup {
         let texts_disagree = shorter >= SUBSTANTIAL_TEXT && text < self.disagreeing_text
             || shorter >= MIN_TEXT && text < self.disagreeing_text / 2.0;
         let alike = |rule: &str| -> Option<String> {
-            // A short text (one stock sentence) says the story only under a headline
-            // that says it too.
-            let text_alike = (shorter >= LONG_TEXT || title_alike >= self.short_text_titles)
-                && (text >= self.same_text && title_alike >= self.same_text_titles
-                    || text >= self.rewritten_text && title_alike >= self.rewritten_titles);
+            let text_alike = self.texts_alike(report, c, cmp);
             let title_only = days <= self.title_days
                 && !texts_disagree
                 && (title_alike >= self.same_title
@@ -795,6 +786,39 @@ impl NearDup {
             why.push_str(&format!("; shared: {shared}"));
         }
         Verdict::Same(why)
+    }
+
+    /// The verdict on a pair when it needs no facts: too far apart in time, a document
+    /// number each, or more than `title_days` apart (when only alike texts could make them
+    /// one story, every other rule being for reports of the same days) over texts that
+    /// are not alike. The facts are most of what a story read back costs, and on a large
+    /// web over half of the pairs compared are settled here.
+    pub fn settled_by_headline(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> Option<Verdict> {
+        let days = (c.date - report.date).num_days().abs();
+        if days > self.window_days {
+            return Some(Verdict::Unlike(format!("{days} days apart")));
+        }
+        match (report.doc_number.as_deref(), c.doc_number.as_deref()) {
+            (Some(a), Some(b)) if a == b => return Some(Verdict::Same(format!("same document number {a}"))),
+            (Some(a), Some(b)) => return Some(Verdict::Apart(format!("document number differs: {a} ≠ {b}"))),
+            _ => {}
+        }
+        (days > self.title_days && !self.texts_alike(report, c, cmp)).then(|| {
+            Verdict::Unlike(format!(
+                "{days} days apart; text {:.0}% alike, title {:.0}% alike",
+                cmp.text * 100.0,
+                cmp.title.jaccard * 100.0
+            ))
+        })
+    }
+
+    /// Alike texts under alike enough headlines. A short text (one stock sentence) says
+    /// the story only under a headline that says it too.
+    fn texts_alike(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> bool {
+        let (text, title_alike) = (cmp.text, cmp.title.jaccard);
+        (report.text_len.min(c.text_len) >= LONG_TEXT || title_alike >= self.short_text_titles)
+            && (text >= self.same_text && title_alike >= self.same_text_titles
+                || text >= self.rewritten_text && title_alike >= self.rewritten_titles)
     }
 
     /// Whether two texts under one headline tell two stories: their first sentences
@@ -1028,6 +1052,22 @@ impl Stories {
         match self {
             Stories::Packed { spans, arena } => arena.get(*spans.get(i)?).map(Story::Read),
             Stories::Values(kept) => kept.get(i).map(Story::Kept),
+        }
+    }
+
+    /// The story at `i`, its facts perhaps not read yet: see [`Stories::read_facts`].
+    fn get_head(&self, i: usize) -> Option<Story<'_>> {
+        match self {
+            Stories::Packed { spans, arena } => arena.get_head(*spans.get(i)?).map(Story::Read),
+            Stories::Values(kept) => kept.get(i).map(Story::Kept),
+        }
+    }
+
+    /// Read the facts of a story got by [`Stories::get_head`].
+    fn read_facts(&self, story: &mut Story<'_>) -> Option<()> {
+        match (self, story) {
+            (Stories::Packed { arena, .. }, Story::Read(u)) => arena.read_facts(u),
+            _ => Some(()),
         }
     }
 }
@@ -1379,29 +1419,47 @@ impl Index {
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
         let mut verdicts = Vec::new();
         for (i, _) in ranked {
-            let Some(read) = self.stories.get(i) else {
+            // Read without its facts: most comparisons are settled before they are needed.
+            let Some(mut read) = self.stories.get_head(i) else {
                 continue;
             };
             let (story, story_grams, story_products) = (read.candidate(), read.grams(), read.products());
             let theirs = reading_of(&story.title);
             let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
             let split = own_key.is_some_and(|k| self.apart.contains(&pair(k, headline_key(&story.title))));
+            let id = story.id;
             let verdict = match (reading, &theirs) {
                 _ if split => Verdict::Apart("an editor split these headlines apart".to_string()),
                 (Some(r), None) if contains(&story.title, r) => Verdict::Same("a reading of this policy".to_string()),
                 (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
                 _ => {
-                    let cmp = Comparison {
+                    let measured = Comparison {
                         title: weighted_likeness_with(grams, &own_weights, story_grams, |g| self.idf(g)),
                         text: distinct_likeness(&report.signature, &common, &story.signature),
                         rare: report.terms.shared_rare(&story.terms, is_rare),
-                        products: (products, story_products),
+                        products: (&[], &[]),
                     };
-                    near.judge(report, story, &cmp)
+                    let cmp = Comparison {
+                        products: (products, story_products),
+                        ..measured
+                    };
+                    match near.settled_by_headline(report, story, &cmp) {
+                        Some(verdict) => verdict,
+                        None => {
+                            if self.stories.read_facts(&mut read).is_none() {
+                                continue;
+                            }
+                            let cmp = Comparison {
+                                products: (products, read.products()),
+                                ..measured
+                            };
+                            near.judge(report, read.candidate(), &cmp)
+                        }
+                    }
                 }
             };
             let same = matches!(verdict, Verdict::Same(_));
-            verdicts.push((story.id, verdict));
+            verdicts.push((id, verdict));
             if same {
                 break;
             }
@@ -1835,6 +1893,55 @@ mod tests {
         assert!(found.is_some(), "{verdicts:?} {:?} {:?}", portal.facts, news.facts);
         assert_eq!(found.as_ref().map(|f| f.0), Some(1), "{found:?}");
         assert!(found.is_some_and(|f| f.1.contains("南京")));
+    }
+
+    #[test]
+    fn reports_days_apart_are_settled_without_their_facts_as_with_them() {
+        let now = Utc::now();
+        let portal = report(
+            1,
+            "南京市举办2026软件名城发展大会",
+            "8月26日，2026软件名城发展大会在南京举行，现场签约重点项目32个，总投资120亿元，涉及工业软件、信创等领域。",
+            now,
+        );
+        let news = |days: i64| {
+            report(
+                0,
+                "32个项目落户 南京软件名城大会签约120亿元",
+                "南京软件名城发展大会日前召开，大会集中签约32个项目，投资总额达120亿元。",
+                now + chrono::Duration::days(days),
+            )
+        };
+        let near = NearDup::default();
+        // The packed index reads a story's facts only when its verdict needs them; the
+        // unpacked one has them at hand. Both judge alike.
+        let judged = |days: i64| {
+            let verdicts: Vec<Vec<(i64, Verdict)>> = [Index::default(), Index::unpacked()]
+                .into_iter()
+                .map(|mut idx| {
+                    idx.insert(portal.clone());
+                    idx.judge_all(&near, &news(days))
+                })
+                .collect();
+            assert_eq!(verdicts[0], verdicts[1], "{days} days");
+            verdicts[0].clone()
+        };
+        // Within the days of one event the shared facts merge them.
+        assert!(
+            matches!(judged(1).as_slice(), [(1, Verdict::Same(_))]),
+            "{:?}",
+            judged(1)
+        );
+        // Five days on only alike texts could, and these texts are not alike.
+        let later = judged(5);
+        let [(1, Verdict::Unlike(why))] = later.as_slice() else {
+            panic!("{later:?}")
+        };
+        assert!(why.starts_with("5 days apart; text"), "{why}");
+        assert!(
+            near.settled_by_headline(&news(1), &portal, &Comparison::default())
+                .is_none()
+        );
     }
 
     #[test]

@@ -59,11 +59,15 @@ impl Statics {
 
 /// A story read back, with what the index read of its headline when it was inserted
 /// (bigrams, product tokens), so that a comparison does not read it again.
+///
+/// Its facts, most of a story's bytes and allocations, are decoded only when a comparison
+/// needs them: until [`Arena::read_facts`], `candidate.facts` is empty and their bytes wait.
 #[derive(Clone)]
 pub(super) struct Unpacked {
     pub(super) candidate: Candidate,
     pub(super) bigrams: Vec<Bigram>,
     pub(super) products: Vec<String>,
+    facts: Option<Vec<u8>>,
 }
 
 const CHUNK: usize = 256 * 1024;
@@ -123,10 +127,26 @@ impl Arena {
         self.kept.push((at, chunk));
     }
 
-    /// The story packed at `span`.
+    /// The story packed at `span`, whole.
     pub(super) fn get(&self, span: Span) -> Option<Unpacked> {
+        let mut story = self.get_head(span)?;
+        self.read_facts(&mut story)?;
+        Some(story)
+    }
+
+    /// Decode a story's facts into its candidate, once. `None` if its bytes are not a
+    /// story's (then its facts are left empty).
+    pub(super) fn read_facts(&self, story: &mut Unpacked) -> Option<()> {
+        if let Some(bytes) = story.facts.take() {
+            story.candidate.facts = unpack_facts(&mut Reader(&bytes, &self.statics.texts))?;
+        }
+        Some(())
+    }
+
+    /// The story packed at `span`, its facts left as bytes.
+    pub(super) fn get_head(&self, span: Span) -> Option<Unpacked> {
         let len = span.len as usize;
-        let unpack = |bytes: &[u8]| unpack(&mut Reader(bytes, &self.statics.texts));
+        let unpack = |bytes: &[u8]| unpack_head(&mut Reader(bytes, &self.statics.texts));
         if span.at >= self.current_at {
             let start = usize::try_from(span.at - self.current_at).ok()?;
             return unpack(self.current.get(start..)?.get(..len)?);
@@ -281,9 +301,6 @@ fn pack(c: &Candidate, bigrams: &[Bigram], products: &[String], w: &mut Writer) 
     }
     w.terms(&c.terms.all);
     w.terms(&c.terms.title);
-    for f in [&c.facts.title, &c.facts.lead, &c.facts.text] {
-        w.fact_set(f);
-    }
     w.uint(bigrams.len() as u64);
     for (a, b) in bigrams {
         w.0.extend_from_slice(&u32::from(*a).to_le_bytes());
@@ -292,6 +309,10 @@ fn pack(c: &Candidate, bigrams: &[Bigram], products: &[String], w: &mut Writer) 
     w.uint(products.len() as u64);
     for p in products {
         w.str(p);
+    }
+    // The facts last: most comparisons are settled without them (`NearDup::settled_by_headline`).
+    for f in [&c.facts.title, &c.facts.lead, &c.facts.text] {
+        w.fact_set(f);
     }
 }
 
@@ -401,7 +422,8 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn unpack(r: &mut Reader) -> Option<Unpacked> {
+/// A story's head: all but its facts, which are left in the reader.
+fn unpack_head(r: &mut Reader) -> Option<Unpacked> {
     let id = i64::from_le_bytes(r.array()?);
     let secs = i64::from_le_bytes(r.array()?);
     let nanos = u32::try_from(r.uint()?).ok()?;
@@ -419,11 +441,6 @@ fn unpack(r: &mut Reader) -> Option<Unpacked> {
     let names = (0..n).map(|_| r.terms()).collect::<Option<Vec<_>>>()?;
     let all = r.terms()?;
     let title_terms = r.terms()?;
-    let facts = Facts {
-        title: r.fact_set()?,
-        lead: r.fact_set()?,
-        text: r.fact_set()?,
-    };
     let n = r.len()?;
     let bigrams = (0..n)
         .map(|_| Some((r.char()?, r.char()?)))
@@ -439,7 +456,7 @@ fn unpack(r: &mut Reader) -> Option<Unpacked> {
         signature,
         doc_number,
         date,
-        facts,
+        facts: Facts::default(),
         text_len,
         terms: Terms {
             names,
@@ -448,11 +465,22 @@ fn unpack(r: &mut Reader) -> Option<Unpacked> {
         },
         opening,
     };
-    r.0.is_empty().then_some(Unpacked {
+    Some(Unpacked {
         candidate,
         bigrams,
         products,
+        facts: Some(r.0.to_vec()),
     })
+}
+
+/// The facts that end a story's bytes, and nothing after them.
+fn unpack_facts(r: &mut Reader) -> Option<Facts> {
+    let facts = Facts {
+        title: r.fact_set()?,
+        lead: r.fact_set()?,
+        text: r.fact_set()?,
+    };
+    r.0.is_empty().then_some(facts)
 }
 
 #[cfg(test)]
@@ -480,6 +508,12 @@ mod tests {
             (c.clone(), grams, products)
         );
         assert_eq!(arena.get(second).map(|u| u.candidate), Some(other));
+        // Read in two steps: the head, then the facts when a comparison needs them.
+        let mut head = arena.get_head(first).expect("the first story's head");
+        assert_eq!(head.candidate.facts, Facts::default());
+        assert_eq!(head.candidate.title, c.title);
+        arena.read_facts(&mut head).expect("its facts");
+        assert_eq!(head.candidate, c);
     }
 
     #[test]
@@ -553,7 +587,10 @@ mod tests {
         );
         let (mut bytes, mut statics) = (Vec::new(), Statics::default());
         pack(&c, &bigrams(&c.title), &[], &mut Writer(&mut bytes, &mut statics));
-        let read = |b: &[u8]| unpack(&mut Reader(b, &statics.texts)).is_some();
+        let read = |b: &[u8]| {
+            let mut r = Reader(b, &statics.texts);
+            unpack_head(&mut r).is_some() && unpack_facts(&mut r).is_some()
+        };
         assert!(read(&bytes));
         assert!(!read(&bytes[..bytes.len() - 1]));
         bytes.push(0);
