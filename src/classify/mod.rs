@@ -77,11 +77,13 @@ impl SourceMix {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     Rule(usize),
     OffTopic(usize),
     Relevance,
+    /// A name of the register of the trade's companies: relevance, but see `OffEvidence::company`.
+    Company,
     WeakRelevance,
 }
 
@@ -320,6 +322,10 @@ struct OffEvidence {
     off_body: Vec<Option<String>>,
     relevance: usize,
     weak: usize,
+    /// The part of `relevance` that names companies: whose news it is, not which trade's
+    /// (中国电科's low-altitude economy conference), so against other news's words it
+    /// weighs half.
+    company: usize,
 }
 
 /// Everything found in one item, before scoring.
@@ -331,6 +337,8 @@ struct Evidence {
     off_body: Vec<Option<String>>,
     /// Industry words: 2 for each in the title, 1 in the body.
     relevance: usize,
+    /// Of `relevance`, the trade's companies.
+    company: usize,
     /// Words other trades use too: 1 for each in the title.
     weak: usize,
     /// The headline opens with a date ("8月26日，…"): the form of a city note.
@@ -399,8 +407,11 @@ impl Classifier {
                 add_term(t, Target::OffTopic(gi), &mut terms, &mut targets);
             }
         }
-        for t in taxonomy.offtopic.relevance.iter().chain(&taxonomy.offtopic.companies) {
+        for t in &taxonomy.offtopic.relevance {
             add_term(t, Target::Relevance, &mut terms, &mut targets);
+        }
+        for t in &taxonomy.offtopic.companies {
+            add_term(t, Target::Company, &mut terms, &mut targets);
         }
         for t in &taxonomy.offtopic.weak_relevance {
             add_term(t, Target::WeakRelevance, &mut terms, &mut targets);
@@ -472,6 +483,7 @@ impl Classifier {
             off_title: vec![None; g],
             off_body: vec![None; g],
             relevance: 0,
+            company: 0,
             weak: 0,
             dated: DATE_PREFIX.is_match(title),
             place_acts: self.place_acts(title),
@@ -499,10 +511,14 @@ impl Classifier {
                             };
                             slot.get_or_insert_with(|| self.terms[p].clone());
                         }
-                        Target::Relevance => {
+                        Target::Relevance | Target::Company => {
                             if !relevant_terms.contains(&p) {
                                 relevant_terms.push(p);
-                                ev.relevance += if in_title { 2 } else { 1 };
+                                let points = if in_title { 2 } else { 1 };
+                                ev.relevance += points;
+                                if *t == Target::Company {
+                                    ev.company += points;
+                                }
                             }
                         }
                         Target::WeakRelevance => {
@@ -881,6 +897,7 @@ impl Classifier {
                 off_body: ev.off_body,
                 relevance: ev.relevance,
                 weak: ev.weak,
+                company: ev.company,
             },
             learned_off_topic,
             learned_on_topic,
@@ -1041,7 +1058,8 @@ impl Classifier {
         let cfg = &self.taxonomy.offtopic;
         let off = self.off_points(ev);
         let relevance = Self::relevance_of(ev);
-        let outweighed = off >= cfg.min_score && off > relevance;
+        // A company's name weighs half against other news's words.
+        let outweighed = off >= cfg.min_score && off > relevance - ev.company as f32;
         let gate = |rejected: Option<String>| Gate {
             rejected,
             outweighed,
@@ -1657,6 +1675,12 @@ mod tests {
         // Every trade digitalises: another trade's word beside the trade's makes it doubtful.
         let farm = read("宁乡经开区农业数字化示范园建成", "");
         assert!(farm.rejected.is_none() && farm.doubt == 0.5, "{farm:?}");
+        // A company of the trade says whose news it is, not which trade's: against another
+        // trade's word its name weighs half, and the item is as near the line as can be.
+        let drones = read("2025中国电科低空经济发展大会在南京举行", "");
+        assert!(drones.rejected.is_none() && drones.doubt == 1.0, "{drones:?}");
+        let software = read("2025中国电科工业软件发展大会在南京举行", "");
+        assert!(software.rejected.is_none() && software.doubt == 0.0, "{software:?}");
     }
 
     #[test]
