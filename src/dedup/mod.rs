@@ -1873,8 +1873,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_city_story_in_other_words_merges_on_its_facts() {
+    /// One city's story from its portal (id 1) and, `days` later, in other words from a paper.
+    fn portal_and_paper(days: i64) -> (Candidate, Candidate) {
         let now = Utc::now();
         let portal = report(
             1,
@@ -1886,8 +1886,14 @@ mod tests {
             0,
             "32个项目落户 南京软件名城大会签约120亿元",
             "南京软件名城发展大会日前召开，大会集中签约32个项目，投资总额达120亿元。",
-            now,
+            now + chrono::Duration::days(days),
         );
+        (portal, news)
+    }
+
+    #[test]
+    fn a_city_story_in_other_words_merges_on_its_facts() {
+        let (portal, news) = portal_and_paper(0);
         let verdicts = Index::new(vec![portal.clone()]).judge_all(&NearDup::default(), &news);
         let found = NearDup::default().find(&news, std::slice::from_ref(&portal));
         assert!(found.is_some(), "{verdicts:?} {:?} {:?}", portal.facts, news.facts);
@@ -1897,21 +1903,8 @@ mod tests {
 
     #[test]
     fn reports_days_apart_are_settled_without_their_facts_as_with_them() {
-        let now = Utc::now();
-        let portal = report(
-            1,
-            "南京市举办2026软件名城发展大会",
-            "8月26日，2026软件名城发展大会在南京举行，现场签约重点项目32个，总投资120亿元，涉及工业软件、信创等领域。",
-            now,
-        );
-        let news = |days: i64| {
-            report(
-                0,
-                "32个项目落户 南京软件名城大会签约120亿元",
-                "南京软件名城发展大会日前召开，大会集中签约32个项目，投资总额达120亿元。",
-                now + chrono::Duration::days(days),
-            )
-        };
+        let portal = portal_and_paper(0).0;
+        let news = |days: i64| portal_and_paper(days).1;
         let near = NearDup::default();
         // The packed index reads a story's facts only when its verdict needs them; the
         // unpacked one has them at hand. Both judge alike.
