@@ -270,3 +270,55 @@ async fn every_fault_is_named_and_healthy_sources_still_publish() {
     );
     assert_eq!(site.hits("/429.xml"), 1, "not asked again before Retry-After");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_whose_items_fail_to_store_fails_alone() {
+    let site = site(routes).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The store refuses one source's items, as a full disk or a broken row would.
+    let db = dir.path().join("data").join("banyue.db");
+    drop(banyue::store::Store::open(&db).unwrap());
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON items WHEN new.source_id = 'refused'
+             BEGIN SELECT RAISE(ABORT, 'no room for this source'); END;",
+        )
+        .unwrap();
+    let mut text = String::from("[settings]\nper_host_delay_ms = 0\nconcurrency = 4\n\n");
+    for (id, path) in [
+        ("good", "/good.xml"),
+        ("refused", "/hop-end.xml"),
+        ("good-atom", "/good-atom.xml"),
+    ] {
+        text += &format!(
+            "[[source]]\nid = \"{id}\"\nname = \"{id}\"\nurl = \"{}\"\nkind = \"feed\"\n\n",
+            site.url(path)
+        );
+    }
+    let config = Config::parse(&text, &dir.path().join("banyue.toml")).unwrap();
+    let report = Pipeline::new(config)
+        .unwrap()
+        .run(&RunOptions::default())
+        .await
+        .unwrap();
+    let summary = report.summary();
+    let r = by_id(&report.sources);
+    let refused = r["refused"].error.clone().unwrap_or_default();
+    assert!(
+        refused.starts_with("storing items") && refused.contains("no room for this source"),
+        "{summary}"
+    );
+    assert_eq!(r["refused"].new, 0, "{summary}");
+    // The sources stored beside it, in its transaction or another, stand.
+    assert!(r["good"].error.is_none() && r["good"].new == 4, "{summary}");
+    assert!(r["good-atom"].error.is_none() && r["good-atom"].new == 4, "{summary}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let stored = |source: &str| {
+        conn.query_row("SELECT count(*) FROM items WHERE source_id = ?1", [source], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+    };
+    assert_eq!((stored("good"), stored("good-atom"), stored("refused")), (4, 4, 0));
+}
