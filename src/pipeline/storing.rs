@@ -1,7 +1,8 @@
 //! Storing sources' items: read the new ones (classification, dedup candidate, search
 //! words; ahead of time, while the group before is stored, or on every core), judge
 //! each against the stories the store knows (dedup) and insert it; the sources that
-//! finished while the store was busy in one transaction, each in a savepoint of its own.
+//! finished while the store was busy in one transaction (a savepoint each only when one
+//! of them failed to store).
 
 use std::time::Duration;
 
@@ -11,13 +12,12 @@ use crate::classify::Prepared;
 /// The most sources stored in one transaction: those whose fetches finished while the
 /// store was busy. Each transaction costs a commit and a write of the search index's
 /// pending words; a group shares them, and a source's own writes still land all or not
-/// at all (a savepoint each).
+/// at all (`Pipeline::store_group`).
 pub(super) const GROUP: usize = 16;
 
 impl Pipeline {
-    /// Dedup, classify and store the items of a group of sources in one transaction,
-    /// each source's in a savepoint of its own: a source whose items fail to store is
-    /// recorded as failed, the others stand. Each source's run is recorded and its
+    /// Dedup, classify and store the items of a group of sources in one transaction: a
+    /// source whose items fail to store is recorded as failed, the others stand. Each source's run is recorded and its
     /// lease given back with its items: not held while the run's slower sources finish
     /// (the daemon's next turn for it would find it held).
     pub(super) fn store_group(
