@@ -793,7 +793,7 @@ impl NearDup {
     /// one story, every other rule being for reports of the same days) over texts that
     /// are not alike. The facts are most of what a story read back costs, and on a large
     /// web over half of the pairs compared are settled here.
-    pub fn settled_by_headline(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> Option<Verdict> {
+    fn settled_by_headline(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> Option<Verdict> {
         let days = (c.date - report.date).num_days().abs();
         if days > self.window_days {
             return Some(Verdict::Unlike(format!("{days} days apart")));

@@ -17,9 +17,9 @@ pub(super) const GROUP: usize = 16;
 
 impl Pipeline {
     /// Dedup, classify and store the items of a group of sources in one transaction: a
-    /// source whose items fail to store is recorded as failed, the others stand. Each source's run is recorded and its
-    /// lease given back with its items: not held while the run's slower sources finish
-    /// (the daemon's next turn for it would find it held).
+    /// source whose items fail to store is recorded as failed, the others stand. Each
+    /// source's run is recorded and its lease given back with its items: not held while
+    /// the run's slower sources finish (the daemon's next turn for it would find it held).
     pub(super) fn store_group(
         &self,
         st: &mut Store,
@@ -514,9 +514,6 @@ pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// The stories a run compares new reports with: those stored when it began, then its
-/// own, and those other collectors on the same store add meanwhile (read before each
-/// source is stored, so that two collectors merge a story as one run would).
 /// Whether a group's transaction gives each source a savepoint of its own.
 #[derive(Debug, Clone, Copy)]
 enum Savepoints {
@@ -537,6 +534,9 @@ impl std::fmt::Display for SourceFailed {
 
 impl std::error::Error for SourceFailed {}
 
+/// The stories a run compares new reports with: those stored when it began, then its
+/// own, and those other collectors on the same store add meanwhile (read before each
+/// source is stored, so that two collectors merge a story as one run would).
 pub(super) struct Known {
     /// Read from the store when the first source brings items.
     pub(super) index: Option<dedup::Index>,
