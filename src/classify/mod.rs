@@ -1063,13 +1063,14 @@ impl Classifier {
         let cfg = &self.taxonomy.offtopic;
         let off = self.off_points(ev);
         let relevance = Self::relevance_of(ev);
-        // A company's name weighs half against other news's words.
-        let outweighed = off >= cfg.min_score && off > relevance - ev.company as f32;
+        // What the trade's words weigh against other news's: a company's name half.
+        let standing = relevance - ev.company as f32;
+        let outweighed = off >= cfg.min_score && off > standing;
         let gate = |rejected: Option<String>| Gate {
             rejected,
             outweighed,
             by_model: false,
-            contested: off > 0.0 && off * 2.0 >= relevance,
+            contested: off > 0.0 && off * 2.0 >= standing,
         };
         if off > 0.0 {
             reasons.push(format!("off-topic words {off:+} vs industry words {relevance:+}"));
