@@ -567,9 +567,13 @@ impl NearDup {
     /// Whether `report` is the same story as candidate `c`, from what the index
     /// measured of the two (`cmp`).
     pub fn judge(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> Verdict {
-        if let Some(verdict) = self.settled_by_headline(report, c, cmp) {
-            return verdict;
-        }
+        self.settled_by_headline(report, c, cmp)
+            .unwrap_or_else(|| self.judge_by_facts(report, c, cmp))
+    }
+
+    /// The verdict on a pair that `settled_by_headline` left open: within the days of
+    /// one event, or with alike texts.
+    fn judge_by_facts(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> Verdict {
         let title = cmp.title;
         let product = cmp.products.0.iter().find(|p| cmp.products.1.contains(p));
         let title_alike = title.jaccard;
@@ -1453,7 +1457,7 @@ impl Index {
                                 products: (products, read.products()),
                                 ..measured
                             };
-                            near.judge(report, read.candidate(), &cmp)
+                            near.judge_by_facts(report, read.candidate(), &cmp)
                         }
                     }
                 }
