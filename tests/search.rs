@@ -15,6 +15,7 @@ const EXTRA: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>港澳科技</title><link>{{base}}/</link><description>t</description>
 <item><title>國產作業系統軟件發佈新版本，支持更多工業設備</title><link>{{base}}/a/1.html</link><description>某公司發佈國產作業系統新版本。</description><pubDate>Wed, 25 Nov 2026 08:00:00 +0800</pubDate></item>
 <item><title>数据中心算力调度平台上线</title><link>{{base}}/a/2.html</link><description>平台由多家企业联合研发，调度全国算力资源，服务工业软件企业。</description><pubDate>Thu, 26 Nov 2026 09:00:00 +0800</pubDate></item>
+<item><title>NVIDIA unveils Blackwell GPU for Rust developers</title><link>{{base}}/a/4.html</link><description>A Café-style demo: ＡＩ inference on ＧＰＵｓ at twice the speed.</description><pubDate>Fri, 27 Nov 2026 11:00:00 +0800</pubDate></item>
 <item><title>招聘：软件工程师若干名</title><link>{{base}}/a/3.html</link><description>某软件公司招聘软件工程师。</description><pubDate>Fri, 27 Nov 2026 10:00:00 +0800</pubDate></item>
 </channel></rss>"#;
 
@@ -114,6 +115,36 @@ async fn search_finds_what_is_there_and_nothing_else() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latin_words_are_found_whatever_their_case_or_width() {
+    let (_dir, cfg) = store_with_items().await;
+    let store = Store::open(&cfg.settings.db_path()).expect("store");
+    let everything = |text: &str| SearchQuery {
+        everything: true,
+        ..q(text)
+    };
+    let blackwell = |found: &[banyue::store::Found]| -> Vec<String> { found.iter().map(|f| f.title.clone()).collect() };
+    let want = vec!["NVIDIA unveils Blackwell GPU for Rust developers".to_string()];
+    for text in [
+        "blackwell",
+        "BLACKWELL",
+        "gpu rust",
+        "ＧＰＵ",
+        "\"blackwell gpu\"",
+        "café",
+        "CAFÉ",
+        "ａｉ inference",
+    ] {
+        let found = store.search(&everything(text)).expect("search");
+        assert_eq!(blackwell(&found), want, "`{text}`");
+    }
+    // Whole words: a word is not found inside a longer one, nor a phrase out of order.
+    for text in ["black", "\"gpu blackwell\"", "nvidia -rust"] {
+        let found = store.search(&everything(text)).expect("search");
+        assert!(found.is_empty(), "`{text}`: {:?}", blackwell(&found));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traditional_and_simplified_find_each_other() {
     let (_dir, cfg) = store_with_items().await;
     let store = Store::open(&cfg.settings.db_path()).expect("store");
@@ -173,17 +204,33 @@ async fn phrases_filters_and_the_rebuilt_index() {
         assert!(ads.is_empty() && all.iter().any(|f| f.rejected), "{ads:?} / {all:?}");
         assert!(store.search(&q("-招聘")).is_err(), "nothing to look for");
     }
-    // A store from before the index: its reports are indexed when it is opened.
+    // A store from before the index as it is now (an empty one, read by FTS5's
+    // `unicode61` tokenizer): rebuilt with `ascii`, its reports indexed when it is opened.
     let before = Store::open(&db).expect("store").search(&q("软件")).expect("search");
+    let index_sql = |db: &std::path::Path| -> String {
+        let conn = rusqlite::Connection::open(db).expect("raw connection");
+        conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'item_words'", [], |r| {
+            r.get(0)
+        })
+        .expect("the index's table")
+    };
     {
         let conn = rusqlite::Connection::open(&db).expect("raw connection");
         // Later migrations run again on it: they are written to allow that.
-        conn.execute_batch("DROP TABLE item_words").expect("drop the index");
+        conn.execute_batch(
+            "DROP TABLE item_words;
+             CREATE VIRTUAL TABLE item_words USING fts5(words, content = '', contentless_delete = 1,
+                 tokenize = 'unicode61 remove_diacritics 0');",
+        )
+        .expect("the index as it was");
         conn.pragma_update(None, "user_version", banyue::store::search_migration() - 1)
-            .expect("as before the index");
+            .expect("as before the index was rebuilt");
     }
+    assert!(index_sql(&db).contains("unicode61"));
     let store = Store::open(&db).expect("store");
+    assert!(index_sql(&db).contains("'ascii'"), "{}", index_sql(&db));
     assert_eq!(ids(&store.search(&q("软件")).expect("search")), ids(&before));
+    assert!(!before.is_empty());
     drop(dir);
 }
 
