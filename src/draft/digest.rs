@@ -14,6 +14,9 @@ static LEADING_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*\d{4}\s*年(度)?(\s*\d{1,2}\s*([-—–－~至]\s*\d{1,2}\s*)?月(份)?)?(上半年|前三季度|一季度|全年)?\s*")
         .expect("static regex")
 });
+/// A cry that opens a headline (重磅！, 刚刚！, 官宣!): no part of what happened.
+static LEADING_CRY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*[^!！，,。：:\s]{1,4}[!！]+\s*").expect("static regex"));
 static TRAILING_PAREN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[（(][^（）()]{1,20}[）)]\s*$").expect("static regex"));
 
@@ -39,22 +42,56 @@ pub fn has_date_prefix(title: &str) -> bool {
 pub fn shorten(title: &str) -> String {
     let title = crate::normalize::without_outlet_tag(title);
     let mut t = DATE_PREFIX.replace(title, "").to_string();
+    let without_cry = LEADING_CRY.replace(&t, "").to_string();
+    if without_cry.chars().count() >= 6 {
+        t = without_cry;
+    }
     t = TRAILING_PAREN.replace(&t, "").to_string();
     let without_period = LEADING_PERIOD.replace(&t, "").to_string();
     if without_period.chars().count() >= 6 {
         t = without_period;
     }
     for sep in ["，", "：", ":", "；", ",", " —", "——"] {
-        if let Some(pos) = t.find(sep) {
+        if let Some(pos) = clause_break(&t, sep) {
             let head = &t[..pos];
-            // Keep the clause only when what precedes it can stand alone.
-            if head.chars().count() >= 6 && !head.ends_with('《') {
+            // Keep the clause only when what precedes it can stand alone: not an opening
+            // quote, nor only who says what follows (Canalys发布报告称，…).
+            if head.chars().count() >= 6 && !head.ends_with('《') && !REPORTING.iter().any(|v| head.ends_with(v)) {
                 t = head.to_string();
                 break;
             }
         }
     }
     t.trim().trim_end_matches(['。', '！', '!']).to_string()
+}
+
+/// Verbs that end a clause naming only who says what the next clause tells.
+const REPORTING: &[&str] = &[
+    "称", "表示", "指出", "显示", "认为", "透露", "预计", "强调", "获悉", "报道", "发现",
+];
+
+/// Where `sep` first ends a clause of `t`: not between two digits (3,300万港元).
+fn clause_break(t: &str, sep: &str) -> Option<usize> {
+    t.match_indices(sep).map(|(pos, _)| pos).find(|&pos| {
+        let before = t[..pos].chars().next_back();
+        let after = t[pos + sep.len()..].chars().next();
+        !(before.is_some_and(|c| c.is_ascii_digit()) && after.is_some_and(|c| c.is_ascii_digit()))
+    })
+}
+
+/// Where a space first ends a clause of `t`: beside a Chinese character (长春汽车软件产业园揭牌
+/// 40家企业首批签约), or after a Latin word of a Chinese headline (华为推出鸿蒙操作系统HarmonyOS
+/// NEXT…); not inside a version (22.03 LTS), and never in an English headline, whose first
+/// words are no phrase (US-Backed VCs Are…).
+fn space_break(t: &str) -> Option<usize> {
+    let han = |c: Option<char>| c.is_some_and(|c| !c.is_ascii() && c.is_alphanumeric());
+    t.char_indices().map(|(pos, _)| pos).find(|&pos| {
+        let (before, after) = (t[..pos].chars().next_back(), t[pos..].chars().nth(1));
+        t[pos..].starts_with([' ', '　'])
+            && (han(before)
+                || han(after)
+                || before.is_some_and(|c| c.is_ascii_alphabetic()) && t[..pos].chars().any(|c| han(Some(c))))
+    })
 }
 
 /// The policy paragraph names places and topics, not titles.
@@ -139,14 +176,14 @@ pub fn phrase(title: &str) -> Option<String> {
         }
     }
     if width(&t) > MAX_PHRASE {
-        // Cut at a listing comma or a space, keeping what can stand alone.
-        for sep in ['、', ' ', '　'] {
-            if let Some(pos) = t.find(sep) {
-                let head = &t[..pos];
-                if head.chars().count() >= 6 && balanced(head) {
-                    t = head.to_string();
-                    break;
-                }
+        // Cut at a listing comma or a space between clauses, keeping what can stand
+        // alone; an English headline is named whole or not at all, never by its first
+        // words.
+        for pos in [t.find('、'), space_break(&t)].into_iter().flatten() {
+            let head = &t[..pos];
+            if head.chars().count() >= 6 && balanced(head) {
+                t = head.to_string();
+                break;
             }
         }
     }
@@ -235,6 +272,11 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
                 // enough without them.
                 if heads.len() >= how_many(s.items.len()) || aside(i) && heads.len() >= 2 {
                     break;
+                }
+                // An item the selection doubts (significance below zero) is named only
+                // when nothing else in the section can be.
+                if !heads.is_empty() && significance(i) < 0.0 {
+                    continue;
                 }
                 if let Some(h) = text(i)
                     && !heads.contains(&h)
@@ -332,6 +374,31 @@ mod tests {
         let lines = paragraphs(&Taxonomy::builtin(), std::slice::from_ref(&few));
         assert!(!lines[0].text.contains("调研"), "{}", lines[0].text);
         assert_eq!(lines[0].text.matches('、').count(), 1, "{}", lines[0].text);
+        // An item the selection doubts fills no place beside the news, however few
+        // items can be named; alone, it names the line.
+        let doubted = |id, title| super::super::DraftItem {
+            significance: -0.5,
+            ..item(id, title, 1.0, 0)
+        };
+        let lines = paragraphs(
+            &Taxonomy::builtin(),
+            &[company_news(vec![
+                item(1, "北辰软件成立工业智能事业部", 5.0, 0),
+                doubted(2, "卢伟冰:小米新品太多 请准备纸尿裤"),
+                item(
+                    3,
+                    "某某集团发布“星河智算一体化超大规模训练推理平台 2.0” 提供算力服务",
+                    4.0,
+                    0,
+                ),
+            ])],
+        );
+        assert_eq!(lines[0].text, "企业动态方面，北辰软件成立工业智能事业部。");
+        let lines = paragraphs(
+            &Taxonomy::builtin(),
+            &[company_news(vec![doubted(2, "字节跳动成立独立大模型团队")])],
+        );
+        assert_eq!(lines[0].text, "企业动态方面，字节跳动成立独立大模型团队。");
     }
 
     #[test]
@@ -377,6 +444,41 @@ mod tests {
     }
 
     #[test]
+    fn a_phrase_is_never_a_fragment() {
+        // Who said it, without what they said; an English headline's first words; a
+        // version cut at its space; a sum cut at its thousands separator.
+        for title in [
+            "Canalys发布报告称,2023年第三季度,美国智能手机市场同比下降5%",
+            "工信部数据显示，前三季度软件业务收入同比增长13.7%，利润总额同比增长12.5%",
+            "US-Backed VCs Are Funding China's Answer To OpenAI",
+            "openEuler社区发布面向数字基础设施的22.03 LTS SP2版本",
+        ] {
+            assert_eq!(phrase(title), None, "{title}");
+        }
+        // A Chinese headline may be cut after a Latin word, not inside its version.
+        assert_eq!(
+            phrase("华为推出鸿蒙操作系统HarmonyOS NEXT开发者预览版").as_deref(),
+            Some("华为推出鸿蒙操作系统HarmonyOS")
+        );
+        assert_eq!(
+            shorten("中国城市基础设施集团(2349)拟3,300万港元收购AI企业60%股权"),
+            "中国城市基础设施集团(2349)拟3,300万港元收购AI企业60%股权"
+        );
+        // Too wide whole, so not named (it was named "…集团(2349)拟3").
+        assert_eq!(phrase("中国城市基础设施集团(2349)拟3,300万港元收购AI企业60%股权"), None);
+        // An English headline short enough is named whole.
+        assert_eq!(
+            phrase("Huawei unveils Pura 80 phones").as_deref(),
+            Some("Huawei unveils Pura 80 phones")
+        );
+        // A space between clauses of a Chinese headline still cuts.
+        assert_eq!(
+            phrase("长春汽车软件产业园揭牌 40家企业首批签约 总投资超过120亿元").as_deref(),
+            Some("长春汽车软件产业园揭牌")
+        );
+    }
+
+    #[test]
     fn headlines_are_cut_to_their_core() {
         assert_eq!(
             shorten("北辰软件完成5亿元C轮融资，加码工业软件研发"),
@@ -402,5 +504,14 @@ mod tests {
             shorten("2021年1—5月我国软件业务收入同比增长20.5%（示例数据）"),
             "我国软件业务收入同比增长20.5%"
         );
+        assert_eq!(
+            shorten("重磅！工信部印发《软件产业高质量发展行动计划》"),
+            "工信部印发《软件产业高质量发展行动计划》"
+        );
+        assert_eq!(
+            shorten("慕了!内存芯片巨头人均发64万年终奖"),
+            "内存芯片巨头人均发64万年终奖"
+        );
+        assert_eq!(shorten("重磅！"), "重磅");
     }
 }
