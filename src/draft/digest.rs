@@ -267,6 +267,7 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
                     .filter(|p| width(p) <= MAX_PHRASE)
             };
             let mut heads: Vec<String> = Vec::new();
+            let mut first: Option<f32> = None;
             for i in &best {
                 // Aside items come last: once two items are named, the line is full
                 // enough without them.
@@ -278,10 +279,16 @@ pub fn paragraphs(taxonomy: &Taxonomy, sections: &[DraftSection]) -> Vec<DigestL
                 if !heads.is_empty() && significance(i) < 0.0 {
                     continue;
                 }
+                // Two names make a line: a third or fourth is named only when it is of the
+                // same order as the first (a brief's 7.4 is not followed by a 0.6).
+                if heads.len() >= 2 && first.is_some_and(|f| significance(i) < f / 4.0) {
+                    continue;
+                }
                 if let Some(h) = text(i)
                     && !heads.contains(&h)
                 {
                     heads.push(h);
+                    first.get_or_insert(significance(i));
                 }
             }
             (!heads.is_empty()).then(|| format!("{}方面，{}。", s.name, heads.join("、")))
@@ -394,6 +401,28 @@ mod tests {
             ])],
         );
         assert_eq!(lines[0].text, "企业动态方面，北辰软件成立工业智能事业部。");
+        // A third name far below the first does not fill the line.
+        let weighed = |id, title, significance| super::super::DraftItem {
+            significance,
+            ..item(id, title, 1.0, 0)
+        };
+        let lines = paragraphs(
+            &Taxonomy::builtin(),
+            &[company_news(vec![
+                weighed(1, "北辰软件成立工业智能事业部", 7.4),
+                weighed(2, "星河云推出面向中小企业的数据库托管服务", 6.7),
+                weighed(3, "卢伟冰:小米新品太多 请准备纸尿裤", 0.6),
+                weighed(
+                    4,
+                    "某某集团发布“星河智算一体化超大规模训练推理平台 2.0” 提供算力服务",
+                    5.3,
+                ),
+            ])],
+        );
+        assert_eq!(
+            lines[0].text,
+            "企业动态方面，北辰软件成立工业智能事业部、星河云推出面向中小企业的数据库托管服务。"
+        );
         let lines = paragraphs(
             &Taxonomy::builtin(),
             &[company_news(vec![doubted(2, "字节跳动成立独立大模型团队")])],
