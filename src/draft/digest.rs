@@ -22,11 +22,17 @@ static TRAILING_PAREN: LazyLock<Regex> =
 
 static QUOTED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"《([^《》]+)》").expect("static regex"));
 
-/// The name of the document itself: `X关于印发《Y》的通知` → `Y`; `《Y》` → `Y`.
+/// The name of the document itself: `X关于印发《Y》的通知` → `Y`; a notice of it without the
+/// verb (`X关于《Y》的通知`, `转发《Y》的通知`) → `Y`; `《Y》` → `Y`.
 pub fn policy_title(title: &str) -> String {
     let t = title.trim();
     if let Some(c) = QUOTED.captures(t)
-        && (t.contains("印发") || t.contains("发布") || c.get(0).is_some_and(|m| m.start() == 0 && m.end() == t.len()))
+        && let Some(whole) = c.get(0)
+        && (t.contains("印发")
+            || t.contains("发布")
+            || t.contains("转发")
+            || t[..whole.start()].trim_end().ends_with("关于")
+            || whole.start() == 0 && whole.end() == t.len())
     {
         return c[1].to_string();
     }
@@ -320,6 +326,20 @@ mod tests {
         assert_eq!(
             policy_title("工业和信息化部关于推进工业软件适配验证中心建设的指导意见"),
             "工业和信息化部关于推进工业软件适配验证中心建设的指导意见"
+        );
+        // A notice of a document, its verb left out: the document is named.
+        assert_eq!(
+            policy_title("东阳市人民政府关于《东阳市推动人工智能创新发展行动方案》的通知"),
+            "东阳市推动人工智能创新发展行动方案"
+        );
+        assert_eq!(
+            policy_title("市工信局转发《关于加快工业软件发展的若干措施》的通知"),
+            "关于加快工业软件发展的若干措施"
+        );
+        // A document cited in passing is not the item's.
+        assert_eq!(
+            policy_title("贯彻《数据安全法》 我市开展数据安全检查"),
+            "贯彻数据安全法 我市开展数据安全检查"
         );
     }
 
