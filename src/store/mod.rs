@@ -570,11 +570,14 @@ impl Store {
             tx.execute_batch(&without_present_columns(&tx, sql)?)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         }
-        tx.commit()?;
         // Reports stored before the search index existed, or before it was last rebuilt,
-        // are indexed once, when it comes.
-        if version > 0 && version < search_migration() {
-            let n = self.index_all()?;
+        // are indexed once, when it comes: in the migration's own transaction, so that a
+        // store stopped halfway keeps its old version and index, to be migrated again.
+        let indexed = (version > 0 && version < search_migration())
+            .then(|| search::reindex(&tx))
+            .transpose()?;
+        tx.commit()?;
+        if let Some(n) = indexed {
             tracing::info!("search: indexed {n} reports stored before the index was built as it is now");
         }
         Ok(())

@@ -130,14 +130,6 @@ impl Default for Tuning {
 }
 
 impl Store {
-    /// Index every stored report (once, when the index is new to this store).
-    pub(super) fn index_all(&mut self) -> anyhow::Result<usize> {
-        let tx = self.write()?;
-        let n = reindex(&tx)?;
-        tx.commit()?;
-        Ok(n)
-    }
-
     /// Reports matching `q`, newest first (or by relevance among the newest
     /// [`RELEVANCE_POOL`] matches), at most `q.limit`.
     pub fn search(&self, q: &SearchQuery) -> anyhow::Result<Vec<Found>> {
