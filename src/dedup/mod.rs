@@ -455,6 +455,18 @@ fn is_filing(title: &str) -> bool {
     ENDS.iter().any(|e| t.ends_with(e))
 }
 
+/// Whether a headline is an interview's (Q&A: …, Interview: …, 专访…): a piece of its own,
+/// never the news it talks about, though it names the same company and version (Q&A: Acme
+/// Cloud's CTO on … the road to 7.18, Acme Cloud releases Orbit 7.18).
+fn is_interview(title: &str) -> bool {
+    let t = title.trim_start();
+    let opens = |word: &str| {
+        t.get(..word.len()).is_some_and(|w| w.eq_ignore_ascii_case(word))
+            && t[word.len()..].trim_start().starts_with([':', '：'])
+    };
+    opens("Q&A") || opens("Interview") || t.contains("专访")
+}
+
 /// The thresholds of the near-duplicate check. Title likeness is weighted by how rare
 /// each bigram is among the stories seen (IDF), so that two reports share a story when
 /// they share its names — 星河, 北辰 — not when they share 科技 and 发布.
@@ -729,6 +741,9 @@ impl NearDup {
             && let Some(why) = self.other_texts(report, c, text)
         {
             return Verdict::Apart(why);
+        }
+        if is_interview(&report.title) != is_interview(&c.title) {
+            return Verdict::Apart("an interview and the news it talks about".to_string());
         }
         // Alike — unless a fact tells them apart.
         if let Some(conflict) = report.facts.headline_conflict(&c.facts, &report.title, &c.title) {
@@ -1485,6 +1500,30 @@ mod tests {
     fn find(title: &str, text: &str, cands: &[Candidate]) -> Option<i64> {
         let r = report(0, title, text, cands.first().map(|c| c.date).unwrap_or_else(Utc::now));
         NearDup::default().find(&r, cands).map(|f| f.0)
+    }
+
+    #[test]
+    fn an_interview_is_not_the_news_it_talks_about() {
+        let now = Utc::now();
+        let text = "Acme Cloud said on Tuesday that Orbit 7.18 ships with vector search and GPU scheduling. \
+                    The release follows a 12-month beta with more than 3,400 customers in Berlin and Austin.";
+        let release = report(1, "Acme Cloud releases Orbit 7.18 with vector search", text, now);
+        let qa = "Q&A: Acme Cloud's CTO on vector search and Orbit 7.18";
+        assert_eq!(find(qa, text, std::slice::from_ref(&release)), None);
+        assert_eq!(
+            find(
+                "专访星河云CTO：星河DB 5.0 为何兼容开源生态",
+                BODY,
+                &[report(3, "星河云发布星河DB 5.0", BODY, now)]
+            ),
+            None
+        );
+        // Two outlets' copies of one interview are one story.
+        assert_eq!(find(qa, text, &[report(2, qa, text, now)]), Some(2));
+        assert_eq!(
+            find("Interview: Acme Cloud's CTO on Orbit 7.18", text, &[release]),
+            None
+        );
     }
 
     #[test]
