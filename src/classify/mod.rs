@@ -217,14 +217,8 @@ const PATTERN_DFA_BYTES: usize = 64 * 1024;
 /// builds no lazy DFA and quietly runs the backtracker instead, about thirty times slower:
 /// the shipped version pattern alone took 7% of a cold run's CPU so (issue 11, stop 55).
 fn pattern_dfa_bytes(pattern: &str) -> usize {
-    let fits = |bytes: usize| {
-        regex_automata::hybrid::regex::Regex::builder()
-            .dfa(regex_automata::hybrid::dfa::Config::new().cache_capacity(bytes))
-            .build(pattern)
-            .is_ok()
-    };
     let mut bytes = PATTERN_DFA_BYTES;
-    while !fits(bytes) {
+    while !lazy_dfa_starts(pattern, bytes) {
         if bytes >= PATTERN_DFA_BYTES << 6 {
             // Too large for any lazy DFA worth its memory (or not a pattern at all: its
             // build reports that).
@@ -241,6 +235,15 @@ fn pattern_dfa_bytes(pattern: &str) -> usize {
         bytes / 512
     );
     bytes * 2
+}
+
+/// Whether `pattern`'s lazy DFA can start in a cache of `bytes` (an invalid pattern's
+/// cannot).
+fn lazy_dfa_starts(pattern: &str, bytes: usize) -> bool {
+    regex_automata::hybrid::regex::Regex::builder()
+        .dfa(regex_automata::hybrid::dfa::Config::new().cache_capacity(bytes))
+        .build(pattern)
+        .is_ok()
 }
 
 /// A listed company in a headline: its stock code or its legal form.
@@ -1116,12 +1119,7 @@ mod tests {
     #[test]
     fn every_pattern_gets_a_lazy_dfa() {
         // Below a pattern's minimum the regex crate quietly runs the backtracker instead.
-        let fits = |p: &str, bytes: usize| {
-            regex_automata::hybrid::regex::Regex::builder()
-                .dfa(regex_automata::hybrid::dfa::Config::new().cache_capacity(bytes))
-                .build(p)
-                .is_ok()
-        };
+        let fits = lazy_dfa_starts;
         for s in &Taxonomy::builtin().sections {
             for p in s.rules.iter().filter_map(|r| r.pattern.as_ref()) {
                 let p = format!("(?i){}", p.get_ref());
