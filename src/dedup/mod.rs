@@ -401,10 +401,28 @@ pub struct Comparison<'a> {
     pub title: Likeness,
     /// How alike the texts are, not counting what many stories share.
     pub text: f32,
+    /// The report's text is as alike to two or more stories the index keeps apart: a
+    /// stock sentence ("Critics note that … vendors still struggle …"), which says
+    /// nothing of which story it is. Alike, it is no evidence; unlike, it still is.
+    pub stock_text: bool,
     /// Rare names of one headline that the other report names too ([`terms`]).
     pub rare: terms::SharedNames,
     /// The product+version tokens of each headline (`db50`), the report's first.
     pub products: (&'a [String], &'a [String]),
+}
+
+impl Comparison<'_> {
+    /// How alike the texts are as evidence of one story: not at all when the text is
+    /// a stock sentence.
+    fn telling_text(&self) -> f32 {
+        if self.stock_text { 0.0 } else { self.text }
+    }
+
+    /// How alike the texts are, as a verdict says it.
+    fn text_likeness(&self) -> String {
+        let stock = if self.stock_text { " (a stock text)" } else { "" };
+        format!("text {:.0}% alike{stock}", self.text * 100.0)
+    }
 }
 
 /// Likeness of two sorted bigram sets, each bigram weighted by `weight`.
@@ -590,12 +608,12 @@ impl NearDup {
         let product = cmp.products.0.iter().find(|p| cmp.products.1.contains(p));
         let title_alike = title.jaccard;
         let days = (c.date - report.date).num_days().abs();
-        let text = cmp.text;
         // Alike titles over texts that say different things are two stories with a
         // stock headline ("Q&A: …", "…运行情况").
         let shorter = report.text_len.min(c.text_len);
-        let texts_disagree = shorter >= SUBSTANTIAL_TEXT && text < self.disagreeing_text
-            || shorter >= MIN_TEXT && text < self.disagreeing_text / 2.0;
+        let texts_disagree = shorter >= SUBSTANTIAL_TEXT && cmp.text < self.disagreeing_text
+            || shorter >= MIN_TEXT && cmp.text < self.disagreeing_text / 2.0;
+        let text = cmp.telling_text();
         let alike = |rule: &str| -> Option<String> {
             let text_alike = self.texts_alike(report, c, cmp);
             let title_only = days <= self.title_days
@@ -603,11 +621,7 @@ impl NearDup {
                 && (title_alike >= self.same_title
                     || title.contained >= self.contained_title && text >= self.contained_text);
             (text_alike || title_only || !rule.is_empty()).then(|| {
-                let mut why = format!(
-                    "text {:.0}% alike, title {:.0}% alike",
-                    text * 100.0,
-                    title_alike * 100.0
-                );
+                let mut why = format!("{}, title {:.0}% alike", cmp.text_likeness(), title_alike * 100.0);
                 if !rule.is_empty() {
                     why = format!("{rule}, {why}");
                 }
@@ -685,7 +699,9 @@ impl NearDup {
                     && anchored >= 1
                     && title_alike >= self.shared_facts_floor * 2.0
                     && (title_places >= 1 || !shared.names.is_empty() || anchored >= 2)
-                || strong >= 1 && weak >= 1 && title_alike >= self.shared_facts_likeness
+                // One figure and a name over texts that say different things are chance
+                // (two team-ups of one pair of companies, a figure each text happens to give).
+                || strong >= 1 && weak >= 1 && title_alike >= self.shared_facts_likeness && !texts_disagree
                 || strong >= 1 && title_places >= 1 && weak >= 2
                 // Two figures chance seldom repeats (11.02亿户 and 60.3%), over texts that
                 // agree: the bureau's release and a report of it, whatever their headlines.
@@ -731,14 +747,14 @@ impl NearDup {
         let rule = product_rule.or(facts_rule).or(rare_rule);
         let Some(mut why) = alike(rule.as_deref().unwrap_or("")) else {
             return Verdict::Unlike(format!(
-                "text {:.0}% alike, title {:.0}% alike; shared: {shared}",
-                text * 100.0,
+                "{}, title {:.0}% alike; shared: {shared}",
+                cmp.text_likeness(),
                 title_alike * 100.0
             ));
         };
         // One stock headline over two texts that say different things: two stories.
         if title_alike >= 0.9
-            && let Some(why) = self.other_texts(report, c, text)
+            && let Some(why) = self.other_texts(report, c, cmp.text)
         {
             return Verdict::Apart(why);
         }
@@ -834,7 +850,7 @@ impl NearDup {
     /// Alike texts under alike enough headlines. A short text (one stock sentence) says
     /// the story only under a headline that says it too.
     fn texts_alike(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> bool {
-        let (text, title_alike) = (cmp.text, cmp.title.jaccard);
+        let (text, title_alike) = (cmp.telling_text(), cmp.title.jaccard);
         (report.text_len.min(c.text_len) >= LONG_TEXT || title_alike >= self.short_text_titles)
             && (text >= self.same_text && title_alike >= self.same_text_titles
                 || text >= self.rewritten_text && title_alike >= self.rewritten_titles)
@@ -890,6 +906,8 @@ const MAX_POSTINGS: usize = 256;
 /// A term of headline or lead in at most this many stories names a story: a company,
 /// a park, a product (a story's reports count once, as it is stored once).
 const RARE_DF: usize = 1;
+/// Stories a text is as alike to that make it a stock sentence ([`Comparison::stock_text`]).
+const STOCK_TEXT_STORIES: usize = 2;
 /// Candidates compared in full, most votes first. 12 took a tenth off a cold run of the
 /// farm, but among the farm's 71.5k stories (`eval-dedup --among`) a labelled set lost a
 /// rewording at 16 and another at 12 (docs/benchmarks.md, issue 11, stop 48).
@@ -1436,12 +1454,20 @@ impl Index {
         let own_weights: Vec<f32> = grams.iter().map(|g| self.idf(g)).collect();
         // Editors' splits, when there are any, are looked up by headline.
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
+        // Read without their facts: most comparisons are settled before they are needed.
+        let heads: Vec<(Story<'_>, f32)> = ranked
+            .iter()
+            .filter_map(|(i, _)| {
+                let read = self.stories.get_head(*i)?;
+                let text = distinct_likeness(&report.signature, &common, &read.candidate().signature);
+                Some((read, text))
+            })
+            .collect();
+        // The index keeps its stories apart: a text as alike to two of them is theirs to
+        // share, not a story's own.
+        let stock_text = heads.iter().filter(|(_, text)| *text >= near.same_text).count() >= STOCK_TEXT_STORIES;
         let mut verdicts = Vec::new();
-        for (i, _) in ranked {
-            // Read without its facts: most comparisons are settled before they are needed.
-            let Some(mut read) = self.stories.get_head(i) else {
-                continue;
-            };
+        for (mut read, text) in heads {
             let (story, story_grams, story_products) = (read.candidate(), read.grams(), read.products());
             let theirs = reading_of(&story.title);
             let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
@@ -1454,7 +1480,8 @@ impl Index {
                 _ => {
                     let measured = Comparison {
                         title: weighted_likeness_with(grams, &own_weights, story_grams, |g| self.idf(g)),
-                        text: distinct_likeness(&report.signature, &common, &story.signature),
+                        text,
+                        stock_text,
                         rare: report.terms.shared_rare(&story.terms, is_rare),
                         products: (&[], &[]),
                     };
@@ -1777,6 +1804,78 @@ mod tests {
         let mut r = report(0, "星河云发布数据库新版本", "", c.date);
         r.signature = signature("", boiler);
         assert!(NearDup::default().find(&r, &[c]).is_none());
+    }
+
+    #[test]
+    fn a_stock_sentence_several_stories_share_is_no_shared_story() {
+        let now = Utc::now();
+        let stock = "Critics note that cloud cost management vendors still struggle with interoperability & lock-in.";
+        let title = "Why cloud cost management matters & what to watch in 2030";
+        let told = Candidate::new(
+            1,
+            "b",
+            "Report: cloud cost management spending to reach $38753 billion by 2030",
+            stock,
+            None,
+            now,
+        );
+        // Alone in the index, its text and a headline a quarter alike tell one story.
+        assert_eq!(find(title, stock, std::slice::from_ref(&told)), Some(1));
+        // Beside two more stories the index keeps apart, the sentence is theirs too.
+        let others = [
+            Candidate::new(
+                2,
+                "c",
+                "Acme Cloud releases Orbit 2.1 with vector search",
+                stock,
+                None,
+                now,
+            ),
+            Candidate::new(
+                3,
+                "d",
+                "Report: edge computing spending to reach $500 billion by 2030",
+                stock,
+                None,
+                now,
+            ),
+        ];
+        let stored: Vec<Candidate> = std::iter::once(told).chain(others).collect();
+        assert_eq!(find(title, stock, &stored), None);
+    }
+
+    #[test]
+    fn one_figure_and_a_name_over_texts_that_disagree_are_two_stories() {
+        // As the farm's generator made two such stories: one figure in common, by chance.
+        let a = (
+            "Massive Dynamic and Cyberdyne OS team up on edge computing",
+            "The two companies will build edge gateways together, starting with firmware 9.44 for factories in Ohio. A joint team of forty engineers begins work in March.",
+        );
+        let b = (
+            "Cyberdyne OS and Massive Dynamic team up on cloud cost management",
+            "Cloud bills are the target: a shared dashboard reads spending across providers, and its first release scores 9.44 on an efficiency index. Pricing starts at $30 per month.",
+        );
+        // Among other stories of the two companies, as on a web of a fortnight: their
+        // names are no rare ones.
+        let now = Utc::now();
+        let judged = |b: (&str, &str)| {
+            let mut stored = vec![report(2, b.0, b.1, now)];
+            for (id, title) in [
+                (3, "Cyberdyne OS releases Cobalt 2.2 with an on-device model"),
+                (4, "Massive Dynamic acquires Hooli unit for $5M"),
+                (5, "Massive Dynamic and Hooli team up on observability"),
+                (6, "Cyberdyne OS and Initech team up on digital twins"),
+            ] {
+                stored.push(report(id, title, "", now));
+            }
+            let verdicts = Index::new(stored).judge_all(&NearDup::default(), &report(1, a.0, a.1, now));
+            verdicts.into_iter().find(|(id, _)| *id == 2).map(|(_, v)| v)
+        };
+        let apart = judged(b);
+        assert!(!matches!(apart, Some(Verdict::Same(_))), "{apart:?}");
+        // The same headlines over one text are one story.
+        let same = judged((b.0, a.1));
+        assert!(matches!(same, Some(Verdict::Same(_))), "{same:?}");
     }
 
     #[test]
