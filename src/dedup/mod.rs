@@ -1454,26 +1454,13 @@ impl Index {
         let own_weights: Vec<f32> = grams.iter().map(|g| self.idf(g)).collect();
         // Editors' splits, when there are any, are looked up by headline.
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
-        // Read without their facts: most comparisons are settled before they are needed.
-        let heads: Vec<(Story<'_>, f32)> = ranked
-            .iter()
-            .filter_map(|(i, _)| {
-                let read = self.stories.get_head(*i)?;
-                let text = distinct_likeness(&report.signature, &common, &read.candidate().signature);
-                Some((read, text))
-            })
-            .collect();
-        // The index keeps its stories apart: a text as alike to two of them is theirs to
-        // share, not a story's own.
-        let stock_text = heads.iter().filter(|(_, text)| *text >= near.same_text).count() >= STOCK_TEXT_STORIES;
-        let mut verdicts = Vec::new();
-        for (mut read, text) in heads {
+        let text_of = |read: &Story<'_>| distinct_likeness(&report.signature, &common, &read.candidate().signature);
+        let judge = |read: &mut Story<'_>, text: f32, stock_text: bool| -> Option<Verdict> {
             let (story, story_grams, story_products) = (read.candidate(), read.grams(), read.products());
             let theirs = reading_of(&story.title);
             let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
             let split = own_key.is_some_and(|k| self.apart.contains(&pair(k, headline_key(&story.title))));
-            let id = story.id;
-            let verdict = match (reading, &theirs) {
+            Some(match (reading, &theirs) {
                 _ if split => Verdict::Apart("an editor split these headlines apart".to_string()),
                 (Some(r), None) if contains(&story.title, r) => Verdict::Same("a reading of this policy".to_string()),
                 (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
@@ -1492,9 +1479,7 @@ impl Index {
                     match near.settled_by_headline(report, story, &cmp) {
                         Some(verdict) => verdict,
                         None => {
-                            if self.stories.read_facts(&mut read).is_none() {
-                                continue;
-                            }
+                            self.stories.read_facts(read)?;
                             let cmp = Comparison {
                                 products: (products, read.products()),
                                 ..measured
@@ -1503,9 +1488,43 @@ impl Index {
                         }
                     }
                 }
+            })
+        };
+        // The index keeps its stories apart: a text as alike to two of them is theirs to
+        // share, not a story's own. The stories are counted as they are compared, and
+        // the rest of them only when a verdict of one story needs the whole count.
+        let (mut alike_texts, mut counted_all) = (0, false);
+        let mut verdicts = Vec::new();
+        for (k, (i, _)) in ranked.iter().enumerate() {
+            // Read without its facts: most comparisons are settled before they are needed.
+            let Some(mut read) = self.stories.get_head(*i) else {
+                continue;
             };
+            let text = text_of(&read);
+            if !counted_all && text >= near.same_text {
+                alike_texts += 1;
+            }
+            let Some(mut verdict) = judge(&mut read, text, alike_texts >= STOCK_TEXT_STORIES) else {
+                continue;
+            };
+            if matches!(verdict, Verdict::Same(_)) && !counted_all && alike_texts < STOCK_TEXT_STORIES {
+                alike_texts += ranked[k + 1..]
+                    .iter()
+                    .filter_map(|(j, _)| self.stories.get_head(*j))
+                    .filter(|r| text_of(r) >= near.same_text)
+                    .count();
+                counted_all = true;
+                if alike_texts >= STOCK_TEXT_STORIES {
+                    // A stock text takes evidence away, never adds it: only this verdict
+                    // can change.
+                    let Some(again) = judge(&mut read, text, true) else {
+                        continue;
+                    };
+                    verdict = again;
+                }
+            }
             let same = matches!(verdict, Verdict::Same(_));
-            verdicts.push((id, verdict));
+            verdicts.push((read.candidate().id, verdict));
             if same {
                 break;
             }
