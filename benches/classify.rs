@@ -1,7 +1,7 @@
 //! Classification throughput on one core, the significance score per story, and
 //! near-duplicate clustering of 100,000 items through the LSH index.
 //!
-//!     cargo bench --bench classify [classify|significance|cluster|read]
+//!     cargo bench --bench classify [classify|significance|cluster|read|words]
 
 use std::time::Instant;
 
@@ -41,6 +41,32 @@ fn main() {
     if run("read") {
         read(&items);
     }
+    if run("words") {
+        words(&items);
+    }
+}
+
+/// What an item's archive search document costs on one thread (`search::document`: its
+/// title, lead and text folded and cut into words), each labelled item as it is and with
+/// its lead told twice.
+fn words(items: &[eval::Labelled]) {
+    let rounds = 40;
+    let long: Vec<String> = items.iter().map(|it| format!("{}{}", it.body, it.body)).collect();
+    let t = Instant::now();
+    let mut bytes = 0usize;
+    for _ in 0..rounds {
+        for (it, long) in items.iter().zip(&long) {
+            for text in [it.body.as_str(), long.as_str()] {
+                bytes += banyue::search::document(&it.title, &it.body, text).len();
+            }
+        }
+    }
+    let n = rounds * items.len() * 2;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "words: {n} documents in {secs:.2} s on one thread = {:.1} µs a document ({bytes} bytes)",
+        secs * 1e6 / n as f64
+    );
 }
 
 /// What reading a new item for dedup and its policy fields costs on one thread: its

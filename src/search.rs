@@ -21,46 +21,84 @@ fn is_han(c: char) -> bool {
 /// Index words of folded text: Han pairs (a lone Han character as itself), Latin and
 /// digit runs whole.
 pub fn words(folded: &str, out: &mut Vec<String>) {
-    let mut han: Vec<char> = Vec::new();
-    let mut latin = String::new();
-    let flush_han = |han: &mut Vec<char>, out: &mut Vec<String>| {
-        match han.len() {
-            0 => {}
-            1 => out.push(han[0].to_string()),
-            _ => out.extend(han.windows(2).map(|w| w.iter().collect::<String>())),
+    each_word(folded, |w| out.push(w.to_string()));
+}
+
+/// `f` of each index word of folded text, in order (see [`words`]).
+fn each_word(folded: &str, mut f: impl FnMut(&str)) {
+    // Where the current run of Han characters or of letters and digits starts (a byte
+    // offset), and the Han run's characters so far.
+    let mut han: Option<usize> = None;
+    let mut latin: Option<usize> = None;
+    let mut han_chars = 0;
+    let mut pair = [0u8; 8];
+    let flush_han = |start: usize, end: usize, n: usize, f: &mut dyn FnMut(&str), pair: &mut [u8; 8]| {
+        let run = &folded[start..end];
+        if n == 1 {
+            f(run);
+            return;
         }
-        han.clear();
-    };
-    for c in folded.chars() {
-        if is_han(c) {
-            if !latin.is_empty() {
-                out.push(std::mem::take(&mut latin));
+        let mut chars = run.chars();
+        let Some(mut prev) = chars.next() else { return };
+        for c in chars {
+            let (a, b) = (prev.len_utf8(), c.len_utf8());
+            prev.encode_utf8(&mut pair[..a]);
+            c.encode_utf8(&mut pair[a..a + b]);
+            // Both halves are whole characters: the pair is UTF-8.
+            if let Ok(w) = std::str::from_utf8(&pair[..a + b]) {
+                f(w);
             }
-            han.push(c);
+            prev = c;
+        }
+    };
+    for (i, c) in folded.char_indices() {
+        if is_han(c) {
+            if let Some(start) = latin.take() {
+                f(&folded[start..i]);
+            }
+            if han.is_none() {
+                han = Some(i);
+                han_chars = 0;
+            }
+            han_chars += 1;
         } else if c.is_alphanumeric() {
-            flush_han(&mut han, out);
-            latin.push(c);
+            if let Some(start) = han.take() {
+                flush_han(start, i, han_chars, &mut f, &mut pair);
+            }
+            latin.get_or_insert(i);
         } else {
-            flush_han(&mut han, out);
-            if !latin.is_empty() {
-                out.push(std::mem::take(&mut latin));
+            if let Some(start) = han.take() {
+                flush_han(start, i, han_chars, &mut f, &mut pair);
+            }
+            if let Some(start) = latin.take() {
+                f(&folded[start..i]);
             }
         }
     }
-    flush_han(&mut han, out);
-    if !latin.is_empty() {
-        out.push(latin);
+    if let Some(start) = han {
+        flush_han(start, folded.len(), han_chars, &mut f, &mut pair);
+    }
+    if let Some(start) = latin {
+        f(&folded[start..]);
     }
 }
 
 /// The index document of an item: its words, space-separated.
 pub fn document(title: &str, summary: &str, body: &str) -> String {
     let end = body.char_indices().nth(BODY_CHARS).map_or(body.len(), |(i, _)| i);
-    let mut w = Vec::new();
+    let mut out = String::new();
     for part in [title, summary, &body[..end]] {
-        words(&crate::classify::fold(part), &mut w);
+        let folded = crate::classify::fold(part);
+        // Each Han character is in two pairs: the document is about twice its text.
+        out.reserve(folded.len() * 2);
+        each_word(&folded, |w| {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(w);
+        });
     }
-    w.join(" ")
+    out
 }
 
 /// A parsed query: what must occur and what must not.
@@ -174,6 +212,84 @@ mod tests {
         let mut w = Vec::new();
         words(&crate::classify::fold("國產芯片 5G基站，AI！云"), &mut w);
         assert_eq!(w, vec!["国产", "产芯", "芯片", "5g", "基站", "ai", "云"]);
+    }
+
+    /// The words as first written, one `String` at a time: the oracle of the words
+    /// written in place.
+    fn words_by_strings(folded: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let (mut han, mut latin): (Vec<char>, String) = (Vec::new(), String::new());
+        let flush = |han: &mut Vec<char>, out: &mut Vec<String>| {
+            match han.len() {
+                0 => {}
+                1 => out.push(han[0].to_string()),
+                _ => out.extend(han.windows(2).map(|w| w.iter().collect::<String>())),
+            }
+            han.clear();
+        };
+        for c in folded.chars() {
+            if is_han(c) {
+                if !latin.is_empty() {
+                    out.push(std::mem::take(&mut latin));
+                }
+                han.push(c);
+            } else {
+                flush(&mut han, &mut out);
+                if c.is_alphanumeric() {
+                    latin.push(c);
+                } else if !latin.is_empty() {
+                    out.push(std::mem::take(&mut latin));
+                }
+            }
+        }
+        flush(&mut han, &mut out);
+        if !latin.is_empty() {
+            out.push(latin);
+        }
+        out
+    }
+
+    #[test]
+    fn words_written_in_place_are_the_words_of_the_text() {
+        let texts = [
+            "",
+            "云",
+            "云 雨",
+            "國產芯片 5G基站，AI！云",
+            "鸿蒙OS 5.0发布、㐀㐁字 café über-fast 第12届中国（南京）软件大会",
+            "ｇｐｕ芯片Blackwell架构B200，售价3万美元。",
+            "a",
+            "，。！",
+            "软件x件软",
+        ];
+        for t in texts {
+            let folded = crate::classify::fold(t);
+            let mut w = Vec::new();
+            words(&folded, &mut w);
+            assert_eq!(w, words_by_strings(&folded), "{t}");
+        }
+        // And random mixtures of every kind of character, from a fixed seed.
+        let alphabet: Vec<char> = "软件云芯片國產㐀㐁aZ9 ，。-_ＧｐüÉ5".chars().collect();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2000 {
+            let mut t = String::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for k in 0..(x % 12) {
+                t.push(alphabet[((x >> (k * 5)) % alphabet.len() as u64) as usize]);
+            }
+            let folded = crate::classify::fold(&t);
+            let mut w = Vec::new();
+            words(&folded, &mut w);
+            assert_eq!(w, words_by_strings(&folded), "{t}");
+        }
+        let (title, summary, body) = ("國產芯片发布", "", "云 AI 5G！第二段。");
+        let expected: Vec<String> = [title, summary, body]
+            .iter()
+            .flat_map(|p| words_by_strings(&crate::classify::fold(p)))
+            .collect();
+        assert_eq!(document(title, summary, body), expected.join(" "));
     }
 
     #[test]
