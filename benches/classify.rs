@@ -46,23 +46,30 @@ fn main() {
     }
 }
 
-/// What an item's archive search document costs on one thread (`search::document`: its
-/// title, lead and text folded and cut into words), each labelled item as it is and with
-/// its lead told twice.
-fn words(items: &[eval::Labelled]) {
+/// `f` of each labelled item 40 times over, once with its lead as it is (at most 200
+/// characters) and once told twice, as a longer text: how many calls, in how many
+/// seconds, and the sum of what `f` counted.
+fn each_text(items: &[eval::Labelled], mut f: impl FnMut(&eval::Labelled, &str) -> usize) -> (usize, f64, usize) {
     let rounds = 40;
     let long: Vec<String> = items.iter().map(|it| format!("{}{}", it.body, it.body)).collect();
     let t = Instant::now();
-    let mut bytes = 0usize;
+    let mut counted = 0usize;
     for _ in 0..rounds {
         for (it, long) in items.iter().zip(&long) {
             for text in [it.body.as_str(), long.as_str()] {
-                bytes += banyue::search::document(&it.title, &it.body, text).len();
+                counted += f(it, text);
             }
         }
     }
-    let n = rounds * items.len() * 2;
-    let secs = t.elapsed().as_secs_f64();
+    (rounds * items.len() * 2, t.elapsed().as_secs_f64(), counted)
+}
+
+/// What an item's archive search document costs on one thread (`search::document`: its
+/// title, lead and text folded and cut into words).
+fn words(items: &[eval::Labelled]) {
+    let (n, secs, bytes) = each_text(items, |it, text| {
+        banyue::search::document(&it.title, &it.body, text).len()
+    });
     println!(
         "words: {n} documents in {secs:.2} s on one thread = {:.1} µs a document ({bytes} bytes)",
         secs * 1e6 / n as f64
@@ -71,27 +78,15 @@ fn words(items: &[eval::Labelled]) {
 
 /// What reading a new item for dedup and its policy fields costs on one thread: its
 /// dedup candidate (signatures, facts of headline, lead and text) and the document
-/// number and issuer its headline and lead give. Each labelled item twice: as it is (a
-/// lead of at most 200 characters) and with its lead told twice, as a longer text.
+/// number and issuer its headline and lead give.
 fn read(items: &[eval::Labelled]) {
-    let rounds = 40;
     let now = Utc::now();
-    let long: Vec<String> = items.iter().map(|it| format!("{}{}", it.body, it.body)).collect();
-    let t = Instant::now();
-    let mut facts = 0usize;
-    for _ in 0..rounds {
-        for (it, long) in items.iter().zip(&long) {
-            for text in [it.body.as_str(), long.as_str()] {
-                let c = Candidate::new(0, &it.source, &it.title, text, None, now);
-                facts += c.facts.text.figures.len();
-                let mut meta = PolicyMeta::default();
-                banyue::extract::policy::fill_from_text(&mut meta, &it.title, text);
-                facts += usize::from(meta.doc_number.is_some());
-            }
-        }
-    }
-    let n = rounds * items.len() * 2;
-    let secs = t.elapsed().as_secs_f64();
+    let (n, secs, facts) = each_text(items, |it, text| {
+        let c = Candidate::new(0, &it.source, &it.title, text, None, now);
+        let mut meta = PolicyMeta::default();
+        banyue::extract::policy::fill_from_text(&mut meta, &it.title, text);
+        c.facts.text.figures.len() + usize::from(meta.doc_number.is_some())
+    });
     println!(
         "read: {n} items in {secs:.2} s on one thread = {:.1} µs an item ({facts} facts)",
         secs * 1e6 / n as f64
