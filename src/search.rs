@@ -24,59 +24,42 @@ pub fn words(folded: &str, out: &mut Vec<String>) {
     each_word(folded, |w| out.push(w.to_string()));
 }
 
-/// `f` of each index word of folded text, in order (see [`words`]).
+/// `f` of each index word of folded text, in order (see [`words`]): slices of the text,
+/// nothing copied.
 fn each_word(folded: &str, mut f: impl FnMut(&str)) {
-    // Where the current run of Han characters or of letters and digits starts (a byte
-    // offset), and the Han run's characters so far.
-    let mut han: Option<usize> = None;
-    let mut latin: Option<usize> = None;
-    let mut han_chars = 0;
-    let mut pair = [0u8; 8];
-    let flush_han = |start: usize, end: usize, n: usize, f: &mut dyn FnMut(&str), pair: &mut [u8; 8]| {
-        let run = &folded[start..end];
-        if n == 1 {
-            f(run);
-            return;
-        }
-        let mut chars = run.chars();
-        let Some(mut prev) = chars.next() else { return };
-        for c in chars {
-            let (a, b) = (prev.len_utf8(), c.len_utf8());
-            prev.encode_utf8(&mut pair[..a]);
-            c.encode_utf8(&mut pair[a..a + b]);
-            // Both halves are whole characters: the pair is UTF-8.
-            if let Ok(w) = std::str::from_utf8(&pair[..a + b]) {
-                f(w);
+    // Each Han pair is two neighbouring characters of a run: the run's slice between
+    // the start of the one and the end of the other.
+    let han_run = |run: &str, f: &mut dyn FnMut(&str)| {
+        let mut starts = run.char_indices().map(|(i, _)| i).chain([run.len()]).peekable();
+        let mut first = true;
+        while let (Some(a), Some(&b)) = (starts.next(), starts.peek()) {
+            match run[b..].chars().next() {
+                Some(c) => f(&run[a..b + c.len_utf8()]),
+                // A lone character is a word of its own.
+                None if first => f(&run[a..b]),
+                None => {}
             }
-            prev = c;
+            first = false;
         }
     };
+    // Where the current run of Han characters, or of letters and digits, starts.
+    let (mut han, mut latin): (Option<usize>, Option<usize>) = (None, None);
     for (i, c) in folded.char_indices() {
-        if is_han(c) {
-            if let Some(start) = latin.take() {
-                f(&folded[start..i]);
-            }
-            if han.is_none() {
-                han = Some(i);
-                han_chars = 0;
-            }
-            han_chars += 1;
-        } else if c.is_alphanumeric() {
-            if let Some(start) = han.take() {
-                flush_han(start, i, han_chars, &mut f, &mut pair);
-            }
+        let (is_han, is_latin) = (is_han(c), !is_han(c) && c.is_alphanumeric());
+        if !is_han && let Some(start) = han.take() {
+            han_run(&folded[start..i], &mut f);
+        }
+        if !is_latin && let Some(start) = latin.take() {
+            f(&folded[start..i]);
+        }
+        if is_han {
+            han.get_or_insert(i);
+        } else if is_latin {
             latin.get_or_insert(i);
-        } else {
-            if let Some(start) = han.take() {
-                flush_han(start, i, han_chars, &mut f, &mut pair);
-            }
-            if let Some(start) = latin.take() {
-                f(&folded[start..i]);
-            }
         }
     }
     if let Some(start) = han {
-        flush_han(start, folded.len(), han_chars, &mut f, &mut pair);
+        han_run(&folded[start..], &mut f);
     }
     if let Some(start) = latin {
         f(&folded[start..]);
