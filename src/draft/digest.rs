@@ -47,16 +47,12 @@ pub fn has_date_prefix(title: &str) -> bool {
 /// no trailing remark in brackets.
 pub fn shorten(title: &str) -> String {
     let title = crate::normalize::without_outlet_tag(title);
-    let mut t = DATE_PREFIX.replace(title, "").to_string();
-    let without_cry = LEADING_CRY.replace(&t, "").to_string();
-    if without_cry.chars().count() >= 6 {
-        t = without_cry;
-    }
-    t = TRAILING_PAREN.replace(&t, "").to_string();
-    let without_period = LEADING_PERIOD.replace(&t, "").to_string();
-    if without_period.chars().count() >= 6 {
-        t = without_period;
-    }
+    // A cut is kept only when what is left can stand alone.
+    let stands = |cut: String, whole: String| if cut.chars().count() >= 6 { cut } else { whole };
+    let t = DATE_PREFIX.replace(title, "").to_string();
+    let t = stands(LEADING_CRY.replace(&t, "").to_string(), t);
+    let t = TRAILING_PAREN.replace(&t, "").to_string();
+    let mut t = stands(LEADING_PERIOD.replace(&t, "").to_string(), t);
     for sep in ["，", "：", ":", "；", ",", " —", "——"] {
         if let Some(pos) = clause_break(&t, sep) {
             let head = &t[..pos];
@@ -91,12 +87,11 @@ fn clause_break(t: &str, sep: &str) -> Option<usize> {
 /// words are no phrase (US-Backed VCs Are…).
 fn space_break(t: &str) -> Option<usize> {
     let han = |c: Option<char>| c.is_some_and(|c| !c.is_ascii() && c.is_alphanumeric());
-    t.char_indices().map(|(pos, _)| pos).find(|&pos| {
+    t.match_indices([' ', '　']).map(|(pos, _)| pos).find(|&pos| {
         let (before, after) = (t[..pos].chars().next_back(), t[pos..].chars().nth(1));
-        t[pos..].starts_with([' ', '　'])
-            && (han(before)
-                || han(after)
-                || before.is_some_and(|c| c.is_ascii_alphabetic()) && t[..pos].chars().any(|c| han(Some(c))))
+        han(before)
+            || han(after)
+            || before.is_some_and(|c| c.is_ascii_alphabetic()) && t[..pos].chars().any(|c| han(Some(c)))
     })
 }
 
@@ -512,6 +507,9 @@ mod tests {
             ),
             // A sum cut at its thousands comma (it was named "…集团(2349)拟3"); too wide whole.
             ("中国城市基础设施集团(2349)拟3,300万港元收购AI企业60%股权", None),
+            // Only after the headline's Chinese has begun: a Latin name before it is no
+            // phrase.
+            ("NVIDIA Blackwell架构GPU量产交付首批客户已上线全面开售", None),
             // A space between clauses of a Chinese headline still cuts.
             (
                 "长春汽车软件产业园揭牌 40家企业首批签约 总投资超过120亿元",
