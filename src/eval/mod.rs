@@ -117,7 +117,19 @@ impl FieldOutcome {
             return false;
         };
         let expected = compact(&self.expected);
+        // Joint issuers read where the label names the lead one, alone or with a count
+        // of the others (成都市发展和改革委员会等四部门).
+        let lead = self
+            .found
+            .as_deref()
+            .and_then(|f| f.split_whitespace().next())
+            .map(compact);
+        let labelled_lead = match expected.rsplit_once('等') {
+            Some((lead, count)) if count.ends_with("部门") => lead,
+            _ => expected.as_str(),
+        };
         found == expected
+            || lead.is_some_and(|l| !labelled_lead.is_empty() && l == labelled_lead)
             || expected
                 .strip_prefix(&found)
                 .is_some_and(|rest| rest.starts_with('等') && rest.ends_with("部门"))
@@ -460,6 +472,30 @@ mod tests {
             doc_number: None,
             hint: None,
         }
+    }
+
+    #[test]
+    fn an_issuer_is_read_right_as_labelled_or_with_its_co_issuers() {
+        let outcome = |expected: &str, found: Option<&str>| FieldOutcome {
+            field: PolicyField::Issuer,
+            title: String::new(),
+            expected: expected.to_string(),
+            found: found.map(str::to_string),
+            stated: true,
+        };
+        assert!(outcome("泉州市财政局", Some("泉州市财政局")).right());
+        assert!(outcome("广东省工业和信息化厅", Some("广东省工业和信息化厅 广东省商务厅")).right());
+        assert!(outcome("广东省工业和信息化厅等6部门", Some("广东省工业和信息化厅")).right());
+        assert!(
+            outcome(
+                "广东省工业和信息化厅等两部门",
+                Some("广东省工业和信息化厅 广东省商务厅")
+            )
+            .right()
+        );
+        // A co-issuer is not the lead one the label names.
+        assert!(!outcome("广东省商务厅", Some("广东省工业和信息化厅 广东省商务厅")).right());
+        assert!(!outcome("广东省商务厅", None).right());
     }
 
     #[test]

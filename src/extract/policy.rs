@@ -16,9 +16,16 @@ static SPECIAL_NO: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// A notice's headline that opens with its issuers, side by side when they are several
+/// (广东省工业和信息化厅 广东省发展和改革委员会 …关于印发…), perhaps a space before 关于
+/// (巴中市人民政府 关于印发…).
 static ISSUER_BEFORE_GUANYU: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(.{2,40}?(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|管理局|局|部|厅|委|院|署|中心|领导小组))(?:等\p{Han}{1,4}部门)?(?:关于|印发)")
-        .expect("static regex")
+    const END: &str =
+        "(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|管理局|局|部|厅|委|院|署|中心|领导小组)";
+    Regex::new(&format!(
+        r"^((?:\p{{Han}}{{2,24}}?{END}[ \u{{3000}}]+){{0,8}}.{{2,40}}?{END})(?:等\p{{Han}}{{1,4}}部门)?[ \u{{3000}}]?(?:关于|印发)"
+    ))
+    .expect("static regex")
 });
 
 /// Words that run into a document number's prefix in prose ("根据工信部…〔2022〕1号").
@@ -391,6 +398,19 @@ mod tests {
             )
             .as_deref(),
             Some("泉州市工业和信息化局 泉州市财政局")
+        );
+        // Six of them, more than one name's length; a space before 关于.
+        assert_eq!(
+            of(
+                "广东省工业和信息化厅 广东省发展和改革委员会 广东省科学技术厅 广东省商务厅 广东省政务服务数据管理局 广东省通信管理局关于印发广东省发展软件与信息服务战略性支柱产业集群行动计划(2023-2025年)的通知",
+                ""
+            )
+            .as_deref(),
+            Some("广东省工业和信息化厅 广东省发展和改革委员会 广东省科学技术厅 广东省商务厅 广东省政务服务数据管理局 广东省通信管理局")
+        );
+        assert_eq!(
+            of("威海市人民政府 关于印发《数字威海建设2023年工作要点》的通知", "").as_deref(),
+            Some("威海市人民政府")
         );
         assert_eq!(
             of(
