@@ -116,13 +116,17 @@ fn text_of(t: &[Token]) -> String {
 pub struct Slot {
     pub ours: String,
     pub theirs: String,
-    /// Both sides go on to one administrative suffix (仁和[区] against 东[区]): the slot
-    /// is a place's own name, however short.
-    pub before_division: bool,
+    /// Both sides go on to one administrative suffix (仁和[区] against 东[区]), or to
+    /// the word that ends an event's name (数据[库]大会 against 数据[要素]大会): the slot
+    /// is that place's or that event's own name, however short.
+    pub before_name_end: bool,
 }
 
 /// The suffixes of divisions below a city, whose names the gazetteer may not list.
 const DIVISIONS: &str = "区县镇乡旗";
+
+/// The words that end an event's name: what stands before them says which event it is.
+const EVENT_ENDS: &[&str] = &["大会", "论坛", "峰会", "博览会", "展览会", "年会", "研讨会"];
 
 /// How two headlines align.
 #[derive(Debug, Clone, PartialEq)]
@@ -242,12 +246,21 @@ fn hunks(ops: &[Op]) -> (Vec<Slot>, Vec<String>) {
             })
             .collect();
         let (o, t) = (text_of(&ours), text_of(&theirs));
-        let before_division = matches!(ops.get(b + 1), Some(Op::Both(Token::Han(c))) if DIVISIONS.contains(*c));
+        let next: String = ops[b + 1..]
+            .iter()
+            .take(3)
+            .map_while(|op| match op {
+                Op::Both(Token::Han(c)) => Some(*c),
+                _ => None,
+            })
+            .collect();
+        let before_name_end =
+            next.starts_with(|c| DIVISIONS.contains(c)) || EVENT_ENDS.iter().any(|e| next.starts_with(e));
         match sides((a, b)) {
             (true, true) if !synonyms(&o, &t) => slots.push(Slot {
                 ours: o,
                 theirs: t,
-                before_division,
+                before_name_end,
             }),
             (true, false) => extra.push(o),
             (false, true) => extra.push(t),
@@ -398,7 +411,7 @@ impl Slot {
             return true;
         }
         let han = |s: &str| !s.is_empty() && s.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-        if self.before_division && han(&self.ours) && han(&self.theirs) {
+        if self.before_name_end && han(&self.ours) && han(&self.theirs) {
             return true;
         }
         // One outlet's verb of announcing against another's (推出 H3 against 发布, 落地
@@ -479,6 +492,15 @@ mod tests {
             "Why edge computing matters & what to watch in 2027",
         );
         assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+    }
+
+    #[test]
+    fn what_stands_before_an_events_name_is_a_slot_however_short() {
+        let a = align("第30届中国（济南）数据要素大会开幕", "第30届中国（济南）数据库大会开幕");
+        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        // Elsewhere one character against two is a rewording's.
+        let a = align("第30届中国（济南）数据要素产业开幕", "第30届中国（济南）数据库产业开幕");
+        assert!(a.template_slot(|_| false).is_none(), "{a:?}");
     }
 
     #[test]

@@ -546,6 +546,8 @@ pub struct NearDup {
     /// Texts under one headline that open differently and are less alike than this
     /// tell two stories.
     pub stock_headline_text: f32,
+    /// Headlines less alike than this share nothing of one story (`judge_by_facts`).
+    pub unlike_titles: f32,
     pub title_days: i64,
     /// Reports further apart than this are never merged.
     pub window_days: i64,
@@ -577,6 +579,7 @@ impl Default for NearDup {
             rare_terms_alone: 4,
             disagreeing_text: 0.2,
             stock_headline_text: 0.6,
+            unlike_titles: 0.15,
             title_days: 3,
             window_days: 14,
         }
@@ -668,6 +671,11 @@ impl NearDup {
         // Unlike headlines over short texts: one stock sentence ("Pricing starts at $36 per
         // month.") with a figure in it is no evidence of one story.
         let texts_tell = title_alike >= self.same_text_titles || shorter >= LONG_TEXT || anchored >= 1;
+        // Headlines that share next to nothing (a release and a market report) are two
+        // stories whatever figure their texts share: a figure of a sentence both texts
+        // carry (a flaw's CVSS score, a price) is evidence of that sentence, not of one
+        // story. One headline's figure in the other report, or a place both name, is.
+        let headlines_meet = title_alike >= self.unlike_titles || anchored >= 1 || title_places >= 1;
         // Read only when the rule below gets that far: this runs for every pair compared.
         let same_issuer = || {
             matches!(
@@ -720,6 +728,7 @@ impl NearDup {
                 || (strong >= 1 || title_places >= 1 && title_alike >= self.shared_place_titles)
                     && !texts_disagree
                     && texts_tell
+                    && headlines_meet
                     && text + title_alike >= self.shared_fact_likeness))
             .then(|| "shared facts".to_string());
         // Names both headlines give (one may say more in its lead): 枫清科技 … 枫清科技, 混元 … 混元 T2;
@@ -1861,6 +1870,29 @@ mod tests {
         ];
         let stored: Vec<Candidate> = std::iter::once(told).chain(others).collect();
         assert_eq!(find(title, stock, &stored), None);
+    }
+
+    #[test]
+    fn a_figure_of_one_text_under_headlines_that_share_nothing_is_no_shared_story() {
+        let now = Utc::now();
+        // As the farm's generator made them: one sentence, its price, under two headlines.
+        let text = "\"We built this for teams that run observability at scale,\" a spokesperson said. \
+                    Pricing starts at $42 per month; a free tier remains available.";
+        let told = Candidate::new(
+            1,
+            "b",
+            "Why digital twins matters & what to watch in 2030",
+            text,
+            None,
+            now,
+        );
+        let stored = std::slice::from_ref(&told);
+        assert_eq!(
+            find("Cyberdyne OS acquires Northwind Systems unit for $5M", text, stored),
+            None
+        );
+        // The same text under a headline that names the story's own figure is one story.
+        assert_eq!(find("Observability now starts at $42 per month", text, stored), Some(1));
     }
 
     #[test]
