@@ -860,7 +860,11 @@ impl FactSet {
     }
 
     fn push(&mut self, kind: Kind, value: f64, text: &str) {
-        if !self.figures.iter().any(|(k, v, _)| *k == kind && same(kind, *v, value)) {
+        if !self
+            .figures
+            .iter()
+            .any(|(k, v, t)| *k == kind && same(kind, (*v, t), (value, text)))
+        {
             self.figures.push((kind, value, text.trim().to_string()));
         }
     }
@@ -1076,7 +1080,13 @@ impl FactSet {
                     }
                 }
             };
-            self.push(kind, v, &text[all.0..all.1]);
+            // A figure said to be round keeps the word that says so (超6100亿元): its zeros
+            // are then no digits it states (`written_unit`).
+            let before = text[..all.0].trim_end();
+            match ROUND_WORDS.iter().find(|w| before.ends_with(*w)) {
+                Some(w) => self.push(kind, v, &format!("{w}{}", &text[all.0..all.1])),
+                None => self.push(kind, v, &text[all.0..all.1]),
+            }
             taken.push(all);
         }
         for c in ROUND_SUM.captures_iter(text) {
@@ -1266,7 +1276,7 @@ impl FactSet {
             if b.is_empty() {
                 continue;
             }
-            if !a.iter().any(|x| b.iter().any(|y| same(kind, x.1, y.1))) {
+            if !a.iter().any(|x| b.iter().any(|y| same(kind, (x.1, &x.2), (y.1, &y.2)))) {
                 let show = |v: &[&(Kind, f64, String)]| v.iter().map(|f| f.2.clone()).collect::<Vec<_>>().join("、");
                 return Some(Conflict::new(kind.label(), show(&a), show(&b)));
             }
@@ -1312,7 +1322,11 @@ impl FactSet {
             if matches!(k, Kind::Ordinal(_)) && t.starts_with('首') {
                 continue;
             }
-            if other.figures.iter().any(|(k2, v2, _)| k2 == k && same(*k, *v, *v2)) {
+            if other
+                .figures
+                .iter()
+                .any(|(k2, v2, t2)| k2 == k && same(*k, (*v, t), (*v2, t2)))
+            {
                 let telling = match k {
                     Kind::Count(_) | Kind::Plain => *v >= 100.0 || v.fract() != 0.0,
                     _ => true,
@@ -1455,9 +1469,10 @@ fn join_strings(s: &Set<String>) -> String {
 /// A span of years is stored as first × `YEAR_SPAN` + last.
 const YEAR_SPAN: f64 = 10_000.0;
 
-/// Equal figures, allowing sums of money for rounding (35656亿元 and 3.57万亿元); every
-/// other kind exactly, but a year inside a span of years counts as that span.
-fn same(kind: Kind, a: f64, b: f64) -> bool {
+/// Equal figures (values as written, `(value, text)`), allowing sums of money for
+/// rounding (35656亿元 and 3.57万亿元); every other kind exactly, but a year inside a
+/// span of years counts as that span.
+fn same(kind: Kind, (a, a_text): (f64, &str), (b, b_text): (f64, &str)) -> bool {
     if kind == Kind::Year && (a >= YEAR_SPAN) != (b >= YEAR_SPAN) {
         // A year within a span is the span's: 到2028年 and （2026—2028年）.
         let (span, year) = if a >= YEAR_SPAN { (a, b) } else { (b, a) };
@@ -1470,9 +1485,48 @@ fn same(kind: Kind, a: f64, b: f64) -> bool {
     };
     let diff = (a - b).abs();
     // A sum rounded by one report (4.6万亿元, $8 billion) is the other's exact one; two
-    // exact sums (77567亿元, 77878亿元) are two sums however near.
+    // exact sums (77567亿元, 77878亿元, 93900亿元 and 93915亿元) are two sums however near.
     diff <= a.abs().max(b.abs()) * tolerance + 1e-9
-        && (tolerance == 0.0 || diff <= stated_unit(a).max(stated_unit(b)) / 2.0)
+        && (tolerance == 0.0 || diff <= written_unit(a, a_text).max(written_unit(b, b_text)) / 2.0)
+}
+
+/// Words that say a figure after them is a round one.
+const ROUND_WORDS: &[&str] = &[
+    "超过",
+    "超",
+    "突破",
+    "逾",
+    "约",
+    "近",
+    "达",
+    "over",
+    "about",
+    "nearly",
+    "more than",
+    "around",
+    "almost",
+];
+
+/// The unit of a figure's last written digit: 1e10 for 4.63万亿 (4.63e12), 1e8 for 93900亿
+/// (its zeros are digits it states), 1e9 for $8 billion. Where the text gives no number,
+/// or says the figure is a round one (超6100亿元, 突破3000亿元, about $8 billion), the unit
+/// of the value's last digit that is not a zero.
+fn written_unit(value: f64, text: &str) -> f64 {
+    let before = &text[..text.find(|c: char| c.is_ascii_digit()).unwrap_or(text.len())];
+    if ROUND_WORDS.iter().any(|w| before.contains(w)) {
+        return stated_unit(value);
+    }
+    let number: String = text
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+        .filter(|c| *c != ',')
+        .collect();
+    let decimals = number.split_once('.').map_or(0, |(_, d)| d.len());
+    match number.parse::<f64>() {
+        Ok(m) if m > 0.0 && value != 0.0 => (value / m).abs() / 10f64.powi(decimals as i32),
+        _ => stated_unit(value),
+    }
 }
 
 /// The unit of a figure's last stated digit: 1e11 for 4.6万亿 (4.6e12), 1 for 77567.
@@ -1668,6 +1722,23 @@ mod tests {
                 "广州：鸿蒙生态产业集群规模突破77878亿元"
             )
             .is_some()
+        );
+        // Its zeros are digits one report states, not a rounding of the other's figure.
+        assert!(
+            conflict(
+                "2025年1—11月软件业务收入93915亿元，同比增长9.1%",
+                "2025年1—11月软件业务收入93900亿元，同比增长9.1%"
+            )
+            .is_some()
+        );
+        // A figure said to be round (超, 突破) is one.
+        assert_eq!(
+            conflict("前8月南京软件业收入超6100亿元", "南京软件业1—8月实现业务收入6125亿元"),
+            None
+        );
+        assert_eq!(
+            conflict("突破3000亿元！西安软件业营收增长", "西安软件业营业收入3012亿元"),
+            None
         );
         // One report rounds the other's figure.
         assert_eq!(
