@@ -710,7 +710,13 @@ impl NearDup {
                 // One figure and a name over texts that say different things are chance
                 // (two team-ups of one pair of companies, a figure each text happens to give).
                 || strong >= 1 && weak >= 1 && title_alike >= self.shared_facts_likeness && !texts_disagree
-                || strong >= 1 && title_places >= 1 && weak >= 2
+                // A figure and a place both headlines name, with more in common: unless the
+                // place is all the headlines share (成都入选… and 成都：…突破93043亿元), and no
+                // headline's figure is in the other report.
+                || strong >= 1
+                    && title_places >= 1
+                    && weak >= 2
+                    && (title_alike >= self.unlike_titles || anchored >= 1)
                 // Two figures chance seldom repeats (11.02亿户 and 60.3%), over texts that
                 // agree: the bureau's release and a report of it, whatever their headlines.
                 || strong >= self.shared_facts && !stock_headline && text >= self.shared_facts_text
@@ -1893,6 +1899,30 @@ mod tests {
         );
         // The same text under a headline that names the story's own figure is one story.
         assert_eq!(find("Observability now starts at $42 per month", text, stored), Some(1));
+    }
+
+    #[test]
+    fn one_citys_two_headlines_that_share_only_its_name_are_two_stories() {
+        let now = Utc::now();
+        let told = Candidate::new(
+            1,
+            "b",
+            "成都入选国家低代码平台创新发展示范区",
+            "成都市将围绕低代码平台布局一批重大项目，计划到2027年培育12家以上专精特新企业，产业规模同比增长11.6%。",
+            None,
+            now,
+        );
+        let stored = std::slice::from_ref(&told);
+        let report = |title: &str| {
+            find(
+                title,
+                "成都软件名城产业集群同比增长11.6%，新增12家重点企业，带动投资超过百亿元。",
+                stored,
+            )
+        };
+        assert_eq!(report("成都：软件名城产业集群规模突破93043亿元"), None);
+        // A headline that says more of the story is one with it.
+        assert_eq!(report("成都入选国家低代码平台示范区 培育12家专精特新企业"), Some(1));
     }
 
     #[test]
