@@ -1490,7 +1490,7 @@ fn same(kind: Kind, (a, a_text): (f64, &str), (b, b_text): (f64, &str)) -> bool 
         && (tolerance == 0.0 || diff <= written_unit(a, a_text).max(written_unit(b, b_text)) / 2.0)
 }
 
-/// Words that say a figure after them is a round one.
+/// Words that say a figure after them is a round one (达, reached, does not: 收入达93915亿元).
 const ROUND_WORDS: &[&str] = &[
     "超过",
     "超",
@@ -1498,7 +1498,6 @@ const ROUND_WORDS: &[&str] = &[
     "逾",
     "约",
     "近",
-    "达",
     "over",
     "about",
     "nearly",
