@@ -29,3 +29,25 @@ pub mod serve;
 pub mod store;
 pub mod window;
 pub mod xmltext;
+
+/// What several modules' tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// `count` texts of up to `max_len - 1` characters drawn from `alphabet`, the same
+    /// for the same `seed`: mixtures no hand-written list thinks of, for tests that hold
+    /// a fast path to the slow one it stands for.
+    pub fn random_texts(alphabet: &str, seed: u64, count: usize, max_len: u64) -> Vec<String> {
+        let alphabet: Vec<char> = alphabet.chars().collect();
+        let mut x = seed;
+        (0..count)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (0..x % max_len)
+                    .map(|k| alphabet[((x >> ((k * 5) % 64)) % alphabet.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+}

@@ -348,18 +348,8 @@ mod tests {
     fn plain_text_is_sanitized_as_the_sanitizer_would() {
         let base = Url::parse("http://x.test/dir/page.html").expect("the base URL parses");
         let through_sanitizer = |t: &str| NO_BASE.clean(t).to_string();
-        let alphabet: Vec<char> = "软件 a>\"'=/\n\t\u{a0}\u{b}\u{c}\u{1}\u{7f}\u{200b}\u{feff}\u{fffd}é😀-;#!?%"
-            .chars()
-            .collect();
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..3000 {
-            let mut t = String::new();
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            for k in 0..(x % 24) {
-                t.push(alphabet[((x >> (k % 40)) as usize + k as usize * 7) % alphabet.len()]);
-            }
+        let alphabet = "软件 a>\"'=/\n\t\u{a0}\u{b}\u{c}\u{1}\u{7f}\u{200b}\u{feff}\u{fffd}é😀-;#!?%";
+        for t in crate::testing::random_texts(alphabet, 0x9e37_79b9_7f4a_7c15, 3000, 24) {
             assert_eq!(sanitize(&t, None), through_sanitizer(&t), "{t:?}");
             assert_eq!(sanitize(&t, Some(&base)), through_sanitizer(&t), "{t:?}");
         }

@@ -252,16 +252,8 @@ mod tests {
             assert_eq!(w, words_by_strings(&folded), "{t}");
         }
         // And random mixtures of every kind of character, from a fixed seed.
-        let alphabet: Vec<char> = "软件云芯片國產㐀㐁aZ9 ，。-_ＧｐüÉ5".chars().collect();
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..2000 {
-            let mut t = String::new();
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            for k in 0..(x % 12) {
-                t.push(alphabet[((x >> (k * 5)) % alphabet.len() as u64) as usize]);
-            }
+        for t in crate::testing::random_texts("软件云芯片國產㐀㐁aZ9 ，。-_ＧｐüÉ5", 0x2545_f491_4f6c_dd1d, 2000, 12)
+        {
             let folded = crate::classify::fold(&t);
             let mut w = Vec::new();
             words(&folded, &mut w);
