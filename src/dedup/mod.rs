@@ -23,6 +23,8 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 thread_local! {
     /// [`Index::judge_among`]'s votes per story, zero between calls.
     static VOTES: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// [`Index::judge_among`]'s room for the stories it reads back, kept between calls.
+    static ROOM: std::cell::Cell<Option<packed::Unpacked>> = const { std::cell::Cell::new(None) };
 }
 
 use chrono::{DateTime, Utc};
@@ -1039,6 +1041,8 @@ enum Stories {
 #[allow(clippy::large_enum_variant)]
 enum Story<'a> {
     Read(packed::Unpacked),
+    /// Read into a search's own room ([`Stories::get_head_into`]).
+    Lent(&'a mut packed::Unpacked),
     Kept(&'a Probe),
 }
 
@@ -1046,6 +1050,7 @@ impl Story<'_> {
     fn candidate(&self) -> &Candidate {
         match self {
             Story::Read(u) => &u.candidate,
+            Story::Lent(u) => &u.candidate,
             Story::Kept(p) => &p.candidate,
         }
     }
@@ -1053,6 +1058,7 @@ impl Story<'_> {
     fn grams(&self) -> &[Bigram] {
         match self {
             Story::Read(u) => &u.bigrams,
+            Story::Lent(u) => &u.bigrams,
             Story::Kept(p) => &p.headline.grams,
         }
     }
@@ -1060,6 +1066,7 @@ impl Story<'_> {
     fn products(&self) -> &[String] {
         match self {
             Story::Read(u) => &u.products,
+            Story::Lent(u) => &u.products,
             Story::Kept(p) => &p.headline.products,
         }
     }
@@ -1067,6 +1074,7 @@ impl Story<'_> {
     fn into_candidate(self) -> Candidate {
         match self {
             Story::Read(u) => u.candidate,
+            Story::Lent(u) => u.candidate.clone(),
             Story::Kept(p) => p.candidate.clone(),
         }
     }
@@ -1115,10 +1123,22 @@ impl Stories {
         }
     }
 
+    /// [`Stories::get_head`], read into `room` when it must be read.
+    fn get_head_into<'a>(&'a self, i: usize, room: &'a mut packed::Unpacked) -> Option<Story<'a>> {
+        match self {
+            Stories::Packed { spans, arena } => {
+                arena.get_head_into(*spans.get(i)?, room)?;
+                Some(Story::Lent(room))
+            }
+            Stories::Values(kept) => kept.get(i).map(Story::Kept),
+        }
+    }
+
     /// Read the facts of a story got by [`Stories::get_head`].
     fn read_facts(&self, story: &mut Story<'_>) -> Option<()> {
         match (self, story) {
             (Stories::Packed { arena, .. }, Story::Read(u)) => arena.read_facts(u),
+            (Stories::Packed { arena, .. }, Story::Lent(u)) => arena.read_facts(u),
             _ => Some(()),
         }
     }
@@ -1510,9 +1530,10 @@ impl Index {
         // the rest of them only when a verdict of one story needs the whole count.
         let (mut alike_texts, mut counted_all) = (0, false);
         let mut verdicts = Vec::new();
+        let mut room = ROOM.take().unwrap_or_else(packed::Unpacked::empty);
         for (k, (i, _)) in ranked.iter().enumerate() {
             // Read without its facts: most comparisons are settled before they are needed.
-            let Some(mut read) = self.stories.get_head(*i) else {
+            let Some(mut read) = self.stories.get_head_into(*i, &mut room) else {
                 continue;
             };
             let text = text_of(&read);
@@ -1544,6 +1565,7 @@ impl Index {
                 break;
             }
         }
+        ROOM.set(Some(room));
         verdicts
     }
 }

@@ -67,7 +67,38 @@ pub(super) struct Unpacked {
     pub(super) candidate: Candidate,
     pub(super) bigrams: Vec<Bigram>,
     pub(super) products: Vec<String>,
-    facts: Option<Vec<u8>>,
+    /// The facts' bytes, decoded into `candidate.facts` when `facts_pending`.
+    facts: Vec<u8>,
+    facts_pending: bool,
+}
+
+impl Unpacked {
+    /// A story's room to be read into again and again ([`Arena::get_head_into`]): the
+    /// search reads millions, and each read's dozen allocations were a tenth of it.
+    pub(super) fn empty() -> Unpacked {
+        Unpacked {
+            candidate: Candidate {
+                id: 0,
+                source_id: String::new(),
+                title: String::new(),
+                signature: Signature([0; SIGNATURE_LEN]),
+                doc_number: None,
+                date: DateTime::UNIX_EPOCH,
+                facts: Facts::default(),
+                text_len: 0,
+                terms: Terms {
+                    names: Vec::new(),
+                    all: Vec::new(),
+                    title: Vec::new(),
+                },
+                opening: String::new(),
+            },
+            bigrams: Vec::new(),
+            products: Vec::new(),
+            facts: Vec::new(),
+            facts_pending: false,
+        }
+    }
 }
 
 const CHUNK: usize = 256 * 1024;
@@ -137,19 +168,23 @@ impl Arena {
     /// Decode a story's facts into its candidate, once. `None` if its bytes are not a
     /// story's (then its facts are left empty).
     pub(super) fn read_facts(&self, story: &mut Unpacked) -> Option<()> {
-        if let Some(bytes) = story.facts.take() {
-            story.candidate.facts = unpack_facts(&mut Reader(&bytes, &self.statics.texts))?;
+        if story.facts_pending {
+            story.facts_pending = false;
+            story.candidate.facts = unpack_facts(&mut Reader(&story.facts, &self.statics.texts))?;
         }
         Some(())
     }
 
-    /// The story packed at `span`, its facts left as bytes.
-    pub(super) fn get_head(&self, span: Span) -> Option<Unpacked> {
+    /// The story packed at `span`, its facts left as bytes, read into `into` (whose
+    /// strings and vectors are refilled, not allocated anew). `None` if its bytes are
+    /// not a story's.
+    pub(super) fn get_head_into(&self, span: Span, into: &mut Unpacked) -> Option<()> {
         let len = span.len as usize;
-        let unpack = |bytes: &[u8]| unpack_head(&mut Reader(bytes, &self.statics.texts));
+        let unpack =
+            |bytes: &[u8], into: &mut Unpacked| unpack_head_into(&mut Reader(bytes, &self.statics.texts), into);
         if span.at >= self.current_at {
             let start = usize::try_from(span.at - self.current_at).ok()?;
-            return unpack(self.current.get(start..)?.get(..len)?);
+            return unpack(self.current.get(start..)?.get(..len)?, into);
         }
         if span.at < self.spilled {
             let file = self.file.as_ref()?;
@@ -158,13 +193,20 @@ impl Arena {
                 read_at(file, buf, span.at)
                     .inspect_err(|e| tracing::warn!("near-duplicate index: reading its spill file: {e}"))
                     .ok()?;
-                unpack(buf)
+                unpack(buf, into)
             });
         }
         let i = self.kept.partition_point(|(at, _)| *at <= span.at).checked_sub(1)?;
         let (at, chunk) = &self.kept[i];
         let start = usize::try_from(span.at - at).ok()?;
-        unpack(chunk.get(start..)?.get(..len)?)
+        unpack(chunk.get(start..)?.get(..len)?, into)
+    }
+
+    /// The story packed at `span`, its facts left as bytes.
+    pub(super) fn get_head(&self, span: Span) -> Option<Unpacked> {
+        let mut story = Unpacked::empty();
+        self.get_head_into(span, &mut story)?;
+        Some(story)
     }
 }
 
@@ -368,6 +410,15 @@ impl<'a> Reader<'a> {
         (0..n).map(|_| self.array().map(Term::from_le_bytes)).collect()
     }
 
+    fn terms_into(&mut self, into: &mut Vec<Term>) -> Option<()> {
+        let n = self.len()?;
+        into.clear();
+        for _ in 0..n {
+            into.push(Term::from_le_bytes(self.array()?));
+        }
+        Some(())
+    }
+
     fn kind(&mut self) -> Option<Kind> {
         Some(match self.byte()? {
             0 => Kind::Year,
@@ -422,55 +473,57 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A story's head: all but its facts, which are left in the reader.
-fn unpack_head(r: &mut Reader) -> Option<Unpacked> {
-    let id = i64::from_le_bytes(r.array()?);
+/// A story's head: all but its facts, which are left in the reader (and copied to be
+/// read when needed). Read into `into`, a story read before, its buffers kept.
+fn unpack_head_into(r: &mut Reader, into: &mut Unpacked) -> Option<()> {
+    let c = &mut into.candidate;
+    c.id = i64::from_le_bytes(r.array()?);
     let secs = i64::from_le_bytes(r.array()?);
     let nanos = u32::try_from(r.uint()?).ok()?;
-    let date = DateTime::from_timestamp(secs, nanos)?;
-    let source_id = r.str()?.to_string();
-    let title = r.str()?.to_string();
-    let doc_number = match r.byte()? {
+    c.date = DateTime::from_timestamp(secs, nanos)?;
+    refill(&mut c.source_id, r.str()?);
+    refill(&mut c.title, r.str()?);
+    c.doc_number = match r.byte()? {
         0 => None,
         _ => Some(r.str()?.to_string()),
     };
-    let signature = Signature::from_bytes(r.take(SIGNATURE_LEN * 4)?)?;
-    let text_len = r.len()?;
-    let opening = r.str()?.to_string();
+    c.signature = Signature::from_bytes(r.take(SIGNATURE_LEN * 4)?)?;
+    c.text_len = r.len()?;
+    refill(&mut c.opening, r.str()?);
     let n = r.len()?;
-    let names = (0..n).map(|_| r.terms()).collect::<Option<Vec<_>>>()?;
-    let all = r.terms()?;
-    let title_terms = r.terms()?;
+    c.terms.names.truncate(n);
+    for i in 0..n {
+        match c.terms.names.get_mut(i) {
+            Some(name) => r.terms_into(name)?,
+            None => c.terms.names.push(r.terms()?),
+        }
+    }
+    r.terms_into(&mut c.terms.all)?;
+    r.terms_into(&mut c.terms.title)?;
+    c.facts = Facts::default();
     let n = r.len()?;
-    let bigrams = (0..n)
-        .map(|_| Some((r.char()?, r.char()?)))
-        .collect::<Option<Vec<_>>>()?;
+    into.bigrams.clear();
+    for _ in 0..n {
+        into.bigrams.push((r.char()?, r.char()?));
+    }
     let n = r.len()?;
-    let products = (0..n)
-        .map(|_| r.str().map(str::to_string))
-        .collect::<Option<Vec<_>>>()?;
-    let candidate = Candidate {
-        id,
-        source_id,
-        title,
-        signature,
-        doc_number,
-        date,
-        facts: Facts::default(),
-        text_len,
-        terms: Terms {
-            names,
-            all,
-            title: title_terms,
-        },
-        opening,
-    };
-    Some(Unpacked {
-        candidate,
-        bigrams,
-        products,
-        facts: Some(r.0.to_vec()),
-    })
+    into.products.truncate(n);
+    for i in 0..n {
+        let p = r.str()?;
+        match into.products.get_mut(i) {
+            Some(kept) => refill(kept, p),
+            None => into.products.push(p.to_string()),
+        }
+    }
+    into.facts.clear();
+    into.facts.extend_from_slice(r.0);
+    into.facts_pending = true;
+    Some(())
+}
+
+fn refill(s: &mut String, with: &str) {
+    s.clear();
+    s.push_str(with);
 }
 
 /// The facts that end a story's bytes, and nothing after them.
@@ -532,6 +585,48 @@ mod tests {
     }
 
     #[test]
+    fn stories_read_into_one_room_in_turn_read_as_each_was_packed() {
+        let date = Utc.with_ymd_and_hms(2026, 8, 26, 9, 30, 0).single().expect("a date");
+        // Long and short, with a document number and without, many names and none:
+        // nothing of one may be left in the room for the next.
+        let stories = [
+            Candidate::new(
+                1,
+                "gov-nj",
+                "南京市印发《软件和信息服务业高质量发展行动计划》 鸿蒙OS 5.0 Helix 9.12",
+                "8月26日，南京市工信局印发《南京市软件和信息服务业高质量发展行动计划》，华为、阿里云、腾讯云参与，增长12.5%。",
+                Some("宁工信〔2026〕12号"),
+                date,
+            ),
+            Candidate::new(2, "news", "另一条", "", None, date),
+            Candidate::new(
+                3,
+                "wire",
+                "Microsoft commits A$7.6bn to Azure in Australia",
+                "Microsoft plans to spend A$7.6 billion; Azure 5.0 and GPT-5 in Sydney.",
+                None,
+                date,
+            ),
+            Candidate::new(4, "gov-nj", "", "", Some("宁政发〔2026〕1号"), date),
+        ];
+        let mut arena = Arena::default();
+        let spans: Vec<Span> = stories.iter().map(|c| push(&mut arena, c)).collect();
+        let mut room = Unpacked::empty();
+        for (c, span) in stories
+            .iter()
+            .chain(stories.iter().rev())
+            .zip(spans.iter().chain(spans.iter().rev()))
+        {
+            arena.get_head_into(*span, &mut room).expect("a story");
+            let fresh = arena.get_head(*span).expect("a story");
+            assert_eq!(room.candidate, fresh.candidate);
+            assert_eq!((&room.bigrams, &room.products), (&fresh.bigrams, &fresh.products));
+            arena.read_facts(&mut room).expect("its facts");
+            assert_eq!(&room.candidate, c);
+        }
+    }
+
+    #[test]
     fn stories_read_back_alike_from_memory_and_from_the_spill_file() {
         let date = Utc::now();
         let stories: Vec<Candidate> = (0..3000)
@@ -589,7 +684,7 @@ mod tests {
         pack(&c, &bigrams(&c.title), &[], &mut Writer(&mut bytes, &mut statics));
         let read = |b: &[u8]| {
             let mut r = Reader(b, &statics.texts);
-            unpack_head(&mut r).is_some() && unpack_facts(&mut r).is_some()
+            unpack_head_into(&mut r, &mut Unpacked::empty()).is_some() && unpack_facts(&mut r).is_some()
         };
         assert!(read(&bytes));
         assert!(!read(&bytes[..bytes.len() - 1]));
