@@ -674,10 +674,10 @@ impl NearDup {
         // month.") with a figure in it is no evidence of one story.
         let texts_tell = title_alike >= self.same_text_titles || shorter >= LONG_TEXT || anchored >= 1;
         // Headlines that share next to nothing (a release and a market report) are two
-        // stories whatever figure their texts share: a figure of a sentence both texts
-        // carry (a flaw's CVSS score, a price) is evidence of that sentence, not of one
-        // story. One headline's figure in the other report, or a place both name, is.
-        let headlines_meet = title_alike >= self.unlike_titles || anchored >= 1 || title_places >= 1;
+        // stories whatever figures their texts or leads share: a figure of a sentence
+        // both texts carry (a flaw's CVSS score, a price) is evidence of that sentence,
+        // not of one story. One headline's figure in the other report is.
+        let headlines_share = title_alike >= self.unlike_titles || anchored >= 1;
         // Read only when the rule below gets that far: this runs for every pair compared.
         let same_issuer = || {
             matches!(
@@ -712,13 +712,9 @@ impl NearDup {
                 // One figure and a name over texts that say different things are chance
                 // (two team-ups of one pair of companies, a figure each text happens to give).
                 || strong >= 1 && weak >= 1 && title_alike >= self.shared_facts_likeness && !texts_disagree
-                // A figure and a place both headlines name, with more in common: unless the
-                // place is all the headlines share (成都入选… and 成都：…突破93043亿元), and no
-                // headline's figure is in the other report.
-                || strong >= 1
-                    && title_places >= 1
-                    && weak >= 2
-                    && (title_alike >= self.unlike_titles || anchored >= 1)
+                // A figure and a place both headlines name, with more in common, unless the
+                // place is all the headlines share (成都入选… and 成都：…突破93043亿元).
+                || strong >= 1 && title_places >= 1 && weak >= 2 && headlines_share
                 // Two figures chance seldom repeats (11.02亿户 and 60.3%), over texts that
                 // agree: the bureau's release and a report of it, whatever their headlines.
                 || strong >= self.shared_facts && !stock_headline && text >= self.shared_facts_text
@@ -736,7 +732,8 @@ impl NearDup {
                 || (strong >= 1 || title_places >= 1 && title_alike >= self.shared_place_titles)
                     && !texts_disagree
                     && texts_tell
-                    && headlines_meet
+                    // A place both headlines name is something they share here.
+                    && (headlines_share || title_places >= 1)
                     && text + title_alike >= self.shared_fact_likeness))
             .then(|| "shared facts".to_string());
         // Names both headlines give (one may say more in its lead): 枫清科技 … 枫清科技, 混元 … 混元 T2;
