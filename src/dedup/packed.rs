@@ -405,11 +405,6 @@ impl<'a> Reader<'a> {
         char::from_u32(u32::from_le_bytes(self.array()?))
     }
 
-    fn terms(&mut self) -> Option<Vec<Term>> {
-        let n = self.len()?;
-        (0..n).map(|_| self.array().map(Term::from_le_bytes)).collect()
-    }
-
     fn terms_into(&mut self, into: &mut Vec<Term>) -> Option<()> {
         let n = self.len()?;
         into.clear();
@@ -491,13 +486,7 @@ fn unpack_head_into(r: &mut Reader, into: &mut Unpacked) -> Option<()> {
     c.text_len = r.len()?;
     refill(&mut c.opening, r.str()?);
     let n = r.len()?;
-    c.terms.names.truncate(n);
-    for i in 0..n {
-        match c.terms.names.get_mut(i) {
-            Some(name) => r.terms_into(name)?,
-            None => c.terms.names.push(r.terms()?),
-        }
-    }
+    refill_each(&mut c.terms.names, n, |name| r.terms_into(name))?;
     r.terms_into(&mut c.terms.all)?;
     r.terms_into(&mut c.terms.title)?;
     c.facts = Facts::default();
@@ -507,14 +496,10 @@ fn unpack_head_into(r: &mut Reader, into: &mut Unpacked) -> Option<()> {
         into.bigrams.push((r.char()?, r.char()?));
     }
     let n = r.len()?;
-    into.products.truncate(n);
-    for i in 0..n {
-        let p = r.str()?;
-        match into.products.get_mut(i) {
-            Some(kept) => refill(kept, p),
-            None => into.products.push(p.to_string()),
-        }
-    }
+    refill_each(&mut into.products, n, |p| {
+        refill(p, r.str()?);
+        Some(())
+    })?;
     into.facts.clear();
     into.facts.extend_from_slice(r.0);
     into.facts_pending = true;
@@ -524,6 +509,13 @@ fn unpack_head_into(r: &mut Reader, into: &mut Unpacked) -> Option<()> {
 fn refill(s: &mut String, with: &str) {
     s.clear();
     s.push_str(with);
+}
+
+/// `list` made `n` long, each entry filled by `fill` in order: the entries it had keep
+/// their buffers.
+fn refill_each<T: Default>(list: &mut Vec<T>, n: usize, mut fill: impl FnMut(&mut T) -> Option<()>) -> Option<()> {
+    list.resize_with(n, T::default);
+    list.iter_mut().try_for_each(&mut fill)
 }
 
 /// The facts that end a story's bytes, and nothing after them.
