@@ -186,17 +186,20 @@ pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Op
     let content_src = raw.content.as_deref().or(raw.summary.as_deref()).unwrap_or("");
     let content_html = sanitize(content_src, base.as_ref());
     let text = truncate(&html_to_text(content_src), TEXT_CHARS);
-    // Without content, the text is the summary's: read once.
-    let summary_src = match (&raw.content, raw.summary.as_deref()) {
-        (None, Some(_)) => text.clone(),
-        (_, summary) => summary.map(html_to_text).unwrap_or_default(),
+    // Without content, the text is the summary's: read once, and not copied.
+    let own_summary = match (&raw.content, raw.summary.as_deref()) {
+        (None, Some(_)) => None,
+        (_, summary) => Some(summary.map(html_to_text).unwrap_or_default()),
     };
-    let summary_src = if summary_src.is_empty() {
-        lead(&text).to_string()
-    } else {
-        summary_src
-    };
-    let summary = truncate(&summary_src, SUMMARY_CHARS);
+    let summary_src = own_summary.as_deref().unwrap_or(&text);
+    let summary = truncate(
+        if summary_src.is_empty() {
+            lead(&text)
+        } else {
+            summary_src
+        },
+        SUMMARY_CHARS,
+    );
     let guid = raw
         .guid
         .map(|g| g.trim().to_string())
