@@ -120,6 +120,9 @@ pub struct Slot {
     /// the word that ends an event's name (数据[库]大会 against 数据[要素]大会): the slot
     /// is that place's or that event's own name, however short.
     pub before_name_end: bool,
+    /// The slot ends both headlines: what each goes on to claim of one subject
+    /// (Initech releases Nimbus 9.6 with [SBOM export] against [GPU scheduling]).
+    pub ends: bool,
 }
 
 /// The suffixes of divisions below a city, whose names the gazetteer may not list.
@@ -261,6 +264,7 @@ fn hunks(ops: &[Op]) -> (Vec<Slot>, Vec<String>) {
                 ours: o,
                 theirs: t,
                 before_name_end,
+                ends: b + 1 == ops.len(),
             }),
             (true, false) => extra.push(o),
             (false, true) => extra.push(t),
@@ -322,6 +326,10 @@ pub fn shared_run<'a>(a: &str, b: &str, places: impl Iterator<Item = &'a str> + 
 /// Headlines this alike (in words, in order) are from one template: then every slot
 /// they fill differently is a different fact.
 pub const TEMPLATE: f32 = 0.55;
+
+/// Headlines this alike that end in different claims are one template too: the
+/// differing ending is long, so it weighs more against their shared words.
+const TAIL_TEMPLATE: f32 = 0.4;
 
 /// The longest slot (in characters, a Latin word counting two) that fills a template.
 const MAX_SLOT: usize = 16;
@@ -388,6 +396,12 @@ fn has_measure(s: &str) -> bool {
 }
 
 impl Slot {
+    /// Whether the two sides have no word in common.
+    fn other_words(&self) -> bool {
+        let theirs = tokens(&self.theirs);
+        tokens(&self.ours).iter().all(|t| !theirs.contains(t))
+    }
+
     /// Whether what the slot says on each side names something: at least two Chinese
     /// characters or a Latin word on both sides, and not only figures and periods.
     fn names_something(&self) -> bool {
@@ -442,13 +456,21 @@ impl Alignment {
     /// Slots that name places on both sides (`is_place`) are left to the places
     /// compared as facts, which know that 南宁 and 中国—东盟 can be one story and 无锡
     /// and 福州 cannot.
-    pub fn template_slot(&self, is_place: impl Fn(&str) -> bool) -> Option<&Slot> {
-        if self.common < TEMPLATE {
+    pub fn template_slot(&self, is_place: impl Fn(&str) -> bool, tails: bool) -> Option<&Slot> {
+        if self.common < TAIL_TEMPLATE {
             return None;
         }
-        self.slots
-            .iter()
-            .find(|s| s.names_something() && !(is_place(&s.ours) && is_place(&s.theirs)))
+        // A template filled twice differs only in slots that name something, with other
+        // words on each side: a word only one side has, a slot of other kinds or one
+        // joined across words both sides say (on [Hiroshima] to meet [HBM] demand, in
+        // [Hiroshima] [HBM] plant) is one report wording it otherwise.
+        let filled =
+            tails && self.extra.is_empty() && self.slots.iter().all(|s| s.names_something() && s.other_words());
+        self.slots.iter().find(|s| {
+            (self.common >= TEMPLATE || filled && s.ends)
+                && s.names_something()
+                && !(is_place(&s.ours) && is_place(&s.theirs))
+        })
     }
 }
 
@@ -478,53 +500,92 @@ mod tests {
             "百度智能云发布嵌入式软件新品，性能提升三成",
         );
         assert!(a.common >= TEMPLATE, "{a:?}");
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
         let a = align(
             "Acme Cloud and Globex team up on edge computing",
             "Hooli and Globex team up on edge computing",
         );
         assert!(
-            a.template_slot(|_| false).is_some_and(|s| s.ours.contains("acme")),
+            a.template_slot(|_| false, false)
+                .is_some_and(|s| s.ours.contains("acme")),
             "{a:?}"
         );
         let a = align(
             "Why observability matters & what to watch in 2027",
             "Why edge computing matters & what to watch in 2027",
         );
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
+    }
+
+    #[test]
+    fn a_template_filled_twice_may_differ_in_its_ending() {
+        // One company's one version, told with two features: one template filled twice.
+        for (a, b) in [
+            (
+                "Massive Dynamic releases Quasar 1.4 with GPU scheduling",
+                "Massive Dynamic releases Quasar 1.4 with a Rust rewrite of its core",
+            ),
+            (
+                "Initech releases Beacon 3.16 with an on-device model",
+                "Initech releases Helix 3.16 with WebAssembly plug-ins",
+            ),
+        ] {
+            let a = align(a, b);
+            assert!(a.common < TEMPLATE, "{a:?}");
+            assert!(a.template_slot(|_| false, false).is_none(), "{a:?}");
+            assert!(a.template_slot(|_| false, true).is_some_and(|s| s.ends), "{a:?}");
+        }
+        // A rewording's endings share words, or its other slots do: no template.
+        for (a, b) in [
+            (
+                "Micron bets $6 billion on Hiroshima to meet HBM demand",
+                "Micron to invest $6 billion in Hiroshima HBM plant",
+            ),
+            (
+                "Foxconn commits $1.2B to AI server factory in Tamil Nadu",
+                "Foxconn to invest $1.2 billion in Indian AI server plant",
+            ),
+            (
+                "OceanBase 4.4发布：原生支持向量与全文检索",
+                "OceanBase发布4.4版本，强化向量检索能力",
+            ),
+        ] {
+            let a = align(a, b);
+            assert!(a.template_slot(|_| false, true).is_none(), "{a:?}");
+        }
     }
 
     #[test]
     fn what_stands_before_an_events_name_is_a_slot_however_short() {
         let a = align("第30届中国（济南）数据要素大会开幕", "第30届中国（济南）数据库大会开幕");
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
         // Elsewhere one character against two is a rewording's.
         let a = align("第30届中国（济南）数据要素产业开幕", "第30届中国（济南）数据库产业开幕");
-        assert!(a.template_slot(|_| false).is_none(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_none(), "{a:?}");
     }
 
     #[test]
     fn a_stage_or_a_side_is_a_slot_and_a_verb_of_announcing_is_not() {
         // Opening and closing of one event, 东区 and 西区 of one city: two stories.
         let a = align("2026中国（舟山）数字海洋大会闭幕", "2026中国（舟山）数字海洋大会开幕");
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
         let a = align(
             "攀枝花市西区获评四川省“5G+智慧教育”应用示范区",
             "攀枝花市东区获评四川省“5G+智慧教育”应用示范区",
         );
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
         // A district's name of two characters against one of one: still two districts.
         let a = align(
             "攀枝花市仁和区获评四川省“5G+智慧教育”应用示范区",
             "攀枝花市东区获评四川省“5G+智慧教育”应用示范区",
         );
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
         // One outlet's 推出 against another's 发布, the rest said by both.
         let a = align("湖南具身智能产业基金落地", "湖南具身智能产业基金正式设立");
-        assert!(a.template_slot(|_| false).is_none(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_none(), "{a:?}");
         // A verb beside a name is still a name swapped.
         let a = align("宇树科技发布人形机器人H3", "优必选发布人形机器人H3");
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
     }
 
     #[test]
@@ -533,17 +594,17 @@ mod tests {
             "市科学技术局：软件供应链安全标准体系建设指南公开征求意见",
             "市科学技术局：嵌入式软件标准体系建设指南公开征求意见",
         );
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
         let a = align(
             "科技部：智能网联汽车软件标准体系建设指南公开征求意见",
             "科技部：软件名城标准体系建设指南公开征求意见",
         );
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
         let a = align(
             "中国电子技术标准化研究院：人工智能大模型标准体系建设指南公开征求意见",
             "国家发展改革委：人工智能大模型标准体系建设指南公开征求意见",
         );
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
     }
 
     #[test]
@@ -552,7 +613,7 @@ mod tests {
             "中软国际发布鸿蒙生态新品，实现全栈自主可控",
             "统信软件发布鸿蒙生态新品，实现全栈自主可控",
         );
-        assert!(a.template_slot(|_| false).is_some(), "{a:?}");
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
     }
 
     #[test]
@@ -561,17 +622,17 @@ mod tests {
             "【新华社】星河云正式发布分布式数据库星河DB 5.0",
             "星河云推出分布式数据库星河DB 5.0",
         );
-        assert_eq!(a.template_slot(|_| false), None, "{a:?}");
+        assert_eq!(a.template_slot(|_| false, false), None, "{a:?}");
         let a = align(
             "工业和信息化部印发《工业软件行动计划》",
             "工信部印发《工业软件行动计划》",
         );
-        assert_eq!(a.template_slot(|_| false), None, "{a:?}");
+        assert_eq!(a.template_slot(|_| false, false), None, "{a:?}");
         let a = align(
             "Acme Cloud releases Nimbus 3.2 with vector search",
             "Acme Cloud launches Nimbus 3.2 with vector search",
         );
-        assert_eq!(a.template_slot(|_| false), None, "{a:?}");
+        assert_eq!(a.template_slot(|_| false, false), None, "{a:?}");
     }
 
     #[test]
