@@ -696,7 +696,7 @@ impl NearDup {
                 && c.facts.title.told_by(&report.facts.text, &words(report))
         };
         let facts_rule = (days <= self.title_days
-            && (strong >= self.shared_facts && title_alike >= self.shared_facts_floor && texts_tell
+            && (strong >= self.shared_facts && title_alike >= self.shared_facts_floor && texts_tell && headlines_share
                 // A headline's own figure that the other report states, over texts that
                 // agree and tell each headline's documents and places, with another figure
                 // in common, a place both headlines name or one issuer.
@@ -734,6 +734,7 @@ impl NearDup {
                     && texts_tell
                     // A place both headlines name is something they share here.
                     && (headlines_share || title_places >= 1)
+                    && (anchored >= 1 || title_places >= 1 || !title_shared.names.is_empty() || strong >= 2)
                     && text + title_alike >= self.shared_fact_likeness))
             .then(|| "shared facts".to_string());
         // Names both headlines give (one may say more in its lead): 枫清科技 … 枫清科技, 混元 … 混元 T2;
@@ -1925,6 +1926,48 @@ mod tests {
         );
         // The same text under a headline that names the story's own figure is one story.
         assert_eq!(find("Observability now starts at $42 per month", text, stored), Some(1));
+    }
+
+    #[test]
+    fn figures_of_sentences_two_texts_carry_are_no_story_under_headlines_of_the_trade_only() {
+        let now = Utc::now();
+        let flaw = "The company also disclosed a fix for a flaw rated 9.28 on the CVSS scale.";
+        let told = Candidate::new(
+            1,
+            "b",
+            "Report: supply-chain security spending to reach $92175 billion by 2030",
+            &format!("Umbrella Data said on Tuesday that Orbit 4.19 ships with vector search. {flaw}"),
+            None,
+            now,
+        );
+        let stored = std::slice::from_ref(&told);
+        // The headlines share the trade's words, the texts one sentence and its figure.
+        let plan = "Bangalore unveils five-year plan to grow its supply-chain security sector";
+        assert_eq!(find(plan, flaw, stored), None);
+        // Two figures of stock sentences under headlines that share next to nothing.
+        let price = "Pricing starts at $31 per month; a free tier remains available.";
+        let cvss = "The company also disclosed a fix for a flaw rated 9.51 on the CVSS scale.";
+        let long = format!(
+            "{cvss} {price} Pricing starts at $16 per month. Acme Cloud said on Tuesday that Quasar 2.11 \
+             ships with GPU scheduling. The release follows a 39-month beta with more than 73319 customers. \
+             Bangalore officials said the plan would create 7440 jobs by 2027. Analysts expect the market \
+             to grow 3.7% this year, to roughly $67171 billion."
+        );
+        let told = Candidate::new(
+            2,
+            "b",
+            "Why cloud cost management matters & what to watch in 2028",
+            &long,
+            None,
+            now,
+        );
+        let stored = std::slice::from_ref(&told);
+        let release = "Open-source zero-trust networking project Cobalt hits 5.15";
+        let text = format!(
+            "{price} {cvss} Critics note that zero-trust networking vendors still struggle with \
+             interoperability and lock-in, and the maintainers said the next version would follow soon."
+        );
+        assert_eq!(find(release, &text, stored), None);
     }
 
     #[test]
