@@ -204,33 +204,66 @@ async fn phrases_filters_and_the_rebuilt_index() {
         assert!(ads.is_empty() && all.iter().any(|f| f.rejected), "{ads:?} / {all:?}");
         assert!(store.search(&q("-招聘")).is_err(), "nothing to look for");
     }
-    // A store from before the index as it is now (an empty one, read by FTS5's
-    // `unicode61` tokenizer): rebuilt with `ascii`, its reports indexed when it is opened.
+    // A store from before the index had a file of its own (it was a table of the
+    // database, read by FTS5's `unicode61` tokenizer): the table goes, and its reports are
+    // indexed in the new file when it is opened.
     let before = Store::open(&db).expect("store").search(&q("软件")).expect("search");
-    let index_sql = |db: &std::path::Path| -> String {
+    assert!(!before.is_empty());
+    let beside = banyue::store::search_index_path(&db);
+    let tables = |db: &std::path::Path| -> Vec<String> {
         let conn = rusqlite::Connection::open(db).expect("raw connection");
-        conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'item_words'", [], |r| {
-            r.get(0)
-        })
-        .expect("the index's table")
+        let mut q = conn
+            .prepare("SELECT name FROM sqlite_master WHERE name IN ('item_words', 'store_identity')")
+            .expect("query");
+        q.query_map([], |r| r.get(0))
+            .expect("names")
+            .collect::<Result<_, _>>()
+            .expect("names")
     };
     {
         let conn = rusqlite::Connection::open(&db).expect("raw connection");
         // Later migrations run again on it: they are written to allow that.
         conn.execute_batch(
-            "DROP TABLE item_words;
+            "DROP TABLE store_identity;
              CREATE VIRTUAL TABLE item_words USING fts5(words, content = '', contentless_delete = 1,
                  tokenize = 'unicode61 remove_diacritics 0');",
         )
         .expect("the index as it was");
         conn.pragma_update(None, "user_version", banyue::store::search_migration() - 1)
-            .expect("as before the index was rebuilt");
+            .expect("as before the index had a file of its own");
     }
-    assert!(index_sql(&db).contains("unicode61"));
+    std::fs::remove_file(&beside).expect("no file of its own then");
+    assert!(tables(&db).contains(&"item_words".to_string()));
     let store = Store::open(&db).expect("store");
-    assert!(index_sql(&db).contains("'ascii'"), "{}", index_sql(&db));
+    assert_eq!(tables(&db), vec!["store_identity".to_string()]);
+    assert!(beside.exists());
     assert_eq!(ids(&store.search(&q("软件")).expect("search")), ids(&before));
-    assert!(!before.is_empty());
+    drop(store);
+    // The index is the items' and nothing else: one that says it was built for another
+    // store, or that it holds reports this store has not (a database put back from a
+    // backup), or one lost, is built again from the items.
+    for change in [
+        "UPDATE indexed SET store = 'another'",
+        "UPDATE indexed SET up_to = up_to + 1000",
+    ] {
+        {
+            let conn = rusqlite::Connection::open(&beside).expect("the index's file");
+            conn.execute_batch(&format!(
+                "{change}; INSERT INTO item_words (item_words) VALUES ('delete-all');"
+            ))
+            .expect("the index changed");
+        }
+        let store = Store::open(&db).expect("store");
+        assert_eq!(
+            ids(&store.search(&q("软件")).expect("search")),
+            ids(&before),
+            "{change}"
+        );
+        drop(store);
+    }
+    std::fs::remove_file(&beside).expect("the index lost");
+    let store = Store::open(&db).expect("store");
+    assert_eq!(ids(&store.search(&q("软件")).expect("search")), ids(&before));
     drop(dir);
 }
 

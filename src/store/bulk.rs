@@ -50,6 +50,9 @@ const DEFAULT_AUTOMERGE: i64 = 4;
 pub struct BulkWrites {
     /// The checkpoint thread and the sender whose drop stops it, when there is one.
     aside: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
+    /// The search index's thread ([`super::words::Indexer`]), when there is one: it
+    /// stops once the store lets its queue go.
+    indexer: Option<JoinHandle<()>>,
 }
 
 impl Store {
@@ -58,7 +61,10 @@ impl Store {
     /// (with a warning) should the second connection not open.
     pub fn bulk_writes(&self) -> BulkWrites {
         let Conn::Lite(conn) = &self.conn else {
-            return BulkWrites { aside: None };
+            return BulkWrites {
+                aside: None,
+                indexer: None,
+            };
         };
         if let Err(e) = conn.pragma_update(None, "temp_store", "MEMORY") {
             tracing::warn!("savepoints stay journaled in files: {e}");
@@ -66,6 +72,25 @@ impl Store {
         set_automerge(conn, BULK_AUTOMERGE);
         BulkWrites {
             aside: checkpoint_aside(conn),
+            indexer: self.index_aside(conn),
+        }
+    }
+}
+
+impl Store {
+    /// Fill the search index on a thread of its own (none for a store in memory).
+    fn index_aside(&self, conn: &Connection) -> Option<JoinHandle<()>> {
+        let path = conn.path().filter(|p| !p.is_empty())?.to_owned();
+        let mut slot = self.indexer.lock().ok()?;
+        match super::words::Indexer::start(std::path::Path::new(&path)) {
+            Ok((indexer, thread)) => {
+                *slot = Some(indexer);
+                Some(thread)
+            }
+            Err(e) => {
+                tracing::warn!("the search index is filled at each commit: {e:#}");
+                None
+            }
         }
     }
 }
@@ -130,6 +155,16 @@ impl BulkWrites {
     /// usual settings back.
     pub fn finish(mut self, store: &Store) {
         self.stop_and_join();
+        // The queue let go, the thread indexes what is left and stops: the run's reports
+        // are all found by a search once the run is done.
+        if let Ok(mut slot) = store.indexer.lock() {
+            slot.take();
+        }
+        if let Some(thread) = self.indexer.take()
+            && thread.join().is_err()
+        {
+            tracing::warn!("the search index's thread panicked");
+        }
         if let Conn::Lite(conn) = &store.conn {
             restore(conn, "wal_autocheckpoint", DEFAULT_PAGES);
             // 0: the build's default, files (a later query of the store may sort a
@@ -204,6 +239,7 @@ mod tests {
         };
         let bulk = store.bulk_writes();
         assert!(bulk.aside.is_some(), "no checkpoint thread");
+        assert!(bulk.indexer.is_some(), "no search index thread");
         assert_eq!(pragma(&store, "wal_autocheckpoint")?, BACKSTOP_PAGES);
         assert_eq!(pragma(&store, "temp_store")?, 2, "savepoints journaled in memory");
         assert_eq!(automerge(conn)?, Some(BULK_AUTOMERGE));

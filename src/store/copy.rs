@@ -71,9 +71,13 @@ pub fn copy(from: &Location, to: &Location) -> anyhow::Result<Copied> {
         let n = copy_table(&source.conn, &tx, table, columns, *order).with_context(|| format!("copying {table}"))?;
         out.tables.push((table.to_string(), n));
     }
-    // The search index is built again: its form differs between the engines.
-    tx.execute_batch("DELETE FROM item_words")?;
-    out.indexed = super::search::reindex(&tx)?;
+    // The search index is built again: its form differs between the engines. SQLite's,
+    // in a file of its own, follows the items once they are committed.
+    let pg = tx.is_pg();
+    if pg {
+        tx.execute_batch("DELETE FROM item_words")?;
+        out.indexed = super::search::reindex(&tx)?;
+    }
     let version = source.items_version().unwrap_or(0);
     tx.execute(
         "UPDATE items_version SET v = ?1 WHERE one = 1",
@@ -95,6 +99,9 @@ pub fn copy(from: &Location, to: &Location) -> anyhow::Result<Copied> {
         }
     }
     tx.commit()?;
+    if !pg {
+        out.indexed = super::words::catch_up(&target.conn, Vec::new()).context("indexing the copied reports")?;
+    }
     Ok(out)
 }
 

@@ -445,6 +445,26 @@ impl<'a> Tx<'a> {
         Ok(Tx { conn, open: true })
     }
 
+    /// Begin one that holds the write lock of one SQLite database of the connection from
+    /// the start, by a write to `table` that changes nothing: `BEGIN IMMEDIATE` would
+    /// take the lock of every attached database too (the search index's file, which its
+    /// own thread fills while a run stores). As [`Tx::begin`] on PostgreSQL.
+    pub fn begin_locking(conn: &'a Conn, table: &str) -> anyhow::Result<Tx<'a>> {
+        if conn.is_pg() {
+            return Tx::begin(conn);
+        }
+        conn.execute_batch("BEGIN").context("beginning a transaction")?;
+        let tx = Tx { conn, open: true };
+        tx.execute_batch(&format!("UPDATE {table} SET one = one WHERE 0"))
+            .with_context(|| format!("waiting for the write lock of {table}'s database"))?;
+        Ok(tx)
+    }
+
+    /// The connection, for as long as the transaction's borrow of it.
+    pub fn conn(&self) -> &'a Conn {
+        self.conn
+    }
+
     pub fn commit(mut self) -> anyhow::Result<()> {
         self.open = false;
         self.conn.execute_batch("COMMIT").context("committing")

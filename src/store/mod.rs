@@ -20,6 +20,7 @@ pub mod engine;
 mod issues;
 mod pg;
 mod search;
+mod words;
 
 pub use bulk::BulkWrites;
 pub use copy::copy;
@@ -29,16 +30,17 @@ use engine::{Conn, Row, Tx, params};
 pub use alerts::{AlertTally, Look, OutboxRow, Outgoing};
 pub use auth::StoredSession;
 pub use search::{Found, SearchQuery, Tuning as SearchTuning, key as search_key};
+pub use words::path_beside as search_index_path;
 
 use crate::dedup::{Candidate, Signature};
 use crate::model::{Decision, Item, PolicyMeta, StoredItem};
 
 /// The migration (counted from 1) that makes the search index as it is now: a store
-/// migrated from before it has its reports indexed again.
+/// migrated from before it has its reports indexed again (in the index's own file).
 pub fn search_migration() -> usize {
     MIGRATIONS
         .iter()
-        .rposition(|m| m.contains("CREATE VIRTUAL TABLE item_words"))
+        .rposition(|m| m.contains("store_identity"))
         .map_or(usize::MAX, |p| p + 1)
 }
 
@@ -292,6 +294,14 @@ CREATE INDEX items_window ON items(coalesce(published, fetched_at), id, publishe
 DROP TABLE IF EXISTS item_words;
 CREATE VIRTUAL TABLE item_words USING fts5(words, content = '', contentless_delete = 1, tokenize = 'ascii');
 "#,
+    // The search index moved to a file of its own (`store::words`), which knows the store
+    // it was built for by this identity; the reports are indexed there when it is
+    // attached.
+    r#"
+DROP TABLE IF EXISTS item_words;
+CREATE TABLE IF NOT EXISTS store_identity (one INTEGER PRIMARY KEY CHECK (one = 1), id TEXT NOT NULL);
+INSERT OR IGNORE INTO store_identity (one, id) VALUES (1, lower(hex(randomblob(16))));
+"#,
 ];
 
 /// Timestamps are stored as fixed-width UTC text so that SQL compares them correctly.
@@ -382,6 +392,11 @@ pub struct AlsoReported {
 
 pub struct Store {
     conn: Conn,
+    /// The search index's file is attached ([`words`]): a write transaction then locks
+    /// the database's own file alone.
+    words: bool,
+    /// While a run stores, the thread that fills the search index ([`Store::bulk_writes`]).
+    indexer: std::sync::Mutex<Option<words::Indexer>>,
     /// Windows' items read before, with the items' version they were read at, when the
     /// store was asked to keep them ([`Store::keep_windows`]).
     windows: std::sync::Mutex<Vec<(WindowKey, std::sync::Arc<Vec<StoredItem>>)>>,
@@ -493,13 +508,23 @@ const STORING_LOCK: i64 = 0x0062_616e_7975_6501;
 /// time decides whether they are current and writes them.
 const PUBLISHING_LOCK: i64 = 0x0062_616e_7975_6502;
 
+/// A write transaction on `conn`: with the search index's file attached (`words`), one
+/// that locks the store's own file alone ([`Tx::begin_locking`]).
+fn begin_write(conn: &Conn, words: bool) -> anyhow::Result<Tx<'_>> {
+    if words {
+        Tx::begin_locking(conn, "items_version")
+    } else {
+        Tx::begin(conn)
+    }
+}
+
 /// How long a writer waits for another (a run storing a source, an editor's edit).
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Store {
     /// A write transaction (see [`Tx::begin`]).
     fn write(&mut self) -> anyhow::Result<Tx<'_>> {
-        Tx::begin(&self.conn)
+        begin_write(&self.conn, self.words)
     }
 
     /// Open the store at `at`, bringing its schema up to date.
@@ -520,6 +545,8 @@ impl Store {
     fn with(conn: Conn) -> Store {
         Store {
             conn,
+            words: false,
+            indexer: std::sync::Mutex::new(None),
             windows: std::sync::Mutex::new(Vec::new()),
             keep_windows: false,
             search: search::Tuning::default(),
@@ -532,19 +559,38 @@ impl Store {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
+        let mut store = Store::with(Store::connection(path)?);
+        store
+            .migrate()
+            .with_context(|| format!("cannot migrate database {}", path.display()))?;
+        store.attach_words(Some(path))?;
+        Ok(store)
+    }
+
+    /// A connection to the SQLite database at `path`, set as every connection to a store
+    /// is (its schema as it is).
+    fn connection(path: &Path) -> anyhow::Result<Conn> {
         let conn = Connection::open(path).with_context(|| format!("cannot open database {}", path.display()))?;
-        // Writers wait for each other (every write transaction starts IMMEDIATE, so
-        // none fails half-way on a lock it cannot upgrade), up to this long.
+        // Writers wait for each other (every write transaction takes the lock before it
+        // reads, so none fails half-way on a lock it cannot upgrade), up to this long.
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.set_prepared_statement_cache_capacity(64);
-        let mut store = Store::with(Conn::Lite(conn));
-        store
-            .migrate()
-            .with_context(|| format!("cannot migrate database {}", path.display()))?;
-        Ok(store)
+        Ok(Conn::Lite(conn))
+    }
+
+    /// Attach the search index's file (in memory for a store in memory) and index what
+    /// it lacks.
+    fn attach_words(&mut self, path: Option<&Path>) -> anyhow::Result<()> {
+        words::attach(&self.conn, path).context("opening the search index")?;
+        self.words = true;
+        let n = words::catch_up(&self.conn, Vec::new()).context("catching the search index up")?;
+        if n > 0 {
+            tracing::info!("search: indexed {n} reports the index did not have");
+        }
+        Ok(())
     }
 
     /// Which engine this store runs on.
@@ -570,17 +616,8 @@ impl Store {
             tx.execute_batch(&without_present_columns(&tx, sql)?)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         }
-        // Reports stored before the search index existed, or before it was last rebuilt,
-        // are indexed once, when it comes: in the migration's own transaction, so that a
-        // store stopped halfway keeps its old version and index, to be migrated again.
-        let indexed = (version > 0 && version < search_migration())
-            .then(|| search::reindex(&tx))
-            .transpose()?;
-        tx.commit()?;
-        if let Some(n) = indexed {
-            tracing::info!("search: indexed {n} reports stored before the index was built as it is now");
-        }
-        Ok(())
+        // The search index is filled when its file is attached (`Store::attach_words`).
+        tx.commit()
     }
 
     /// The database file, for another connection to the same store.
@@ -604,7 +641,7 @@ impl Store {
     /// advisory lock, so that collectors sharing a store compare and add stories one at a
     /// time, as one run does (two reports of a story stored at once would both stand).
     pub fn begin(&mut self) -> anyhow::Result<Batch<'_>> {
-        let tx = self.write()?;
+        let tx = begin_write(&self.conn, self.words)?;
         if tx.is_pg() {
             tx.execute("SELECT pg_advisory_xact_lock(?1)", params![STORING_LOCK])?;
         }
@@ -612,6 +649,7 @@ impl Store {
             tx,
             inserted: std::cell::Cell::new(false),
             words: std::cell::RefCell::new(Vec::new()),
+            indexer: Some(&self.indexer),
         })
     }
 
@@ -1156,12 +1194,11 @@ pub struct Batch<'a> {
     tx: Tx<'a>,
     /// It inserted an item (on PostgreSQL, counted once at commit).
     inserted: std::cell::Cell<bool>,
-    /// On SQLite, the new reports' search words (key, words), written at commit. FTS5
-    /// writes its pending words to disk at every statement savepoint of the
-    /// transaction, and each insert into `items` opens one (its triggers): words
-    /// written as each report came made a new index segment per report, which the
-    /// index then spent its time merging.
-    words: std::cell::RefCell<Vec<(i64, String)>>,
+    /// On SQLite, the new reports' search words, indexed once the batch commits (the
+    /// index's file is filled apart from the store's, [`words`]).
+    words: std::cell::RefCell<Vec<words::Doc>>,
+    /// The thread that indexes them, while a run stores.
+    indexer: Option<&'a std::sync::Mutex<Option<words::Indexer>>>,
 }
 
 impl Batch<'_> {
@@ -1252,7 +1289,7 @@ impl Batch<'_> {
         };
         self.inserted.set(true);
         if !pg {
-            self.words.borrow_mut().push((search::key(id, date), document()));
+            self.words.borrow_mut().push((id, search::key(id, date), document()));
         }
         Ok(Some(id))
     }
@@ -1346,20 +1383,32 @@ impl Batch<'_> {
     }
 
     pub fn commit(self) -> anyhow::Result<()> {
-        // In the order of their keys: FTS5 keeps pending words only while each key is
-        // above the last (a key below it writes them out as a new segment first), and a
-        // report's key starts with its date, not its insertion.
-        let mut words = self.words.take();
-        words.sort_unstable_by_key(|(key, _)| *key);
-        for (key, words) in words {
-            search::index(&self.tx, key, &words)?;
-        }
         if self.tx.is_pg() && self.inserted.get() {
             // What SQLite's insert trigger counts (see the PostgreSQL schema).
             self.tx
                 .execute("UPDATE items_version SET v = v + 1 WHERE one = 1", &[])?;
         }
-        self.tx.commit()
+        let conn = self.tx.conn();
+        self.tx.commit()?;
+        let docs = self.words.take();
+        if docs.is_empty() {
+            return Ok(());
+        }
+        // The reports are stored: the index follows them, on its thread while a run
+        // stores, here otherwise. Should it fail, the next catch-up indexes them.
+        let queued = self
+            .indexer
+            .and_then(|i| i.lock().ok())
+            .and_then(|guard| match guard.as_ref() {
+                Some(indexer) => indexer.send(docs).err(),
+                None => Some(docs),
+            });
+        if let Some(docs) = queued
+            && let Err(e) = words::catch_up(conn, docs)
+        {
+            tracing::warn!("search: indexing the new reports: {e:#} (the next catch-up will)");
+        }
+        Ok(())
     }
 }
 
@@ -1483,6 +1532,75 @@ mod tests {
             &plain.window_items(from, to, from)?,
             &plain.window_items(from, to, from)?
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn the_search_index_is_filled_beside_the_stores_writes() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("b.db");
+        let mut store = Store::open(&path)?;
+        let at = Utc::now();
+        let decision = Decision::default();
+        let new = |i| NewItem {
+            item: i,
+            decision: &decision,
+            signature: crate::dedup::signature("", ""),
+            duplicate_of: None,
+            words: None,
+        };
+        let found = |store: &Store, text: &str| -> anyhow::Result<Vec<String>> {
+            let q = SearchQuery {
+                text: text.into(),
+                limit: 10,
+                everything: true,
+                ..Default::default()
+            };
+            Ok(store.search(&q)?.into_iter().map(|f| f.title).collect())
+        };
+        let (a, b, c) = (
+            item("a", "星河云发布数据库", at),
+            item("b", "北辰软件完成融资", at),
+            item("c", "星河云完成融资", at),
+        );
+        let batch = store.begin()?;
+        batch.insert(&new(&a))?;
+        batch.commit()?;
+        assert_eq!(found(&store, "星河云")?, vec![a.title.clone()], "indexed at commit");
+        // The index lost: what it lacks is indexed from the items, on another connection,
+        // while a batch holds the store's write lock.
+        store.conn.execute_batch(
+            "UPDATE words.indexed SET up_to = 0; INSERT INTO words.item_words (item_words) VALUES ('delete-all');",
+        )?;
+        assert!(found(&store, "星河云")?.is_empty());
+        let batch = store.begin()?;
+        batch.insert(&new(&b))?;
+        let other = Store::connection(&path)?;
+        if let Conn::Lite(c) = &other {
+            c.busy_timeout(std::time::Duration::from_millis(200))?;
+        }
+        words::attach(&other, Some(&path))?;
+        assert_eq!(
+            words::catch_up(&other, Vec::new())?,
+            1,
+            "the store's lock is its file's alone"
+        );
+        drop(other);
+        batch.commit()?;
+        assert_eq!(found(&store, "星河云")?, vec![a.title.clone()]);
+        assert_eq!(found(&store, "融资")?, vec![b.title.clone()]);
+        // While a run stores, a thread of its own indexes what it commits; all of it is
+        // found once the run is done.
+        let bulk = store.bulk_writes();
+        let batch = store.begin()?;
+        batch.insert(&new(&c))?;
+        batch.commit()?;
+        bulk.finish(&store);
+        let mut both = found(&store, "融资")?;
+        both.sort();
+        let mut want = vec![c.title.clone(), b.title.clone()];
+        want.sort();
+        assert_eq!(both, want);
         Ok(())
     }
 

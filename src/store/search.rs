@@ -52,25 +52,19 @@ pub fn key(id: i64, date: DateTime<Utc>) -> i64 {
 
 const ID_BITS: i64 = 0xFFFF_FFFF;
 
-/// Add a document to the index under `key`.
-pub(super) fn index(conn: &Conn, key: i64, words: &str) -> anyhow::Result<()> {
-    if conn.is_pg() {
-        // Spaces around every word: a phrase is then found as ` w1 w2 ` by substring.
-        conn.execute(
-            "INSERT INTO item_words (key, words) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET words = excluded.words",
-            params![key, format!(" {words} ")],
-        )?;
-    } else {
-        conn.execute(
-            "INSERT INTO item_words (rowid, words) VALUES (?1, ?2)",
-            params![key, words],
-        )?;
-    }
+/// Add a document to PostgreSQL's index under `key`.
+fn index(conn: &Conn, key: i64, words: &str) -> anyhow::Result<()> {
+    // Spaces around every word: a phrase is then found as ` w1 w2 ` by substring.
+    conn.execute(
+        "INSERT INTO item_words (key, words) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET words = excluded.words",
+        params![key, format!(" {words} ")],
+    )?;
     Ok(())
 }
 
-/// Index every stored report, in pages of ids (a store of millions is never read at
-/// once); the number indexed.
+/// Index every stored report on PostgreSQL, in pages of ids (a store of millions is
+/// never read at once); the number indexed. SQLite's index follows the items on its own
+/// ([`super::words::catch_up`]).
 pub(super) fn reindex(conn: &Conn) -> anyhow::Result<usize> {
     const PAGE: i64 = 2000;
     let (mut after, mut n) = (0i64, 0usize);
@@ -393,12 +387,15 @@ impl Store {
                 .conn
                 .query_row("SELECT pg_total_relation_size('item_words')", &[], |r| r.get(0));
         }
-        let page: i64 = self.conn.query_row("PRAGMA page_size", &[], |r| r.get(0))?;
+        // In the index's own file ([`super::words`]).
+        let page: i64 = self.conn.query_row("PRAGMA words.page_size", &[], |r| r.get(0))?;
         let pages: i64 = self
             .conn
-            .query_row("SELECT count(*) FROM dbstat WHERE name LIKE 'item_words%'", &[], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT count(*) FROM dbstat('words') WHERE name LIKE 'item_words%'",
+                &[],
+                |r| r.get(0),
+            )
             .unwrap_or(0);
         Ok(page * pages)
     }
