@@ -1455,6 +1455,17 @@ mod tests {
         }
     }
 
+    /// `item` as new, filed as `decision`, with no signature of note.
+    fn new_item<'a>(item: &'a Item, decision: &'a Decision) -> NewItem<'a> {
+        NewItem {
+            item,
+            decision,
+            signature: crate::dedup::signature("", ""),
+            duplicate_of: None,
+            words: None,
+        }
+    }
+
     fn add(store: &mut Store, guid: &str, at: DateTime<Utc>) -> anyhow::Result<i64> {
         add_decided(store, guid, at, &Decision::default())
     }
@@ -1542,13 +1553,7 @@ mod tests {
         let mut store = Store::open(&path)?;
         let at = Utc::now();
         let decision = Decision::default();
-        let new = |i| NewItem {
-            item: i,
-            decision: &decision,
-            signature: crate::dedup::signature("", ""),
-            duplicate_of: None,
-            words: None,
-        };
+        let new = |i| new_item(i, &decision);
         let found = |store: &Store, text: &str| -> anyhow::Result<Vec<String>> {
             let q = SearchQuery {
                 text: text.into(),
@@ -1611,13 +1616,7 @@ mod tests {
         let at = Utc::now();
         let (kept, undone) = (item("a", "星河云发布数据库", at), item("b", "北辰软件完成融资", at));
         let decision = Decision::default();
-        let new = |i| NewItem {
-            item: i,
-            decision: &decision,
-            signature: crate::dedup::signature("", ""),
-            duplicate_of: None,
-            words: None,
-        };
+        let new = |i| new_item(i, &decision);
         let batch = store.begin()?;
         let mark = batch.savepoint()?;
         batch.insert(&new(&kept))?;

@@ -69,29 +69,48 @@ pub(super) fn reindex(conn: &Conn) -> anyhow::Result<usize> {
     const PAGE: i64 = 2000;
     let (mut after, mut n) = (0i64, 0usize);
     loop {
-        let rows = conn.query_map(
-            "SELECT id, coalesce(published, fetched_at), title, summary, substr(body_text, 1, ?3) FROM items
-             WHERE id > ?1 ORDER BY id LIMIT ?2",
-            params![after, PAGE, search::BODY_CHARS],
-            |r| {
-                Ok((
-                    r.get::<i64>(0)?,
-                    r.get::<String>(1)?,
-                    r.get::<String>(2)?,
-                    r.get::<String>(3)?,
-                    r.get::<String>(4)?,
-                ))
-            },
-        )?;
-        let Some(last) = rows.last() else { break };
+        let docs = documents(conn, after, i64::MAX, PAGE, |_| false)?;
+        let Some(last) = docs.last() else { break };
         after = last.0;
-        for (id, date, title, summary, body) in &rows {
-            let date = parse_ts(date).unwrap_or_default();
-            index(conn, key(*id, date), &search::document(title, summary, body))?;
+        for (_, key, words) in &docs {
+            index(conn, *key, words)?;
             n += 1;
         }
     }
     Ok(n)
+}
+
+/// The documents of the first `limit` reports after id `after` and up to id `last`, in
+/// the order of their ids, but for those `skip` says are made already.
+pub(super) fn documents(
+    conn: &Conn,
+    after: i64,
+    last: i64,
+    limit: i64,
+    skip: impl Fn(i64) -> bool,
+) -> anyhow::Result<Vec<super::words::Doc>> {
+    let rows = conn.query_map(
+        "SELECT id, coalesce(published, fetched_at), title, summary, substr(body_text, 1, ?4) FROM items
+         WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
+        params![after, last, limit, search::BODY_CHARS],
+        |r| {
+            Ok((
+                r.get::<i64>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<String>(4)?,
+            ))
+        },
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter(|(id, ..)| !skip(*id))
+        .map(|(id, date, title, summary, body)| {
+            let date = parse_ts(&date).unwrap_or_default();
+            (id, key(id, date), search::document(&title, &summary, &body))
+        })
+        .collect())
 }
 
 /// How many of the newest matches a relevance search ranks.

@@ -26,8 +26,6 @@ use std::thread::JoinHandle;
 use anyhow::Context;
 
 use super::engine::{Conn, Tx, params};
-use super::parse_ts;
-use crate::search;
 
 /// A report's words for the index: its id, its key in the index
 /// ([`super::search::key`]) and its words ([`crate::search::document`]).
@@ -117,30 +115,19 @@ pub(super) fn catch_up(conn: &Conn, given: Vec<Doc>) -> anyhow::Result<usize> {
             |r| r.get(0),
         )?;
         let Some(&last) = ids.last() else { break };
+        // The reports' own words where the run gave them, made from the items otherwise.
         let mut docs: Vec<(i64, String)> = Vec::with_capacity(ids.len());
-        if ids.iter().all(|id| given.contains_key(id)) {
-            docs.extend(ids.iter().filter_map(|id| given.remove(id)));
-        } else {
-            let rows = tx.query_map(
-                "SELECT id, coalesce(published, fetched_at), title, summary, substr(body_text, 1, ?3) FROM items
-                 WHERE id > ?1 AND id <= ?2 ORDER BY id",
-                params![after, last, search::BODY_CHARS],
-                |r| {
-                    Ok((
-                        r.get::<i64>(0)?,
-                        r.get::<String>(1)?,
-                        r.get::<String>(2)?,
-                        r.get::<String>(3)?,
-                        r.get::<String>(4)?,
-                    ))
-                },
-            )?;
-            for (id, date, title, summary, body) in rows {
-                docs.push(given.remove(&id).unwrap_or_else(|| {
-                    let date = parse_ts(&date).unwrap_or_default();
-                    (super::search::key(id, date), search::document(&title, &summary, &body))
-                }));
+        let mut taken: Vec<i64> = Vec::with_capacity(ids.len());
+        for id in &ids {
+            if let Some(doc) = given.remove(id) {
+                docs.push(doc);
+                taken.push(*id);
             }
+        }
+        if docs.len() < ids.len() {
+            // `ids` ascend, and so do those taken.
+            let made = super::search::documents(&tx, after, last, PAGE, |id| taken.binary_search(&id).is_ok())?;
+            docs.extend(made.into_iter().map(|(_, key, words)| (key, words)));
         }
         // In the order of their keys: FTS5 keeps pending words only while each key is
         // above the last (a key below it writes them out as a new segment first), and a
