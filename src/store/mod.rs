@@ -1610,6 +1610,60 @@ mod tests {
     }
 
     #[test]
+    fn the_index_takes_the_words_a_run_gives_and_reads_the_items_for_the_rest() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open(&dir.path().join("b.db"))?;
+        let at = Utc::now();
+        let decision = Decision::default();
+        let mut ids = Vec::new();
+        for (guid, title) in [
+            ("a", "星河云发布数据库"),
+            ("b", "北辰软件完成融资"),
+            ("c", "苏州出台软件政策"),
+        ] {
+            let batch = store.begin()?;
+            ids.extend(batch.insert(&new_item(&item(guid, title, at), &decision))?);
+            batch.commit()?;
+        }
+        let titles = |text: &str| -> anyhow::Result<Vec<String>> {
+            let q = SearchQuery {
+                text: text.into(),
+                limit: 10,
+                everything: true,
+                ..Default::default()
+            };
+            let mut t: Vec<String> = store.search(&q)?.into_iter().map(|f| f.title).collect();
+            t.sort();
+            Ok(t)
+        };
+        let lose = || {
+            store.conn.execute_batch(
+                "UPDATE words.indexed SET up_to = 0; INSERT INTO words.item_words (item_words) VALUES ('delete-all');",
+            )
+        };
+        // Words given for the last two: the first is read from its item.
+        let given = |ids: &[i64]| -> Vec<words::Doc> {
+            ids.iter()
+                .map(|id| (*id, search::key(*id, at), crate::search::document("青龙湖", "", "")))
+                .collect()
+        };
+        lose()?;
+        assert_eq!(words::catch_up(&store.conn, given(&ids[1..]))?, 3);
+        assert_eq!(titles("星河云")?, vec!["星河云发布数据库".to_string()]);
+        assert_eq!(
+            titles("青龙湖")?,
+            vec!["北辰软件完成融资".to_string(), "苏州出台软件政策".to_string()]
+        );
+        assert!(titles("北辰")?.is_empty(), "the words given, not the item's");
+        // Words given for all: taken as they are.
+        lose()?;
+        assert_eq!(words::catch_up(&store.conn, given(&ids))?, 3);
+        assert_eq!(titles("青龙湖")?.len(), 3);
+        assert!(titles("星河云")?.is_empty());
+        Ok(())
+    }
+
+    #[test]
     fn a_source_rolled_back_in_a_batch_leaves_no_row_and_no_search_words() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let mut store = Store::open(&dir.path().join("b.db"))?;

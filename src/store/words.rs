@@ -44,7 +44,7 @@ const PAGE: i64 = 2000;
 
 /// Groups' words waiting for the thread; a storing thread that gets further ahead
 /// waits (each group is a few hundred documents).
-const QUEUED: usize = 8;
+const QUEUED: usize = 2;
 
 /// Where the search index of the database at `db` is kept.
 pub fn path_beside(db: &Path) -> PathBuf {
@@ -109,26 +109,40 @@ pub(super) fn catch_up(conn: &Conn, given: Vec<Doc>) -> anyhow::Result<usize> {
     loop {
         let tx = Tx::begin_locking(conn, "words.indexed")?;
         let after = up_to(&tx)?;
-        let ids: Vec<i64> = tx.query_map(
-            "SELECT id FROM items WHERE id > ?1 ORDER BY id LIMIT ?2",
-            params![after, PAGE],
-            |r| r.get(0),
-        )?;
-        let Some(&last) = ids.last() else { break };
-        // The reports' own words where the run gave them, made from the items otherwise.
-        let mut docs: Vec<(i64, String)> = Vec::with_capacity(ids.len());
-        let mut taken: Vec<i64> = Vec::with_capacity(ids.len());
-        for id in &ids {
-            if let Some(doc) = given.remove(id) {
-                docs.push(doc);
-                taken.push(*id);
+        // The reports' own words where the run gave them: a run of ids from the first the
+        // index lacks needs no look at the items (every id of it is a report committed),
+        // which would read each report's page again.
+        let mut docs: Vec<(i64, String)> = Vec::new();
+        let mut last = after;
+        while let Some(doc) = given.remove(&(last + 1)) {
+            docs.push(doc);
+            last += 1;
+        }
+        let whole_page = if docs.is_empty() {
+            // Made from the items, but for the words given.
+            let ids: Vec<i64> = tx.query_map(
+                "SELECT id FROM items WHERE id > ?1 ORDER BY id LIMIT ?2",
+                params![after, PAGE],
+                |r| r.get(0),
+            )?;
+            let Some(&end) = ids.last() else { break };
+            let mut taken: Vec<i64> = Vec::with_capacity(ids.len());
+            for id in &ids {
+                if let Some(doc) = given.remove(id) {
+                    docs.push(doc);
+                    taken.push(*id);
+                }
             }
-        }
-        if docs.len() < ids.len() {
-            // `ids` ascend, and so do those taken.
-            let made = super::search::documents(&tx, after, last, PAGE, |id| taken.binary_search(&id).is_ok())?;
-            docs.extend(made.into_iter().map(|(_, key, words)| (key, words)));
-        }
+            if docs.len() < ids.len() {
+                // `ids` ascend, and so do those taken.
+                let made = super::search::documents(&tx, after, end, PAGE, |id| taken.binary_search(&id).is_ok())?;
+                docs.extend(made.into_iter().map(|(_, key, words)| (key, words)));
+            }
+            last = end;
+            ids.len() as i64 == PAGE
+        } else {
+            false
+        };
         // In the order of their keys: FTS5 keeps pending words only while each key is
         // above the last (a key below it writes them out as a new segment first), and a
         // report's key starts with its date, not its insertion.
@@ -142,7 +156,7 @@ pub(super) fn catch_up(conn: &Conn, given: Vec<Doc>) -> anyhow::Result<usize> {
         tx.execute("UPDATE words.indexed SET up_to = ?1", params![last])?;
         tx.commit()?;
         n += docs.len();
-        if (ids.len() as i64) < PAGE {
+        if !whole_page && last >= newest(conn)? {
             break;
         }
     }
@@ -160,6 +174,8 @@ impl Indexer {
     pub fn start(db: &Path) -> anyhow::Result<(Indexer, JoinHandle<()>)> {
         let conn = super::Store::connection(db)?;
         attach(&conn, Some(db))?;
+        // It reads the store's file only to find reports the run gave no words for.
+        conn.execute_batch("PRAGMA main.cache_size = -256")?;
         let (queue, groups) = mpsc::sync_channel::<Vec<Doc>>(QUEUED);
         let thread = std::thread::Builder::new()
             .name("search index".into())
