@@ -1606,7 +1606,10 @@ mod tests {
         let mut want = vec![c.title.clone(), b.title.clone()];
         want.sort();
         assert_eq!(both, want);
-        assert!(store.search_index_bytes()? > 0, "the index's size is its own file's pages");
+        assert!(
+            store.search_index_bytes()? > 0,
+            "the index's size is its own file's pages"
+        );
         Ok(())
     }
 
