@@ -1668,6 +1668,29 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_into_sqlite_is_found_by_a_search_as_its_source_is() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let (from, to) = (dir.path().join("a.db"), dir.path().join("b.db"));
+        let mut store = Store::open(&from)?;
+        let decision = Decision::default();
+        let batch = store.begin()?;
+        batch.insert(&new_item(&item("a", "星河云发布数据库", Utc::now()), &decision))?;
+        batch.commit()?;
+        drop(store);
+        let copied = copy(&Location::Sqlite(from), &Location::Sqlite(to.clone()))?;
+        assert_eq!(copied.indexed, 1, "indexed in the target's own file once committed");
+        let q = SearchQuery {
+            text: "星河云".into(),
+            limit: 10,
+            everything: true,
+            ..Default::default()
+        };
+        let found: Vec<String> = Store::open(&to)?.search(&q)?.into_iter().map(|f| f.title).collect();
+        assert_eq!(found, vec!["星河云发布数据库".to_string()]);
+        Ok(())
+    }
+
+    #[test]
     fn a_source_rolled_back_in_a_batch_leaves_no_row_and_no_search_words() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let mut store = Store::open(&dir.path().join("b.db"))?;
