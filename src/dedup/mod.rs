@@ -732,9 +732,14 @@ impl NearDup {
                 || (strong >= 1 || title_places >= 1 && title_alike >= self.shared_place_titles)
                     && !texts_disagree
                     && texts_tell
-                    // A place both headlines name is something they share here.
-                    && (headlines_share || title_places >= 1)
-                    && (anchored >= 1 || title_places >= 1 || !title_shared.names.is_empty() || strong >= 2)
+                    // The headlines tell the story too: a place both name, a headline's own
+                    // figure in the other report, or headlines that share more than the
+                    // trade's words (a name both give) or two figures. One figure of a
+                    // sentence both texts carry under "…security spending to reach…" and
+                    // "…grow its security sector" is that sentence's.
+                    && (title_places >= 1
+                        || anchored >= 1
+                        || headlines_share && (!title_shared.names.is_empty() || strong >= 2))
                     && text + title_alike >= self.shared_fact_likeness))
             .then(|| "shared facts".to_string());
         // Names both headlines give (one may say more in its lead): 枫清科技 … 枫清科技, 混元 … 混元 T2;
