@@ -563,7 +563,7 @@ impl Store {
         store
             .migrate()
             .with_context(|| format!("cannot migrate database {}", path.display()))?;
-        store.attach_words(Some(path))?;
+        store.attach_words(path)?;
         Ok(store)
     }
 
@@ -581,9 +581,8 @@ impl Store {
         Ok(Conn::Lite(conn))
     }
 
-    /// Attach the search index's file (in memory for a store in memory) and index what
-    /// it lacks.
-    fn attach_words(&mut self, path: Option<&Path>) -> anyhow::Result<()> {
+    /// Attach the search index's file and index what it lacks.
+    fn attach_words(&mut self, path: &Path) -> anyhow::Result<()> {
         words::attach(&self.conn, path).context("opening the search index")?;
         self.words = true;
         let n = words::catch_up(&self.conn, Vec::new()).context("catching the search index up")?;
@@ -649,7 +648,7 @@ impl Store {
             tx,
             inserted: std::cell::Cell::new(false),
             words: std::cell::RefCell::new(Vec::new()),
-            indexer: Some(&self.indexer),
+            indexer: &self.indexer,
         })
     }
 
@@ -1198,7 +1197,7 @@ pub struct Batch<'a> {
     /// index's file is filled apart from the store's, [`words`]).
     words: std::cell::RefCell<Vec<words::Doc>>,
     /// The thread that indexes them, while a run stores.
-    indexer: Option<&'a std::sync::Mutex<Option<words::Indexer>>>,
+    indexer: &'a std::sync::Mutex<Option<words::Indexer>>,
 }
 
 impl Batch<'_> {
@@ -1396,13 +1395,10 @@ impl Batch<'_> {
         }
         // The reports are stored: the index follows them, on its thread while a run
         // stores, here otherwise. Should it fail, the next catch-up indexes them.
-        let queued = self
-            .indexer
-            .and_then(|i| i.lock().ok())
-            .and_then(|guard| match guard.as_ref() {
-                Some(indexer) => indexer.send(docs).err(),
-                None => Some(docs),
-            });
+        let queued = match self.indexer.lock().as_deref() {
+            Ok(Some(indexer)) => indexer.send(docs).err(),
+            _ => Some(docs),
+        };
         if let Some(docs) = queued
             && let Err(e) = words::catch_up(conn, docs)
         {
@@ -1464,6 +1460,20 @@ mod tests {
             duplicate_of: None,
             words: None,
         }
+    }
+
+    /// The titles of every report a search for `text` finds, merged and off-topic ones
+    /// too, in order.
+    fn found_titles(store: &Store, text: &str) -> anyhow::Result<Vec<String>> {
+        let q = SearchQuery {
+            text: text.into(),
+            limit: 10,
+            everything: true,
+            ..Default::default()
+        };
+        let mut titles: Vec<String> = store.search(&q)?.into_iter().map(|f| f.title).collect();
+        titles.sort();
+        Ok(titles)
     }
 
     fn add(store: &mut Store, guid: &str, at: DateTime<Utc>) -> anyhow::Result<i64> {
@@ -1554,15 +1564,7 @@ mod tests {
         let at = Utc::now();
         let decision = Decision::default();
         let new = |i| new_item(i, &decision);
-        let found = |store: &Store, text: &str| -> anyhow::Result<Vec<String>> {
-            let q = SearchQuery {
-                text: text.into(),
-                limit: 10,
-                everything: true,
-                ..Default::default()
-            };
-            Ok(store.search(&q)?.into_iter().map(|f| f.title).collect())
-        };
+        let found = found_titles;
         let (a, b, c) = (
             item("a", "星河云发布数据库", at),
             item("b", "北辰软件完成融资", at),
@@ -1584,7 +1586,7 @@ mod tests {
         if let Conn::Lite(c) = &other {
             c.busy_timeout(std::time::Duration::from_millis(200))?;
         }
-        words::attach(&other, Some(&path))?;
+        words::attach(&other, &path)?;
         assert_eq!(
             words::catch_up(&other, Vec::new())?,
             1,
@@ -1601,11 +1603,9 @@ mod tests {
         batch.insert(&new(&c))?;
         batch.commit()?;
         bulk.finish(&store);
-        let mut both = found(&store, "融资")?;
-        both.sort();
         let mut want = vec![c.title.clone(), b.title.clone()];
         want.sort();
-        assert_eq!(both, want);
+        assert_eq!(found(&store, "融资")?, want);
         assert!(
             store.search_index_bytes()? > 0,
             "the index's size is its own file's pages"
@@ -1629,17 +1629,7 @@ mod tests {
             ids.extend(batch.insert(&new_item(&item(guid, title, at), &decision))?);
             batch.commit()?;
         }
-        let titles = |text: &str| -> anyhow::Result<Vec<String>> {
-            let q = SearchQuery {
-                text: text.into(),
-                limit: 10,
-                everything: true,
-                ..Default::default()
-            };
-            let mut t: Vec<String> = store.search(&q)?.into_iter().map(|f| f.title).collect();
-            t.sort();
-            Ok(t)
-        };
+        let titles = |text: &str| found_titles(&store, text);
         let lose = || {
             store.conn.execute_batch(
                 "UPDATE words.indexed SET up_to = 0; INSERT INTO words.item_words (item_words) VALUES ('delete-all');",
@@ -1679,14 +1669,10 @@ mod tests {
         drop(store);
         let copied = copy(&Location::Sqlite(from), &Location::Sqlite(to.clone()))?;
         assert_eq!(copied.indexed, 1, "indexed in the target's own file once committed");
-        let q = SearchQuery {
-            text: "星河云".into(),
-            limit: 10,
-            everything: true,
-            ..Default::default()
-        };
-        let found: Vec<String> = Store::open(&to)?.search(&q)?.into_iter().map(|f| f.title).collect();
-        assert_eq!(found, vec!["星河云发布数据库".to_string()]);
+        assert_eq!(
+            found_titles(&Store::open(&to)?, "星河云")?,
+            vec!["星河云发布数据库".to_string()]
+        );
         Ok(())
     }
 
@@ -1708,14 +1694,7 @@ mod tests {
         batch.commit()?;
         let titles: Vec<String> = store.all_items()?.into_iter().map(|i| i.title).collect();
         assert_eq!(titles, vec![kept.title.clone()]);
-        let found = |text: &str| {
-            store.search(&SearchQuery {
-                text: text.into(),
-                limit: 10,
-                everything: true,
-                ..Default::default()
-            })
-        };
+        let found = |text: &str| found_titles(&store, text);
         assert_eq!(
             found("星河云")?.len(),
             1,

@@ -58,20 +58,15 @@ pub fn path_beside(db: &Path) -> PathBuf {
     db.with_file_name(name)
 }
 
-/// Attach the search index of the store at `db` (in memory for a store in memory) as
-/// `words`, with its tables; emptied when it was built for another store or is ahead of
-/// this one.
-pub(super) fn attach(conn: &Conn, db: Option<&Path>) -> anyhow::Result<()> {
-    let file = db.map(path_beside);
-    let target = file
-        .as_ref()
-        .map_or_else(|| ":memory:".to_string(), |f| f.to_string_lossy().into_owned());
-    conn.execute("ATTACH DATABASE ?1 AS words", params![target])
+/// Attach the search index of the store at `db` as `words`, with its tables; emptied
+/// when it was built for another store or is ahead of this one.
+pub(super) fn attach(conn: &Conn, db: &Path) -> anyhow::Result<()> {
+    let file = path_beside(db);
+    let target = file.to_string_lossy();
+    conn.execute("ATTACH DATABASE ?1 AS words", params![target.as_ref()])
         .with_context(|| format!("attaching the search index {target}"))?;
-    if file.is_some() {
-        conn.query_row("PRAGMA words.journal_mode = WAL", &[], |r| r.get::<String>(0))?;
-        conn.execute_batch("PRAGMA words.synchronous = NORMAL")?;
-    }
+    conn.query_row("PRAGMA words.journal_mode = WAL", &[], |r| r.get::<String>(0))?;
+    conn.execute_batch("PRAGMA words.synchronous = NORMAL")?;
     conn.execute_batch(SCHEMA)?;
     let store: String = conn.query_row("SELECT id FROM store_identity", &[], |r| r.get(0))?;
     let newest: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM items", &[], |r| r.get(0))?;
@@ -173,7 +168,7 @@ impl Indexer {
     /// Start the thread, on a connection of its own to the store at `db`.
     pub fn start(db: &Path) -> anyhow::Result<(Indexer, JoinHandle<()>)> {
         let conn = super::Store::connection(db)?;
-        attach(&conn, Some(db))?;
+        attach(&conn, db)?;
         // It reads the store's file only to find reports the run gave no words for.
         conn.execute_batch("PRAGMA main.cache_size = -256")?;
         let (queue, groups) = mpsc::sync_channel::<Vec<Doc>>(QUEUED);
