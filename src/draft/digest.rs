@@ -147,6 +147,14 @@ static ANALYSIS_LIKE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// Verbs of a clause that tells what happened (华为发布鸿蒙PC、…): the part of a headline
+/// before a listing comma that has one of them is a phrase of its own.
+const TELLS: &[&str] = &[
+    "发布", "推出", "签署", "签约", "签订", "开幕", "举行", "召开", "举办", "上线", "揭牌", "增长", "下降", "完成",
+    "获", "入选", "成立", "启动", "印发", "出台", "落户", "开工", "达", "突破", "亮相", "宣布", "收购", "中标", "开园",
+    "投产", "公布", "批复", "认定", "发文", "落地", "通过",
+];
+
 /// How wide a phrase reads, in Chinese characters: a Latin letter, digit or space is
 /// half of one (星河DB 5.0 is five wide), as it is set.
 pub fn width(s: &str) -> usize {
@@ -180,9 +188,17 @@ pub fn phrase(title: &str) -> Option<String> {
         // Cut at a listing comma or a space between clauses, keeping what can stand
         // alone; an English headline is named whole or not at all, never by its first
         // words.
-        for pos in [t.find('、'), space_break(&t)].into_iter().flatten() {
+        for (pos, listing) in [t.find('、').map(|p| (p, true)), space_break(&t).map(|p| (p, false))]
+            .into_iter()
+            .flatten()
+        {
             let head = &t[..pos];
-            if head.chars().count() >= 6 && balanced(head) {
+            // A listing comma may part two nouns of one list (泰州市前三季度信息传输、软件和
+            // 信息技术服务业增加值增长8.1%): what precedes it is a clause only when it
+            // tells something happened, or gives a figure.
+            let tells =
+                !listing || head.contains(|c: char| c.is_ascii_digit()) || TELLS.iter().any(|v| head.contains(v));
+            if head.chars().count() >= 6 && balanced(head) && tells {
                 t = head.to_string();
                 break;
             }
@@ -510,6 +526,13 @@ mod tests {
             // Only after the headline's Chinese has begun: a Latin name before it is no
             // phrase.
             ("NVIDIA Blackwell架构GPU量产交付首批客户已上线全面开售", None),
+            // A listing comma inside one list of nouns is no end of a clause; one after a
+            // clause that tells something happened is.
+            ("泰州市前三季度信息传输、软件和信息技术服务业增加值增长8.1%", None),
+            (
+                "华为发布鸿蒙PC、小米推出玄戒O1芯片及多款新品同日亮相",
+                Some("华为发布鸿蒙PC"),
+            ),
             // A space between clauses of a Chinese headline still cuts.
             (
                 "长春汽车软件产业园揭牌 40家企业首批签约 总投资超过120亿元",
