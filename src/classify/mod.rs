@@ -1747,6 +1747,32 @@ mod tests {
     }
 
     #[test]
+    fn a_fair_held_in_one_city_every_year_names_it_wherever_it_is_announced() {
+        let d = classify("2021中国国际智能产业博览会重大项目签约92个", "", "新华社");
+        assert_eq!(d.city.as_deref(), Some("重庆"), "{:?}", d.reasons);
+        let d = classify(
+            "Press Conference for 2025 World Internet Conference Wuzhen Summit Held in Beijing",
+            "",
+            "China Daily",
+        );
+        assert_eq!(d.city.as_deref(), Some("嘉兴"), "{:?}", d.reasons);
+        // A city's own expo of the same short name is that city's.
+        let d = classify("成都软件产业发展推介暨第四届数博会会前招商活动举行", "", "示例科技网");
+        assert_eq!(d.city.as_deref(), Some("成都"), "{:?}", d.reasons);
+    }
+
+    #[test]
+    fn a_data_space_and_4g_are_the_trades_words() {
+        for title in [
+            "2025年中国城市可信数据空间行业研究报告(附下载)",
+            "According to the National Bureau of Statistics, the number of 4G users at the end of 2017 was 977 million",
+        ] {
+            let d = classify(title, "", "示例科技网");
+            assert!(d.rejected.is_none(), "{title}: {:?}", d.reasons);
+        }
+    }
+
+    #[test]
     fn the_place_an_event_is_held_in_names_the_city() {
         // The venue's name holds another place (北辰 is a district of 天津).
         let lead = "11月4日，2022世界计算大会在长沙北辰国际会议中心开幕。";
