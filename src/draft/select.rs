@@ -753,6 +753,25 @@ mod tests {
     }
 
     #[test]
+    fn a_platform_of_a_major_names_its_company_in_either_script() {
+        // The shipped lists: openEuler is 欧拉, 飞桨 is PaddlePaddle; each names its maker.
+        let taxonomy = crate::classify::taxonomy::Taxonomy::builtin();
+        let priority = HashMap::new();
+        let signals = Signals::for_taxonomy(&taxonomy, &priority, 15.0, None);
+        let company = |title: &str| {
+            let mut it = item(1, "s", None, 0.0);
+            it.title = title.to_string();
+            significance(&it, 1.0, &signals).company
+        };
+        let huawei = company("华为发布新款笔记本");
+        assert!(huawei.is_some());
+        assert_eq!(company("openEuler社区发布面向数字基础设施的22.03 LTS SP2版本"), huawei);
+        assert_eq!(company("昇思MindSpore 2.5版本发布"), huawei);
+        assert_eq!(company("飞桨发布新版本"), company("百度发布文心大模型5.0"));
+        assert_eq!(company("PaddlePaddle 3.0 released"), company("飞桨发布新版本"));
+    }
+
+    #[test]
     fn no_major_company_fills_a_section_unless_no_other_can() {
         let config = Selection {
             majors: vec!["华为".into(), "Huawei".into(), "鸿蒙".into()],
