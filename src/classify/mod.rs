@@ -1762,6 +1762,16 @@ mod tests {
     }
 
     #[test]
+    fn the_ministrys_notices_for_other_trades_are_out() {
+        // 工业和信息化部 oversees consumer goods, rare earths and shipbuilding too. (A
+        // headline that names the ministry still counts it as the trade's words.)
+        let title = "事关稀土,三部门重磅发布";
+        let lead = "国家发布《稀土开采和稀土冶炼分离总量调控管理暂行办法》 对稀土开采和冶炼分离实行严格的总量控制管理 由工信部会同自然资源部等部门制定年度指标并分解下达";
+        let d = classify(title, lead, "财联社");
+        assert!(d.rejected.is_some(), "{title}: {:?}", d.reasons);
+    }
+
+    #[test]
     fn a_data_space_and_4g_are_the_trades_words() {
         for title in [
             "2025年中国城市可信数据空间行业研究报告(附下载)",
