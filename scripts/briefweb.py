@@ -216,12 +216,15 @@ def main():
         draft = json.load(f)
     # Where the draft shows each item: a section's list, a city's notes, to sort, the pool.
     shown = {}
+    significance = {}
     for s in draft["sections"]:
         for it in s["items"]:
             shown.setdefault(number(it["url"]), ("selected", s["id"], it.get("city")))
+            significance.setdefault(number(it["url"]), it.get("significance"))
         for g in s.get("cities", []):
             for it in g["items"]:
                 shown.setdefault(number(it["url"]), ("selected", s["id"], g["city"]))
+                significance.setdefault(number(it["url"]), it.get("significance"))
     for it in draft.get("to_sort", []):
         shown.setdefault(number(it["url"]), ("to-sort", "to-sort", it.get("city")))
     con = sqlite3.connect(os.path.join(a.work, "data", "banyue.db"))
@@ -283,6 +286,11 @@ def main():
         for n, (kind, it) in enumerate(pairs):
             if kind in ("noise", "stale") and n in shown:
                 print("  %s shown as %s: %s" % (kind, shown[n][1], it["title"]))
+        # How far the selected brief items stand above the shown noise: a floor's margin.
+        least = lambda kind: sorted(significance[n] for n, (k, _) in enumerate(pairs)
+                                    if k == kind and significance.get(n) is not None)[:5]
+        print("  least significance selected: brief %s; minor %s; noise %s"
+              % (least("brief"), least("minor"), least("noise")))
     return 0
 
 
