@@ -498,9 +498,9 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     sig
 }
 
-/// Whether an item the classifier kept in doubt is too slight to take a place in the
-/// issue (or in 待分类) that nothing better wants: it waits in the candidate pool. An
-/// item an editor kept never does.
+/// Whether an item is too slight to take a place in the issue (or in 待分类) that nothing
+/// better wants: one the classifier kept in doubt below the quota's floor, or any below its
+/// least. It waits in the candidate pool; an item an editor kept never does.
 fn below_floor(it: &DraftItem, quota: &Quota) -> bool {
     !it.kept && (it.doubt > 0.0 && it.significance < quota.floor || it.significance < quota.least)
 }
