@@ -279,11 +279,6 @@ pub struct Selection {
     /// portal's news that its words barely tie to the trade.
     #[serde(default)]
     pub min_significance: f32,
-    /// Any item less significant than this is not selected either, doubtful or not (unless
-    /// kept): a section with room waits for better rather than show an item that nothing
-    /// in its headline, source or confidence makes news.
-    #[serde(default)]
-    pub least_significance: f32,
 }
 
 fn per_city() -> usize {
@@ -317,7 +312,6 @@ impl Default for Selection {
             seed_taste: false,
             to_sort_cap: to_sort_cap(),
             min_significance: 0.0,
-            least_significance: 0.0,
         }
     }
 }

@@ -586,7 +586,6 @@ pub fn build(
             count: s.quota,
             per_city: (s.layout == Layout::City).then_some(taxonomy.selection.per_city),
             floor: taxonomy.selection.min_significance,
-            least: taxonomy.selection.least_significance,
         };
         let (mut chosen, rest) = select::select(list, &quota, taxonomy.selection.source_share);
         pool.extend(rest.into_iter().map(|d| PoolItem::of(d, false)));
@@ -644,9 +643,6 @@ pub fn build(
         count: Some(taxonomy.selection.to_sort_cap),
         per_city: None,
         floor: taxonomy.selection.min_significance,
-        // 待分类 is the editors' to triage: what the classifier could not place has little
-        // confidence to score with, so only the doubtful floor applies there.
-        least: 0.0,
     };
     let (mut to_sort, rest) = select::select(to_sort, &quota, 1.0);
     candidates.extend(rest.into_iter().map(|d| PoolItem::of(d, false)));

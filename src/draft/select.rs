@@ -498,11 +498,11 @@ pub fn significance(item: &DraftItem, age_days: f32, s: &Signals) -> Significanc
     sig
 }
 
-/// Whether an item is too slight to take a place in the issue (or in 待分类) that nothing
-/// better wants: one the classifier kept in doubt below the quota's floor, or any below its
-/// least. It waits in the candidate pool; an item an editor kept never does.
-fn below_floor(it: &DraftItem, quota: &Quota) -> bool {
-    !it.kept && (it.doubt > 0.0 && it.significance < quota.floor || it.significance < quota.least)
+/// Whether an item the classifier kept in doubt is too slight to take a place in the
+/// issue (or in 待分类) that nothing better wants: it waits in the candidate pool. An
+/// item an editor kept never does.
+fn below_floor(it: &DraftItem, floor: f32) -> bool {
+    !it.kept && it.doubt > 0.0 && it.significance < floor
 }
 
 /// How many items of a section the issue holds, when the taxonomy says.
@@ -513,8 +513,6 @@ pub struct Quota {
     /// A doubtful item (`DraftItem::doubt`) less significant than this is not selected
     /// (unless kept).
     pub floor: f32,
-    /// Nor is any item less significant than this (unless kept).
-    pub least: f32,
 }
 
 /// Split one section's items (sorted by the caller: kept first, then most significant)
@@ -546,7 +544,7 @@ pub fn select(items: Vec<DraftItem>, quota: &Quota, source_share: f32) -> (Vec<D
         let city_full = quota
             .per_city
             .is_some_and(|cap| taken.of_city(it.city.as_deref().unwrap_or_default()) >= cap);
-        if filled >= count || city_full || below_floor(&it, quota) {
+        if filled >= count || city_full || below_floor(&it, quota.floor) {
             rest.push(it);
         } else if over_share {
             deferred.push(it);
@@ -742,7 +740,6 @@ mod tests {
                 count: Some(4),
                 per_city: None,
                 floor: 0.0,
-                least: 0.0,
             },
             0.5,
         );
@@ -796,7 +793,6 @@ mod tests {
             count: Some(4),
             per_city: None,
             floor: 0.0,
-            least: 0.0,
         };
         // One company under its three names.
         let flurry = || {
@@ -834,7 +830,6 @@ mod tests {
                 count: Some(4),
                 per_city: Some(2),
                 floor: 0.0,
-                least: 0.0,
             },
             1.0,
         );
@@ -862,7 +857,6 @@ mod tests {
             count: Some(4),
             per_city: None,
             floor: 2.0,
-            least: 0.0,
         };
         let (chosen, rest) = select(items, &quota, 1.0);
         let ids: Vec<i64> = chosen.iter().map(|i| i.id).collect();
@@ -876,23 +870,6 @@ mod tests {
             vec![2],
             "it waits in the pool"
         );
-        // Below the least significance any item waits, doubtful or not; a kept one is in.
-        let mut items = vec![
-            item(1, "s1", None, 6.0),
-            item(3, "s3", None, 1.0),
-            item(4, "s4", None, 0.5),
-        ];
-        items[2].kept = true;
-        items.sort_by_key(|i| !i.kept);
-        let quota = Quota {
-            count: Some(4),
-            per_city: None,
-            floor: 0.0,
-            least: 1.5,
-        };
-        let (chosen, rest) = select(items, &quota, 1.0);
-        assert_eq!(chosen.iter().map(|i| i.id).collect::<Vec<_>>(), vec![4, 1]);
-        assert_eq!(rest.iter().map(|i| i.id).collect::<Vec<_>>(), vec![3]);
     }
 
     #[test]
@@ -904,7 +881,6 @@ mod tests {
                 count: None,
                 per_city: None,
                 floor: 0.0,
-                least: 0.0,
             },
             0.5,
         );
