@@ -1476,6 +1476,13 @@ mod tests {
         Ok(titles)
     }
 
+    /// Empty the search index and forget what it held, as a lost index file would.
+    fn lose_search_index(store: &Store) -> anyhow::Result<()> {
+        store.conn.execute_batch(
+            "UPDATE words.indexed SET up_to = 0; INSERT INTO words.item_words (item_words) VALUES ('delete-all');",
+        )
+    }
+
     fn add(store: &mut Store, guid: &str, at: DateTime<Utc>) -> anyhow::Result<i64> {
         add_decided(store, guid, at, &Decision::default())
     }
@@ -1576,9 +1583,7 @@ mod tests {
         assert_eq!(found(&store, "星河云")?, vec![a.title.clone()], "indexed at commit");
         // The index lost: what it lacks is indexed from the items, on another connection,
         // while a batch holds the store's write lock.
-        store.conn.execute_batch(
-            "UPDATE words.indexed SET up_to = 0; INSERT INTO words.item_words (item_words) VALUES ('delete-all');",
-        )?;
+        lose_search_index(&store)?;
         assert!(found(&store, "星河云")?.is_empty());
         let batch = store.begin()?;
         batch.insert(&new(&b))?;
@@ -1630,11 +1635,7 @@ mod tests {
             batch.commit()?;
         }
         let titles = |text: &str| found_titles(&store, text);
-        let lose = || {
-            store.conn.execute_batch(
-                "UPDATE words.indexed SET up_to = 0; INSERT INTO words.item_words (item_words) VALUES ('delete-all');",
-            )
-        };
+        let lose = || lose_search_index(&store);
         // Words given for the last two: the first is read from its item.
         let given = |ids: &[i64]| -> Vec<words::Doc> {
             ids.iter()
