@@ -184,8 +184,9 @@ impl Gazetteer {
         Ok(Gazetteer { cities, matcher, hits })
     }
 
-    /// City mentions in `text`, left to right, blocked phrases skipped.
+    /// City mentions in `text`, left to right, blocked phrases and bylines skipped.
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        let bylines = bylines(text);
         self.matcher
             .find_iter(text)
             .filter_map(|m| match self.hits[m.pattern().as_usize()] {
@@ -196,6 +197,7 @@ impl Gazetteer {
                 }),
                 Hit::Block => None,
             })
+            .filter(|m| !bylines.iter().any(|b| b.contains(&m.start)))
             .collect()
     }
 
@@ -218,6 +220,30 @@ impl Gazetteer {
         }
         out
     }
+}
+
+/// The reporters' bylines of a text (新华社深圳电(记者孙飞、卫韦华), 本报讯（记者 李爱民）):
+/// people's names, which may read as places (爱民 is a district of 牡丹江, 丽平 none),
+/// never where the story is.
+fn bylines(text: &str) -> Vec<std::ops::Range<usize>> {
+    const WHO: [&str; 3] = ["记者", "通讯员", "实习生"];
+    // Longer is a sentence in brackets, not a list of names.
+    const MOST: usize = 60;
+    let mut out = Vec::new();
+    for (open, c) in text.match_indices(['(', '（']) {
+        let inner = text[open + c.len()..].trim_start();
+        if !WHO.iter().any(|w| inner.starts_with(w)) {
+            continue;
+        }
+        let rest = &text[open..];
+        let Some(close) = rest.find([')', '）']) else {
+            continue;
+        };
+        if close <= MOST {
+            out.push(open..open + close);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -275,6 +301,24 @@ mod tests {
         assert_eq!(short(&g, "湖南长沙举办软件大会").as_deref(), Some("长沙"));
         // 吉林 is a province and a city; the city stays.
         assert_eq!(short(&g, "吉林市举办数字经济论坛").as_deref(), Some("吉林"));
+    }
+
+    #[test]
+    fn a_reporters_name_is_no_place() {
+        let g = g();
+        let cities = |t: &str| {
+            g.distinct(t)
+                .iter()
+                .map(|&c| g.cities[c].short.clone())
+                .collect::<Vec<_>>()
+        };
+        // 爱民 (a district of 牡丹江) in a reporter's name.
+        let lead = "本报9日讯(记者李爱民韩丽平)9日上午,哈尔滨市政府与深圳市政府签约";
+        assert_eq!(cities(lead), ["哈尔滨", "深圳"]);
+        assert_eq!(cities("本报讯（ 通讯员 李爱民）爱民区数字经济产业园开工"), ["牡丹江"]);
+        // Brackets that are no byline keep their places.
+        assert_eq!(cities("数字经济产业园(爱民区)开工"), ["牡丹江"]);
+        assert_eq!(cities("记者从爱民区获悉"), ["牡丹江"]);
     }
 
     #[test]
