@@ -45,6 +45,7 @@ impl Pipeline {
             after: 0,
             since,
             holder: lease.holder.clone(),
+            assigned: 0,
             spill: Some(self.config.settings.data_dir.clone()),
             spent: Spent::default(),
         };
@@ -135,10 +136,12 @@ impl Pipeline {
         let progress = progress && std::io::stderr().is_terminal();
         let total = indices.len();
         let mut reports: Vec<(usize, SourceReport)> = Vec::with_capacity(total);
-        // Two groups in flight: while one is stored (its search and judging on this
-        // thread and every core), the next one's new items are read on another thread.
-        // A group with none behind it is stored at once.
+        // Three groups in flight: while one is judged (its search on this thread and
+        // every core), the one before is written on the writer's thread (SQLite in a
+        // file, `writer`) and the next one's new items are read on another thread. A
+        // group with none behind it is stored at once.
         let mut pending: Option<Group> = None;
+        let mut line = Line::start(store);
         // The store's usual settings come back however the storing ends.
         let stored: anyhow::Result<()> = async {
             loop {
@@ -147,7 +150,7 @@ impl Pipeline {
                     Some(joined) => joined,
                     None => {
                         if let Some(group) = pending.take() {
-                            let done = self.store_and_record(store, group, near, known, now)?;
+                            let done = self.store_judged(store, group, near, known, now, line.as_mut())?;
                             self.reported(done, &mut reports, progress, total);
                             continue;
                         }
@@ -168,9 +171,10 @@ impl Pipeline {
                     group.push(joined.context("a source task panicked")?);
                 }
                 let (mut collected, permits): (Vec<Collected>, Vec<_>) = group.into_iter().unzip();
-                let plans = {
-                    let st = lock(store)?;
-                    self.plan(&st, &collected)
+                // Read on the line's own connection: the writer may hold the store.
+                let plans = match &line {
+                    Some(line) => self.plan(&line.reader, &collected),
+                    None => self.plan(&*lock(store)?, &collected),
                 };
                 let start = std::time::Instant::now();
                 let mut stored_in = std::time::Duration::ZERO;
@@ -183,7 +187,7 @@ impl Pipeline {
                     }
                     let group = pending.take()?;
                     Some(timed(&mut stored_in, || {
-                        self.store_and_record(store, group, near, known, now)
+                        self.store_judged(store, group, near, known, now, line.as_mut())
                     }))
                 });
                 known.spent.reading_ahead += start.elapsed().saturating_sub(stored_in);
@@ -192,9 +196,16 @@ impl Pipeline {
                 }
                 pending = Some(Group { collected, permits });
             }
+            // The last group judged, once written.
+            if let Some(line) = line.as_mut() {
+                let (done, _) = self.written(store, line, near, known, now)?;
+                self.reported(done, &mut reports, progress, total);
+            }
             Ok(())
         }
         .await;
+        // The writer's thread ends before the store's bulk settings do.
+        drop(line);
         if progress {
             eprintln!();
         }
@@ -215,15 +226,15 @@ impl Pipeline {
 
 /// Sources fetched and waiting to be stored, each holding its slot among the
 /// `concurrency` until it is.
-struct Group {
-    collected: Vec<Collected>,
-    permits: Vec<OwnedSemaphorePermit>,
+pub(super) struct Group {
+    pub(super) collected: Vec<Collected>,
+    pub(super) permits: Vec<OwnedSemaphorePermit>,
 }
 
 impl Pipeline {
     /// Store a group (see [`Pipeline::store_group`]) and free its slots; should storing
     /// fail, each source's run is recorded as failed on its own.
-    fn store_and_record(
+    pub(super) fn store_and_record(
         &self,
         store: &Arc<Mutex<Store>>,
         group: Group,

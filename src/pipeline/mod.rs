@@ -28,9 +28,11 @@ mod collect;
 mod editing;
 mod outputs;
 mod storing;
+mod writer;
 
 use collect::*;
 use storing::*;
+use writer::*;
 
 /// The source of items editors add by URL.
 pub const MANUAL: &str = "manual";
@@ -236,5 +238,129 @@ impl Pipeline {
         let window =
             window.unwrap_or_else(|| Window::containing(now.with_timezone(&s.timezone).date_naive(), s.issue_window));
         store.issue_for(window, window.number(s.issue_window), s.issue_first_total, now)
+    }
+}
+
+/// What the storing tests share: sources whose items are given, not fetched.
+#[cfg(test)]
+mod testing {
+    use super::*;
+
+    /// A pipeline of feed sources `ids`, its config in `dir`.
+    pub(super) fn pipeline(dir: &std::path::Path, ids: &[&str]) -> Pipeline {
+        let mut text = String::from("[settings]\n\n");
+        for id in ids {
+            text += &format!(
+                "[[source]]\nid = \"{id}\"\nname = \"{id}\"\nurl = \"http://127.0.0.1:9/{id}.xml\"\nkind = \"feed\"\n\n"
+            );
+        }
+        let config = Config::parse(&text, &dir.join("banyue.toml")).expect("the config");
+        Pipeline::new(config).expect("a pipeline")
+    }
+
+    /// Source `index`'s items with these headlines, as a run collects them.
+    pub(super) fn collected(pipeline: &Pipeline, index: usize, titles: &[String], now: DateTime<Utc>) -> Collected {
+        let source = &pipeline.config.sources[index];
+        let items = titles
+            .iter()
+            .enumerate()
+            .filter_map(|(n, title)| {
+                let raw = RawItem {
+                    guid: Some(format!("{}-{n}", source.id)),
+                    link: Some(format!("http://127.0.0.1:9/{}/{n}.html", source.id)),
+                    title: title.clone(),
+                    published: Some(now),
+                    ..RawItem::default()
+                };
+                normalize::normalize(raw, &source.id, now)
+            })
+            .collect();
+        Collected {
+            index,
+            items,
+            report: SourceReport {
+                id: source.id.clone(),
+                ..SourceReport::default()
+            },
+            failures_before: 0,
+            read_ahead: None,
+            parse_slot: None,
+        }
+    }
+
+    /// A run's stories to compare with, none read yet.
+    pub(super) fn known(now: DateTime<Utc>) -> Known {
+        Known {
+            index: None,
+            after: 0,
+            assigned: 0,
+            since: now - chrono::Duration::days(14),
+            holder: "test".to_string(),
+            spill: None,
+            spent: Spent::default(),
+        }
+    }
+
+    /// Sources `good`, `refused` and `also-good` stored by `store_it` in one group, while
+    /// the store refuses the second one's items (as a full disk or a broken row would):
+    /// that source fails alone.
+    pub(super) fn a_refused_source_fails_alone(
+        store_it: impl FnOnce(&Pipeline, &Arc<Mutex<Store>>, collect::Group, &mut Known, DateTime<Utc>) -> Vec<Collected>,
+    ) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let pipeline = pipeline(dir.path(), &["good", "refused", "also-good"]);
+        let db = dir.path().join("banyue.db");
+        let store = Arc::new(Mutex::new(Store::open(&db).expect("a store")));
+        rusqlite::Connection::open(&db)
+            .and_then(|c| {
+                c.execute_batch(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON items WHEN new.source_id = 'refused'
+                     BEGIN SELECT RAISE(ABORT, 'no room for this source'); END;",
+                )
+            })
+            .expect("the trigger");
+        let now = Utc::now();
+        let collected = (0..3)
+            .map(|i| {
+                let id = &pipeline.config.sources[i].id;
+                let titles: Vec<String> = (0..2).map(|n| format!("南京软件谷第{n}批{id}项目签约")).collect();
+                collected(&pipeline, i, &titles, now)
+            })
+            .collect();
+        let group = collect::Group {
+            collected,
+            permits: Vec::new(),
+        };
+        let mut known = known(now);
+        let mut done = store_it(&pipeline, &store, group, &mut known, now);
+        done.sort_by_key(|c| c.index);
+        let [good, refused, also_good] = done.as_slice() else {
+            panic!("three sources")
+        };
+        let error = refused.report.error.clone().unwrap_or_default();
+        assert!(
+            error.starts_with("storing items") && error.contains("no room"),
+            "{error}"
+        );
+        assert_eq!(refused.report.new, 0);
+        // The sources stored in the same transaction stand, each counted once.
+        for c in [good, also_good] {
+            assert!(c.report.error.is_none() && c.report.new == 2, "{:?}", c.report);
+        }
+        let conn = rusqlite::Connection::open(&db).expect("the store");
+        let stored = |source: &str| {
+            conn.query_row("SELECT count(*) FROM items WHERE source_id = ?1", [source], |r| {
+                r.get::<_, i64>(0)
+            })
+            .expect("a count")
+        };
+        assert_eq!((stored("good"), stored("refused"), stored("also-good")), (2, 0, 2));
+        // Each source's run is recorded once, its lease given back.
+        let runs: i64 = conn
+            .query_row("SELECT count(*) FROM sources WHERE last_attempt IS NOT NULL", [], |r| {
+                r.get(0)
+            })
+            .expect("the sources");
+        assert_eq!(runs, 3);
     }
 }

@@ -79,7 +79,7 @@ impl Pipeline {
         let batch = st.begin()?;
         // Inside the transaction, which holds the store's write lock: the stories other
         // collectors committed are all visible now, and none can commit until this does.
-        known.catch_up(&batch)?;
+        known.catch_up(|after, since| batch.candidates_after(after, since))?;
         let mut last_id = 0;
         for (c, mix) in group.iter_mut().zip(mixes) {
             if c.report.skipped.is_some() {
@@ -92,7 +92,7 @@ impl Pipeline {
                     Savepoints::Each => Some(batch.savepoint()?),
                     Savepoints::No => None,
                 };
-                match (self.store_items(&batch, source, c, mix, near, known, now), mark) {
+                match (self.store_items(&mut &batch, source, c, mix, near, known, now), mark) {
                     (Ok(id), mark) => {
                         if let Some(mark) = mark {
                             batch.release(mark)?;
@@ -122,9 +122,9 @@ impl Pipeline {
     /// it inserted. Its new stories join the index at once, for the next source of the
     /// batch to compare with.
     #[allow(clippy::too_many_arguments)]
-    fn store_items(
+    pub(super) fn store_items(
         &self,
-        batch: &crate::store::Batch<'_>,
+        rows: &mut impl Rows,
         source: &Source,
         c: &mut Collected,
         history: SourceMix,
@@ -137,14 +137,14 @@ impl Pipeline {
         };
         let mut fresh: Vec<usize> = Vec::with_capacity(c.items.len());
         for (i, item) in c.items.iter().enumerate() {
-            if batch.known(item)? {
+            if rows.known(item)? {
                 c.report.seen += 1;
             } else {
                 fresh.push(i);
             }
         }
         let read = self.read_fresh(source, c, &fresh, history, now);
-        let fresh: Vec<&Item> = fresh.iter().map(|i| &c.items[*i]).collect();
+        let fresh: Vec<(usize, &Item)> = fresh.iter().map(|&i| (i, &c.items[i])).collect();
         // The search among the stories stored before this batch is the larger part of
         // judging an item, and reads only them: on every core, before the items are
         // judged one by one. An item whose counts this batch's earlier stories change
@@ -166,7 +166,7 @@ impl Pipeline {
         let mut last_id = 0;
         for (
             (
-                item,
+                (at, item),
                 Reading {
                     decision, probe, words, ..
                 },
@@ -211,7 +211,7 @@ impl Pipeline {
                 duplicate_of: duplicate_of.clone(),
                 words: Some(words),
             };
-            let Some(id) = timed(&mut spent.insert, || batch.insert(&new))? else {
+            let Some(id) = timed(&mut spent.insert, || rows.insert(at, new))? else {
                 c.report.seen += 1;
                 continue;
             };
@@ -226,7 +226,7 @@ impl Pipeline {
                 continue;
             }
             if let Some((old, why)) = &replaces {
-                batch.promote(id, *old, why)?;
+                rows.promote(id, *old, why)?;
                 replaced.push(*old);
                 added_index.remove(*old);
                 c.report.merged += 1;
@@ -542,6 +542,8 @@ pub(super) struct Known {
     pub(super) index: Option<dedup::Index>,
     /// The largest item id read from the store.
     pub(super) after: i64,
+    /// The largest id given to a row judged for the writer.
+    pub(super) assigned: i64,
     pub(super) since: DateTime<Utc>,
     /// This run's lease holder name: a source's lease is given back with its items.
     pub(super) holder: String,
@@ -569,6 +571,10 @@ pub(super) struct Spent {
     pub(super) search_own: Duration,
     pub(super) insert: Duration,
     pub(super) commit: Duration,
+    /// Waiting for the writer to write the group before.
+    pub(super) writer_wait: Duration,
+    /// The writer's own time.
+    pub(super) writer: super::writer::WriteSpent,
 }
 
 /// `f()`, its time added to `slot`.
@@ -605,11 +611,15 @@ impl Known {
         Ok(())
     }
 
-    pub(super) fn catch_up(&mut self, batch: &crate::store::Batch) -> anyhow::Result<()> {
+    /// Add the stories stored after the largest id read (`stored_after(after, since)`).
+    pub(super) fn catch_up(
+        &mut self,
+        stored_after: impl FnOnce(i64, DateTime<Utc>) -> anyhow::Result<Vec<Candidate>>,
+    ) -> anyhow::Result<()> {
         let Some(index) = self.index.as_mut() else {
             return Ok(());
         };
-        for c in batch.candidates_after(self.after, self.since)? {
+        for c in stored_after(self.after, self.since)? {
             self.after = self.after.max(c.id);
             if !index.contains(c.id) {
                 index.insert(c);
@@ -642,89 +652,14 @@ mod tests {
 
     #[test]
     fn a_source_whose_items_fail_to_store_fails_alone_in_its_group() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let mut text = String::from("[settings]\n\n");
-        for id in ["good", "refused", "also-good"] {
-            text += &format!(
-                "[[source]]\nid = \"{id}\"\nname = \"{id}\"\nurl = \"http://127.0.0.1:9/{id}.xml\"\nkind = \"feed\"\n\n"
-            );
-        }
-        let config = Config::parse(&text, &dir.path().join("banyue.toml")).expect("the config");
-        let pipeline = Pipeline::new(config).expect("a pipeline");
-        let db = dir.path().join("banyue.db");
-        let mut st = Store::open(&db).expect("a store");
-        // The store refuses one source's items, as a full disk or a broken row would.
-        rusqlite::Connection::open(&db)
-            .and_then(|c| {
-                c.execute_batch(
-                    "CREATE TRIGGER refuse BEFORE INSERT ON items WHEN new.source_id = 'refused'
-                     BEGIN SELECT RAISE(ABORT, 'no room for this source'); END;",
-                )
-            })
-            .expect("the trigger");
-        let now = Utc::now();
-        let mut group: Vec<Collected> = pipeline
-            .config
-            .sources
-            .iter()
-            .enumerate()
-            .map(|(index, source)| {
-                let items = (0..2)
-                    .filter_map(|n| {
-                        let raw = RawItem {
-                            guid: Some(format!("{}-{n}", source.id)),
-                            link: Some(format!("http://127.0.0.1:9/{}/{n}.html", source.id)),
-                            title: format!("南京软件谷第{n}批{}项目签约", source.id),
-                            ..RawItem::default()
-                        };
-                        normalize::normalize(raw, &source.id, now)
-                    })
-                    .collect();
-                Collected {
-                    index,
-                    items,
-                    report: SourceReport {
-                        id: source.id.clone(),
-                        ..SourceReport::default()
-                    },
-                    failures_before: 0,
-                    read_ahead: None,
-                    parse_slot: None,
-                }
-            })
-            .collect();
-        let mut known = Known {
-            index: None,
-            after: 0,
-            since: now - chrono::Duration::days(14),
-            holder: "test".to_string(),
-            spill: None,
-            spent: Spent::default(),
-        };
-        pipeline
-            .store_group(&mut st, &mut group, &NearDup::default(), &mut known, now)
-            .expect("the group stored");
-        let [good, refused, also_good] = group.as_slice() else {
-            panic!("three sources")
-        };
-        let error = refused.report.error.clone().unwrap_or_default();
-        assert!(
-            error.starts_with("storing items") && error.contains("no room"),
-            "{error}"
-        );
-        assert_eq!(refused.report.new, 0);
-        // The sources stored in the same transaction stand, each counted once.
-        for c in [good, also_good] {
-            assert!(c.report.error.is_none() && c.report.new == 2, "{:?}", c.report);
-        }
-        let conn = rusqlite::Connection::open(&db).expect("the store");
-        let stored = |source: &str| {
-            conn.query_row("SELECT count(*) FROM items WHERE source_id = ?1", [source], |r| {
-                r.get::<_, i64>(0)
-            })
-            .expect("a count")
-        };
-        assert_eq!((stored("good"), stored("refused"), stored("also-good")), (2, 0, 2));
+        testing::a_refused_source_fails_alone(|pipeline, store, group, known, now| {
+            let mut st = lock(store).expect("the store");
+            let mut collected = group.collected;
+            pipeline
+                .store_group(&mut st, &mut collected, &NearDup::default(), known, now)
+                .expect("the group stored");
+            collected
+        });
     }
 
     #[test]

@@ -743,8 +743,25 @@ impl Store {
 
     /// The largest item id (0 in an empty store).
     pub fn max_item_id(&self) -> anyhow::Result<i64> {
-        self.conn
-            .query_row("SELECT coalesce(max(id), 0) FROM items", &[], |r| r.get(0))
+        max_item_id(&self.conn)
+    }
+
+    /// Representatives stored after item `after` and dated since `since`, as committed.
+    pub fn candidates_after(&self, after: i64, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
+        candidates_after(&self.conn, after, since)
+    }
+
+    /// A second connection to this store, to read what is committed beside a thread
+    /// that writes on this one (a run judges a group while the group before is
+    /// written): on SQLite in a file, `None` otherwise.
+    pub fn reader(&self) -> anyhow::Result<Option<Store>> {
+        let Conn::Lite(_) = &self.conn else {
+            return Ok(None);
+        };
+        let Some(path) = self.path() else {
+            return Ok(None);
+        };
+        Ok(Some(Store::with(Store::connection(&path)?)))
     }
 
     /// Headlines of the reports editors split from a story, each with the headline of
@@ -1174,6 +1191,19 @@ fn release(conn: &Conn, holder: &str, source: Option<&str>, now: DateTime<Utc>) 
 }
 
 /// Whether this item is already stored (same guid in its source, or same link).
+fn candidates_after(conn: &Conn, after: i64, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
+    conn.query_map(
+        "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
+         FROM items WHERE id > ?1 AND duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?2 ORDER BY id",
+        params![after, ts(since)],
+        candidate_from_row,
+    )
+}
+
+fn max_item_id(conn: &Conn) -> anyhow::Result<i64> {
+    conn.query_row("SELECT coalesce(max(id), 0) FROM items", &[], |r| r.get(0))
+}
+
 fn known(conn: &Conn, item: &Item) -> anyhow::Result<bool> {
     let found: Option<i64> = conn.query_opt(
         "SELECT id FROM items WHERE (source_id = ?1 AND guid = ?2) OR (url IS NOT NULL AND url = ?3) LIMIT 1",
@@ -1210,12 +1240,7 @@ impl Batch<'_> {
     /// Representatives stored after item `after` (by another collector, while a run
     /// goes on) and dated since `since`.
     pub fn candidates_after(&self, after: i64, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
-        self.tx.query_map(
-            "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
-             FROM items WHERE id > ?1 AND duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?2 ORDER BY id",
-            params![after, ts(since)],
-            candidate_from_row,
-        )
+        candidates_after(&self.tx, after, since)
     }
 
     /// Whether this item is already stored (same guid in its source, or same link).
@@ -1223,8 +1248,33 @@ impl Batch<'_> {
         known(&self.tx, item)
     }
 
+    /// The largest item id, this batch's own included.
+    pub fn max_item_id(&self) -> anyhow::Result<i64> {
+        max_item_id(&self.tx)
+    }
+
     /// Insert a new item; `None` if it turned out to be known after all.
     pub fn insert(&self, new: &NewItem) -> anyhow::Result<Option<i64>> {
+        self.insert_with(None, new)
+    }
+
+    /// Insert a new item as `id`, which a run gave it while judging it ahead of this
+    /// transaction (see `pipeline::writer`): the id SQLite would have given it, as the
+    /// store's largest id was checked first. An item known after all is an error here,
+    /// since the ids after it were given on the word that it was new. SQLite only.
+    pub fn insert_as(&self, id: i64, new: &NewItem) -> anyhow::Result<()> {
+        match self.insert_with(Some(id), new)? {
+            Some(stored) if stored == id => Ok(()),
+            Some(stored) => anyhow::bail!("item {id} was stored as {stored}"),
+            None => anyhow::bail!(
+                "item {id} ({} in {}) was stored meanwhile",
+                new.item.guid,
+                new.item.source_id
+            ),
+        }
+    }
+
+    fn insert_with(&self, id: Option<i64>, new: &NewItem) -> anyhow::Result<Option<i64>> {
         let i = new.item;
         let d = new.decision;
         // On PostgreSQL the report's search words go in with it, in one statement: a
@@ -1238,11 +1288,17 @@ impl Batch<'_> {
         };
         let words = if pg { format!(" {} ", document()) } else { String::new() };
         let sql = if pg {
+            anyhow::ensure!(id.is_none(), "PostgreSQL gives an item its id");
             format!(
                 "WITH ins AS ({INSERT_ITEM} RETURNING id),
                       w AS (INSERT INTO item_words (key, words) SELECT (CAST(?25 AS BIGINT) << 32) | id, ?26 FROM ins)
                  SELECT id FROM ins"
             )
+        } else if id.is_some() {
+            let as_id = INSERT_ITEM
+                .replacen("INSERT INTO items (", "INSERT INTO items (id, ", 1)
+                .replacen("VALUES (", "VALUES (?25, ", 1);
+            format!("{as_id} RETURNING id")
         } else {
             format!("{INSERT_ITEM} RETURNING id")
         };
@@ -1252,6 +1308,7 @@ impl Batch<'_> {
         let (published, fetched) = (i.published.map(ts), ts(i.fetched_at));
         let duplicate_of = new.duplicate_of.as_ref().map(|(id, _)| *id);
         let why = new.duplicate_of.as_ref().map(|(_, why)| why.as_str());
+        let p25 = if pg { minutes } else { id.unwrap_or_default() };
         let values = params![
             i.source_id,
             i.guid,
@@ -1277,11 +1334,16 @@ impl Batch<'_> {
             duplicate_of,
             why,
             d.doubt,
-            minutes,
+            p25,
             words,
         ];
-        // SQLite's statement has the first 24 (its words go in after, by rowid).
-        let values = if pg { values } else { &values[..24] };
+        // SQLite's statement has the first 24 (its words go in after, by rowid), and the
+        // id given ahead as the 25th.
+        let values = match (pg, id) {
+            (true, _) => values,
+            (false, Some(_)) => &values[..25],
+            (false, None) => &values[..24],
+        };
         let id: Option<i64> = self.tx.query_opt(&sql, values, |r| r.get(0))?;
         let Some(id) = id else {
             return Ok(None);
