@@ -200,9 +200,9 @@ fn tidy_body(raw: &str, context: &str) -> String {
     // A bare 市 is the city the headline goes on to name; a bare 省 (省工业和信息化厅) the
     // province the headline or lead names first (湖南抢抓先机).
     if name.starts_with('市')
-        && let Some(city) = CITY_NAMED.captures(context)
+        && let Some(city) = city_named(context)
     {
-        name = format!("{}{name}", &city[1]);
+        name = format!("{city}{name}");
     } else if name.starts_with('省')
         && let Some(province) = PROVINCES.iter().filter_map(|p| context.find(p).map(|at| (at, p))).min()
     {
@@ -239,8 +239,21 @@ const PROVINCES: [&str; 23] = [
     "台湾",
 ];
 
+/// The verbs a document's title puts before the city it is for (关于印发深圳市…).
+const FOR_CITY: [&str; 5] = ["关于", "印发", "开展", "转发", "推进"];
+
 static CITY_NAMED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:关于|印发|开展|转发|推进)+[\s\d年]*(\p{Han}{2,3}?)市").expect("static regex"));
+
+/// The city a headline's document is for, by the name before its 市: not a verb read as
+/// one (关于印发市政协…: no city is named).
+fn city_named(context: &str) -> Option<&str> {
+    CITY_NAMED
+        .captures_iter(context)
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str())
+        .find(|name| !FOR_CITY.iter().any(|v| name.starts_with(v) || name.ends_with(v)))
+}
 
 /// The issuer of a policy an item is about: named before 关于/印发 at the head of its
 /// headline, before a colon that opens it, else as news tells it (…等八部门联合印发《…》)
@@ -459,6 +472,15 @@ mod tests {
             ),
             // A year that is not what the body publishes.
             ("南京市数据局2024年以来推动数据要素市场化", None),
+            // A bare 市 before a document that names no city: no verb taken for one.
+            (
+                "市人民政府办公厅关于印发市政协会议建议案办理工作方案的通知",
+                Some("市人民政府办公厅"),
+            ),
+            (
+                "市工业和信息化局关于印发深圳市数字经济产业扶持计划的通知",
+                Some("深圳市工业和信息化局"),
+            ),
         ] {
             assert_eq!(issuer_of(title, "").as_deref(), issuer, "{title}");
         }
