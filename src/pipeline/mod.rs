@@ -258,6 +258,27 @@ mod testing {
         Pipeline::new(config).expect("a pipeline")
     }
 
+    /// A pipeline of sources `ids` with its store in a file: both live as long as `dir`.
+    pub(super) struct Stored {
+        pub(super) dir: tempfile::TempDir,
+        pub(super) pipeline: Pipeline,
+        pub(super) db: std::path::PathBuf,
+        pub(super) store: Arc<Mutex<Store>>,
+    }
+
+    pub(super) fn stored(ids: &[&str]) -> Stored {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let pipeline = pipeline(dir.path(), ids);
+        let db = dir.path().join("banyue.db");
+        let store = Arc::new(Mutex::new(Store::open(&db).expect("a store")));
+        Stored {
+            dir,
+            pipeline,
+            db,
+            store,
+        }
+    }
+
     /// Source `index`'s items with these headlines, as a run collects them.
     pub(super) fn collected(pipeline: &Pipeline, index: usize, titles: &[String], now: DateTime<Utc>) -> Collected {
         let source = &pipeline.config.sources[index];
@@ -307,10 +328,12 @@ mod testing {
     pub(super) fn a_refused_source_fails_alone(
         store_it: impl FnOnce(&Pipeline, &Arc<Mutex<Store>>, collect::Group, &mut Known, DateTime<Utc>) -> Vec<Collected>,
     ) {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let pipeline = pipeline(dir.path(), &["good", "refused", "also-good"]);
-        let db = dir.path().join("banyue.db");
-        let store = Arc::new(Mutex::new(Store::open(&db).expect("a store")));
+        let Stored {
+            dir: _dir,
+            pipeline,
+            db,
+            store,
+        } = stored(&["good", "refused", "also-good"]);
         rusqlite::Connection::open(&db)
             .and_then(|c| {
                 c.execute_batch(

@@ -187,11 +187,46 @@ pub(super) struct Job {
 
 impl Job {
     /// The group with its reports as fetched, to be stored again.
-    pub(super) fn undone(mut self) -> Group {
-        for (c, report) in self.group.collected.iter_mut().zip(self.reports) {
-            c.report = report;
-        }
-        self.group
+    pub(super) fn undone(self) -> Group {
+        restored(self.group, self.reports)
+    }
+}
+
+/// `group` with these reports, as fetched.
+fn restored(mut group: Group, reports: Vec<SourceReport>) -> Group {
+    for (c, report) in group.collected.iter_mut().zip(reports) {
+        c.report = report;
+    }
+    group
+}
+
+/// A group judged: each source's rows, the store's largest id counted on, and the keys
+/// of its rows.
+pub(super) struct Judged {
+    writes: Vec<Option<Written>>,
+    base: i64,
+    keys: Pending,
+}
+
+impl Judged {
+    /// The writer's job for `group` (whose reports as fetched were `reports`), and the
+    /// keys of its rows, known until it is written.
+    pub(super) fn into_job(
+        self,
+        group: Group,
+        reports: Vec<SourceReport>,
+        known: &Known,
+        now: DateTime<Utc>,
+    ) -> (Job, Pending) {
+        let job = Job {
+            group,
+            reports,
+            writes: self.writes,
+            base: self.base,
+            holder: known.holder.clone(),
+            now,
+        };
+        (job, self.keys)
     }
 }
 
@@ -362,31 +397,13 @@ impl Pipeline {
         let judged = self.judge_group(line, &mut group.collected, near, known, now);
         let (mut done, written) = self.written(store, line, near, known, now)?;
         let (job, keys) = match judged {
-            Ok((writes, base, keys)) if written => {
-                let job = Job {
-                    group,
-                    reports,
-                    writes,
-                    base,
-                    holder: known.holder.clone(),
-                    now,
-                };
-                (job, keys)
-            }
+            Ok(judged) if written => judged.into_job(group, reports, known, now),
             Ok(_) | Err(_) => {
                 if let Err(e) = judged {
                     tracing::debug!("a group not judged ahead ({e:#}): stored on the storing thread");
                 }
                 known.index = None;
-                let undone = Job {
-                    group,
-                    reports,
-                    writes: Vec::new(),
-                    base: 0,
-                    holder: String::new(),
-                    now,
-                }
-                .undone();
+                let undone = restored(group, reports);
                 done.extend(self.store_and_record(store, undone, near, known, now)?);
                 return Ok(done);
             }
@@ -445,7 +462,7 @@ impl Pipeline {
         near: &NearDup,
         known: &mut Known,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<(Vec<Option<Written>>, i64, Pending)> {
+    ) -> anyhow::Result<Judged> {
         let reader = &line.reader;
         let mut mixes = Vec::with_capacity(group.len());
         for c in group.iter() {
@@ -482,7 +499,11 @@ impl Pipeline {
         }
         known.assigned = last;
         known.after = known.after.max(last);
-        Ok((writes, base, own))
+        Ok(Judged {
+            writes,
+            base,
+            keys: own,
+        })
     }
 }
 
@@ -510,10 +531,12 @@ mod tests {
 
     #[test]
     fn a_group_judged_before_another_collector_wrote_is_judged_again() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let pipeline = testing::pipeline(dir.path(), &["ours", "theirs"]);
-        let db = dir.path().join("banyue.db");
-        let store = Arc::new(Mutex::new(Store::open(&db).expect("a store")));
+        let testing::Stored {
+            dir: _dir,
+            pipeline,
+            db,
+            store,
+        } = testing::stored(&["ours", "theirs"]);
         let near = NearDup::default();
         let now = Utc::now();
         let story = "南京市发布《软件和信息服务业高质量发展三年行动计划》".to_string();
@@ -525,10 +548,10 @@ mod tests {
         let reports = group.collected.iter().map(|c| c.report.clone()).collect();
         let mut line = Line::start(&store).expect("a line on SQLite in a file");
         let mut known = testing::known(now);
-        let (writes, base, keys) = pipeline
+        let judged = pipeline
             .judge_group(&mut line, &mut group.collected, &near, &mut known, now)
             .expect("the group judged");
-        assert_eq!(base, 0);
+        assert_eq!(judged.base, 0);
         // Another collector stores the same story, with the id the judging counted on.
         {
             let mut st = Store::open(&db).expect("a second store");
@@ -537,14 +560,7 @@ mod tests {
                 .store_group(&mut st, &mut theirs, &near, &mut testing::known(now), now)
                 .expect("their group stored");
         }
-        let mut job = Job {
-            group,
-            reports,
-            writes,
-            base,
-            holder: known.holder.clone(),
-            now,
-        };
+        let (mut job, keys) = judged.into_job(group, reports, &known, now);
         let refused = write(&store, &mut job).expect_err("the writer checks the largest id");
         assert!(refused.to_string().contains("another collector"), "{refused:#}");
         assert!(line.writer.send(job).is_ok());
@@ -576,10 +592,12 @@ mod tests {
 
     #[test]
     fn rows_judged_ahead_know_the_links_and_guids_not_yet_written() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let pipeline = testing::pipeline(dir.path(), &["a", "b"]);
-        let db = dir.path().join("banyue.db");
-        let store = Arc::new(Mutex::new(Store::open(&db).expect("a store")));
+        let testing::Stored {
+            dir: _dir,
+            pipeline,
+            db: _,
+            store,
+        } = testing::stored(&["a", "b"]);
         let near = NearDup::default();
         let now = Utc::now();
         let mut line = Line::start(&store).expect("a line on SQLite in a file");
@@ -597,7 +615,7 @@ mod tests {
             };
             let before = vec![group.collected[0].report.clone()];
             // b is judged while a is with the writer.
-            let (writes, base, keys) = pipeline
+            let judged = pipeline
                 .judge_group(&mut line, &mut group.collected, &near, &mut known, now)
                 .expect("a group judged");
             let report = &group.collected[0].report;
@@ -606,14 +624,7 @@ mod tests {
                 .written(&store, &mut line, &near, &mut known, now)
                 .expect("the group before written");
             assert!(written, "a group judged ahead was written again");
-            let job = Job {
-                group,
-                reports: before,
-                writes,
-                base,
-                holder: known.holder.clone(),
-                now,
-            };
+            let (job, keys) = judged.into_job(group, before, &known, now);
             assert!(line.writer.send(job).is_ok());
             line.in_flight = Some(keys);
         }
