@@ -393,6 +393,17 @@ impl Pipeline {
         let Some(line) = line else {
             return self.store_and_record(store, group, near, known, now);
         };
+        // A group that brings no items (every answer a 304) has only its runs to record:
+        // handing it to the writer would cost more than it spares.
+        let brings_items = group
+            .collected
+            .iter()
+            .any(|c| c.report.skipped.is_none() && !c.items.is_empty());
+        if !brings_items {
+            let (mut done, _) = self.written(store, line, near, known, now)?;
+            done.extend(self.store_and_record(store, group, near, known, now)?);
+            return Ok(done);
+        }
         let reports: Vec<SourceReport> = group.collected.iter().map(|c| c.report.clone()).collect();
         let judged = self.judge_group(line, &mut group.collected, near, known, now);
         let (mut done, written) = self.written(store, line, near, known, now)?;
