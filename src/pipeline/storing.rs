@@ -118,9 +118,9 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Dedup, classify and insert one source's items in the open batch: the largest id
-    /// it inserted. Its new stories join the index at once, for the next source of the
-    /// batch to compare with.
+    /// Dedup, classify and insert one source's items into `rows` (the open batch, or the
+    /// record of a group for the writer): the largest id it inserted. Its new stories join
+    /// the index at once, for the next source of the group to compare with.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn store_items(
         &self,

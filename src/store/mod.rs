@@ -1190,7 +1190,7 @@ fn release(conn: &Conn, holder: &str, source: Option<&str>, now: DateTime<Utc>) 
     Ok(())
 }
 
-/// Whether this item is already stored (same guid in its source, or same link).
+/// Representatives stored after item `after` and dated since `since`.
 fn candidates_after(conn: &Conn, after: i64, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
     conn.query_map(
         "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
@@ -1204,6 +1204,7 @@ fn max_item_id(conn: &Conn) -> anyhow::Result<i64> {
     conn.query_row("SELECT coalesce(max(id), 0) FROM items", &[], |r| r.get(0))
 }
 
+/// Whether this item is already stored (same guid in its source, or same link).
 fn known(conn: &Conn, item: &Item) -> anyhow::Result<bool> {
     let found: Option<i64> = conn.query_opt(
         "SELECT id FROM items WHERE (source_id = ?1 AND guid = ?2) OR (url IS NOT NULL AND url = ?3) LIMIT 1",
