@@ -309,6 +309,18 @@ mod testing {
         }
     }
 
+    /// Make the store at `db` refuse `source`'s items, as a full disk or a broken row would.
+    pub(super) fn refuse(db: &std::path::Path, source: &str) {
+        rusqlite::Connection::open(db)
+            .and_then(|c| {
+                c.execute_batch(&format!(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON items WHEN new.source_id = '{source}'
+                     BEGIN SELECT RAISE(ABORT, 'no room for this source'); END;"
+                ))
+            })
+            .expect("the trigger");
+    }
+
     /// A run's stories to compare with, none read yet.
     pub(super) fn known(now: DateTime<Utc>) -> Known {
         Known {
@@ -334,14 +346,7 @@ mod testing {
             db,
             store,
         } = stored(&["good", "refused", "also-good"]);
-        rusqlite::Connection::open(&db)
-            .and_then(|c| {
-                c.execute_batch(
-                    "CREATE TRIGGER refuse BEFORE INSERT ON items WHEN new.source_id = 'refused'
-                     BEGIN SELECT RAISE(ABORT, 'no room for this source'); END;",
-                )
-            })
-            .expect("the trigger");
+        refuse(&db, "refused");
         let now = Utc::now();
         let collected = (0..3)
             .map(|i| {

@@ -611,6 +611,13 @@ impl Known {
         Ok(())
     }
 
+    /// Forget what was judged for the writer and not written: the stories it added to the
+    /// index, and the ids it counted on (the next group counts on the store's own).
+    pub(super) fn forget_judged(&mut self) {
+        self.index = None;
+        self.assigned = 0;
+    }
+
     /// Add the stories stored after the largest id read (`stored_after(after, since)`).
     pub(super) fn catch_up(
         &mut self,

@@ -413,7 +413,7 @@ impl Pipeline {
                 if let Err(e) = judged {
                     tracing::debug!("a group not judged ahead ({e:#}): stored on the storing thread");
                 }
-                known.index = None;
+                known.forget_judged();
                 let undone = restored(group, reports);
                 done.extend(self.store_and_record(store, undone, near, known, now)?);
                 return Ok(done);
@@ -422,7 +422,7 @@ impl Pipeline {
         match line.writer.send(job) {
             Ok(()) => line.in_flight = Some(keys),
             Err(job) => {
-                known.index = None;
+                known.forget_judged();
                 done.extend(self.store_and_record(store, job.undone(), near, known, now)?);
             }
         }
@@ -456,7 +456,7 @@ impl Pipeline {
             }
             Err(e) => {
                 tracing::debug!("a group judged ahead is stored again: {e:#}");
-                known.index = None;
+                known.forget_judged();
                 let done = self.store_and_record(store, job.undone(), near, known, now)?;
                 Ok((done, false))
             }
@@ -538,6 +538,47 @@ mod tests {
             assert!(!written, "the writer wrote a group with a refused row");
             done
         });
+    }
+
+    #[test]
+    fn after_a_group_is_stored_again_the_next_is_written_by_the_writer() {
+        let testing::Stored {
+            dir: _dir,
+            pipeline,
+            db,
+            store,
+        } = testing::stored(&["refused", "good", "later"]);
+        testing::refuse(&db, "refused");
+        let near = NearDup::default();
+        let now = Utc::now();
+        let mut line = Line::start(&store).expect("a line on SQLite in a file");
+        let mut known = testing::known(now);
+        let group = |i: usize, titles: &[&str]| collect::Group {
+            collected: vec![testing::collected(
+                &pipeline,
+                i,
+                &titles.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+                now,
+            )],
+            permits: Vec::new(),
+        };
+        // The refused group fails with the writer while the good one is judged: both are
+        // stored again here, and the ids the good one counted on are no longer the store's.
+        for g in [
+            group(0, &["南京软件谷第一批项目签约", "南京软件谷第二批项目签约"]),
+            group(1, &["杭州数据交易所上线", "合肥量子计算中心启用"]),
+            group(2, &["成都天府软件园举办工业软件对接会"]),
+        ] {
+            pipeline
+                .store_judged(&store, g, &near, &mut known, now, Some(&mut line))
+                .expect("a group stored");
+        }
+        let (_, written) = pipeline
+            .written(&store, &mut line, &near, &mut known, now)
+            .expect("the last group written");
+        assert!(written, "the writer refused every group after the failed one");
+        let count: i64 = lock(&store).and_then(|st| st.count_items()).expect("a count");
+        assert_eq!(count, 3);
     }
 
     #[test]
