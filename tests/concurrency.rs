@@ -126,3 +126,40 @@ async fn two_runs_and_an_editor_at_once() {
     assert_eq!(urls.len(), items.len());
     assert_eq!(st.integrity_check().expect("integrity"), "ok");
 }
+
+/// One slot: the source whose group the writer has holds it until that group is written,
+/// and every other source still waits for it. A run stores them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_with_one_slot_stores_every_source() {
+    const FEW: usize = 4;
+    let site = site(|origin| {
+        (0..FEW)
+            .map(|n| {
+                let res = Resource::ok("application/rss+xml", feed(origin, n));
+                (format!("/f{n}.xml"), res)
+            })
+            .collect()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg_path = dir.path().join("banyue.toml");
+    let mut text = String::from("[settings]\ntimeout_secs = 10\nper_host_delay_ms = 0\nconcurrency = 1\n\n");
+    for n in 0..FEW {
+        text += &format!(
+            "[[source]]\nid = \"s{n}\"\nname = \"源{n}\"\nurl = \"{}\"\nkind = \"feed\"\nallow_private = true\n\n",
+            site.url(&format!("/f{n}.xml"))
+        );
+    }
+    std::fs::write(&cfg_path, &text).expect("write config");
+    let pipeline = Pipeline::new(Config::parse(&text, &cfg_path).expect("valid config")).expect("pipeline");
+    let report = pipeline.run(&RunOptions::default()).await.expect("the run");
+    let ids: HashSet<&str> = report.sources.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids.len(), FEW, "{:?}", report.sources);
+    assert!(
+        report.sources.iter().all(|s| s.error.is_none() && s.new == ITEMS),
+        "{:?}",
+        report.sources
+    );
+    let stored = pipeline.open_store().expect("store").count_items().expect("a count");
+    assert_eq!(stored, (FEW * ITEMS) as i64);
+}

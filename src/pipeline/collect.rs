@@ -154,6 +154,13 @@ impl Pipeline {
                             self.reported(done, &mut reports, progress, total);
                             continue;
                         }
+                        // The group with the writer holds its slots until it is written:
+                        // with every slot its own, no source would be fetched again.
+                        if let Some(line) = line.as_mut().filter(|l| l.in_flight.is_some()) {
+                            let (done, _) = self.written(store, line, near, known, now)?;
+                            self.reported(done, &mut reports, progress, total);
+                            continue;
+                        }
                         let start = std::time::Instant::now();
                         let joined = tasks.join_next().await;
                         known.spent.waiting += start.elapsed();
