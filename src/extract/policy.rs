@@ -242,8 +242,9 @@ const PROVINCES: [&str; 23] = [
 /// The verbs a document's title puts before the city it is for (关于印发深圳市…).
 const FOR_CITY: [&str; 5] = ["关于", "印发", "开展", "转发", "推进"];
 
-static CITY_NAMED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:关于|印发|开展|转发|推进)+[\s\d年]*(\p{Han}{2,3}?)市").expect("static regex"));
+static CITY_NAMED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?:{})+[\s\d年]*(\p{{Han}}{{2,3}}?)市", FOR_CITY.join("|"))).expect("static regex")
+});
 
 /// The city a headline's document is for, by the name before its 市: not a verb read as
 /// one (关于印发市政协…: no city is named).

@@ -257,8 +257,7 @@ impl Pipeline {
                 c.report.error = Some(format!("storing items: {e:#}"));
                 c.report.new = 0;
                 let batch = st.begin()?;
-                batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
-                batch.release_lease(&known.holder, &source.id, Utc::now())?;
+                batch.record_done(&source.id, &source.name, &self.run_of(c, now), now, &known.holder)?;
                 batch.commit()?;
             }
         }

@@ -63,16 +63,7 @@ impl Pipeline {
     ) -> anyhow::Result<()> {
         // What each source usually yields, read before the transaction, and the stories
         // to compare with, read when the first source brings items.
-        let mut mixes = Vec::with_capacity(group.len());
-        for c in group.iter() {
-            let source = &self.config.sources[c.index];
-            let fetched = c.report.skipped.is_none() && !c.items.is_empty();
-            mixes.push(if fetched {
-                Some(history_mix(st, &source.id)?)
-            } else {
-                None
-            });
-        }
+        let mixes = self.mixes(st, group)?;
         if mixes.iter().any(Option::is_some) {
             known.load(st)?;
         }
@@ -107,8 +98,7 @@ impl Pipeline {
                     }
                 }
             }
-            batch.record_source(&source.id, &source.name, &self.run_of(c, now), now)?;
-            batch.release_lease(&known.holder, &source.id, Utc::now())?;
+            batch.record_done(&source.id, &source.name, &self.run_of(c, now), now, &known.holder)?;
         }
         timed(&mut known.spent.commit, || batch.commit())?;
         // The batch held the store's write lock, so every id below its own was read by
@@ -642,6 +632,20 @@ pub(super) fn probe(r: &RawItem, source: &Source, now: DateTime<Utc>) -> Option<
 
 pub(super) fn is_known(store: &Arc<Mutex<Store>>, item: &Item) -> bool {
     lock(store).ok().and_then(|st| st.is_known(item).ok()).unwrap_or(false)
+}
+
+impl Pipeline {
+    /// What each source of `group` that brought items usually yields; `None` for the others.
+    pub(super) fn mixes(&self, st: &Store, group: &[Collected]) -> anyhow::Result<Vec<Option<SourceMix>>> {
+        group
+            .iter()
+            .map(|c| {
+                let fetched = c.report.skipped.is_none() && !c.items.is_empty();
+                let id = &self.config.sources[c.index].id;
+                fetched.then(|| history_mix(st, id)).transpose()
+            })
+            .collect()
+    }
 }
 
 /// A source's mix of sections from its latest stored items.

@@ -11,7 +11,7 @@
 //! writer could not write, and the group judged meanwhile, are stored again the usual
 //! way ([`Pipeline::store_group`]), from their reports as fetched.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -48,19 +48,23 @@ impl Rows for &Batch<'_> {
 /// The unique keys of rows judged and not yet seen written: what the store will hold.
 #[derive(Debug, Default)]
 pub(super) struct Pending {
-    guids: HashSet<(String, String)>,
+    /// Each source's guids: looked up by the item's own strings, nothing built for it.
+    guids: HashMap<String, HashSet<String>>,
     urls: HashSet<String>,
 }
 
 impl Pending {
     fn holds(&self, item: &Item) -> bool {
         // Compared as the store's unique indexes compare them: (source, guid), and the link.
-        self.guids.contains(&(item.source_id.clone(), item.guid.clone()))
+        self.guids.get(&item.source_id).is_some_and(|g| g.contains(&item.guid))
             || item.url.as_ref().is_some_and(|u| self.urls.contains(u))
     }
 
     fn add(&mut self, item: &Item) {
-        self.guids.insert((item.source_id.clone(), item.guid.clone()));
+        self.guids
+            .entry(item.source_id.clone())
+            .or_default()
+            .insert(item.guid.clone());
         if let Some(u) = &item.url {
             self.urls.insert(u.clone());
         }
@@ -335,8 +339,7 @@ fn write(store: &Arc<Mutex<Store>>, job: &mut Job) -> anyhow::Result<WriteSpent>
                 Op::Promote { new, old, why } => batch.promote(*new, *old, why)?,
             }
         }
-        batch.record_source(&written.id, &written.name, &written.run, job.now)?;
-        batch.release_lease(&job.holder, &written.id, Utc::now())?;
+        batch.record_done(&written.id, &written.name, &written.run, job.now, &job.holder)?;
     }
     spent.insert = start.elapsed();
     timed(&mut spent.commit, || batch.commit())?;
@@ -475,12 +478,7 @@ impl Pipeline {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Judged> {
         let reader = &line.reader;
-        let mut mixes = Vec::with_capacity(group.len());
-        for c in group.iter() {
-            let fetched = c.report.skipped.is_none() && !c.items.is_empty();
-            let id = &self.config.sources[c.index].id;
-            mixes.push(if fetched { Some(history_mix(reader, id)?) } else { None });
-        }
+        let mixes = self.mixes(reader, group)?;
         if mixes.iter().any(Option::is_some) {
             known.load(reader)?;
         }

@@ -1232,6 +1232,20 @@ pub struct Batch<'a> {
 }
 
 impl Batch<'_> {
+    /// Record how a source's run went and give back `holder`'s lease of it, with its
+    /// items (see [`Batch::release_lease`]).
+    pub fn record_done(
+        &self,
+        id: &str,
+        name: &str,
+        run: &SourceRun,
+        at: DateTime<Utc>,
+        holder: &str,
+    ) -> anyhow::Result<()> {
+        self.record_source(id, name, run, at)?;
+        self.release_lease(holder, id, Utc::now())
+    }
+
     /// Give back `holder`'s lease of `source` with its items: another run may fetch it
     /// again once this commits (a run that began before then will not).
     pub fn release_lease(&self, holder: &str, source: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
