@@ -659,8 +659,8 @@ fn label_command(
     editor: &str,
 ) -> anyhow::Result<ExitCode> {
     let pipeline = Pipeline::new(Config::load(config)?)?;
-    if section != banyue::eval::OFF_TOPIC && pipeline.classifier.taxonomy.section(&section).is_none() {
-        let ids: Vec<&str> = pipeline.classifier.taxonomy.sections.iter().map(|s| s.id()).collect();
+    if section != banyue::eval::OFF_TOPIC && pipeline.taxonomy.section(&section).is_none() {
+        let ids: Vec<&str> = pipeline.taxonomy.sections.iter().map(|s| s.id()).collect();
         anyhow::bail!("`{section}` is not a section; one of: {}, off-topic", ids.join(", "));
     }
     let mut store = pipeline.open_store()?;
@@ -672,7 +672,7 @@ fn label_command(
     let moved = pipeline.reclassify(&mut store, window)?;
     println!(
         "#{item} filed under {section}; learned from {} editor decisions",
-        pipeline.classifier.learned_from()
+        pipeline.classifier().learned_from()
     );
     for (id, title, from, to) in &moved {
         println!("  moved #{id} {from} → {to}: {title}");
@@ -718,7 +718,7 @@ fn explain_command(config: &Path, item: &str) -> anyhow::Result<ExitCode> {
     if found.is_empty() {
         anyhow::bail!("no stored item matches `{item}`");
     }
-    let tax = &pipeline.classifier.taxonomy;
+    let tax = &pipeline.taxonomy;
     let now = chrono::Utc::now();
     let mut writer = pipeline.open_store()?;
     let issue = pipeline.issue_for(&mut writer, None, now)?;

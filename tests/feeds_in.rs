@@ -151,3 +151,41 @@ async fn feeds_feed_rs_alone_loses_are_stored_or_explained() {
     assert_eq!(sjis.len(), 1);
     assert_eq!(sjis[0].title, "ゲーム三昧な正月を過ごしました", "undeclared Shift_JIS");
 }
+
+/// A run whose every answer is "not modified" builds no classifier (its gazetteer and
+/// patterns delayed a warm run's first request by 40 ms), and an editor's label read
+/// before it is built is learned once it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_new_builds_no_classifier_and_labels_wait_for_it() {
+    let site = site(routes).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        "[settings]\ntimeout_secs = 3\nper_host_delay_ms = 0\n\n[[source]]\nid = \"rdf\"\nname = \"rdf\"\nurl = \"{}\"\nkind = \"feed\"\nallow_private = true\n",
+        site.url("/rdf.xml")
+    );
+    let config = || Config::parse(&cfg, &dir.path().join("banyue.toml")).expect("valid config");
+    let opts = RunOptions {
+        now: Some(fixture_now()),
+        ..Default::default()
+    };
+    let first = Pipeline::new(config()).unwrap();
+    first.run(&opts).await.expect("first run");
+    assert!(first.classifier_is_built(), "new items are classified");
+
+    let again = Pipeline::new(config()).unwrap();
+    let report = again.run(&opts).await.expect("second run");
+    assert!(report.sources.iter().all(|s| s.not_modified), "{}", report.summary());
+    assert!(
+        !again.classifier_is_built(),
+        "nothing new, nothing to classify or draft again"
+    );
+
+    let mut store = again.open_store().unwrap();
+    let id = store.all_items().unwrap()[0].id;
+    store
+        .set_label(id, "policy", None, "小王", fixture_now())
+        .expect("label");
+    again.retrain(&store).expect("retrain");
+    assert!(!again.classifier_is_built(), "the label waits for the classifier");
+    assert_eq!(again.classifier().learned_from(), 1, "and is learned once it is built");
+}

@@ -64,6 +64,22 @@ pub fn districts() -> impl Iterator<Item = (&'static str, &'static str)> {
     })
 }
 
+/// Whether every alias of the sections file names a city of the gazetteer: the one thing
+/// in a taxonomy that can keep [`Gazetteer::new`] from building, checked without building.
+pub fn check_aliases(cfg: &Cities) -> anyhow::Result<()> {
+    let shorts: std::collections::HashSet<&str> = CITIES_TSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').nth(2))
+        .collect();
+    match cfg.aliases.iter().find(|(_, short)| !shorts.contains(short.as_str())) {
+        Some((alias, short)) => {
+            anyhow::bail!("city alias `{alias}` names `{short}`, which is not a city in the gazetteer")
+        }
+        None => Ok(()),
+    }
+}
+
 impl Gazetteer {
     pub fn new(cfg: &Cities) -> anyhow::Result<Gazetteer> {
         let mut cities = Vec::new();
@@ -124,12 +140,12 @@ impl Gazetteer {
             patterns.push(p);
             hits.push(Hit::City(i));
         }
+        check_aliases(cfg)?;
         for (alias, short) in &cfg.aliases {
-            let Some(i) = cities.iter().position(|c| &c.short == short) else {
-                anyhow::bail!("city alias `{alias}` names `{short}`, which is not a city in the gazetteer");
-            };
-            patterns.push(alias.clone());
-            hits.push(Hit::City(i));
+            if let Some(i) = cities.iter().position(|c| &c.short == short) {
+                patterns.push(alias.clone());
+                hits.push(Hit::City(i));
+            }
         }
         // 在京 is 北京, but 在京口区 is 镇江's 京口: a one-character alias after 在/来/赴 yields
         // to a place whose name starts with that character.
@@ -253,6 +269,20 @@ mod tests {
 
     fn g() -> Gazetteer {
         Gazetteer::new(&Taxonomy::builtin().cities).expect("the shipped gazetteer loads")
+    }
+
+    #[test]
+    fn an_alias_of_no_city_is_refused_before_anything_is_built() {
+        let mut cities = Taxonomy::builtin().cities;
+        assert!(check_aliases(&cities).is_ok());
+        cities.aliases.insert("在汴".into(), "开封".into());
+        assert!(check_aliases(&cities).is_ok(), "开封 is a city");
+        cities.aliases.insert("在蓉城".into(), "蓉城".into());
+        let e = check_aliases(&cities)
+            .expect_err("蓉城 is no city's short name")
+            .to_string();
+        assert!(e.contains("`在蓉城` names `蓉城`"), "{e}");
+        assert!(Gazetteer::new(&cities).is_err(), "the gazetteer refuses it too");
     }
 
     fn short(g: &Gazetteer, text: &str) -> Option<String> {

@@ -18,9 +18,9 @@ impl Pipeline {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Edited> {
         if let Edit::Move { section, .. } = edit
-            && self.classifier.taxonomy.section(section).is_none()
+            && self.taxonomy.section(section).is_none()
         {
-            let ids: Vec<&str> = self.classifier.taxonomy.sections.iter().map(|s| s.id()).collect();
+            let ids: Vec<&str> = self.taxonomy.sections.iter().map(|s| s.id()).collect();
             anyhow::bail!("`{section}` is not a section; one of: {}", ids.join(", "));
         }
         let id = store.record_edit(issue, item, edit, editor, now)?;
@@ -115,7 +115,7 @@ impl Pipeline {
         let id = match existing {
             Some(id) => id,
             None => {
-                let decision = self.classifier.classify(&Input {
+                let decision = self.classifier().classify(&Input {
                     title: &item.title,
                     text: &item.text,
                     source_id: MANUAL,
@@ -166,11 +166,15 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Learn from editors' decisions if they changed since the model was trained.
+    /// Learn from editors' decisions if they changed since the model was trained; a
+    /// classifier not built yet learns them when it is.
     pub fn retrain(&self, store: &Store) -> anyhow::Result<()> {
         let examples = store.training_examples()?;
-        if examples.len() != self.classifier.learned_from() {
-            self.classifier.learn(&examples);
+        let mut unlearned = self.unlearned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match self.classifier.get() {
+            Some(c) if examples.len() != c.learned_from() => c.learn(&examples),
+            Some(_) => {}
+            None => *unlearned = examples,
         }
         Ok(())
     }
@@ -192,7 +196,7 @@ impl Pipeline {
                 mixes.insert(i.source_id.clone(), mix);
             }
             let text = store.body_text(i.id)?;
-            let d = self.classifier.classify(&Input {
+            let d = self.classifier().classify(&Input {
                 title: &i.title,
                 text: &text,
                 source_id: &i.source_id,

@@ -163,7 +163,13 @@ pub struct RunOptions {
 /// Everything a run needs, built once from the config.
 pub struct Pipeline {
     pub config: Config,
-    pub classifier: Classifier,
+    /// The sections file, checked: what ids, names and outputs read without classifying.
+    pub taxonomy: Taxonomy,
+    /// Built on first use (see [`Pipeline::classifier`]).
+    classifier: std::sync::OnceLock<Classifier>,
+    /// Editors' decisions read before the classifier was built, for it to learn from
+    /// when it is ([`Pipeline::retrain`]).
+    unlearned: Mutex<Vec<crate::classify::learn::Example>>,
     fetcher: Fetcher,
 }
 
@@ -206,12 +212,39 @@ struct Collected {
 impl Pipeline {
     pub fn new(config: Config) -> anyhow::Result<Pipeline> {
         let taxonomy = Taxonomy::configured(config.settings.taxonomy.as_deref())?;
-        let classifier = Classifier::new(taxonomy)?;
+        // Everything in the taxonomy that could keep its classifier from building is
+        // checked here, so that a bad line stops the command before it fetches anything.
+        crate::classify::gazetteer::check_aliases(&taxonomy.cities)?;
         let fetcher = Fetcher::new(&config.settings)?;
         Ok(Pipeline {
             config,
-            classifier,
+            taxonomy,
+            classifier: std::sync::OnceLock::new(),
+            unlearned: Mutex::new(Vec::new()),
             fetcher,
+        })
+    }
+
+    /// Whether anything has needed the classifier yet.
+    pub fn classifier_is_built(&self) -> bool {
+        self.classifier.get().is_some()
+    }
+
+    /// The classifier, built the first time an item is read or a draft built: its
+    /// gazetteer and patterns took 40 ms before a run's first request, which a run that
+    /// finds nothing new (every answer a 304) never needs.
+    pub fn classifier(&self) -> &Classifier {
+        self.classifier.get_or_init(|| {
+            // Held while building, so that a retraining meanwhile waits for the classifier.
+            let mut unlearned = self.unlearned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            // `Pipeline::new` checked the taxonomy's patterns and aliases, and the
+            // gazetteer's own tables are compiled in (and built by every test).
+            let c = Classifier::new(self.taxonomy.clone()).expect("a checked taxonomy builds its classifier");
+            let examples = std::mem::take(&mut *unlearned);
+            if !examples.is_empty() {
+                c.learn(&examples);
+            }
+            c
         })
     }
 

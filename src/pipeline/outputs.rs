@@ -79,12 +79,8 @@ impl Pipeline {
         if let crate::store::Location::Sqlite(p) = &mut settings.store {
             *p = std::path::PathBuf::new();
         }
-        let text = format!(
-            "{settings:?}\n{:?}\n{:?}\n{}",
-            c.sources,
-            self.classifier.taxonomy,
-            self.classifier.gazetteer.cities.len()
-        );
+        // The gazetteer's tables are compiled in: the stamp's build id covers them.
+        let text = format!("{settings:?}\n{:?}\n{:?}", c.sources, self.taxonomy);
         crate::dedup::stable_hash(&text)
     }
 
@@ -95,8 +91,8 @@ impl Pipeline {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Outputs> {
         let s = &self.config.settings;
-        let tax = &self.classifier.taxonomy;
-        let gaz = &self.classifier.gazetteer;
+        let tax = &self.taxonomy;
+        let gaz = &self.classifier().gazetteer;
         // Outputs are stamped with the store's last change, not the clock, so a run that
         // brings nothing new rewrites no file.
         let stamp = store.last_change()?.unwrap_or(now);
@@ -136,11 +132,7 @@ impl Pipeline {
     /// The draft of `issue` as it stands, edits applied.
     pub fn draft_of(&self, store: &Store, issue: &Issue, now: DateTime<Utc>) -> anyhow::Result<draft::Draft> {
         let stamp = store.last_change()?.unwrap_or(now);
-        let (s, tax, gaz) = (
-            &self.config.settings,
-            &self.classifier.taxonomy,
-            &self.classifier.gazetteer,
-        );
+        let (s, tax, gaz) = (&self.config.settings, &self.taxonomy, &self.classifier().gazetteer);
         draft::build(store, s, tax, gaz, &self.priorities(), issue, stamp)
     }
 
@@ -160,11 +152,7 @@ impl Pipeline {
                 )
             })
             .collect();
-        let (s, tax, gaz) = (
-            &self.config.settings,
-            &self.classifier.taxonomy,
-            &self.classifier.gazetteer,
-        );
+        let (s, tax, gaz) = (&self.config.settings, &self.taxonomy, &self.classifier().gazetteer);
         publish::publish(store, s, tax, gaz, &outlets, stamp).context("publishing feeds")
     }
 

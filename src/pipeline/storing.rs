@@ -241,6 +241,7 @@ impl Pipeline {
     /// `cores` says where it runs. The decisions are the first readings, before the
     /// source's lean is known ([`Pipeline::settle`]).
     fn first_reading(&self, source: &Source, items: &[&Item], now: DateTime<Utc>, cores: Cores) -> Vec<Reading> {
+        let classifier = self.classifier();
         cores.map(items, |item| {
             let probe = dedup::Probe::new(Candidate::new(
                 0,
@@ -251,9 +252,9 @@ impl Pipeline {
                 item.published.unwrap_or(now),
             ));
             let words = crate::search::document(&item.title, &item.summary, &item.text);
-            let prepared = self.classifier.prepare(&self.input(source, item));
+            let prepared = classifier.prepare(&self.input(source, item));
             Reading {
-                decision: self.classifier.finish(&prepared, None),
+                decision: classifier.finish(&prepared, None),
                 prepared,
                 probe,
                 words,
@@ -264,7 +265,7 @@ impl Pipeline {
     /// The decisions on a source's new items, given their first readings (see
     /// [`crate::classify::Classifier::settle`]).
     fn settle(&self, first: &[Reading], history: SourceMix) -> Option<Vec<Decision>> {
-        self.classifier
+        self.classifier()
             .settle(first.iter().map(|r| (&r.prepared, &r.decision)), history)
     }
 

@@ -247,7 +247,6 @@ impl App {
     /// (id, name) of every section, for the pages' section menus.
     fn section_options(&self) -> Vec<(String, String)> {
         self.pipeline
-            .classifier
             .taxonomy
             .sections
             .iter()
@@ -260,7 +259,7 @@ impl App {
         match id {
             crate::model::TO_SORT => "待分类".into(),
             crate::model::OFF_TOPIC => "无关".into(),
-            id => self.pipeline.classifier.taxonomy.name_of(id).to_string(),
+            id => self.pipeline.taxonomy.name_of(id).to_string(),
         }
     }
 
