@@ -358,8 +358,10 @@ impl Taxonomy {
                 problems.push(loc.problem(s.id.span().start, "`to-sort` is reserved for unsorted items"));
             }
             for r in &s.rules {
+                // Checked as the classifier builds it, case folded, so that building it
+                // later (`Pipeline::classifier`) cannot fail on a pattern.
                 if let Some(p) = &r.pattern
-                    && let Err(e) = regex::Regex::new(p.get_ref())
+                    && let Err(e) = regex::Regex::new(&format!("(?i){}", p.get_ref()))
                 {
                     problems.push(loc.problem(p.span().start, format!("rule `{}`: invalid pattern: {e}", r.name)));
                 }
