@@ -209,6 +209,13 @@ struct Collected {
     parse_slot: Option<OwnedSemaphorePermit>,
 }
 
+impl Collected {
+    /// Whether the source was fetched and brought items to read (not skipped, not a 304).
+    fn brings_items(&self) -> bool {
+        self.report.skipped.is_none() && !self.items.is_empty()
+    }
+}
+
 impl Pipeline {
     pub fn new(config: Config) -> anyhow::Result<Pipeline> {
         let taxonomy = Taxonomy::configured(config.settings.taxonomy.as_deref())?;

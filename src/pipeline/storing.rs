@@ -333,7 +333,7 @@ impl Pipeline {
     pub(super) fn plan(&self, st: &Store, group: &[Collected]) -> anyhow::Result<Vec<Option<Plan>>> {
         let mut plans = Vec::with_capacity(group.len());
         for c in group {
-            if c.report.skipped.is_some() || c.items.is_empty() {
+            if !c.brings_items() {
                 plans.push(None);
                 continue;
             }
@@ -641,9 +641,8 @@ impl Pipeline {
         group
             .iter()
             .map(|c| {
-                let fetched = c.report.skipped.is_none() && !c.items.is_empty();
                 let id = &self.config.sources[c.index].id;
-                fetched.then(|| history_mix(st, id)).transpose()
+                c.brings_items().then(|| history_mix(st, id)).transpose()
             })
             .collect()
     }

@@ -398,11 +398,7 @@ impl Pipeline {
         };
         // A group that brings no items (every answer a 304) has only its runs to record:
         // handing it to the writer would cost more than it spares.
-        let brings_items = group
-            .collected
-            .iter()
-            .any(|c| c.report.skipped.is_none() && !c.items.is_empty());
-        if !brings_items {
+        if !group.collected.iter().any(Collected::brings_items) {
             let (mut done, _) = self.written(store, line, near, known, now)?;
             done.extend(self.store_and_record(store, group, near, known, now)?);
             return Ok(done);
