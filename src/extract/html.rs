@@ -517,6 +517,54 @@ pub fn html_to_text(html: &str) -> String {
     squash(&out)
 }
 
+/// The text [`html_to_text`] reads, from the HTML cleaner's own output instead of a
+/// second parse of the fragment it cleaned (`normalize::sanitize_with_text`).
+///
+/// `clean` must be what the cleaner serialized, before anything else rewrote it: every
+/// tag in it is one the cleaner keeps (so each is an edge between runs), scripts and
+/// styles are gone with their contents, comments are gone, attribute values are in
+/// double quotes, and text escapes only `&`, `<`, `>` and the no-break space.
+pub fn text_of_clean(clean: &str) -> String {
+    let (mut out, mut run) = (String::new(), String::new());
+    let mut rest = clean;
+    while let Some(open) = rest.find('<') {
+        unescape_into(&mut run, &rest[..open]);
+        push_run(&mut out, &run);
+        run.clear();
+        // The tag ends at the first `>` outside a quoted value (a title may hold `>`).
+        let mut quoted = false;
+        let end = rest[open..]
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    quoted = !quoted;
+                }
+                c == '>' && !quoted
+            })
+            .map_or(rest.len(), |(i, _)| open + i + 1);
+        rest = &rest[end..];
+    }
+    unescape_into(&mut run, rest);
+    push_run(&mut out, &run);
+    squash(&out)
+}
+
+/// Text as the cleaner's serializer escaped it, unescaped into `out`.
+fn unescape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let (c, len) = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&nbsp;", '\u{a0}')]
+            .iter()
+            .find(|(e, _)| tail.starts_with(e))
+            .map_or(('&', 1), |(e, c)| (*c, e.len()));
+        out.push(c);
+        rest = &tail[len..];
+    }
+    out.push_str(rest);
+}
+
 /// One run of text, trimmed, after what `out` holds: Latin words kept apart, Chinese
 /// runs need no space.
 fn push_run(out: &mut String, run: &str) {
