@@ -546,11 +546,16 @@ pub fn city_names_conflict(a: &str, b: &str) -> Option<String> {
 /// The places `text` names (a city, province or country), in order; `text` is already
 /// made half-width.
 fn places_in(text: &str) -> impl Iterator<Item = &'static Place> + '_ {
+    places_at(text).map(|(_, p)| p)
+}
+
+/// The places `text` names, each with the byte where its name ends.
+fn places_at(text: &str) -> impl Iterator<Item = (usize, &'static Place)> + '_ {
     PLACES
         .matcher
         .find_iter(text)
-        .map(|m| &PLACES.places[m.pattern().as_usize()])
-        .filter(|p| !p.name.is_empty())
+        .map(|m| (m.end(), &PLACES.places[m.pattern().as_usize()]))
+        .filter(|(_, p)| !p.name.is_empty())
 }
 
 /// The head of a headline "X：…" (a speaker or a place), when X is 2 to `most`
@@ -675,20 +680,11 @@ impl Facts {
     }
 
     pub fn of(title: &str, text: &str) -> Facts {
-        let first: String = text.chars().take(LEAD_CHARS).collect();
-        let t = FactSet::of(title);
-        let mut lead = FactSet::of(&first);
+        let mut t = FactSet::of(title);
+        let start: String = text.chars().take(TEXT_CHARS).collect();
+        let (mut lead, mut whole) = FactSet::of_with_lead(&start, LEAD_CHARS);
         lead.merge(&t);
-        // A text no longer than its lead (a third of a farm's) is read once.
-        let mut whole = if first.len() == text.len() {
-            lead.clone()
-        } else {
-            let start: String = text.chars().take(TEXT_CHARS).collect();
-            let mut whole = FactSet::of(&start);
-            whole.merge(&t);
-            whole
-        };
-        let mut t = t;
+        whole.merge(&t);
         for set in [&mut t, &mut lead, &mut whole] {
             set.shrink_to_fit();
         }
@@ -840,23 +836,78 @@ fn is_short_name(t: &str) -> bool {
     SHORT_NAMES.contains(&t)
 }
 
+/// Where one reading of a text puts its facts: every fact in `all`, and those that end
+/// within the first `cut` bytes in `lead` too (`FactSet::of_with_lead`).
+struct Sink<'a> {
+    all: &'a mut FactSet,
+    lead: Option<(&'a mut FactSet, usize)>,
+}
+
+impl Sink<'_> {
+    /// Put a fact that ends at byte `end` into each set it belongs to.
+    fn each(&mut self, end: usize, mut put: impl FnMut(&mut FactSet)) {
+        put(self.all);
+        if let Some((lead, cut)) = self.lead.as_mut()
+            && end <= *cut
+        {
+            put(lead);
+        }
+    }
+
+    fn push(&mut self, end: usize, kind: Kind, value: f64, text: &str) {
+        self.each(end, |f| f.push(kind, value, text));
+    }
+}
+
 impl FactSet {
     pub fn of(text: &str) -> FactSet {
-        let text = half_width(text);
         let mut f = FactSet::default();
-        for p in places_in(&text) {
-            f.named_places.insert(p.name);
-            f.places.extend(p.with_parents());
+        Self::read(
+            &half_width(text),
+            &mut Sink {
+                all: &mut f,
+                lead: None,
+            },
+        );
+        f
+    }
+
+    /// The facts of the first `lead_chars` characters of `text`, and of all of it, read
+    /// in one pass. A fact of the lead is one whose words end within it: what follows
+    /// them is read as in the whole text (2026 before 亿元 is no year, even where the
+    /// lead stops between them).
+    pub fn of_with_lead(text: &str, lead_chars: usize) -> (FactSet, FactSet) {
+        let text = half_width(text);
+        let cut = text.char_indices().nth(lead_chars).map_or(text.len(), |(i, _)| i);
+        let (mut lead, mut all) = (FactSet::default(), FactSet::default());
+        Self::read(
+            &text,
+            &mut Sink {
+                all: &mut all,
+                lead: Some((&mut lead, cut)),
+            },
+        );
+        (lead, all)
+    }
+
+    fn read(text: &str, out: &mut Sink<'_>) {
+        for (end, p) in places_at(text) {
+            out.each(end, |f| {
+                f.named_places.insert(p.name);
+                f.places.extend(p.with_parents());
+            });
         }
-        for c in DOC_TITLE.captures_iter(&text) {
+        for c in DOC_TITLE.captures_iter(text) {
             let t = comparable(&c[1]);
             if t.chars().count() >= 2 && !is_short_name(&t) {
-                f.doc_titles.insert(t);
+                let end = c.get(0).map_or(0, |m| m.end());
+                out.each(end, |f| {
+                    f.doc_titles.insert(t.clone());
+                });
             }
         }
-        f.read_figures(&text);
-        f.read_names(&text);
-        f
+        Self::read_figures(text, out);
+        Self::read_names(text, out);
     }
 
     fn push(&mut self, kind: Kind, value: f64, text: &str) {
@@ -878,7 +929,7 @@ impl FactSet {
         self.figures.shrink_to_fit();
     }
 
-    fn read_figures(&mut self, text: &str) {
+    fn read_figures(text: &str, out: &mut Sink<'_>) {
         // Spans already read as a figure of a more specific kind are not read again.
         let mut taken: Vec<(usize, usize)> = Vec::new();
         let free = |taken: &[(usize, usize)], s: usize, e: usize| taken.iter().all(|(a, b)| e <= *a || s >= *b);
@@ -887,7 +938,7 @@ impl FactSet {
                 continue;
             };
             let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
-            self.push(Kind::Day, m * 100.0 + d, &c[0]);
+            out.push(all.1, Kind::Day, m * 100.0 + d, &c[0]);
             taken.push(all);
         }
         for c in MONTH_RANGE.captures_iter(text) {
@@ -899,14 +950,14 @@ impl FactSet {
                 continue;
             };
             if (1.0..=12.0).contains(&a) && (1.0..=12.0).contains(&b) && a < b {
-                self.push(Kind::Months, a * 100.0 + b, &c[0]);
+                out.push(all.1, Kind::Months, a * 100.0 + b, &c[0]);
                 taken.push(all);
             }
         }
         for c in FIRST_MONTHS.captures_iter(text) {
             if let Some(n) = chinese_number(&c[1]) {
                 let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
-                self.push(Kind::Months, 100.0 + n, &c[0]);
+                out.push(all.1, Kind::Months, 100.0 + n, &c[0]);
                 taken.push(all);
             }
         }
@@ -927,7 +978,7 @@ impl FactSet {
                     (q * 3.0 - 2.0) * 100.0 + q * 3.0
                 }
             };
-            self.push(Kind::Months, months, &c[0]);
+            out.push(all.1, Kind::Months, months, &c[0]);
             taken.push(all);
         }
         for c in MONTH.captures_iter(text) {
@@ -938,7 +989,7 @@ impl FactSet {
             if let Ok(m) = c[1].parse::<f64>()
                 && (1.0..=12.0).contains(&m)
             {
-                self.push(Kind::Months, m * 100.0 + m, &c[0]);
+                out.push(all.1, Kind::Months, m * 100.0 + m, &c[0]);
                 taken.push(all);
             }
         }
@@ -950,7 +1001,7 @@ impl FactSet {
                 _ => None,
             };
             if let Some(n) = n {
-                self.push(Kind::Ordinal(unit_of(&c[3])), n, &c[0]);
+                out.push(all.1, Kind::Ordinal(unit_of(&c[3])), n, &c[0]);
                 taken.push(all);
             }
         }
@@ -960,7 +1011,8 @@ impl FactSet {
                 continue;
             }
             if let Some(n) = chinese_number(m.as_str()) {
-                self.push(Kind::Ordinal("期"), n, &format!("{}期", m.as_str()));
+                let end = c.get(0).map_or(m.end(), |g| g.end());
+                out.push(end, Kind::Ordinal("期"), n, &format!("{}期", m.as_str()));
             }
         }
         for c in YEAR_RANGE.captures_iter(text) {
@@ -969,7 +1021,7 @@ impl FactSet {
                 && a < b
                 && free(&taken, all.0, all.1)
             {
-                self.push(Kind::Year, a * YEAR_SPAN + b, &c[0]);
+                out.push(all.1, Kind::Year, a * YEAR_SPAN + b, &c[0]);
                 taken.push(all);
             }
         }
@@ -998,7 +1050,7 @@ impl FactSet {
                 continue;
             }
             if let Ok(y) = g.as_str().parse::<f64>() {
-                self.push(Kind::Year, y, g.as_str());
+                out.push(g.end(), Kind::Year, y, g.as_str());
                 taken.push((g.start(), g.end()));
             }
         }
@@ -1019,7 +1071,7 @@ impl FactSet {
             }
             let v = g.as_str();
             let value = stable_version(v);
-            self.push(Kind::Version, value, v);
+            out.push(c.get(0).map_or(g.end(), |a| a.end()), Kind::Version, value, v);
             taken.push((g.start(), g.end()));
         }
         for c in amounts(text) {
@@ -1084,8 +1136,8 @@ impl FactSet {
             // are then no digits it states (`written_unit`).
             let before = text[..all.0].trim_end();
             match ROUND_WORDS.iter().find(|w| before.ends_with(*w)) {
-                Some(w) => self.push(kind, v, &format!("{w}{}", &text[all.0..all.1])),
-                None => self.push(kind, v, &text[all.0..all.1]),
+                Some(w) => out.push(all.1, kind, v, &format!("{w}{}", &text[all.0..all.1])),
+                None => out.push(all.1, kind, v, &text[all.0..all.1]),
             }
             taken.push(all);
         }
@@ -1093,34 +1145,41 @@ impl FactSet {
             let Some(g) = c.get(1) else { continue };
             if free(&taken, g.start(), g.end()) {
                 let v = if g.as_str() == "万亿" { 1e12 } else { 1e11 };
-                self.push(Kind::Money("元"), v, g.as_str());
+                out.push(c.get(0).map_or(g.end(), |a| a.end()), Kind::Money("元"), v, g.as_str());
             }
         }
     }
 
-    fn read_names(&mut self, text: &str) {
+    fn read_names(text: &str, out: &mut Sink<'_>) {
         // A currency's letters (A$7.6bn, HK$, US$) are no word.
-        let words: Vec<&str> = LATIN_WORD
+        let words: Vec<(usize, &str)> = LATIN_WORD
             .find_iter(text)
             .filter(|m| !text[m.end()..].starts_with('$'))
-            .map(|m| m.as_str())
+            .map(|m| (m.end(), m.as_str()))
             .collect();
-        let capitalised = words
-            .iter()
-            .filter(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
-            .count();
         // In Title Case Headlines every word is capitalised, With Its Little Words Too;
         // then only ALL-CAPS words and words with digits are names.
         const LITTLE: &[&str] = &[
             "the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from", "as", "its",
             "is", "are",
         ];
-        let little_word_capitalised = words
-            .iter()
-            .skip(1)
-            .any(|w| w.starts_with(|c: char| c.is_ascii_uppercase()) && LITTLE.contains(&w.to_lowercase().as_str()));
-        let title_case = little_word_capitalised || words.len() >= 4 && capitalised == words.len();
-        for w in words {
+        let title_case = |words: &[(usize, &str)]| {
+            let capitalised = words
+                .iter()
+                .filter(|(_, w)| w.starts_with(|c: char| c.is_ascii_uppercase()))
+                .count();
+            let little_word_capitalised = words.iter().skip(1).any(|(_, w)| {
+                w.starts_with(|c: char| c.is_ascii_uppercase()) && LITTLE.contains(&w.to_lowercase().as_str())
+            });
+            little_word_capitalised || words.len() >= 4 && capitalised == words.len()
+        };
+        // The lead's words are read as a text of their own would be.
+        let in_lead = out
+            .lead
+            .as_ref()
+            .map_or(0, |(_, cut)| words.iter().take_while(|(end, _)| end <= cut).count());
+        let (all_title_case, lead_title_case) = (title_case(&words), title_case(&words[..in_lead]));
+        for (k, (_, w)) in words.iter().enumerate() {
             let lower = w.to_lowercase();
             let lower = lower.strip_suffix("'s").map(str::to_string).unwrap_or(lower);
             // "Indian plant" and "plant in India" name one country.
@@ -1134,8 +1193,15 @@ impl FactSet {
             let caps = w.len() >= 2 && w.chars().all(|c| !c.is_ascii_lowercase());
             let digits = w.chars().any(|c| c.is_ascii_digit());
             let capital = w.starts_with(|c: char| c.is_ascii_uppercase());
-            if caps || digits || (capital && !title_case) {
-                self.names.insert(lower);
+            let name = |title_case: bool| caps || digits || (capital && !title_case);
+            if k < in_lead
+                && name(lead_title_case)
+                && let Some((lead, _)) = out.lead.as_mut()
+            {
+                lead.names.insert(lower.clone());
+            }
+            if name(all_title_case) {
+                out.all.names.insert(lower);
             }
         }
     }
@@ -1554,6 +1620,36 @@ fn stable_version(v: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lead_read_with_its_text_has_the_facts_it_has_alone() {
+        // Sentences of pieces that carry facts of every kind; the lead is cut after a
+        // sentence, so nothing of it reads on past the cut.
+        #[rustfmt::skip]
+        const PIECES: &[&str] = &[
+            "2026年", "1—6月", "前三季度", "增长15%", "35656亿元", "《工业软件产业发展行动计划》", "无锡", "江苏省",
+            "Huawei", "releases Beacon 5.8", "第21届", "二期", "3.2万台", "v2.1", "The New Model Is Here",
+            "$8 billion", "超2万亿元", "9月15日", "2025—2027年", "上半年", "第三季度", "提高2个百分点", "杭州",
+            "Intel to Cut 15% of Jobs", "OpenAI", "发布", "签约", "ＧＰＵ", "２０２６年", "，",
+        ];
+        let alphabet: String = (0..PIECES.len() + 1)
+            .filter_map(|i| char::from_u32(0x4e00 + i as u32))
+            .collect();
+        for t in crate::testing::random_texts(&alphabet, 0x5851_f42d_4c95_7f2d, 1500, 30) {
+            // The last letter of the alphabet ends a sentence.
+            let text: String = t
+                .chars()
+                .map(|c| PIECES.get(c as usize - 0x4e00).copied().unwrap_or("。"))
+                .collect();
+            let ends = text.match_indices('。').map(|(at, _)| at + '。'.len_utf8());
+            for cut in ends.chain([0, text.len()]) {
+                let lead = &text[..cut];
+                let (read_lead, read_all) = FactSet::of_with_lead(&text, lead.chars().count());
+                assert_eq!(read_lead, FactSet::of(lead), "{lead:?} of {text:?}");
+                assert_eq!(read_all, FactSet::of(&text), "{text:?}");
+            }
+        }
+    }
 
     #[test]
     fn amounts_read_as_the_pattern_with_a_word_boundary_would() {
