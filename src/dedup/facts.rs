@@ -575,13 +575,30 @@ pub fn names_place(text: &str) -> bool {
 /// 揭牌 from 乐山新闻网 against 枣庄市市中区数据标注基地揭牌): the place-less one is where its
 /// lead says, and a lead that names places, none of them the other headline's, tells
 /// another story.
-pub fn placeless_conflict(a: &Facts, b: &Facts) -> Option<String> {
-    let local = |set: &Set<&'static str>| -> Set<&'static str> {
-        set.iter()
-            .copied()
-            .filter(|p| !COUNTRIES.contains(p) && *p != "全国")
-            .collect()
+/// The places of a set below a country's.
+fn local(set: &Set<&'static str>) -> Set<&'static str> {
+    set.iter()
+        .copied()
+        .filter(|p| !COUNTRIES.contains(p) && *p != "全国")
+        .collect()
+}
+
+/// Whether a headline that names no place is of the place the other headline names: its
+/// lead names that place and no other (市中区数据标注基地揭牌 首批入驻企业32家 from 乐山新闻网,
+/// whose lead says 乐山城区, against 乐山市市中区数据标注基地揭牌).
+pub fn placeless_agreement(a: &Facts, b: &Facts) -> bool {
+    let (placeless, placed) = match (local(&a.title.places).is_empty(), local(&b.title.places).is_empty()) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ => return false,
     };
+    let named = local(&placeless.lead.named_places);
+    !named.is_empty()
+        && !named.is_disjoint(&local(&placed.title.named_places))
+        && local(&placeless.lead.places).is_subset(&placed.title.places)
+}
+
+pub fn placeless_conflict(a: &Facts, b: &Facts) -> Option<String> {
     let (at, bt) = (local(&a.title.places), local(&b.title.places));
     let (placeless, placed) = match (at.is_empty(), bt.is_empty()) {
         (true, false) => (a, bt),
@@ -1734,6 +1751,17 @@ mod tests {
         );
         let word = Facts::of("乐山乐水", "智者乐山，仁者乐水。");
         assert!(!word.lead.named_places.contains("乐山"), "{:?}", word.lead.named_places);
+        // Agreement takes more than no conflict: the lead names the other's city, and
+        // nothing beyond it.
+        assert!(placeless_agreement(&fuzhou, &same) && placeless_agreement(&same, &fuzhou));
+        assert!(!placeless_agreement(&fuzhou, &nanjing) && !placeless_agreement(&fuzhou, &bare));
+        let two = Facts::of(
+            "鼓楼区数据标注基地揭牌 首批入驻企业18家",
+            "12日，福州市鼓楼区数据标注基地揭牌运营，厦门市18家企业首批入驻。",
+        );
+        assert!(!placeless_agreement(&fuzhou, &two));
+        // Both headlines name places: for the headlines' own rules, not this one.
+        assert!(!placeless_agreement(&fuzhou, &fuzhou));
     }
 
     fn conflict(a: &str, b: &str) -> Option<String> {
