@@ -120,8 +120,11 @@ fn plain_html_tags(html: &str) -> bool {
         if len == 0 || len > 16 {
             return len == 0;
         }
-        let name = String::from_utf8_lossy(&rest[..len]).to_ascii_lowercase();
-        KNOWN.contains(name.as_str())
+        // Lowercased on the stack: this runs for every tag of every item.
+        let mut name = [0u8; 16];
+        name[..len].copy_from_slice(&rest[..len]);
+        name[..len].make_ascii_lowercase();
+        std::str::from_utf8(&name[..len]).is_ok_and(|name| KNOWN.contains(name))
             && rest
                 .get(len)
                 .is_none_or(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))

@@ -65,7 +65,8 @@ pub fn districts() -> impl Iterator<Item = (&'static str, &'static str)> {
 }
 
 /// Whether every alias of the sections file names a city of the gazetteer: the one thing
-/// in a taxonomy that can keep [`Gazetteer::new`] from building, checked without building.
+/// in a taxonomy that can keep [`Gazetteer::new`] from building, checked without building
+/// (`Gazetteer::new` refuses such an alias too, from the table it builds).
 pub fn check_aliases(cfg: &Cities) -> anyhow::Result<()> {
     let shorts: std::collections::HashSet<&str> = CITIES_TSV
         .lines()
@@ -73,11 +74,13 @@ pub fn check_aliases(cfg: &Cities) -> anyhow::Result<()> {
         .filter_map(|l| l.split('\t').nth(2))
         .collect();
     match cfg.aliases.iter().find(|(_, short)| !shorts.contains(short.as_str())) {
-        Some((alias, short)) => {
-            anyhow::bail!("city alias `{alias}` names `{short}`, which is not a city in the gazetteer")
-        }
+        Some((alias, short)) => Err(unknown_alias(alias, short)),
         None => Ok(()),
     }
+}
+
+fn unknown_alias(alias: &str, short: &str) -> anyhow::Error {
+    anyhow::anyhow!("city alias `{alias}` names `{short}`, which is not a city in the gazetteer")
 }
 
 impl Gazetteer {
@@ -140,12 +143,12 @@ impl Gazetteer {
             patterns.push(p);
             hits.push(Hit::City(i));
         }
-        check_aliases(cfg)?;
         for (alias, short) in &cfg.aliases {
-            if let Some(i) = cities.iter().position(|c| &c.short == short) {
-                patterns.push(alias.clone());
-                hits.push(Hit::City(i));
-            }
+            let Some(i) = cities.iter().position(|c| &c.short == short) else {
+                return Err(unknown_alias(alias, short));
+            };
+            patterns.push(alias.clone());
+            hits.push(Hit::City(i));
         }
         // 在京 is 北京, but 在京口区 is 镇江's 京口: a one-character alias after 在/来/赴 yields
         // to a place whose name starts with that character.
@@ -282,7 +285,8 @@ mod tests {
             .expect_err("蓉城 is no city's short name")
             .to_string();
         assert!(e.contains("`在蓉城` names `蓉城`"), "{e}");
-        assert!(Gazetteer::new(&cities).is_err(), "the gazetteer refuses it too");
+        let built = Gazetteer::new(&cities).err().map(|e| e.to_string());
+        assert_eq!(built.as_deref(), Some(e.as_str()), "the gazetteer refuses it too");
     }
 
     fn short(g: &Gazetteer, text: &str) -> Option<String> {

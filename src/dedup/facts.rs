@@ -575,22 +575,33 @@ pub fn names_place(text: &str) -> bool {
 /// 揭牌 from 乐山新闻网 against 枣庄市市中区数据标注基地揭牌): the place-less one is where its
 /// lead says, and a lead that names places, none of them the other headline's, tells
 /// another story.
+/// Whether a place is below a country's.
+fn is_local(place: &&'static str) -> bool {
+    !COUNTRIES.contains(place) && *place != "全国"
+}
+
 /// The places of a set below a country's.
 fn local(set: &Set<&'static str>) -> Set<&'static str> {
-    set.iter()
-        .copied()
-        .filter(|p| !COUNTRIES.contains(p) && *p != "全国")
-        .collect()
+    set.iter().copied().filter(is_local).collect()
+}
+
+/// The report whose headline names no place below a country's, and the other, whose
+/// headline does; `None` unless exactly one of the two headlines names none. Asked of
+/// every pair judged, so it reads the sets without copying them.
+fn placeless_and_placed<'a>(a: &'a Facts, b: &'a Facts) -> Option<(&'a Facts, &'a Facts)> {
+    match (a.title.places.iter().any(is_local), b.title.places.iter().any(is_local)) {
+        (false, true) => Some((a, b)),
+        (true, false) => Some((b, a)),
+        _ => None,
+    }
 }
 
 /// Whether a headline that names no place is of the place the other headline names: its
 /// lead names that place and no other (市中区数据标注基地揭牌 首批入驻企业32家 from 乐山新闻网,
 /// whose lead says 乐山城区, against 乐山市市中区数据标注基地揭牌).
 pub fn placeless_agreement(a: &Facts, b: &Facts) -> bool {
-    let (placeless, placed) = match (local(&a.title.places).is_empty(), local(&b.title.places).is_empty()) {
-        (true, false) => (a, b),
-        (false, true) => (b, a),
-        _ => return false,
+    let Some((placeless, placed)) = placeless_and_placed(a, b) else {
+        return false;
     };
     let named = local(&placeless.lead.named_places);
     !named.is_empty()
@@ -599,12 +610,8 @@ pub fn placeless_agreement(a: &Facts, b: &Facts) -> bool {
 }
 
 pub fn placeless_conflict(a: &Facts, b: &Facts) -> Option<String> {
-    let (at, bt) = (local(&a.title.places), local(&b.title.places));
-    let (placeless, placed) = match (at.is_empty(), bt.is_empty()) {
-        (true, false) => (a, bt),
-        (false, true) => (b, at),
-        _ => return None,
-    };
+    let (placeless, placed) = placeless_and_placed(a, b)?;
+    let placed = local(&placed.title.places);
     let lead = local(&placeless.lead.places);
     (!lead.is_empty() && lead.is_disjoint(&placed)).then(|| {
         format!(

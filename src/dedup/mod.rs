@@ -685,8 +685,10 @@ impl NearDup {
                 (Some(a), Some(b)) if diff::same_word(&a, &b)
             )
         };
-        // A headline that names no place is of the other's place when its lead says so.
-        let placeless = || facts::placeless_agreement(&report.facts, &c.facts);
+        // A headline that names no place is of the other's place when its lead says so
+        // (read once, and only when a rule gets that far).
+        let agreement = std::cell::OnceCell::new();
+        let placeless = || *agreement.get_or_init(|| facts::placeless_agreement(&report.facts, &c.facts));
         // A document is told by its name with or without 《》 (工信部近日印发软件产业高质量发展行动计划).
         let words = |x: &Candidate| {
             comparable(&format!("{} {}", x.title, x.opening))
@@ -734,7 +736,7 @@ impl NearDup {
                         &c.title,
                         title_shared.places.iter().map(String::as_str),
                     ) >= self.place_story_run
-                || (strong >= 1 || (title_places >= 1 || placeless()) && title_alike >= self.shared_place_titles)
+                || (strong >= 1 || title_alike >= self.shared_place_titles && (title_places >= 1 || placeless()))
                     && !texts_disagree
                     && texts_tell
                     // The headlines tell the story too: a place both name, a headline's own
