@@ -45,7 +45,7 @@ fn each_word(folded: &str, mut f: impl FnMut(&str)) {
     // Where the current run of Han characters, or of letters and digits, starts.
     let (mut han, mut latin): (Option<usize>, Option<usize>) = (None, None);
     for (i, c) in folded.char_indices() {
-        let (is_han, is_latin) = (is_han(c), !is_han(c) && c.is_alphanumeric());
+        let (is_han, is_latin) = (is_han(c), !is_han(c) && crate::normalize::is_letter_or_digit(c));
         if !is_han && let Some(start) = han.take() {
             han_run(&folded[start..i], &mut f);
         }
@@ -218,7 +218,7 @@ mod tests {
                 han.push(c);
             } else {
                 flush(&mut han, &mut out);
-                if c.is_alphanumeric() {
+                if crate::normalize::is_letter_or_digit(c) {
                     latin.push(c);
                 } else if !latin.is_empty() {
                     out.push(std::mem::take(&mut latin));

@@ -293,7 +293,7 @@ pub fn features(title: &str, text: &str, source_id: &str, extra: &[Token]) -> Ve
             {
                 out.push(mix(word_hash(&folded[st..i]) ^ ns));
             }
-            if !wordish(c) {
+            if !crate::normalize::is_letter_or_digit(c) {
                 prev = None;
                 continue;
             }
@@ -327,11 +327,6 @@ pub fn features(title: &str, text: &str, source_id: &str, extra: &[Token]) -> Ve
     out.sort_unstable();
     out.dedup();
     out
-}
-
-/// A letter or digit of any script; Han characters, the most of them, without a table.
-fn wordish(c: char) -> bool {
-    c.is_ascii_alphanumeric() || ('\u{4e00}'..='\u{9fff}').contains(&c) || !c.is_ascii() && c.is_alphanumeric()
 }
 
 /// A multinomial logistic regression over [`features`]: unlike naive Bayes it weighs

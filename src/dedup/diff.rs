@@ -86,7 +86,7 @@ fn tokens(text: &str) -> Vec<Token> {
             word.extend(c.to_lowercase());
         } else {
             flush(&mut word, &mut out);
-            if c.is_alphanumeric() {
+            if crate::normalize::is_letter_or_digit(c) {
                 out.push(Token::Han(c));
             }
         }

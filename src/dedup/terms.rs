@@ -193,7 +193,7 @@ fn runs(s: &str) -> Vec<Vec<Term>> {
         } else {
             prev = None;
             end_run(&mut run, &mut out);
-            if c.is_alphanumeric() || (c == '-' && !word.is_empty()) {
+            if crate::normalize::is_letter_or_digit(c) || (c == '-' && !word.is_empty()) {
                 word.push(c);
             } else {
                 flush(&mut word, &mut out);
