@@ -21,8 +21,10 @@ pub mod terms;
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 thread_local! {
-    /// [`Index::judge_among`]'s votes per story, zero between calls.
-    static VOTES: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// [`Index::judge_among`]'s votes per story, zero between calls, and the stories that
+    /// got a vote (thousands for a report of a template-heavy web: kept, not grown anew
+    /// for each report).
+    static VOTES: std::cell::RefCell<(Vec<u32>, Vec<usize>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
     /// [`Index::judge_among`]'s room for the stories it reads back, kept between calls.
     static ROOM: std::cell::Cell<Option<packed::Unpacked>> = const { std::cell::Cell::new(None) };
 }
@@ -1511,9 +1513,9 @@ impl Index {
             facts,
             reading,
         } = head;
-        let mut ranked: Vec<(usize, u32)> = VOTES.with_borrow_mut(|votes| {
+        let mut ranked: Vec<(usize, u32)> = VOTES.with_borrow_mut(|(votes, touched)| {
             votes.resize(votes.len().max(self.stories.len()), 0);
-            let mut touched: Vec<usize> = Vec::new();
+            touched.clear();
             let mut vote = |i: usize, w: u32| {
                 if votes[i] == 0 {
                     touched.push(i);
@@ -1562,12 +1564,11 @@ impl Index {
                     }
                 }
             }
-            let ranked = touched
-                .iter()
-                .filter(|i| self.alive[**i])
-                .map(|i| (*i, votes[*i]))
-                .collect();
-            for i in touched {
+            let mut ranked = Vec::with_capacity(touched.len());
+            for &i in touched.iter() {
+                if self.alive[i] {
+                    ranked.push((i, votes[i]));
+                }
                 votes[i] = 0;
             }
             ranked
