@@ -1769,7 +1769,20 @@ mod tests {
             );
             let chars: Vec<u64> = comparable(title).into_iter().map(u64::from).collect();
             assert_eq!(title_signature(title), minhash_as_first_written(&chars, 2), "{title:?}");
-            assert_eq!(minhash_with(&chars, 3), minhash_as_first_written(&chars, 3));
+            let first = minhash_as_first_written(&chars, 3);
+            assert_eq!(minhash_with(&chars, 3), first);
+            // Each build of the loop the processor can run, whichever one the program picks.
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the processor has the feature.
+                    assert_eq!(unsafe { minhash_avx2(&chars, 3) }, first);
+                }
+                if std::arch::is_x86_feature_detected!("avx512dq") {
+                    // SAFETY: as above.
+                    assert_eq!(unsafe { minhash_avx512(&chars, 3) }, first);
+                }
+            }
         }
         assert!(long > 100, "only {long} texts past the signature's length");
     }
