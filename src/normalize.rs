@@ -362,15 +362,31 @@ pub fn half_width(c: char) -> char {
     }
 }
 
+/// The main block of Han characters: every one of them a letter, none with a case.
+const HAN: std::ops::RangeInclusive<char> = '\u{4e00}'..='\u{9fff}';
+
 /// `char::is_alphanumeric`, answered without its Unicode tables for ASCII and for the
-/// main block of Han characters (U+4E00–U+9FFF, every one of them a letter): nearly every
-/// character that dedup, classification and search read, each of them several times.
+/// main block of Han characters: nearly every character that dedup, classification and
+/// search read, each of them several times.
 #[inline]
 pub fn is_letter_or_digit(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric()
     } else {
-        ('\u{4e00}'..='\u{9fff}').contains(&c) || c.is_alphanumeric()
+        HAN.contains(&c) || c.is_alphanumeric()
+    }
+}
+
+/// Each character of `c` lowercased (`char::to_lowercase`), without the case tables
+/// where none is needed: ASCII, and the main block of Han characters, which have no case.
+#[inline]
+pub fn each_lowercase(c: char, mut f: impl FnMut(char)) {
+    if c.is_ascii() {
+        f(c.to_ascii_lowercase());
+    } else if HAN.contains(&c) {
+        f(c);
+    } else {
+        c.to_lowercase().for_each(f);
     }
 }
 
@@ -529,10 +545,22 @@ mod tests {
     }
 
     #[test]
-    fn a_letter_or_digit_is_what_the_unicode_tables_say_for_every_character() {
+    fn a_letter_or_digit_and_a_lowercase_are_what_the_unicode_tables_say_for_every_character() {
         let differ: Vec<char> = (char::MIN..=char::MAX)
             .filter(|c| is_letter_or_digit(*c) != c.is_alphanumeric())
             .collect();
         assert!(differ.is_empty(), "{:?}", &differ[..differ.len().min(20)]);
+        let lowered_otherwise: Vec<char> = (char::MIN..=char::MAX)
+            .filter(|c| {
+                let mut lower = String::new();
+                each_lowercase(*c, |l| lower.push(l));
+                lower != c.to_lowercase().collect::<String>()
+            })
+            .collect();
+        assert!(
+            lowered_otherwise.is_empty(),
+            "{:?}",
+            &lowered_otherwise[..lowered_otherwise.len().min(20)]
+        );
     }
 }

@@ -184,14 +184,7 @@ pub fn fold(text: &str) -> String {
     let simplified = fast2s::convert(text);
     let mut out = String::with_capacity(simplified.len());
     for c in simplified.chars().map(crate::normalize::half_width) {
-        // Han characters have no case: skip the case tables for them.
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if ('\u{4e00}'..='\u{9fff}').contains(&c) {
-            out.push(c);
-        } else {
-            out.extend(c.to_lowercase());
-        }
+        crate::normalize::each_lowercase(c, |c| out.push(c));
     }
     out
 }

@@ -161,8 +161,10 @@ impl Rank {
 fn comparable(text: &str) -> Vec<char> {
     text.chars()
         .filter(|c| is_letter_or_digit(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+        .fold(Vec::with_capacity(text.len()), |mut out, c| {
+            crate::normalize::each_lowercase(c, |c| out.push(c));
+            out
+        })
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -271,15 +273,7 @@ struct Units {
 
 impl Units {
     fn push(&mut self, c: char) {
-        // Lowercase without the case tables where no table is needed: ASCII, and Han
-        // characters, which have no case.
-        if c.is_ascii() {
-            self.push_lower(c.to_ascii_lowercase());
-        } else if ('\u{4e00}'..='\u{9fff}').contains(&c) {
-            self.push_lower(c);
-        } else {
-            c.to_lowercase().for_each(|c| self.push_lower(c));
-        }
+        crate::normalize::each_lowercase(c, |c| self.push_lower(c));
     }
 
     fn push_lower(&mut self, c: char) {
