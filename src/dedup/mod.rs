@@ -486,6 +486,10 @@ pub struct Comparison<'a> {
     pub rare: terms::SharedNames,
     /// The product+version tokens of each headline (`db50`), the report's first.
     pub products: (&'a [String], &'a [String]),
+    /// Whether a verdict other than `Same` says why. A search for the story a report
+    /// repeats reads only the reason of the one it finds, and writing out the others'
+    /// (most pairs compared are unlike) was 2% of a cold run's CPU.
+    pub explain: bool,
 }
 
 impl Comparison<'_> {
@@ -499,6 +503,11 @@ impl Comparison<'_> {
     fn text_likeness(&self) -> String {
         let stock = if self.stock_text { " (a stock text)" } else { "" };
         format!("text {:.0}% alike{stock}", self.text * 100.0)
+    }
+
+    /// The reason `why` writes, when this comparison is to be explained.
+    fn why(&self, why: impl FnOnce() -> String) -> String {
+        if self.explain { why() } else { String::new() }
     }
 }
 
@@ -849,11 +858,13 @@ impl NearDup {
             .then(|| format!("{} rare names in common", r.names));
         let rule = product_rule.or(facts_rule).or(rare_rule);
         let Some(mut why) = alike(rule.as_deref().unwrap_or("")) else {
-            return Verdict::Unlike(format!(
-                "{}, title {:.0}% alike; shared: {shared}",
-                cmp.text_likeness(),
-                title_alike * 100.0
-            ));
+            return Verdict::Unlike(cmp.why(|| {
+                format!(
+                    "{}, title {:.0}% alike; shared: {shared}",
+                    cmp.text_likeness(),
+                    title_alike * 100.0
+                )
+            }));
         };
         // One stock headline over two texts that say different things: two stories.
         if title_alike >= 0.9
@@ -873,14 +884,14 @@ impl NearDup {
             facts::FactSet::parties(&c.title),
         ) && !(diff::same_word(&a.0, &b.0) && diff::same_word(&a.1, &b.1))
         {
-            return Verdict::Apart(format!("other parties: {}、{} ≠ {}、{}", a.0, a.1, b.0, b.1));
+            return Verdict::Apart(cmp.why(|| format!("other parties: {}、{} ≠ {}、{}", a.0, a.1, b.0, b.1)));
         }
         if let (Some(a), Some(b)) = (
             facts::FactSet::speaker(&report.title),
             facts::FactSet::speaker(&c.title),
         ) && !diff::same_word(&a, &b)
         {
-            return Verdict::Apart(format!("said by another: {a} ≠ {b}"));
+            return Verdict::Apart(cmp.why(|| format!("said by another: {a} ≠ {b}")));
         }
         // A province's headline and one of its cities' (浙江：… and 杭州：…) each name the
         // place they are about; the places compared above let the province hold the city.
@@ -890,15 +901,15 @@ impl NearDup {
         ) && a != b
         {
             let show = |s: &set::Set<&'static str>| s.iter().copied().collect::<Vec<_>>().join("、");
-            return Verdict::Apart(format!("about another place: {} ≠ {}", show(&a), show(&b)));
+            return Verdict::Apart(cmp.why(|| format!("about another place: {} ≠ {}", show(&a), show(&b))));
         }
         if let (Some(a), Some(b)) = (facts::FactSet::issuer(&report.title), facts::FactSet::issuer(&c.title))
             && !diff::same_word(&a, &b)
         {
-            return Verdict::Apart(format!("issued by another: {a} ≠ {b}"));
+            return Verdict::Apart(cmp.why(|| format!("issued by another: {a} ≠ {b}")));
         }
         if let Some(conflict) = report.facts.text.lead_conflict(&c.facts.text) {
-            return Verdict::Apart(format!("in the lead, {conflict}"));
+            return Verdict::Apart(cmp.why(|| format!("in the lead, {conflict}")));
         }
         if let Some(conflict) = facts::placeless_conflict(&report.facts, &c.facts) {
             return Verdict::Apart(conflict);
@@ -914,7 +925,7 @@ impl NearDup {
         // says they are one: texts that share nothing.
         let tails = text < TAILS_TEXT;
         if let Some(slot) = alignment.template_slot(|s| placed && facts::names_place(s), tails) {
-            return Verdict::Apart(format!("one template, other words: {} ≠ {}", slot.ours, slot.theirs));
+            return Verdict::Apart(cmp.why(|| format!("one template, other words: {} ≠ {}", slot.ours, slot.theirs)));
         }
         // Cities that are ordinary words elsewhere (岳阳, 洛阳) are read as cities when two
         // headlines of one template name each another.
@@ -937,19 +948,25 @@ impl NearDup {
     fn settled_by_headline(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> Option<Verdict> {
         let days = (c.date - report.date).num_days().abs();
         if days > self.window_days {
-            return Some(Verdict::Unlike(format!("{days} days apart")));
+            return Some(Verdict::Unlike(cmp.why(|| format!("{days} days apart"))));
         }
         match (report.doc_number.as_deref(), c.doc_number.as_deref()) {
             (Some(a), Some(b)) if a == b => return Some(Verdict::Same(format!("same document number {a}"))),
-            (Some(a), Some(b)) => return Some(Verdict::Apart(format!("document number differs: {a} ≠ {b}"))),
+            (Some(a), Some(b)) => {
+                return Some(Verdict::Apart(
+                    cmp.why(|| format!("document number differs: {a} ≠ {b}")),
+                ));
+            }
             _ => {}
         }
         (days > self.title_days && !self.texts_alike(report, c, cmp)).then(|| {
-            Verdict::Unlike(format!(
-                "{days} days apart; text {:.0}% alike, title {:.0}% alike",
-                cmp.text * 100.0,
-                cmp.title.jaccard * 100.0
-            ))
+            Verdict::Unlike(cmp.why(|| {
+                format!(
+                    "{days} days apart; text {:.0}% alike, title {:.0}% alike",
+                    cmp.text * 100.0,
+                    cmp.title.jaccard * 100.0
+                )
+            }))
         })
     }
 
@@ -1022,6 +1039,9 @@ const STOCK_TEXT_STORIES: usize = 2;
 /// farm, but among the farm's 71.5k stories (`eval-dedup --among`) a labelled set lost a
 /// rewording at 16 and another at 12 (docs/benchmarks.md, issue 11, stop 48).
 const MAX_COMPARED: usize = 24;
+
+/// The title bigram counts below this whose weights a search keeps once worked out.
+const IDF_KEPT: usize = 64;
 
 /// The index's keys of a text's bands and its title's: 32 bits, as the index holds
 /// hundreds of thousands (a chance collision adds a vote, never a merge).
@@ -1096,6 +1116,8 @@ impl Probe {
 pub struct Index {
     stories: Stories,
     alive: Vec<bool>,
+    /// What a search knows of each story without reading it back.
+    glances: Vec<Glance>,
     by_band: Postings<u32>,
     by_doc: Postings<String>,
     by_product: Postings<String>,
@@ -1115,6 +1137,51 @@ pub struct Index {
     shingle_df: HashMap<u32, u32>,
     /// Headlines editors split apart (keys of both, smaller first): never merged again.
     apart: std::collections::HashSet<(u64, u64)>,
+}
+
+/// What a search knows of a story without reading it back: enough to pass over most of
+/// the stories a report cannot repeat. On the realistic farm 57% of a cold run's 2.9
+/// million comparisons were with stories over three days apart whose texts differ, or
+/// over two weeks apart, each read back from the spill file to be found unlike.
+#[derive(Clone, Copy)]
+struct Glance {
+    date: DateTime<Utc>,
+    /// The low byte of each MinHash value: values equal are equal here too, so a
+    /// likeness counted on these bytes is never below the texts' own.
+    low: [u8; SIGNATURE_LEN],
+    /// The headline is a reading of a policy: the same story as the policy, whatever
+    /// their dates.
+    reading: bool,
+}
+
+impl Glance {
+    fn of(c: &Candidate) -> Glance {
+        Glance {
+            date: c.date,
+            low: c.signature.0.map(|v| v as u8),
+            reading: reading_of(&c.title).is_some(),
+        }
+    }
+}
+
+/// [`distinct_likeness`] counted on the low bytes of `other`'s values: never below it.
+/// A pair of values equal only in their low bytes is one more match, or (a value many
+/// stories share) one unmatched value fewer counted.
+fn likeness_at_most(report: &Signature, common: &[bool; SIGNATURE_LEN], other: &[u8; SIGNATURE_LEN]) -> f32 {
+    let (mut same, mut counted) = (0usize, 0usize);
+    for ((a, b), c) in report.0.iter().zip(other).zip(common) {
+        let equal = *a as u8 == *b;
+        if *c && equal {
+            continue;
+        }
+        counted += 1;
+        same += usize::from(equal);
+    }
+    if counted == 0 {
+        0.0
+    } else {
+        same as f32 / counted as f32
+    }
 }
 
 /// An index's stories: packed (`packed`), read back only when a report is compared with
@@ -1360,6 +1427,7 @@ impl Index {
         for p in products {
             self.by_product.push(p.clone(), i);
         }
+        self.glances.push(Glance::of(c));
         self.stories.push(probe);
         self.alive.push(true);
     }
@@ -1420,9 +1488,18 @@ impl Index {
 
     /// Inverse document frequency of a title bigram among the stories.
     fn idf(&self, g: &Bigram) -> f32 {
+        self.idf_of_df(self.df_of(g))
+    }
+
+    /// In how many stories a title bigram occurs.
+    fn df_of(&self, g: &Bigram) -> u32 {
+        self.df.get(g).copied().unwrap_or(0)
+    }
+
+    /// Inverse document frequency of a title bigram in `df` stories.
+    fn idf_of_df(&self, df: u32) -> f32 {
         let n = self.stories.len() as f32 + 1.0;
-        let df = self.df.get(g).copied().unwrap_or(0) as f32;
-        (n / (df + 1.0)).ln() + 1.0
+        (n / (df as f32 + 1.0)).ln() + 1.0
     }
 
     /// An editor split a report headed `a` from the story headed `b`: reports with these
@@ -1438,7 +1515,7 @@ impl Index {
 
     /// The story this report repeats, if any, and why.
     pub fn find(&self, near: &NearDup, report: &Candidate) -> Option<(i64, String)> {
-        first_same(self.judge_among(near, report, &Headline::of(report), None))
+        first_same(self.judge_among(near, report, &Headline::of(report), None, false))
     }
 
     /// Whether adding `others` to this index's counts leaves every judgement a search for
@@ -1468,13 +1545,13 @@ impl Index {
     /// The story of this index that the report repeats, with the stories of `others`
     /// counted too when telling rare terms (a run's new stories beside the stored).
     pub fn find_among(&self, near: &NearDup, probe: &Probe, others: Option<&Index>) -> Option<(i64, String)> {
-        first_same(self.judge_among(near, &probe.candidate, &probe.headline, others))
+        first_same(self.judge_among(near, &probe.candidate, &probe.headline, others, false))
     }
 
     /// The verdict on each candidate story compared, most promising first, up to the
     /// first that is the same story.
     pub fn judge_all(&self, near: &NearDup, report: &Candidate) -> Vec<(i64, Verdict)> {
-        self.judge_among(near, report, &Headline::of(report), None)
+        self.judge_among(near, report, &Headline::of(report), None, true)
     }
 
     fn judge_among(
@@ -1483,6 +1560,7 @@ impl Index {
         report: &Candidate,
         head: &Headline,
         others: Option<&Index>,
+        explain: bool,
     ) -> Vec<(i64, Verdict)> {
         // Whether a term is in so few stories that it names one.
         let is_rare = |t: terms::Term| {
@@ -1579,6 +1657,22 @@ impl Index {
             return Vec::new();
         }
         let own_weights: Vec<f32> = grams.iter().map(|g| self.idf(g)).collect();
+        // The stories' bigrams are weighed again for every report compared with them; the
+        // index does not change during a search, so each weight of a small count is
+        // worked out once (a logarithm was 1% of a cold run).
+        let weight_by_df: [std::cell::Cell<f32>; IDF_KEPT] = std::array::from_fn(|_| std::cell::Cell::new(f32::NAN));
+        let idf = |g: &Bigram| {
+            let df = self.df_of(g);
+            match weight_by_df.get(df as usize) {
+                Some(kept) if !kept.get().is_nan() => kept.get(),
+                Some(kept) => {
+                    let w = self.idf_of_df(df);
+                    kept.set(w);
+                    w
+                }
+                None => self.idf_of_df(df),
+            }
+        };
         // Editors' splits, when there are any, are looked up by headline.
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
         let text_of = |read: &Story<'_>| distinct_likeness(&report.signature, &common, &read.candidate().signature);
@@ -1593,11 +1687,12 @@ impl Index {
                 (None, Some(r)) if contains(title, r) => Verdict::Same("the policy this reading is of".to_string()),
                 _ => {
                     let measured = Comparison {
-                        title: weighted_likeness_with(grams, &own_weights, story_grams, |g| self.idf(g)),
+                        title: weighted_likeness_with(grams, &own_weights, story_grams, idf),
                         text,
                         stock_text,
                         rare: report.terms.shared_rare(&story.terms, is_rare),
                         products: (&[], &[]),
+                        explain,
                     };
                     let cmp = Comparison {
                         products: (products, story_products),
@@ -1622,8 +1717,26 @@ impl Index {
         // the rest of them only when a verdict of one story needs the whole count.
         let (mut alike_texts, mut counted_all) = (0, false);
         let mut verdicts = Vec::new();
+        // A search for the story a report repeats passes over the stories its glance
+        // says it cannot be: over `window_days` apart, or over `title_days` apart with
+        // texts too unlike for any rule of those days. Such a story is never one of the
+        // alike texts counted below either (`same_text` is above the bound). Verdicts to
+        // explain, a report with a document number or one that reads a policy are
+        // judged in full.
+        let glance_enough = !explain && report.doc_number.is_none() && reading.is_none();
+        let unlike_at_a_glance = |g: &Glance| {
+            let days = (g.date - report.date).num_days().abs();
+            !g.reading
+                && (days > near.window_days
+                    || days > near.title_days
+                        && likeness_at_most(&report.signature, &common, &g.low)
+                            < near.same_text.min(near.rewritten_text))
+        };
         let mut room = ROOM.take().unwrap_or_else(packed::Unpacked::empty);
         for (k, (i, _)) in ranked.iter().enumerate() {
+            if glance_enough && unlike_at_a_glance(&self.glances[*i]) {
+                continue;
+            }
             // Read without its facts: most comparisons are settled before they are needed.
             let Some(mut read) = self.stories.get_head_into(*i, &mut room) else {
                 continue;
@@ -1730,6 +1843,39 @@ mod tests {
             units.windows(k).for_each(&mut shingle);
         }
         Signature(mins)
+    }
+
+    /// A glance's likeness is a bound: never below the texts' own, whichever values
+    /// are common, and equal to it when no two values differ only above their low byte.
+    #[test]
+    fn a_glance_never_underrates_two_texts() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let (mut above, mut equal) = (0, 0);
+        for _ in 0..20_000 {
+            let a = Signature(std::array::from_fn(|_| (next() % 6) as u32));
+            // Values equal, equal in their low byte only, or other.
+            let b = Signature(std::array::from_fn(|i| match next() % 16 {
+                0..8 => a.0[i],
+                8 => a.0[i] + 256 * (1 + (next() % 4) as u32),
+                _ => (next() % 6) as u32,
+            }));
+            let common: [bool; SIGNATURE_LEN] = std::array::from_fn(|_| next() % 4 == 0);
+            let exact = distinct_likeness(&a, &common, &b);
+            let glance = likeness_at_most(&a, &common, &b.0.map(|v| v as u8));
+            assert!(glance >= exact, "{glance} < {exact}: {a:?} {b:?} {common:?}");
+            if glance > exact {
+                above += 1;
+            } else {
+                equal += 1;
+            }
+        }
+        assert!(above > 1000 && equal > 1000, "{above} {equal}");
     }
 
     #[test]

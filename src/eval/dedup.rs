@@ -292,6 +292,68 @@ mod tests {
         }
     }
 
+    /// A run searches with `Index::find`, which passes over the stories it can tell at a
+    /// glance a report cannot repeat; `eval-dedup` and `explain` judge every candidate
+    /// (`judge_all`). Over every labelled set, as dated and with the dates spread over
+    /// a month (so that most pairs are days apart and the glance decides), both find
+    /// the same story for every report.
+    #[test]
+    fn a_run_finds_the_story_that_judging_every_candidate_finds() {
+        let near = NearDup::default();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dedup");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("the labelled dedup sets")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 7, "{files:?}");
+        let (mut searched, mut merged, mut far) = (0, 0, 0);
+        for file in files {
+            let reports = load(&file).expect("a labelled set");
+            for spread in [false, true] {
+                let mut index = Index::default();
+                for (i, r) in reports.iter().enumerate() {
+                    let mut date = r.published.map_or_else(fallback_date, |d| d.with_timezone(&Utc));
+                    if spread {
+                        date += chrono::Duration::hours((i as i64 * 61) % (30 * 24));
+                    }
+                    let probe = Candidate::new(i as i64, &r.source, &r.title, &r.body, r.doc_number.as_deref(), date);
+                    let judged = index.judge_all(&near, &probe);
+                    let first_same = judged
+                        .iter()
+                        .find_map(|(id, v)| matches!(v, Verdict::Same(_)).then_some(*id));
+                    let found = index.find(&near, &probe).map(|(id, _)| id);
+                    assert_eq!(
+                        found,
+                        first_same,
+                        "{}: {} (dates spread: {spread})",
+                        file.display(),
+                        r.title
+                    );
+                    far += judged
+                        .iter()
+                        .filter(|(id, _)| {
+                            index
+                                .get(*id)
+                                .is_some_and(|c| (c.date - date).num_days().abs() > near.title_days)
+                        })
+                        .count();
+                    searched += 1;
+                    match first_same {
+                        Some(_) => merged += 1,
+                        None => index.insert(probe),
+                    }
+                }
+            }
+        }
+        // The sets are large, merge often and, spread, compare many stories days apart.
+        assert!(
+            searched > 7000 && merged > 400 && far > 10_000,
+            "{searched} {merged} {far}"
+        );
+    }
+
     #[test]
     fn twins_and_rewordings_are_counted() {
         let body = "会议指出，要加快推进关键核心技术攻关，提升产业链供应链韧性和安全水平，培育一批专精特新企业。";
