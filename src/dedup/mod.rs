@@ -471,7 +471,8 @@ pub struct Likeness {
     pub contained: f32,
 }
 
-/// What the index measured of a report and one candidate story, for [`NearDup::judge`].
+/// What the index measured of a report and one candidate story, for
+/// [`NearDup::settled_by_headline`] and [`NearDup::judge_by_facts`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Comparison<'a> {
     /// How alike the headlines are, their bigrams weighted by rarity.
@@ -683,13 +684,6 @@ pub enum Verdict {
 }
 
 impl NearDup {
-    /// Whether `report` is the same story as candidate `c`, from what the index
-    /// measured of the two (`cmp`).
-    pub fn judge(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> Verdict {
-        self.settled_by_headline(report, c, cmp)
-            .unwrap_or_else(|| self.judge_by_facts(report, c, cmp))
-    }
-
     /// The verdict on a pair that `settled_by_headline` left open: within the days of
     /// one event, or with alike texts.
     fn judge_by_facts(&self, report: &Candidate, c: &Candidate, cmp: &Comparison) -> Verdict {
