@@ -38,16 +38,26 @@ pub(crate) mod testing {
     /// a fast path to the slow one it stands for.
     pub fn random_texts(alphabet: &str, seed: u64, count: usize, max_len: u64) -> Vec<String> {
         let alphabet: Vec<char> = alphabet.chars().collect();
-        let mut x = seed;
+        let mut next = xorshift(seed);
         (0..count)
             .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                let x = next();
                 (0..x % max_len)
                     .map(|k| alphabet[((x >> ((k * 5) % 64)) % alphabet.len() as u64) as usize])
                     .collect()
             })
             .collect()
+    }
+
+    /// A xorshift generator: the same numbers for the same (non-zero) seed, for tests
+    /// that draw their cases at random.
+    pub fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
     }
 }

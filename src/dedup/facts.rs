@@ -1707,14 +1707,11 @@ mod tests {
         .collect();
         // Short strings of the characters where the two could part.
         let alphabet: Vec<char> = "09mkbMKBwW元高 $.,%亿_é\u{212A}gtP".chars().collect();
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = crate::testing::xorshift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
             let mut t = String::new();
             for _ in 0..8 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                t.push(alphabet[(x % alphabet.len() as u64) as usize]);
+                t.push(alphabet[(next() % alphabet.len() as u64) as usize]);
             }
             texts.push(t);
         }

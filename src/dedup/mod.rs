@@ -1843,13 +1843,7 @@ mod tests {
     /// are common, and equal to it when no two values differ only above their low byte.
     #[test]
     fn a_glance_never_underrates_two_texts() {
-        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
         let (mut above, mut equal) = (0, 0);
         for _ in 0..20_000 {
             let a = Signature(std::array::from_fn(|_| (next() % 6) as u32));
@@ -1859,7 +1853,7 @@ mod tests {
                 8 => a.0[i] + 256 * (1 + (next() % 4) as u32),
                 _ => (next() % 6) as u32,
             }));
-            let common: [bool; SIGNATURE_LEN] = std::array::from_fn(|_| next() % 4 == 0);
+            let common: [bool; SIGNATURE_LEN] = std::array::from_fn(|_| next().is_multiple_of(4));
             let exact = distinct_likeness(&a, &common, &b);
             let glance = likeness_at_most(&a, &common, &b.0.map(|v| v as u8));
             assert!(glance >= exact, "{glance} < {exact}: {a:?} {b:?} {common:?}");

@@ -285,13 +285,7 @@ mod tests {
             category: None,
             group: super::super::Group::Section,
         };
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testing::xorshift(0x9E37_79B9_7F4A_7C15);
         let pool: Vec<char> = "工业软件<>&\"'; \t\n\r]]>".chars().collect();
         let mut text = |n: usize| -> String {
             (0..n)
