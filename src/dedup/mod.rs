@@ -1670,9 +1670,10 @@ impl Index {
         // Editors' splits, when there are any, are looked up by headline.
         let own_key = (!self.apart.is_empty()).then(|| headline_key(title));
         let text_of = |read: &Story<'_>| distinct_likeness(&report.signature, &common, &read.candidate().signature);
-        let judge = |read: &mut Story<'_>, text: f32, stock_text: bool| -> Option<Verdict> {
+        let judge = |read: &mut Story<'_>, glance: &Glance, text: f32, stock_text: bool| -> Option<Verdict> {
             let (story, story_grams, story_products) = (read.candidate(), read.grams(), read.products());
-            let theirs = reading_of(&story.title);
+            // The glance says whether the headline reads a policy; only then is it read for which.
+            let theirs = glance.reading.then(|| reading_of(&story.title)).flatten();
             let contains = |a: &str, b: &str| comparable(a).into_iter().collect::<String>().contains(b);
             let split = own_key.is_some_and(|k| self.apart.contains(&pair(k, headline_key(&story.title))));
             Some(match (reading, &theirs) {
@@ -1728,7 +1729,8 @@ impl Index {
         };
         let mut room = ROOM.take().unwrap_or_else(packed::Unpacked::empty);
         for (k, (i, _)) in ranked.iter().enumerate() {
-            if glance_enough && unlike_at_a_glance(&self.glances[*i]) {
+            let glance = &self.glances[*i];
+            if glance_enough && unlike_at_a_glance(glance) {
                 continue;
             }
             // Read without its facts: most comparisons are settled before they are needed.
@@ -1739,7 +1741,7 @@ impl Index {
             if !counted_all && text >= near.same_text {
                 alike_texts += 1;
             }
-            let Some(mut verdict) = judge(&mut read, text, alike_texts >= STOCK_TEXT_STORIES) else {
+            let Some(mut verdict) = judge(&mut read, glance, text, alike_texts >= STOCK_TEXT_STORIES) else {
                 continue;
             };
             if matches!(verdict, Verdict::Same(_)) && !counted_all && alike_texts < STOCK_TEXT_STORIES {
@@ -1752,7 +1754,7 @@ impl Index {
                 if alike_texts >= STOCK_TEXT_STORIES {
                     // A stock text takes evidence away, never adds it: only this verdict
                     // can change.
-                    let Some(again) = judge(&mut read, text, true) else {
+                    let Some(again) = judge(&mut read, glance, text, true) else {
                         continue;
                     };
                     verdict = again;
