@@ -322,3 +322,70 @@ async fn a_source_whose_items_fail_to_store_fails_alone() {
     };
     assert_eq!((stored("good"), stored("good-atom"), stored("refused")), (4, 4, 0));
 }
+
+fn gzipped(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+fn encoded(coding: &str, body: Vec<u8>) -> Resource {
+    let mut r = Resource::ok("application/rss+xml", body);
+    r.headers.push(("content-encoding".into(), coding.into()));
+    r
+}
+
+/// A compressed body is held as it came until its source's turn to be read, then
+/// decompressed within the body cap however small it came; a body that is not what its
+/// header says fails its source with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_bodies_are_read_within_the_cap() {
+    let site = site(|origin| {
+        let feed = fill(&fixture("news/rss2.xml"), origin);
+        let mut r = HashMap::new();
+        r.insert("/gzip.xml".into(), encoded("gzip", gzipped(feed.as_bytes())));
+        // Two members, as `cat a.gz b.gz` makes: one body.
+        let (head, tail) = feed.split_at(feed.len() / 2);
+        let mut members = gzipped(head.as_bytes());
+        members.extend(gzipped(tail.as_bytes()));
+        let members_feed = encoded("x-gzip", members);
+        r.insert("/members.xml".into(), members_feed);
+        // 200 kB of spaces in a few hundred bytes: over the cap once decompressed.
+        let mut bomb = String::from("<rss>");
+        bomb.push_str(&" ".repeat(200_000));
+        r.insert("/bomb.xml".into(), encoded("gzip", gzipped(bomb.as_bytes())));
+        r.insert("/broken.xml".into(), encoded("gzip", feed.as_bytes().to_vec()));
+        r.insert("/brotli.xml".into(), encoded("br", b"\x1b\x03\x00".to_vec()));
+        r
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "[settings]\ntimeout_secs = 5\nmax_body_bytes = 65536\nper_host_delay_ms = 0\nconcurrency = 8\n\n",
+    );
+    for id in ["gzip", "members", "bomb", "broken", "brotli"] {
+        text += &format!(
+            "[[source]]\nid = \"{id}\"\nname = \"{id}\"\nurl = \"{}\"\nkind = \"feed\"\n\n",
+            site.url(&format!("/{id}.xml"))
+        );
+    }
+    let config = Config::parse(&text, &dir.path().join("banyue.toml")).unwrap();
+    let pipeline = Pipeline::new(config).unwrap();
+    let report = pipeline.run(&RunOptions::default()).await.unwrap();
+    let summary = report.summary();
+    let r = by_id(&report.sources);
+    let err = |id: &str| r[id].error.clone().unwrap_or_default();
+    assert!(r["gzip"].error.is_none() && r["gzip"].found == Some(4), "{summary}");
+    assert!(
+        r["members"].error.is_none() && r["members"].found == Some(4),
+        "{summary}"
+    );
+    assert_eq!(err("bomb"), "body exceeds the 65536-byte cap", "{summary}");
+    assert!(err("broken").starts_with("the gzip body is corrupt"), "{summary}");
+    assert_eq!(
+        err("brotli"),
+        "the body came in `br`, which was not asked for (only gzip is)",
+        "{summary}"
+    );
+}

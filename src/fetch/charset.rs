@@ -8,6 +8,8 @@
 //! contradict — "UTF-8" over GBK bytes, "GBK" over valid multi-byte UTF-8, or any label
 //! whose decoder hits malformed sequences — is overruled by the bytes.
 
+use std::borrow::Cow;
+
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_8};
 use regex::bytes::Regex;
@@ -95,6 +97,24 @@ fn mostly_invalid(text: &str) -> bool {
 /// Decode `bytes` to text: the encoding used, and what had to be repaired.
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     let (text, enc) = decode_raw(bytes, content_type);
+    cleaned(text.into_owned(), enc)
+}
+
+/// [`decode`], taking the bytes: a body in UTF-8 becomes its text without a copy.
+pub fn decode_owned(bytes: Vec<u8>, content_type: Option<&str>) -> Decoded {
+    let (text, enc) = decode_raw(&bytes, content_type);
+    let text = if matches!(&text, Cow::Borrowed(t) if t.len() == bytes.len()) {
+        drop(text);
+        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    } else {
+        text.into_owned()
+    };
+    cleaned(text, enc)
+}
+
+/// The decoded text with its invalid sequences counted and the characters XML cannot
+/// carry removed.
+fn cleaned(text: String, enc: &'static Encoding) -> Decoded {
     let repaired = replacements(&text);
     let before = text.chars().count();
     let text: String = if text.chars().all(crate::xmltext::allowed) {
@@ -145,18 +165,18 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
-fn decode_raw(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Encoding) {
+fn decode_raw<'a>(bytes: &'a [u8], content_type: Option<&str>) -> (Cow<'a, str>, &'static Encoding) {
     if let Some(text) = utf32(bytes) {
         // Reported as UTF-8: the text is now, and encoding_rs has no UTF-32 to name.
-        return (text, UTF_8);
+        return (Cow::Owned(text), UTF_8);
     }
     if let Some(enc) = utf16_without_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(bytes);
-        return (text.into_owned(), enc);
+        return (text, enc);
     }
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        return (text.into_owned(), enc);
+        return (text, enc);
     }
     let declared = content_type
         .and_then(charset_from_content_type)
@@ -172,7 +192,7 @@ fn decode_raw(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Enc
             // Trusted, each invalid sequence replaced, unless the bytes are mostly
             // in another encoding (GBK declared as UTF-8).
             if !malformed || !mostly_invalid(&text) {
-                return (text.into_owned(), enc);
+                return (text, enc);
             }
             detect(bytes)
         }
@@ -180,7 +200,7 @@ fn decode_raw(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Enc
         None => detect(bytes),
     };
     let (text, _) = enc.decode_without_bom_handling(bytes);
-    (text.into_owned(), enc)
+    (text, enc)
 }
 
 #[cfg(test)]

@@ -588,7 +588,7 @@ pub(super) async fn fetch_source(
         headers: &source.headers,
         validators: validators.as_ref(),
     };
-    let page = match ctx.fetcher.fetch(&source.url, &req).await? {
+    let held = match ctx.fetcher.fetch_held(&source.url, &req).await? {
         Fetched::NotModified => {
             report.not_modified = true;
             report.status = Some(304);
@@ -596,12 +596,14 @@ pub(super) async fn fetch_source(
         }
         Fetched::Page(p) => p,
     };
-    // Its items will wait to be stored: read them when a slot for them is free. Not a
-    // portal's whose detail pages come next: those are fetched one by one, spaced per
-    // host, and a portal waiting on them would hold a slot that feeds need.
+    // Its items will wait to be stored: read them when a slot for them is free, the page
+    // held compressed meanwhile. Not a portal's whose detail pages come next: those are
+    // fetched one by one, spaced per host, and a portal waiting on them would hold a
+    // slot that feeds need.
     if source.detail.is_none() {
         *parse_slot = ctx.parsing.clone().acquire_owned().await.ok();
     }
+    let page = held.open()?;
     report.status = Some(page.status);
     report.encoding = Some(page.encoding);
     if let Some(w) = repair_warning(&page) {
@@ -652,7 +654,7 @@ pub(super) async fn fetch_source(
                         Err(e) => report.warnings.push(format!("page {next}: {e}")),
                     }
                     report.pages += 1;
-                    current = p;
+                    current = *p;
                 }
                 Ok(Fetched::NotModified) => break,
                 Err(e) => {
