@@ -8,12 +8,14 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's settings, read when it starts: one arena (its default is four a core, and a
 /// cold run's hundreds of fetching threads then spread their memory over all of them),
-/// small thread caches, and freed pages handed back to the system after a second of
-/// disuse (dirty) or at once (muzzy). `_RJEM_MALLOC_CONF` in the environment overrides
-/// them.
+/// small thread caches, and freed pages handed back to the system after 10 ms of disuse
+/// (dirty) or at once (muzzy). A cold run frees tens of megabytes of pages and items a
+/// second: kept a second, they were a sixth of its peak (docs/benchmarks.md, stop 66);
+/// handed back at once, each free is a system call. `_RJEM_MALLOC_CONF` in the
+/// environment overrides them.
 #[cfg(unix)]
 #[unsafe(export_name = "_rjem_malloc_conf")]
-static ALLOCATOR_CONF: &[u8; 63] = b"narenas:1,tcache_max:1024,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
+static ALLOCATOR_CONF: &[u8; 61] = b"narenas:1,tcache_max:1024,dirty_decay_ms:10,muzzy_decay_ms:0\0";
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -263,10 +263,17 @@ pub fn issuer_of(title: &str, lead: &str) -> Option<String> {
     let title = title.trim_start_matches('《');
     // Where a bare 市 or 省 finds its place: the headline, then the lead.
     let context = || format!("{title}\n{lead}");
-    if let Some(c) = ISSUER_BEFORE_GUANYU.captures(title) {
+    // Each pattern is searched only in a headline with the words it ends in: every
+    // item's headline is read so, and a pattern's lazy automaton grows (a cache a thread,
+    // kept for the run) with each headline it reads.
+    if (title.contains("关于") || title.contains("印发"))
+        && let Some(c) = ISSUER_BEFORE_GUANYU.captures(title)
+    {
         return issuer_name(&c[1], &context());
     }
-    if let Some(c) = HEAD_ISSUER.captures(title) {
+    if title.contains([':', '：', '年'])
+        && let Some(c) = HEAD_ISSUER.captures(title)
+    {
         return issuer_name(&c[1], &context());
     }
     // Every item is read so: the regex runs only where its 《 or 关于 could follow.

@@ -603,7 +603,7 @@ pub(super) async fn fetch_source(
     if source.detail.is_none() {
         *parse_slot = ctx.parsing.clone().acquire_owned().await.ok();
     }
-    let page = held.open()?;
+    let page = Arc::new(held.open()?);
     report.status = Some(page.status);
     report.encoding = Some(page.encoding);
     if let Some(w) = repair_warning(&page) {
@@ -644,6 +644,7 @@ pub(super) async fn fetch_source(
             }
             match ctx.fetcher.fetch(&next, &page_req).await {
                 Ok(Fetched::Page(p)) => {
+                    let p = Arc::new(*p);
                     match extract_within(&p, source, now, tz, budget).await {
                         Ok((mut more, notes)) => {
                             raw.append(&mut more);
@@ -654,7 +655,7 @@ pub(super) async fn fetch_source(
                         Err(e) => report.warnings.push(format!("page {next}: {e}")),
                     }
                     report.pages += 1;
-                    current = *p;
+                    current = p;
                 }
                 Ok(Fetched::NotModified) => break,
                 Err(e) => {
@@ -682,13 +683,15 @@ pub(super) async fn fetch_source(
 /// (a pathological selector or tree no bound foresaw) fails its source with a reason,
 /// and the other sources never wait for it.
 pub(super) async fn extract_within(
-    page: &Page,
+    page: &Arc<Page>,
     source: &Source,
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
     secs: u64,
 ) -> Result<(Vec<RawItem>, Vec<String>), extract::ExtractError> {
-    let (page, source) = (page.clone(), source.clone());
+    // The page is shared with the blocking thread, not copied: pages are the largest
+    // allocations a run makes.
+    let (page, source) = (Arc::clone(page), source.clone());
     let work = tokio::task::spawn_blocking(move || extract::read(&page.text, &page.url, &source.kind, now, tz));
     match tokio::time::timeout(std::time::Duration::from_secs(secs.max(1)), work).await {
         Ok(Ok(result)) => result,
