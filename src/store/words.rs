@@ -169,8 +169,10 @@ impl Indexer {
     pub fn start(db: &Path) -> anyhow::Result<(Indexer, JoinHandle<()>)> {
         let conn = super::Store::connection(db)?;
         attach(&conn, db)?;
-        // It reads the store's file only to find reports the run gave no words for.
-        conn.execute_batch("PRAGMA main.cache_size = -256")?;
+        // It reads the store's file only to find reports the run gave no words for. The
+        // index's own pages are written more than read again: at SQLite's default (2 MB)
+        // its cache was 8 MB of a cold run's peak heap (docs/benchmarks.md, stop 66).
+        conn.execute_batch("PRAGMA main.cache_size = -256; PRAGMA words.cache_size = -512")?;
         let (queue, groups) = mpsc::sync_channel::<Vec<Doc>>(QUEUED);
         let thread = std::thread::Builder::new()
             .name("search index".into())
