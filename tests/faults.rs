@@ -324,10 +324,7 @@ async fn a_source_whose_items_fail_to_store_fails_alone() {
 }
 
 fn gzipped(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(bytes).unwrap();
-    gz.finish().unwrap()
+    banyue::serve::gzip(bytes).unwrap()
 }
 
 fn encoded(coding: &str, body: Vec<u8>) -> Resource {

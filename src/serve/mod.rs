@@ -1182,7 +1182,9 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+/// `bytes` as one gzip member: how published files are served (and how tests serve a
+/// compressed body to the fetcher).
+pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     use std::io::Write;
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(bytes)?;
