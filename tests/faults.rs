@@ -324,7 +324,7 @@ async fn a_source_whose_items_fail_to_store_fails_alone() {
 }
 
 fn gzipped(bytes: &[u8]) -> Vec<u8> {
-    banyue::serve::gzip(bytes).unwrap()
+    banyue::fetch::gzip(bytes).unwrap()
 }
 
 fn encoded(coding: &str, body: Vec<u8>) -> Resource {

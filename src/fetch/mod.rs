@@ -91,6 +91,15 @@ impl Held {
     }
 }
 
+/// `bytes` as one gzip member: how `serve` sends published files (and how tests serve
+/// a compressed body).
+pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes)?;
+    enc.finish()
+}
+
 /// A gzip body (one member or several) decompressed, at most `max` bytes of it.
 fn gunzip(compressed: &[u8], max: usize) -> Result<Vec<u8>, FetchError> {
     use std::io::Read;
@@ -430,7 +439,7 @@ mod tests {
     }
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {
-        crate::serve::gzip(bytes).expect("writing to a Vec")
+        super::gzip(bytes).expect("writing to a Vec")
     }
 
     #[test]

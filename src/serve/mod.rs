@@ -1182,15 +1182,6 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-/// `bytes` as one gzip member: how published files are served (and how tests serve a
-/// compressed body to the fetcher).
-pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes)?;
-    enc.finish()
-}
-
 /// The answer to a conditional GET of a file with these validators (RFC 9110 §13.2.2):
 /// `If-None-Match` decides when present; otherwise `If-Modified-Since`, "not modified
 /// since", compared at the second.
@@ -1258,7 +1249,7 @@ async fn feed_file(
         r
     } else {
         let body = if compressed {
-            match gzip(&bytes) {
+            match crate::fetch::gzip(&bytes) {
                 Ok(b) => b,
                 Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("compressing: {e}")),
             }
