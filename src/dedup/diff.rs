@@ -451,7 +451,27 @@ impl Slot {
     }
 }
 
+/// Words that frame a document's name in a headline and nothing else: 关于…的意见.
+const FRAMING: &[&str] = &["关于", "的"];
+
 impl Alignment {
+    /// Whether a slot only frames and moves the document's words: one side says
+    /// nothing but verbs of announcing and framing words, and what the other says
+    /// there, the first side says elsewhere (国务院办公厅[印发意见]加快… against
+    /// 国务院办公厅[关于]加快…的意见).
+    fn moved(&self, slot: &Slot) -> bool {
+        let rest = |side: &str| {
+            let mut rest = without_verbs(side);
+            for word in FRAMING {
+                rest = rest.replace(word, "");
+            }
+            rest.trim().to_string()
+        };
+        let (ours, theirs) = (rest(&slot.ours), rest(&slot.theirs));
+        let elsewhere = |r: &str| self.extra.iter().any(|e| e.contains(r));
+        ours.is_empty() && elsewhere(&theirs) || theirs.is_empty() && elsewhere(&ours)
+    }
+
     /// The first slot two headlines of one template fill differently with names.
     /// Slots that name places on both sides (`is_place`) are left to the places
     /// compared as facts, which know that 南宁 and 中国—东盟 can be one story and 无锡
@@ -469,6 +489,7 @@ impl Alignment {
         self.slots.iter().find(|s| {
             (self.common >= TEMPLATE || filled && s.ends)
                 && s.names_something()
+                && !self.moved(s)
                 && !(is_place(&s.ours) && is_place(&s.theirs))
         })
     }
@@ -513,6 +534,21 @@ mod tests {
         let a = align(
             "Why observability matters & what to watch in 2027",
             "Why edge computing matters & what to watch in 2027",
+        );
+        assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
+    }
+
+    #[test]
+    fn a_document_framed_otherwise_fills_no_slot() {
+        let a = align(
+            "国务院办公厅印发意见 加快培育和发展低空经济",
+            "国务院办公厅关于加快培育和发展低空经济的意见",
+        );
+        assert!(a.template_slot(|_| false, false).is_none(), "{a:?}");
+        // Another kind of document is another document.
+        let a = align(
+            "国务院办公厅印发通知 加快培育和发展低空经济",
+            "国务院办公厅关于加快培育和发展低空经济的意见",
         );
         assert!(a.template_slot(|_| false, false).is_some(), "{a:?}");
     }

@@ -8,6 +8,7 @@
 //! headlines disagree on a fact ([`facts`]) or fill one template's slots differently
 //! ([`diff`]): template headlines are the rule in government and industry news.
 
+mod abbrev;
 pub mod diff;
 pub mod facts;
 mod packed;
@@ -104,7 +105,9 @@ impl Candidate {
         doc_number: Option<&str>,
         date: DateTime<Utc>,
     ) -> Candidate {
-        let title = crate::normalize::without_outlet_tag(title);
+        let title = abbrev::written_out(crate::normalize::without_outlet_tag(title));
+        let (title, text) = (title.as_ref(), abbrev::written_out(text));
+        let text = text.as_ref();
         Candidate {
             id,
             source_id: source_id.to_string(),
@@ -2766,6 +2769,50 @@ mod tests {
         let cands = [report(1, t1, "", Utc::now())];
         assert_eq!(find(t2, "", &cands), Some(1));
         assert_eq!(find("华为发布盘古大模型5.0", "", &cands), None);
+    }
+
+    #[test]
+    fn a_short_form_and_its_long_form_are_one_name() {
+        let date = Utc::now();
+        let cands = [
+            report(
+                1,
+                "国务院办公厅关于加快培育和发展低空经济的意见",
+                "国务院办公厅近日印发《关于加快培育和发展低空经济的意见》，提出到2030年低空经济规模超过2万亿元，低空飞行服务保障体系基本建成。",
+                date,
+            ),
+            report(
+                2,
+                "2026年9月份居民消费价格同比上涨0.4%",
+                "2026年9月份，全国居民消费价格同比上涨0.4%。其中，城市上涨0.4%，农村上涨0.3%；食品价格下降1.2%，非食品价格上涨0.8%。",
+                date,
+            ),
+        ];
+        assert_eq!(
+            find(
+                "【新华社】国办印发意见 加快培育和发展低空经济",
+                "国务院办公厅日前印发意见，部署加快培育和发展低空经济，目标是到2030年低空经济规模超过2万亿元。",
+                &cands
+            ),
+            Some(1)
+        );
+        assert_eq!(
+            find(
+                "9月CPI同比涨0.4% 核心CPI连续5个月回升",
+                "国家统计局15日发布数据，9月份全国居民消费价格（CPI）同比上涨0.4%，扣除食品和能源价格的核心CPI同比上涨1.1%，涨幅连续5个月扩大。",
+                &cands
+            ),
+            Some(2)
+        );
+        // Another document of the same office on the same matter is another story.
+        assert_eq!(
+            find(
+                "国办印发通知 加快培育和发展低空经济",
+                "国务院办公厅日前印发通知，部署加快培育和发展低空经济。",
+                &cands
+            ),
+            None
+        );
     }
 
     #[test]
