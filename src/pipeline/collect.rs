@@ -87,6 +87,7 @@ impl Pipeline {
             store: store.clone(),
             settings: self.config.settings.clone(),
             parsing: Arc::new(Semaphore::new(PARSED_AHEAD.min(concurrency))),
+            reading: Arc::new(Semaphore::new(readers())),
         });
         // A source's task is spawned only when it has a slot: a task waiting for one is a
         // future of about 3 KB, and a run of 2,000 sources held 6 MB of them before its
@@ -458,6 +459,15 @@ pub(super) struct Ctx {
     settings: Settings,
     /// Slots for sources whose pages are read into items that wait to be stored.
     parsing: Arc<Semaphore>,
+    /// Pages being read into items at once: one a core.
+    reading: Arc<Semaphore>,
+}
+
+/// How many pages are read into items at once: one a core. Reading is all CPU; more at
+/// once only interleaves them, each holding its half-read document and its own caches of
+/// the patterns it runs.
+fn readers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// How many sources may hold their items read and waiting to be stored (or be reading
@@ -613,7 +623,7 @@ pub(super) async fn fetch_source(
     report.last_modified = page.validators.last_modified.clone();
     report.pages = 1;
     let budget = ctx.settings.timeout_secs;
-    let (mut raw, notes) = extract_within(&page, source, now, tz, budget).await?;
+    let (mut raw, notes) = extract_within(&ctx.reading, &page, source, now, tz, budget).await?;
     report.warnings.extend(notes);
     if let SourceKind::Html(spec) | SourceKind::JsonHtml { list: spec, .. } = &source.kind {
         let mut current = page;
@@ -645,7 +655,7 @@ pub(super) async fn fetch_source(
             match ctx.fetcher.fetch(&next, &page_req).await {
                 Ok(Fetched::Page(p)) => {
                     let p = Arc::new(*p);
-                    match extract_within(&p, source, now, tz, budget).await {
+                    match extract_within(&ctx.reading, &p, source, now, tz, budget).await {
                         Ok((mut more, notes)) => {
                             raw.append(&mut more);
                             report
@@ -683,6 +693,7 @@ pub(super) async fn fetch_source(
 /// (a pathological selector or tree no bound foresaw) fails its source with a reason,
 /// and the other sources never wait for it.
 pub(super) async fn extract_within(
+    readers: &Arc<Semaphore>,
     page: &Arc<Page>,
     source: &Source,
     now: DateTime<Utc>,
@@ -692,7 +703,14 @@ pub(super) async fn extract_within(
     // The page is shared with the blocking thread, not copied: pages are the largest
     // allocations a run makes.
     let (page, source) = (Arc::clone(page), source.clone());
-    let work = tokio::task::spawn_blocking(move || extract::read(&page.text, &page.url, &source.kind, now, tz));
+    // Its time runs from when a reader is free; the reader is freed when the reading
+    // ends, even one past its time.
+    let reader = readers.clone().acquire_owned().await.ok();
+    let work = tokio::task::spawn_blocking(move || {
+        let read = extract::read(&page.text, &page.url, &source.kind, now, tz);
+        drop(reader);
+        read
+    });
     match tokio::time::timeout(std::time::Duration::from_secs(secs.max(1)), work).await {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(extract::ExtractError::Malformed("the page's reader failed".into())),
@@ -752,6 +770,44 @@ pub(super) async fn fetch_details(
 #[cfg(test)]
 mod tests {
     use super::chunk_bounds;
+
+    #[tokio::test]
+    async fn a_page_s_time_to_be_read_runs_from_when_a_reader_is_free() -> Result<(), Box<dyn std::error::Error>> {
+        use std::sync::Arc;
+        let config = crate::config::Config::parse(
+            "[[source]]\nid = \"a\"\nname = \"A\"\nurl = \"http://127.0.0.1:9/feed\"\nkind = \"feed\"\n",
+            std::path::Path::new("t.toml"),
+        )?;
+        let source = &config.sources[0];
+        let page = Arc::new(crate::fetch::Page {
+            url: source.url.clone(),
+            status: 200,
+            content_type: Some("application/rss+xml".into()),
+            text: "<rss version=\"2.0\"><channel><title>A</title><item><title>第一条</title>\
+                   <link>http://127.0.0.1:9/a/1.html</link></item></channel></rss>"
+                .into(),
+            encoding: "utf-8",
+            repaired: 0,
+            stripped: 0,
+            bytes: 0,
+            validators: Default::default(),
+        });
+        let readers = Arc::new(tokio::sync::Semaphore::new(1));
+        // The only reader is busy for longer than the page may take to be read.
+        let busy = readers.clone().acquire_owned().await?;
+        let read = tokio::spawn({
+            let (readers, page, source) = (readers.clone(), page.clone(), source.clone());
+            async move { super::extract_within(&readers, &page, &source, chrono::Utc::now(), chrono_tz::UTC, 1).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert!(!read.is_finished(), "read while the only reader was busy");
+        drop(busy);
+        let (items, _) = read.await??;
+        assert_eq!(items.len(), 1);
+        // The reader is free again once the page is read.
+        assert_eq!(readers.available_permits(), 1);
+        Ok(())
+    }
 
     #[test]
     fn leases_are_taken_a_chunk_ahead_and_never_twice() {
