@@ -47,6 +47,24 @@ const SHORT_FORMS: &[(&str, &str, Stands, &[&str])] = &[
     ("市场监管总局", "市场监督管理总局", Stands::Anywhere, &[]),
     ("国家网信办", "国家互联网信息办公室", Stands::Anywhere, &[]),
     ("央行", "中国人民银行", Stands::AfterNoHan, &[]),
+    ("中科院", "中国科学院", Stands::Anywhere, &[]),
+    ("社科院", "社会科学院", Stands::Anywhere, &[]),
+    ("证监会", "证券监督管理委员会", Stands::Anywhere, &[]),
+    ("金融监管总局", "金融监督管理总局", Stands::Anywhere, &[]),
+    // 规上 only before what it measures: 法规上, 新规上线 and 违规上市 are other words.
+    ("规上工业", "规模以上工业", Stands::Anywhere, &[]),
+    ("规上企业", "规模以上企业", Stands::Anywhere, &[]),
+    ("规上服务业", "规模以上服务业", Stands::Anywhere, &[]),
+    ("社零总额", "社会消费品零售总额", Stands::Anywhere, &[]),
+    ("社零", "社会消费品零售总额", Stands::Anywhere, &[]),
+    // National fairs, each one event a year whatever its city calls it.
+    ("广交会", "中国进出口商品交易会", Stands::Anywhere, &[]),
+    ("进博会", "中国国际进口博览会", Stands::Anywhere, &[]),
+    ("服贸会", "中国国际服务贸易交易会", Stands::Anywhere, &[]),
+    ("高交会", "中国国际高新技术成果交易会", Stands::Anywhere, &[]),
+    ("消博会", "中国国际消费品博览会", Stands::Anywhere, &[]),
+    ("链博会", "中国国际供应链促进博览会", Stands::Anywhere, &[]),
+    ("东博会", "中国—东盟博览会", Stands::Anywhere, &[]),
     ("CPI", "居民消费价格", Stands::AsWord, &[]),
     ("PPI", "工业生产者出厂价格", Stands::AsWord, &[]),
     ("PMI", "采购经理指数", Stands::AsWord, &[]),
@@ -119,6 +137,8 @@ mod tests {
         );
         assert_eq!(written_out("国家发改委：加力推进"), "国家发展改革委：加力推进");
         assert_eq!(written_out("工信部印发通知"), "工业和信息化部印发通知");
+        assert_eq!(written_out("全省规上工业增加值增长6%"), "全省规模以上工业增加值增长6%");
+        assert_eq!(written_out("第138届广交会开幕"), "第138届中国进出口商品交易会开幕");
     }
 
     #[test]
@@ -128,6 +148,8 @@ mod tests {
             "美国办展商减少",
             "国办发〔2026〕3号",
             "省工信部门召开会议",
+            "在法规上予以明确",
+            "新规上线",
             "CPIs and ECPI",
             "没有简称的标题",
         ] {
