@@ -33,3 +33,33 @@ pub fn give_back_freed() {
         libc::malloc_trim(0);
     }
 }
+
+/// Set when jemalloc is the program's allocator (by the binary, which declares it).
+static JEMALLOC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The binary's allocator is jemalloc: [`flush_thread_cache`] then reaches it.
+pub fn jemalloc_is_the_allocator() {
+    JEMALLOC.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Hands this thread's cache of freed small blocks back to jemalloc's arena, for a thread
+/// that goes idle after a burst of work (a blocking thread that has read a page). A
+/// thread's cache is collected only as the thread allocates, so an idle thread keeps what
+/// it cached; a cold run's blocking threads, idle between pages, held about a tenth of
+/// its peak so (docs/benchmarks.md, issue 11, stop 67).
+pub fn flush_thread_cache() {
+    #[cfg(unix)]
+    if JEMALLOC.load(std::sync::atomic::Ordering::Relaxed) {
+        // SAFETY: `thread.tcache.flush` takes and returns nothing; it only moves this
+        // thread's cached blocks back to the arena.
+        unsafe {
+            tikv_jemalloc_sys::mallctl(
+                c"thread.tcache.flush".as_ptr(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                0,
+            );
+        }
+    }
+}

@@ -374,6 +374,8 @@ fn restore_sigpipe(command: &Command) {
 
 fn main() -> ExitCode {
     banyue::heap::two_arenas_per_core();
+    #[cfg(unix)]
+    banyue::heap::jemalloc_is_the_allocator();
     let cli = Cli::parse();
     restore_sigpipe(&cli.command);
     let default = if matches!(cli.command, Command::Daemon) {

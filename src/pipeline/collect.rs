@@ -709,6 +709,8 @@ pub(super) async fn extract_within(
     let work = tokio::task::spawn_blocking(move || {
         let read = extract::read(&page.text, &page.url, &source.kind, now, tz);
         drop(reader);
+        // The blocking pool's next page may go to another of its threads.
+        crate::heap::flush_thread_cache();
         read
     });
     match tokio::time::timeout(std::time::Duration::from_secs(secs.max(1)), work).await {
