@@ -47,13 +47,13 @@ fn the_first_dev_set() {
 
 #[test]
 fn the_second_dev_set() {
-    check("dev2", 0, 0, 0.88);
+    check("dev2", 0, 0, 0.91);
 }
 
 #[test]
 fn the_held_out_sets() {
     // Measured, never tuned on: the floors only keep what they showed from slipping.
-    check("heldout", 0, 0, 0.75);
+    check("heldout", 0, 0, 0.77);
     check("heldout2", 0, 0, 0.82);
 }
 
