@@ -305,6 +305,12 @@ const FLASH_WORDS: &[&str] = &[
     "重磅", "刚刚", "突发", "快讯", "最新", "独家", "热点", "聚焦", "关注", "速看", "定了",
 ];
 
+/// The first `chars` characters of `text` (all of it when shorter): what a reader of a
+/// text's start reads, cut without reading the rest.
+pub fn head(text: &str, chars: usize) -> &str {
+    text.char_indices().nth(chars).map_or(text, |(i, _)| &text[..i])
+}
+
 /// A headline without the outlet's name that sites append to it ("…揭牌-中国吉林网",
 /// "…_广州日报", "… | TechCrunch"). Dedup compares headlines without it (two outlets'
 /// tags make one story's headlines look less alike, one outlet's tag makes two stories'

@@ -68,9 +68,8 @@ fn each_word(folded: &str, mut f: impl FnMut(&str)) {
 
 /// The index document of an item: its words, space-separated.
 pub fn document(title: &str, summary: &str, body: &str) -> String {
-    let end = body.char_indices().nth(BODY_CHARS).map_or(body.len(), |(i, _)| i);
     let mut out = String::new();
-    for part in [title, summary, &body[..end]] {
+    for part in [title, summary, crate::normalize::head(body, BODY_CHARS)] {
         let folded = crate::classify::fold(part);
         // Each Han character is in two pairs: the document is about twice its text.
         out.reserve(folded.len() * 2);

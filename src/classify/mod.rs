@@ -192,8 +192,7 @@ pub fn fold(text: &str) -> String {
 /// The first `chars` characters of `text`, folded: a long page is not folded whole to
 /// read its start.
 fn fold_head(text: &str, chars: usize) -> String {
-    let end = text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i);
-    fold(&text[..end]).chars().take(chars).collect()
+    fold(crate::normalize::head(text, chars)).chars().take(chars).collect()
 }
 
 /// The lazy DFA cache of each taxonomy pattern, per thread that runs it (the regex

@@ -902,7 +902,7 @@ impl FactSet {
     /// lead stops between them).
     pub fn of_with_lead(text: &str, lead_chars: usize) -> (FactSet, FactSet) {
         let text = half_width(text);
-        let cut = text.char_indices().nth(lead_chars).map_or(text.len(), |(i, _)| i);
+        let cut = crate::normalize::head(&text, lead_chars).len();
         let (mut lead, mut all) = (FactSet::default(), FactSet::default());
         Self::read(
             &text,

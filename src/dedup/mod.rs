@@ -56,6 +56,11 @@ pub struct Candidate {
     pub opening: String,
 }
 
+/// The most of a text a candidate reads (its signature, facts, terms and opening read
+/// less): the store reads a stored report's text back this far (`substr(body_text, 1,
+/// 1200)` in `store::candidates_after`).
+pub const TEXT_READ: usize = 1200;
+
 /// How much of a text's first sentence is kept: enough to tell a template's fillings.
 const OPENING_CHARS: usize = 100;
 /// Letters and digits of a shorter opening that the longer must contain to open alike:
@@ -106,8 +111,9 @@ impl Candidate {
         date: DateTime<Utc>,
     ) -> Candidate {
         let title = abbrev::written_out(crate::normalize::without_outlet_tag(title));
-        let (title, text) = (title.as_ref(), abbrev::written_out(text));
-        let text = text.as_ref();
+        // A fresh report's text is read only as far as a stored one's is read back.
+        let text = abbrev::written_out(crate::normalize::head(text, TEXT_READ));
+        let (title, text) = (title.as_ref(), text.as_ref());
         Candidate {
             id,
             source_id: source_id.to_string(),

@@ -732,6 +732,7 @@ impl Store {
     /// signatures and facts are computed from the stored text, so that a database
     /// written by an older release is compared the way this one reads.
     pub fn each_candidate(&self, since: DateTime<Utc>, mut f: impl FnMut(Candidate)) -> anyhow::Result<()> {
+        // As far as a candidate reads (`dedup::TEXT_READ`).
         self.conn.query_map(
             "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
              FROM items WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1",
@@ -1192,6 +1193,7 @@ fn release(conn: &Conn, holder: &str, source: Option<&str>, now: DateTime<Utc>) 
 
 /// Representatives stored after item `after` and dated since `since`.
 fn candidates_after(conn: &Conn, after: i64, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
+    // As far as a candidate reads (`dedup::TEXT_READ`).
     conn.query_map(
         "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
          FROM items WHERE id > ?1 AND duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?2 ORDER BY id",
