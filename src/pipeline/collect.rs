@@ -186,12 +186,14 @@ impl Pipeline {
                 };
                 let start = std::time::Instant::now();
                 let mut stored_in = std::time::Duration::ZERO;
-                let stored = std::thread::scope(|scope| {
+                // The reading ahead runs on a worker of the cores' pool (see
+                // `storing::par_map`), not on a thread of its own for each group.
+                let stored = rayon::in_place_scope(|scope| {
                     // A plan the store could not read leaves the group to be read as it is
                     // stored.
                     if let Ok(plans) = plans {
                         let ahead = &mut collected;
-                        scope.spawn(move || self.read_ahead(ahead, plans, now));
+                        scope.spawn(move |_| self.read_ahead(ahead, plans, now));
                     }
                     let group = pending.take()?;
                     Some(timed(&mut stored_in, || {

@@ -461,48 +461,28 @@ impl Pipeline {
     }
 }
 
-/// `f` of each of `items`, in order, on up to as many threads as there are cores (on
-/// the calling thread alone when there are few items or one core). The threads take
-/// the items a few at a time as they finish, not a half each: items differ in cost (a
-/// template's report is compared with 24 stories, an off-topic one with none), and a
-/// core is shared with the thread that reads the next group.
+/// `f` of each of `items`, in order, on the cores' worker threads (on the calling
+/// thread alone when there are few items or one core). The workers take the items a few
+/// at a time as they finish, not a half each: items differ in cost (a template's report
+/// is compared with 24 stories, an off-topic one with none), and a core is shared with
+/// the reading of the next group.
+///
+/// The workers live as long as the process (rayon's pool): a cold run calls this for
+/// most of its sources, and threads spawned per call each grew their own caches (every
+/// regular expression's lazy DFA, the search's room, the allocator's) and handed them
+/// to no one when they ended.
 pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     /// Fewer items than this are not worth a thread.
     const PER_THREAD: usize = 8;
     /// Items a thread takes at a time.
     const TAKE: usize = 4;
+    use rayon::prelude::*;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = cores.min(items.len() / PER_THREAD).max(1);
-    if threads == 1 {
+    if cores.min(items.len() / PER_THREAD) <= 1 {
         return items.iter().map(f).collect();
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let (f, next) = (&f, &next);
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let at = next.fetch_add(TAKE, std::sync::atomic::Ordering::Relaxed);
-                        let Some(part) = items.get(at..) else { break };
-                        done.extend(part.iter().take(TAKE).enumerate().map(|(i, t)| (at + i, f(t))));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(v) => v,
-                // A panic in `f` is a bug: carried to the caller as one would be.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+    let f = &f;
+    items.par_iter().with_min_len(TAKE).map(f).collect()
 }
 
 /// Whether a group's transaction gives each source a savepoint of its own.
