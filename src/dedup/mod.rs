@@ -9,6 +9,7 @@
 //! ([`diff`]): template headlines are the rule in government and industry news.
 
 mod abbrev;
+mod chunked;
 pub mod diff;
 pub mod facts;
 mod packed;
@@ -1031,7 +1032,7 @@ const BAND_ROWS: usize = 2;
 /// A bucket this full holds boilerplate every story shares; it tells nothing apart.
 const MAX_BUCKET: usize = 400;
 /// A title bigram in more stories than this is too common to find a story by (its
-/// list stops growing).
+/// list is freed).
 const MAX_POSTINGS: usize = 256;
 /// A term of headline or lead in at most this many stories names a story: a company,
 /// a park, a product (a story's reports count once, as it is stored once).
@@ -1120,7 +1121,7 @@ pub struct Index {
     stories: Stories,
     alive: Vec<bool>,
     /// What a search knows of each story without reading it back.
-    glances: Vec<Glance>,
+    glances: chunked::Chunked<Glance>,
     by_band: Postings<u32>,
     by_doc: Postings<String>,
     by_product: Postings<String>,
@@ -1192,7 +1193,7 @@ fn likeness_at_most(report: &Signature, common: &[bool; SIGNATURE_LEN], other: &
 /// since packed they would be decoded for each of thousands of comparisons.
 enum Stories {
     Packed {
-        spans: Vec<packed::Span>,
+        spans: chunked::Chunked<packed::Span>,
         arena: packed::Arena,
     },
     Values(Vec<Probe>),
@@ -1246,7 +1247,7 @@ impl Story<'_> {
 impl Default for Stories {
     fn default() -> Stories {
         Stories::Packed {
-            spans: Vec::new(),
+            spans: chunked::Chunked::default(),
             arena: packed::Arena::default(),
         }
     }
@@ -1379,6 +1380,32 @@ impl Index {
         self.by_id.len()
     }
 
+    /// Each of the index's maps: its keys and about how many bytes it holds (its table
+    /// and lists), for the debug log of a run.
+    pub fn footprint(&self) -> String {
+        fn map<K, V>(m: &HashMap<K, V>) -> (usize, usize) {
+            (m.len(), m.capacity() * 8 / 7 * (std::mem::size_of::<(K, V)>() + 1))
+        }
+        let parts = [
+            ("band", self.by_band.footprint()),
+            ("doc", self.by_doc.footprint()),
+            ("product", self.by_product.footprint()),
+            ("fact", self.by_fact.footprint()),
+            ("gram", self.by_gram.footprint()),
+            ("term", self.by_term.footprint()),
+            ("id", map(&self.by_id)),
+            ("gram df", map(&self.df)),
+            ("term df", map(&self.term_df)),
+            ("shingle df", map(&self.shingle_df)),
+            ("glances", (self.glances.len(), self.glances.footprint())),
+        ];
+        parts
+            .iter()
+            .map(|(name, (keys, bytes))| format!("{name} {keys} keys {:.1} MB", *bytes as f64 / 1e6))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }
@@ -1402,7 +1429,7 @@ impl Index {
         } = &probe;
         let i = self.stories.len();
         // A band or a fact of more than `MAX_BUCKET` stories is a template's, never read:
-        // its list stops there (a farm's template bands held 2.9M entries at 71k stories).
+        // its list is freed (a farm's template bands held 2.9M entries at 71k stories).
         for key in band_keys(&c.signature, title_sig) {
             self.by_band.push_while(key, i, MAX_BUCKET);
         }
@@ -1612,21 +1639,21 @@ impl Index {
                 }
             }
             for k in facts {
-                if let Some(list) = self.by_fact.get(k).filter(|l| l.len() <= MAX_BUCKET) {
+                if let Some(list) = self.by_fact.get(k) {
                     for i in list {
                         vote(*i as usize, 2);
                     }
                 }
             }
             for key in band_keys(&report.signature, title_sig) {
-                if let Some(list) = self.by_band.get(&key).filter(|l| l.len() <= MAX_BUCKET) {
+                if let Some(list) = self.by_band.get(&key) {
                     for i in list {
                         vote(*i as usize, 1);
                     }
                 }
             }
             for g in grams {
-                if let Some(list) = self.by_gram.get(g).filter(|l| l.len() <= MAX_POSTINGS) {
+                if let Some(list) = self.by_gram.get(g) {
                     for i in list {
                         vote(*i as usize, 1);
                     }

@@ -115,13 +115,7 @@ impl Pipeline {
                     // next sources' when not taken yet, off the async workers: the store
                     // is busy while a source is stored, and a worker waiting for it
                     // would hold up the fetches in flight.
-                    let taken = match ahead.taken(position) {
-                        Some(taken) => Ok(taken),
-                        None => {
-                            let ctx = ctx.clone();
-                            tokio::task::spawn_blocking(move || ahead.take_through(&ctx, position)).await
-                        }
-                    };
+                    let taken = LeaseAhead::take(ahead, &ctx, position).await;
                     let collected = match taken {
                         Ok(Ok(Ok(state))) => collect(&ctx, &source, state, now, force, index).await,
                         Ok(Ok(Err(why)) | Err(why)) => skipped(&source, index, why),
@@ -220,6 +214,9 @@ impl Pipeline {
             eprintln!();
         }
         tracing::debug!("where the storing thread's time went: {:?}", known.spent);
+        if let Some(index) = &known.index {
+            tracing::debug!("the near-duplicate index: {}", index.footprint());
+        }
         bulk.finish(&*lock(store)?);
         stored?;
         // Health that changed is queued to be told; sending comes after the run.
@@ -315,6 +312,11 @@ pub(super) struct LeaseAhead {
     sources: Vec<Source>,
     chunk: usize,
     state: Mutex<Ahead>,
+    /// Held by the one task whose chunk is being taken on a blocking thread: the
+    /// others wait for it here, off any thread, and most then find theirs taken with
+    /// it. A cold run's first tasks, all at once, each held a blocking thread of their
+    /// own waiting for the store (64 threads, each keeping what it allocated cached).
+    turn: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -331,7 +333,26 @@ impl LeaseAhead {
             sources,
             chunk: chunk.max(1),
             state: Mutex::new(Ahead::default()),
+            turn: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// The lease of the source at `position`: taken already with its chunk, or taken
+    /// now with the next sources' (`take_through`), one chunk at a time.
+    pub(super) async fn take(
+        ahead: Arc<LeaseAhead>,
+        ctx: &Arc<Ctx>,
+        position: usize,
+    ) -> Result<Taken, tokio::task::JoinError> {
+        if let Some(taken) = ahead.taken(position) {
+            return Ok(taken);
+        }
+        let _turn = ahead.turn.lock().await;
+        if let Some(taken) = ahead.taken(position) {
+            return Ok(taken);
+        }
+        let (ctx, held) = (Arc::clone(ctx), Arc::clone(&ahead));
+        tokio::task::spawn_blocking(move || held.take_through(&ctx, position)).await
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, Ahead> {
@@ -773,7 +794,7 @@ pub(super) async fn fetch_details(
 
 #[cfg(test)]
 mod tests {
-    use super::chunk_bounds;
+    use super::*;
 
     #[tokio::test]
     async fn a_page_s_time_to_be_read_runs_from_when_a_reader_is_free() -> Result<(), Box<dyn std::error::Error>> {
@@ -810,6 +831,56 @@ mod tests {
         assert_eq!(items.len(), 1);
         // The reader is free again once the page is read.
         assert_eq!(readers.available_permits(), 1);
+        Ok(())
+    }
+
+    /// Every task asks at once, as a cold run's first do: each gets its own source's
+    /// lease, taken with its chunk by one task at a time, and none is taken twice.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn leases_asked_for_at_once_are_taken_a_chunk_at_a_time() -> Result<(), Box<dyn std::error::Error>> {
+        use std::sync::Arc;
+        let ids: Vec<String> = (0..40).map(|i| format!("s{i}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let t = crate::pipeline::testing::stored(&ids);
+        let p = &t.pipeline;
+        let ctx = Arc::new(Ctx {
+            fetcher: p.fetcher.clone(),
+            store: t.store.clone(),
+            settings: p.config.settings.clone(),
+            parsing: Arc::new(Semaphore::new(1)),
+            reading: Arc::new(Semaphore::new(1)),
+        });
+        let lease = Lease {
+            scheduled: false,
+            started: chrono::Utc::now(),
+            holder: "this run".into(),
+            secs: 600,
+        };
+        let ahead = Arc::new(LeaseAhead::new(lease, p.config.sources.clone(), 8));
+        // Later positions first: a task that got ahead of the chunks takes those before it.
+        let mut tasks = tokio::task::JoinSet::new();
+        for position in (0..40).rev() {
+            let (ahead, ctx) = (ahead.clone(), ctx.clone());
+            tasks.spawn(async move { (position, LeaseAhead::take(ahead, &ctx, position).await) });
+        }
+        let mut got = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (position, taken) = joined?;
+            assert!(matches!(taken, Ok(Ok(Ok(None)))), "source {position}: {taken:?}");
+            got.push(position);
+        }
+        got.sort_unstable();
+        assert_eq!(got, (0..40).collect::<Vec<_>>());
+        assert!(ahead.state().ready.is_empty(), "every lease taken was handed out");
+        assert_eq!(ahead.state().next, 40);
+        let st = lock(&t.store)?;
+        for id in &ids {
+            assert_eq!(
+                st.lease(id, chrono::Utc::now())?.map(|(h, _)| h).as_deref(),
+                Some("this run"),
+                "{id}"
+            );
+        }
         Ok(())
     }
 
