@@ -1,4 +1,5 @@
-//! A list that grows by fixed chunks, for the near-duplicate index's per-story entries.
+//! A list that grows by fixed chunks, for the near-duplicate index's per-story entries
+//! and its postings' lists.
 //!
 //! A `Vec` grows by doubling: past 65,536 stories its buffer holds room for 131,072, and
 //! while it grows the old buffer and the new one are both alive. The index's lists of a
@@ -8,7 +9,7 @@
 /// Entries a chunk holds.
 const CHUNK: usize = 4096;
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(super) struct Chunked<T> {
     chunks: Vec<Vec<T>>,
     len: usize,
@@ -44,6 +45,10 @@ impl<T> Chunked<T> {
         self.chunks.get(i / CHUNK)?.get(i % CHUNK)
     }
 
+    pub(super) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+
     /// The bytes it holds room for (a debugging figure).
     pub(super) fn footprint(&self) -> usize {
         self.chunks.len() * CHUNK * std::mem::size_of::<T>() + self.chunks.capacity() * 24
@@ -55,6 +60,12 @@ impl<T> std::ops::Index<usize> for Chunked<T> {
 
     fn index(&self, i: usize) -> &T {
         &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Chunked<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.chunks[i / CHUNK][i % CHUNK]
     }
 }
 
@@ -85,6 +96,9 @@ mod tests {
             assert_eq!(list[i], plain[i], "entry {i}");
         }
         assert_eq!(list.get(2 * CHUNK + 7), None);
+        assert!(list.iter().eq(plain.iter()));
+        list[CHUNK + 1] = 1;
+        plain[CHUNK + 1] = 1;
         assert_eq!(
             list.footprint(),
             3 * CHUNK * 8 + list.chunks.capacity() * 24,

@@ -7,6 +7,8 @@
 //! kept contiguous because the look-ups of one report walk thousands of entries.
 
 use std::borrow::Borrow;
+
+use super::chunked::Chunked;
 use std::hash::Hash;
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
@@ -21,14 +23,14 @@ const PAST_CAP: u32 = u32::MAX;
 #[derive(Debug, Clone)]
 pub(super) struct Postings<K> {
     heads: HashMap<K, u32>,
-    lists: Vec<Vec<u32>>,
+    lists: Chunked<Vec<u32>>,
 }
 
 impl<K> Default for Postings<K> {
     fn default() -> Self {
         Postings {
             heads: HashMap::default(),
-            lists: Vec::new(),
+            lists: Chunked::default(),
         }
     }
 }
@@ -37,7 +39,7 @@ impl<K> Postings<K> {
     /// Keys, and the bytes of the map's table and the lists (a debugging figure).
     pub(super) fn footprint(&self) -> (usize, usize) {
         let table = self.heads.capacity() * 8 / 7 * (std::mem::size_of::<(K, u32)>() + 1);
-        let lists: usize = self.lists.iter().map(|l| l.capacity() * 4 + 24).sum();
+        let lists = self.lists.footprint() + self.lists.iter().map(|l| l.capacity() * 4).sum::<usize>();
         (self.heads.len(), table + lists)
     }
 }
