@@ -7,9 +7,9 @@
 //! kept contiguous because the look-ups of one report walk thousands of entries.
 
 use std::borrow::Borrow;
+use std::hash::Hash;
 
 use super::chunked::Chunked;
-use std::hash::Hash;
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
