@@ -412,6 +412,11 @@ impl Linear {
                 }
             }
         }
+        tracing::debug!(
+            "the model: {} features × {k} sections, {} samples",
+            rows.len(),
+            samples.len()
+        );
         Some(Linear {
             labels,
             prior,
