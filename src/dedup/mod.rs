@@ -58,8 +58,7 @@ pub struct Candidate {
 }
 
 /// The most of a text a candidate reads (its signature, facts, terms and opening read
-/// less): the store reads a stored report's text back this far (`substr(body_text, 1,
-/// 1200)` in `store::candidates_after`).
+/// less): the store reads a stored report's text back this far (`store::candidates_after`).
 pub const TEXT_READ: usize = 1200;
 
 /// How much of a text's first sentence is kept: enough to tell a template's fillings.
@@ -1384,7 +1383,7 @@ impl Index {
     /// and lists), for the debug log of a run.
     pub fn footprint(&self) -> String {
         fn map<K, V>(m: &HashMap<K, V>) -> (usize, usize) {
-            (m.len(), m.capacity() * 8 / 7 * (std::mem::size_of::<(K, V)>() + 1))
+            (m.len(), postings::table_bytes::<K, V>(m.capacity()))
         }
         let parts = [
             ("band", self.by_band.footprint()),

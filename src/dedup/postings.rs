@@ -35,10 +35,16 @@ impl<K> Default for Postings<K> {
     }
 }
 
+/// About the bytes of a hash map's table that holds `capacity` entries: a slot and a
+/// control byte per bucket, a bucket in eight empty (a debugging figure).
+pub(super) fn table_bytes<K, V>(capacity: usize) -> usize {
+    capacity * 8 / 7 * (std::mem::size_of::<(K, V)>() + 1)
+}
+
 impl<K> Postings<K> {
     /// Keys, and the bytes of the map's table and the lists (a debugging figure).
     pub(super) fn footprint(&self) -> (usize, usize) {
-        let table = self.heads.capacity() * 8 / 7 * (std::mem::size_of::<(K, u32)>() + 1);
+        let table = table_bytes::<K, u32>(self.heads.capacity());
         let lists = self.lists.footprint() + self.lists.iter().map(|l| l.capacity() * 4).sum::<usize>();
         (self.heads.len(), table + lists)
     }

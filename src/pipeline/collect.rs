@@ -115,7 +115,7 @@ impl Pipeline {
                     // next sources' when not taken yet, off the async workers: the store
                     // is busy while a source is stored, and a worker waiting for it
                     // would hold up the fetches in flight.
-                    let taken = LeaseAhead::take(ahead, &ctx, position).await;
+                    let taken = ahead.take(&ctx, position).await;
                     let collected = match taken {
                         Ok(Ok(Ok(state))) => collect(&ctx, &source, state, now, force, index).await,
                         Ok(Ok(Err(why)) | Err(why)) => skipped(&source, index, why),
@@ -340,18 +340,18 @@ impl LeaseAhead {
     /// The lease of the source at `position`: taken already with its chunk, or taken
     /// now with the next sources' (`take_through`), one chunk at a time.
     pub(super) async fn take(
-        ahead: Arc<LeaseAhead>,
+        self: Arc<Self>,
         ctx: &Arc<Ctx>,
         position: usize,
     ) -> Result<Taken, tokio::task::JoinError> {
-        if let Some(taken) = ahead.taken(position) {
+        if let Some(taken) = self.taken(position) {
             return Ok(taken);
         }
-        let _turn = ahead.turn.lock().await;
-        if let Some(taken) = ahead.taken(position) {
+        let _turn = self.turn.lock().await;
+        if let Some(taken) = self.taken(position) {
             return Ok(taken);
         }
-        let (ctx, held) = (Arc::clone(ctx), Arc::clone(&ahead));
+        let (ctx, held) = (Arc::clone(ctx), Arc::clone(&self));
         tokio::task::spawn_blocking(move || held.take_through(&ctx, position)).await
     }
 
@@ -861,7 +861,7 @@ mod tests {
         let mut tasks = tokio::task::JoinSet::new();
         for position in (0..40).rev() {
             let (ahead, ctx) = (ahead.clone(), ctx.clone());
-            tasks.spawn(async move { (position, LeaseAhead::take(ahead, &ctx, position).await) });
+            tasks.spawn(async move { (position, ahead.take(&ctx, position).await) });
         }
         let mut got = Vec::new();
         while let Some(joined) = tasks.join_next().await {

@@ -477,8 +477,9 @@ pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
     /// Items a thread takes at a time.
     const TAKE: usize = 4;
     use rayon::prelude::*;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores.min(items.len() / PER_THREAD) <= 1 {
+    // The pool's size, read without a system call: `available_parallelism` reads the
+    // process's cgroup files, and this runs for every source.
+    if rayon::current_num_threads().min(items.len() / PER_THREAD) <= 1 {
         return items.iter().map(f).collect();
     }
     let f = &f;

@@ -32,7 +32,7 @@ pub use auth::StoredSession;
 pub use search::{Found, SearchQuery, Tuning as SearchTuning, key as search_key};
 pub use words::path_beside as search_index_path;
 
-use crate::dedup::{Candidate, Signature};
+use crate::dedup::{Candidate, Signature, TEXT_READ};
 use crate::model::{Decision, Item, PolicyMeta, StoredItem};
 
 /// The migration (counted from 1) that makes the search index as it is now: a store
@@ -732,10 +732,12 @@ impl Store {
     /// signatures and facts are computed from the stored text, so that a database
     /// written by an older release is compared the way this one reads.
     pub fn each_candidate(&self, since: DateTime<Utc>, mut f: impl FnMut(Candidate)) -> anyhow::Result<()> {
-        // As far as a candidate reads (`dedup::TEXT_READ`).
+        // The text as far as a candidate reads it.
         self.conn.query_map(
-            "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
-             FROM items WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1",
+            &format!(
+                "SELECT id, source_id, title, substr(body_text, 1, {TEXT_READ}), doc_number, coalesce(published, fetched_at)
+                 FROM items WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1"
+            ),
             params![ts(since)],
             |r| candidate_from_row(r).map(&mut f),
         )?;
@@ -1193,10 +1195,12 @@ fn release(conn: &Conn, holder: &str, source: Option<&str>, now: DateTime<Utc>) 
 
 /// Representatives stored after item `after` and dated since `since`.
 fn candidates_after(conn: &Conn, after: i64, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
-    // As far as a candidate reads (`dedup::TEXT_READ`).
+    // The text as far as a candidate reads it.
     conn.query_map(
-        "SELECT id, source_id, title, substr(body_text, 1, 1200), doc_number, coalesce(published, fetched_at)
-         FROM items WHERE id > ?1 AND duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?2 ORDER BY id",
+        &format!(
+            "SELECT id, source_id, title, substr(body_text, 1, {TEXT_READ}), doc_number, coalesce(published, fetched_at)
+             FROM items WHERE id > ?1 AND duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?2 ORDER BY id"
+        ),
         params![after, ts(since)],
         candidate_from_row,
     )
