@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::classify::gazetteer::Gazetteer;
 use crate::classify::taxonomy::{Layout, Taxonomy};
 use crate::config::Settings;
-use crate::model::{StoredItem, TO_SORT};
+use crate::model::StoredItem;
 use crate::review::{Edit, EditRecord, Issue};
 use crate::store::{AlsoReported, Store};
 pub use crate::window::Window;
@@ -559,17 +559,7 @@ pub fn build(
             *slot = Some(m);
         }
     }
-    let mut by_section: BTreeMap<String, Vec<DraftItem>> = BTreeMap::new();
-    let mut city_notes: Vec<DraftItem> = Vec::new();
-    for (d, _) in drafted {
-        if taxonomy.city_note_too(&d.section, d.city.as_deref()) {
-            city_notes.push(d.clone());
-        }
-        by_section
-            .entry(taxonomy_key(taxonomy, &d.section).to_string())
-            .or_default()
-            .push(d);
-    }
+    let (mut by_section, mut city_notes) = by_section(taxonomy, drafted);
     // Pinned first, then the editors' order, then the most significant.
     let order = |a: &DraftItem, b: &DraftItem| {
         b.pinned
@@ -594,8 +584,8 @@ pub fn build(
     };
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "draft: stories scored");
     let mut sections = Vec::new();
-    for s in &taxonomy.sections {
-        let mut items = by_section.remove(s.id()).unwrap_or_default();
+    for (s, items) in taxonomy.sections.iter().zip(by_section.iter_mut()) {
+        let mut items = std::mem::take(items);
         if s.layout == Layout::City {
             // City notes of other sections compete for the same places.
             items.append(&mut city_notes);
@@ -637,7 +627,7 @@ pub fn build(
     }
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "draft: selected");
     // 待分类 is chosen as a section is: up to its cap, no doubtful slight item in it.
-    let mut to_sort = by_section.remove(TO_SORT).unwrap_or_default();
+    let mut to_sort = by_section.pop().unwrap_or_default();
     to_sort.sort_by(choosing);
     let quota = select::Quota {
         count: Some(taxonomy.selection.to_sort_cap),
@@ -737,7 +727,85 @@ fn score_all(items: &mut [(DraftItem, DateTime<Utc>)], to: DateTime<Utc>, signal
     });
 }
 
-/// Sections the taxonomy no longer has go to the to-sort bucket.
-fn taxonomy_key<'a>(taxonomy: &Taxonomy, id: &'a str) -> &'a str {
-    if taxonomy.section(id).is_some() { id } else { TO_SORT }
+/// The drafted items by section, in the taxonomy's order with the to-sort bucket last
+/// (where a section the taxonomy no longer has goes), each in the order drafted; and a
+/// copy of those its city's note lists too. The items leave the drafted list a section
+/// at a time, the list giving back its room as it shrinks: a window's 30k items are about
+/// 18 MB, and lists that grew beside it held 21 MB more at a cold run's peak
+/// (docs/benchmarks.md, issue 11, stop 69).
+fn by_section(
+    taxonomy: &Taxonomy,
+    mut drafted: Vec<(DraftItem, DateTime<Utc>)>,
+) -> (Vec<Vec<DraftItem>>, Vec<DraftItem>) {
+    let n = taxonomy.sections.len();
+    let rank = |d: &DraftItem| taxonomy.sections.iter().position(|s| s.id() == d.section).unwrap_or(n);
+    let noted = |d: &DraftItem| taxonomy.city_note_too(&d.section, d.city.as_deref());
+    let mut city_notes = Vec::with_capacity(drafted.iter().filter(|(d, _)| noted(d)).count());
+    city_notes.extend(drafted.iter().filter(|(d, _)| noted(d)).map(|(d, _)| d.clone()));
+    // Stable: equal ranks keep the order drafted.
+    drafted.sort_by_cached_key(|(d, _)| rank(d));
+    let mut sections: Vec<Vec<DraftItem>> = (0..=n).map(|_| Vec::new()).collect();
+    while let Some((last, _)) = drafted.last() {
+        let k = rank(last);
+        let start = drafted.partition_point(|(d, _)| rank(d) < k);
+        sections[k] = drafted.split_off(start).into_iter().map(|(d, _)| d).collect();
+        drafted.shrink_to_fit();
+    }
+    (sections, city_notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drafted_items_go_to_their_sections_in_the_order_drafted() {
+        let t = Taxonomy::builtin();
+        let plain: Vec<usize> = (0..t.sections.len()).filter(|&k| !t.sections[k].city_notes).collect();
+        let noted = (0..t.sections.len())
+            .find(|&k| t.sections[k].city_notes)
+            .expect("a section with city notes");
+        let (a, b) = (plain[0], plain[1]);
+        let item = |id: i64, section: &str, city: Option<&str>| {
+            let d = DraftItem {
+                id,
+                section: section.to_string(),
+                city: city.map(str::to_string),
+                ..DraftItem::default()
+            };
+            (d, Utc::now())
+        };
+        let id = |k: usize| t.sections[k].id().to_string();
+        let drafted = vec![
+            item(1, &id(b), None),
+            item(2, &id(a), None),
+            item(3, "a-section-no-longer-there", None),
+            item(4, &id(b), None),
+            item(5, &id(noted), Some("杭州")),
+            item(6, &id(a), None),
+            item(7, &id(noted), None),
+        ];
+        let (sections, notes) = by_section(&t, drafted);
+        let ids = |list: &[DraftItem]| list.iter().map(|d| d.id).collect::<Vec<_>>();
+        assert_eq!(
+            sections.len(),
+            t.sections.len() + 1,
+            "the taxonomy's sections, then to-sort"
+        );
+        assert_eq!(ids(&sections[a]), [2, 6]);
+        assert_eq!(ids(&sections[b]), [1, 4]);
+        assert_eq!(ids(&sections[noted]), [5, 7]);
+        assert_eq!(
+            ids(&sections[t.sections.len()]),
+            [3],
+            "an unknown section's item is to sort"
+        );
+        let placed: usize = sections.iter().map(Vec::len).sum();
+        assert_eq!(placed, 7, "each item in one section");
+        assert_eq!(
+            ids(&notes),
+            [5],
+            "only an item with a city in a section with city notes"
+        );
+    }
 }

@@ -217,6 +217,7 @@ impl Pipeline {
         if let Some(index) = &known.index {
             tracing::debug!("the near-duplicate index: {}", index.footprint());
         }
+        tracing::debug!("the C heap: {}", crate::heap::c_heap());
         bulk.finish(&*lock(store)?);
         stored?;
         // Health that changed is queued to be told; sending comes after the run.

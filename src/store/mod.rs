@@ -754,6 +754,9 @@ impl Store {
         candidates_after(&self.conn, after, since)
     }
 
+    /// The page cache of [`Store::reader`]'s connection, in KiB (SQLite's default: 2,000).
+    const READER_CACHE_KIB: i64 = 512;
+
     /// A second connection to this store, to read what is committed beside a thread
     /// that writes on this one (a run judges a group while the group before is
     /// written): on SQLite in a file, `None` otherwise.
@@ -764,7 +767,12 @@ impl Store {
         let Some(path) = self.path() else {
             return Ok(None);
         };
-        Ok(Some(Store::with(Store::connection(&path)?)))
+        let conn = Store::connection(&path)?;
+        if let Conn::Lite(c) = &conn {
+            // It reads what was just committed, a few pages a group, read once.
+            c.execute_batch(&format!("PRAGMA main.cache_size = -{}", Self::READER_CACHE_KIB))?;
+        }
+        Ok(Some(Store::with(conn)))
     }
 
     /// Headlines of the reports editors split from a story, each with the headline of
