@@ -36,20 +36,9 @@ pub fn give_back_freed() {
     // the end of a cold run's collecting, the near-duplicate index just freed was still
     // resident as the draft began (the run's resident memory 88 MB, 66 MB once purged).
     // 4096 is `MALLCTL_ARENAS_ALL`: every arena.
+    // `arena.<i>.purge` only hands back pages no allocation holds.
     #[cfg(unix)]
-    if JEMALLOC.load(std::sync::atomic::Ordering::Relaxed) {
-        // SAFETY: `arena.<i>.purge` takes and returns nothing; it only hands back pages
-        // no allocation holds.
-        unsafe {
-            tikv_jemalloc_sys::mallctl(
-                c"arena.4096.purge".as_ptr(),
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                0,
-            );
-        }
-    }
+    jemalloc_do(c"arena.4096.purge");
 }
 
 /// Set when jemalloc is the program's allocator (by the binary, which declares it).
@@ -66,13 +55,20 @@ pub fn jemalloc_is_the_allocator() {
 /// it cached; a cold run's blocking threads, idle between pages, held about a tenth of
 /// its peak so (docs/benchmarks.md, issue 11, stop 67).
 pub fn flush_thread_cache() {
+    // `thread.tcache.flush` only moves this thread's cached blocks back to the arena.
     #[cfg(unix)]
+    jemalloc_do(c"thread.tcache.flush");
+}
+
+/// Runs one of jemalloc's commands that take and return nothing, when jemalloc is the
+/// program's allocator.
+#[cfg(unix)]
+fn jemalloc_do(command: &std::ffi::CStr) {
     if JEMALLOC.load(std::sync::atomic::Ordering::Relaxed) {
-        // SAFETY: `thread.tcache.flush` takes and returns nothing; it only moves this
-        // thread's cached blocks back to the arena.
+        // SAFETY: the callers' commands read no argument and write no result.
         unsafe {
             tikv_jemalloc_sys::mallctl(
-                c"thread.tcache.flush".as_ptr(),
+                command.as_ptr(),
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
