@@ -35,8 +35,8 @@ pub fn give_back_freed() {
     // jemalloc hands a freed page back 10 ms after, when it next allocates or frees: at
     // the end of a cold run's collecting, the near-duplicate index just freed was still
     // resident as the draft began (the run's resident memory 88 MB, 66 MB once purged).
-    // 4096 is `MALLCTL_ARENAS_ALL`: every arena.
-    // `arena.<i>.purge` only hands back pages no allocation holds.
+    // `arena.<i>.purge` hands back the pages no allocation holds; 4096 is
+    // `MALLCTL_ARENAS_ALL`, every arena.
     #[cfg(unix)]
     jemalloc_do(c"arena.4096.purge");
 }
@@ -89,19 +89,23 @@ pub fn c_heap() -> String {
             rusqlite::ffi::sqlite3_memory_highwater(0),
         )
     };
-    #[allow(unused_mut)]
-    let mut line = format!("SQLite {:.1} MB, at most {:.1} MB", now as f64 / MB, most as f64 / MB);
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
+    let glibc = {
         // SAFETY: walks the allocator's own lists under its locks.
         let m = unsafe { libc::mallinfo2() };
-        line += &format!(
+        format!(
             "; glibc's arenas {:.1} MB ({:.1} MB in use, {:.1} MB free), {:.1} MB mapped apart",
             m.arena as f64 / MB,
             m.uordblks as f64 / MB,
             m.fordblks as f64 / MB,
             m.hblkhd as f64 / MB
-        );
-    }
-    line
+        )
+    };
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let glibc = String::new();
+    format!(
+        "SQLite {:.1} MB, at most {:.1} MB{glibc}",
+        now as f64 / MB,
+        most as f64 / MB
+    )
 }

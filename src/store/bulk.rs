@@ -266,6 +266,8 @@ mod tests {
         assert_eq!(pragma(&store, "wal_autocheckpoint")?, BACKSTOP_PAGES);
         assert_eq!(pragma(&store, "temp_store")?, 2, "savepoints journaled in memory");
         assert_eq!(automerge(conn)?, Some(BULK_AUTOMERGE));
+        assert_eq!(pragma(&store, "main.cache_size")?, -BULK_CACHE_KIB);
+        assert_eq!(pragma(&store, "words.cache_size")?, -BULK_WORDS_CACHE_KIB);
         conn.execute_batch("CREATE TABLE scratch (body BLOB)")?;
         // 40 commits of 100 KB: about 1,000 pages, far below the writer's own threshold.
         for _ in 0..40 {
@@ -279,6 +281,8 @@ mod tests {
         assert_eq!(pragma(&store, "wal_autocheckpoint")?, DEFAULT_PAGES);
         assert_eq!(pragma(&store, "temp_store")?, 0);
         assert_eq!(automerge(conn)?, Some(DEFAULT_AUTOMERGE));
+        assert_eq!(pragma(&store, "main.cache_size")?, -DEFAULT_CACHE_KIB);
+        assert_eq!(pragma(&store, "words.cache_size")?, -DEFAULT_CACHE_KIB);
         let copy = dir.path().join("copy.db");
         std::fs::copy(&path, &copy)?;
         let alone = Connection::open(&copy)?;
