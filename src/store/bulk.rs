@@ -154,8 +154,9 @@ fn set_automerge(conn: &Connection, segments: i64) {
     }
 }
 
-/// Set the page caches of the store's file and, when attached, the search index's.
-fn set_caches(conn: &Connection, words: bool, main_kib: i64, words_kib: i64) {
+/// Set the page caches of the store's file and, when attached, the search index's, with
+/// a warning should that fail (a cache's size changes no result).
+pub(super) fn set_caches(conn: &Connection, words: bool, main_kib: i64, words_kib: i64) {
     let mut set = format!("PRAGMA main.cache_size = -{main_kib};");
     if words {
         set += &format!("PRAGMA words.cache_size = -{words_kib};");

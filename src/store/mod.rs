@@ -451,6 +451,15 @@ fn item_with(r: &Row, decision: Decision, duplicate_col: usize) -> anyhow::Resul
     })
 }
 
+/// The query of the representatives (no one's duplicate) that `filter` keeps, in the
+/// columns [`candidate_from_row`] reads; the text as far as a candidate reads it.
+fn candidates_where(filter: &str) -> String {
+    format!(
+        "SELECT id, source_id, title, substr(body_text, 1, {TEXT_READ}), doc_number, coalesce(published, fetched_at)
+         FROM items WHERE duplicate_of IS NULL AND {filter}"
+    )
+}
+
 /// A near-duplicate candidate from `id, source_id, title, text, doc_number, date`.
 fn candidate_from_row(r: &Row) -> anyhow::Result<Candidate> {
     let (source, title, text): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
@@ -732,12 +741,8 @@ impl Store {
     /// signatures and facts are computed from the stored text, so that a database
     /// written by an older release is compared the way this one reads.
     pub fn each_candidate(&self, since: DateTime<Utc>, mut f: impl FnMut(Candidate)) -> anyhow::Result<()> {
-        // The text as far as a candidate reads it.
         self.conn.query_map(
-            &format!(
-                "SELECT id, source_id, title, substr(body_text, 1, {TEXT_READ}), doc_number, coalesce(published, fetched_at)
-                 FROM items WHERE duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?1"
-            ),
+            &candidates_where("coalesce(published, fetched_at) >= ?1"),
             params![ts(since)],
             |r| candidate_from_row(r).map(&mut f),
         )?;
@@ -770,7 +775,7 @@ impl Store {
         let conn = Store::connection(&path)?;
         if let Conn::Lite(c) = &conn {
             // It reads what was just committed, a few pages a group, read once.
-            c.execute_batch(&format!("PRAGMA main.cache_size = -{}", Self::READER_CACHE_KIB))?;
+            bulk::set_caches(c, false, Self::READER_CACHE_KIB, 0);
         }
         Ok(Some(Store::with(conn)))
     }
@@ -1203,12 +1208,8 @@ fn release(conn: &Conn, holder: &str, source: Option<&str>, now: DateTime<Utc>) 
 
 /// Representatives stored after item `after` and dated since `since`.
 fn candidates_after(conn: &Conn, after: i64, since: DateTime<Utc>) -> anyhow::Result<Vec<Candidate>> {
-    // The text as far as a candidate reads it.
     conn.query_map(
-        &format!(
-            "SELECT id, source_id, title, substr(body_text, 1, {TEXT_READ}), doc_number, coalesce(published, fetched_at)
-             FROM items WHERE id > ?1 AND duplicate_of IS NULL AND coalesce(published, fetched_at) >= ?2 ORDER BY id"
-        ),
+        &candidates_where("id > ?1 AND coalesce(published, fetched_at) >= ?2 ORDER BY id"),
         params![after, ts(since)],
         candidate_from_row,
     )
@@ -1524,6 +1525,17 @@ mod tests {
         store
             .conn
             .query_map(&format!("EXPLAIN QUERY PLAN {sql}"), params![1], |r| r.get::<String>(3))
+    }
+
+    #[test]
+    fn a_reader_reads_with_a_small_page_cache_and_the_store_keeps_its_own() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(&dir.path().join("b.db"))?;
+        let reader = store.reader()?.expect("a reader of a store in a file");
+        let cache = |s: &Store| s.conn.query_row("PRAGMA main.cache_size", &[], |r| r.get::<i64>(0));
+        assert_eq!(cache(&reader)?, -Store::READER_CACHE_KIB);
+        assert_eq!(cache(&store)?, -2000, "SQLite's default");
+        Ok(())
     }
 
     fn item(guid: &str, title: &str, at: DateTime<Utc>) -> Item {
