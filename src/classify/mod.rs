@@ -6,6 +6,7 @@
 
 pub mod gazetteer;
 pub mod learn;
+mod patterns;
 pub mod taxonomy;
 
 use std::sync::LazyLock;
@@ -85,6 +86,8 @@ enum Target {
     /// A name of the register of the trade's companies: relevance, but see `OffEvidence::company`.
     Company,
     WeakRelevance,
+    /// A first word of `Classifier::patterns`' pattern of this index: a place to search it from.
+    PatternStart(usize),
 }
 
 struct FlatRule {
@@ -106,14 +109,8 @@ pub struct Classifier {
     pub taxonomy: Taxonomy,
     pub gazetteer: Gazetteer,
     rules: Vec<FlatRule>,
-    /// The rules' patterns, searched with `pattern_caches`.
-    patterns: Vec<regex_automata::meta::Regex>,
-    /// One cache of each pattern's lazy DFA per thread that searches with them. The regex
-    /// crate's own pool keeps caches in eight stacks by thread id, and the short threads
-    /// that read a run's items each have a new id: eight sets stayed alive. Here a thread
-    /// that ends leaves its set to the next thread given its id, and the classifier's
-    /// drop frees them all.
-    pattern_caches: thread_local::ThreadLocal<std::cell::RefCell<Vec<regex_automata::meta::Cache>>>,
+    /// The rules' patterns, searched where one of their first words begins.
+    patterns: patterns::Patterns,
     matcher: AhoCorasick,
     targets: Vec<Vec<Target>>,
     /// Original spelling of each automaton pattern, for reasons.
@@ -144,6 +141,12 @@ struct Edges {
 }
 
 impl Edges {
+    const NONE: Edges = Edges {
+        start: false,
+        end: false,
+        digit: false,
+    };
+
     /// Of a folded term.
     fn of(term: &str) -> Edges {
         let first = term.chars().next();
@@ -193,49 +196,6 @@ pub fn fold(text: &str) -> String {
 /// read its start.
 fn fold_head(text: &str, chars: usize) -> String {
     fold(crate::normalize::head(text, chars)).chars().take(chars).collect()
-}
-
-/// The lazy DFA cache of each taxonomy pattern, per thread that runs it (the regex
-/// crate's default is 2 MB): a rule's pattern is a few alternatives of words, and at the
-/// default the patterns' caches were half of a run's heap before its first item. At
-/// 256 KB the 29 patterns still held 22 MB in a cold run; at 64 KB a thread classifies
-/// 15% fewer items a second (30k), and at 32 KB half as many (docs/benchmarks.md,
-/// issue 11, stop 48).
-const PATTERN_DFA_BYTES: usize = 64 * 1024;
-
-/// The lazy DFA cache a pattern gets: `PATTERN_DFA_BYTES`, or, for a pattern whose DFA
-/// needs more than that to start (a large Unicode class: `\p{Han}`, `\d`, under `(?i)`),
-/// twice the first doubling of it that its DFA accepts. Below its minimum the regex crate
-/// builds no lazy DFA and quietly runs the backtracker instead, about thirty times slower:
-/// the shipped version pattern alone took 7% of a cold run's CPU so (issue 11, stop 55).
-fn pattern_dfa_bytes(pattern: &str) -> usize {
-    let mut bytes = PATTERN_DFA_BYTES;
-    while !lazy_dfa_starts(pattern, bytes) {
-        if bytes >= PATTERN_DFA_BYTES << 6 {
-            // Too large for any lazy DFA worth its memory (or not a pattern at all: its
-            // build reports that).
-            return PATTERN_DFA_BYTES;
-        }
-        bytes *= 2;
-    }
-    if bytes == PATTERN_DFA_BYTES {
-        return bytes;
-    }
-    tracing::debug!(
-        "a taxonomy pattern's lazy DFA needs {} KB: given {} KB",
-        bytes / 1024,
-        bytes / 512
-    );
-    bytes * 2
-}
-
-/// Whether `pattern`'s lazy DFA can start in a cache of `bytes` (an invalid pattern's
-/// cannot).
-fn lazy_dfa_starts(pattern: &str, bytes: usize) -> bool {
-    regex_automata::hybrid::regex::Regex::builder()
-        .dfa(regex_automata::hybrid::dfa::Config::new().cache_capacity(bytes))
-        .build(pattern)
-        .is_ok()
 }
 
 /// A listed company in a headline: its stock code or its legal form.
@@ -367,19 +327,12 @@ impl Classifier {
                 }
             }
         };
-        let mut patterns = Vec::new();
+        let mut patterns = patterns::Patterns::new();
         for (si, s) in taxonomy.sections.iter().enumerate() {
             for r in &s.rules {
                 let idx = rules.len();
                 let kind = if let Some(p) = &r.pattern {
-                    // Patterns read folded (lowercased) text, so they ignore case too.
-                    let p = format!("(?i){}", p.get_ref());
-                    patterns.push(
-                        regex_automata::meta::Builder::new()
-                            .configure(regex_automata::meta::Config::new().hybrid_cache_capacity(pattern_dfa_bytes(&p)))
-                            .build(&p)?,
-                    );
-                    RuleKind::Pattern(patterns.len() - 1)
+                    RuleKind::Pattern(patterns.push(p.get_ref())?)
                 } else if let Some(sig) = r.signal {
                     RuleKind::Signal(sig)
                 } else {
@@ -411,15 +364,22 @@ impl Classifier {
         for t in &taxonomy.offtopic.weak_relevance {
             add_term(t, Target::WeakRelevance, &mut terms, &mut targets);
         }
-        let folded: Vec<String> = terms.iter().map(|t| fold(t)).collect();
+        let mut folded: Vec<String> = terms.iter().map(|t| fold(t)).collect();
+        let mut edges: Vec<Edges> = folded.iter().map(|t| Edges::of(t)).collect();
+        // The patterns' first words are found with the terms, as written: they are
+        // places to search from, and a folded text holds them only as they are.
+        for (p, word) in patterns.first_words() {
+            folded.push(word.to_string());
+            terms.push(word.to_string());
+            targets.push(vec![Target::PatternStart(p)]);
+            edges.push(Edges::NONE);
+        }
         let matcher = AhoCorasick::new(&folded)?;
-        let edges = folded.iter().map(|t| Edges::of(t)).collect();
         Ok(Classifier {
             taxonomy,
             gazetteer,
             rules,
             patterns,
-            pattern_caches: thread_local::ThreadLocal::new(),
             matcher,
             targets,
             terms,
@@ -486,7 +446,10 @@ impl Classifier {
         };
         let mut relevant_terms: Vec<usize> = Vec::new();
         let listed = LISTED.is_match(title);
+        // Where the patterns' first words begin: (pattern, byte offset).
+        let mut starts: Vec<(usize, usize)> = Vec::new();
         for (text, in_title) in [(title, true), (body, false)] {
+            starts.clear();
             for m in self.matcher.find_overlapping_iter(text) {
                 let p = m.pattern().as_usize();
                 if !self.edges[p].met(text, m.start(), m.end()) {
@@ -494,6 +457,7 @@ impl Classifier {
                 }
                 for t in &self.targets[p] {
                     match *t {
+                        Target::PatternStart(pattern) => starts.push((pattern, m.start())),
                         Target::Rule(r) => {
                             let slot = if in_title { &mut ev.title[r] } else { &mut ev.body[r] };
                             slot.get_or_insert_with(|| self.terms[p].clone());
@@ -531,33 +495,25 @@ impl Classifier {
                     }
                 }
             }
-            {
-                let mut caches = self.pattern_caches().borrow_mut();
-                for (i, r) in self.rules.iter().enumerate() {
-                    // A rule that reads one field only is not run over the other.
-                    let wanted = if in_title {
-                        r.field != Field::Body
-                    } else {
-                        r.field != Field::Title
-                    };
-                    if let RuleKind::Pattern(p) = r.kind
-                        && wanted
-                        && let (Some(re), Some(cache)) = (self.patterns.get(p), caches.get_mut(p))
-                        && let Some(m) = re.search_with(cache, &regex_automata::Input::new(text))
-                    {
-                        let slot = if in_title { &mut ev.title[i] } else { &mut ev.body[i] };
-                        *slot = Some(text[m.range()].to_string());
-                    }
+            starts.sort_unstable();
+            starts.dedup();
+            for (i, r) in self.rules.iter().enumerate() {
+                // A rule that reads one field only is not run over the other.
+                let wanted = if in_title {
+                    r.field != Field::Body
+                } else {
+                    r.field != Field::Title
+                };
+                if let RuleKind::Pattern(p) = r.kind
+                    && wanted
+                    && let Some(m) = self.patterns.find(p, text, &starts)
+                {
+                    let slot = if in_title { &mut ev.title[i] } else { &mut ev.body[i] };
+                    *slot = Some(text[m].to_string());
                 }
             }
         }
         ev
-    }
-
-    /// This thread's caches of the patterns, made the first time it searches with them.
-    fn pattern_caches(&self) -> &std::cell::RefCell<Vec<regex_automata::meta::Cache>> {
-        self.pattern_caches
-            .get_or(|| std::cell::RefCell::new(self.patterns.iter().map(|re| re.create_cache()).collect()))
     }
 
     /// The city an item is about: its issuer's, else the first one its title names (unless
@@ -1109,26 +1065,6 @@ impl Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_pattern_gets_a_lazy_dfa() {
-        // Below a pattern's minimum the regex crate quietly runs the backtracker instead.
-        let fits = lazy_dfa_starts;
-        for s in &Taxonomy::builtin().sections {
-            for p in s.rules.iter().filter_map(|r| r.pattern.as_ref()) {
-                let p = format!("(?i){}", p.get_ref());
-                assert!(fits(&p, pattern_dfa_bytes(&p)), "{p}");
-            }
-        }
-        // An earlier version pattern, \p{Han} and \d in two long alternatives: its lazy DFA
-        // needs more than the usual cache, and gets it.
-        let large = r"(?i)([A-Za-z][Vv]?\d+(\.\d+)+|[A-Za-z]\s[Vv]?\d+(\.\d+)+(\s([^mbtp\s]|[mb][^i]|t[^r]|p[^e])|[^\s\d.%]|$)|\p{Han}\d+\.\d+([^\d.万亿%％个倍元吨度千百十点]|$)|\d+\.\d+\s?(版|LTS)|LTS|Beta|预览版|正式版|开发者版)";
-        assert!(!fits(large, PATTERN_DFA_BYTES));
-        let bytes = pattern_dfa_bytes(large);
-        assert!(bytes > PATTERN_DFA_BYTES && fits(large, bytes), "{bytes}");
-        // A pattern that is no pattern keeps the usual size (its build reports the error).
-        assert_eq!(pattern_dfa_bytes("(unclosed"), PATTERN_DFA_BYTES);
-    }
 
     /// A headline alone, as `source` (its id and name) gives it.
     fn headline<'a>(
