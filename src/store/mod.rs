@@ -1192,17 +1192,32 @@ fn write_decision(conn: &Conn, id: i64, d: &Decision) -> anyhow::Result<()> {
 }
 
 /// Give back `holder`'s leases (of `source` only, or all), marking them done at `now`.
+/// One source's lease marked done, and given back (`?1` the holder, `?3`/`?2` the source).
+const RELEASE_ONE_DONE: &str = "INSERT INTO leases_done (source_id, done_at) SELECT source_id, ?2 FROM leases
+     WHERE source_id = ?3 AND holder = ?1
+     ON CONFLICT (source_id) DO UPDATE SET done_at = excluded.done_at";
+const RELEASE_ONE: &str = "DELETE FROM leases WHERE source_id = ?2 AND holder = ?1";
+
 fn release(conn: &Conn, holder: &str, source: Option<&str>, now: DateTime<Utc>) -> anyhow::Result<()> {
-    conn.execute(
-        "INSERT INTO leases_done (source_id, done_at) SELECT source_id, ?2 FROM leases
-         WHERE holder = ?1 AND (CAST(?3 AS TEXT) IS NULL OR source_id = ?3)
-         ON CONFLICT (source_id) DO UPDATE SET done_at = excluded.done_at",
-        params![holder, ts(now), source],
-    )?;
-    conn.execute(
-        "DELETE FROM leases WHERE holder = ?1 AND (CAST(?2 AS TEXT) IS NULL OR source_id = ?2)",
-        params![holder, source],
-    )?;
+    // One source's lease is found by its key. A filter that also allowed "every source"
+    // (`?3 IS NULL OR source_id = ?3`) kept both engines from using the key: each release
+    // read every lease, and a run of 2000 sources read four million rows to give its own
+    // back one by one.
+    match source {
+        Some(source) => {
+            conn.execute(RELEASE_ONE_DONE, params![holder, ts(now), source])?;
+            conn.execute(RELEASE_ONE, params![holder, source])?;
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO leases_done (source_id, done_at) SELECT source_id, ?2 FROM leases
+                 WHERE holder = ?1
+                 ON CONFLICT (source_id) DO UPDATE SET done_at = excluded.done_at",
+                params![holder, ts(now)],
+            )?;
+            conn.execute("DELETE FROM leases WHERE holder = ?1", params![holder])?;
+        }
+    }
     Ok(())
 }
 
@@ -1535,6 +1550,46 @@ mod tests {
         let cache = |s: &Store| s.conn.query_row("PRAGMA main.cache_size", &[], |r| r.get::<i64>(0));
         assert_eq!(cache(&reader)?, -Store::READER_CACHE_KIB);
         assert_eq!(cache(&store)?, -2000, "SQLite's default");
+        Ok(())
+    }
+
+    #[test]
+    fn a_sources_lease_is_given_back_by_its_key_and_no_other_is() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open(&dir.path().join("b.db"))?;
+        let now = Utc::now();
+        let until = now + chrono::Duration::minutes(10);
+        let sources: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        assert_eq!(store.take_leases(&sources[..2], "one", now, until)?, ["a", "b"]);
+        assert_eq!(store.take_leases(&sources[2..], "two", now, until)?, ["c"]);
+        let batch = store.begin()?;
+        batch.release_lease("one", "a", now)?;
+        // Not the holder's lease: it stays with its holder, and the source is not done.
+        batch.release_lease("one", "c", now)?;
+        batch.commit()?;
+        let holder = |s: &Store, id: &str| s.lease(id, now).map(|l| l.map(|(h, _)| h));
+        assert_eq!(holder(&store, "a")?, None);
+        assert_eq!(holder(&store, "b")?.as_deref(), Some("one"));
+        assert_eq!(holder(&store, "c")?.as_deref(), Some("two"));
+        assert!(store.lease_done("a")?.is_some());
+        assert!(store.lease_done("b")?.is_none() && store.lease_done("c")?.is_none());
+        store.release_leases("one", now)?;
+        assert_eq!(holder(&store, "b")?, None);
+        assert!(store.lease_done("b")?.is_some());
+        assert_eq!(holder(&store, "c")?.as_deref(), Some("two"));
+        // Found by the key, not by reading every lease (a run gives back each of its
+        // sources' leases so).
+        let at = ts(now);
+        for (sql, p) in [
+            (RELEASE_ONE_DONE, params!["one", at, "a"]),
+            (RELEASE_ONE, params!["one", "a"]),
+        ] {
+            let plan: Vec<String> = store
+                .conn
+                .query_map(&format!("EXPLAIN QUERY PLAN {sql}"), p, |r| r.get::<String>(3))?;
+            assert!(plan.iter().any(|p| p.contains("USING INDEX")), "{sql}: {plan:?}");
+            assert!(!plan.iter().any(|p| p.starts_with("SCAN leases")), "{sql}: {plan:?}");
+        }
         Ok(())
     }
 
