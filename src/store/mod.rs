@@ -1201,8 +1201,8 @@ const RELEASE_ONE: &str = "DELETE FROM leases WHERE source_id = ?2 AND holder = 
 fn release(conn: &Conn, holder: &str, source: Option<&str>, now: DateTime<Utc>) -> anyhow::Result<()> {
     // One source's lease is found by its key. A filter that also allowed "every source"
     // (`?3 IS NULL OR source_id = ?3`) kept both engines from using the key: each release
-    // read every lease, and a run of 2000 sources read four million rows to give its own
-    // back one by one.
+    // read every lease held (a run's sources in flight and a chunk ahead, a few hundred),
+    // twice, for each of a run's sources.
     match source {
         Some(source) => {
             conn.execute(RELEASE_ONE_DONE, params![holder, ts(now), source])?;
