@@ -713,18 +713,16 @@ fn score_all(items: &mut [(DraftItem, DateTime<Utc>)], to: DateTime<Utc>, signal
             d.significance = d.scored.total;
         }
     };
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    // Small windows are not worth a thread.
-    let chunk = items.len().div_ceil(workers).max(2048);
-    if items.len() <= chunk {
+    use rayon::prelude::*;
+    /// Stories a thread scores at a time: fewer are not worth a thread.
+    const CHUNK: usize = 2048;
+    // On rayon's pool, whose threads a run and the review server keep for their other
+    // parallel work, rather than threads spawned for each build.
+    if items.len() <= CHUNK || rayon::current_num_threads() <= 1 {
         score(items);
         return;
     }
-    std::thread::scope(|s| {
-        for part in items.chunks_mut(chunk) {
-            s.spawn(move || score(part));
-        }
-    });
+    items.par_chunks_mut(CHUNK).for_each(score);
 }
 
 /// The drafted items by section, in the taxonomy's order with the to-sort bucket last
