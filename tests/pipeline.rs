@@ -125,9 +125,25 @@ fn find<'a>(items: &'a [StoredItem], needle: &str) -> &'a StoredItem {
         .unwrap_or(found[0])
 }
 
-on_both_engines!(fixture_sources_end_to_end, portal_shapes_pagination_json_and_datastore);
+on_both_engines!(
+    broken_sources_are_named_and_the_others_go_through,
+    stored_items_are_safe_classified_and_merged,
+    published_feeds_parse_back_with_stable_ids,
+    the_draft_has_the_reports_layout,
+    a_second_run_changes_nothing_until_an_editor_does,
+    portal_shapes_pagination_json_and_datastore
+);
 
-async fn fixture_sources_end_to_end(engine: Engine) {
+/// The fixture sources run once into a fresh store, over real HTTP.
+struct FixtureRun {
+    site: banyue::demo::server::SiteHandle,
+    _dir: tempfile::TempDir,
+    pipeline: Pipeline,
+    opts: RunOptions,
+    report: banyue::pipeline::RunReport,
+}
+
+async fn fixture_run(engine: Engine) -> FixtureRun {
     let site = site(routes).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg_path = dir.path().join("banyue.toml");
@@ -138,9 +154,32 @@ async fn fixture_sources_end_to_end(engine: Engine) {
         ..Default::default()
     };
     let report = pipeline.run(&opts).await.expect("run");
-    let summary = report.summary();
-    println!("{summary}");
+    println!("{}", report.summary());
+    FixtureRun {
+        site,
+        _dir: dir,
+        pipeline,
+        opts,
+        report,
+    }
+}
 
+/// Each published feed's entry ids: (file, id).
+fn entry_ids(run: &FixtureRun) -> Vec<(String, String)> {
+    let feeds_dir = &run.pipeline.config.settings.feeds_dir;
+    let mut ids = Vec::new();
+    for f in &run.report.outputs.published.feeds {
+        let xml = std::fs::read_to_string(feeds_dir.join(&f.file)).unwrap();
+        let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", f.file));
+        ids.extend(feed.entries.iter().map(|e| (f.file.clone(), e.id.clone())));
+    }
+    ids
+}
+
+async fn broken_sources_are_named_and_the_others_go_through(engine: Engine) {
+    let run = fixture_run(engine).await;
+    let report = &run.report;
+    let summary = report.summary();
     // Broken sources are named with the reason; the others went through.
     let by_id: HashMap<&str, &banyue::pipeline::SourceReport> =
         report.sources.iter().map(|s| (s.id.as_str(), s)).collect();
@@ -178,9 +217,11 @@ async fn fixture_sources_end_to_end(engine: Engine) {
         "{summary}"
     );
     assert!(!report.all_failed());
+}
 
-    let store = pipeline.open_store().unwrap();
-    let items = store.all_items().unwrap();
+async fn stored_items_are_safe_classified_and_merged(engine: Engine) {
+    let run = fixture_run(engine).await;
+    let items = run.pipeline.open_store().unwrap().all_items().unwrap();
 
     // No XML entity was expanded.
     for i in &items {
@@ -255,10 +296,12 @@ async fn fixture_sources_end_to_end(engine: Engine) {
         1,
         "{story:?}"
     );
+}
 
-    // Feeds parse back, with stable tag: ids, self links and no unsafe markup.
-    let feeds_dir = pipeline.config.settings.feeds_dir.clone();
-    let mut entry_ids = Vec::new();
+async fn published_feeds_parse_back_with_stable_ids(engine: Engine) {
+    let run = fixture_run(engine).await;
+    let report = &run.report;
+    let feeds_dir = run.pipeline.config.settings.feeds_dir.clone();
     for f in &report.outputs.published.feeds {
         let xml = std::fs::read_to_string(feeds_dir.join(&f.file)).unwrap();
         let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", f.file));
@@ -272,7 +315,6 @@ async fn fixture_sources_end_to_end(engine: Engine) {
         assert_eq!(feed.entries.len(), f.items);
         for e in &feed.entries {
             assert!(e.id.starts_with("tag:banyue.invalid,2026:item/"));
-            entry_ids.push((f.file.clone(), e.id.clone()));
         }
     }
     let market = std::fs::read_to_string(feeds_dir.join("market.xml")).unwrap();
@@ -290,7 +332,11 @@ async fn fixture_sources_end_to_end(engine: Engine) {
     );
     let opml = std::fs::read_to_string(feeds_dir.join("feeds.opml")).unwrap();
     assert!(opml.contains("https://brief.example.test/feeds/market.xml"));
+}
 
+async fn the_draft_has_the_reports_layout(engine: Engine) {
+    let run = fixture_run(engine).await;
+    let report = &run.report;
     // The draft: sections in order, off-topic out, the story once with its other outlet.
     let md = std::fs::read_to_string(&report.outputs.draft.markdown).unwrap();
     assert!(
@@ -348,6 +394,15 @@ async fn fixture_sources_end_to_end(engine: Engine) {
             .any(|i| i["title"].as_str().is_some_and(|t| t.contains("北辰"))
                 && i["reasons"].as_array().is_some_and(|r| !r.is_empty()))
     );
+}
+
+async fn a_second_run_changes_nothing_until_an_editor_does(engine: Engine) {
+    let run = fixture_run(engine).await;
+    let (pipeline, opts, report, site) = (&run.pipeline, &run.opts, &run.report, &run.site);
+    let store = pipeline.open_store().unwrap();
+    let feeds_dir = pipeline.config.settings.feeds_dir.clone();
+    let entry_ids = entry_ids(&run);
+    assert!(!entry_ids.is_empty());
 
     // Running again changes nothing: no new items, detail pages not fetched again.
     let count = store.count_items().unwrap();
