@@ -407,7 +407,7 @@ async fn a_second_run_changes_nothing_until_an_editor_does(engine: Engine) {
     // Running again changes nothing: no new items, detail pages not fetched again.
     let count = store.count_items().unwrap();
     let detail_hits = site.hits("/tzgg/202009/t20200904_7730001.html");
-    let again = pipeline.run(&opts).await.unwrap();
+    let again = pipeline.run(opts).await.unwrap();
     assert_eq!(store.count_items().unwrap(), count);
     assert!(again.sources.iter().all(|s| s.new == 0), "{}", again.summary());
     assert_eq!(
@@ -448,7 +448,7 @@ async fn a_second_run_changes_nothing_until_an_editor_does(engine: Engine) {
     writer
         .set_label(some.id, "policy", None, "小王", fixture_now())
         .expect("a label");
-    let after_label = pipeline.run(&opts).await.unwrap();
+    let after_label = pipeline.run(opts).await.unwrap();
     assert!(
         !after_label.outputs.unchanged,
         "a label changes what the outputs are built from"
