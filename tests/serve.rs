@@ -126,7 +126,9 @@ fn item_id(page: &str, needle: &str) -> String {
     before[start..].split('"').next().unwrap().to_string()
 }
 
-async fn review_ui_over_http(engine: Engine) {
+/// Strangers are sent to sign in; forged and foreign requests are refused, counted and
+/// change nothing; signing out ends the session.
+async fn strangers_and_forgeries_are_refused(engine: Engine) {
     let ui = start(engine).await;
 
     // Not signed in: pages send you to the login form, actions are refused.
@@ -183,6 +185,48 @@ async fn review_ui_over_http(engine: Engine) {
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(ui.page(&cookie).await.contains("科创板IPO获受理"));
+
+    let metrics = ui
+        .http
+        .get(ui.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("banyue_items ") && metrics.contains("banyue_refused_total 3"),
+        "{metrics}"
+    );
+
+    // Signing out ends the session.
+    let r = ui
+        .http
+        .post(ui.url("/logout"))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = ui
+        .http
+        .get(ui.url("/issue"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// An editor's day: move, retitle, pin and comment, add by URL, export, publish.
+async fn an_editor_edits_exports_and_publishes(engine: Engine) {
+    let ui = start(engine).await;
+    let cookie = ui.sign_in("正确的密码").await.expect("signed in");
+    let page = ui.page(&cookie).await;
+    let token = csrf(&page);
+    let ipo = item_id(&page, "科创板IPO获受理");
 
     // Actions: move, headline with markup (escaped), pin, commentary text.
     let ok = |r: reqwest::Response| {
@@ -375,6 +419,11 @@ async fn review_ui_over_http(engine: Engine) {
             HeaderMap::new(),
         )
         .await);
+}
+
+/// The feeds as a feed reader fetches them, and nothing else from their folder; health.
+async fn feeds_are_served_with_validators_and_gzip(engine: Engine) {
+    let ui = start(engine).await;
 
     // Feeds: ETag, 304, gzip; health and metrics.
     let r = ui.http.get(ui.url("/feeds/market.xml")).send().await.unwrap();
@@ -425,42 +474,12 @@ async fn review_ui_over_http(engine: Engine) {
             .unwrap(),
         "ok\n"
     );
-    let metrics = ui
-        .http
-        .get(ui.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("banyue_items ") && metrics.contains("banyue_refused_total 3"),
-        "{metrics}"
-    );
-
-    // Signing out ends the session.
-    let r = ui
-        .http
-        .post(ui.url("/logout"))
-        .header(header::COOKIE, &cookie)
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = ui
-        .http
-        .get(ui.url("/issue"))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
 on_both_engines!(
-    review_ui_over_http,
+    strangers_and_forgeries_are_refused,
+    an_editor_edits_exports_and_publishes,
+    feeds_are_served_with_validators_and_gzip,
     the_side_panel_and_the_discarded_list,
     the_desk_searches_everything_and_adds_from_the_results,
     a_move_lists_what_it_re_sorted_with_undo
