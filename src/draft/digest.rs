@@ -53,6 +53,24 @@ pub fn shorten(title: &str) -> String {
     let t = stands(LEADING_CRY.replace(&t, "").to_string(), t);
     let t = TRAILING_PAREN.replace(&t, "").to_string();
     let mut t = stands(LEADING_PERIOD.replace(&t, "").to_string(), t);
+    // Before a colon, a label only says who or where the rest comes from (国家发展改革委：…
+    // 标准体系建设指南公开征求意见, 华为公司董事长梁华：…, 浩辰软件(688657)：…): what
+    // happened is after it. Any other words before a colon are the headline's own
+    // (大模型“百模大战”背后：…, 腾讯混元系列模型重磅开源：…).
+    if let Some((pos, sep)) = ["：", ":"]
+        .iter()
+        .filter_map(|sep| clause_break(&t, sep).map(|pos| (pos, *sep)))
+        .min()
+    {
+        let (head, tail) = (&t[..pos], t[pos + sep.len()..].trim());
+        if is_label(head) && tail.chars().count() >= 6 {
+            // A filing says whose it is (华宇软件(300271)：股票交易异常波动公告).
+            return match listed_name(head) {
+                Some(name) if !tail.contains(name) => shorten(&format!("{name}{tail}")),
+                _ => shorten(tail),
+            };
+        }
+    }
     for sep in ["，", "：", ":", "；", ",", " —", "——"] {
         if let Some(pos) = clause_break(&t, sep) {
             let head = &t[..pos];
@@ -65,6 +83,64 @@ pub fn shorten(title: &str) -> String {
         }
     }
     t.trim().trim_end_matches(['。', '！', '!']).to_string()
+}
+
+/// Whether a headline's words before a colon only name who or where it comes from: a
+/// body (…部, …委, …局, …厅, …研究院, …网讯), a listed company by its code (浩辰软件(688657)),
+/// or a person by their post (华为公司董事长梁华).
+fn is_label(head: &str) -> bool {
+    const BODY: &[&str] = &[
+        "部",
+        "委",
+        "局",
+        "厅",
+        "署",
+        "办",
+        "政府",
+        "研究院",
+        "信通院",
+        "协会",
+        "学会",
+        "联盟",
+        "中心",
+        "网讯",
+        "报讯",
+    ];
+    const POST: &[&str] = &[
+        "董事长",
+        "总经理",
+        "总裁",
+        "院士",
+        "部长",
+        "局长",
+        "主任",
+        "区长",
+        "市长",
+        "县长",
+        "书记",
+        "教授",
+        "CEO",
+    ];
+    let head = head.trim();
+    if head.is_empty() || head.chars().count() > 16 || head.contains(['，', ',', '！', '!', '？', '?', '“']) {
+        return false;
+    }
+    let coded = listed_name(head).is_some();
+    // A post, then a name of two to four characters, or the post alone.
+    let person = POST.iter().any(|p| {
+        head.rfind(p).is_some_and(|at| {
+            let name = head[at + p.len()..].chars().count();
+            at > 0 && (name == 0 || (2..=4).contains(&name))
+        })
+    });
+    coded || person || BODY.iter().any(|b| head.ends_with(b))
+}
+
+/// The name of a listed company given with its stock code (浩辰软件(688657), [年报]联迪信息(839790)).
+fn listed_name(head: &str) -> Option<&str> {
+    let (name, code) = head.strip_suffix([')', '）'])?.rsplit_once(['(', '（'])?;
+    let name = name.rsplit_once([']', '】']).map_or(name, |(_, n)| n).trim();
+    (!name.is_empty() && code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())).then_some(name)
 }
 
 /// Verbs that end a clause naming only who says what the next clause tells.
@@ -582,5 +658,37 @@ mod tests {
             "内存芯片巨头人均发64万年终奖"
         );
         assert_eq!(shorten("重磅！"), "重磅");
+        // Before a colon, a label only says who: what happened follows.
+        assert_eq!(
+            shorten("国家发展改革委：嵌入式软件标准体系建设指南公开征求意见"),
+            "嵌入式软件标准体系建设指南公开征求意见"
+        );
+        assert_eq!(
+            shorten("中国信息通信研究院：2026年1—9月软件业务收入增长13%，利润增长9%"),
+            "软件业务收入增长13%"
+        );
+        assert_eq!(
+            shorten("华为公司董事长梁华：鸿蒙终端设备数突破4000万"),
+            "鸿蒙终端设备数突破4000万"
+        );
+        assert_eq!(
+            shorten("浩辰软件(688657)：浩辰软件首次公开发行股票科创板上市公告书"),
+            "浩辰软件首次公开发行股票科创板上市公告书"
+        );
+        assert_eq!(
+            shorten("[年报]联迪信息(839790)：2024年年度报告"),
+            "联迪信息2024年年度报告"
+        );
+        // Other words before a colon are the headline's own, and a place stays with it.
+        assert_eq!(
+            shorten("福州：鸿蒙生态产业集群规模突破92709亿元"),
+            "福州：鸿蒙生态产业集群规模突破92709亿元"
+        );
+        assert_eq!(shorten("华为开发者大会正式开幕：鸿蒙6发布"), "华为开发者大会正式开幕");
+        assert_eq!(
+            shorten("大模型“百模大战”背后：算力与数据成竞争关键"),
+            "大模型“百模大战”背后"
+        );
+        assert_eq!(shorten("郭雷院士谈“龙虾热”：既要积极拥抱新技术"), "郭雷院士谈“龙虾热”");
     }
 }
