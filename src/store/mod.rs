@@ -1535,11 +1535,11 @@ fn recent_sql() -> String {
 mod tests {
     use super::*;
 
-    /// The plan SQLite picks for a query: one line per step.
-    fn plan(store: &Store, sql: &str) -> anyhow::Result<Vec<String>> {
+    /// The plan SQLite picks for a statement given `params`: one line per step.
+    fn plan(store: &Store, sql: &str, params: &[engine::Value]) -> anyhow::Result<Vec<String>> {
         store
             .conn
-            .query_map(&format!("EXPLAIN QUERY PLAN {sql}"), params![1], |r| r.get::<String>(3))
+            .query_map(&format!("EXPLAIN QUERY PLAN {sql}"), params, |r| r.get::<String>(3))
     }
 
     #[test]
@@ -1584,9 +1584,7 @@ mod tests {
             (RELEASE_ONE_DONE, params!["one", at, "a"]),
             (RELEASE_ONE, params!["one", "a"]),
         ] {
-            let plan: Vec<String> = store
-                .conn
-                .query_map(&format!("EXPLAIN QUERY PLAN {sql}"), p, |r| r.get::<String>(3))?;
+            let plan = plan(&store, sql, p)?;
             assert!(plan.iter().any(|p| p.contains("USING INDEX")), "{sql}: {plan:?}");
             assert!(!plan.iter().any(|p| p.starts_with("SCAN leases")), "{sql}: {plan:?}");
         }
@@ -1871,7 +1869,7 @@ mod tests {
     fn the_newest_stories_are_read_from_the_window_index_not_sorted() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let store = Store::open(&dir.path().join("b.db"))?;
-        let steps = plan(&store, &recent_sql())?;
+        let steps = plan(&store, &recent_sql(), params![1])?;
         assert!(
             steps.iter().any(|s| s.contains("USING INDEX items_window")),
             "{steps:?}"
