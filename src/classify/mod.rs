@@ -448,6 +448,7 @@ impl Classifier {
         let listed = LISTED.is_match(title);
         // Where the patterns' first words begin: (pattern, byte offset).
         let mut starts: Vec<(usize, usize)> = Vec::new();
+        let mut patterns = self.patterns.searcher();
         for (text, in_title) in [(title, true), (body, false)] {
             starts.clear();
             for m in self.matcher.find_overlapping_iter(text) {
@@ -506,7 +507,7 @@ impl Classifier {
                 };
                 if let RuleKind::Pattern(p) = r.kind
                     && wanted
-                    && let Some(m) = self.patterns.find(p, text, &starts)
+                    && let Some(m) = patterns.find(p, text, &starts)
                 {
                     let slot = if in_title { &mut ev.title[i] } else { &mut ev.body[i] };
                     *slot = Some(text[m].to_string());

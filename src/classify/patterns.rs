@@ -14,7 +14,7 @@
 //! first words are no short list (one that starts with `\p{Han}` or a negated class) is
 //! searched unanchored, with a larger cache.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::ops::Range;
 
 use regex_automata::meta::{Builder, Cache, Config, Regex};
@@ -78,13 +78,35 @@ impl Patterns {
             .flat_map(|(p, words)| words.iter().flatten().map(move |w| (p, w.as_str())))
     }
 
+    /// This thread's searches with the patterns, its caches taken once for as many
+    /// searches as the caller makes (an item's title and lead).
+    pub(super) fn searcher(&self) -> Searcher<'_> {
+        Searcher {
+            patterns: self,
+            caches: self.caches().borrow_mut(),
+        }
+    }
+
+    /// This thread's caches of the patterns, made the first time it searches with them.
+    fn caches(&self) -> &RefCell<Vec<Cache>> {
+        self.caches
+            .get_or(|| RefCell::new(self.regexes.iter().map(|re| re.create_cache()).collect()))
+    }
+}
+
+/// A thread's searches with the patterns, holding its caches.
+pub(super) struct Searcher<'a> {
+    patterns: &'a Patterns,
+    caches: RefMut<'a, Vec<Cache>>,
+}
+
+impl Searcher<'_> {
     /// Where pattern `p` first matches in `text`. `starts` are the places where words of
     /// `first_words` begin in `text`, as (pattern, byte offset), sorted.
-    pub(super) fn find(&self, p: usize, text: &str, starts: &[(usize, usize)]) -> Option<Range<usize>> {
-        let regex = self.regexes.get(p)?;
-        let mut caches = self.caches().borrow_mut();
-        let cache = caches.get_mut(p)?;
-        if self.prefixes[p].is_none() {
+    pub(super) fn find(&mut self, p: usize, text: &str, starts: &[(usize, usize)]) -> Option<Range<usize>> {
+        let regex = self.patterns.regexes.get(p)?;
+        let cache = self.caches.get_mut(p)?;
+        if self.patterns.prefixes[p].is_none() {
             return regex.search_with(cache, &Input::new(text)).map(|m| m.range());
         }
         let from = starts.partition_point(|&(q, _)| q < p);
@@ -100,17 +122,10 @@ impl Patterns {
 
     /// Pattern `p` searched unanchored, as the regex crate would (for tests).
     #[cfg(test)]
-    fn find_unanchored(&self, p: usize, text: &str) -> Option<Range<usize>> {
-        let mut caches = self.caches().borrow_mut();
-        self.regexes[p]
-            .search_with(&mut caches[p], &Input::new(text))
+    fn find_unanchored(&mut self, p: usize, text: &str) -> Option<Range<usize>> {
+        self.patterns.regexes[p]
+            .search_with(&mut self.caches[p], &Input::new(text))
             .map(|m| m.range())
-    }
-
-    /// This thread's caches of the patterns, made the first time it searches with them.
-    fn caches(&self) -> &RefCell<Vec<Cache>> {
-        self.caches
-            .get_or(|| RefCell::new(self.regexes.iter().map(|re| re.create_cache()).collect()))
     }
 }
 
@@ -297,10 +312,11 @@ mod tests {
                 starts.extend(text.match_indices(word).map(|(at, _)| (p, at)));
             }
             starts.sort_unstable();
+            let mut searcher = patterns.searcher();
             for &p in &all {
                 assert_eq!(
-                    patterns.find(p, text, &starts),
-                    patterns.find_unanchored(p, text),
+                    searcher.find(p, text, &starts),
+                    searcher.find_unanchored(p, text),
                     "pattern {p} on {text}"
                 );
             }
