@@ -38,7 +38,7 @@ pub struct Sender {
 
 impl Sender {
     pub fn new(user_agent: &str) -> anyhow::Result<Sender> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tls = crate::fetch::tls::client_config()?;
         let build = |public: bool| {
             let mut b = reqwest::Client::builder()
                 .user_agent(user_agent.to_string())
@@ -46,7 +46,8 @@ impl Sender {
                 .timeout(SEND_TIMEOUT)
                 // A robot's address answers itself; a redirect is not followed with a body.
                 .redirect(reqwest::redirect::Policy::none())
-                .no_proxy();
+                .no_proxy()
+                .tls_backend_preconfigured(tls.clone());
             if public {
                 b = b.dns_resolver(crate::fetch::guard::PublicOnlyResolver);
             }

@@ -358,10 +358,11 @@ impl Taxonomy {
                 problems.push(loc.problem(s.id.span().start, "`to-sort` is reserved for unsorted items"));
             }
             for r in &s.rules {
-                // Checked as the classifier builds it, case folded, so that building it
-                // later (`Pipeline::classifier`) cannot fail on a pattern.
+                // Parsed as the classifier reads it, so that building it later
+                // (`Pipeline::classifier`) cannot fail on a pattern's syntax. Compiling
+                // waits for the classifier, which a warm run never builds.
                 if let Some(p) = &r.pattern
-                    && let Err(e) = regex::Regex::new(&format!("(?i){}", p.get_ref()))
+                    && let Err(e) = super::patterns::check(p.get_ref())
                 {
                     problems.push(loc.problem(p.span().start, format!("rule `{}`: invalid pattern: {e}", r.name)));
                 }
@@ -458,5 +459,7 @@ mod tests {
         let text = "[[section]]\nid = \"x\"\nname = \"X\"\nlayout = \"news\"\n  [[section.rule]]\n  name = \"r\"\n  weight = 1\n  pattern = '(unclosed'\n";
         let err = Taxonomy::parse(text, Path::new("t.toml")).unwrap_err();
         assert_eq!(err.0[0].line, 8, "{err}");
+        assert!(err.0[0].message.contains("rule `r`: invalid pattern"), "{err}");
+        assert!(err.0[0].message.contains("unclosed group"), "{err}");
     }
 }

@@ -6,6 +6,7 @@
 pub mod charset;
 pub mod guard;
 pub mod hosts;
+pub mod tls;
 
 use std::time::Duration;
 
@@ -186,8 +187,7 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(settings: &Settings) -> anyhow::Result<Fetcher> {
-        // Any of several crates may have installed it already; either way one is there.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tls = tls::client_config()?;
         let max_redirects = settings.max_redirects;
         let build = |mode: guard::Redirects| -> anyhow::Result<reqwest::Client> {
             let mut b = reqwest::Client::builder()
@@ -202,7 +202,8 @@ impl Fetcher {
                 .pool_max_idle_per_host(settings.per_host_concurrency.clamp(1, IDLE_PER_HOST))
                 // Bodies are decompressed by `Held::open`, when they are read.
                 .no_gzip()
-                .no_proxy();
+                .no_proxy()
+                .tls_backend_preconfigured(tls.clone());
             if mode != guard::Redirects::Open {
                 b = b.dns_resolver(guard::PublicOnlyResolver);
             }

@@ -171,6 +171,8 @@ pub struct Pipeline {
     /// when it is ([`Pipeline::retrain`]).
     unlearned: Mutex<Vec<crate::classify::learn::Example>>,
     fetcher: Fetcher,
+    /// The outputs' config digest ([`Pipeline::config_digest`]), taken once.
+    digest: std::sync::OnceLock<u64>,
 }
 
 /// What decoding a page had to repair, in words, if anything.
@@ -229,6 +231,7 @@ impl Pipeline {
             classifier: std::sync::OnceLock::new(),
             unlearned: Mutex::new(Vec::new()),
             fetcher,
+            digest: std::sync::OnceLock::new(),
         })
     }
 

@@ -64,8 +64,12 @@ impl Pipeline {
     /// A digest of everything in the config and taxonomy the outputs are built from (the
     /// config's types hold no hash maps, so their debug text is stable). Not where this
     /// machine keeps its files: collectors that share a feeds directory from different
-    /// paths build the same outputs.
+    /// paths build the same outputs. Taken once: a pipeline's config does not change.
     pub(super) fn config_digest(&self) -> u64 {
+        *self.digest.get_or_init(|| self.digest_config())
+    }
+
+    fn digest_config(&self) -> u64 {
         let c = &self.config;
         let mut settings = c.settings.clone();
         for p in [
