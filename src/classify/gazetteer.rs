@@ -231,14 +231,19 @@ impl Gazetteer {
 
     /// Distinct cities named in `text`, in order of first mention.
     pub fn distinct(&self, text: &str) -> Vec<usize> {
-        let mut out = Vec::new();
-        for m in self.mentions(text) {
-            if !out.contains(&m.city) {
-                out.push(m.city);
-            }
-        }
-        out
+        cities_of(&self.mentions(text))
     }
+}
+
+/// The distinct cities of `mentions`, in order of first mention.
+pub fn cities_of(mentions: &[Mention]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for m in mentions {
+        if !out.contains(&m.city) {
+            out.push(m.city);
+        }
+    }
+    out
 }
 
 /// The reporters' bylines of a text (新华社深圳电(记者孙飞、卫韦华), 本报讯（记者 李爱民）):

@@ -300,8 +300,8 @@ struct Evidence {
     dated: bool,
     /// A named city or district is a party or the place projects settle in.
     place_acts: bool,
-    /// How many cities the headline names.
-    title_cities: usize,
+    /// The places the headline names, read once for every question asked of them.
+    title_places: Vec<gazetteer::Mention>,
 }
 
 impl Classifier {
@@ -441,9 +441,10 @@ impl Classifier {
             company: 0,
             weak: 0,
             dated: DATE_PREFIX.is_match(title),
-            place_acts: self.place_acts(title),
-            title_cities: self.gazetteer.distinct(title).len(),
+            place_acts: false,
+            title_places: self.gazetteer.mentions(title),
         };
+        ev.place_acts = place_acts(title, &ev.title_places);
         let mut relevant_terms: Vec<usize> = Vec::new();
         let listed = LISTED.is_match(title);
         // Where the patterns' first words begin: (pattern, byte offset).
@@ -518,21 +519,26 @@ impl Classifier {
     }
 
     /// The city an item is about: its issuer's, else the first one its title names (unless
-    /// it names many), else the source's configured city, else the source's own city.
-    fn city(&self, input: &Input, title: &str, body: &str) -> Option<(usize, &'static str)> {
+    /// it names many), else the source's configured city, else the source's own city
+    /// (`own`: the city whose bureau or outlet the source is).
+    fn city(
+        &self,
+        input: &Input,
+        title: &str,
+        title_places: &[gazetteer::Mention],
+        body: &str,
+        own: Option<usize>,
+    ) -> Option<(usize, &'static str)> {
         let g = &self.gazetteer;
         if let Some(c) = input.policy.issuer.as_deref().and_then(|i| g.first(i)) {
             return Some((c, "issuer"));
         }
-        let in_title = g.distinct(title);
-        let own = self
-            .local_body(input.source_name)
-            .or_else(|| self.local_media(input.source_name));
+        let in_title = gazetteer::cities_of(title_places);
         // A city's own paper or bureau naming its city among others (马鞍山日报: 上海徐汇
         // 软件基地马鞍山软件园…揭牌) tells of its city; and one whose leaders visit other
         // cities (白银日报: 市长…在浙江宁波、杭州开展招商考察) tells of its own.
         if let Some(c) = own
-            && (in_title.contains(&c) || !in_title.is_empty() && self.only_visited(title))
+            && (in_title.contains(&c) || !in_title.is_empty() && only_visited(title, title_places))
         {
             return Some((c, "source"));
         }
@@ -589,24 +595,6 @@ impl Classifier {
         })
     }
 
-    /// Whether every city the headline names is a place its subject visits (赴上海考察,
-    /// 到杭州学习, 在宁波、杭州开展招商考察), not where the story happens.
-    fn only_visited(&self, title: &str) -> bool {
-        const GO: [&str; 5] = ["赴", "到", "在", "前往", "走进"];
-        const VISIT: [&str; 6] = ["考察", "学习", "招商", "交流", "拜访", "对接"];
-        if !VISIT.iter().any(|v| title.contains(v)) {
-            return false;
-        }
-        let mentions = self.gazetteer.mentions(title);
-        !mentions.is_empty()
-            && mentions.iter().all(|m| {
-                // The visit word comes within a few characters before the city, past a
-                // province or a list's other cities (赴上海浙江, 在浙江宁波、杭州).
-                let start = title[..m.start].char_indices().rev().nth(7).map_or(0, |(i, _)| i);
-                GO.iter().any(|g| title[start..m.start].contains(g))
-            })
-    }
-
     /// The city whose newspaper, station or news site `name` is (商洛日报, 福州新闻网).
     /// Source names are the operator's own words, so every city's short name counts,
     /// even those that are ordinary words elsewhere.
@@ -651,25 +639,6 @@ impl Classifier {
         let m = self.gazetteer.mentions(name);
         let first = m.first()?;
         (first.start == 0 && BODY_WORDS.iter().any(|w| name.contains(w))).then_some(first.city)
-    }
-
-    /// Whether the headline makes a named city or district a party to an agreement or the
-    /// place projects settle in.
-    fn place_acts(&self, title: &str) -> bool {
-        const BODY: [&str; 6] = ["人民政府", "政府", "市", "区", "县", "新区"];
-        const DEAL: [&str; 6] = ["合作", "签约", "签订", "签署", "协议", "携手"];
-        let dealt = DEAL.iter().any(|d| title.contains(d));
-        self.gazetteer.mentions(title).iter().any(|m| {
-            let mut after = &title[m.end..];
-            for b in BODY {
-                after = after.strip_prefix(b).unwrap_or(after);
-            }
-            let before = &title[..m.start];
-            dealt && (after.starts_with('与') || after.starts_with('和') || before.ends_with('与'))
-                || ["落户", "落地", "扎根", "落“", "落\""]
-                    .iter()
-                    .any(|w| before.ends_with(w))
-        })
     }
 
     /// What the learned model reads of an item: its words (see [`learn::features`]) and
@@ -717,7 +686,7 @@ impl Classifier {
         if ev.place_acts {
             fact(PLACE_ACTS, 0, TITLE);
         }
-        fact(CITIES, ev.title_cities.min(3), TITLE);
+        fact(CITIES, gazetteer::cities_of(&ev.title_places).len().min(3), TITLE);
         // The headline's shape: a question, a column's mark (新华视点丨), a speaker's
         // colon, quotes, an exclamation and its length tell a feature or a view from a
         // report, whatever its words.
@@ -744,18 +713,25 @@ impl Classifier {
         let ev = self.evidence(&title, &body);
         let mut reasons = Vec::new();
 
-        let city = self.city(input, &title, &body);
+        // The city whose bureau, else whose paper or news site, the source is: read once
+        // for the item's city and for what its source's kind weighs.
+        let source_body = self.local_body(input.source_name);
+        let source_media = source_body
+            .is_none()
+            .then(|| self.local_media(input.source_name))
+            .flatten();
+        let city = self.city(input, &title, &ev.title_places, &body, source_body.or(source_media));
         if let Some((c, why)) = city {
             reasons.push(format!("city {} ({why})", self.gazetteer.cities[c].short));
         }
-        let local = self.local_body(input.source_name).is_some()
+        let local = source_body.is_some()
             || input
                 .policy
                 .issuer
                 .as_deref()
                 .is_some_and(|i| self.local_body(i).is_some());
 
-        let local_outlet = !local && self.local_media(input.source_name).is_some();
+        let local_outlet = !local && source_media.is_some();
 
         let mut scores = vec![0f32; self.taxonomy.sections.len()];
         for (i, r) in self.rules.iter().enumerate() {
@@ -1061,6 +1037,42 @@ impl Classifier {
         }
         gate(None)
     }
+}
+
+/// Whether every city the headline names is a place its subject visits (赴上海考察,
+/// 到杭州学习, 在宁波、杭州开展招商考察), not where the story happens.
+fn only_visited(title: &str, mentions: &[gazetteer::Mention]) -> bool {
+    const GO: [&str; 5] = ["赴", "到", "在", "前往", "走进"];
+    const VISIT: [&str; 6] = ["考察", "学习", "招商", "交流", "拜访", "对接"];
+    if !VISIT.iter().any(|v| title.contains(v)) {
+        return false;
+    }
+    !mentions.is_empty()
+        && mentions.iter().all(|m| {
+            // The visit word comes within a few characters before the city, past a
+            // province or a list's other cities (赴上海浙江, 在浙江宁波、杭州).
+            let start = title[..m.start].char_indices().rev().nth(7).map_or(0, |(i, _)| i);
+            GO.iter().any(|g| title[start..m.start].contains(g))
+        })
+}
+
+/// Whether the headline makes a named city or district a party to an agreement or the
+/// place projects settle in.
+fn place_acts(title: &str, mentions: &[gazetteer::Mention]) -> bool {
+    const BODY: [&str; 6] = ["人民政府", "政府", "市", "区", "县", "新区"];
+    const DEAL: [&str; 6] = ["合作", "签约", "签订", "签署", "协议", "携手"];
+    let dealt = DEAL.iter().any(|d| title.contains(d));
+    mentions.iter().any(|m| {
+        let mut after = &title[m.end..];
+        for b in BODY {
+            after = after.strip_prefix(b).unwrap_or(after);
+        }
+        let before = &title[..m.start];
+        dealt && (after.starts_with('与') || after.starts_with('和') || before.ends_with('与'))
+            || ["落户", "落地", "扎根", "落“", "落\""]
+                .iter()
+                .any(|w| before.ends_with(w))
+    })
 }
 
 #[cfg(test)]
