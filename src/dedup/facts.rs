@@ -957,11 +957,7 @@ impl FactSet {
         // Spans already read as a figure of a more specific kind are not read again.
         let mut taken: Vec<(usize, usize)> = Vec::new();
         let free = |taken: &[(usize, usize)], s: usize, e: usize| taken.iter().all(|(a, b)| e <= *a || s >= *b);
-        // Every pattern here but those of Chinese numerals (前三个月, 第二批, 二期, 破万亿)
-        // reads a digit, and `\d` is a Unicode decimal digit, which `is_numeric` covers: a
-        // text with none (a third of headlines) is spared seven passes that find nothing.
-        let digits = text.chars().any(char::is_numeric);
-        for c in digits.then(|| DAY.captures_iter(text)).into_iter().flatten() {
+        for c in DAY.captures_iter(text) {
             let (Some(m), Some(d)) = (c[1].parse::<f64>().ok(), c[2].parse::<f64>().ok()) else {
                 continue;
             };
@@ -969,7 +965,7 @@ impl FactSet {
             out.push(all.1, Kind::Day, m * 100.0 + d, &c[0]);
             taken.push(all);
         }
-        for c in digits.then(|| MONTH_RANGE.captures_iter(text)).into_iter().flatten() {
+        for c in MONTH_RANGE.captures_iter(text) {
             let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
             if !free(&taken, all.0, all.1) {
                 continue;
@@ -1009,7 +1005,7 @@ impl FactSet {
             out.push(all.1, Kind::Months, months, &c[0]);
             taken.push(all);
         }
-        for c in digits.then(|| MONTH.captures_iter(text)).into_iter().flatten() {
+        for c in MONTH.captures_iter(text) {
             let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
             if !free(&taken, all.0, all.1) {
                 continue;
@@ -1043,7 +1039,7 @@ impl FactSet {
                 out.push(end, Kind::Ordinal("期"), n, &format!("{}期", m.as_str()));
             }
         }
-        for c in digits.then(|| YEAR_RANGE.captures_iter(text)).into_iter().flatten() {
+        for c in YEAR_RANGE.captures_iter(text) {
             let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
             if let (Ok(a), Ok(b)) = (c[1].parse::<f64>(), c[2].parse::<f64>())
                 && a < b
@@ -1053,7 +1049,7 @@ impl FactSet {
                 taken.push(all);
             }
         }
-        for g in digits.then(|| YEAR.find_iter(text)).into_iter().flatten() {
+        for g in YEAR.find_iter(text) {
             if !free(&taken, g.start(), g.end()) {
                 continue;
             }
@@ -1082,7 +1078,7 @@ impl FactSet {
                 taken.push((g.start(), g.end()));
             }
         }
-        for c in digits.then(|| VERSION.captures_iter(text)).into_iter().flatten() {
+        for c in VERSION.captures_iter(text) {
             let Some(g) = c.get(1) else { continue };
             if !free(&taken, g.start(), g.end()) {
                 continue;
@@ -1102,7 +1098,7 @@ impl FactSet {
             out.push(c.get(0).map_or(g.end(), |a| a.end()), Kind::Version, value, v);
             taken.push((g.start(), g.end()));
         }
-        for c in digits.then(|| amounts(text)).into_iter().flatten() {
+        for c in amounts(text) {
             let Some(n) = c.get(2) else { continue };
             let all = c.get(0).map(|g| (g.start(), g.end())).unwrap_or_default();
             if !free(&taken, n.start(), n.end()) {
@@ -1950,7 +1946,7 @@ mod tests {
         assert!(f.figures.iter().any(|x| x.0 == Kind::Months && x.1 == 109.0), "{f:?}");
     }
 
-    /// A headline without a digit is spared the patterns of digits, not those of numerals.
+    /// Figures written in numerals alone, with no digit in the text.
     #[test]
     fn numerals_are_read_where_no_digit_is() {
         let f = FactSet::of("前三个月软件园二期第二批项目签约 上半年营收破万亿");
