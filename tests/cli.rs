@@ -153,6 +153,31 @@ fn demo_writes_feeds_and_a_draft() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not a section"));
 }
 
+/// A machine whose certificate store is empty or unreadable (a slim container without
+/// ca-certificates) still runs every plain-HTTP source: the TLS verifier is built on the
+/// first HTTPS handshake, not at start, where it stopped the whole run ("cannot build the
+/// HTTP client").
+#[test]
+fn a_machine_without_ca_certificates_still_fetches_plain_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_certs = dir.path().join("no-certs");
+    std::fs::create_dir(&no_certs).unwrap();
+    let out = banyue()
+        .args(["demo", "--dir"])
+        .arg(dir.path().join("demo"))
+        .env("SSL_CERT_DIR", &no_certs)
+        .env("SSL_CERT_FILE", no_certs.join("no-such-bundle.pem"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("3 sources, 0 failed"), "{stdout}");
+}
+
 #[test]
 fn a_run_killed_midway_leaves_nothing_broken_or_doubled() {
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -156,10 +156,6 @@ impl Pipeline {
                             self.reported(done, &mut reports, progress, total);
                             continue;
                         }
-                        // The first wait is the first answers' latency: the outputs'
-                        // config digest (9 ms of formatting for 2,000 sources) is taken
-                        // then, not after the last answer, where a warm run waits on it.
-                        self.config_digest();
                         let start = std::time::Instant::now();
                         let joined = tasks.join_next().await;
                         known.spent.waiting += start.elapsed();
