@@ -432,6 +432,7 @@ impl Classifier {
     fn evidence(&self, title: &str, body: &str) -> Evidence {
         let n = self.rules.len();
         let g = self.taxonomy.offtopic.groups.len();
+        let title_places = self.gazetteer.mentions(title);
         let mut ev = Evidence {
             title: vec![None; n],
             body: vec![None; n],
@@ -441,10 +442,9 @@ impl Classifier {
             company: 0,
             weak: 0,
             dated: DATE_PREFIX.is_match(title),
-            place_acts: false,
-            title_places: self.gazetteer.mentions(title),
+            place_acts: place_acts(title, &title_places),
+            title_places,
         };
-        ev.place_acts = place_acts(title, &ev.title_places);
         let mut relevant_terms: Vec<usize> = Vec::new();
         let listed = LISTED.is_match(title);
         // Where the patterns' first words begin: (pattern, byte offset).

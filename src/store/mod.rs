@@ -1191,13 +1191,13 @@ fn write_decision(conn: &Conn, id: i64, d: &Decision) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Give back `holder`'s leases (of `source` only, or all), marking them done at `now`.
 /// One source's lease marked done, and given back (`?1` the holder, `?3`/`?2` the source).
 const RELEASE_ONE_DONE: &str = "INSERT INTO leases_done (source_id, done_at) SELECT source_id, ?2 FROM leases
      WHERE source_id = ?3 AND holder = ?1
      ON CONFLICT (source_id) DO UPDATE SET done_at = excluded.done_at";
 const RELEASE_ONE: &str = "DELETE FROM leases WHERE source_id = ?2 AND holder = ?1";
 
+/// Give back `holder`'s leases (of `source` only, or all), marking them done at `now`.
 fn release(conn: &Conn, holder: &str, source: Option<&str>, now: DateTime<Utc>) -> anyhow::Result<()> {
     // One source's lease is found by its key. A filter that also allowed "every source"
     // (`?3 IS NULL OR source_id = ?3`) kept both engines from using the key: each release
