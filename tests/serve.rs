@@ -74,6 +74,14 @@ impl Ui {
         Some(c.split(';').next().unwrap().to_string())
     }
 
+    /// The editor signed in: the session's cookie, the issue page, and its CSRF token.
+    async fn editor(&self) -> (String, String, String) {
+        let cookie = self.sign_in("正确的密码").await.expect("signed in");
+        let page = self.page(&cookie).await;
+        let token = csrf(&page);
+        (cookie, page, token)
+    }
+
     async fn page(&self, cookie: &str) -> String {
         let r = self
             .http
@@ -159,9 +167,7 @@ async fn strangers_and_forgeries_are_refused(engine: Engine) {
         "a wrong password gets no session"
     );
 
-    let cookie = ui.sign_in("正确的密码").await.expect("signed in");
-    let page = ui.page(&cookie).await;
-    let token = csrf(&page);
+    let (cookie, page, token) = ui.editor().await;
     let ipo = item_id(&page, "科创板IPO获受理");
     assert!(page.contains("section-market"));
 
@@ -223,9 +229,7 @@ async fn strangers_and_forgeries_are_refused(engine: Engine) {
 /// An editor's day: move, retitle, pin and comment, add by URL, export, publish.
 async fn an_editor_edits_exports_and_publishes(engine: Engine) {
     let ui = start(engine).await;
-    let cookie = ui.sign_in("正确的密码").await.expect("signed in");
-    let page = ui.page(&cookie).await;
-    let token = csrf(&page);
+    let (cookie, page, token) = ui.editor().await;
     let ipo = item_id(&page, "科创板IPO获受理");
 
     // Actions: move, headline with markup (escaped), pin, commentary text.
@@ -518,9 +522,7 @@ async fn an_editors_url_to_a_private_address_is_refused_unasked() {
 
 async fn the_side_panel_and_the_discarded_list(engine: Engine) {
     let ui = start(engine).await;
-    let cookie = ui.sign_in("正确的密码").await.expect("signed in");
-    let page = ui.page(&cookie).await;
-    let token = csrf(&page);
+    let (cookie, page, token) = ui.editor().await;
     let ipo = item_id(&page, "科创板IPO获受理");
     assert!(
         !page.contains("src=\"http") && !page.contains("href=\"//"),
@@ -625,9 +627,7 @@ async fn the_side_panel_and_the_discarded_list(engine: Engine) {
 /// issue's window that is not in it brought in with "加入本期".
 async fn the_desk_searches_everything_and_adds_from_the_results(engine: Engine) {
     let ui = start(engine).await;
-    let cookie = ui.sign_in("正确的密码").await.expect("signed in");
-    let page = ui.page(&cookie).await;
-    let token = csrf(&page);
+    let (cookie, page, token) = ui.editor().await;
     assert!(page.contains("action=\"/search\""), "a search box on the page");
     let ipo = item_id(&page, "科创板IPO获受理");
     let r = ui
@@ -680,9 +680,7 @@ async fn the_desk_searches_everything_and_adds_from_the_results(engine: Engine) 
 /// with a way back.
 async fn a_move_lists_what_it_re_sorted_with_undo(engine: Engine) {
     let ui = start(engine).await;
-    let cookie = ui.sign_in("正确的密码").await.expect("signed in");
-    let page = ui.page(&cookie).await;
-    let token = csrf(&page);
+    let (cookie, page, token) = ui.editor().await;
     // The bureau's visit filed under policy, as an editor who keeps a city bureau's
     // items in one folder would: the model then reads the bureau's call for applications
     // (关于组织申报…的通知, a city note by its words, near policy by its form) as policy
