@@ -3,6 +3,8 @@
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
+use std::collections::BTreeMap;
+
 use super::taxonomy::Cities;
 
 /// The gazetteer that ships with banyue (`config/cities.tsv`, from NBS division codes).
@@ -42,6 +44,8 @@ pub struct Gazetteer {
     pub cities: Vec<City>,
     matcher: AhoCorasick,
     hits: Vec<Hit>,
+    /// The taxonomy's outlets (长江日报 → 武汉), the longest first.
+    outlets: Vec<(String, usize)>,
 }
 
 /// The short names of the provincial capitals and the four municipalities: the capital
@@ -64,7 +68,7 @@ pub fn districts() -> impl Iterator<Item = (&'static str, &'static str)> {
     })
 }
 
-/// Whether every alias of the sections file names a city of the gazetteer: the one thing
+/// Whether every alias and outlet of the sections file names a city of the gazetteer: the one thing
 /// in a taxonomy that can keep [`Gazetteer::new`] from building, checked without building
 /// (`Gazetteer::new` refuses such an alias too, from the table it builds).
 pub fn check_aliases(cfg: &Cities) -> anyhow::Result<()> {
@@ -73,14 +77,20 @@ pub fn check_aliases(cfg: &Cities) -> anyhow::Result<()> {
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split('\t').nth(2))
         .collect();
-    match cfg.aliases.iter().find(|(_, short)| !shorts.contains(short.as_str())) {
-        Some((alias, short)) => Err(unknown_alias(alias, short)),
+    let unknown = |t: &'static str, m: &BTreeMap<String, String>| {
+        m.iter()
+            .find(|(_, short)| !shorts.contains(short.as_str()))
+            .map(|(alias, short)| unknown_city(t, alias, short))
+    };
+    match unknown("aliases", &cfg.aliases).or_else(|| unknown("outlets", &cfg.outlets)) {
+        Some(e) => Err(e),
         None => Ok(()),
     }
 }
 
-fn unknown_alias(alias: &str, short: &str) -> anyhow::Error {
-    anyhow::anyhow!("city alias `{alias}` names `{short}`, which is not a city in the gazetteer")
+/// `table`: the `[cities]` table the name is in (aliases, outlets).
+fn unknown_city(table: &str, alias: &str, short: &str) -> anyhow::Error {
+    anyhow::anyhow!("[cities.{table}] `{alias}` names `{short}`, which is not a city in the gazetteer")
 }
 
 impl Gazetteer {
@@ -145,7 +155,7 @@ impl Gazetteer {
         }
         for (alias, short) in &cfg.aliases {
             let Some(i) = cities.iter().position(|c| &c.short == short) else {
-                return Err(unknown_alias(alias, short));
+                return Err(unknown_city("aliases", alias, short));
             };
             patterns.push(alias.clone());
             hits.push(Hit::City(i));
@@ -200,7 +210,20 @@ impl Gazetteer {
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)?;
-        Ok(Gazetteer { cities, matcher, hits })
+        let mut outlets = Vec::new();
+        for (outlet, short) in &cfg.outlets {
+            let Some(i) = cities.iter().position(|c| &c.short == short) else {
+                return Err(unknown_city("outlets", outlet, short));
+            };
+            outlets.push((outlet.clone(), i));
+        }
+        outlets.sort_by_key(|(o, _)| std::cmp::Reverse(o.len()));
+        Ok(Gazetteer {
+            cities,
+            matcher,
+            hits,
+            outlets,
+        })
     }
 
     /// City mentions in `text`, left to right, blocked phrases and bylines skipped.
@@ -223,6 +246,15 @@ impl Gazetteer {
     /// The first city named in `text`.
     pub fn first(&self, text: &str) -> Option<usize> {
         self.mentions(text).first().map(|m| m.city)
+    }
+
+    /// The city whose own outlet (`[cities.outlets]`) a source's name starts with: 长江日报大武汉
+    /// 客户端 is 长江日报's, so 武汉's.
+    pub fn outlet(&self, source_name: &str) -> Option<usize> {
+        self.outlets
+            .iter()
+            .find(|(o, _)| source_name.starts_with(o.as_str()))
+            .map(|(_, c)| *c)
     }
 
     pub fn by_short(&self, short: &str) -> Option<usize> {
@@ -289,9 +321,32 @@ mod tests {
         let e = check_aliases(&cities)
             .expect_err("蓉城 is no city's short name")
             .to_string();
-        assert!(e.contains("`在蓉城` names `蓉城`"), "{e}");
+        assert!(e.contains("[cities.aliases] `在蓉城` names `蓉城`"), "{e}");
         let built = Gazetteer::new(&cities).err().map(|e| e.to_string());
         assert_eq!(built.as_deref(), Some(e.as_str()), "the gazetteer refuses it too");
+    }
+
+    #[test]
+    fn an_outlet_of_no_city_is_refused_and_names_its_table() {
+        let mut cities = Taxonomy::builtin().cities;
+        cities.outlets.insert("示例晚报".into(), "示例".into());
+        let e = check_aliases(&cities).expect_err("示例 is no city").to_string();
+        assert!(e.contains("[cities.outlets] `示例晚报` names `示例`"), "{e}");
+        let built = Gazetteer::new(&cities).err().map(|e| e.to_string());
+        assert_eq!(built.as_deref(), Some(e.as_str()), "the gazetteer refuses it too");
+    }
+
+    #[test]
+    fn an_outlet_is_read_from_the_start_of_a_source_name_only() {
+        let mut cities = Taxonomy::builtin().cities;
+        cities.outlets.insert("长江日报".into(), "武汉".into());
+        let g = Gazetteer::new(&cities).expect("builds");
+        let of = |name: &str| g.outlet(name).map(|i| g.cities[i].short.as_str());
+        assert_eq!(of("长江日报"), Some("武汉"));
+        assert_eq!(of("长江日报大武汉客户端"), Some("武汉"));
+        assert_eq!(of("转载自长江日报"), None);
+        // Never from text: 长江日报 in a headline is no place.
+        assert_eq!(short(&g, "长江日报记者走访软件企业"), None);
     }
 
     fn short(g: &Gazetteer, text: &str) -> Option<String> {

@@ -595,7 +595,8 @@ impl Classifier {
         })
     }
 
-    /// The city whose newspaper, station or news site `name` is (商洛日报, 福州新闻网).
+    /// The city whose newspaper, station or news site `name` is (商洛日报, 福州新闻网; 长江日报
+    /// by the taxonomy's outlets; 金东区融媒体中心 by its district).
     /// Source names are the operator's own words, so every city's short name counts,
     /// even those that are ordinary words elsewhere.
     fn local_media(&self, name: &str) -> Option<usize> {
@@ -607,6 +608,7 @@ impl Classifier {
             "新闻",
             "日报社",
             "融媒",
+            "融媒体中心",
             "广播电视台",
             "电视台",
             "发布",
@@ -617,6 +619,9 @@ impl Classifier {
             "报",
             "客户端",
         ];
+        if let Some(c) = self.gazetteer.outlet(name) {
+            return Some(c);
+        }
         if !MEDIA.iter().any(|m| name.ends_with(m)) {
             return None;
         }
@@ -632,13 +637,28 @@ impl Classifier {
             .filter(|(_, c)| name.starts_with(c.name.as_str()) || name.starts_with(c.short.as_str()))
             .max_by_key(|(_, c)| c.short.len())
             .map(|(i, _)| i)
+            .or_else(|| self.opening_place(name))
+    }
+
+    /// The city of the place `name` opens on (a district: 金东区 is 金华's).
+    fn opening_place(&self, name: &str) -> Option<usize> {
+        let m = self.gazetteer.mentions(name);
+        m.first().filter(|m| m.start == 0).map(|m| m.city)
+    }
+
+    /// The city whose industry association or society `name` is (宁波市软件行业协会): it
+    /// tells of its city as a paper does, but is not one.
+    fn local_association(&self, name: &str) -> Option<usize> {
+        const BODIES: &[&str] = &["协会", "学会", "商会", "促进会", "联合会", "联盟"];
+        // 市 or 区 after the place, so a province's or the country's body is not a city's.
+        let place = self.opening_place(name)?;
+        (BODIES.iter().any(|b| name.ends_with(b)) && name.contains(['市', '区'])).then_some(place)
     }
 
     /// The city whose government body `name` is (深圳市工业和信息化局 → 深圳).
     fn local_body(&self, name: &str) -> Option<usize> {
-        let m = self.gazetteer.mentions(name);
-        let first = m.first()?;
-        (first.start == 0 && BODY_WORDS.iter().any(|w| name.contains(w))).then_some(first.city)
+        let place = self.opening_place(name)?;
+        BODY_WORDS.iter().any(|w| name.contains(w)).then_some(place)
     }
 
     /// What the learned model reads of an item: its words (see [`learn::features`]) and
@@ -720,7 +740,10 @@ impl Classifier {
             .is_none()
             .then(|| self.local_media(input.source_name))
             .flatten();
-        let city = self.city(input, &title, &ev.title_places, &body, source_body.or(source_media));
+        let own = source_body
+            .or(source_media)
+            .or_else(|| self.local_association(input.source_name));
+        let city = self.city(input, &title, &ev.title_places, &body, own);
         if let Some((c, why)) = city {
             reasons.push(format!("city {} ({why})", self.gazetteer.cities[c].short));
         }
@@ -1669,6 +1692,25 @@ mod tests {
         // An outlet's stock opening before its city.
         let d = classify("全市数字经济发展推进会议召开", "", "中国九江网");
         assert_eq!(d.city.as_deref(), Some("九江"));
+        // A city's paper whose name holds no city, by the taxonomy's outlets.
+        let d = classify("数字经济资源聚集优势受青睐,产业链具有优势", "", "长江日报");
+        assert_eq!(d.city.as_deref(), Some("武汉"), "{:?}", d.reasons);
+        // A district's media centre: its city.
+        let d = classify("数字经济产业园基础设施配套工程项目加快建设", "", "金东区融媒体中心");
+        assert_eq!(d.city.as_deref(), Some("金华"), "{:?}", d.reasons);
+    }
+
+    #[test]
+    fn a_city_association_tells_of_its_city_but_a_province_or_the_country_does_not() {
+        let title = "我协会组织企业召开软件业半年形势分析会";
+        let city = |source: &str| classify(title, "", source).city;
+        assert_eq!(city("宁波市软件行业协会").as_deref(), Some("宁波"));
+        assert_eq!(city("深圳市南山区数字经济产业协会").as_deref(), Some("深圳"));
+        assert_eq!(city("浙江省软件行业协会"), None);
+        assert_eq!(city("中国软件行业协会"), None);
+        // Not a paper: no paper's weight towards a city note.
+        let d = classify(title, "", "宁波市软件行业协会");
+        assert!(!d.reasons.iter().any(|r| r.contains("own paper")), "{:?}", d.reasons);
     }
 
     #[test]

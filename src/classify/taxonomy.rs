@@ -227,6 +227,10 @@ pub struct Cities {
     pub block: Vec<String>,
     #[serde(default)]
     pub aliases: BTreeMap<String, String>,
+    /// A city's own papers and news sites whose names hold no city (长江日报 is 武汉's): a
+    /// source named so tells of that city. Read from source names only, never from text.
+    #[serde(default)]
+    pub outlets: BTreeMap<String, String>,
 }
 
 /// How the items are chosen from the window's stories (`draft::select`).
