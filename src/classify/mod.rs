@@ -1260,6 +1260,12 @@ mod tests {
         );
         let d = classify("智慧体育平台上线，数字化赋能全民健身", "", "示例科技网");
         assert!(d.rejected.is_none(), "{d:?}");
+        // Web fiction set in a city's digital economy: its narration, whatever the trade's
+        // words; the same place and words told as news stay.
+        let d = classify("王局长连连颔首：“这个数字经济产业园，我看能成。”", "", "合作媒体");
+        assert!(d.rejected.as_deref().is_some_and(|r| r.contains("fiction")), "{d:?}");
+        let d = classify("深圳数字经济产业园揭牌，首批20家软件企业入驻", "", "合作媒体");
+        assert!(d.rejected.is_none(), "{d:?}");
         // The whole economy's figures, though the text names the trade's subsector.
         let d = classify(
             "前7个月全市规模以上服务业营业收入同比增长1.4%",
