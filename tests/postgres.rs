@@ -765,3 +765,68 @@ async fn two_daemons_on_one_store_fetch_each_source_once_per_schedule() {
     let shared = Store::connect(&Location::Postgres(url)).expect("postgres");
     assert_eq!(shared.count_items().expect("count"), (N * 4) as i64);
 }
+
+/// Items as a feed would give them again: `(source, guid, link)`.
+fn probes(keys: &[(&str, &str, Option<&str>)]) -> Vec<banyue::model::Item> {
+    keys.iter()
+        .map(|(source, guid, url)| banyue::model::Item {
+            source_id: source.to_string(),
+            guid: guid.to_string(),
+            url: url.map(str::to_string),
+            title: "标题".into(),
+            summary: String::new(),
+            content_html: String::new(),
+            text: String::new(),
+            published: None,
+            fetched_at: now(),
+            author: None,
+            policy: Default::default(),
+        })
+        .collect()
+}
+
+/// A run asks which of a source's items are stored in one query; each engine answers as
+/// it answers of each item alone: its guid in its source, or its link anywhere.
+#[tokio::test]
+async fn which_items_are_stored_is_asked_of_a_source_at_once_on_both_engines() {
+    let Some(url) = common::pg::database("which_items_are_stored") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo::run(dir.path(), None).await.expect("demo");
+    let lite = dir.path().join("data").join("banyue.db");
+    banyue::store::copy(&Location::Sqlite(lite.clone()), &Location::Postgres(url.clone())).expect("copy");
+    let stored = Store::open(&lite).expect("sqlite").all_items().expect("items");
+    let a = stored
+        .iter()
+        .find(|i| i.url.is_some())
+        .expect("a stored report with a link");
+    let b = stored
+        .iter()
+        .find(|i| i.source_id != a.source_id)
+        .expect("a report of another source");
+    let link = a.url.as_deref();
+    let items = probes(&[
+        (&a.source_id, &a.guid, None),                                  // its guid in its source
+        (&b.source_id, &a.guid, None),                                  // the guid in another source
+        (&b.source_id, "fresh-1", link),                                // its link, from another source
+        (&a.source_id, "fresh-2", Some("https://example.invalid/new")), // nothing stored
+        (&b.source_id, &b.guid, Some("https://example.invalid/new2")),
+        (&a.source_id, "fresh-3", None),
+    ]);
+    let expected = vec![true, a.guid == b.guid, true, false, true, false];
+    for store in [
+        Store::open(&lite).expect("sqlite"),
+        Store::connect(&Location::Postgres(url)).expect("postgres"),
+    ] {
+        let one_by_one: Vec<bool> = items.iter().map(|i| store.is_known(i).expect("known")).collect();
+        assert_eq!(one_by_one, expected, "{:?}", store.engine());
+        assert_eq!(
+            store.known_among(&items).expect("known among"),
+            expected,
+            "{:?}",
+            store.engine()
+        );
+        assert_eq!(store.known_among(&[]).expect("nothing asked"), Vec::<bool>::new());
+    }
+}

@@ -126,8 +126,9 @@ impl Pipeline {
             anyhow::bail!("the stories to compare with were not read");
         };
         let mut fresh: Vec<usize> = Vec::with_capacity(c.items.len());
-        for (i, item) in c.items.iter().enumerate() {
-            if rows.known(item)? {
+        let stored = timed(&mut known.spent.known, || rows.known(&c.items))?;
+        for (i, known) in stored.into_iter().enumerate() {
+            if known {
                 c.report.seen += 1;
             } else {
                 fresh.push(i);
@@ -541,6 +542,8 @@ pub(super) struct Spent {
     pub(super) search_again: Duration,
     /// The search among the stories of a source's batch itself.
     pub(super) search_own: Duration,
+    /// Asking the store which items it holds already.
+    pub(super) known: Duration,
     pub(super) insert: Duration,
     pub(super) commit: Duration,
     /// Waiting for the writer to write the group before.

@@ -22,9 +22,9 @@ use crate::store::Batch;
 /// Where a source's judged rows go: a batch that holds the store's write lock (written
 /// at once), or a group's record for the writer thread.
 pub(super) trait Rows {
-    /// Whether the store, or a row judged before, holds this item (its guid in its
+    /// Which of `items` the store, or a row judged before, holds (its guid in its
     /// source, or its link).
-    fn known(&mut self, item: &Item) -> anyhow::Result<bool>;
+    fn known(&mut self, items: &[Item]) -> anyhow::Result<Vec<bool>>;
     /// Insert `new`, item `at` of its source: its id, or `None` if known after all.
     fn insert(&mut self, at: usize, new: NewItem) -> anyhow::Result<Option<i64>>;
     /// Make `new` the representative of the story `old` represented.
@@ -32,8 +32,8 @@ pub(super) trait Rows {
 }
 
 impl Rows for &Batch<'_> {
-    fn known(&mut self, item: &Item) -> anyhow::Result<bool> {
-        Batch::known(self, item)
+    fn known(&mut self, items: &[Item]) -> anyhow::Result<Vec<bool>> {
+        Batch::known_among(self, items)
     }
 
     fn insert(&mut self, _at: usize, new: NewItem) -> anyhow::Result<Option<i64>> {
@@ -122,8 +122,13 @@ impl<'a> Recorder<'a> {
 }
 
 impl Rows for Recorder<'_> {
-    fn known(&mut self, item: &Item) -> anyhow::Result<bool> {
-        Ok(self.held(item) || self.reader.is_known(item)?)
+    fn known(&mut self, items: &[Item]) -> anyhow::Result<Vec<bool>> {
+        let stored = self.reader.known_among(items)?;
+        Ok(items
+            .iter()
+            .zip(stored)
+            .map(|(i, stored)| self.held(i) || stored)
+            .collect())
     }
 
     fn insert(&mut self, at: usize, new: NewItem) -> anyhow::Result<Option<i64>> {
