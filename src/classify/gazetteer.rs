@@ -68,9 +68,9 @@ pub fn districts() -> impl Iterator<Item = (&'static str, &'static str)> {
     })
 }
 
-/// Whether every alias and outlet of the sections file names a city of the gazetteer: the one thing
-/// in a taxonomy that can keep [`Gazetteer::new`] from building, checked without building
-/// (`Gazetteer::new` refuses such an alias too, from the table it builds).
+/// Whether every alias and outlet of the sections file names a city of the gazetteer: the
+/// one thing in a taxonomy that can keep [`Gazetteer::new`] from building, checked without
+/// building (`Gazetteer::new` refuses such a name too, from the table it builds).
 pub fn check_aliases(cfg: &Cities) -> anyhow::Result<()> {
     let shorts: std::collections::HashSet<&str> = CITIES_TSV
         .lines()

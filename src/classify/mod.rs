@@ -650,7 +650,8 @@ impl Classifier {
     /// tells of its city as a paper does, but is not one.
     fn local_association(&self, name: &str) -> Option<usize> {
         const BODIES: &[&str] = &["协会", "学会", "商会", "促进会", "联合会", "联盟"];
-        // 市 or 区 after the place, so a province's or the country's body is not a city's.
+        // A city's or a district's body names itself so (宁波市…, 南山区…); a province's
+        // (浙江省…) or the country's (中国…) does not.
         let place = self.opening_place(name)?;
         (BODIES.iter().any(|b| name.ends_with(b)) && name.contains(['市', '区'])).then_some(place)
     }

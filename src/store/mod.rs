@@ -5,7 +5,7 @@
 //! Writes happen in transactions (and SQLite runs in WAL mode), so a crash at any moment
 //! leaves either the old or the new state, never half of a source's items.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::Context;
@@ -1239,14 +1239,12 @@ fn max_item_id(conn: &Conn) -> anyhow::Result<i64> {
     conn.query_row("SELECT coalesce(max(id), 0) FROM items", &[], |r| r.get(0))
 }
 
-/// Whether this item is already stored (same guid in its source, or same link).
+/// Whether this item is already stored: its guid in its source, or its link in any.
 fn known(conn: &Conn, item: &Item) -> anyhow::Result<bool> {
-    let found: Option<i64> = conn.query_opt(
-        "SELECT id FROM items WHERE (source_id = ?1 AND guid = ?2) OR (url IS NOT NULL AND url = ?3) LIMIT 1",
-        params![item.source_id, item.guid, item.url],
-        |r| r.get(0),
-    )?;
-    Ok(found.is_some())
+    Ok(known_among(conn, std::slice::from_ref(item))?
+        .first()
+        .copied()
+        .unwrap_or(false))
 }
 
 /// Which of `items` are already stored, each as [`known`] says, in one query a source
@@ -1266,30 +1264,30 @@ fn known_among(conn: &Conn, items: &[Item]) -> anyhow::Result<Vec<bool>> {
     let mut sources: Vec<&str> = items.iter().map(|i| i.source_id.as_str()).collect();
     sources.sort_unstable();
     sources.dedup();
-    let mut guids: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
-    let mut urls: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut known = vec![false; items.len()];
     for source in sources {
-        let of_source = items.iter().filter(|i| i.source_id == source);
-        let source_guids: Vec<&str> = of_source.clone().map(|i| i.guid.as_str()).collect();
-        let source_urls: Vec<&str> = of_source.filter_map(|i| i.url.as_deref()).collect();
-        let (g, u) = (
-            serde_json::to_string(&source_guids)?,
-            serde_json::to_string(&source_urls)?,
-        );
-        conn.query_map(sql, params![source, g, u], |r| {
-            guids.insert((r.get(0)?, r.get(1)?));
+        let of_source: Vec<usize> = (0..items.len()).filter(|&i| items[i].source_id == source).collect();
+        let guids: Vec<&str> = of_source.iter().map(|&i| items[i].guid.as_str()).collect();
+        let urls: Vec<&str> = of_source.iter().filter_map(|&i| items[i].url.as_deref()).collect();
+        let (guids, urls) = (serde_json::to_string(&guids)?, serde_json::to_string(&urls)?);
+        // What the store holds of them: this source's guids, and links of any source.
+        let (mut held_guids, mut held_urls) = (HashSet::new(), HashSet::new());
+        conn.query_map(sql, params![source, guids, urls], |r| {
+            let (row_source, guid): (String, String) = (r.get(0)?, r.get(1)?);
+            if row_source == source {
+                held_guids.insert(guid);
+            }
             if let Some(url) = r.get::<Option<String>>(2)? {
-                urls.insert(url);
+                held_urls.insert(url);
             }
             Ok(())
         })?;
+        for i in of_source {
+            let item = &items[i];
+            known[i] = held_guids.contains(&item.guid) || item.url.as_ref().is_some_and(|u| held_urls.contains(u));
+        }
     }
-    Ok(items
-        .iter()
-        .map(|i| {
-            guids.contains(&(i.source_id.clone(), i.guid.clone())) || i.url.as_ref().is_some_and(|u| urls.contains(u))
-        })
-        .collect())
+    Ok(known)
 }
 
 /// Where one source's writes start in a [`Batch`] of several.
