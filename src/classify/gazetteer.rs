@@ -318,21 +318,21 @@ mod tests {
         cities.aliases.insert("在汴".into(), "开封".into());
         assert!(check_aliases(&cities).is_ok(), "开封 is a city");
         cities.aliases.insert("在蓉城".into(), "蓉城".into());
-        let e = check_aliases(&cities)
-            .expect_err("蓉城 is no city's short name")
-            .to_string();
-        assert!(e.contains("[cities.aliases] `在蓉城` names `蓉城`"), "{e}");
-        let built = Gazetteer::new(&cities).err().map(|e| e.to_string());
-        assert_eq!(built.as_deref(), Some(e.as_str()), "the gazetteer refuses it too");
+        refused(&cities, "[cities.aliases] `在蓉城` names `蓉城`");
     }
 
     #[test]
     fn an_outlet_of_no_city_is_refused_and_names_its_table() {
         let mut cities = Taxonomy::builtin().cities;
         cities.outlets.insert("示例晚报".into(), "示例".into());
-        let e = check_aliases(&cities).expect_err("示例 is no city").to_string();
-        assert!(e.contains("[cities.outlets] `示例晚报` names `示例`"), "{e}");
-        let built = Gazetteer::new(&cities).err().map(|e| e.to_string());
+        refused(&cities, "[cities.outlets] `示例晚报` names `示例`");
+    }
+
+    /// `cities` refused by the check, with `saying` in its error, and by the gazetteer alike.
+    fn refused(cities: &Cities, saying: &str) {
+        let e = check_aliases(cities).expect_err("a name of no city").to_string();
+        assert!(e.contains(saying), "{e}");
+        let built = Gazetteer::new(cities).err().map(|e| e.to_string());
         assert_eq!(built.as_deref(), Some(e.as_str()), "the gazetteer refuses it too");
     }
 
