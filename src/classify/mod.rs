@@ -243,6 +243,30 @@ const LEAD_VENUE_CHARS: usize = 120;
 
 const BODY_WORDS: &[&str] = &["局", "政府", "委员会", "办公室", "办公厅", "管委会", "委", "厅", "人大"];
 
+/// Whether `name` is a government body's (局, 政府, 委员会 …).
+fn is_body(name: &str) -> bool {
+    BODY_WORDS.iter().any(|w| name.contains(w))
+}
+
+/// The city a source's name says it belongs to, by what kind of source it is (indices into
+/// the gazetteer's cities; at most one is set).
+#[derive(Debug, Clone, Copy)]
+struct SourceCity {
+    /// A city's government body (深圳市工业和信息化局).
+    body: Option<usize>,
+    /// A city's paper, station or news site (商洛日报, 长江日报, 金东区融媒体中心).
+    media: Option<usize>,
+    /// A city's association or society (宁波市软件行业协会): its city, but not a paper's weight.
+    association: Option<usize>,
+}
+
+impl SourceCity {
+    /// The source's own city, whatever its kind.
+    fn own(&self) -> Option<usize> {
+        self.body.or(self.media).or(self.association)
+    }
+}
+
 /// An item read up to its source's lean ([`Classifier::prepare`]).
 pub struct Prepared {
     scores: Vec<f32>,
@@ -595,11 +619,30 @@ impl Classifier {
         })
     }
 
+    /// What a source's name says of its city, read with one look at the place it opens on.
+    fn source_city(&self, name: &str) -> SourceCity {
+        let opening = self.opening_place(name);
+        let body = opening.filter(|_| is_body(name));
+        let media = body.is_none().then(|| self.local_media(name, opening)).flatten();
+        // A city's or a district's association names itself so (宁波市…, 南山区…); a
+        // province's (浙江省…) or the country's (中国…) does not.
+        const ASSOCIATIONS: &[&str] = &["协会", "学会", "商会", "促进会", "联合会", "联盟"];
+        let association = (body.is_none() && media.is_none())
+            .then(|| opening.filter(|_| ASSOCIATIONS.iter().any(|b| name.ends_with(b)) && name.contains(['市', '区'])))
+            .flatten();
+        SourceCity {
+            body,
+            media,
+            association,
+        }
+    }
+
     /// The city whose newspaper, station or news site `name` is (商洛日报, 福州新闻网; 长江日报
-    /// by the taxonomy's outlets; 金东区融媒体中心 by its district).
+    /// by the taxonomy's outlets; 金东区融媒体中心 by its district, `opening`: the city of
+    /// the place the name opens on).
     /// Source names are the operator's own words, so every city's short name counts,
     /// even those that are ordinary words elsewhere.
-    fn local_media(&self, name: &str) -> Option<usize> {
+    fn local_media(&self, name: &str, opening: Option<usize>) -> Option<usize> {
         const MEDIA: &[&str] = &[
             "日报",
             "晚报",
@@ -626,10 +669,8 @@ impl Classifier {
             return None;
         }
         // 中国九江网, 今日平湖报: the city after the outlet's stock opening.
-        let name = ["中国", "今日"]
-            .iter()
-            .find_map(|p| name.strip_prefix(p))
-            .unwrap_or(name);
+        let stripped = ["中国", "今日"].iter().find_map(|p| name.strip_prefix(p));
+        let name = stripped.unwrap_or(name);
         self.gazetteer
             .cities
             .iter()
@@ -637,7 +678,10 @@ impl Classifier {
             .filter(|(_, c)| name.starts_with(c.name.as_str()) || name.starts_with(c.short.as_str()))
             .max_by_key(|(_, c)| c.short.len())
             .map(|(i, _)| i)
-            .or_else(|| self.opening_place(name))
+            .or_else(|| match stripped {
+                Some(rest) => self.opening_place(rest),
+                None => opening,
+            })
     }
 
     /// The city of the place `name` opens on (a district: 金东区 is 金华's).
@@ -646,20 +690,9 @@ impl Classifier {
         m.first().filter(|m| m.start == 0).map(|m| m.city)
     }
 
-    /// The city whose industry association or society `name` is (宁波市软件行业协会): it
-    /// tells of its city as a paper does, but is not one.
-    fn local_association(&self, name: &str) -> Option<usize> {
-        const BODIES: &[&str] = &["协会", "学会", "商会", "促进会", "联合会", "联盟"];
-        // A city's or a district's body names itself so (宁波市…, 南山区…); a province's
-        // (浙江省…) or the country's (中国…) does not.
-        let place = self.opening_place(name)?;
-        (BODIES.iter().any(|b| name.ends_with(b)) && name.contains(['市', '区'])).then_some(place)
-    }
-
     /// The city whose government body `name` is (深圳市工业和信息化局 → 深圳).
     fn local_body(&self, name: &str) -> Option<usize> {
-        let place = self.opening_place(name)?;
-        BODY_WORDS.iter().any(|w| name.contains(w)).then_some(place)
+        self.opening_place(name).filter(|_| is_body(name))
     }
 
     /// What the learned model reads of an item: its words (see [`learn::features`]) and
@@ -734,28 +767,21 @@ impl Classifier {
         let ev = self.evidence(&title, &body);
         let mut reasons = Vec::new();
 
-        // The city whose bureau, else whose paper or news site, the source is: read once
-        // for the item's city and for what its source's kind weighs.
-        let source_body = self.local_body(input.source_name);
-        let source_media = source_body
-            .is_none()
-            .then(|| self.local_media(input.source_name))
-            .flatten();
-        let own = source_body
-            .or(source_media)
-            .or_else(|| self.local_association(input.source_name));
-        let city = self.city(input, &title, &ev.title_places, &body, own);
+        // The city whose bureau, paper or association the source is: read once for the
+        // item's city and for what its source's kind weighs.
+        let source = self.source_city(input.source_name);
+        let city = self.city(input, &title, &ev.title_places, &body, source.own());
         if let Some((c, why)) = city {
             reasons.push(format!("city {} ({why})", self.gazetteer.cities[c].short));
         }
-        let local = source_body.is_some()
+        let local = source.body.is_some()
             || input
                 .policy
                 .issuer
                 .as_deref()
                 .is_some_and(|i| self.local_body(i).is_some());
 
-        let local_outlet = !local && source_media.is_some();
+        let local_outlet = !local && source.media.is_some();
 
         let mut scores = vec![0f32; self.taxonomy.sections.len()];
         for (i, r) in self.rules.iter().enumerate() {
