@@ -131,13 +131,18 @@ pub struct Classifier {
 /// "export". Every term that starts with a Latin letter or digit must start a word; a
 /// short one (four letters at most: AI, IT, GPU, APP, chip, Meta) must also end one, a
 /// plural's "s" allowed. A longer one may run on ("cloud" in "cloud-native", "robot" in
-/// "robotaxi"). Chinese has no such edges and is matched anywhere.
+/// "robotaxi"). Chinese has no such edges and is matched anywhere, but for one: a
+/// stock word ending in 股 (科技股, 软件股, 个股) is no stock before 份, 东 or 权, where
+/// the 股 begins 股份, 股东 or 股权 — every listed company's name ends in
+/// 科技股份有限公司, and 每个股东 is about no share price.
 #[derive(Clone, Copy)]
 struct Edges {
     start: bool,
     end: bool,
     /// It starts with a digit: nor may a decimal point come before it (3.6g is no 6G).
     digit: bool,
+    /// It ends in 股: nor may 份, 东 or 权 come after it.
+    shares: bool,
 }
 
 impl Edges {
@@ -145,6 +150,7 @@ impl Edges {
         start: false,
         end: false,
         digit: false,
+        shares: false,
     };
 
     /// Of a folded term.
@@ -155,12 +161,16 @@ impl Edges {
             start: first.is_some_and(|c| c.is_ascii_alphanumeric()),
             end: last.is_some_and(|c| c.is_ascii_alphabetic()) && term.chars().count() <= 4,
             digit: first.is_some_and(|c| c.is_ascii_digit()),
+            shares: last == Some('股') && term.chars().count() > 1,
         }
     }
 
     /// Whether the match of `text[start..end]` meets the edges its term needs. Most
     /// matches are of Chinese terms, which need none: they read no character around.
     fn met(self, text: &str, start: usize, end: usize) -> bool {
+        if self.shares && matches!(text[end..].chars().next(), Some('份' | '东' | '权')) {
+            return false;
+        }
         if !self.start && !self.end {
             return true;
         }
@@ -1213,6 +1223,26 @@ mod tests {
             ("GPT", "ChatGPT"),
             ("expo", "US export bans"),
             ("Meta", "the metaverse"),
+        ] {
+            assert!(!found(term, text), "{term} in {text}");
+        }
+    }
+
+    #[test]
+    fn a_stock_word_is_no_part_of_a_companys_shares() {
+        for (term, text) in [
+            ("科技股", "科技股集体走强"),
+            ("软件股", "软件股午后拉升"),
+            ("A股", "A股三大指数"),
+            ("个股", "个股涨多跌少"),
+        ] {
+            assert!(found(term, text), "{term} in {text}");
+        }
+        for (term, text) in [
+            ("科技股", "广东风华高新科技股份有限公司关于公司董事长辞职的公告"),
+            ("软件股", "上海新致软件股份有限公司"),
+            ("个股", "每个股东均可出席"),
+            ("芯片股", "芯片股权投资基金"),
         ] {
             assert!(!found(term, text), "{term} in {text}");
         }
