@@ -50,6 +50,11 @@ pub struct Tuning {
     /// right for the default taxonomy, whose sections they are labelled with.
     #[serde(default)]
     pub seed_examples: bool,
+    /// Words read whole, as a reader segments a sentence: a term that runs across the
+    /// edge of one (科技股 in 科技股份, 系统 in 系统性, 为何 in 华为何时) is not found
+    /// there. A term that holds the whole word (股份回购 holds 股份) is.
+    #[serde(default)]
+    pub whole_words: Vec<String>,
 }
 
 fn two() -> f32 {
@@ -84,6 +89,7 @@ impl Default for Tuning {
             source_weight: source_weight(),
             learned_weight: learned_weight(),
             seed_examples: false,
+            whole_words: Vec::new(),
         }
     }
 }
