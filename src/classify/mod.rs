@@ -481,8 +481,7 @@ impl Classifier {
         let mut starts: Vec<(usize, usize)> = Vec::new();
         let mut patterns = self.patterns.searcher();
         // The terms found in a text, and where the whole words are: a term that runs
-        // across a whole word's edge (科技股 in 科技股份, 系统 in 系统性) is not there. A
-        // pattern is a pattern: where its first words begin is searched from all the same.
+        // across a whole word's edge (科技股 in 科技股份, 系统 in 系统性) is not there.
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
         let mut wholes: Vec<(usize, usize)> = Vec::new();
         for (text, in_title) in [(title, true), (body, false)] {
@@ -500,12 +499,13 @@ impl Classifier {
             }
             for &(p, start, end) in &found {
                 let across = |&(ws, we): &(usize, usize)| start < we && ws < end && !(start <= ws && we <= end);
-                let cut = wholes.iter().any(across);
+                if wholes.iter().any(across) {
+                    continue;
+                }
                 for t in &self.targets[p] {
                     match *t {
-                        Target::PatternStart(pattern) => starts.push((pattern, start)),
-                        _ if cut => {}
                         Target::Whole => {}
+                        Target::PatternStart(pattern) => starts.push((pattern, start)),
                         Target::Rule(r) => {
                             let slot = if in_title { &mut ev.title[r] } else { &mut ev.body[r] };
                             slot.get_or_insert_with(|| self.terms[p].clone());
