@@ -481,7 +481,8 @@ impl Classifier {
         let mut starts: Vec<(usize, usize)> = Vec::new();
         let mut patterns = self.patterns.searcher();
         // The terms found in a text, and where the whole words are: a term that runs
-        // across a whole word's edge (科技股 in 科技股份, 系统 in 系统性) is not there.
+        // across a whole word's edge (科技股 in 科技股份, 系统 in 系统性) is not there, nor
+        // does a pattern start at a first word that does (为何 in 华为何刚).
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
         let mut wholes: Vec<(usize, usize)> = Vec::new();
         for (text, in_title) in [(title, true), (body, false)] {
