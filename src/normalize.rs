@@ -245,7 +245,7 @@ pub fn lead(text: &str) -> &str {
 const TEXT_CHARS: usize = 20_000;
 
 /// Clean one raw item from `source_id`, fetched at `fetched_at`.
-pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Option<Item> {
+pub fn normalize(raw: RawItem, source_id: &str, source_name: &str, fetched_at: DateTime<Utc>) -> Option<Item> {
     let title = html_to_text(&raw.title);
     if title.is_empty() {
         return None;
@@ -277,6 +277,7 @@ pub fn normalize(raw: RawItem, source_id: &str, fetched_at: DateTime<Utc>) -> Op
         .unwrap_or_else(|| format!("title:{title}"));
     let mut policy_meta = raw.policy;
     policy::fill_from_text(&mut policy_meta, &title, &text);
+    policy::place_by_source(&mut policy_meta, source_name);
     // A future date is a site's clock or a parse going wrong; the fetch time is truer.
     let published = raw.published.map(|p| {
         if p > fetched_at + chrono::Duration::days(1) {
@@ -399,6 +400,22 @@ pub fn each_lowercase(c: char, mut f: impl FnMut(char)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notice_of_a_bare_city_body_is_placed_by_its_portal() -> anyhow::Result<()> {
+        use anyhow::Context;
+        let raw = || RawItem {
+            title: "市工业和信息化局关于2023年数字经济产业扶持计划拟资助项目公示的通知".to_string(),
+            link: Some("http://127.0.0.1:9/gxj/1.html".to_string()),
+            ..RawItem::default()
+        };
+        let now = Utc::now();
+        let on_portal = normalize(raw(), "gxj", "深圳市工业和信息化局", now).context("normalized")?;
+        assert_eq!(on_portal.policy.issuer.as_deref(), Some("深圳市工业和信息化局"));
+        let on_news = normalize(raw(), "news", "深圳新闻网", now).context("normalized")?;
+        assert_eq!(on_news.policy.issuer.as_deref(), Some("市工业和信息化局"));
+        Ok(())
+    }
 
     #[test]
     fn outlet_tags_are_cut_from_headlines() {

@@ -343,6 +343,7 @@ fn labelled_meta(it: &Labelled) -> PolicyMeta {
         ..Default::default()
     };
     policy::fill_from_text(&mut meta, &it.title, &it.body);
+    policy::place_by_source(&mut meta, &it.source);
     meta
 }
 
@@ -454,6 +455,7 @@ fn states(it: &Labelled, value: &str) -> bool {
 fn read_policy(it: &Labelled) -> PolicyMeta {
     let mut meta = PolicyMeta::default();
     policy::fill_from_text(&mut meta, &it.title, &it.body);
+    policy::place_by_source(&mut meta, &it.source);
     meta
 }
 

@@ -283,6 +283,42 @@ pub fn issuer_of(title: &str, lead: &str) -> Option<String> {
         .find_map(|t| NEWS_ISSUER.captures(t).and_then(|c| issuer_name(&c[1], &context())))
 }
 
+/// A bare 市 or 省 in the issuer (市工业和信息化局关于…) that neither headline nor lead
+/// placed, on a site that is itself a city's or province's body (深圳市工业和信息化局's
+/// portal): the place is the site's. A paper's or a portal's name that is no body's
+/// (深圳新闻网, 中国城市报) places nothing.
+pub fn place_by_source(meta: &mut crate::model::PolicyMeta, source_name: &str) {
+    let Some(issuer) = meta.issuer.as_mut() else {
+        return;
+    };
+    if !issuer.starts_with(['市', '省']) {
+        return;
+    }
+    let name = source_name.trim();
+    if !BODY_ENDS.iter().any(|e| name.ends_with(e)) {
+        return;
+    }
+    let placed: Vec<String> = issuer
+        .split_whitespace()
+        .map(|part| {
+            let level = part.chars().next().unwrap_or('市');
+            match place_of(name, level) {
+                Some(place) if part.starts_with(level) => format!("{place}{part}"),
+                _ => part.to_string(),
+            }
+        })
+        .collect();
+    *issuer = placed.join(" ");
+}
+
+/// The place a body's name opens on, up to its `level` (市 or 省): 深圳 of 深圳市工业和信息化局.
+fn place_of(body: &str, level: char) -> Option<&str> {
+    let at = body.find(level)?;
+    let place = &body[..at];
+    let n = place.chars().count();
+    ((2..=4).contains(&n) && place.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))).then_some(place)
+}
+
 /// The document's own 发文字号 in a headline or a notice's lead: the first one it does not
 /// cite (为贯彻落实《国务院关于…》(国发〔2017〕35号) names another document's number).
 pub fn own_doc_number(text: &str) -> Option<String> {
@@ -325,6 +361,42 @@ pub fn fill_from_text(meta: &mut crate::model::PolicyMeta, title: &str, text: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_city_in_the_issuer_is_the_sites_own_bodys() {
+        let placed = |issuer: &str, source: &str| {
+            let mut meta = crate::model::PolicyMeta {
+                issuer: Some(issuer.to_string()),
+                ..Default::default()
+            };
+            place_by_source(&mut meta, source);
+            meta.issuer.unwrap_or_default()
+        };
+        assert_eq!(
+            placed("市工业和信息化局", "深圳市工业和信息化局"),
+            "深圳市工业和信息化局"
+        );
+        assert_eq!(
+            placed("省工业和信息化厅", "湖南省工业和信息化厅"),
+            "湖南省工业和信息化厅"
+        );
+        assert_eq!(
+            placed("市工业和信息化局 市财政局", "泉州市人民政府"),
+            "泉州市工业和信息化局 泉州市财政局"
+        );
+        assert_eq!(
+            placed("市工业和信息化局", "乌鲁木齐市人民政府"),
+            "乌鲁木齐市工业和信息化局"
+        );
+        // Placed already, or a site that is no body, or no place before its 市.
+        assert_eq!(
+            placed("杭州市经济和信息化局", "宁波市经济和信息化局"),
+            "杭州市经济和信息化局"
+        );
+        assert_eq!(placed("市工业和信息化局", "深圳新闻网"), "市工业和信息化局");
+        assert_eq!(placed("市工业和信息化局", "中国城市报"), "市工业和信息化局");
+        assert_eq!(placed("市工业和信息化局", "市场监管总局"), "市工业和信息化局");
+    }
 
     #[test]
     fn document_numbers() {

@@ -570,7 +570,7 @@ pub(super) async fn collect(
             }
             let items: Vec<Item> = raw
                 .into_iter()
-                .filter_map(|r| normalize::normalize(r, &source.id, now))
+                .filter_map(|r| normalize::normalize(r, &source.id, &source.name, now))
                 .collect();
             // Entries the document has but that cannot be kept are said, never dropped
             // silently.

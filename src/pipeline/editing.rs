@@ -109,7 +109,7 @@ impl Pipeline {
             ..Default::default()
         };
         let item =
-            normalize::normalize(raw, MANUAL, now).ok_or_else(|| anyhow::anyhow!("{url} has no usable title"))?;
+            normalize::normalize(raw, MANUAL, "", now).ok_or_else(|| anyhow::anyhow!("{url} has no usable title"))?;
         let mut st = lock(store)?;
         let existing = st.find_by_url(item.url.as_deref().unwrap_or_default())?;
         let id = match existing {

@@ -336,7 +336,7 @@ mod testing {
                     published: Some(now),
                     ..RawItem::default()
                 };
-                normalize::normalize(raw, &source.id, now)
+                normalize::normalize(raw, &source.id, &source.name, now)
             })
             .collect();
         Collected {

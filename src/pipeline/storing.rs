@@ -612,7 +612,7 @@ impl Known {
 }
 
 pub(super) fn probe(r: &RawItem, source: &Source, now: DateTime<Utc>) -> Option<Item> {
-    normalize::normalize(r.clone(), &source.id, now)
+    normalize::normalize(r.clone(), &source.id, &source.name, now)
 }
 
 pub(super) fn is_known(store: &Arc<Mutex<Store>>, item: &Item) -> bool {
