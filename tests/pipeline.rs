@@ -65,7 +65,8 @@ fn routes(origin: &str) -> HashMap<String, Resource> {
         "/tzgg/202009/t20200903_7730002.html".into(),
         Resource::ok(
             "text/html",
-            plain("为推动工业互联网创新发展，现组织开展2020年度工业互联网标杆工厂申报工作，入选项目给予扶持资金。"),
+            // Signed, with no table of the document's fields: the signature names its issuer.
+            plain("为推动工业互联网创新发展，现组织开展2020年度工业互联网标杆工厂申报工作，入选项目给予扶持资金。</p><p>苏州市工业和信息化局</p><p>2020年9月3日"),
         ),
     );
     r.insert(
@@ -266,6 +267,18 @@ async fn stored_items_are_safe_classified_and_merged(engine: Engine) {
     assert_eq!(policy.policy.doc_number.as_deref(), Some("苏工信软〔2020〕88号"));
     assert_eq!(policy.policy.issuer.as_deref(), Some("苏州市工业和信息化局"));
     assert_eq!(policy.decision.city.as_deref(), Some("苏州"));
+    // The guarded copy of the portal fetches no detail page (a private address).
+    let signed = items
+        .iter()
+        .find(|i| i.source_id == "gov" && i.title.contains("标杆工厂"))
+        .unwrap();
+    assert_eq!(
+        signed.policy.issuer.as_deref(),
+        Some("苏州市工业和信息化局"),
+        "{:?} {:?}",
+        signed.policy,
+        signed.content_html
+    );
     assert!(
         find(&items, "王喆").title.contains("王喆"),
         "GBK-only character survives"

@@ -283,6 +283,34 @@ pub fn issuer_of(title: &str, lead: &str) -> Option<String> {
         .find_map(|t| NEWS_ISSUER.captures(t).and_then(|c| issuer_name(&c[1], &context())))
 }
 
+/// A notice's signature (落款): the issuing bodies on a line of their own, then the date
+/// it was signed, in figures or in Chinese numerals (二〇二三年五月十日).
+static SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?:^|[\n。；;：:）)])[ \t\u{{3000}}]*((?:{BODY})(?:[ \t\u{{3000}}、]+(?:{BODY}))*)\s*(?:(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|[〇零○一二][〇零○一二三四五六七八九]{{3}}年[一二三四五六七八九十]{{1,3}}月[一二三四五六七八九十]{{1,3}}日)"
+    ))
+    .expect("static regex")
+});
+
+/// How many characters at the end of a text a signature is looked for in.
+const TAIL_CHARS: usize = 240;
+
+/// The bodies that signed a notice, from the end of its text.
+pub fn signed_by(text: &str) -> Option<String> {
+    let start = text.char_indices().rev().nth(TAIL_CHARS).map_or(0, |(i, _)| i);
+    let tail = &text[start..];
+    if !tail.contains('日') {
+        return None;
+    }
+    // A date that a sentence goes on from (…2025年12月31日前完成, …日起施行) is a deadline.
+    let signed = |c: &regex::Captures| {
+        let after = c.get(0).map_or("", |m| &tail[m.end()..]);
+        !after.starts_with(['前', '后', '起', '止', '内', '至', '到', '为', '以'])
+    };
+    let c = SIGNATURE.captures_iter(tail).filter(signed).last()?;
+    issuer_name(&c[1], tail)
+}
+
 /// A bare 市 or 省 in the issuer (市工业和信息化局关于…) that neither headline nor lead
 /// placed, on a site that is itself a city's or province's body (深圳市工业和信息化局's
 /// portal): the place is the site's. A paper's or a portal's name that is no body's
@@ -354,13 +382,47 @@ pub fn fill_from_text(meta: &mut crate::model::PolicyMeta, title: &str, text: &s
         meta.doc_number = own_doc_number(title).or_else(|| own_doc_number(&head));
     }
     if meta.issuer.is_none() {
-        meta.issuer = issuer_of(title, &head);
+        meta.issuer = issuer_of(title, &head).or_else(|| signed_by(text));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notice_is_signed_by_its_issuer() {
+        let body = "各区人民政府，市政府各委、办、局：\n现将《深圳市推进新型信息基础设施建设行动计划》印发给你们，请认真组织实施。\n";
+        for (ending, issuer) in [
+            ("深圳市工业和信息化局\n2023年5月10日", Some("深圳市工业和信息化局")),
+            (
+                "深圳市工业和信息化局　深圳市财政局\n2023年5月10日\n（此件公开发布）",
+                Some("深圳市工业和信息化局 深圳市财政局"),
+            ),
+            (
+                "特此通知。\n北京市经济和信息化局\n二〇二〇年九月一日",
+                Some("北京市经济和信息化局"),
+            ),
+            ("广州市政府办公厅\n2024年1月3日", Some("广州市人民政府办公厅")),
+            // A reporter's line, a paper's, a deadline: no signature.
+            ("记者 张三\n2023年5月10日", None),
+            ("来源：人民日报\n2023年5月10日", None),
+            ("各项工作由市数据局负责，2025年12月31日前完成。", None),
+            ("。市数据局2025年12月31日前完成验收。", None),
+            ("。本办法由市数据局负责解释，自2025年1月1日起施行。", None),
+            // Paragraphs run together, as a page's text may read them.
+            (
+                "扶持资金。苏州市工业和信息化局2020年9月3日",
+                Some("苏州市工业和信息化局"),
+            ),
+        ] {
+            let text = format!("{body}{ending}");
+            assert_eq!(signed_by(&text).as_deref(), issuer, "{ending}");
+        }
+        // Only its end is read: a body and a date early in a long text sign nothing.
+        let early = format!("深圳市工业和信息化局\n2023年5月10日\n{}", "正文。".repeat(200));
+        assert_eq!(signed_by(&early), None);
+    }
 
     #[test]
     fn a_bare_city_in_the_issuer_is_the_sites_own_bodys() {
