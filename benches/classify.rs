@@ -84,7 +84,7 @@ fn read(items: &[eval::Labelled]) {
     let (n, secs, facts) = each_text(items, |it, text| {
         let c = Candidate::new(0, &it.source, &it.title, text, None, now);
         let mut meta = PolicyMeta::default();
-        banyue::extract::policy::fill_from_text(&mut meta, &it.title, text);
+        banyue::extract::policy::fill_from_text(&mut meta, &it.title, text, &it.source);
         c.facts.text.figures.len() + usize::from(meta.doc_number.is_some())
     });
     println!(

@@ -276,8 +276,7 @@ pub fn normalize(raw: RawItem, source_id: &str, source_name: &str, fetched_at: D
         .or_else(|| url.clone())
         .unwrap_or_else(|| format!("title:{title}"));
     let mut policy_meta = raw.policy;
-    policy::fill_from_text(&mut policy_meta, &title, &text);
-    policy::place_by_source(&mut policy_meta, source_name);
+    policy::fill_from_text(&mut policy_meta, &title, &text, source_name);
     // A future date is a site's clock or a parse going wrong; the fetch time is truer.
     let published = raw.published.map(|p| {
         if p > fetched_at + chrono::Duration::days(1) {

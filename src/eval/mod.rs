@@ -342,8 +342,7 @@ fn labelled_meta(it: &Labelled) -> PolicyMeta {
         doc_number: it.doc_number.clone(),
         ..Default::default()
     };
-    policy::fill_from_text(&mut meta, &it.title, &it.body);
-    policy::place_by_source(&mut meta, &it.source);
+    policy::fill_from_text(&mut meta, &it.title, &it.body, &it.source);
     meta
 }
 
@@ -454,8 +453,7 @@ fn states(it: &Labelled, value: &str) -> bool {
 
 fn read_policy(it: &Labelled) -> PolicyMeta {
     let mut meta = PolicyMeta::default();
-    policy::fill_from_text(&mut meta, &it.title, &it.body);
-    policy::place_by_source(&mut meta, &it.source);
+    policy::fill_from_text(&mut meta, &it.title, &it.body, &it.source);
     meta
 }
 

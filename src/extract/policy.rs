@@ -311,40 +311,33 @@ pub fn signed_by(text: &str) -> Option<String> {
     issuer_name(&c[1], tail)
 }
 
+/// The place a body's name opens on and its level: 深圳 and 市 of 深圳市工业和信息化局.
+static BODY_PLACE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\p{Han}{2,4}?)([市省])").expect("static regex"));
+
 /// A bare 市 or 省 in the issuer (市工业和信息化局关于…) that neither headline nor lead
 /// placed, on a site that is itself a city's or province's body (深圳市工业和信息化局's
 /// portal): the place is the site's. A paper's or a portal's name that is no body's
 /// (深圳新闻网, 中国城市报) places nothing.
-pub fn place_by_source(meta: &mut crate::model::PolicyMeta, source_name: &str) {
+fn place_by_source(meta: &mut crate::model::PolicyMeta, source_name: &str) {
     let Some(issuer) = meta.issuer.as_mut() else {
         return;
     };
-    if !issuer.starts_with(['市', '省']) {
-        return;
-    }
     let name = source_name.trim();
-    if !BODY_ENDS.iter().any(|e| name.ends_with(e)) {
+    if !issuer.starts_with(['市', '省']) || !BODY_ENDS.iter().any(|e| name.ends_with(e)) {
         return;
     }
+    let Some(c) = BODY_PLACE.captures(name) else {
+        return;
+    };
+    let (place, level) = (&c[1], &c[2]);
     let placed: Vec<String> = issuer
         .split_whitespace()
-        .map(|part| {
-            let level = part.chars().next().unwrap_or('市');
-            match place_of(name, level) {
-                Some(place) if part.starts_with(level) => format!("{place}{part}"),
-                _ => part.to_string(),
-            }
+        .map(|part| match part.starts_with(level) {
+            true => format!("{place}{part}"),
+            false => part.to_string(),
         })
         .collect();
     *issuer = placed.join(" ");
-}
-
-/// The place a body's name opens on, up to its `level` (市 or 省): 深圳 of 深圳市工业和信息化局.
-fn place_of(body: &str, level: char) -> Option<&str> {
-    let at = body.find(level)?;
-    let place = &body[..at];
-    let n = place.chars().count();
-    ((2..=4).contains(&n) && place.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))).then_some(place)
 }
 
 /// The document's own 发文字号 in a headline or a notice's lead: the first one it does not
@@ -369,21 +362,22 @@ pub fn own_doc_number(text: &str) -> Option<String> {
 /// number and issuer stand at its head.
 pub const HEAD_CHARS: usize = 300;
 
-/// The policy fields an item's headline and the head of its text give, where `meta` (a
-/// detail page's, a JSON field's) has none: the document's own number, and its issuer as
-/// the headline or news names it. Every reader of items (normalizing, the eval) reads them
-/// so.
-pub fn fill_from_text(meta: &mut crate::model::PolicyMeta, title: &str, text: &str) {
-    if meta.doc_number.is_some() && meta.issuer.is_some() {
-        return;
+/// The policy fields an item's headline and text give, where `meta` (a detail page's, a
+/// JSON field's) has none: the document's own number, and its issuer as the headline or
+/// news names it, else as the notice is signed; a bare 市 or 省 in the issuer placed by
+/// `source_name` when that is a city's or province's body. Every reader of items
+/// (normalizing, the eval) reads them so.
+pub fn fill_from_text(meta: &mut crate::model::PolicyMeta, title: &str, text: &str, source_name: &str) {
+    if meta.doc_number.is_none() || meta.issuer.is_none() {
+        let head: String = text.chars().take(HEAD_CHARS).collect();
+        if meta.doc_number.is_none() {
+            meta.doc_number = own_doc_number(title).or_else(|| own_doc_number(&head));
+        }
+        if meta.issuer.is_none() {
+            meta.issuer = issuer_of(title, &head).or_else(|| signed_by(text));
+        }
     }
-    let head: String = text.chars().take(HEAD_CHARS).collect();
-    if meta.doc_number.is_none() {
-        meta.doc_number = own_doc_number(title).or_else(|| own_doc_number(&head));
-    }
-    if meta.issuer.is_none() {
-        meta.issuer = issuer_of(title, &head).or_else(|| signed_by(text));
-    }
+    place_by_source(meta, source_name);
 }
 
 #[cfg(test)]
