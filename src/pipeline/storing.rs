@@ -338,12 +338,14 @@ impl Pipeline {
                 plans.push(None);
                 continue;
             }
-            let mut fresh = Vec::with_capacity(c.items.len());
-            for (i, item) in c.items.iter().enumerate() {
-                if !st.is_known(item)? {
-                    fresh.push(i);
-                }
-            }
+            // One query for the source, as when it is stored (`Rows::known`).
+            let stored = st.known_among(&c.items)?;
+            let fresh: Vec<usize> = stored
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| !**k)
+                .map(|(i, _)| i)
+                .collect();
             let history = history_mix(st, &self.config.sources[c.index].id)?;
             plans.push(Some(Plan { fresh, history }));
         }
