@@ -1141,7 +1141,12 @@ fn place_acts(title: &str, mentions: &[gazetteer::Mention]) -> bool {
             after = after.strip_prefix(b).unwrap_or(after);
         }
         let before = &title[..m.start];
-        dealt && (after.starts_with('与') || after.starts_with('和') || before.ends_with('与'))
+        // 与北京安联通科技有限公司签订: the city begins a company's name, and the company is the party.
+        let names_a_company = || {
+            let head: String = after.chars().take(12).collect();
+            ["公司", "集团"].iter().any(|c| head.contains(c))
+        };
+        dealt && (after.starts_with('与') || after.starts_with('和') || before.ends_with('与') && !names_a_company())
             || ["落户", "落地", "扎根", "落“", "落\""]
                 .iter()
                 .any(|w| before.ends_with(w))
@@ -1693,6 +1698,19 @@ mod tests {
         prepared.off.relevance = 1;
         let out = c.finish(&prepared, None);
         assert!(out.rejected.is_some(), "{out:?}");
+    }
+
+    #[test]
+    fn a_city_is_a_party_but_not_as_the_first_word_of_a_company() {
+        let c = Classifier::new(Taxonomy::builtin()).expect("the shipped taxonomy loads");
+        let acts = |title: &str| place_acts(title, &c.gazetteer.mentions(title));
+        assert!(acts("银江股份与东丰县签智慧城市合作框架书"));
+        assert!(acts("某软件公司与杭州市政府签署战略合作协议"));
+        assert!(acts("杭州与阿里巴巴签约共建城市大脑"));
+        assert!(acts("十个数字经济项目落户成都高新区"));
+        // The city begins the name of the company that signs.
+        assert!(!acts("中贝通信与北京安联通科技有限公司签订算力技术服务合同"));
+        assert!(!acts("华为与深圳市腾讯计算机系统有限公司签署合作协议"));
     }
 
     #[test]
