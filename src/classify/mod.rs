@@ -499,7 +499,12 @@ impl Classifier {
                 }
             }
             for &(p, start, end) in &found {
-                let across = |&(ws, we): &(usize, usize)| start < we && ws < end && !(start <= ws && we <= end);
+                // A whole word is a word wherever it stands, inside a longer one too
+                // (框架协议 in 框架协议书).
+                let whole = self.targets[p].contains(&Target::Whole);
+                let across = |&(ws, we): &(usize, usize)| {
+                    start < we && ws < end && !(start <= ws && we <= end) && !(whole && ws <= start && end <= we)
+                };
                 if wholes.iter().any(across) {
                     continue;
                 }
@@ -1143,7 +1148,7 @@ fn place_acts(title: &str, mentions: &[gazetteer::Mention]) -> bool {
         let before = &title[..m.start];
         // 与北京安联通科技有限公司签订: the city begins a company's name, and the company is the party.
         let names_a_company = || {
-            let head: String = after.chars().take(12).collect();
+            let head = after.char_indices().nth(12).map_or(after, |(i, _)| &after[..i]);
             ["公司", "集团"].iter().any(|c| head.contains(c))
         };
         dealt && (after.starts_with('与') || after.starts_with('和') || before.ends_with('与') && !names_a_company())
@@ -1254,6 +1259,18 @@ mod tests {
     }
 
     #[test]
+    fn a_whole_word_inside_a_longer_one_is_still_a_word() {
+        let mut taxonomy = Taxonomy::builtin();
+        taxonomy.classifier.whole_words.push("框架协议书".to_string());
+        let c = Classifier::new(taxonomy).expect("the taxonomy loads");
+        let ev = c.evidence(&fold("与某县签订合作框架协议书"), "");
+        let found: Vec<String> = ev.title.into_iter().flatten().collect();
+        // 框架协议 (a deal term, and a whole word) stands inside 框架协议书; 框架 does not.
+        assert!(found.contains(&"框架协议".to_string()), "{found:?}");
+        assert!(!found.contains(&"框架".to_string()), "{found:?}");
+    }
+
+    #[test]
     fn a_term_is_not_found_across_a_whole_words_edge() {
         for (term, title) in [
             ("科技股", "科技股集体走强"),
@@ -1262,6 +1279,7 @@ mod tests {
             ("系统", "国产操作系统装机量破千万"),
             ("股份回购", "某公司股份回购完成"),
             ("为何", "科技公司CEO为何扎堆辞职"),
+            ("框架协议", "与某县签订合作框架协议书"),
         ] {
             assert!(terms_found(title).contains(&term.to_string()), "{term} in {title}");
         }
