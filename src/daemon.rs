@@ -66,6 +66,14 @@ pub async fn run(pipeline: Arc<Pipeline>, shutdown: impl std::future::Future<Out
         let st = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
         Plan::new(&pipeline, &st, Utc::now())?
     };
+    // The model learns its seeds before the first tick, not inside the first fetch's
+    // storing, where every source that fetch took would wait for it past its next turn.
+    let learner = pipeline.clone();
+    tokio::task::spawn_blocking(move || {
+        learner.classifier();
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("building the classifier: {e}"))?;
     let mut in_flight: HashSet<usize> = HashSet::new();
     let mut tasks: JoinSet<(Vec<usize>, anyhow::Result<Vec<SourceReport>>)> = JoinSet::new();
     tokio::pin!(shutdown);
