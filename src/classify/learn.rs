@@ -510,6 +510,24 @@ fn moved_by(p: f64, prior: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// Every real dev corpus is a seed (`scripts/loco.py`: a model that learned the other
+    /// corpora files one it never saw better), so a new corpus is not left out by mistake.
+    #[test]
+    fn every_real_dev_corpus_is_a_seed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/labels");
+        let mut corpora = 0;
+        for entry in std::fs::read_dir(&dir).expect("config/labels is there") {
+            let path = entry.expect("a directory entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.starts_with("real-dev") && name.ends_with(".json") {
+                let text = std::fs::read_to_string(&path).expect("a labelled file reads");
+                assert!(SEED_FILES.contains(&text.as_str()), "{name} is not in SEED_FILES");
+                corpora += 1;
+            }
+        }
+        assert!(corpora >= 23, "{corpora} real dev corpora");
+    }
+
     fn ex(title: &str, label: &str) -> Example {
         Example {
             title: title.into(),
