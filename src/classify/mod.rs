@@ -483,7 +483,8 @@ impl Classifier {
         // The terms found in a text, and where the whole words are: a term that runs
         // across a whole word's edge (科技股 in 科技股份, 系统 in 系统性) is not there, nor
         // does a pattern start at a first word that does (为何 in 华为何刚).
-        let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        // (pattern, start, end, whether it is a whole word)
+        let mut found: Vec<(usize, usize, usize, bool)> = Vec::new();
         let mut wholes: Vec<(usize, usize)> = Vec::new();
         for (text, in_title) in [(title, true), (body, false)] {
             starts.clear();
@@ -492,16 +493,16 @@ impl Classifier {
             for m in self.matcher.find_overlapping_iter(text) {
                 let p = m.pattern().as_usize();
                 if self.edges[p].met(text, m.start(), m.end()) {
-                    found.push((p, m.start(), m.end()));
-                    if self.targets[p].contains(&Target::Whole) {
+                    let whole = self.targets[p].contains(&Target::Whole);
+                    found.push((p, m.start(), m.end(), whole));
+                    if whole {
                         wholes.push((m.start(), m.end()));
                     }
                 }
             }
-            for &(p, start, end) in &found {
+            for &(p, start, end, whole) in &found {
                 // A whole word is a word wherever it stands, inside a longer one too
                 // (框架协议 in 框架协议书).
-                let whole = self.targets[p].contains(&Target::Whole);
                 let across = |&(ws, we): &(usize, usize)| {
                     start < we && ws < end && !(start <= ws && we <= end) && !(whole && ws <= start && end <= we)
                 };
@@ -1189,6 +1190,12 @@ mod tests {
         }
     }
 
+    /// The decision on `prepared` when `section` claims it as firmly as any section can.
+    fn claimed_firmly(c: &Classifier, mut prepared: Prepared, section: &str) -> Decision {
+        prepared.scores[section_of(c, section)] = c.taxonomy.offtopic.rescue_score + 1.0;
+        c.finish(&prepared, None)
+    }
+
     fn section_of(c: &Classifier, id: &str) -> usize {
         c.taxonomy
             .sections
@@ -1740,10 +1747,9 @@ mod tests {
         // votes it on-topic too): the rule alone decides, not the seeds' memory.
         let firm = |section: &str, title: &'static str, model_keeps: bool| {
             let mut prepared = c.prepare(&input(title));
-            prepared.scores[section_of(&c, section)] = c.taxonomy.offtopic.rescue_score + 1.0;
             prepared.learned_off_topic = None;
             prepared.learned_on_topic = model_keeps;
-            c.finish(&prepared, None)
+            claimed_firmly(&c, prepared, section)
         };
         // A city's signing of solar storage: no word of the trade at all.
         let solar = firm("city-news", "50亿元光伏储能项目签约落户宁乡经开区", false);
@@ -1783,11 +1789,8 @@ mod tests {
         // A company of the trade says whose news it is, not which trade's: against another
         // trade's word its name weighs half, and an item a section claims firmly is kept
         // as near the line as can be.
-        let firm = |title: &'static str| {
-            let mut prepared = c.prepare(&report(title, "", &policy));
-            prepared.scores[section_of(&c, "ecosystem-standards")] = c.taxonomy.offtopic.rescue_score + 1.0;
-            c.finish(&prepared, None)
-        };
+        let firm =
+            |title: &'static str| claimed_firmly(&c, c.prepare(&report(title, "", &policy)), "ecosystem-standards");
         let drones = firm("2025中国电科低空经济发展大会在南京举行");
         assert!(drones.rejected.is_none() && drones.doubt == 1.0, "{drones:?}");
         assert!(drones.reasons.iter().any(|r| r.contains("outweigh")), "{drones:?}");
