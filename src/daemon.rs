@@ -3,7 +3,7 @@
 //! clean stop on SIGTERM/SIGINT. Fetching and storing go through the same
 //! [`Pipeline::collect_sources`] as the one-shot `banyue run`.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
-use crate::pipeline::{Pipeline, SourceReport};
+use crate::pipeline::{Pipeline, Progress, SourceReport};
 use crate::store::Store;
 
 /// How often queued alerts are sent.
@@ -74,25 +74,32 @@ pub async fn run(pipeline: Arc<Pipeline>, shutdown: impl std::future::Future<Out
     })
     .await
     .map_err(|e| anyhow::anyhow!("building the classifier: {e}"))?;
-    let mut in_flight: HashSet<usize> = HashSet::new();
-    let mut tasks: JoinSet<(Vec<usize>, anyhow::Result<Vec<SourceReport>>)> = JoinSet::new();
+    // Which fetch holds each source in flight: a source is scheduled again as soon as
+    // its own items are stored (`done`), not when the slowest source fetched with it is.
+    let mut in_flight = InFlight::default();
+    let (done_tx, mut done) = tokio::sync::mpsc::unbounded_channel::<usize>();
+    let mut tasks: JoinSet<(u64, Vec<usize>, anyhow::Result<Vec<SourceReport>>)> = JoinSet::new();
     tokio::pin!(shutdown);
     tracing::info!(sources = pipeline.config.sources.len(), "daemon started");
     loop {
         let now = Utc::now();
         let due: Vec<usize> = (0..plan.next.len())
-            .filter(|i| plan.next[*i] <= now && !in_flight.contains(i))
+            .filter(|i| plan.next[*i] <= now && !in_flight.holds(*i))
             .collect();
         if !due.is_empty() {
+            let fetch = in_flight.start(&due);
             for i in &due {
-                in_flight.insert(*i);
-                // Parked until the fetch ends and reschedules it.
+                // Parked until its items are stored and it is scheduled again.
                 plan.next[*i] = DateTime::<Utc>::MAX_UTC;
             }
             let (p, st) = (pipeline.clone(), store.clone());
+            let progress = Progress {
+                line: false,
+                finished: Some(done_tx.clone()),
+            };
             tasks.spawn(async move {
-                let reports = p.collect_sources(&st, &due, Utc::now(), false, false, true).await;
-                (due, reports)
+                let reports = p.collect_sources(&st, &due, Utc::now(), false, &progress, true).await;
+                (fetch, due, reports)
             });
         }
         let wake = plan
@@ -108,36 +115,89 @@ pub async fn run(pipeline: Arc<Pipeline>, shutdown: impl std::future::Future<Out
         tokio::select! {
             _ = &mut shutdown => break,
             _ = tokio::time::sleep(sleep) => {}
-            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                finish(&pipeline, &store, &mut plan, &mut in_flight, done)?;
+            Some(i) = done.recv() => {
+                if in_flight.end(i) {
+                    plan.reschedule(&pipeline, i, Utc::now());
+                }
+            }
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                finish(&pipeline, &store, &mut plan, &mut in_flight, &mut done, joined)?;
             }
         }
     }
     tracing::info!(
-        in_flight = in_flight.len(),
+        in_flight = in_flight.holder.len(),
         "stopping: letting fetches in flight finish"
     );
-    while let Some(done) = tasks.join_next().await {
-        finish(&pipeline, &store, &mut plan, &mut in_flight, done)?;
+    while let Some(joined) = tasks.join_next().await {
+        finish(&pipeline, &store, &mut plan, &mut in_flight, &mut done, joined)?;
     }
     tracing::info!("daemon stopped");
     Ok(())
 }
 
-type Done = Result<(Vec<usize>, anyhow::Result<Vec<SourceReport>>), tokio::task::JoinError>;
+/// The sources each fetch in flight holds.
+#[derive(Default)]
+struct InFlight {
+    holder: HashMap<usize, u64>,
+    fetches: u64,
+}
+
+impl InFlight {
+    fn holds(&self, source: usize) -> bool {
+        self.holder.contains_key(&source)
+    }
+
+    /// A new fetch of `sources`; its number.
+    fn start(&mut self, sources: &[usize]) -> u64 {
+        self.fetches += 1;
+        for &i in sources {
+            self.holder.insert(i, self.fetches);
+        }
+        self.fetches
+    }
+
+    /// Source `i` is done; whether it was in flight.
+    fn end(&mut self, i: usize) -> bool {
+        self.holder.remove(&i).is_some()
+    }
+
+    /// Fetch `fetch` is over: the sources it still holds (none told they were done,
+    /// as when it failed), now free.
+    fn end_fetch(&mut self, fetch: u64, sources: &[usize]) -> Vec<usize> {
+        let freed: Vec<usize> = sources
+            .iter()
+            .copied()
+            .filter(|i| self.holder.get(i) == Some(&fetch))
+            .collect();
+        for i in &freed {
+            self.holder.remove(i);
+        }
+        freed
+    }
+}
+
+type Joined = Result<(u64, Vec<usize>, anyhow::Result<Vec<SourceReport>>), tokio::task::JoinError>;
 
 fn finish(
     pipeline: &Pipeline,
     store: &Arc<Mutex<Store>>,
     plan: &mut Plan,
-    in_flight: &mut HashSet<usize>,
-    done: Done,
+    in_flight: &mut InFlight,
+    done: &mut tokio::sync::mpsc::UnboundedReceiver<usize>,
+    joined: Joined,
 ) -> anyhow::Result<()> {
-    let (indices, reports) = done?;
+    let (fetch, indices, reports) = joined?;
     let now = Utc::now();
-    for i in &indices {
-        in_flight.remove(i);
-        plan.reschedule(pipeline, *i, now);
+    // Every source this fetch told done was sent before it ended: taken first, so that
+    // none is read later as the word of a newer fetch of the same source.
+    while let Ok(i) = done.try_recv() {
+        if in_flight.end(i) {
+            plan.reschedule(pipeline, i, now);
+        }
+    }
+    for i in in_flight.end_fetch(fetch, &indices) {
+        plan.reschedule(pipeline, i, now);
     }
     let reports = reports?;
     let mut new = 0;

@@ -15,7 +15,7 @@ impl Pipeline {
         indices: &[usize],
         now: DateTime<Utc>,
         force: bool,
-        progress: bool,
+        progress: &Progress,
         scheduled: bool,
     ) -> anyhow::Result<Vec<SourceReport>> {
         let near = NearDup::default();
@@ -70,7 +70,7 @@ impl Pipeline {
         lease: &Lease,
         now: DateTime<Utc>,
         force: bool,
-        progress: bool,
+        progress: &Progress,
         near: &NearDup,
         known: &mut Known,
     ) -> anyhow::Result<Vec<SourceReport>> {
@@ -128,7 +128,10 @@ impl Pipeline {
         // The log copied back into the database beside the storing thread, not on it, and
         // each source's savepoint journaled in memory.
         let bulk = lock(store)?.bulk_writes();
-        let progress = progress && std::io::stderr().is_terminal();
+        let progress = Progress {
+            line: progress.line && std::io::stderr().is_terminal(),
+            finished: progress.finished.clone(),
+        };
         let total = indices.len();
         let mut reports: Vec<(usize, SourceReport)> = Vec::with_capacity(total);
         // Three groups in flight: while one is judged (its search on this thread and
@@ -146,14 +149,14 @@ impl Pipeline {
                     None => {
                         if let Some(group) = pending.take() {
                             let done = self.store_judged(store, group, near, known, now, line.as_mut())?;
-                            self.reported(done, &mut reports, progress, total);
+                            self.reported(done, &mut reports, &progress, total);
                             continue;
                         }
                         // The group with the writer holds its slots until it is written:
                         // with every slot its own, no source would be fetched again.
                         if let Some(line) = line.as_mut().filter(|l| l.in_flight.is_some()) {
                             let (done, _) = self.written(store, line, near, known, now)?;
-                            self.reported(done, &mut reports, progress, total);
+                            self.reported(done, &mut reports, &progress, total);
                             continue;
                         }
                         let start = std::time::Instant::now();
@@ -196,21 +199,21 @@ impl Pipeline {
                 });
                 known.spent.reading_ahead += start.elapsed().saturating_sub(stored_in);
                 if let Some(stored) = stored {
-                    self.reported(stored?, &mut reports, progress, total);
+                    self.reported(stored?, &mut reports, &progress, total);
                 }
                 pending = Some(Group { collected, permits });
             }
             // The last group judged, once written.
             if let Some(line) = line.as_mut() {
                 let (done, _) = self.written(store, line, near, known, now)?;
-                self.reported(done, &mut reports, progress, total);
+                self.reported(done, &mut reports, &progress, total);
             }
             Ok(())
         }
         .await;
         // The writer's thread ends before the store's bulk settings do.
         drop(line);
-        if progress {
+        if progress.line {
             eprintln!();
         }
         tracing::debug!("where the storing thread's time went: {:?}", known.spent);
@@ -270,15 +273,36 @@ impl Pipeline {
     }
 
     /// Add a stored group's reports, saying how far the run is on a terminal.
-    fn reported(&self, done: Vec<Collected>, reports: &mut Vec<(usize, SourceReport)>, progress: bool, total: usize) {
+    fn reported(
+        &self,
+        done: Vec<Collected>,
+        reports: &mut Vec<(usize, SourceReport)>,
+        progress: &Progress,
+        total: usize,
+    ) {
         for c in done {
-            if progress {
+            if let Some(finished) = &progress.finished {
+                // The receiver gone (a daemon stopping) needs no word.
+                let _ = finished.send(c.index);
+            }
+            if progress.line {
                 let id = &self.config.sources[c.index].id;
                 eprint!("\r\x1b[K[{}/{}] {id}", reports.len() + 1, total);
             }
             reports.push((c.index, c.report));
         }
     }
+}
+
+/// What a run tells as each of its sources is done (its items stored, or the reason
+/// it was left).
+#[derive(Default)]
+pub struct Progress {
+    /// A `[n/total] source` line on stderr, when it is a terminal.
+    pub line: bool,
+    /// Each source's index as it is done: the daemon schedules a source again then, not
+    /// when the slowest source fetched with it is done.
+    pub finished: Option<tokio::sync::mpsc::UnboundedSender<usize>>,
 }
 
 pub(super) fn lock(store: &Arc<Mutex<Store>>) -> anyhow::Result<std::sync::MutexGuard<'_, Store>> {

@@ -30,6 +30,7 @@ mod outputs;
 mod storing;
 mod writer;
 
+pub use collect::Progress;
 use collect::*;
 use storing::*;
 use writer::*;
@@ -267,8 +268,12 @@ impl Pipeline {
         let now = opts.now.unwrap_or_else(Utc::now);
         let store = Arc::new(Mutex::new(self.open_store()?));
         let all: Vec<usize> = (0..self.config.sources.len()).collect();
+        let progress = Progress {
+            line: opts.progress,
+            finished: None,
+        };
         let sources = self
-            .collect_sources(&store, &all, now, opts.force, opts.progress, false)
+            .collect_sources(&store, &all, now, opts.force, &progress, false)
             .await?;
         let mut store = store.lock().map_err(|_| anyhow::anyhow!("store lock poisoned"))?;
         let outputs = self.publish_and_draft(&mut store, now, opts.window, opts.force)?;
