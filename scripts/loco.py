@@ -14,11 +14,13 @@ Both lines print per corpus and in total. The dev cross-validation (`cv.py`) can
 this: its folds are dealt from one pool of corpora, so a new corpus added to every fold's
 training weighs against the pool's own wording.
 
-    python3 scripts/loco.py --banyue BIN [--a 14] [--b 22] [--also-b FILE ...] [--orders N] [--set KEY=VALUE ...]
+The model learns in an order of its examples' content, not of the files, so one run per
+corpus is the answer (stop 75's `--orders`, which averaged shuffled file orders, went with it).
+
+    python3 scripts/loco.py --banyue BIN [--a 14] [--b 22] [--also-b FILE ...] [--set KEY=VALUE ...]
 """
 import argparse
 import glob
-import random
 import re
 import subprocess
 
@@ -30,9 +32,6 @@ ap.add_argument("--a", type=int, default=14, help="train A on real dev corpora 1
 ap.add_argument("--b", type=int, help="train B on real dev corpora 1..B (default: all)")
 ap.add_argument("--taxonomy", default="config/sections.toml")
 ap.add_argument("--also-b", action="append", default=[], help="a labelled file B also learns from")
-ap.add_argument("--orders", type=int, default=1,
-                help="train in this many orders of the files (the first sorted, the rest shuffled) and average: "
-                     "the model is learned in one pass order, which moves a total by a few items")
 ap.add_argument("--set", action="append", default=[], help="KEY=VALUE in [classifier], to try a setting")
 a = ap.parse_args()
 
@@ -46,20 +45,14 @@ cfg = seedless.config(a.taxonomy, a.set, prefix="banyue-loco-")
 
 
 def right_of(k, upto, extra=()):
-    """Items of corpus `k` filed right (averaged over the orders), and its size."""
+    """Items of corpus `k` filed right, and its size."""
     files = [dev[j] for j in sorted(dev) if j <= upto and j != k] + written + list(extra)
-    rights = []
-    for r in range(a.orders):
-        train = list(files)
-        if r:
-            random.Random(r).shuffle(train)
-        args = [a.banyue, "eval", dev[k], "-c", cfg]
-        for t in train:
-            args += ["--train", t]
-        out = subprocess.run(args, capture_output=True, text=True)
-        acc, n = seedless.accuracy(out.stdout, out.stderr)
-        rights.append(round(acc * n / 100))
-    return sum(rights) / len(rights), n
+    args = [a.banyue, "eval", dev[k], "-c", cfg]
+    for t in files:
+        args += ["--train", t]
+    out = subprocess.run(args, capture_output=True, text=True)
+    acc, n = seedless.accuracy(out.stdout, out.stderr)
+    return round(acc * n / 100), n
 
 
 totals = {"A": [0, 0], "B": [0, 0]}
@@ -70,7 +63,7 @@ for k in sorted(dev):
         r, n = right_of(k, upto, extra)
         totals[name][0] += r
         totals[name][1] += n
-        row.append(f"{r:>6.1f}/{n:<4}")
+        row.append(f"{r:>6}/{n:<4}")
     print(f"{k:>6}   {row[0]}       {row[1]}", flush=True)
 for name, (r, n) in totals.items():
-    print(f"{name}: {r:.1f} of {n} ({100 * r / max(n, 1):.1f}%)")
+    print(f"{name}: {r} of {n} ({100 * r / max(n, 1):.1f}%)")

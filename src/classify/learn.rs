@@ -353,6 +353,15 @@ pub struct Linear {
     pub examples: usize,
 }
 
+/// A sample as the model learns it: its features' rows, its label's index.
+struct Indexed {
+    rows: Vec<u32>,
+    label: usize,
+    weight: f32,
+    /// [`content_key`]: where the sample comes in each pass.
+    key: u64,
+}
+
 /// One labelled feature vector, with how much it counts.
 pub struct Sample {
     pub features: Vec<Token>,
@@ -380,7 +389,7 @@ impl Linear {
         let labels = label_set(samples.iter().map(|s| s.label.as_str()))?;
         let k = labels.len();
         let mut rows: TokenMap<u32> = TokenMap::default();
-        let mut data: Vec<(Vec<u32>, usize, f32)> = Vec::with_capacity(samples.len());
+        let mut data: Vec<Indexed> = Vec::with_capacity(samples.len());
         let mut mass = vec![0f64; k];
         for s in samples {
             let li = labels.iter().position(|l| *l == s.label)?;
@@ -393,15 +402,19 @@ impl Linear {
                     *rows.entry(*f).or_insert(n)
                 })
                 .collect();
-            data.push((idx, li, s.weight));
+            data.push(Indexed {
+                rows: idx,
+                label: li,
+                weight: s.weight,
+                key: content_key(s),
+            });
         }
         let total: f64 = mass.iter().sum();
         let prior: Vec<f64> = mass.iter().map(|m| m / total.max(1e-9)).collect();
-        let keys: Vec<u64> = samples.iter().map(|s| content_key(s)).collect();
         let mut weights = vec![0f32; rows.len() * k];
         let mut bias = vec![0f32; k];
         for run in 0..Self::RUNS {
-            let (w, b) = Self::fit(&data, &keys, rows.len(), &prior, run);
+            let (w, b) = Self::fit(&data, rows.len(), &prior, run);
             for (a, v) in weights.iter_mut().zip(w) {
                 *a += v / Self::RUNS as f32;
             }
@@ -425,13 +438,7 @@ impl Linear {
     }
 
     /// One model learned over `data`, in the orders of `run`.
-    fn fit(
-        data: &[(Vec<u32>, usize, f32)],
-        keys: &[u64],
-        rows: usize,
-        prior: &[f64],
-        run: u64,
-    ) -> (Vec<f32>, Vec<f32>) {
+    fn fit(data: &[Indexed], rows: usize, prior: &[f64], run: u64) -> (Vec<f32>, Vec<f32>) {
         let k = prior.len();
         let mut weights = vec![0f32; rows * k];
         let mut g2 = vec![1e-6f32; rows * k];
@@ -445,9 +452,14 @@ impl Linear {
         let mut p = vec![0f32; k];
         for epoch in 0..Self::EPOCHS {
             let salt = mix(0x9e37_79b9_7f4a_7c15 ^ epoch as u64 ^ (run << 32));
-            order.sort_by_key(|&d| (mix(keys[d] ^ salt), d));
+            order.sort_by_key(|&d| (mix(data[d].key ^ salt), d));
             for &d in &order {
-                let (idx, li, w) = &data[d];
+                let Indexed {
+                    rows: idx,
+                    label: li,
+                    weight: w,
+                    ..
+                } = &data[d];
                 // Each item's features together weigh one: long leads do not outshout
                 // headlines.
                 let x = 1.0 / (idx.len().max(1) as f32).sqrt();
