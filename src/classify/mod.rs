@@ -1469,6 +1469,30 @@ mod tests {
         }
     }
 
+    /// A party branch's meeting or study session, wherever it is held, and a day's close
+    /// of a market in English are no news of the trade, whatever its words.
+    #[test]
+    fn party_branch_sessions_and_a_markets_close_are_out_by_the_rules() {
+        let decided = by_the_rules(&[
+            (
+                "市软件行业协会党支部召开党员主题学习会",
+                "会员企业党员围绕数字经济发展开展学习研讨。",
+            ),
+            (
+                "区数据局传达学习全市数字经济工作会议精神",
+                "会议要求全局干部结合大数据工作抓好贯彻落实。",
+            ),
+            (
+                "Hong Kong shares closed lower as chip and AI stocks slipped",
+                "The benchmark index fell 1.2 percent, with software makers among the biggest decliners.",
+            ),
+        ]);
+        let whys = ["party", "party", "stock"];
+        for ((title, d), why) in decided.into_iter().zip(whys) {
+            assert!(d.rejected.as_deref().is_some_and(|r| r.contains(why)), "{title}: {d:?}");
+        }
+    }
+
     /// A portal's own noise worded like the trade's: a bureau's campaign week, a congress
     /// committee's meeting, another trade's cold-chain park, a fraud tally in English.
     #[test]

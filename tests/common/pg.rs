@@ -160,6 +160,7 @@ pub fn database(test: &str) -> Option<String> {
 
 /// The store a scenario runs on: the embedded SQLite file its config names, or a new
 /// PostgreSQL database of the tests' server.
+#[derive(Clone)]
 pub enum Engine {
     Sqlite,
     Postgres(String),
@@ -169,6 +170,15 @@ impl Engine {
     /// A new PostgreSQL database for `test`, or `None` after saying SKIPPED.
     pub fn postgres(test: &str) -> Option<Engine> {
         database(test).map(Engine::Postgres)
+    }
+
+    /// A new, empty store on the same engine, for a scenario that starts again on a fresh
+    /// desk: the demo's SQLite file, or another database of the tests' server.
+    pub fn another(&self, test: &str) -> Engine {
+        match self {
+            Engine::Sqlite => Engine::Sqlite,
+            Engine::Postgres(_) => Engine::postgres(test).expect("the server that made the first database"),
+        }
     }
 
     /// `text`, a config, with its store on this engine.
