@@ -56,6 +56,14 @@ impl Plan {
         let at = schedule.after(&now).next().unwrap_or(now + chrono::Duration::hours(1));
         self.next[i] = at + jitter(s.jitter_secs);
     }
+
+    /// Source `i` told done (its items stored) at `now`: scheduled again, when a fetch
+    /// still held it.
+    fn done(&mut self, pipeline: &Pipeline, in_flight: &mut InFlight, i: usize, now: DateTime<Utc>) {
+        if in_flight.end(i) {
+            self.reschedule(pipeline, i, now);
+        }
+    }
 }
 
 /// Run until `shutdown` resolves; then let fetches in flight finish their writes.
@@ -115,11 +123,7 @@ pub async fn run(pipeline: Arc<Pipeline>, shutdown: impl std::future::Future<Out
         tokio::select! {
             _ = &mut shutdown => break,
             _ = tokio::time::sleep(sleep) => {}
-            Some(i) = done.recv() => {
-                if in_flight.end(i) {
-                    plan.reschedule(&pipeline, i, Utc::now());
-                }
-            }
+            Some(i) = done.recv() => plan.done(&pipeline, &mut in_flight, i, Utc::now()),
             Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                 finish(&pipeline, &store, &mut plan, &mut in_flight, &mut done, joined)?;
             }
@@ -192,9 +196,7 @@ fn finish(
     // Every source this fetch told done was sent before it ended: taken first, so that
     // none is read later as the word of a newer fetch of the same source.
     while let Ok(i) = done.try_recv() {
-        if in_flight.end(i) {
-            plan.reschedule(pipeline, i, now);
-        }
+        plan.done(pipeline, in_flight, i, now);
     }
     for i in in_flight.end_fetch(fetch, &indices) {
         plan.reschedule(pipeline, i, now);
