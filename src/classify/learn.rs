@@ -49,6 +49,7 @@ const SEED_FILES: &[&str] = &[
     include_str!("../../config/labels/real-dev23.json"),
     include_str!("../../config/labels/real-dev24.json"),
     include_str!("../../config/labels/real-dev25.json"),
+    include_str!("../../config/labels/real-dev26.json"),
     include_str!("../../config/labels/team-dev.json"),
     include_str!("../../config/labels/team-tuned.json"),
     include_str!("../../config/labels/synthetic-dev.json"),
